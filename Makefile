@@ -1,0 +1,66 @@
+# The two commands: `make demo` and `make test`. Everything else here serves them.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
+
+# `make test` talks to the real services; override these to point elsewhere.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/renovation_portal
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: demo test venv serve lint messages chromium deploy-check worker beat clean
+
+venv: $(VENV)/.stamp-install
+
+$(VENV)/.stamp-install: requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+## make demo: SQLite (unless DATABASE_URL is set), demo data, demo users, http://127.0.0.1:8000
+demo: venv
+	DEBUG=1 $(PY) manage.py migrate --no-input -v 0
+	DEBUG=1 $(PY) manage.py load_demo
+	@echo "Serving the portal on http://127.0.0.1:8000  (Ctrl-C stops it)"
+	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+
+## make test: the whole suite on the real PostgreSQL and Redis, browser tests included
+test: venv chromium
+	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) PORTAL_TESTING=1 \
+		$(PY) manage.py check_services
+	PORTAL_TESTING=1 DATABASE_URL=$(TEST_DATABASE_URL) $(PY) manage.py makemigrations --check --dry-run -v 1
+	$(MAKE) --no-print-directory deploy-check
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+## The production configuration passes Django's deployment checks.
+deploy-check: venv
+	DEBUG=0 HTTPS_ONLY=1 SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+		DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) ALLOWED_HOSTS=renovation.example.cn \
+		$(PY) manage.py check --deploy --fail-level WARNING
+
+## Debian's Chromium and CJK fonts for the browser tests (never `playwright install`).
+chromium:
+	@if [ ! -x $(CHROMIUM) ] || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+		echo "Installing Debian's chromium and fonts-noto-cjk for the browser tests"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
+
+## Extract and compile the zh-Hans catalogs (needs gettext); the compiled .mo files are committed.
+messages: venv
+	for app in communities projects consultations inspections; do \
+		(cd $$app && ../$(PY) ../manage.py makemessages -l zh_Hans --no-obsolete >/dev/null) || exit 1; done
+	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore='communities/*' --ignore='projects/*' \
+		--ignore='consultations/*' --ignore='inspections/*' --ignore='.venv/*' --ignore='static/*' --ignore='tests/*' --ignore='bench/*'
+	$(PY) manage.py compilemessages --ignore='.venv/*'
+
+## Celery worker and beat against REDIS_URL (see README).
+worker: venv
+	$(VENV)/bin/celery -A renovation_portal worker -l info
+beat: venv
+	$(VENV)/bin/celery -A renovation_portal beat -l info --schedule /tmp/renovation-celerybeat-schedule
+
+clean:
+	rm -rf $(VENV) demo.sqlite3 staticfiles .pytest_cache

@@ -1,0 +1,101 @@
+"""The admin goes through the same permission layer: staff see and change only their scope."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from communities.models import (ApiToken, Building, Community, Company, Compound, District, OwnersBody, PartyBranch,
+                                PropertyService, Role, Subdistrict, User)
+from communities.permissions import can_change_building, can_change_compound
+
+
+class ScopedAdmin(admin.ModelAdmin):
+    """List only what the user may see; change only what the permission layer allows."""
+
+    change_check = None
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return queryset if request.user.is_superuser else queryset.visible_to(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and self.change_check is not None and not request.user.is_superuser:
+            return self.change_check(request.user, obj)
+        return super().has_change_permission(request, obj)
+
+
+@admin.register(District)
+class DistrictAdmin(ScopedAdmin):
+    list_display = ["code", "name", "city"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(Subdistrict)
+class SubdistrictAdmin(ScopedAdmin):
+    list_display = ["code", "name", "district"]
+    list_filter = ["district"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(Community)
+class CommunityAdmin(ScopedAdmin):
+    list_display = ["code", "name", "subdistrict", "party_secretary_name"]
+    list_filter = ["subdistrict"]
+    search_fields = ["name", "code"]
+    list_select_related = ["subdistrict"]
+
+
+class BuildingInline(admin.TabularInline):
+    model = Building
+    extra = 0
+
+
+@admin.register(Compound)
+class CompoundAdmin(ScopedAdmin):
+    change_check = staticmethod(can_change_compound)
+    list_display = ["code", "name", "community", "year_built", "household_count", "property_mode", "is_synthetic"]
+    list_filter = ["property_mode", "is_synthetic", "community__subdistrict"]
+    search_fields = ["name", "code", "address"]
+    list_select_related = ["community"]
+    inlines = [BuildingInline]
+
+
+@admin.register(Building)
+class BuildingAdmin(ScopedAdmin):
+    change_check = staticmethod(can_change_building)
+    list_display = ["compound", "number", "floors", "household_count", "lead_name"]
+    search_fields = ["compound__name", "number", "lead_name"]
+    list_select_related = ["compound"]
+
+
+for model in (PartyBranch, OwnersBody, PropertyService):
+    admin.site.register(model, list_display=["compound", "__str__"], search_fields=["compound__name"],
+                        list_select_related=["compound"])
+
+
+@admin.register(Company)
+class CompanyAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "contact_name"]
+    list_filter = ["kind"]
+    search_fields = ["name"]
+
+
+class RoleInline(admin.TabularInline):
+    model = Role
+    extra = 0
+    autocomplete_fields = ["district", "subdistrict", "community", "company"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    inlines = [RoleInline]
+    list_display = ["username", "display_name", "email", "is_staff", "is_active"]
+    fieldsets = [*BaseUserAdmin.fieldsets, (None, {"fields": ["display_name", "phone"]})]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["user", "device_name", "prefix", "created_at", "last_used_at"]
+    readonly_fields = ["user", "device_name", "prefix", "created_at", "last_used_at"]
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,131 @@
+from rest_framework import serializers
+
+from communities.models import (ApiToken, Building, Community, Compound, District, OwnersBody, PartyBranch,
+                                PropertyService, Role, Subdistrict, User)
+from communities.scoping import get_scope
+
+
+class DistrictSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = District
+        fields = ["id", "code", "name", "city"]
+
+
+class SubdistrictSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Subdistrict
+        fields = ["id", "code", "name", "district"]
+
+
+class CommunitySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Community
+        fields = ["id", "code", "name", "subdistrict", "party_secretary_name"]
+
+
+class PartyBranchSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PartyBranch
+        fields = ["name", "secretary_name", "member_count", "established_on", "set_up_in_programme"]
+
+
+class OwnersBodySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OwnersBody
+        fields = ["kind", "director_name", "established_on", "set_up_in_programme"]
+
+
+class PropertyServiceSerializer(serializers.ModelSerializer):
+    company_name = serializers.CharField(source="company.name", default=None, read_only=True)
+
+    class Meta:
+        model = PropertyService
+        fields = ["mode", "company_name", "contact_name", "introduced_in_programme"]
+
+
+class CompoundSerializer(serializers.ModelSerializer):
+    community_name = serializers.CharField(source="community.name", read_only=True)
+    subdistrict = serializers.IntegerField(source="community.subdistrict_id", read_only=True)
+    subdistrict_name = serializers.CharField(source="community.subdistrict.name", read_only=True)
+    party_branch = PartyBranchSerializer(read_only=True, allow_null=True)
+    owners_body = OwnersBodySerializer(read_only=True, allow_null=True)
+    property_service = PropertyServiceSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Compound
+        fields = ["id", "code", "name", "community", "community_name", "subdistrict", "subdistrict_name",
+                  "address", "year_built", "building_count", "household_count", "resident_count", "floor_area",
+                  "property_mode", "is_synthetic", "party_branch", "owners_body", "property_service",
+                  "updated_at"]
+        read_only_fields = ["id", "code", "name", "community", "is_synthetic", "updated_at"]
+
+
+class BuildingSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Building
+        fields = ["id", "compound", "number", "floors", "stairwells", "household_count", "lead_name",
+                  "lead_phone", "grid_worker_name", "grid_worker_phone", "updated_at"]
+        read_only_fields = ["id", "compound", "number", "updated_at"]
+
+
+class RoleSerializer(serializers.ModelSerializer):
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    bound_to = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Role
+        fields = ["kind", "kind_display", "title", "tier", "bound_to"]
+
+    def get_bound_to(self, role) -> dict:
+        for field in ("district", "subdistrict", "community", "company"):
+            node = getattr(role, field)
+            if node is not None:
+                return {"type": field, "id": node.pk, "name": node.name}
+        return {}
+
+
+class ScopeSerializer(serializers.Serializer):
+    is_global = serializers.BooleanField()
+    district_ids = serializers.ListField(child=serializers.IntegerField())
+    subdistrict_ids = serializers.ListField(child=serializers.IntegerField())
+    community_ids = serializers.ListField(child=serializers.IntegerField())
+    company_ids = serializers.ListField(child=serializers.IntegerField())
+
+
+class MeSerializer(serializers.ModelSerializer):
+    roles = RoleSerializer(many=True, read_only=True)
+    scope = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "display_name", "email", "is_superuser", "roles", "scope"]
+
+    def get_scope(self, user) -> ScopeSerializer:
+        scope = get_scope(user)
+        return ScopeSerializer({
+            "is_global": scope.is_global,
+            "district_ids": sorted(scope.district_ids),
+            "subdistrict_ids": sorted(scope.subdistrict_ids),
+            "community_ids": sorted(scope.community_ids),
+            "company_ids": sorted(scope.company_ids),
+        }).data
+
+
+class TokenLoginSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=256, style={"input_type": "password"}, trim_whitespace=False,
+                                     write_only=True)
+    device_name = serializers.CharField(max_length=100)
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ApiToken
+        fields = ["id", "device_name", "prefix", "created_at", "last_used_at"]
+
+
+class IssuedTokenSerializer(ApiTokenSerializer):
+    token = serializers.CharField(read_only=True, help_text="The key; shown this once. Send 'Authorization: Token <key>'.")
+
+    class Meta(ApiTokenSerializer.Meta):
+        fields = ["token", *ApiTokenSerializer.Meta.fields]

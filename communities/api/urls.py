@@ -1,0 +1,19 @@
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from communities.api import views
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("districts", views.DistrictViewSet, basename="district")
+router.register("subdistricts", views.SubdistrictViewSet, basename="subdistrict")
+router.register("communities", views.CommunityViewSet, basename="community")
+router.register("compounds", views.CompoundViewSet, basename="compound")
+router.register("buildings", views.BuildingViewSet, basename="building")
+router.register("auth/tokens", views.ApiTokenViewSet, basename="api-token")
+
+urlpatterns = [
+    path("me/", views.MeView.as_view(), name="me"),
+    path("auth/token/", views.TokenView.as_view(), name="token"),
+    *router.urls,
+]

@@ -1,0 +1,135 @@
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from communities import services
+from communities.api import serializers as s
+from communities.filtersets import BuildingFilterSet, CompoundFilterSet
+from communities.models import ApiToken, Building, Community, Compound, District, Subdistrict
+from communities.scoping import get_object_for
+from communities.permissions import can_change_building, can_change_compound
+
+
+class ScopedViewSetMixin:
+    """List and detail querysets are the user's scope, never the whole table."""
+
+    model = None
+    select = ()
+
+    def get_queryset(self):
+        return self.model.objects.visible_to(self.request.user).select_related(*self.select)
+
+
+class DistrictViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    model = District
+    serializer_class = s.DistrictSerializer
+    ordering_fields = ["code", "name"]
+
+
+class SubdistrictViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    model = Subdistrict
+    serializer_class = s.SubdistrictSerializer
+    filterset_fields = ["district"]
+    ordering_fields = ["code", "name"]
+
+
+class CommunityViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    model = Community
+    serializer_class = s.CommunitySerializer
+    filterset_fields = ["subdistrict"]
+    ordering_fields = ["code", "name"]
+
+
+class CompoundViewSet(ScopedViewSetMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Compounds in the user's scope; officials and community secretaries may update basic data."""
+
+    model = Compound
+    serializer_class = s.CompoundSerializer
+    filterset_class = CompoundFilterSet
+    ordering_fields = ["code", "name", "year_built", "household_count"]
+    select = ("community__subdistrict", "party_branch", "owners_body", "property_service__company")
+
+    def get_object(self):
+        return get_object_for(self.request.user, self.get_queryset(), self.kwargs["pk"],
+                              action="view" if self.request.method in ("GET", "HEAD", "OPTIONS") else "change",
+                              can=can_change_compound)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.compound_update(actor=self.request.user, compound=serializer.instance,
+                                                       **serializer.validated_data)
+
+
+class BuildingViewSet(ScopedViewSetMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Buildings with their contact board (亮牌) data."""
+
+    model = Building
+    serializer_class = s.BuildingSerializer
+    filterset_class = BuildingFilterSet
+    ordering_fields = ["number"]
+    select = ("compound",)
+
+    def get_object(self):
+        return get_object_for(self.request.user, self.get_queryset(), self.kwargs["pk"],
+                              action="view" if self.request.method in ("GET", "HEAD", "OPTIONS") else "change",
+                              can=can_change_building)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.building_update(actor=self.request.user, building=serializer.instance,
+                                                       **serializer.validated_data)
+
+
+class MeView(APIView):
+    """The current user with roles and scope."""
+
+    @extend_schema(responses=s.MeSerializer)
+    def get(self, request):
+        user = type(request.user).objects.prefetch_related(
+            "roles__district", "roles__subdistrict", "roles__community", "roles__company").get(pk=request.user.pk)
+        return Response(s.MeSerializer(user).data)
+
+
+class TokenView(APIView):
+    """Mobile login (POST: username, password, device name → token) and logout (DELETE: revoke this token)."""
+
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "POST" else super().get_permissions()
+
+    @extend_schema(request=s.TokenLoginSerializer, responses={201: s.IssuedTokenSerializer})
+    def post(self, request):
+        login = s.TokenLoginSerializer(data=request.data)
+        login.is_valid(raise_exception=True)
+        token, key = services.api_token_create(request=request._request, **login.validated_data)
+        data = s.ApiTokenSerializer(token).data
+        return Response({"token": key, **data}, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request):
+        if not isinstance(request.auth, ApiToken):
+            raise ValidationError({"non_field_errors": ["This request was not made with a token; nothing to revoke."]},
+                                  code="no_token")
+        services.api_token_revoke(actor=request.user, token=request.auth)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ApiTokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    """The current user's devices; DELETE revokes one (e.g. a lost phone)."""
+
+    serializer_class = s.ApiTokenSerializer
+    queryset = ApiToken.objects.none()
+
+    def get_queryset(self):
+        return ApiToken.objects.filter(user=self.request.user)
+
+    def get_object(self):
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+
+    def perform_destroy(self, instance):
+        services.api_token_revoke(actor=self.request.user, token=instance)

@@ -1,0 +1,37 @@
+"""API authentication by a device's revocable token: ``Authorization: Token <key>`` (or ``Bearer <key>``)."""
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import authentication, exceptions
+
+from communities.models import ApiToken
+
+# last_used_at is written at most this often per token, so a busy phone does not write on every request.
+LAST_USED_RESOLUTION_SECONDS = 300
+
+
+class DeviceTokenAuthentication(authentication.BaseAuthentication):
+    keywords = ("token", "bearer")
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower().decode(errors="replace") not in self.keywords:
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed(_("Invalid token header: give 'Token <key>'."))
+        try:
+            key = header[1].decode()
+        except UnicodeError:
+            raise exceptions.AuthenticationFailed(_("Invalid token header: the key has invalid characters."))
+        token = (ApiToken.objects.select_related("user").filter(key_digest=ApiToken.digest(key)).first())
+        if token is None:
+            raise exceptions.AuthenticationFailed(_("Invalid or revoked token. Log in again."))
+        if not token.user.is_active:
+            raise exceptions.AuthenticationFailed(_("This account is disabled."))
+        now = timezone.now()
+        if token.last_used_at is None or (now - token.last_used_at).total_seconds() > LAST_USED_RESOLUTION_SECONDS:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        return token.user, token
+
+    def authenticate_header(self, request):
+        return "Token"

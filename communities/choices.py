@@ -1,0 +1,38 @@
+"""Choices of the communities app: property-service modes, governance bodies, roles."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class PropertyMode(models.TextChoices):
+    NONE = "none", _("No property service")
+    SELF_MANAGED = "self_managed", _("Resident self-management")
+    MENU = "menu", _("Menu-style service")
+    PROFESSIONAL = "professional", _("Professional property service")
+    SHARED = "shared", _("Shared property service")
+
+
+class OwnersBodyKind(models.TextChoices):
+    OWNERS_COMMITTEE = "owners_committee", _("Owners' committee")
+    SELF_GOVERNANCE_GROUP = "self_governance_group", _("Self-governance group")
+
+
+class CompanyKind(models.TextChoices):
+    CONTRACTOR = "contractor", _("EPC contractor")
+    DESIGNER = "designer", _("Designer")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    PROPERTY = "property", _("Property service company")
+
+
+class RoleKind(models.TextChoices):
+    DISTRICT_OFFICIAL = "district_official", _("District official")
+    SUBDISTRICT_OFFICIAL = "subdistrict_official", _("Subdistrict official")
+    COMMUNITY_SECRETARY = "community_secretary", _("Community secretary")
+    CONTRACTOR = "contractor", _("Contractor")
+    INSPECTOR = "inspector", _("Inspector")
+
+
+class InspectionTier(models.IntegerChoices):
+    SITE = 1, _("Tier 1: site patrol")
+    DISTRICT = 2, _("Tier 2: district inspection group")
+    LEADERSHIP = 3, _("Tier 3: leadership special evaluation")

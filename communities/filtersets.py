@@ -1,0 +1,44 @@
+"""Filters for place-tree lists, shared by the web pages and the API."""
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from communities.choices import PropertyMode
+from communities.models import Building, Community, Compound, Subdistrict
+
+
+class CompoundFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="filter_q")
+    district = django_filters.NumberFilter(field_name="community__subdistrict__district", label=_("district"))
+    subdistrict = django_filters.ModelChoiceFilter(field_name="community__subdistrict",
+                                                   queryset=Subdistrict.objects.all(), label=_("subdistrict"))
+    community = django_filters.ModelChoiceFilter(queryset=Community.objects.all(), label=_("community"))
+    property_mode = django_filters.ChoiceFilter(choices=PropertyMode.choices, label=_("property service mode"),
+                                                empty_label=_("All"),
+                                                widget=forms.Select(attrs={"class": "form-select"}))
+    built_after = django_filters.NumberFilter(field_name="year_built", lookup_expr="gte", label=_("built from"))
+    built_before = django_filters.NumberFilter(field_name="year_built", lookup_expr="lte", label=_("built until"))
+
+    class Meta:
+        model = Compound
+        fields = ["q", "district", "subdistrict", "community", "property_mode", "built_after", "built_before"]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is None and self.request is not None:
+            user = self.request.user
+        # The choices offered are the user's own subtree: another subdistrict is not even listed.
+        if user is not None and "subdistrict" in self.filters:
+            self.filters["subdistrict"].queryset = Subdistrict.objects.visible_to(user)
+            self.filters["community"].queryset = Community.objects.visible_to(user)
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(Q(name__icontains=value) | Q(code__icontains=value) | Q(address__icontains=value))
+
+
+class BuildingFilterSet(django_filters.FilterSet):
+    class Meta:
+        model = Building
+        fields = ["compound"]

@@ -1,0 +1,321 @@
+"""The place tree (district → subdistrict → community → compound → building), the governance bodies of a
+compound, companies, and the portal's users with their scoped roles."""
+
+import hashlib
+import secrets
+
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from communities.choices import CompanyKind, InspectionTier, OwnersBodyKind, PropertyMode, RoleKind
+from communities.querysets import PlaceQuerySet
+
+
+class District(models.Model):
+    """A city district (区), e.g. 思明区; the top of the place tree."""
+
+    code = models.CharField(_("division code"), max_length=12, unique=True)
+    name = models.CharField(_("name"), max_length=50)
+    city = models.CharField(_("city"), max_length=50, blank=True)
+
+    objects = PlaceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("district")
+        verbose_name_plural = _("districts")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class Subdistrict(models.Model):
+    """A subdistrict (街道) of a district, led by its party working committee."""
+
+    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="subdistricts",
+                                 verbose_name=_("district"))
+    code = models.CharField(_("division code"), max_length=16, unique=True)
+    name = models.CharField(_("name"), max_length=50)
+
+    objects = PlaceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("subdistrict")
+        verbose_name_plural = _("subdistricts")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class Community(models.Model):
+    """A residents' community (社区) with its community party committee."""
+
+    subdistrict = models.ForeignKey(Subdistrict, on_delete=models.PROTECT, related_name="communities",
+                                    verbose_name=_("subdistrict"))
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=50)
+    party_secretary_name = models.CharField(_("party committee secretary"), max_length=50, blank=True)
+
+    objects = PlaceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("community")
+        verbose_name_plural = _("communities")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class Compound(models.Model):
+    """A residential compound (小区): the unit that is renovated."""
+
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="compounds",
+                                  verbose_name=_("community"))
+    code = models.CharField(_("code"), max_length=24, unique=True)
+    name = models.CharField(_("name"), max_length=80)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    year_built = models.PositiveSmallIntegerField(_("year built"), null=True, blank=True,
+                                                  validators=[MinValueValidator(1900), MaxValueValidator(2100)])
+    building_count = models.PositiveIntegerField(_("buildings"), default=0)
+    household_count = models.PositiveIntegerField(_("households"), default=0)
+    resident_count = models.PositiveIntegerField(_("residents"), default=0)
+    floor_area = models.DecimalField(_("floor area (m²)"), max_digits=12, decimal_places=2, default=0)
+    property_mode = models.CharField(_("property service mode"), max_length=20, choices=PropertyMode.choices,
+                                     default=PropertyMode.NONE)
+    is_synthetic = models.BooleanField(
+        _("synthetic demo record"), default=False,
+        help_text=_("Filled in for the demo; not taken from the source article."))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = PlaceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("compound")
+        verbose_name_plural = _("compounds")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(condition=Q(year_built__isnull=True) | Q(year_built__gte=1900, year_built__lte=2100),
+                                   name="compound_year_built_plausible"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Building(models.Model):
+    """A residential building (楼栋) with its building lead and the contact board (亮牌) posted on it."""
+
+    compound = models.ForeignKey(Compound, on_delete=models.CASCADE, related_name="buildings",
+                                 verbose_name=_("compound"))
+    number = models.CharField(_("building number"), max_length=20)
+    floors = models.PositiveSmallIntegerField(_("floors"), null=True, blank=True)
+    stairwells = models.PositiveSmallIntegerField(_("stairwells"), default=1)
+    household_count = models.PositiveIntegerField(_("households"), default=0)
+    lead_name = models.CharField(_("building lead"), max_length=50, blank=True)
+    lead_phone = models.CharField(_("building lead phone"), max_length=20, blank=True)
+    grid_worker_name = models.CharField(_("grid worker"), max_length=50, blank=True)
+    grid_worker_phone = models.CharField(_("grid worker phone"), max_length=20, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = PlaceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("building")
+        verbose_name_plural = _("buildings")
+        ordering = ["compound_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["compound", "number"], name="building_number_unique_in_compound"),
+        ]
+
+    def __str__(self):
+        return f"{self.compound.name} {self.number}"
+
+
+class PartyBranch(models.Model):
+    """The compound's party branch (小区党支部); its secretary is the project's masses general coordinator."""
+
+    compound = models.OneToOneField(Compound, on_delete=models.CASCADE, related_name="party_branch",
+                                    verbose_name=_("compound"))
+    name = models.CharField(_("name"), max_length=80)
+    secretary_name = models.CharField(_("secretary"), max_length=50)
+    secretary_phone = models.CharField(_("secretary phone"), max_length=20, blank=True)
+    member_count = models.PositiveIntegerField(_("members"), default=0)
+    established_on = models.DateField(_("established on"), null=True, blank=True)
+    set_up_in_programme = models.BooleanField(_("set up during the renovation programme"), default=False)
+
+    class Meta:
+        verbose_name = _("party branch")
+        verbose_name_plural = _("party branches")
+
+    def __str__(self):
+        return self.name
+
+
+class OwnersBody(models.Model):
+    """The owners' committee (业委会) or self-governance group (自治小组) of a compound."""
+
+    compound = models.OneToOneField(Compound, on_delete=models.CASCADE, related_name="owners_body",
+                                    verbose_name=_("compound"))
+    kind = models.CharField(_("kind"), max_length=30, choices=OwnersBodyKind.choices)
+    director_name = models.CharField(_("director"), max_length=50)
+    director_phone = models.CharField(_("director phone"), max_length=20, blank=True)
+    established_on = models.DateField(_("established or re-elected on"), null=True, blank=True)
+    set_up_in_programme = models.BooleanField(_("set up or re-elected during the programme"), default=False)
+
+    class Meta:
+        verbose_name = _("owners' body")
+        verbose_name_plural = _("owners' bodies")
+
+    def __str__(self):
+        return f"{self.compound.name} {self.get_kind_display()}"
+
+
+class Company(models.Model):
+    """A company working in the programme: EPC contractor, designer, supervisor or property service."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=CompanyKind.choices)
+    credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True)
+    contact_name = models.CharField(_("contact"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("company")
+        verbose_name_plural = _("companies")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class PropertyService(models.Model):
+    """Who manages the compound day to day after handover, and in which mode."""
+
+    compound = models.OneToOneField(Compound, on_delete=models.CASCADE, related_name="property_service",
+                                    verbose_name=_("compound"))
+    mode = models.CharField(_("mode"), max_length=20, choices=PropertyMode.choices)
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="managed_compounds", verbose_name=_("company"))
+    contact_name = models.CharField(_("contact"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
+    introduced_in_programme = models.BooleanField(
+        _("newly introduced during the programme"), default=False,
+        help_text=_("The compound had no property service before the renovation."))
+
+    class Meta:
+        verbose_name = _("property service")
+        verbose_name_plural = _("property services")
+
+    def __str__(self):
+        return f"{self.compound.name} {self.get_mode_display()}"
+
+
+class User(AbstractUser):
+    """A portal user. What they may see and do comes from their roles (``Role``)."""
+
+    display_name = models.CharField(_("display name"), max_length=50, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self):
+        return self.display_name or self.username
+
+
+# Which place field each role kind is bound to. Inspectors are bound to the place they inspect: the district
+# for tiers 2 and 3, a subdistrict or community for tier-1 site patrols.
+ROLE_BINDINGS = {
+    RoleKind.DISTRICT_OFFICIAL: ("district",),
+    RoleKind.SUBDISTRICT_OFFICIAL: ("subdistrict",),
+    RoleKind.COMMUNITY_SECRETARY: ("community",),
+    RoleKind.CONTRACTOR: ("company",),
+    RoleKind.INSPECTOR: ("district", "subdistrict", "community"),
+}
+BINDING_FIELDS = ("district", "subdistrict", "community", "company")
+
+
+def _exactly_one_binding(kind: str, allowed: tuple[str, ...]) -> Q:
+    """Rows of this kind have exactly one of the allowed binding fields set, and no other."""
+    options = Q()
+    for field in allowed:
+        option = Q(**{f"{field}__isnull": False})
+        for other in BINDING_FIELDS:
+            if other != field:
+                option &= Q(**{f"{other}__isnull": True})
+        options |= option
+    return ~Q(kind=kind) | options
+
+
+class Role(models.Model):
+    """A role a user holds, bound to a node of the place tree or to a company; it sets the user's scope."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="roles", verbose_name=_("user"))
+    kind = models.CharField(_("role"), max_length=30, choices=RoleKind.choices)
+    district = models.ForeignKey(District, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+                                 verbose_name=_("district"))
+    subdistrict = models.ForeignKey(Subdistrict, on_delete=models.CASCADE, null=True, blank=True,
+                                    related_name="+", verbose_name=_("subdistrict"))
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+                                  verbose_name=_("community"))
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, null=True, blank=True, related_name="members",
+                                verbose_name=_("company"))
+    tier = models.PositiveSmallIntegerField(_("inspection tier"), choices=InspectionTier.choices, null=True,
+                                            blank=True)
+    title = models.CharField(_("title"), max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+        constraints = [
+            *[
+                models.CheckConstraint(condition=_exactly_one_binding(kind, allowed),
+                                       name=f"role_{kind}_binding")
+                for kind, allowed in ROLE_BINDINGS.items()
+            ],
+            # Only inspectors have a tier, and every inspector has one.
+            models.CheckConstraint(
+                condition=(Q(kind=RoleKind.INSPECTOR, tier__isnull=False)
+                           | (~Q(kind=RoleKind.INSPECTOR) & Q(tier__isnull=True))),
+                name="role_tier_only_for_inspectors"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.get_kind_display()} · {self.bound_to}"
+
+    @property
+    def bound_to(self):
+        return self.district or self.subdistrict or self.community or self.company
+
+
+class ApiToken(models.Model):
+    """A revocable API token of one device of a user (the mobile client). Only its SHA-256 is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens", verbose_name=_("user"))
+    key_digest = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(_("key prefix"), max_length=8, editable=False)
+    device_name = models.CharField(_("device name"), max_length=100)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.user} · {self.device_name} · {self.prefix}…"
+
+    @staticmethod
+    def digest(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    @classmethod
+    def new_key(cls) -> str:
+        return secrets.token_urlsafe(32)

@@ -1,0 +1,31 @@
+"""Querysets that know how to scope themselves to a user (see communities.scoping)."""
+
+from django.db import models
+
+
+class ScopedQuerySet(models.QuerySet):
+    """A queryset of a model that belongs to a compound; subclasses set ``compound_path``.
+
+    ``compound_path`` is the lookup from the model to its compound, ending in "__" ("" for Compound).
+    """
+
+    compound_path: str = ""
+
+    def visible_to(self, user):
+        from communities.scoping import get_scope
+
+        return self.filter(get_scope(user).compound_q(self.compound_path))
+
+
+class PlaceQuerySet(ScopedQuerySet):
+    """District, subdistrict and community are scoped by their level; compounds and buildings by compound."""
+
+    def visible_to(self, user):
+        from communities.scoping import get_scope
+
+        level = self.model._meta.model_name
+        scope = get_scope(user)
+        if level in {"district", "subdistrict", "community"}:
+            return self.filter(scope.place_q(level))
+        path = "" if level == "compound" else "compound__"
+        return self.filter(scope.compound_q(path))

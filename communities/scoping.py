@@ -1,0 +1,147 @@
+"""The permission layer's core: what part of the place tree a user's roles reach.
+
+Every read of a scoped object goes through ``Scope``: ``Model.objects.visible_to(user)`` for lists (web,
+API, admin, exports, dashboards) and ``get_object_for`` for a single object. A node of the place tree is
+visible when it lies in the subtree of one of the user's place-bound roles; contractors see the compounds
+where their company holds a project. Superusers see everything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+
+from communities.choices import RoleKind
+
+# For each place model: the lookup from that model to the district, subdistrict and community ids above it.
+# Compound-owned models (buildings, projects, meetings, ...) use ``Scope.compound_q`` with their path to
+# the compound instead.
+_COMPOUND_PATHS = {
+    "district": "community__subdistrict__district_id",
+    "subdistrict": "community__subdistrict_id",
+    "community": "community_id",
+}
+PLACE_PATHS: dict[str, dict[str, str]] = {
+    "district": {"district": "pk"},
+    "subdistrict": {"district": "district_id", "subdistrict": "pk"},
+    "community": {"district": "subdistrict__district_id", "subdistrict": "subdistrict_id", "community": "pk"},
+    "compound": _COMPOUND_PATHS,
+}
+_NOTHING = Q(pk__in=[])
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The union of a user's roles: the place nodes and companies they are bound to."""
+
+    is_global: bool = False
+    role_kinds: frozenset[str] = frozenset()
+    district_ids: frozenset[int] = frozenset()
+    subdistrict_ids: frozenset[int] = frozenset()
+    community_ids: frozenset[int] = frozenset()
+    company_ids: frozenset[int] = frozenset()
+    inspector_tiers: frozenset[int] = field(default_factory=frozenset)
+
+    def has_role(self, *kinds: str) -> bool:
+        return self.is_global or bool(self.role_kinds.intersection(kinds))
+
+    @property
+    def is_official(self) -> bool:
+        return self.is_global or self.has_role(RoleKind.DISTRICT_OFFICIAL, RoleKind.SUBDISTRICT_OFFICIAL)
+
+    def _place_q(self, paths: dict[str, str], prefix: str) -> Q:
+        q = Q()
+        matched = False
+        for level, ids in (("district", self.district_ids), ("subdistrict", self.subdistrict_ids),
+                           ("community", self.community_ids)):
+            if ids and level in paths:
+                q |= Q(**{f"{prefix}{paths[level]}__in": sorted(ids)})
+                matched = True
+        return q if matched else _NOTHING
+
+    def place_q(self, level: str) -> Q:
+        """Filter for a place model (``district``, ``subdistrict``, ``community``) within this scope."""
+        if self.is_global:
+            return Q()
+        return self._place_q(PLACE_PATHS[level], "")
+
+    def compound_q(self, path: str = "") -> Q:
+        """Filter for any model that belongs to a compound, given its lookup path to the compound.
+
+        ``path`` is "" for Compound itself, "compound__" for a building, "project__compound__" and so on.
+        """
+        if self.is_global:
+            return Q()
+        q = self._place_q(_COMPOUND_PATHS, path)
+        if self.company_ids:
+            from projects.models import Project  # the projects app owns the contractor relation
+
+            compounds = Project.objects.filter(contractor_id__in=sorted(self.company_ids)).values("compound_id")
+            contractor_q = Q(**{f"{path}pk__in": compounds})
+            q = contractor_q if q == _NOTHING else q | contractor_q
+        return q
+
+    def covers_compound(self, compound) -> bool:
+        """Whether a compound (an instance with its community and subdistrict loadable) is in scope."""
+        if self.is_global:
+            return True
+        community = compound.community
+        if (compound.community_id in self.community_ids or community.subdistrict_id in self.subdistrict_ids
+                or community.subdistrict.district_id in self.district_ids):
+            return True
+        if self.company_ids:
+            return compound.projects.filter(contractor_id__in=self.company_ids).exists()
+        return False
+
+
+_EMPTY_SCOPE = Scope()
+
+
+def get_scope(user) -> Scope:
+    """The user's scope, computed once per request and cached on the user object."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return _EMPTY_SCOPE
+    cached = getattr(user, "_portal_scope", None)
+    if cached is not None:
+        return cached
+    if user.is_superuser:
+        scope = Scope(is_global=True)
+    else:
+        kinds, districts, subdistricts, communities, companies, tiers = set(), set(), set(), set(), set(), set()
+        for kind, district_id, subdistrict_id, community_id, company_id, tier in user.roles.values_list(
+                "kind", "district_id", "subdistrict_id", "community_id", "company_id", "tier"):
+            kinds.add(kind)
+            if district_id:
+                districts.add(district_id)
+            if subdistrict_id:
+                subdistricts.add(subdistrict_id)
+            if community_id:
+                communities.add(community_id)
+            if company_id:
+                companies.add(company_id)
+            if tier:
+                tiers.add(tier)
+        scope = Scope(role_kinds=frozenset(kinds), district_ids=frozenset(districts),
+                      subdistrict_ids=frozenset(subdistricts), community_ids=frozenset(communities),
+                      company_ids=frozenset(companies), inspector_tiers=frozenset(tiers))
+    user._portal_scope = scope
+    return scope
+
+
+def get_object_for(user, queryset: QuerySet, pk, action: str = "view",
+                   can: "callable | None" = None) -> Model:
+    """Fetch and authorize in one call.
+
+    The object is looked up among those the user may see (404 otherwise, so its existence does not leak);
+    for any action other than "view", ``can(user, obj)`` must allow it (403 otherwise).
+    """
+    try:
+        obj = queryset.visible_to(user).get(pk=pk)
+    except (queryset.model.DoesNotExist, ValueError, TypeError, ValidationError):
+        raise Http404 from None
+    if action != "view" and (can is None or not can(user, obj)):
+        raise PermissionDenied(action)
+    return obj

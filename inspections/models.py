@@ -1,0 +1,1 @@
+"""Models of the inspections app (built by its own issue)."""

@@ -1,0 +1,13 @@
+"""The navigation bar: which entries each role sees. Apps add their entries here."""
+
+from django.utils.translation import gettext_lazy as _
+
+from communities.choices import RoleKind
+
+ALL_ROLES = tuple(RoleKind.values)
+
+# (label, url name, roles that see it)
+NAV_ITEMS = [
+    (_("Home"), "home", ALL_ROLES),
+    (_("Compounds"), "communities:compound-list", ALL_ROLES),
+]

@@ -1,0 +1,19 @@
+"""Settings for the test suite: the real settings, marked as testing before they are read."""
+
+import os
+
+os.environ["PORTAL_TESTING"] = "1"
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/renovation_portal")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
+
+from renovation_portal.settings import *  # noqa: E402,F401,F403
+from renovation_portal.settings import REST_FRAMEWORK  # noqa: E402
+
+# Fast hashing: the suite creates many users; production keeps the default PBKDF2.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MEDIA_ROOT = os.environ.get("TEST_MEDIA_ROOT", "/tmp/renovation-portal-test-media")
+# Throttles are tested on purpose where they matter; elsewhere they would make the suite flaky.
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"user": "100000/hour", "login": "1000/minute"}}
+# Tasks run in-process unless a test starts a real worker (the reminder tests do, against real Redis).
+CELERY_TASK_ALWAYS_EAGER = True
