@@ -34,6 +34,7 @@ class Project(models.Model):
     planned_finish = models.DateField(_("planned finish"), null=True, blank=True)
     actual_start = models.DateField(_("actual start"), null=True, blank=True)
     actual_finish = models.DateField(_("actual finish"), null=True, blank=True)
+    progress_percent = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = ProjectQuerySet.as_manager()
