@@ -6,3 +6,6 @@ class CommunitiesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "communities"
     verbose_name = _("Places and people")
+
+    def ready(self):
+        from communities import schema  # noqa: F401  (registers the OpenAPI auth extension)

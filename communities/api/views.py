@@ -1,4 +1,5 @@
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import ValidationError
@@ -113,8 +114,9 @@ class TokenView(APIView):
     @extend_schema(request=None, responses={204: None})
     def delete(self, request):
         if not isinstance(request.auth, ApiToken):
-            raise ValidationError({"non_field_errors": ["This request was not made with a token; nothing to revoke."]},
-                                  code="no_token")
+            raise ValidationError(
+                {"non_field_errors": [_("This request was not made with a token; there is nothing to revoke.")]},
+                code="no_token")
         services.api_token_revoke(actor=request.user, token=request.auth)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
