@@ -110,3 +110,27 @@ def test_load_demo_twice_changes_nothing(db):
     assert Compound.objects.filter(is_synthetic=True).count() == 40
     assert set(Role.objects.values_list("kind", flat=True)) == {
         "district_official", "subdistrict_official", "community_secretary", "contractor", "inspector"}
+
+
+def test_pages_are_chinese_even_for_an_english_browser(tree, actors, client):
+    client.force_login(actors["district_official"])
+    page = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="zh-hans">' in page
+
+
+def test_api_errors_follow_accept_language(api):
+    response = api.get("/api/v1/me/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.json()["errors"][0]["detail"] == "Authentication credentials were not provided."
+
+
+def test_check_services_stops_with_instructions_when_redis_is_down(settings, capsys):
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("check_services")
+    assert exit_info.value.code == 1
+    assert "docker compose up -d db redis" in capsys.readouterr().err
+
+
+def test_check_services_passes_with_real_services(capsys):
+    call_command("check_services")
+    assert "reachable" in capsys.readouterr().out
