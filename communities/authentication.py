@@ -35,3 +35,18 @@ class DeviceTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request):
         return "Token"
+
+
+class VerifiedSessionAuthentication(authentication.SessionAuthentication):
+    """The browser's session, but only once the user passed the second factor when they owe one."""
+
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is None:
+            return None
+        from communities.security import two_factor_required
+
+        user = result[0]
+        if not user.is_verified() and two_factor_required(user):
+            raise exceptions.AuthenticationFailed(_("Finish the two-factor login in the web portal first."))
+        return result

@@ -319,3 +319,25 @@ class ApiToken(models.Model):
     @classmethod
     def new_key(cls) -> str:
         return secrets.token_urlsafe(32)
+
+
+class SecurityPolicy(models.Model):
+    """Portal-wide security switches that district administrators set in the portal (one row)."""
+
+    require_2fa_for_officials = models.BooleanField(
+        _("require two-factor login for officials and administrators"), default=False)
+    updated_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                   verbose_name=_("updated by"))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("security policy")
+        verbose_name_plural = _("security policy")
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="security_policy_single_row")]
+
+    def __str__(self):
+        return str(_("security policy"))
+
+    @classmethod
+    def current(cls) -> "SecurityPolicy":
+        return cls.objects.get_or_create(pk=1)[0]

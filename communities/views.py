@@ -1,19 +1,31 @@
 """Web pages for the place tree and the per-role home page."""
 
+from base64 import b32encode
+
+import segno
+from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django_otp import login as otp_login
 
 from communities import selectors, services
 from communities.filtersets import CompoundFilterSet
 from communities.forms import BuildingForm, CompoundForm
-from communities.models import Building, Compound
+from communities.models import Building, Compound, SecurityPolicy
 from communities.permissions import can_change_building, can_change_compound
 from communities.scoping import get_object_for
+from communities.security import confirmed_device, may_set_security_policy
+from renovation_portal.api import api_error_response
 from renovation_portal.errors import DomainError
+from renovation_portal.forms import PortalFormMixin
 
 
 @login_required
@@ -73,3 +85,79 @@ def building_edit(request, pk):
     building = get_object_for(request.user, Building.objects.select_related("compound__community__subdistrict"), pk)
     return _edit(request, building, BuildingForm, services.building_update, "building",
                  "communities/building_form.html", can_change_building)
+
+
+# --- Account security: two-factor login and the district's security policy ---
+
+class OTPTokenForm(PortalFormMixin, forms.Form):
+    token = forms.CharField(label=_lazy("6-digit code"), max_length=8, min_length=6,
+                            widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code",
+                                                          "autofocus": True}))
+
+
+def _safe_next(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                       require_https=request.is_secure()):
+        return target
+    return reverse("home")
+
+
+@login_required
+def two_factor_verify(request):
+    """The second step of login for a user with an authenticator app."""
+    device = confirmed_device(request.user)
+    if device is None:
+        return redirect("account-2fa-setup")
+    form = OTPTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"]):
+            otp_login(request, device)
+            return redirect(_safe_next(request))
+        form.add_error("token", _("The code is wrong or has expired."))
+    return render(request, "communities/two_factor_verify.html", {"form": form, "next": _safe_next(request)})
+
+
+@login_required
+def two_factor_setup(request):
+    """Set up an authenticator app: scan the QR code, confirm with a first code."""
+    device = services.totp_device_start(actor=request.user)
+    form = OTPTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.totp_device_confirm(actor=request.user, device=device, token=form.cleaned_data["token"])
+        except DomainError as error:
+            form.add_error("token", error.message)
+        else:
+            otp_login(request, device)
+            messages.success(request, _("Two-factor login is set up."))
+            return redirect(_safe_next(request))
+    qr = segno.make(device.config_url, error="m")
+    return render(request, "communities/two_factor_setup.html", {
+        "form": form, "qr_data_uri": qr.svg_data_uri(scale=5), "next": _safe_next(request),
+        "secret": b32encode(device.bin_key).decode().rstrip("="),
+    })
+
+
+@login_required
+def security_policy(request):
+    """District administrators decide whether officials must use two-factor login."""
+    if not may_set_security_policy(request.user):
+        raise PermissionDenied
+    policy = SecurityPolicy.current()
+    if request.method == "POST":
+        services.security_policy_update(actor=request.user,
+                                        require_2fa_for_officials=request.POST.get("require_2fa") == "on")
+        messages.success(request, _("Saved."))
+        return redirect("account-security-policy")
+    return render(request, "communities/security_policy.html", {"policy": policy})
+
+
+def locked_out(request, response=None, credentials=None):
+    """django-axes' answer to a locked-out login: a clear page, or the JSON error under /api/."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    message = _("Too many failed logins. Try again in %(minutes)d minutes.") % {"minutes": minutes}
+    if request.path.startswith("/api/"):
+        return api_error_response(429, "locked_out", message)
+    return render(request, "registration/locked_out.html",
+                  {"minutes": minutes, "failure_limit": settings.AXES_FAILURE_LIMIT}, status=429)

@@ -10,4 +10,5 @@ ALL_ROLES = tuple(RoleKind.values)
 NAV_ITEMS = [
     (_("Home"), "home", ALL_ROLES),
     (_("Compounds"), "communities:compound-list", ALL_ROLES),
+    (_("Security"), "account-security-policy", (RoleKind.DISTRICT_OFFICIAL,)),
 ]

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from communities import views as community_views
 from renovation_portal import views
@@ -17,6 +17,9 @@ urlpatterns = [
     path("", community_views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/2fa/verify/", community_views.two_factor_verify, name="account-2fa-verify"),
+    path("account/2fa/setup/", community_views.two_factor_setup, name="account-2fa-setup"),
+    path("account/security-policy/", community_views.security_policy, name="account-security-policy"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
     path("places/", include("communities.urls")),
@@ -26,7 +29,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     # Anything else under /api/ is a JSON 404, with DEBUG on or off.
     re_path(r"^api/", views.not_found),
 ]

@@ -11,6 +11,15 @@ from communities.choices import RoleKind
 from tests import factories as f
 
 
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """The cache is the real Redis: start every test without another test's cached values."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def tree(db):
     district = f.DistrictFactory(name="思明区")

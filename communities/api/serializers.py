@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from communities.models import (ApiToken, Building, Community, Compound, District, OwnersBody, PartyBranch,
                                 PropertyService, Role, Subdistrict, User)
+from communities.privacy import MaskPersonalDataMixin
 from communities.scoping import get_scope
 
 
@@ -60,7 +61,9 @@ class CompoundSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "code", "name", "community", "is_synthetic", "updated_at"]
 
 
-class BuildingSerializer(serializers.ModelSerializer):
+class BuildingSerializer(MaskPersonalDataMixin, serializers.ModelSerializer):
+    masked_fields = ("lead_phone", "grid_worker_phone")
+
     class Meta:
         model = Building
         fields = ["id", "compound", "number", "floors", "stairwells", "household_count", "lead_name",
@@ -116,6 +119,9 @@ class TokenLoginSerializer(serializers.Serializer):
     password = serializers.CharField(max_length=256, style={"input_type": "password"}, trim_whitespace=False,
                                      write_only=True)
     device_name = serializers.CharField(max_length=100)
+    otp_token = serializers.CharField(max_length=8, required=False, allow_blank=True,
+                                      help_text="The 6-digit code of the user's authenticator app, when two-factor "
+                                                "login applies to them.")
 
 
 class ApiTokenSerializer(serializers.ModelSerializer):

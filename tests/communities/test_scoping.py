@@ -116,3 +116,17 @@ def test_admin_lists_only_scope_for_staff_official(tree, actors, client):
     page = client.get("/admin/communities/compound/").content.decode()
     assert "屿后南里小区" in page and "嘉美花园" not in page
     assert client.get(f"/admin/communities/compound/{tree['compound_b'].pk}/change/").status_code == 302
+
+
+@pytest.mark.parametrize("role,masked", [
+    ("district_official", False), ("subdistrict_official", False), ("community_secretary", False),
+    ("contractor", True), ("inspector", True),
+])
+def test_building_phones_are_masked_for_roles_that_do_not_need_them(role, masked, tree, actors, api_as):
+    building = tree["building_a"]
+    building.lead_phone = "13912345678"
+    building.save()
+    body = api_as(actors[role]).get(f"/api/v1/buildings/{building.pk}/").json()
+    assert body["lead_phone"] == ("139****5678" if masked else "13912345678")
+    listing = api_as(actors[role]).get("/api/v1/buildings/").content.decode()
+    assert ("13912345678" in listing) is not masked
