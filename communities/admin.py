@@ -1,5 +1,6 @@
 """The admin goes through the same permission layer: staff see and change only their scope."""
 
+from auditlog.models import LogEntry
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
@@ -98,4 +99,25 @@ class ApiTokenAdmin(admin.ModelAdmin):
     readonly_fields = ["user", "device_name", "prefix", "created_at", "last_used_at"]
 
     def has_add_permission(self, request):
+        return False
+
+
+# The audit trail is read-only for everyone, superusers included: no add, change or delete in the admin.
+admin.site.unregister(LogEntry)
+
+
+@admin.register(LogEntry)
+class ReadOnlyLogEntryAdmin(admin.ModelAdmin):
+    list_display = ["timestamp", "actor", "remote_addr", "cid", "action", "content_type", "object_repr"]
+    list_filter = ["action", "content_type"]
+    search_fields = ["object_repr", "actor__username", "object_pk"]
+    list_select_related = ["actor", "content_type"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

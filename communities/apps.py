@@ -9,3 +9,7 @@ class CommunitiesConfig(AppConfig):
 
     def ready(self):
         from communities import schema  # noqa: F401  (registers the OpenAPI auth extension)
+        from communities.audit import attach_place_data, connect_task_signals
+
+        attach_place_data()
+        connect_task_signals()

@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 
+from communities.audit import bind_actor
 from communities.models import ApiToken
 
 # last_used_at is written at most this often per token, so a busy phone does not write on every request.
@@ -31,6 +32,7 @@ class DeviceTokenAuthentication(authentication.BaseAuthentication):
         now = timezone.now()
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > LAST_USED_RESOLUTION_SECONDS:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        bind_actor(token.user)
         return token.user, token
 
     def authenticate_header(self, request):

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "drf_standardized_errors",
     "axes",
+    "auditlog",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "renovation_portal",
@@ -86,6 +87,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "auditlog.middleware.AuditlogMiddleware",
+    "communities.audit.AuditSourceMiddleware",
     "communities.middleware.TwoFactorMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -270,6 +273,22 @@ AXES_VERBOSE = False
 # Two-factor login (django-otp, TOTP). Whether officials must use it is a setting district administrators
 # change in the portal (communities.SecurityPolicy); OTP_TOTP_ISSUER names the portal in authenticator apps.
 OTP_TOTP_ISSUER = "老旧小区改造管理平台"
+
+# --- Audit trail (django-auditlog): every save and delete of every model, with old and new values, the actor,
+# the source address and the path (web, api, admin, task, command). Kept at least 180 days (MLPS 2.0); the
+# purge command never deletes younger rows, and on PostgreSQL a trigger refuses any other change to the table.
+AUDITLOG_INCLUDE_ALL_MODELS = True
+AUDITLOG_EXCLUDE_TRACKING_MODELS = (
+    "sessions", "contenttypes", "admin", "axes", "auth.permission", "otp_totp", "django_otp",
+)
+AUDITLOG_EXCLUDE_TRACKING_FIELDS = ("last_login", "last_used_at")
+AUDITLOG_MASK_TRACKING_FIELDS = ("password", "key_digest")
+AUDITLOG_STORE_JSON_CHANGES = True
+AUDITLOG_CID_GETTER = "communities.audit.current_source"
+AUDIT_MIN_RETENTION_DAYS = 180
+AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", "180"))
+if AUDIT_RETENTION_DAYS < AUDIT_MIN_RETENTION_DAYS:
+    raise ImproperlyConfigured("AUDIT_RETENTION_DAYS may not be below 180 days (MLPS 2.0 keeps audit logs six months).")
 
 # --- Content-Security-Policy (django-csp): only the portal's own scripts and styles; no inline scripts.
 CONTENT_SECURITY_POLICY = {

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from communities import audit_views
 from communities import views as community_views
 from renovation_portal import views
 
@@ -20,6 +21,7 @@ urlpatterns = [
     path("account/2fa/verify/", community_views.two_factor_verify, name="account-2fa-verify"),
     path("account/2fa/setup/", community_views.two_factor_setup, name="account-2fa-setup"),
     path("account/security-policy/", community_views.security_policy, name="account-security-policy"),
+    path("audit/", audit_views.audit_log, name="audit-log"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
     path("places/", include("communities.urls")),

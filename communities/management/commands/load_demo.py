@@ -5,6 +5,8 @@ import importlib
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from communities.audit import audit_context
+
 # Each app may have a ``demo`` module with ``load(stdout)``; they run in this order (later ones build on
 # earlier ones). Loading twice changes nothing.
 DEMO_APPS = ["communities", "projects", "consultations", "inspections"]
@@ -15,7 +17,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         credentials = []
-        with transaction.atomic():
+        with transaction.atomic(), audit_context("command:load_demo"):
             for app in DEMO_APPS:
                 try:
                     module = importlib.import_module(f"{app}.demo")
