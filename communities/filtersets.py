@@ -7,9 +7,10 @@ from django.utils.translation import gettext_lazy as _
 
 from communities.choices import PropertyMode
 from communities.models import Building, Community, Compound, Subdistrict
+from renovation_portal.sync import UpdatedSinceFilterSet
 
 
-class CompoundFilterSet(django_filters.FilterSet):
+class CompoundFilterSet(UpdatedSinceFilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_q")
     district = django_filters.NumberFilter(field_name="community__subdistrict__district", label=_("district"))
     subdistrict = django_filters.ModelChoiceFilter(field_name="community__subdistrict",
@@ -23,7 +24,8 @@ class CompoundFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Compound
-        fields = ["q", "district", "subdistrict", "community", "property_mode", "built_after", "built_before"]
+        fields = ["q", "district", "subdistrict", "community", "property_mode", "built_after", "built_before",
+                  "updated_since"]
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -38,7 +40,7 @@ class CompoundFilterSet(django_filters.FilterSet):
         return queryset.filter(Q(name__icontains=value) | Q(code__icontains=value) | Q(address__icontains=value))
 
 
-class BuildingFilterSet(django_filters.FilterSet):
+class BuildingFilterSet(UpdatedSinceFilterSet):
     class Meta:
         model = Building
-        fields = ["compound"]
+        fields = ["compound", "updated_since"]

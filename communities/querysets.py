@@ -20,6 +20,10 @@ class ScopedQuerySet(models.QuerySet):
 class PlaceQuerySet(ScopedQuerySet):
     """District, subdistrict and community are scoped by their level; compounds and buildings by compound."""
 
+    @property
+    def compound_path(self) -> str:
+        return "compound__" if self.model._meta.model_name == "building" else ""
+
     def visible_to(self, user):
         from communities.scoping import get_scope
 
@@ -27,5 +31,4 @@ class PlaceQuerySet(ScopedQuerySet):
         scope = get_scope(user)
         if level in {"district", "subdistrict", "community"}:
             return self.filter(scope.place_q(level))
-        path = "" if level == "compound" else "compound__"
-        return self.filter(scope.compound_q(path))
+        return self.filter(scope.compound_q(self.compound_path))

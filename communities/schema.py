@@ -14,3 +14,12 @@ class DeviceTokenScheme(OpenApiAuthenticationExtension):
             "name": "Authorization",
             "description": "A device token from POST /api/v1/auth/token/, sent as `Token <key>` (or `Bearer <key>`).",
         }
+
+
+class VerifiedSessionScheme(OpenApiAuthenticationExtension):
+    target_class = "communities.authentication.VerifiedSessionAuthentication"
+    name = "cookieAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "cookie", "name": "sessionid",
+                "description": "The web portal's session (after two-factor login where it applies)."}

@@ -2,7 +2,13 @@
 
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
-from django.core.exceptions import NON_FIELD_ERRORS
+import hashlib
+import json
+
+from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _lazy
+from rest_framework.response import Response
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_standardized_errors.handler import ExceptionHandler as StandardExceptionHandler
 from rest_framework.exceptions import APIException, ErrorDetail, ValidationError
@@ -45,6 +51,8 @@ class ExceptionHandler(StandardExceptionHandler):
     """drf-standardized-errors' handler, knowing the portal's DomainError too."""
 
     def convert_known_exceptions(self, exc):
+        if isinstance(exc, RequestDataTooBig):
+            return PayloadTooLarge()
         if isinstance(exc, DjangoValidationError):
             # A model's own validation (full_clean in a service) is the client's error, never a 500.
             if hasattr(exc, "error_dict"):
@@ -60,3 +68,73 @@ class ExceptionHandler(StandardExceptionHandler):
                 return ValidationError(detail)
             return DomainErrorException(exc)
         return super().convert_known_exceptions(exc)
+
+
+class PreconditionRequired(APIException):
+    status_code = 428
+    default_code = "precondition_required"
+    default_detail = _lazy("Send the If-Match header with the ETag of your last GET of this record, so that "
+                           "newer changes are not overwritten.")
+
+
+class PreconditionFailed(APIException):
+    status_code = 412
+    default_code = "precondition_failed"
+    default_detail = _lazy("This record was changed since you loaded it. GET it again, re-apply your change and "
+                           "send it with the new ETag.")
+
+
+class PayloadTooLarge(APIException):
+    status_code = 413
+    default_code = "payload_too_large"
+    default_detail = _lazy("The request body is too large.")
+
+
+def representation_etag(data) -> str:
+    """A strong ETag of a record as this user sees it."""
+    payload = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False).encode()
+    return '"' + hashlib.sha256(payload).hexdigest()[:32] + '"'
+
+
+def _if_match_values(header: str) -> set[str]:
+    return {value.strip() for value in header.split(",") if value.strip()}
+
+
+class ConcurrencyControlMixin:
+    """No lost updates: GET returns an ETag; PATCH/PUT must send it back in If-Match.
+
+    A missing If-Match is 428; a stale one is 412. The check and the write happen under a row lock, so of
+    several concurrent PATCHes with the same ETag exactly one succeeds and the rest get 412.
+    """
+
+    _lock_for_update = False
+
+    def locked_queryset(self, queryset):
+        return queryset.select_for_update(of=("self",)) if self._lock_for_update else queryset
+
+    def etag_for(self, instance) -> str:
+        return representation_etag(self.get_serializer(instance).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        instance = self.get_object()
+        data = self.get_serializer(instance).data
+        return Response(data, headers={"ETag": representation_etag(data)})
+
+    def update(self, request, *args, **kwargs):
+        if_match = request.headers.get("If-Match")
+        with transaction.atomic():
+            self._lock_for_update = True
+            try:
+                instance = self.get_object()  # 404 / 403 come before any precondition
+            finally:
+                self._lock_for_update = False
+            if not if_match:
+                raise PreconditionRequired()
+            if "*" not in _if_match_values(if_match) and self.etag_for(instance) not in _if_match_values(if_match):
+                raise PreconditionFailed()
+            partial = kwargs.pop("partial", False)
+            serializer = self.get_serializer(instance, data=request.data, partial=partial)
+            serializer.is_valid(raise_exception=True)
+            self.perform_update(serializer)
+        data = self.get_serializer(serializer.instance).data
+        return Response(data, headers={"ETag": representation_etag(data)})

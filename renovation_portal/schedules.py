@@ -12,4 +12,9 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "renovation_portal.tasks.heartbeat",
         "schedule": crontab(minute="*/5"),
     },
+    "purge-idempotency-keys": {
+        # API retries are answered from stored responses for 48 hours; older keys are forgotten.
+        "task": "renovation_portal.tasks.purge_idempotency_keys",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }

@@ -89,6 +89,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     "communities.audit.AuditSourceMiddleware",
+    "renovation_portal.idempotency.IdempotencyMiddleware",
     "communities.middleware.TwoFactorMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

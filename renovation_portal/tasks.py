@@ -13,3 +13,11 @@ def heartbeat() -> str:
     now = timezone.now().isoformat()
     cache.set(HEARTBEAT_CACHE_KEY, now, timeout=None)
     return now
+
+
+@shared_task(name="renovation_portal.tasks.purge_idempotency_keys")
+def purge_idempotency_keys() -> int:
+    """Forget Idempotency-Keys older than 48 hours (the contract promises at least 24)."""
+    from renovation_portal.idempotency import purge_old_keys
+
+    return purge_old_keys()

@@ -65,3 +65,10 @@ def api_as(api):
         api.force_authenticate(user)
         return api
     return login
+
+
+def etag_patch(client, url, data, **extra):
+    """PATCH as a well-behaved client does: GET the record's ETag first and send it in If-Match."""
+    current = client.get(url, **extra)
+    etag = current.headers.get("ETag", '"none"') if current.status_code == 200 else '"none"'
+    return client.patch(url, data, format="json", HTTP_IF_MATCH=etag, **extra)

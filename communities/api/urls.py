@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from communities.api import views
+from renovation_portal.sync import DeletionViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -11,6 +12,7 @@ router.register("communities", views.CommunityViewSet, basename="community")
 router.register("compounds", views.CompoundViewSet, basename="compound")
 router.register("buildings", views.BuildingViewSet, basename="building")
 router.register("auth/tokens", views.ApiTokenViewSet, basename="api-token")
+router.register("sync/deletions", DeletionViewSet, basename="sync-deletion")
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),

@@ -14,6 +14,7 @@ from communities.filtersets import BuildingFilterSet, CompoundFilterSet
 from communities.models import ApiToken, Building, Community, Compound, District, Subdistrict
 from communities.scoping import get_object_for
 from communities.permissions import can_change_building, can_change_compound
+from renovation_portal.api import ConcurrencyControlMixin
 
 
 class ScopedViewSetMixin:
@@ -23,7 +24,8 @@ class ScopedViewSetMixin:
     select = ()
 
     def get_queryset(self):
-        return self.model.objects.visible_to(self.request.user).select_related(*self.select)
+        queryset = self.model.objects.visible_to(self.request.user).select_related(*self.select)
+        return self.locked_queryset(queryset) if hasattr(self, "locked_queryset") else queryset
 
 
 class DistrictViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
@@ -46,7 +48,8 @@ class CommunityViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["code", "name"]
 
 
-class CompoundViewSet(ScopedViewSetMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+class CompoundViewSet(ConcurrencyControlMixin, ScopedViewSetMixin, mixins.UpdateModelMixin,
+                      viewsets.ReadOnlyModelViewSet):
     """Compounds in the user's scope; officials and community secretaries may update basic data."""
 
     model = Compound
@@ -65,7 +68,8 @@ class CompoundViewSet(ScopedViewSetMixin, mixins.UpdateModelMixin, viewsets.Read
                                                        **serializer.validated_data)
 
 
-class BuildingViewSet(ScopedViewSetMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+class BuildingViewSet(ConcurrencyControlMixin, ScopedViewSetMixin, mixins.UpdateModelMixin,
+                      viewsets.ReadOnlyModelViewSet):
     """Buildings with their contact board (亮牌) data."""
 
     model = Building

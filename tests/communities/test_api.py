@@ -7,6 +7,8 @@ from django.test.utils import CaptureQueriesContext
 from communities.models import ApiToken, User
 from tests import factories as f
 
+from tests.conftest import etag_patch
+
 pytestmark = pytest.mark.django_db
 
 
@@ -36,7 +38,7 @@ def test_unknown_id_or_path_is_404_json(path, tree, actors, api_as):
 def test_token_login_use_and_logout(tree, actors, api):
     user = actors["community_secretary"]
     login = api.post("/api/v1/auth/token/", {"username": user.username, "password": f.PASSWORD,
-                                             "device_name": "张书记的手机"}, format="json")
+                                             "device_name": "张书记的手机"})
     assert login.status_code == 201
     key = login.json()["token"]
     assert ApiToken.objects.get(user=user).device_name == "张书记的手机"
@@ -53,14 +55,14 @@ def test_token_login_use_and_logout(tree, actors, api):
 
 def test_token_login_with_wrong_password_is_clear_400(tree, actors, api):
     response = api.post("/api/v1/auth/token/", {"username": actors["contractor"].username, "password": "wrong",
-                                                "device_name": "phone"}, format="json")
+                                                "device_name": "phone"})
     assert response.status_code == 400
     assert response.json()["errors"][0]["code"] == "invalid_credentials"
     assert not ApiToken.objects.exists()
 
 
 def test_token_login_with_missing_fields_lists_each_field(api):
-    response = api.post("/api/v1/auth/token/", {}, format="json")
+    response = api.post("/api/v1/auth/token/", {})
     assert response.status_code == 400
     assert {error["attr"] for error in response.json()["errors"]} == {"username", "password", "device_name"}
 
@@ -83,8 +85,8 @@ def test_user_can_revoke_own_device_but_not_anothers(tree, actors, api_as):
 
 def test_invalid_patch_value_is_400_and_changes_nothing(tree, actors, api_as):
     compound = tree["compound_a"]
-    response = api_as(actors["district_official"]).patch(
-        f"/api/v1/compounds/{compound.pk}/", {"address": "新地址", "year_built": "古代"}, format="json")
+    response = etag_patch(api_as(actors["district_official"]), f"/api/v1/compounds/{compound.pk}/",
+                          {"address": "新地址", "year_built": "古代"})
     assert response.status_code == 400
     assert response.json()["errors"][0]["attr"] == "year_built"
     compound.refresh_from_db()
@@ -92,8 +94,8 @@ def test_invalid_patch_value_is_400_and_changes_nothing(tree, actors, api_as):
 
 
 def test_implausible_year_is_refused(tree, actors, api_as):
-    response = api_as(actors["district_official"]).patch(
-        f"/api/v1/compounds/{tree['compound_a'].pk}/", {"year_built": 1200}, format="json")
+    response = etag_patch(api_as(actors["district_official"]), f"/api/v1/compounds/{tree['compound_a'].pk}/",
+                          {"year_built": 1200})
     assert response.status_code == 400
 
 

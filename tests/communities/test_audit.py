@@ -15,6 +15,8 @@ from communities import services
 from communities.models import ApiToken, Compound
 from tests import factories as f
 
+from tests.conftest import etag_patch
+
 pytestmark = pytest.mark.django_db
 
 
@@ -40,7 +42,7 @@ def test_api_write_by_token_names_the_token_user(tree, actors, api):
     user = actors["district_official"]
     key = ApiToken.new_key()
     ApiToken.objects.create(user=user, key_digest=ApiToken.digest(key), prefix=key[:8], device_name="平板")
-    response = api.patch(f"/api/v1/buildings/{tree['building_b'].pk}/", {"lead_name": "徐林"}, format="json",
+    response = etag_patch(api, f"/api/v1/buildings/{tree['building_b'].pk}/", {"lead_name": "徐林"},
                          HTTP_AUTHORIZATION=f"Token {key}")
     assert response.status_code == 200
     entry = _entries_for(tree["building_b"]).last()

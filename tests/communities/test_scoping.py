@@ -3,6 +3,8 @@
 import pytest
 from django.urls import reverse
 
+from tests.conftest import etag_patch
+
 pytestmark = pytest.mark.django_db
 
 # role → (sees compound_a, sees compound_b, may change compound_a)
@@ -41,7 +43,7 @@ def test_api_compound_detail_foreign_is_404(role, tree, actors, api_as):
 def test_api_compound_patch_follows_permission_layer(role, tree, actors, api_as):
     client = api_as(actors[role])
     sees_a, _, may_change = MATRIX[role]
-    response = client.patch(f"/api/v1/compounds/{tree['compound_a'].pk}/", {"address": "新地址 1 号"}, format="json")
+    response = etag_patch(client, f"/api/v1/compounds/{tree['compound_a'].pk}/", {"address": "新地址 1 号"})
     expected = 200 if may_change else (403 if sees_a else 404)
     assert response.status_code == expected
     tree["compound_a"].refresh_from_db()
@@ -50,8 +52,7 @@ def test_api_compound_patch_follows_permission_layer(role, tree, actors, api_as)
 
 def test_nobody_but_district_can_patch_foreign_compound(tree, actors, api_as):
     for role in ("subdistrict_official", "community_secretary", "contractor"):
-        response = api_as(actors[role]).patch(f"/api/v1/compounds/{tree['compound_b'].pk}/", {"address": "x"},
-                                              format="json")
+        response = etag_patch(api_as(actors[role]), f"/api/v1/compounds/{tree['compound_b'].pk}/", {"address": "x"})
         assert response.status_code == 404
     tree["compound_b"].refresh_from_db()
     assert tree["compound_b"].address == ""
@@ -75,8 +76,8 @@ def test_subdistrict_official_lists_only_own_subdistrict(tree, actors, api_as):
 
 def test_building_patch_by_secretary_updates_contact_board(tree, actors, api_as):
     building = tree["building_a"]
-    response = api_as(actors["community_secretary"]).patch(
-        f"/api/v1/buildings/{building.pk}/", {"lead_name": "徐林", "lead_phone": "13900000000"}, format="json")
+    response = etag_patch(api_as(actors["community_secretary"]), f"/api/v1/buildings/{building.pk}/",
+                          {"lead_name": "徐林", "lead_phone": "13900000000"})
     assert response.status_code == 200
     building.refresh_from_db()
     assert building.lead_name == "徐林"

@@ -1,0 +1,56 @@
+"""Portal-wide records of the API contract: idempotency keys of retried POSTs and tombstones of deletions."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class IdempotencyKey(models.Model):
+    """A POST's ``Idempotency-Key`` and the response it got: a retry is answered again, not redone.
+
+    ``status_code`` is null while the first request with the key is still running.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=100)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=300)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(null=True)
+    response_body = models.BinaryField(default=b"")
+    response_content_type = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)  # the daily purge filters on it
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique_per_user")]
+
+    def __str__(self):
+        return f"{self.user_id}:{self.key}"
+
+
+class Tombstone(models.Model):
+    """A deleted or withdrawn record, so that an offline client learns to drop it when it syncs.
+
+    The place ids are copied, not foreign keys: the compound itself may be gone. Scoping uses them.
+    """
+
+    model = models.CharField(_("record type"), max_length=60)  # "app_label.model"
+    object_pk = models.CharField(_("record id"), max_length=40)
+    district_id = models.BigIntegerField(null=True)
+    subdistrict_id = models.BigIntegerField(null=True)
+    community_id = models.BigIntegerField(null=True)
+    compound_id = models.BigIntegerField(null=True)
+    deleted_at = models.DateTimeField(_("deleted at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("tombstone")
+        verbose_name_plural = _("tombstones")
+        indexes = [
+            # GET /api/v1/sync/deletions/?model=…&since=… : one model's deletions after a time.
+            models.Index(fields=["model", "deleted_at"], name="tombstone_model_since"),
+        ]
+
+    def __str__(self):
+        return f"{self.model}#{self.object_pk}"

@@ -1,0 +1,82 @@
+"""Incremental sync for the mobile client: ``updated_since`` on lists, and tombstones of deletions.
+
+A client stores the time of its last sync, then asks each list for ``?updated_since=<that time>`` and
+``/api/v1/sync/deletions/?since=<that time>`` for what was deleted meanwhile, and drops those records.
+"""
+
+import django_filters
+from django.db.models import Q
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+
+from communities.scoping import get_scope
+from renovation_portal.models import Tombstone
+
+
+class UpdatedSinceFilterSet(django_filters.FilterSet):
+    """Mix into a FilterSet of a model with ``updated_at``: ``?updated_since=2026-11-24T08:00:00+08:00``."""
+
+    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gt",
+                                                     label="changed after (ISO 8601)")
+
+
+def tombstone_record(instance, *, compound=None) -> Tombstone:
+    """Record that ``instance`` is deleted (call it in the deleting service, before the delete)."""
+    from communities.audit import place_ids
+
+    places = place_ids(instance) if compound is None else place_ids(compound)
+    return Tombstone.objects.create(
+        model=instance._meta.label_lower, object_pk=str(instance.pk),
+        district_id=places.get("district"), subdistrict_id=places.get("subdistrict"),
+        community_id=places.get("community"), compound_id=places.get("compound"))
+
+
+def tombstones_visible_to(user):
+    scope = get_scope(user)
+    if scope.is_global:
+        return Tombstone.objects.all()
+    q = Q(pk__in=[])
+    if scope.district_ids:
+        q |= Q(district_id__in=sorted(scope.district_ids))
+    if scope.subdistrict_ids:
+        q |= Q(subdistrict_id__in=sorted(scope.subdistrict_ids))
+    if scope.community_ids:
+        q |= Q(community_id__in=sorted(scope.community_ids))
+    if scope.company_ids:
+        from projects.models import Project
+
+        q |= Q(compound_id__in=Project.objects.filter(contractor_id__in=sorted(scope.company_ids))
+               .values("compound_id"))
+    return Tombstone.objects.filter(q)
+
+
+class TombstoneSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Tombstone
+        fields = ["model", "object_pk", "deleted_at"]
+
+
+class TombstoneFilterSet(django_filters.FilterSet):
+    since = django_filters.IsoDateTimeFilter(field_name="deleted_at", lookup_expr="gt", required=True,
+                                             label="deleted after (ISO 8601)")
+    model = django_filters.CharFilter(label="record type, e.g. projects.progressreport")
+
+    class Meta:
+        model = Tombstone
+        fields = ["since", "model"]
+
+
+class DeletionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Records deleted since a time, within the user's scope, oldest first."""
+
+    serializer_class = TombstoneSerializer
+    filterset_class = TombstoneFilterSet
+    queryset = Tombstone.objects.none()
+    ordering_fields = ["deleted_at"]
+
+    def get_queryset(self):
+        return tombstones_visible_to(self.request.user).order_by("deleted_at", "id")
+
+    @extend_schema(summary="Deletions since a time")
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)

@@ -1,0 +1,162 @@
+"""The mobile API contract's shared mechanisms: safe retries, no lost updates, bodies too large."""
+
+import threading
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from communities.models import ApiToken, Building
+from renovation_portal.idempotency import purge_old_keys
+from renovation_portal.models import IdempotencyKey
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+def _token(user) -> str:
+    key = ApiToken.new_key()
+    ApiToken.objects.create(user=user, key_digest=ApiToken.digest(key), prefix=key[:8], device_name="测试机")
+    return key
+
+
+LOGIN = "/api/v1/auth/token/"
+
+
+def test_retried_post_with_same_key_and_body_replays_and_creates_nothing(tree, actors, api):
+    user = actors["inspector"]
+    key = _token(user)
+    body = {"username": user.username, "password": f.PASSWORD, "device_name": "第二台"}
+    first = api.post(LOGIN, body, format="json", HTTP_AUTHORIZATION=f"Token {key}", HTTP_IDEMPOTENCY_KEY="k-1")
+    again = api.post(LOGIN, body, format="json", HTTP_AUTHORIZATION=f"Token {key}", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json() and again["Idempotent-Replayed"] == "true"
+    assert ApiToken.objects.filter(user=user, device_name="第二台").count() == 1
+
+
+def test_same_key_with_a_different_body_is_refused(tree, actors, api):
+    user = actors["inspector"]
+    key = _token(user)
+    auth = {"HTTP_AUTHORIZATION": f"Token {key}", "HTTP_IDEMPOTENCY_KEY": "k-2"}
+    api.post(LOGIN, {"username": user.username, "password": f.PASSWORD, "device_name": "a"}, format="json", **auth)
+    response = api.post(LOGIN, {"username": user.username, "password": f.PASSWORD, "device_name": "b"},
+                        format="json", **auth)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["code"] == "idempotency_key_reused"
+    assert not ApiToken.objects.filter(device_name="b").exists()
+
+
+def test_bad_idempotency_key_is_400(tree, actors, api):
+    key = _token(actors["inspector"])
+    response = api.post(LOGIN, {}, format="json", HTTP_AUTHORIZATION=f"Token {key}", HTTP_IDEMPOTENCY_KEY="x" * 101)
+    assert response.status_code == 400 and response.json()["errors"][0]["code"] == "invalid_idempotency_key"
+
+
+def test_keys_are_kept_48_hours_then_purged(tree, actors):
+    import time_machine
+    from django.utils import timezone
+    from datetime import timedelta
+
+    now = timezone.now()
+    with time_machine.travel(now - timedelta(hours=30)):
+        IdempotencyKey.objects.create(user=actors["inspector"], key="young", method="POST", path="/", request_hash="x")
+    with time_machine.travel(now - timedelta(hours=50)):
+        IdempotencyKey.objects.create(user=actors["inspector"], key="old", method="POST", path="/", request_hash="x")
+    assert purge_old_keys() == 1
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["young"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_retries_with_the_same_key_create_one_row(tree, actors):
+    user = actors["inspector"]
+    key = _token(user)
+    body = {"username": user.username, "password": f.PASSWORD, "device_name": "并发"}
+    results, barrier = [], threading.Barrier(4)
+
+    def post():
+        client = APIClient()
+        barrier.wait()
+        response = client.post(LOGIN, body, format="json", HTTP_AUTHORIZATION=f"Token {key}",
+                               HTTP_IDEMPOTENCY_KEY="same-key")
+        results.append((response.status_code, response.json()))
+        connection.close()
+
+    threads = [threading.Thread(target=post) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [status for status, _ in results] == [201] * 4
+    assert len({body["token"] for _, body in results}) == 1
+    assert ApiToken.objects.filter(user=user, device_name="并发").count() == 1
+
+
+def test_get_returns_etag_and_patch_requires_it(tree, actors, api_as):
+    client = api_as(actors["community_secretary"])
+    url = f"/api/v1/buildings/{tree['building_a'].pk}/"
+    etag = client.get(url)["ETag"]
+    missing = client.patch(url, {"lead_name": "甲"}, format="json")
+    assert missing.status_code == 428 and missing.json()["errors"][0]["code"] == "precondition_required"
+    ok = client.patch(url, {"lead_name": "甲"}, format="json", HTTP_IF_MATCH=etag)
+    assert ok.status_code == 200 and ok["ETag"] != etag
+    stale = client.patch(url, {"lead_name": "乙"}, format="json", HTTP_IF_MATCH=etag)
+    assert stale.status_code == 412 and stale.json()["errors"][0]["code"] == "precondition_failed"
+    assert Building.objects.get(pk=tree["building_a"].pk).lead_name == "甲"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_patches_with_the_same_etag_one_wins_the_rest_get_412(tree, actors):
+    secretary = actors["community_secretary"]
+    url = f"/api/v1/buildings/{tree['building_a'].pk}/"
+    setup = APIClient()
+    setup.force_authenticate(secretary)
+    etag = setup.get(url)["ETag"]
+    statuses, barrier = [], threading.Barrier(5)
+
+    def patch(n):
+        client = APIClient()
+        client.force_authenticate(secretary)
+        barrier.wait()
+        statuses.append(client.patch(url, {"lead_name": f"楼长{n}"}, format="json", HTTP_IF_MATCH=etag).status_code)
+        connection.close()
+
+    threads = [threading.Thread(target=patch, args=(n,)) for n in range(5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200, 412, 412, 412, 412]
+
+
+def test_huge_body_is_413_json(tree, actors, api_as, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    client = api_as(actors["community_secretary"])
+    url = f"/api/v1/buildings/{tree['building_a'].pk}/"
+    response = client.patch(url, {"lead_name": "x" * 5000}, format="json", HTTP_IF_MATCH=client.get(url)["ETag"])
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["code"] == "payload_too_large"
+
+
+def test_updated_since_returns_only_changed_rows(tree, actors, api_as):
+    from django.utils import timezone
+
+    client = api_as(actors["district_official"])
+    mark = timezone.now()
+    Building.objects.filter(pk=tree["building_b"].pk).update(lead_name="新楼长", updated_at=timezone.now())
+    rows = client.get("/api/v1/buildings/", {"updated_since": mark.isoformat()}).json()["results"]
+    assert [row["id"] for row in rows] == [tree["building_b"].pk]
+    assert client.get("/api/v1/buildings/", {"updated_since": "昨天"}).status_code == 400
+
+
+def test_deletions_are_synced_as_tombstones_within_scope(tree, actors, api_as):
+    from django.utils import timezone
+
+    from renovation_portal.sync import tombstone_record
+
+    mark = timezone.now()
+    tombstone_record(tree["building_a"])
+    tombstone_record(tree["building_b"])
+    own = api_as(actors["community_secretary"]).get("/api/v1/sync/deletions/", {"since": mark.isoformat()})
+    assert [(row["model"], row["object_pk"]) for row in own.json()["results"]] == [
+        ("communities.building", str(tree["building_a"].pk))]
+    assert api_as(actors["community_secretary"]).get("/api/v1/sync/deletions/").status_code == 400
