@@ -6,12 +6,13 @@ import hashlib
 import json
 
 from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
-from django.db import transaction
+from django.db import DataError, transaction
 from django.utils.translation import gettext_lazy as _lazy
 from rest_framework.response import Response
+from rest_framework.routers import DefaultRouter
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_standardized_errors.handler import ExceptionHandler as StandardExceptionHandler
-from rest_framework.exceptions import APIException, ErrorDetail, ValidationError
+from rest_framework.exceptions import APIException, ErrorDetail, ParseError, ValidationError
 from rest_framework.pagination import PageNumberPagination
 
 from renovation_portal.errors import DomainError
@@ -53,18 +54,21 @@ class ExceptionHandler(StandardExceptionHandler):
     def convert_known_exceptions(self, exc):
         if isinstance(exc, RequestDataTooBig):
             return PayloadTooLarge()
+        if isinstance(exc, DataError):
+            # The database refused a value the client sent (a number or date out of its range): the client's
+            # error, and the transaction is rolled back by the handler.
+            return ParseError(_lazy("A value in the request is out of range."))
         if isinstance(exc, DjangoValidationError):
             # A model's own validation (full_clean in a service) is the client's error, never a 500.
             if hasattr(exc, "error_dict"):
                 detail = {("non_field_errors" if field == NON_FIELD_ERRORS else field): messages
                           for field, messages in exc.message_dict.items()}
             else:
-                detail = exc.messages
+                detail = {"non_field_errors": exc.messages}
             return ValidationError(detail)
         if isinstance(exc, DomainError):
             if exc.status == 400:
-                detail = {exc.field: [ErrorDetail(str(exc.message), code=exc.code)]} if exc.field else \
-                    [ErrorDetail(str(exc.message), code=exc.code)]
+                detail = {exc.field or "non_field_errors": [ErrorDetail(str(exc.message), code=exc.code)]}
                 return ValidationError(detail)
             return DomainErrorException(exc)
         return super().convert_known_exceptions(exc)
@@ -138,3 +142,15 @@ class ConcurrencyControlMixin:
             self.perform_update(serializer)
         data = self.get_serializer(serializer.instance).data
         return Response(data, headers={"ETag": representation_etag(data)})
+
+
+class PortalRouter(DefaultRouter):
+    """The API router: ids in URLs are numbers unless a viewset says otherwise, so ``/compounds/abc/`` is a
+    plain 404 and never reaches the database; no API root view (the schema documents the API)."""
+
+    include_root_view = False
+
+    def get_lookup_regex(self, viewset, lookup_prefix=""):
+        if not hasattr(viewset, "lookup_value_regex"):
+            viewset.lookup_value_regex = "[0-9]+"
+        return super().get_lookup_regex(viewset, lookup_prefix)

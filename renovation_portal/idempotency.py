@@ -56,7 +56,7 @@ class IdempotencyMiddleware:
         if request.method != "POST" or key is None or not request.path.startswith("/api/"):
             return self.get_response(request)
         if not key or len(key) > 100 or not key.isprintable():
-            return api_error_response(400, "invalid_idempotency_key",
+            return api_error_response(422, "invalid_idempotency_key",
                                       _("The Idempotency-Key header must be 1 to 100 printable characters."))
         user = _request_user(request)
         if user is None:  # DRF answers 401; there is nothing to remember for an anonymous request

@@ -4,6 +4,8 @@ A client stores the time of its last sync, then asks each list for ``?updated_si
 ``/api/v1/sync/deletions/?since=<that time>`` for what was deleted meanwhile, and drops those records.
 """
 
+from datetime import timezone as dt_timezone
+
 import django_filters
 from django.db.models import Q
 from drf_spectacular.utils import extend_schema
@@ -13,10 +15,19 @@ from communities.scoping import get_scope
 from renovation_portal.models import Tombstone
 
 
+class UTCDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 time, compared in UTC: Python accepts offsets PostgreSQL would refuse (beyond ±15:59)."""
+
+    def filter(self, qs, value):
+        if value is not None:
+            value = value.astimezone(dt_timezone.utc)
+        return super().filter(qs, value)
+
+
 class UpdatedSinceFilterSet(django_filters.FilterSet):
     """Mix into a FilterSet of a model with ``updated_at``: ``?updated_since=2026-11-24T08:00:00+08:00``."""
 
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gt",
+    updated_since = UTCDateTimeFilter(field_name="updated_at", lookup_expr="gt",
                                                      label="changed after (ISO 8601)")
 
 
@@ -57,7 +68,7 @@ class TombstoneSerializer(serializers.ModelSerializer):
 
 
 class TombstoneFilterSet(django_filters.FilterSet):
-    since = django_filters.IsoDateTimeFilter(field_name="deleted_at", lookup_expr="gt", required=True,
+    since = UTCDateTimeFilter(field_name="deleted_at", lookup_expr="gt", required=True,
                                              label="deleted after (ISO 8601)")
     model = django_filters.CharFilter(label="record type, e.g. projects.progressreport")
 

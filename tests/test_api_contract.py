@@ -46,10 +46,10 @@ def test_same_key_with_a_different_body_is_refused(tree, actors, api):
     assert not ApiToken.objects.filter(device_name="b").exists()
 
 
-def test_bad_idempotency_key_is_400(tree, actors, api):
+def test_bad_idempotency_key_is_422(tree, actors, api):
     key = _token(actors["inspector"])
     response = api.post(LOGIN, {}, format="json", HTTP_AUTHORIZATION=f"Token {key}", HTTP_IDEMPOTENCY_KEY="x" * 101)
-    assert response.status_code == 400 and response.json()["errors"][0]["code"] == "invalid_idempotency_key"
+    assert response.status_code == 422 and response.json()["errors"][0]["code"] == "invalid_idempotency_key"
 
 
 def test_keys_are_kept_48_hours_then_purged(tree, actors):
@@ -160,3 +160,9 @@ def test_deletions_are_synced_as_tombstones_within_scope(tree, actors, api_as):
     assert [(row["model"], row["object_pk"]) for row in own.json()["results"]] == [
         ("communities.building", str(tree["building_a"].pk))]
     assert api_as(actors["community_secretary"]).get("/api/v1/sync/deletions/").status_code == 400
+
+
+@pytest.mark.parametrize("query", [{"built_after": "99999999999999999999"}, {"updated_since": "4943-01-16T21:40:40-19:29"}])
+def test_out_of_range_values_are_4xx_not_500(query, tree, actors, api_as):
+    response = api_as(actors["district_official"]).get("/api/v1/compounds/", query)
+    assert response.status_code in (200, 400)

@@ -1,11 +1,10 @@
 from django.urls import path
-from rest_framework.routers import DefaultRouter
 
 from communities.api import views
+from renovation_portal.api import PortalRouter
 from renovation_portal.sync import DeletionViewSet
 
-router = DefaultRouter(trailing_slash=True)
-router.include_root_view = False
+router = PortalRouter()
 router.register("districts", views.DistrictViewSet, basename="district")
 router.register("subdistricts", views.SubdistrictViewSet, basename="subdistrict")
 router.register("communities", views.CommunityViewSet, basename="community")

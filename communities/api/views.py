@@ -1,6 +1,7 @@
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
@@ -98,6 +99,9 @@ class MeView(APIView):
         return Response(s.MeSerializer(user).data)
 
 
+@extend_validation_errors(["invalid_credentials", "two_factor_setup_required", "no_token"],
+                          field_name="non_field_errors", methods=["post", "delete"])
+@extend_validation_errors(["otp_required", "otp_invalid"], field_name="otp_token", methods=["post"])
 class TokenView(APIView):
     """Mobile login (POST: username, password, device name → token) and logout (DELETE: revoke this token)."""
 
