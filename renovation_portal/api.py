@@ -13,14 +13,25 @@ from rest_framework.routers import DefaultRouter
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_standardized_errors.handler import ExceptionHandler as StandardExceptionHandler
 from rest_framework.exceptions import APIException, ErrorDetail, ParseError, ValidationError
-from rest_framework.pagination import PageNumberPagination
+from rest_framework.pagination import CursorPagination, PageNumberPagination
 
 from renovation_portal.errors import DomainError
 
 
 class PagePagination(PageNumberPagination):
-    """Numbered pages: ``?page=2&page_size=100`` (at most 200 rows a page)."""
+    """Numbered pages: ``?page=2&page_size=100`` (at most 200 rows a page), for lists that stay small."""
 
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class KeysetPagination(CursorPagination):
+    """Keyset (cursor) pages for lists that grow large: as fast at row 500,000 as on page one, and stable
+    while rows change. Oldest change first, so that a syncing client pages forward with ``updated_since``
+    and follows ``next`` until it is null."""
+
+    ordering = ("updated_at", "id")
+    page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
 

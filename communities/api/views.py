@@ -15,7 +15,7 @@ from communities.filtersets import BuildingFilterSet, CompoundFilterSet
 from communities.models import ApiToken, Building, Community, Compound, District, Subdistrict
 from communities.scoping import get_object_for
 from communities.permissions import can_change_building, can_change_compound
-from renovation_portal.api import ConcurrencyControlMixin
+from renovation_portal.api import ConcurrencyControlMixin, KeysetPagination
 
 
 class ScopedViewSetMixin:
@@ -56,7 +56,8 @@ class CompoundViewSet(ConcurrencyControlMixin, ScopedViewSetMixin, mixins.Update
     model = Compound
     serializer_class = s.CompoundSerializer
     filterset_class = CompoundFilterSet
-    ordering_fields = ["code", "name", "year_built", "household_count"]
+    pagination_class = KeysetPagination
+    ordering_fields = ["updated_at"]
     select = ("community__subdistrict", "party_branch", "owners_body", "property_service__company")
 
     def get_object(self):
@@ -76,7 +77,8 @@ class BuildingViewSet(ConcurrencyControlMixin, ScopedViewSetMixin, mixins.Update
     model = Building
     serializer_class = s.BuildingSerializer
     filterset_class = BuildingFilterSet
-    ordering_fields = ["number"]
+    pagination_class = KeysetPagination
+    ordering_fields = ["updated_at"]
     select = ("compound",)
 
     def get_object(self):
