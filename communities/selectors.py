@@ -57,9 +57,7 @@ def home_context(user) -> dict:
     if scope.has_role("community_secretary"):
         context["my_compounds"] = compound_list(user).order_by("code")[:50]
     if scope.has_role("contractor") and not scope.is_global:
-        from projects.models import Project
+        from projects.selectors import contractor_action_items
 
-        context["company_projects"] = (Project.objects.visible_to(user)
-                                       .filter(contractor_id__in=scope.company_ids)
-                                       .select_related("compound__community")[:50])
+        context["company_projects"] = contractor_action_items(user, scope.company_ids)
     return context

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django_otp import login as otp_login
 
 from communities import selectors, services
@@ -90,7 +90,7 @@ def building_edit(request, pk):
 # --- Account security: two-factor login and the district's security policy ---
 
 class OTPTokenForm(PortalFormMixin, forms.Form):
-    token = forms.CharField(label=_lazy("6-digit code"), max_length=8, min_length=6,
+    token = forms.CharField(label=gettext_lazy("6-digit code"), max_length=8, min_length=6,
                             widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code",
                                                           "autofocus": True}))
 

@@ -7,12 +7,13 @@ import json
 
 from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
 from django.db import DataError, transaction
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_standardized_errors.handler import ExceptionHandler as StandardExceptionHandler
 from rest_framework.exceptions import APIException, ErrorDetail, ParseError, ValidationError
+from rest_framework.fields import ListField
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 
 from renovation_portal.errors import DomainError
@@ -68,7 +69,7 @@ class ExceptionHandler(StandardExceptionHandler):
         if isinstance(exc, DataError):
             # The database refused a value the client sent (a number or date out of its range): the client's
             # error, and the transaction is rolled back by the handler.
-            return ParseError(_lazy("A value in the request is out of range."))
+            return ParseError(gettext_lazy("A value in the request is out of range."))
         if isinstance(exc, DjangoValidationError):
             # A model's own validation (full_clean in a service) is the client's error, never a 500.
             if hasattr(exc, "error_dict"):
@@ -88,21 +89,21 @@ class ExceptionHandler(StandardExceptionHandler):
 class PreconditionRequired(APIException):
     status_code = 428
     default_code = "precondition_required"
-    default_detail = _lazy("Send the If-Match header with the ETag of your last GET of this record, so that "
+    default_detail = gettext_lazy("Send the If-Match header with the ETag of your last GET of this record, so that "
                            "newer changes are not overwritten.")
 
 
 class PreconditionFailed(APIException):
     status_code = 412
     default_code = "precondition_failed"
-    default_detail = _lazy("This record was changed since you loaded it. GET it again, re-apply your change and "
+    default_detail = gettext_lazy("This record was changed since you loaded it. GET it again, re-apply your change and "
                            "send it with the new ETag.")
 
 
 class PayloadTooLarge(APIException):
     status_code = 413
     default_code = "payload_too_large"
-    default_detail = _lazy("The request body is too large.")
+    default_detail = gettext_lazy("The request body is too large.")
 
 
 def representation_etag(data) -> str:
@@ -127,12 +128,20 @@ class ConcurrencyControlMixin:
     def locked_queryset(self, queryset):
         return queryset.select_for_update(of=("self",)) if self._lock_for_update else queryset
 
+    def representation(self, instance) -> dict:
+        """The record as GET shows it: the ETag is always computed from this one representation."""
+        action = self.action
+        self.action = "retrieve"
+        try:
+            return self.get_serializer(instance).data
+        finally:
+            self.action = action
+
     def etag_for(self, instance) -> str:
-        return representation_etag(self.get_serializer(instance).data)
+        return representation_etag(self.representation(instance))
 
     def retrieve(self, request, *args, **kwargs):
-        instance = self.get_object()
-        data = self.get_serializer(instance).data
+        data = self.representation(self.get_object())
         return Response(data, headers={"ETag": representation_etag(data)})
 
     def update(self, request, *args, **kwargs):
@@ -151,7 +160,7 @@ class ConcurrencyControlMixin:
             serializer = self.get_serializer(instance, data=request.data, partial=partial)
             serializer.is_valid(raise_exception=True)
             self.perform_update(serializer)
-        data = self.get_serializer(serializer.instance).data
+        data = self.representation(serializer.instance)
         return Response(data, headers={"ETag": representation_etag(data)})
 
 
@@ -165,3 +174,24 @@ class PortalRouter(DefaultRouter):
         if not hasattr(viewset, "lookup_value_regex"):
             viewset.lookup_value_regex = "[0-9]+"
         return super().get_lookup_regex(viewset, lookup_prefix)
+
+
+class WholeListField(ListField):
+    """A list whose element errors are reported against the list itself (``attr`` is the field name, never
+    ``name.3``), so that every error the API can return is one its schema lists."""
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except ValidationError as error:
+            detail = error.detail
+            messages = []
+            if isinstance(detail, dict):
+                for value in detail.values():
+                    messages.extend(value if isinstance(value, list) else [value])
+            elif isinstance(detail, list):
+                messages = detail
+            first = messages[0] if messages else gettext_lazy("Invalid list.")
+            raise ValidationError([ErrorDetail(str(first), code=self.ITEM_ERROR_CODE)]) from None
+
+    ITEM_ERROR_CODE = "invalid_item"

@@ -10,6 +10,7 @@ ALL_ROLES = tuple(RoleKind.values)
 NAV_ITEMS = [
     (_("Home"), "home", ALL_ROLES),
     (_("Compounds"), "communities:compound-list", ALL_ROLES),
+    (_("Projects"), "projects:project-list", ALL_ROLES),
     (_("Audit trail"), "audit-log", (RoleKind.DISTRICT_OFFICIAL, RoleKind.SUBDISTRICT_OFFICIAL)),
     (_("Security"), "account-security-policy", (RoleKind.DISTRICT_OFFICIAL,)),
 ]

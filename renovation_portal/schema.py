@@ -49,3 +49,17 @@ class PortalAutoSchema(AutoSchema):
         if self._is_conditional_update():
             parameters.append(IF_MATCH)
         return parameters
+
+    def _get_validation_error_codes_by_field(self, data_fields):
+        codes = super()._get_validation_error_codes_by_field(data_fields)
+        from renovation_portal.api import WholeListField
+
+        if self.method in ("POST", "PUT", "PATCH"):
+            serializer = self.get_request_serializer()
+            if isinstance(serializer, type):
+                serializer = serializer()
+            fields = getattr(serializer, "fields", None) if serializer is not None else None
+            for name, field in (fields or {}).items():
+                if isinstance(field, WholeListField):
+                    codes[name].add(WholeListField.ITEM_ERROR_CODE)
+        return codes

@@ -6,7 +6,7 @@ from factory.django import DjangoModelFactory
 from communities.choices import CompanyKind, InspectionTier, RoleKind
 from communities.models import (Building, Community, Company, Compound, District, OwnersBody, PartyBranch,
                                 PropertyService, Role, Subdistrict, User)
-from projects.models import Project
+from projects.models import PlanVersion, Project, ScopeItem
 
 PASSWORD = "Test-password-2026"
 
@@ -134,3 +134,36 @@ def user_with_role(kind: str, **binding) -> User:
         binding.setdefault("tier", InspectionTier.DISTRICT)
     RoleFactory(user=user, kind=kind, **binding)
     return user
+
+
+class PlanVersionFactory(DjangoModelFactory):
+    class Meta:
+        model = PlanVersion
+
+    project = factory.SubFactory(ProjectFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    summary = "改造方案"
+
+
+class ScopeItemFactory(DjangoModelFactory):
+    class Meta:
+        model = ScopeItem
+
+    project = factory.SubFactory(ProjectFactory)
+    category = "road"
+    name = factory.Sequence(lambda n: f"工程项{n}")
+    unit = "m²"
+    planned_quantity = 100
+
+
+def photo_file(name="site.jpg", size=(64, 48), image_format="JPEG"):
+    """A real small image as an upload."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (120, 160, 200)).save(buffer, format=image_format)
+    content_type = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}[image_format]
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type=content_type)

@@ -5,6 +5,11 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from communities.models import Building, Compound, Role, User
+from projects.models import (PlanConfirmation, PlanVersion, ProgressReport, Project, ProjectEvent, ProjectFunding,
+                             ReportQuantity, ScopeItem)
+
+PROJECT_MODELS = (Project, PlanVersion, PlanConfirmation, ScopeItem, ProgressReport, ReportQuantity, ProjectEvent,
+                  ProjectFunding)
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -100,7 +105,8 @@ def test_load_demo_twice_changes_nothing(db):
     call_command("load_demo", stdout=open("/dev/null", "w"))
 
     def snapshot():
-        return {model.__name__: sorted(map(repr, model.objects.values())) for model in (Compound, Building, Role, User)}
+        return {model.__name__: sorted(map(repr, model.objects.values()))
+                for model in (Compound, Building, Role, User, *PROJECT_MODELS)}
 
     first = snapshot()
     call_command("load_demo", stdout=open("/dev/null", "w"))
@@ -108,6 +114,8 @@ def test_load_demo_twice_changes_nothing(db):
     assert Compound.objects.filter(name="菡凌蓉小区", year_built=1989, building_count=35, household_count=800,
                                    resident_count=2450, is_synthetic=False).exists()
     assert Compound.objects.filter(is_synthetic=True).count() == 40
+    assert Project.objects.get(compound__name="菡凌蓉小区").status == "handed_over"
+    assert Project.objects.filter(status="construction").exists()
     assert set(Role.objects.values_list("kind", flat=True)) == {
         "district_official", "subdistrict_official", "community_secretary", "contractor", "inspector"}
 

@@ -1,0 +1,46 @@
+from django.contrib import admin
+
+from projects.models import (PlanConfirmation, PlanVersion, ProgressPhoto, ProgressReport, Project, ProjectEvent,
+                             ProjectFunding, ScopeItem)
+
+
+class ScopedAdmin(admin.ModelAdmin):
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return queryset if request.user.is_superuser else queryset.visible_to(request.user)
+
+
+class FundingInline(admin.TabularInline):
+    model = ProjectFunding
+    extra = 0
+
+
+@admin.register(Project)
+class ProjectAdmin(ScopedAdmin):
+    list_display = ["name", "compound", "batch", "status", "contractor", "progress_percent", "planned_finish"]
+    list_filter = ["status", "batch", "contractor"]
+    search_fields = ["name", "compound__name"]
+    list_select_related = ["compound", "contractor"]
+    inlines = [FundingInline]
+    # Status changes go through the lifecycle services (history, guards): read-only here.
+    readonly_fields = ["status", "status_before_suspension", "progress_percent", "version"]
+
+
+@admin.register(ProjectEvent)
+class ProjectEventAdmin(ScopedAdmin):
+    list_display = ["project", "from_status", "to_status", "actor", "created_at"]
+    list_select_related = ["project", "actor"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+for model, fields in ((PlanVersion, ["project", "number", "created_at"]),
+                      (PlanConfirmation, ["plan_version", "party", "confirmed_by", "confirmed_at"]),
+                      (ScopeItem, ["project", "category", "name", "planned_quantity", "completed_quantity"]),
+                      (ProgressReport, ["project", "report_date", "percent_complete", "created_by"]),
+                      (ProgressPhoto, ["report", "uploaded_at"])):
+    admin.site.register(model, ScopedAdmin, list_display=fields)

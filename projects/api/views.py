@@ -1,0 +1,215 @@
+from django.db.models import Max, Prefetch
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from communities.scoping import get_object_for
+from projects import permissions as perms
+from projects import selectors, services
+from projects.api import serializers as s
+from projects.filtersets import ProgressReportFilterSet, ProjectFilterSet, ScopeItemFilterSet
+from projects.models import PlanVersion, ProgressPhoto, ProgressReport, Project, ProjectEvent, ScopeItem
+from renovation_portal.api import ConcurrencyControlMixin, KeysetPagination
+from renovation_portal.uploads import serve_private_image
+
+TRANSITION_CODES = ["invalid_transition", "note_required", "no_plan", "confirmations_missing", "not_finished",
+                    "completion_blocked"]
+
+
+@extend_validation_errors(TRANSITION_CODES, field_name="non_field_errors", actions=["transitions"])
+@extend_validation_errors(["invalid"], field_name="level", actions=["totals"])
+class ProjectViewSet(ConcurrencyControlMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Renovation projects in the user's scope. Officials edit basic data; status moves only by
+    ``POST /projects/{id}/transitions/``."""
+
+    filterset_class = ProjectFilterSet
+    pagination_class = KeysetPagination
+    ordering_fields = ["updated_at"]
+    queryset = Project.objects.none()
+
+    def get_queryset(self):
+        queryset = selectors.project_list(self.request.user)
+        if self.action == "retrieve":
+            queryset = queryset.prefetch_related(
+                "funding", Prefetch("events", queryset=ProjectEvent.objects.order_by("created_at", "id")
+                                    .select_related("actor")))
+        return self.locked_queryset(queryset)
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return s.ProjectDetailSerializer
+        if self.action == "transitions":
+            return s.TransitionSerializer
+        return s.ProjectSerializer
+
+    def get_object(self):
+        return get_object_for(self.request.user, self.get_queryset(), self.kwargs["pk"],
+                              action="view" if self.request.method in ("GET", "HEAD", "OPTIONS") else "change",
+                              can=perms.can_edit_project if self.action in ("update", "partial_update") else
+                              (lambda user, obj: True))
+
+    def perform_update(self, serializer):
+        serializer.instance = services.project_update(actor=self.request.user, project=serializer.instance,
+                                                      **serializer.validated_data)
+
+    @extend_schema(request=s.TransitionSerializer, responses={200: s.ProjectDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def transitions(self, request, pk=None):
+        """Move the project along its lifecycle (start_survey, submit_plan, start_construction,
+        request_acceptance, accept_completion, reject_acceptance, suspend, resume)."""
+        project = self.get_object()
+        body = s.TransitionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        service = services.TRANSITION_SERVICES[body.validated_data["transition"]]
+        service(actor=request.user, project=project, note=body.validated_data["note"])
+        project = selectors.project_detail_queryset(request.user).get(pk=project.pk)
+        return Response(s.ProjectDetailSerializer(project).data)
+
+    @extend_schema(parameters=[OpenApiParameter("level", OpenApiTypes.STR, enum=list(selectors.LEVEL_PATHS),
+                                                required=True)],
+                   responses={200: s.ScopeTotalSerializer(many=True)})
+    @action(detail=False, methods=["get"], pagination_class=None, filterset_class=None)
+    def totals(self, request):
+        """Planned and completed quantities per scope category under each place node of a level."""
+        level = request.query_params.get("level")
+        if level not in selectors.LEVEL_PATHS:
+            raise ValidationError({"level": [f"Choose one of: {', '.join(selectors.LEVEL_PATHS)}."]}, code="invalid")
+        return Response(s.ScopeTotalSerializer(selectors.scope_totals(request.user, level), many=True).data)
+
+
+@extend_validation_errors(["project_closed", "required"], field_name="non_field_errors", actions=["create"])
+@extend_validation_errors(["plan_superseded", "already_confirmed", "invalid_party"], field_name="non_field_errors",
+                          actions=["confirmations"])
+class PlanVersionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Plan versions; ``POST /plan-versions/{id}/confirmations/`` records a party's confirmation."""
+
+    serializer_class = s.PlanVersionSerializer
+    filterset_fields = ["project"]
+    queryset = PlanVersion.objects.none()
+
+    def get_queryset(self):
+        return (PlanVersion.objects.visible_to(self.request.user).select_related("project")
+                .prefetch_related("confirmations").order_by("project_id", "number"))
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if self.action in ("list", "retrieve"):
+            context["latest_numbers"] = dict(
+                PlanVersion.objects.visible_to(self.request.user).values_list("project_id")
+                .annotate(top=Max("number")).values_list("project_id", "top"))
+        return context
+
+    def create(self, request, *args, **kwargs):
+        body = s.PlanVersionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        project = get_object_for(request.user, Project.objects.all(), body.validated_data["project"].pk)
+        plan = services.plan_version_create(actor=request.user, project=project,
+                                            summary=body.validated_data.get("summary", ""),
+                                            changes=body.validated_data.get("changes", ""))
+        return Response(s.PlanVersionSerializer(plan).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.ConfirmSerializer, responses={201: s.PlanConfirmationSerializer})
+    @action(detail=True, methods=["post"], serializer_class=s.ConfirmSerializer)
+    def confirmations(self, request, pk=None):
+        plan = get_object_for(request.user, self.get_queryset(), pk)
+        body = s.ConfirmSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        confirmation = services.plan_confirm(actor=request.user, plan_version=plan, **body.validated_data)
+        return Response(s.PlanConfirmationSerializer(confirmation).data, status=status.HTTP_201_CREATED)
+
+
+class ScopeItemViewSet(ConcurrencyControlMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+                       viewsets.ReadOnlyModelViewSet):
+    """Work items with planned and completed quantities (completed ones grow only through reports)."""
+
+    serializer_class = s.ScopeItemSerializer
+    filterset_class = ScopeItemFilterSet
+    pagination_class = KeysetPagination
+    ordering_fields = ["updated_at"]
+    queryset = ScopeItem.objects.none()
+
+    def get_queryset(self):
+        return self.locked_queryset(ScopeItem.objects.visible_to(self.request.user).select_related(
+            "project__compound__community__subdistrict"))
+
+    def get_object(self):
+        return get_object_for(self.request.user, self.get_queryset(), self.kwargs["pk"],
+                              action="view" if self.request.method in ("GET", "HEAD", "OPTIONS") else "change",
+                              can=lambda user, item: perms.can_manage_scope(user, item.project))
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        project = get_object_for(self.request.user, Project.objects.all(), data.pop("project").pk)
+        serializer.instance = services.scope_item_create(actor=self.request.user, project=project, **data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.scope_item_update(actor=self.request.user, scope_item=serializer.instance,
+                                                         **serializer.validated_data)
+
+
+@extend_validation_errors(["not_in_construction", "required"], field_name="non_field_errors", actions=["create"])
+@extend_validation_errors(["future_date"], field_name="report_date", actions=["create"])
+@extend_validation_errors(["invalid_percent"], field_name="percent_complete", actions=["create"])
+@extend_validation_errors(["required"], field_name="work_done", actions=["create"])
+@extend_validation_errors(["foreign_item", "negative_quantity"], field_name="quantities", actions=["create"])
+@extend_validation_errors(["photo_too_large", "photo_invalid", "photo_type", "too_many_photos"],
+                          field_name="photos", actions=["create"])
+class ProgressReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Contractors' progress reports. POST is multipart (photos) or JSON (no photos)."""
+
+    filterset_class = ProgressReportFilterSet
+    pagination_class = KeysetPagination
+    ordering_fields = ["updated_at"]
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    queryset = ProgressReport.objects.none()
+
+    def get_queryset(self):
+        return (ProgressReport.objects.visible_to(self.request.user)
+                .prefetch_related("quantities", "photos"))
+
+    def get_serializer_class(self):
+        return s.ProgressReportCreateSerializer if self.action == "create" else s.ProgressReportSerializer
+
+    @extend_schema(request=s.ProgressReportCreateSerializer, responses={201: s.ProgressReportSerializer})
+    def create(self, request, *args, **kwargs):
+        body = s.ProgressReportCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        project = get_object_for(request.user, Project.objects.all(), data["project"])
+        taken, lats, lngs = data["photo_taken_at"], data["photo_latitude"], data["photo_longitude"]
+        photos = [services.PhotoUpload(file=f, taken_at=taken[i] if i < len(taken) else None,
+                                       latitude=lats[i] if i < len(lats) else None,
+                                       longitude=lngs[i] if i < len(lngs) else None)
+                  for i, f in enumerate(data["photos"])]
+        report = services.progress_report_file(
+            actor=request.user, project=project, report_date=data["report_date"], work_done=data["work_done"],
+            percent_complete=data["percent_complete"], manpower=data["manpower"], weather=data["weather"],
+            issues_met=data["issues_met"], quantities=data["quantities"], photos=photos)
+        report = self.get_queryset().get(pk=report.pk)
+        return Response(s.ProgressReportSerializer(report).data, status=status.HTTP_201_CREATED)
+
+
+class ProgressPhotoViewSet(viewsets.GenericViewSet):
+    """The image files of progress photos, to users who may see their project."""
+
+    queryset = ProgressPhoto.objects.none()
+    serializer_class = s.ProgressPhotoSerializer
+
+    def get_queryset(self):
+        return ProgressPhoto.objects.visible_to(self.request.user)
+
+    @extend_schema(responses={(200, "image/jpeg"): OpenApiResponse(OpenApiTypes.BINARY)})
+    @action(detail=True, methods=["get"])
+    def image(self, request, pk=None):
+        return serve_private_image(get_object_for(request.user, self.get_queryset(), pk).image)
+
+    @extend_schema(responses={(200, "image/jpeg"): OpenApiResponse(OpenApiTypes.BINARY)})
+    @action(detail=True, methods=["get"])
+    def thumbnail(self, request, pk=None):
+        photo = get_object_for(request.user, self.get_queryset(), pk)
+        return serve_private_image(photo.thumbnail or photo.image)

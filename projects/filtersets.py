@@ -1,0 +1,58 @@
+"""Filters for project lists, shared by the web list, its exports and the API."""
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from projects.choices import UNACCEPTED_STATUSES, ProjectStatus
+from projects.models import ProgressReport, Project, ScopeItem
+from renovation_portal.sync import UpdatedSinceFilterSet
+
+SELECT = forms.Select(attrs={"class": "form-select"})
+
+
+class ProjectFilterSet(UpdatedSinceFilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="filter_q")
+    status = django_filters.ChoiceFilter(choices=ProjectStatus.choices, label=_("Status"), empty_label=_("All"),
+                                         widget=SELECT)
+    subdistrict = django_filters.NumberFilter(field_name="compound__community__subdistrict", label=_("Subdistrict"))
+    community = django_filters.NumberFilter(field_name="compound__community", label=_("Community"))
+    compound = django_filters.NumberFilter(field_name="compound", label=_("Compound"))
+    batch = django_filters.NumberFilter(label=_("Batch"))
+    contractor = django_filters.NumberFilter(field_name="contractor", label=_("Contractor"))
+    overdue = django_filters.BooleanFilter(label=_("Behind schedule"), method="filter_overdue",
+                                           widget=forms.Select(choices=[("", "—"), ("true", _("Yes")),
+                                                                        ("false", _("No"))],
+                                                               attrs={"class": "form-select"}))
+
+    class Meta:
+        model = Project
+        fields = ["q", "status", "subdistrict", "community", "compound", "batch", "contractor", "overdue",
+                  "updated_since"]
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(Q(name__icontains=value) | Q(compound__name__icontains=value))
+
+    def filter_overdue(self, queryset, name, value):
+        behind = Q(status__in=UNACCEPTED_STATUSES, planned_finish__lt=timezone.localdate())
+        return queryset.filter(behind) if value else queryset.exclude(behind)
+
+
+class ScopeItemFilterSet(UpdatedSinceFilterSet):
+    project = django_filters.NumberFilter()
+
+    class Meta:
+        model = ScopeItem
+        fields = ["project", "category", "work_class", "updated_since"]
+
+
+class ProgressReportFilterSet(UpdatedSinceFilterSet):
+    project = django_filters.NumberFilter()
+    since = django_filters.DateFilter(field_name="report_date", lookup_expr="gte")
+    until = django_filters.DateFilter(field_name="report_date", lookup_expr="lte")
+
+    class Meta:
+        model = ProgressReport
+        fields = ["project", "since", "until", "updated_since"]

@@ -1,0 +1,74 @@
+"""Who may do what to a project. Reads are scoped by communities.scoping; these decide the actions."""
+
+from django.db.models import Q
+
+from communities.choices import RoleKind
+from communities.scoping import get_scope
+from projects.choices import Party
+
+
+def _place_roles(user, project, kinds) -> bool:
+    """The user holds one of ``kinds`` bound to a place node above the project's compound."""
+    scope = get_scope(user)
+    if scope.is_global:
+        return True
+    if not scope.role_kinds.intersection(kinds):
+        return False
+    community = project.compound.community
+    return user.roles.filter(
+        Q(district_id=community.subdistrict.district_id) | Q(subdistrict_id=community.subdistrict_id)
+        | Q(community_id=community.pk), kind__in=kinds).exists()
+
+
+def is_official_for(user, project) -> bool:
+    """A district or subdistrict official whose subtree holds the project."""
+    return _place_roles(user, project, (RoleKind.DISTRICT_OFFICIAL, RoleKind.SUBDISTRICT_OFFICIAL))
+
+
+def is_district_official_for(user, project) -> bool:
+    return _place_roles(user, project, (RoleKind.DISTRICT_OFFICIAL,))
+
+
+def is_secretary_for(user, project) -> bool:
+    return _place_roles(user, project, (RoleKind.COMMUNITY_SECRETARY,))
+
+
+def is_contractor_for(user, project) -> bool:
+    """A member of the project's EPC contractor company."""
+    return project.contractor_id is not None and project.contractor_id in get_scope(user).company_ids
+
+
+def can_edit_project(user, project) -> bool:
+    """Basic data, budget, funding, dates: officials over the project."""
+    return is_official_for(user, project)
+
+
+def can_manage_scope(user, project) -> bool:
+    """Plan versions and scope items: the EPC contractor (who designs and builds) and officials."""
+    return is_contractor_for(user, project) or is_official_for(user, project)
+
+
+def can_file_report(user, project) -> bool:
+    return is_contractor_for(user, project)
+
+
+# Who may record each party's confirmation. The construction owner (代建), designer and supervisor rarely have
+# portal accounts: district officials record their signed confirmations on their behalf.
+PARTY_RECORDERS = {
+    Party.CONSTRUCTION_OWNER: (RoleKind.DISTRICT_OFFICIAL,),
+    Party.DESIGNER: (RoleKind.DISTRICT_OFFICIAL,),
+    Party.SUPERVISOR: (RoleKind.DISTRICT_OFFICIAL,),
+    Party.SUBDISTRICT_COMMUNITY: (RoleKind.SUBDISTRICT_OFFICIAL, RoleKind.COMMUNITY_SECRETARY,
+                                  RoleKind.DISTRICT_OFFICIAL),
+    Party.RESIDENTS: (RoleKind.COMMUNITY_SECRETARY,),
+}
+
+
+def can_confirm_for(user, project, party: str) -> bool:
+    if party == Party.CONTRACTOR:
+        return is_contractor_for(user, project) or get_scope(user).is_global
+    return _place_roles(user, project, PARTY_RECORDERS[party])
+
+
+def confirmable_parties(user, project) -> list[str]:
+    return [party for party in Party.values if can_confirm_for(user, project, party)]

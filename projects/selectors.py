@@ -1,0 +1,112 @@
+"""Reads of projects: scoped lists, the project page, roll-up totals per place level, the dig-once check and
+what needs a contractor's action. Every function here is a fixed number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Subquery, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from projects.choices import PIPELINE_CATEGORIES, Party, ProjectStatus
+from projects.models import PlanConfirmation, PlanVersion, ProgressReport, Project, ProjectEvent, ScopeItem
+
+# The lookup from a scope item to the id of each place level, for roll-ups.
+LEVEL_PATHS = {
+    "compound": "project__compound_id",
+    "community": "project__compound__community_id",
+    "subdistrict": "project__compound__community__subdistrict_id",
+    "district": "project__compound__community__subdistrict__district_id",
+}
+REPORT_EVERY_DAYS = 7
+
+
+def project_list(user):
+    return (Project.objects.visible_to(user)
+            .select_related("compound__community__subdistrict", "contractor"))
+
+
+def project_detail_queryset(user):
+    return project_list(user).prefetch_related(
+        Prefetch("events", queryset=ProjectEvent.objects.select_related("actor").order_by("-created_at", "-id")),
+        Prefetch("plan_versions", queryset=PlanVersion.objects.select_related("created_by")
+                 .prefetch_related("confirmations__confirmed_by").order_by("-number")),
+        Prefetch("scope_items", queryset=ScopeItem.objects.order_by("category", "id")),
+        Prefetch("reports", queryset=ProgressReport.objects.select_related("created_by")
+                 .prefetch_related("photos", "quantities__scope_item").order_by("-report_date", "-id")),
+        "funding", "liaisons",
+    )
+
+
+def scope_totals(user, level: str):
+    """Planned and completed quantity of every scope category under each node of ``level`` in the user's
+    scope — one aggregate query, whatever the number of projects. Rows: node, category, planned, completed."""
+    return (ScopeItem.objects.visible_to(user)
+            .values(node=F(LEVEL_PATHS[level]), item_category=F("category"))
+            .annotate(planned=Sum("planned_quantity"), completed=Sum("completed_quantity"), items=Count("id"))
+            .order_by("node", "item_category"))
+
+
+def status_counts(user) -> dict[str, int]:
+    rows = project_list(user).order_by().values("status").annotate(n=Count("id"))
+    return {row["status"]: row["n"] for row in rows}
+
+
+@dataclass(frozen=True)
+class DigOnceConflict:
+    first: ScopeItem
+    second: ScopeItem
+
+
+def dig_once_conflicts(scope_items) -> list[DigOnceConflict]:
+    """Pipeline works of one compound whose excavation windows do not overlap: the road would be opened twice.
+
+    Takes the project's (prefetched) scope items; every pair of pipeline items whose windows share no day is
+    named.
+    """
+    pipes = [item for item in scope_items if item.category in PIPELINE_CATEGORIES
+             and item.excavation_start and item.excavation_end]
+    conflicts = []
+    for index, first in enumerate(pipes):
+        for second in pipes[index + 1:]:
+            if first.excavation_end < second.excavation_start or second.excavation_end < first.excavation_start:
+                conflicts.append(DigOnceConflict(first, second))
+    return conflicts
+
+
+def confirmation_matrix(plan: PlanVersion | None) -> list[tuple[str, str, object]]:
+    """(party, label, confirmation or None) for the six parties on a plan version (prefetched)."""
+    confirmed = {c.party: c for c in plan.confirmations.all()} if plan else {}
+    return [(party, label, confirmed.get(party)) for party, label in Party.choices]
+
+
+def contractor_action_items(user, company_ids, today: date | None = None) -> list[tuple[Project, list[str]]]:
+    """The company's open projects, each with what needs the contractor now (one query)."""
+    today = today or timezone.localdate()
+    # Inside the Exists below, the project is two levels out.
+    current_number = (PlanVersion.objects.filter(project=OuterRef(OuterRef("pk"))).order_by("-number")
+                      .values("number")[:1])
+    projects = (project_list(user).filter(contractor_id__in=sorted(company_ids))
+                .exclude(status=ProjectStatus.HANDED_OVER)
+                .annotate(latest_report=Max("reports__report_date"),
+                          plan_count=Count("plan_versions", distinct=True),
+                          contractor_confirmed=Exists(PlanConfirmation.objects.filter(
+                              plan_version__project=OuterRef("pk"), party=Party.CONTRACTOR,
+                              plan_version__number=Subquery(current_number))))
+                .order_by("planned_finish", "pk"))
+    result = []
+    for project in projects:
+        needs = []
+        if project.status in (ProjectStatus.PLANNING, ProjectStatus.SURVEY_DESIGN) and not project.plan_count:
+            needs.append(_("Add the renovation plan"))
+        if project.status == ProjectStatus.PLAN_CONFIRMATION and not project.contractor_confirmed:
+            needs.append(_("Confirm the current plan for the contractor"))
+        if project.status == ProjectStatus.CONSTRUCTION and (
+                project.latest_report is None or project.latest_report < today - timedelta(days=REPORT_EVERY_DAYS)):
+            needs.append(_("File a progress report"))
+        if project.is_overdue:
+            needs.append(_("Past the planned finish"))
+        result.append((project, needs))
+    return result
