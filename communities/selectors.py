@@ -55,7 +55,10 @@ def home_context(user) -> dict:
     if scope.has_role("subdistrict_official", "inspector"):
         context["communities"] = community_summaries(user)
     if scope.has_role("community_secretary"):
+        from consultations.selectors import secretary_todo
+
         context["my_compounds"] = compound_list(user).order_by("code")[:50]
+        context["todo"] = secretary_todo(user)
     if scope.has_role("contractor") and not scope.is_global:
         from projects.selectors import contractor_action_items
 

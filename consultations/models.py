@@ -1,1 +1,335 @@
-"""Models of the consultations app (built by its own issue)."""
+"""Resident consultation (近邻协商): needs, topics moving through the seven steps, meetings, the owners' roll,
+votes under the Civil Code (Article 278) and residents' problems about the renovation."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from communities.querysets import ScopedQuerySet
+from consultations.choices import (BallotChoice, Channel, Electorate, MatterType, MeetingKind, NeedCategory,
+                                   ProblemStatus, Step, VoteResult, VoteStatus)
+from renovation_portal.uploads import private_upload_to
+
+
+class CompoundScoped(ScopedQuerySet):
+    compound_path = "compound__"
+
+
+class Topic(models.Model):
+    """A topic (议题) that gathers residents' needs and moves through the seven steps, with a record per step."""
+
+    compound = models.ForeignKey("communities.Compound", on_delete=models.PROTECT, related_name="topics",
+                                 verbose_name=_("compound"))
+    title = models.CharField(_("title"), max_length=120)
+    description = models.TextField(_("topic"), blank=True)
+    step = models.CharField(_("step"), max_length=20, choices=Step.choices, default=Step.COLLECT_NEEDS)
+    research_notes = models.TextField(_("pre-meeting research"), blank=True)
+    decision = models.TextField(_("decision"), blank=True)
+    result_summary = models.TextField(_("how the result was applied"), blank=True)
+    plan_version = models.ForeignKey("projects.PlanVersion", on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="topics", verbose_name=_("plan version changed"))
+    scope_items = models.ManyToManyField("projects.ScopeItem", blank=True, related_name="topics",
+                                         verbose_name=_("work items changed"))
+    supervision_notes = models.TextField(_("supervision notes"), blank=True)
+    feedback = models.TextField(_("public feedback"), blank=True)
+    feedback_published_at = models.DateTimeField(_("feedback published at"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("created by"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = CompoundScoped.as_manager()
+
+    class Meta:
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["updated_at", "id"], name="topic_updated")]
+
+    def __str__(self):
+        return self.title
+
+
+class TopicStepEventQuerySet(ScopedQuerySet):
+    compound_path = "topic__compound__"
+
+
+class TopicStepEvent(models.Model):
+    """A topic moving to its next step: who, when, and the note."""
+
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="events", verbose_name=_("topic"))
+    from_step = models.CharField(_("from"), max_length=20, choices=Step.choices, blank=True)
+    to_step = models.CharField(_("to"), max_length=20, choices=Step.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("by"))
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    objects = TopicStepEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("topic step")
+        verbose_name_plural = _("topic steps")
+        ordering = ["topic_id", "created_at", "id"]
+
+
+class Need(models.Model):
+    """A resident's need or suggestion (搜集需求), through one of the channels."""
+
+    compound = models.ForeignKey("communities.Compound", on_delete=models.PROTECT, related_name="needs",
+                                 verbose_name=_("compound"))
+    building = models.ForeignKey("communities.Building", on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="needs", verbose_name=_("building"))
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    category = models.CharField(_("category"), max_length=20, choices=NeedCategory.choices)
+    content = models.TextField(_("need"))
+    raised_by_name = models.CharField(_("raised by"), max_length=50, blank=True)
+    raised_by_phone = models.CharField(_("phone"), max_length=20, blank=True)
+    on_behalf_role = models.CharField(_("recorded on the resident's behalf by"), max_length=20, blank=True,
+                                      choices=[("building_lead", _("Building lead")),
+                                               ("grid_worker", _("Grid worker"))])
+    topic = models.ForeignKey(Topic, on_delete=models.SET_NULL, null=True, blank=True, related_name="needs",
+                              verbose_name=_("topic"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("recorded by"))
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = CompoundScoped.as_manager()
+
+    class Meta:
+        verbose_name = _("need")
+        verbose_name_plural = _("needs")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["updated_at", "id"], name="need_updated")]
+
+    def __str__(self):
+        return self.content[:40]
+
+
+class Meeting(models.Model):
+    """A consultation meeting: tea meeting, 近邻·思民 session or other. Minutes are due within 3 days."""
+
+    MINUTES_DUE_DAYS = 3
+
+    compound = models.ForeignKey("communities.Compound", on_delete=models.PROTECT, related_name="meetings",
+                                 verbose_name=_("compound"))
+    kind = models.CharField(_("kind"), max_length=20, choices=MeetingKind.choices, default=MeetingKind.TEA_MEETING)
+    held_at = models.DateTimeField(_("held at"))
+    place = models.CharField(_("place"), max_length=120)
+    convener = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("convener"))
+    attendance = models.PositiveIntegerField(_("attendance"), default=0)
+    representatives = models.TextField(_("named representatives"), blank=True,
+                                       help_text=_("Residents' representatives present, one per line."))
+    topics = models.ManyToManyField(Topic, blank=True, related_name="meetings", verbose_name=_("agenda topics"))
+    minutes = models.TextField(_("minutes"), blank=True)
+    decisions = models.TextField(_("decisions"), blank=True)
+    minutes_published_at = models.DateTimeField(_("minutes published at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = CompoundScoped.as_manager()
+
+    class Meta:
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
+        ordering = ["-held_at"]
+        indexes = [
+            # meetings_minutes_overdue(): unpublished minutes of meetings held more than 3 days ago.
+            models.Index(fields=["held_at"], condition=Q(minutes_published_at__isnull=True),
+                         name="meeting_minutes_unpublished"),
+            models.Index(fields=["updated_at", "id"], name="meeting_updated"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.held_at:%Y-%m-%d}"
+
+    @property
+    def minutes_overdue(self) -> bool:
+        return (self.minutes_published_at is None
+                and timezone.now() - self.held_at > timezone.timedelta(days=self.MINUTES_DUE_DAYS))
+
+
+class MeetingPhotoQuerySet(ScopedQuerySet):
+    compound_path = "meeting__compound__"
+
+
+class MeetingPhoto(models.Model):
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="photos",
+                                verbose_name=_("meeting"))
+    image = models.ImageField(_("photo"), upload_to=private_upload_to("meetings"))
+    thumbnail = models.ImageField(_("thumbnail"), upload_to=private_upload_to("meetings/thumbs"), blank=True)
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    objects = MeetingPhotoQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("meeting photo")
+        verbose_name_plural = _("meeting photos")
+
+
+class OwnerUnit(models.Model):
+    """One unit (专有部分) of the owners' roll with its owner and exclusive floor area."""
+
+    compound = models.ForeignKey("communities.Compound", on_delete=models.PROTECT, related_name="owner_units",
+                                 verbose_name=_("compound"))
+    building = models.ForeignKey("communities.Building", on_delete=models.PROTECT, related_name="owner_units",
+                                 verbose_name=_("building"))
+    stairwell = models.PositiveSmallIntegerField(_("stairwell"), default=1)
+    unit = models.CharField(_("unit"), max_length=20)
+    owner_name = models.CharField(_("owner"), max_length=50)
+    owner_phone = models.CharField(_("phone"), max_length=20, blank=True)
+    area = models.DecimalField(_("exclusive floor area (m²)"), max_digits=9, decimal_places=2,
+                               validators=[MinValueValidator(Decimal("0.01"))])
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = CompoundScoped.as_manager()
+
+    class Meta:
+        verbose_name = _("owners' roll entry")
+        verbose_name_plural = _("owners' roll")
+        ordering = ["building_id", "stairwell", "unit"]
+        constraints = [
+            models.UniqueConstraint(fields=["building", "unit"], name="owner_unit_unique_in_building"),
+            models.CheckConstraint(condition=Q(area__gt=0), name="owner_unit_area_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.building.number} {self.unit}"
+
+
+class VoteQuerySet(ScopedQuerySet):
+    compound_path = "topic__compound__"
+
+
+class Vote(models.Model):
+    """Owners' vote on a topic. The electorate (units and their areas) is frozen when the vote opens."""
+
+    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="votes", verbose_name=_("topic"))
+    title = models.CharField(_("question"), max_length=200)
+    matter_type = models.CharField(_("matter"), max_length=30, choices=MatterType.choices)
+    electorate = models.CharField(_("electorate"), max_length=20, choices=Electorate.choices,
+                                  default=Electorate.COMPOUND)
+    building = models.ForeignKey("communities.Building", on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="votes", verbose_name=_("building"))
+    stairwell = models.PositiveSmallIntegerField(_("stairwell"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=VoteStatus.choices, default=VoteStatus.DRAFT)
+    result = models.CharField(_("result"), max_length=30, choices=VoteResult.choices, blank=True)
+    organiser = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("organiser"))
+    opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = VoteQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("vote")
+        verbose_name_plural = _("votes")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(electorate=Electorate.COMPOUND, building__isnull=True, stairwell__isnull=True)
+                | Q(electorate=Electorate.BUILDING, building__isnull=False, stairwell__isnull=True)
+                | Q(electorate=Electorate.STAIRWELL, building__isnull=False, stairwell__isnull=False),
+                name="vote_electorate_matches_its_fields"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class VoterQuerySet(ScopedQuerySet):
+    compound_path = "vote__topic__compound__"
+
+
+class Voter(models.Model):
+    """A unit entitled to vote, with the owner and area as they were when the vote opened."""
+
+    vote = models.ForeignKey(Vote, on_delete=models.CASCADE, related_name="voters", verbose_name=_("vote"))
+    owner_unit = models.ForeignKey(OwnerUnit, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("unit"))
+    unit_label = models.CharField(_("unit"), max_length=40)
+    owner_name = models.CharField(_("owner"), max_length=50)
+    area = models.DecimalField(_("area (m²)"), max_digits=9, decimal_places=2)
+
+    objects = VoterQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("voter")
+        verbose_name_plural = _("voters")
+        ordering = ["unit_label"]
+        constraints = [models.UniqueConstraint(fields=["vote", "owner_unit"], name="voter_once_per_vote")]
+
+    def __str__(self):
+        return self.unit_label
+
+
+class BallotQuerySet(ScopedQuerySet):
+    compound_path = "voter__vote__topic__compound__"
+
+
+class Ballot(models.Model):
+    """One unit's ballot. Paper ballots are entered by staff with the scan attached."""
+
+    voter = models.OneToOneField(Voter, on_delete=models.CASCADE, related_name="ballot", verbose_name=_("voter"))
+    choice = models.CharField(_("choice"), max_length=10, choices=BallotChoice.choices)
+    paper = models.BooleanField(_("paper ballot"), default=True)
+    scan = models.ImageField(_("scan of the paper ballot"), upload_to=private_upload_to("ballots"), blank=True)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("entered by"))
+    cast_at = models.DateTimeField(_("cast at"), default=timezone.now)
+
+    objects = BallotQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("ballot")
+        verbose_name_plural = _("ballots")
+        ordering = ["id"]
+
+
+class ResidentProblem(models.Model):
+    """A problem residents raise about the renovation (涉改问题), assigned, answered and resolved."""
+
+    compound = models.ForeignKey("communities.Compound", on_delete=models.PROTECT, related_name="problems",
+                                 verbose_name=_("compound"))
+    building = models.ForeignKey("communities.Building", on_delete=models.SET_NULL, null=True, blank=True,
+                                 related_name="+", verbose_name=_("building"))
+    description = models.TextField(_("problem"))
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.HOTLINE)
+    raised_by_name = models.CharField(_("raised by"), max_length=50, blank=True)
+    raised_by_phone = models.CharField(_("phone"), max_length=20, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=ProblemStatus.choices,
+                              default=ProblemStatus.OPEN)
+    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+", verbose_name=_("assigned to"))
+    answer = models.TextField(_("answer"), blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("recorded by"))
+    created_at = models.DateTimeField(_("raised at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = CompoundScoped.as_manager()
+
+    class Meta:
+        verbose_name = _("resident problem")
+        verbose_name_plural = _("resident problems")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "compound"], name="problem_status"),
+                   models.Index(fields=["updated_at", "id"], name="problem_updated")]
+
+    def __str__(self):
+        return self.description[:40]
+
+    @property
+    def response_time(self):
+        return self.answered_at - self.created_at if self.answered_at else None

@@ -1,4 +1,19 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from consultations import views
 
 app_name = "consultations"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.workspace, name="workspace"),
+    path("needs/new/", views.need_create, name="need-create"),
+    path("topics/new/", views.topic_create, name="topic-create"),
+    path("topics/<int:pk>/", views.topic_detail, name="topic-detail"),
+    path("topics/<int:topic_pk>/votes/new/", views.vote_create, name="vote-create"),
+    path("meetings/new/", views.meeting_create, name="meeting-create"),
+    path("meetings/<int:pk>/", views.meeting_detail, name="meeting-detail"),
+    path("meeting-photos/<int:pk>/", views.meeting_photo, name="meeting-photo"),
+    path("compounds/<int:compound_pk>/owners/", views.owner_roll, name="owner-roll"),
+    path("votes/<int:pk>/", views.vote_detail, name="vote-detail"),
+    path("problems/", views.problem_list, name="problem-list"),
+    path("problems/<int:pk>/", views.problem_detail, name="problem-detail"),
+]

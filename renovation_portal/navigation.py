@@ -11,6 +11,8 @@ NAV_ITEMS = [
     (_("Home"), "home", ALL_ROLES),
     (_("Compounds"), "communities:compound-list", ALL_ROLES),
     (_("Projects"), "projects:project-list", ALL_ROLES),
+    (_("Consultation"), "consultations:workspace",
+     (RoleKind.DISTRICT_OFFICIAL, RoleKind.SUBDISTRICT_OFFICIAL, RoleKind.COMMUNITY_SECRETARY)),
     (_("Audit trail"), "audit-log", (RoleKind.DISTRICT_OFFICIAL, RoleKind.SUBDISTRICT_OFFICIAL)),
     (_("Security"), "account-security-policy", (RoleKind.DISTRICT_OFFICIAL,)),
 ]

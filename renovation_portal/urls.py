@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from communities import audit_views
 from communities import views as community_views
+from consultations import views as consultation_views
 from renovation_portal import views
 
 api_v1 = [
@@ -27,6 +28,9 @@ urlpatterns = [
     path("places/", include("communities.urls")),
     path("projects/", include("projects.urls")),
     path("consultations/", include("consultations.urls")),
+    path("public/compounds/<str:code>/", consultation_views.public_compound, name="public-compound"),
+    path("public/compounds/<str:code>/buildings/<int:building_pk>/plate/", consultation_views.building_plate,
+         name="building-plate"),
     path("inspections/", include("inspections.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),

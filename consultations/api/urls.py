@@ -1,1 +1,13 @@
-urlpatterns: list = []
+from consultations.api import views
+from renovation_portal.api import PortalRouter
+
+router = PortalRouter()
+router.register("needs", views.NeedViewSet, basename="need")
+router.register("topics", views.TopicViewSet, basename="topic")
+router.register("meetings", views.MeetingViewSet, basename="meeting")
+router.register("owner-units", views.OwnerUnitViewSet, basename="owner-unit")
+router.register("votes", views.VoteViewSet, basename="vote")
+router.register("ballots", views.BallotViewSet, basename="ballot")
+router.register("resident-problems", views.ProblemViewSet, basename="resident-problem")
+
+urlpatterns = router.urls

@@ -1,0 +1,152 @@
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from communities.privacy import MaskPersonalDataMixin
+from consultations.choices import BallotChoice
+from consultations.models import Ballot, Meeting, Need, OwnerUnit, ResidentProblem, Topic, Vote, Voter
+from renovation_portal.api import WholeListField
+
+
+class NeedSerializer(MaskPersonalDataMixin, serializers.ModelSerializer):
+    masked_fields = ("raised_by_phone",)
+
+    class Meta:
+        model = Need
+        fields = ["id", "compound", "building", "channel", "category", "content", "raised_by_name", "raised_by_phone",
+                  "on_behalf_role", "topic", "recorded_by", "created_at", "updated_at"]
+        read_only_fields = ["id", "recorded_by", "created_at", "updated_at"]
+
+
+class TopicSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Topic
+        fields = ["id", "compound", "title", "description", "step", "research_notes", "decision", "result_summary",
+                  "plan_version", "scope_items", "supervision_notes", "feedback", "feedback_published_at",
+                  "created_by", "created_at", "updated_at"]
+        read_only_fields = ["id", "step", "research_notes", "decision", "result_summary", "plan_version",
+                            "scope_items", "supervision_notes", "feedback", "feedback_published_at", "created_by",
+                            "created_at", "updated_at"]
+
+
+class TopicRecordSerializer(serializers.Serializer):
+    """The record of the topic's current step; send only that step's fields."""
+
+    description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    research_notes = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    decision = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    result_summary = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    plan_version = serializers.IntegerField(required=False, allow_null=True)
+    scope_items = WholeListField(child=serializers.IntegerField(), required=False)
+    supervision_notes = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    feedback = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+
+class AdvanceSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class MeetingSerializer(serializers.ModelSerializer):
+    new_topic_titles = WholeListField(child=serializers.CharField(max_length=120), required=False, write_only=True,
+                                      default=list)
+    publish = serializers.BooleanField(required=False, default=False, write_only=True)
+    photos = WholeListField(child=serializers.ImageField(), required=False, write_only=True, default=list,
+                            max_length=10)
+    minutes_overdue = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Meeting
+        fields = ["id", "compound", "kind", "held_at", "place", "convener", "attendance", "representatives",
+                  "topics", "minutes", "decisions", "minutes_published_at", "minutes_overdue", "new_topic_titles",
+                  "publish", "photos", "created_at", "updated_at"]
+        read_only_fields = ["id", "convener", "minutes_published_at", "created_at", "updated_at"]
+
+
+class PublishMinutesSerializer(serializers.Serializer):
+    minutes = serializers.CharField(required=False, allow_blank=True, max_length=20000)
+    decisions = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+
+class OwnerUnitSerializer(MaskPersonalDataMixin, serializers.ModelSerializer):
+    masked_fields = ("owner_phone",)
+
+    class Meta:
+        model = OwnerUnit
+        fields = ["id", "compound", "building", "stairwell", "unit", "owner_name", "owner_phone", "area",
+                  "updated_at"]
+
+
+class RollImportSerializer(serializers.Serializer):
+    compound = serializers.IntegerField()
+    file = serializers.FileField()
+
+
+class ImportReportSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    errors = serializers.ListField(child=serializers.DictField())
+
+
+class TallySerializer(serializers.Serializer):
+    total_area = serializers.DecimalField(max_digits=14, decimal_places=2)
+    total_owners = serializers.IntegerField()
+    voted_area = serializers.DecimalField(max_digits=14, decimal_places=2)
+    voted_owners = serializers.IntegerField()
+    for_area = serializers.DecimalField(max_digits=14, decimal_places=2)
+    for_owners = serializers.IntegerField()
+    against_owners = serializers.IntegerField()
+    abstain_owners = serializers.IntegerField()
+    participation_met = serializers.BooleanField()
+    approval_met = serializers.BooleanField()
+    passed = serializers.BooleanField()
+    area_still_needed = serializers.DecimalField(max_digits=14, decimal_places=2)
+    owners_still_needed = serializers.IntegerField()
+
+
+class VoteSerializer(serializers.ModelSerializer):
+    tally = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Vote
+        fields = ["id", "topic", "title", "matter_type", "electorate", "building", "stairwell", "status", "result",
+                  "organiser", "opened_at", "closed_at", "tally", "updated_at"]
+        read_only_fields = ["id", "status", "result", "organiser", "opened_at", "closed_at", "updated_at"]
+
+    @extend_schema_field(TallySerializer)
+    def get_tally(self, vote):
+        from consultations.services import vote_tally
+
+        return TallySerializer(vote_tally(vote)).data if vote.status != "draft" else None
+
+
+class VoterSerializer(serializers.ModelSerializer):
+    choice = serializers.CharField(source="ballot.choice", default=None, read_only=True)
+
+    class Meta:
+        model = Voter
+        fields = ["id", "unit_label", "owner_name", "area", "choice"]
+
+
+class BallotSerializer(serializers.ModelSerializer):
+    choice = serializers.ChoiceField(choices=BallotChoice.choices)
+
+    class Meta:
+        model = Ballot
+        fields = ["id", "voter", "choice", "paper", "scan", "entered_by", "cast_at"]
+        read_only_fields = ["id", "entered_by", "cast_at"]
+        extra_kwargs = {"scan": {"required": False}}
+
+
+class ProblemSerializer(MaskPersonalDataMixin, serializers.ModelSerializer):
+    masked_fields = ("raised_by_phone",)
+
+    class Meta:
+        model = ResidentProblem
+        fields = ["id", "compound", "building", "description", "channel", "raised_by_name", "raised_by_phone",
+                  "status", "assigned_to", "answer", "answered_at", "resolved_at", "created_at", "updated_at"]
+        read_only_fields = ["id", "status", "answer", "answered_at", "resolved_at", "created_at", "updated_at"]
+
+
+class AnswerSerializer(serializers.Serializer):
+    answer = serializers.CharField(max_length=5000)
+    resolved = serializers.BooleanField(required=False, default=False)

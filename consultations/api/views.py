@@ -1,0 +1,296 @@
+from drf_spectacular.utils import extend_schema
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from communities.models import Compound
+from communities.scoping import get_object_for, get_scope
+from consultations import selectors, services
+from consultations.api import serializers as s
+from consultations.models import Ballot, Meeting, Need, OwnerUnit, ResidentProblem, Topic, Vote
+from projects.models import PlanVersion, ScopeItem
+from renovation_portal.api import KeysetPagination
+from renovation_portal.sync import UpdatedSinceFilterSet
+
+STEP_CODES = ["step_record_missing", "last_step", "wrong_step_record", "not_feedback_step", "foreign_plan",
+              "foreign_item", "required"]
+
+
+def _compound(request, pk):
+    return get_object_for(request.user, Compound.objects.all(), pk)
+
+
+class NeedFilterSet(UpdatedSinceFilterSet):
+    class Meta:
+        model = Need
+        fields = ["compound", "topic", "channel", "category", "updated_since"]
+
+
+@extend_validation_errors(["foreign_building", "foreign_topic", "required"], field_name="non_field_errors",
+                          actions=["create"])
+class NeedViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Residents' needs (搜集需求) of the user's compounds."""
+
+    serializer_class = s.NeedSerializer
+    filterset_class = NeedFilterSet
+    pagination_class = KeysetPagination
+    ordering_fields = ["updated_at"]
+    queryset = Need.objects.none()
+
+    def get_queryset(self):
+        return Need.objects.visible_to(self.request.user)
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        compound = _compound(self.request, data.pop("compound").pk)
+        serializer.instance = services.need_record(actor=self.request.user, compound=compound, **data)
+
+
+class TopicFilterSet(UpdatedSinceFilterSet):
+    class Meta:
+        model = Topic
+        fields = ["compound", "step", "updated_since"]
+
+
+@extend_validation_errors(STEP_CODES, field_name="non_field_errors", actions=["record", "advance"])
+class TopicViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Topics and the seven steps: ``record`` fills the current step's record, ``advance`` moves to the next."""
+
+    serializer_class = s.TopicSerializer
+    filterset_class = TopicFilterSet
+    pagination_class = KeysetPagination
+    ordering_fields = ["updated_at"]
+    queryset = Topic.objects.none()
+
+    def get_queryset(self):
+        return Topic.objects.visible_to(self.request.user).prefetch_related("scope_items")
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        compound = _compound(self.request, data["compound"].pk)
+        serializer.instance = services.topic_create(actor=self.request.user, compound=compound, title=data["title"],
+                                                    description=data.get("description", ""))
+
+    @extend_schema(request=s.TopicRecordSerializer, responses={200: s.TopicSerializer})
+    @action(detail=True, methods=["post"])
+    def record(self, request, pk=None):
+        topic = get_object_for(request.user, self.get_queryset(), pk)
+        body = s.TopicRecordSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        if "plan_version" in data:
+            plan_id = data["plan_version"]
+            data["plan_version"] = get_object_for(request.user, PlanVersion.objects.all(), plan_id) if plan_id else None
+        if "scope_items" in data:
+            data["scope_items"] = list(ScopeItem.objects.visible_to(request.user).filter(pk__in=data["scope_items"]))
+        feedback = data.pop("feedback", None)
+        if feedback is not None:
+            topic = services.topic_publish_feedback(actor=request.user, topic=topic, feedback=feedback)
+        if data:
+            topic = services.topic_record(actor=request.user, topic=topic, **data)
+        return Response(s.TopicSerializer(self.get_queryset().get(pk=topic.pk)).data)
+
+    @extend_schema(request=s.AdvanceSerializer, responses={200: s.TopicSerializer})
+    @action(detail=True, methods=["post"])
+    def advance(self, request, pk=None):
+        topic = get_object_for(request.user, self.get_queryset(), pk)
+        body = s.AdvanceSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        topic = services.topic_advance(actor=request.user, topic=topic, note=body.validated_data["note"])
+        return Response(s.TopicSerializer(self.get_queryset().get(pk=topic.pk)).data)
+
+
+class MeetingFilterSet(UpdatedSinceFilterSet):
+    class Meta:
+        model = Meeting
+        fields = ["compound", "kind", "updated_since"]
+
+
+@extend_validation_errors(["bad_date", "minutes_required", "foreign_topic", "photo_invalid"],
+                          field_name="non_field_errors", actions=["create", "publish"])
+class MeetingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Consultation meetings; ``publish`` publishes the minutes."""
+
+    serializer_class = s.MeetingSerializer
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    filterset_class = MeetingFilterSet
+    pagination_class = KeysetPagination
+    ordering_fields = ["updated_at"]
+    queryset = Meeting.objects.none()
+
+    def get_queryset(self):
+        return selectors.meetings(self.request.user).prefetch_related("topics")
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        compound = _compound(self.request, data.pop("compound").pk)
+        topics = [get_object_for(self.request.user, Topic.objects.all(), t.pk) for t in data.pop("topics", [])]
+        serializer.instance = services.meeting_log(actor=self.request.user, compound=compound, topics=topics, **data)
+
+    @extend_schema(request=s.PublishMinutesSerializer, responses={200: s.MeetingSerializer})
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        meeting = get_object_for(request.user, self.get_queryset(), pk)
+        body = s.PublishMinutesSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        meeting = services.meeting_publish_minutes(actor=request.user, meeting=meeting, **body.validated_data)
+        return Response(s.MeetingSerializer(self.get_queryset().get(pk=meeting.pk)).data)
+
+
+class OwnerUnitFilterSet(UpdatedSinceFilterSet):
+    class Meta:
+        model = OwnerUnit
+        fields = ["compound", "building", "stairwell", "updated_since"]
+
+
+@extend_validation_errors(["bad_file", "bad_header"], field_name="non_field_errors", actions=["import_roll"])
+@extend_validation_errors(["invalid_rows", "bad_file", "bad_header"], field_name="file", actions=["import_roll"])
+class OwnerUnitViewSet(viewsets.ReadOnlyModelViewSet):
+    """The owners' roll, to those who run the compound's consultations; ``import`` loads a CSV/XLSX file."""
+
+    serializer_class = s.OwnerUnitSerializer
+    filterset_class = OwnerUnitFilterSet
+    pagination_class = KeysetPagination
+    ordering_fields = ["updated_at"]
+    queryset = OwnerUnit.objects.none()
+
+    def get_queryset(self):
+        scope = get_scope(self.request.user)
+        if not scope.has_role("district_official", "subdistrict_official", "community_secretary"):
+            return OwnerUnit.objects.none()
+        return OwnerUnit.objects.visible_to(self.request.user)
+
+    @extend_schema(request=s.RollImportSerializer, responses={201: s.ImportReportSerializer})
+    @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser, FormParser],
+            serializer_class=s.RollImportSerializer, filterset_class=None, pagination_class=None)
+    def import_roll(self, request):
+        body = s.RollImportSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        compound = _compound(request, body.validated_data["compound"])
+        report = services.owner_roll_import(actor=request.user, compound=compound, upload=body.validated_data["file"])
+        data = {"ok": report.ok, "created": report.created, "updated": report.updated,
+                "errors": [{"row": row, "message": message} for row, message in report.errors]}
+        if not report.ok:
+            return Response({"type": "validation_error", "errors": [
+                {"code": "invalid_rows", "detail": f"Row {row}: {message}", "attr": "file"}
+                for row, message in report.errors]}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class VoteFilterSet(UpdatedSinceFilterSet):
+    class Meta:
+        model = Vote
+        fields = ["topic", "status", "updated_since"]
+
+
+@extend_validation_errors(["wrong_step", "building_required", "stairwell_required", "required", "not_draft",
+                           "empty_electorate", "vote_not_open"], field_name="non_field_errors",
+                          actions=["create", "open", "close"])
+class VoteViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Owners' votes with their tally; ``open`` freezes the electorate, ``close`` counts and decides."""
+
+    serializer_class = s.VoteSerializer
+    filterset_class = VoteFilterSet
+    queryset = Vote.objects.none()
+
+    def get_queryset(self):
+        return selectors.votes(self.request.user)
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        topic = get_object_for(self.request.user, Topic.objects.all(), data.pop("topic").pk)
+        serializer.instance = services.vote_create(actor=self.request.user, topic=topic, **data)
+
+    def _transition(self, request, pk, service):
+        vote = get_object_for(request.user, self.get_queryset(), pk)
+        service(actor=request.user, vote=vote)
+        return Response(s.VoteSerializer(self.get_queryset().get(pk=vote.pk)).data)
+
+    @extend_schema(request=None, responses={200: s.VoteSerializer})
+    @action(detail=True, methods=["post"])
+    def open(self, request, pk=None):
+        return self._transition(request, pk, services.vote_open)
+
+    @extend_schema(request=None, responses={200: s.VoteSerializer})
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        return self._transition(request, pk, services.vote_close)
+
+    @extend_schema(responses={200: s.VoterSerializer(many=True)})
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def voters(self, request, pk=None):
+        """The frozen electorate with each unit's ballot: only to the organiser and officials."""
+        vote = get_object_for(request.user, self.get_queryset(), pk)
+        if not services.may_see_ballots(request.user, vote):
+            from rest_framework.exceptions import PermissionDenied
+
+            raise PermissionDenied()
+        return Response(s.VoterSerializer(vote.voters.select_related("ballot"), many=True).data)
+
+
+@extend_validation_errors(["vote_not_open", "not_in_electorate", "scan_required", "already_voted",
+                           "photo_invalid", "photo_type", "photo_too_large"], field_name="non_field_errors",
+                          actions=["create"])
+class BallotViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Ballots: staff enter them (paper ones with the scan); visible to the vote's organiser and officials."""
+
+    serializer_class = s.BallotSerializer
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    filterset_fields = ["voter__vote"]
+    queryset = Ballot.objects.none()
+
+    def get_queryset(self):
+        user = self.request.user
+        scope = get_scope(user)
+        ballots = Ballot.objects.visible_to(user)
+        if scope.is_global:
+            return ballots
+        if scope.is_official:
+            return ballots
+        return ballots.filter(voter__vote__organiser=user)
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        voter = data["voter"]
+        vote = get_object_for(self.request.user, Vote.objects.all(), voter.vote_id)
+        serializer.instance = services.ballot_record(actor=self.request.user, vote=vote, voter=voter,
+                                                     choice=data["choice"], paper=data.get("paper", True),
+                                                     scan=data.get("scan"))
+
+
+class ProblemFilterSet(UpdatedSinceFilterSet):
+    class Meta:
+        model = ResidentProblem
+        fields = ["compound", "status", "updated_since"]
+
+
+@extend_validation_errors(["required", "foreign_building", "already_resolved"], field_name="non_field_errors",
+                          actions=["create", "answer"])
+class ProblemViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Residents' problems about the renovation; ``answer`` answers (and may resolve) one."""
+
+    serializer_class = s.ProblemSerializer
+    filterset_class = ProblemFilterSet
+    pagination_class = KeysetPagination
+    ordering_fields = ["updated_at"]
+    queryset = ResidentProblem.objects.none()
+
+    def get_queryset(self):
+        return selectors.problems(self.request.user)
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        compound = _compound(self.request, data.pop("compound").pk)
+        serializer.instance = services.problem_record(actor=self.request.user, compound=compound, **data)
+
+    @extend_schema(request=s.AnswerSerializer, responses={200: s.ProblemSerializer})
+    @action(detail=True, methods=["post"])
+    def answer(self, request, pk=None):
+        problem = get_object_for(request.user, self.get_queryset(), pk)
+        body = s.AnswerSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        problem = services.problem_answer(actor=request.user, problem=problem, **body.validated_data)
+        return Response(s.ProblemSerializer(self.get_queryset().get(pk=problem.pk)).data)
+

@@ -1,0 +1,90 @@
+"""Choices of the consultations app."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Channel(models.TextChoices):
+    TEA_MEETING = "tea_meeting", _("Neighbourly tea meeting")
+    WECHAT_GROUP = "wechat_group", _("Residents' WeChat group")
+    DOOR_TO_DOOR = "door_to_door", _("Door-to-door visit by a building lead")
+    HOTLINE = "hotline", _("Hotline")
+    ONLINE_FORM = "online_form", _("Online form")
+
+
+class NeedCategory(models.TextChoices):
+    INFRASTRUCTURE = "infrastructure", _("Pipes, roads and lights")
+    PARKING = "parking", _("Parking and charging")
+    ELEVATOR = "elevator", _("Elevators")
+    ELDERLY = "elderly", _("Elderly-friendly facilities")
+    ENVIRONMENT = "environment", _("Environment and greening")
+    SAFETY = "safety", _("Safety and fire")
+    LEISURE = "leisure", _("Leisure and activity spaces")
+    PROPERTY = "property", _("Property management")
+    OTHER = "other", _("Other")
+
+
+class Step(models.TextChoices):
+    """The seven-step consultation method, in order."""
+
+    COLLECT_NEEDS = "collect_needs", _("1 Collect needs")
+    DRAFT_TOPIC = "draft_topic", _("2 Draft the topic")
+    RESEARCH = "research", _("3 Pre-meeting research")
+    DELIBERATION = "deliberation", _("4 Deliberation and vote")
+    APPLY_RESULT = "apply_result", _("5 Apply the result")
+    SUPERVISION = "supervision", _("6 Supervise execution")
+    PUBLIC_FEEDBACK = "public_feedback", _("7 Public feedback")
+
+
+STEP_ORDER = list(Step.values)
+
+
+class MeetingKind(models.TextChoices):
+    TEA_MEETING = "tea_meeting", _("Neighbourly tea meeting (近邻茶话会)")
+    JINLIN_SIMIN = "jinlin_simin", _("近邻·思民 session")
+    OTHER = "other", _("Other meeting")
+
+
+class MatterType(models.TextChoices):
+    """Matters decided by owners (PRC Civil Code, Article 278)."""
+
+    RAISE_MAINTENANCE_FUND = "raise_maintenance_fund", _("Raise the maintenance fund")
+    REBUILD = "rebuild", _("Rebuild or alter buildings and facilities (e.g. add an elevator)")
+    CHANGE_COMMON_USE = "change_common_use", _("Change the use of common parts, or use them commercially")
+    USE_MAINTENANCE_FUND = "use_maintenance_fund", _("Use the maintenance fund")
+    RENOVATION_PLAN = "renovation_plan", _("Renovation plan")
+    OTHER = "other", _("Other common matter")
+
+
+# Matters that need three quarters of the participating area and owners; the rest need more than half.
+MAJOR_MATTERS = (MatterType.RAISE_MAINTENANCE_FUND, MatterType.REBUILD, MatterType.CHANGE_COMMON_USE)
+
+
+class Electorate(models.TextChoices):
+    COMPOUND = "compound", _("The whole compound")
+    BUILDING = "building", _("One building")
+    STAIRWELL = "stairwell", _("One stairwell of a building")
+
+
+class VoteStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class VoteResult(models.TextChoices):
+    PASSED = "passed", _("Passed")
+    FAILED_PARTICIPATION = "failed_participation", _("Failed: not enough participation")
+    FAILED_APPROVAL = "failed_approval", _("Failed: not enough approval")
+
+
+class BallotChoice(models.TextChoices):
+    FOR = "for", _("For")
+    AGAINST = "against", _("Against")
+    ABSTAIN = "abstain", _("Abstain")
+
+
+class ProblemStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    ANSWERED = "answered", _("Answered")
+    RESOLVED = "resolved", _("Resolved")

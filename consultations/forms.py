@@ -1,0 +1,122 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from communities.models import Building, Compound
+from consultations.choices import BallotChoice, Channel, Electorate, MatterType, MeetingKind, NeedCategory
+from consultations.models import Topic
+from projects.forms import MultiplePhotoField
+from renovation_portal.forms import PortalFormMixin
+
+
+class CompoundChoiceMixin:
+    """The compound field offers the user's own compounds only."""
+
+    def limit(self, user):
+        self.fields["compound"].queryset = Compound.objects.visible_to(user).order_by("code")
+
+
+class NeedForm(PortalFormMixin, CompoundChoiceMixin, forms.Form):
+    compound = forms.ModelChoiceField(label=_("Compound"), queryset=Compound.objects.none())
+    building = forms.ModelChoiceField(label=_("Building"), queryset=Building.objects.none(), required=False)
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
+    category = forms.ChoiceField(label=_("Category"), choices=NeedCategory.choices)
+    content = forms.CharField(label=_("Need"), widget=forms.Textarea(attrs={"rows": 3}))
+    raised_by_name = forms.CharField(label=_("Raised by"), max_length=50, required=False)
+    raised_by_phone = forms.CharField(label=_("Phone"), max_length=20, required=False,
+                                      widget=forms.TextInput(attrs={"inputmode": "tel"}))
+    on_behalf_role = forms.ChoiceField(label=_("Recorded on the resident's behalf by"), required=False,
+                                       choices=[("", "—"), ("building_lead", _("Building lead")),
+                                                ("grid_worker", _("Grid worker"))])
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.limit(user)
+        self.fields["building"].queryset = Building.objects.visible_to(user)
+
+
+class TopicForm(PortalFormMixin, CompoundChoiceMixin, forms.Form):
+    compound = forms.ModelChoiceField(label=_("Compound"), queryset=Compound.objects.none())
+    title = forms.CharField(label=_("Title"), max_length=120)
+    description = forms.CharField(label=_("Topic"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.limit(user)
+
+
+class MeetingForm(PortalFormMixin, CompoundChoiceMixin, forms.Form):
+    """Built to be filled in a couple of minutes on a phone."""
+
+    compound = forms.ModelChoiceField(label=_("Compound"), queryset=Compound.objects.none())
+    kind = forms.ChoiceField(label=_("Kind"), choices=MeetingKind.choices)
+    held_at = forms.DateTimeField(label=_("Held at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
+                                                                                  format="%Y-%m-%dT%H:%M"))
+    place = forms.CharField(label=_("Place"), max_length=120)
+    attendance = forms.IntegerField(label=_("Attendance"), min_value=0, max_value=100000, initial=0)
+    representatives = forms.CharField(label=_("Named representatives"), required=False,
+                                      widget=forms.Textarea(attrs={"rows": 2}),
+                                      help_text=_("One per line."))
+    topics = forms.ModelMultipleChoiceField(label=_("Existing topics on the agenda"), required=False,
+                                            queryset=Topic.objects.none(),
+                                            widget=forms.CheckboxSelectMultiple)
+    new_topics = forms.CharField(label=_("New topics"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                                 help_text=_("One topic title per line; each becomes a topic at step 1."))
+    minutes = forms.CharField(label=_("Minutes"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    decisions = forms.CharField(label=_("Decisions"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    publish = forms.BooleanField(label=_("Publish the minutes now"), required=False)
+    photos = MultiplePhotoField(label=_("Photos"), required=False)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.limit(user)
+        self.fields["topics"].queryset = Topic.objects.visible_to(user).exclude(step="public_feedback")
+        self.fields["topics"].widget.attrs.pop("class", None)
+        self.initial.setdefault("held_at", timezone.localtime().replace(second=0, microsecond=0))
+
+    def new_topic_titles(self):
+        return [line.strip() for line in self.cleaned_data.get("new_topics", "").splitlines() if line.strip()]
+
+
+class VoteForm(PortalFormMixin, forms.Form):
+    title = forms.CharField(label=_("Question"), max_length=200)
+    matter_type = forms.ChoiceField(label=_("Matter"), choices=MatterType.choices)
+    electorate = forms.ChoiceField(label=_("Electorate"), choices=Electorate.choices)
+    building = forms.ModelChoiceField(label=_("Building"), queryset=Building.objects.none(), required=False)
+    stairwell = forms.IntegerField(label=_("Stairwell"), min_value=1, max_value=99, required=False)
+
+    def __init__(self, *args, compound=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if compound is not None:
+            self.fields["building"].queryset = compound.buildings.order_by("id")
+            self.fields["building"].label_from_instance = lambda building: building.number
+
+
+class BallotForm(PortalFormMixin, forms.Form):
+    voter = forms.IntegerField(widget=forms.HiddenInput)
+    choice = forms.ChoiceField(label=_("Choice"), choices=BallotChoice.choices)
+    paper = forms.BooleanField(label=_("Paper ballot"), required=False, initial=True)
+    scan = forms.ImageField(label=_("Scan"), required=False,
+                            widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}))
+
+
+class RollImportForm(forms.Form):
+    file = forms.FileField(label=_("CSV or XLSX file"),
+                           widget=forms.ClearableFileInput(attrs={"class": "form-control", "accept": ".csv,.xlsx"}))
+
+
+class ProblemForm(PortalFormMixin, CompoundChoiceMixin, forms.Form):
+    compound = forms.ModelChoiceField(label=_("Compound"), queryset=Compound.objects.none())
+    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
+    description = forms.CharField(label=_("Problem"), widget=forms.Textarea(attrs={"rows": 3}))
+    raised_by_name = forms.CharField(label=_("Raised by"), max_length=50, required=False)
+    raised_by_phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.limit(user)
+
+
+class AnswerForm(PortalFormMixin, forms.Form):
+    answer = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 3}))
+    resolved = forms.BooleanField(label=_("The problem is resolved"), required=False)

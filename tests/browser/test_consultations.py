@@ -1,0 +1,67 @@
+"""A secretary logs a tea meeting with two topics on a phone and records a vote whose result appears on the
+compound's public page."""
+
+import pytest
+from django.core.management import call_command
+
+from communities.demo import DEMO_PASSWORD
+from consultations.models import Meeting, Vote
+
+
+@pytest.fixture
+def demo_data(transactional_db):
+    call_command("load_demo", stdout=open("/dev/null", "w"))
+
+
+def test_secretary_logs_tea_meeting_and_vote_result_is_public(demo_data, login, page):
+    login("secretary_lianxiu", DEMO_PASSWORD)
+    page.goto("/consultations/")
+    page.click("[data-testid=log-meeting]")
+    page.select_option("#id_compound", label="菡凌蓉小区")
+    page.fill("#id_held_at", "2026-11-20T19:30")
+    page.fill("#id_place", "菡凌蓉小区二楼活动室")
+    page.fill("#id_attendance", "26")
+    page.fill("#id_new_topics", "3号楼1单元加装电梯\n垃圾分类点选址")
+    page.fill("#id_minutes", "讨论加装电梯和垃圾分类点。")
+    page.check("#id_publish")
+    page.click("[data-testid=meeting-form] button[type=submit]")
+    assert "会议已登记" in page.locator(".alert-success").inner_text()
+    meeting = Meeting.objects.get(place="菡凌蓉小区二楼活动室")
+    assert sorted(meeting.topics.values_list("title", flat=True)) == ["3号楼1单元加装电梯", "垃圾分类点选址"]
+
+    page.get_by_role("link", name="3号楼1单元加装电梯").click()
+    page.check("input[name=needs] >> nth=0")
+    page.get_by_role("button", name="关联需求").click()
+    page.click("[data-testid=advance]")
+    page.fill("[data-testid=step-form] textarea[name=description]", "3号楼1单元加装电梯，费用按楼层分摊。")
+    page.click("[data-testid=step-form] button[type=submit]")
+    page.click("[data-testid=advance]")
+    page.fill("[data-testid=step-form] textarea[name=research_notes]", "楼栋长入户征求意见，高层住户普遍支持。")
+    page.click("[data-testid=step-form] button[type=submit]")
+    page.click("[data-testid=advance]")
+    form = page.locator("[data-testid=vote-form]")
+    form.locator("#id_title").fill("3号楼1单元是否加装电梯")
+    form.locator("#id_matter_type").select_option("rebuild")
+    form.locator("#id_electorate").select_option("stairwell")
+    form.locator("#id_building").select_option(label="3号楼")
+    form.locator("#id_stairwell").fill("1")
+    form.locator("button[type=submit]").click()
+
+    page.click("[data-testid=open-vote]")
+    assert "还需" in page.locator("[data-testid=still-needed]").inner_text()
+    for _ in range(9):  # 9 of the stairwell's 12 units vote for; entered as electronic ballots
+        row = page.locator("[data-testid=ballots] tbody tr").filter(has=page.locator("form")).first
+        row.locator("input[name=paper]").uncheck()
+        row.locator("button[type=submit]").click()
+        page.wait_for_load_state()
+    page.click("[data-testid=close-vote]")
+    assert "通过" in page.locator("[data-testid=vote-result]").inner_text()
+    vote = Vote.objects.get(title="3号楼1单元是否加装电梯")
+    assert vote.result == "passed" and vote.voters.count() == 12
+
+    compound_code = vote.topic.compound.code
+    page.context.clear_cookies()  # the public page needs no login
+    page.goto(f"/public/compounds/{compound_code}/")
+    decisions = page.locator("[data-testid=public-decisions]").inner_text()
+    assert "3号楼1单元是否加装电梯" in decisions and "通过" in decisions
+    assert "138000" not in page.content()  # owners' phones never appear
