@@ -21,11 +21,13 @@ $(VENV)/.stamp-install: requirements.txt
 	@touch $@
 
 ## make demo: SQLite (unless DATABASE_URL is set), demo data, demo users, http://127.0.0.1:8000
+## The demo's e-mails are written to demo-mail/ (one file per message) instead of being sent.
+DEMO_ENV := DEBUG=1 EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend EMAIL_FILE_PATH=$(CURDIR)/demo-mail
 demo: venv
-	DEBUG=1 $(PY) manage.py migrate --no-input -v 0
-	DEBUG=1 $(PY) manage.py load_demo
-	@echo "Serving the portal on http://127.0.0.1:8000  (Ctrl-C stops it)"
-	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+	$(DEMO_ENV) $(PY) manage.py migrate --no-input -v 0
+	$(DEMO_ENV) $(PY) manage.py load_demo
+	@echo "Serving the portal on http://127.0.0.1:8000  (Ctrl-C stops it; the demo's e-mails are in demo-mail/)"
+	$(DEMO_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
 ## make test: the whole suite on the real PostgreSQL and Redis, browser tests included
 test: venv chromium

@@ -6,3 +6,9 @@ class InspectionsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "inspections"
     verbose_name = _("Inspections")
+
+    def ready(self):
+        from inspections.services import open_serious_issue_reasons
+        from projects.hooks import register_completion_blocker
+
+        register_completion_blocker(open_serious_issue_reasons)

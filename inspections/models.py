@@ -1,1 +1,288 @@
-"""Models of the inspections app (built by its own issue)."""
+"""The three-tier inspection regime (三级巡检): inspection groups, versioned checklists, inspections and their
+results, rectification issues (整改问题) with photos and history, and the portal's notification inbox."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from communities.choices import InspectionTier, RoleKind
+from communities.querysets import ScopedQuerySet
+from inspections.choices import (InspectionStatus, IssueAction, IssueStatus, ItemKind, NotificationKind, Outcome,
+                                 PhotoKind, Severity)
+from renovation_portal.uploads import private_upload_to
+
+
+class InspectionGroup(models.Model):
+    """An inspection group with its members and tier, e.g. one of the district housing bureau's six groups."""
+
+    name = models.CharField(_("name"), max_length=80, unique=True)
+    tier = models.PositiveSmallIntegerField(_("tier"), choices=InspectionTier.choices)
+    district = models.ForeignKey("communities.District", on_delete=models.PROTECT, related_name="inspection_groups",
+                                 verbose_name=_("district"))
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="inspection_groups", blank=True,
+                                     verbose_name=pgettext_lazy("inspection group", "members"))
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("inspection group")
+        verbose_name_plural = _("inspection groups")
+        ordering = ["tier", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class ChecklistTemplate(models.Model):
+    """A checklist for one tier. Editing makes a new version; an inspection keeps the version it used."""
+
+    name = models.CharField(_("name"), max_length=80)
+    tier = models.PositiveSmallIntegerField(_("tier"), choices=InspectionTier.choices)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("checklist template")
+        verbose_name_plural = _("checklist templates")
+        ordering = ["tier", "name", "-version"]
+        constraints = [models.UniqueConstraint(fields=["name", "version"], name="checklist_version_unique")]
+
+    def __str__(self):
+        return f"{self.name} v{self.version}"
+
+
+class ChecklistItem(models.Model):
+    template = models.ForeignKey(ChecklistTemplate, on_delete=models.CASCADE, related_name="items",
+                                 verbose_name=_("template"))
+    position = models.PositiveSmallIntegerField(_("position"))
+    code = models.SlugField(_("code"), max_length=40,
+                            help_text=_("Stable across versions: repeat findings are counted by it."))
+    text = models.CharField(_("item"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=10, choices=ItemKind.choices, default=ItemKind.PASS_FAIL)
+    max_score = models.PositiveSmallIntegerField(_("maximum score"), default=0)
+
+    class Meta:
+        verbose_name = _("checklist item")
+        verbose_name_plural = _("checklist items")
+        ordering = ["template_id", "position"]
+        constraints = [models.UniqueConstraint(fields=["template", "code"], name="checklist_item_code_unique")]
+
+    def __str__(self):
+        return self.text
+
+
+class InspectionQuerySet(ScopedQuerySet):
+    compound_path = "project__compound__"
+
+    def visible_to(self, user):
+        """Scoped like any compound record — and an unannounced (tier-2) inspection stays hidden from the
+        contractor and the inspected community and subdistrict until it is filed (四不两直)."""
+        from communities.scoping import get_scope
+
+        queryset = super().visible_to(user)
+        scope = get_scope(user)
+        if scope.is_global or RoleKind.DISTRICT_OFFICIAL in scope.role_kinds or \
+                scope.inspector_tiers.intersection({InspectionTier.DISTRICT, InspectionTier.LEADERSHIP}):
+            return queryset
+        return queryset.exclude(unannounced=True, status=InspectionStatus.PLANNED)
+
+
+class Inspection(models.Model):
+    """One inspection of one project, planned (tier-2 weekly rounds) or filed on the spot."""
+
+    project = models.ForeignKey("projects.Project", on_delete=models.PROTECT, related_name="inspections",
+                                verbose_name=_("project"))
+    tier = models.PositiveSmallIntegerField(_("tier"), choices=InspectionTier.choices)
+    group = models.ForeignKey(InspectionGroup, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="inspections", verbose_name=_("group"))
+    template = models.ForeignKey(ChecklistTemplate, on_delete=models.PROTECT, related_name="inspections",
+                                 verbose_name=_("checklist"))
+    planned_date = models.DateField(_("planned date"))
+    week = models.DateField(_("round week"), null=True, blank=True, help_text=_("Monday of a weekly round."))
+    unannounced = models.BooleanField(_("unannounced"), default=False)
+    status = models.CharField(_("status"), max_length=10, choices=InspectionStatus.choices,
+                              default=InspectionStatus.PLANNED)
+    inspector = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="+", verbose_name=_("filed by"))
+    summary = models.TextField(pgettext_lazy("inspection", "summary"), blank=True)
+    score = models.PositiveIntegerField(_("score"), null=True, blank=True)
+    filed_at = models.DateTimeField(_("filed at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = InspectionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("inspection")
+        verbose_name_plural = _("inspections")
+        ordering = ["-planned_date", "id"]
+        constraints = [
+            # One tier-2 round inspection per project and week: planning the same week twice adds nothing.
+            models.UniqueConstraint(fields=["project", "week"], condition=Q(week__isnull=False),
+                                    name="one_round_inspection_per_week"),
+        ]
+        indexes = [
+            # Inspectors' reminders: planned inspections due on a day.
+            models.Index(fields=["planned_date"], condition=Q(status="planned"), name="inspection_planned_due"),
+            models.Index(fields=["updated_at", "id"], name="inspection_updated"),
+        ]
+
+    def __str__(self):
+        return f"{self.project} · {self.get_tier_display()} · {self.planned_date}"
+
+
+class InspectionResultQuerySet(ScopedQuerySet):
+    compound_path = "inspection__project__compound__"
+
+
+class InspectionResult(models.Model):
+    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="results",
+                                   verbose_name=_("inspection"))
+    item = models.ForeignKey(ChecklistItem, on_delete=models.PROTECT, related_name="+", verbose_name=_("item"))
+    outcome = models.CharField(_("outcome"), max_length=4, choices=Outcome.choices, blank=True)
+    score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    objects = InspectionResultQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("inspection result")
+        verbose_name_plural = _("inspection results")
+        constraints = [models.UniqueConstraint(fields=["inspection", "item"], name="result_once_per_item")]
+
+
+class IssueQuerySet(ScopedQuerySet):
+    compound_path = "project__compound__"
+
+
+class RectificationIssue(models.Model):
+    """A finding to fix (整改问题), assigned to the project's contractor, closed (销号) only by an inspector."""
+
+    inspection = models.ForeignKey(Inspection, on_delete=models.PROTECT, related_name="issues",
+                                   verbose_name=_("inspection"))
+    project = models.ForeignKey("projects.Project", on_delete=models.PROTECT, related_name="issues",
+                                verbose_name=_("project"))
+    contractor = models.ForeignKey("communities.Company", on_delete=models.PROTECT, null=True,
+                                   related_name="issues", verbose_name=_("contractor"))
+    item = models.ForeignKey(ChecklistItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                             verbose_name=_("checklist item"))
+    kind = models.SlugField(_("kind"), max_length=40, help_text=_("What kind of problem (repeat findings)."))
+    description = models.TextField(_("problem"))
+    location = models.CharField(_("location"), max_length=120)
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices)
+    deadline = models.DateField(_("deadline"))
+    status = models.CharField(_("status"), max_length=10, choices=IssueStatus.choices, default=IssueStatus.OPEN)
+    tier = models.PositiveSmallIntegerField(_("tier"), choices=InspectionTier.choices)
+    escalated_to = models.PositiveSmallIntegerField(_("escalated to tier"), null=True, blank=True,
+                                                    validators=[MinValueValidator(2), MaxValueValidator(3)])
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    rectification_note = models.TextField(_("rectification"), blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    closed_at = models.DateTimeField(pgettext_lazy("issue", "closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="+", verbose_name=_("closed by"))
+    created_at = models.DateTimeField(_("found at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = IssueQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("rectification issue")
+        verbose_name_plural = _("rectification issues")
+        ordering = ["deadline", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(status=IssueStatus.CLOSED) | Q(closed_at__isnull=False),
+                                   name="closed_issue_has_closing_time"),
+        ]
+        indexes = [
+            # Reminder and escalation sweeps: unclosed issues by deadline.
+            models.Index(fields=["deadline"], condition=~Q(status="closed"), name="issue_unclosed_deadline"),
+            # Completion blocker: open serious issues of a project.
+            models.Index(fields=["project", "severity"], condition=~Q(status="closed"), name="issue_unclosed_project"),
+            models.Index(fields=["updated_at", "id"], name="issue_updated"),
+        ]
+
+    def __str__(self):
+        return f"{self.project}: {self.description[:30]}"
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.status != IssueStatus.CLOSED and self.deadline < timezone.localdate()
+
+
+class IssueEventQuerySet(ScopedQuerySet):
+    compound_path = "issue__project__compound__"
+
+
+class IssueEvent(models.Model):
+    issue = models.ForeignKey(RectificationIssue, on_delete=models.CASCADE, related_name="events",
+                              verbose_name=_("issue"))
+    action = models.CharField(_("action"), max_length=20, choices=IssueAction.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+",
+                              verbose_name=_("by"))
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    objects = IssueEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("issue event")
+        verbose_name_plural = _("issue events")
+        ordering = ["issue_id", "created_at", "id"]
+
+
+class IssuePhotoQuerySet(ScopedQuerySet):
+    compound_path = "issue__project__compound__"
+
+
+class IssuePhoto(models.Model):
+    issue = models.ForeignKey(RectificationIssue, on_delete=models.CASCADE, related_name="photos",
+                              verbose_name=_("issue"))
+    kind = models.CharField(_("kind"), max_length=10, choices=PhotoKind.choices)
+    image = models.ImageField(_("photo"), upload_to=private_upload_to("issues"))
+    thumbnail = models.ImageField(_("thumbnail"), upload_to=private_upload_to("issues/thumbs"), blank=True)
+    taken_at = models.DateTimeField(_("taken at"), null=True, blank=True)
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    objects = IssuePhotoQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("issue photo")
+        verbose_name_plural = _("issue photos")
+        ordering = ["id"]
+
+
+class Notification(models.Model):
+    """One reminder to one person about one subject in one period. The unique constraint is the claim that
+    makes each reminder go out exactly once, however often a sweep runs."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
+                                  verbose_name=_("recipient"))
+    kind = models.CharField(_("kind"), max_length=20, choices=NotificationKind.choices)
+    subject_key = models.CharField(_("subject"), max_length=60)
+    period_key = models.CharField(_("period"), max_length=20)
+    title = models.CharField(pgettext_lazy("notification", "title"), max_length=200)
+    body = models.TextField(_("message"), blank=True)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["recipient", "kind", "subject_key", "period_key"],
+                                               name="notification_once_per_subject_and_period")]
+        indexes = [
+            # The inbox: a user's unread notifications, newest first.
+            models.Index(fields=["recipient", "-created_at"], condition=Q(read_at__isnull=True),
+                         name="notification_unread"),
+        ]
+
+    def __str__(self):
+        return self.title

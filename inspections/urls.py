@@ -1,4 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from inspections import views
 
 app_name = "inspections"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.my_inspections, name="my-inspections"),
+    path("start/", views.inspection_start, name="inspection-start"),
+    path("<int:pk>/", views.inspection_detail, name="inspection-detail"),
+    path("issues/", views.issue_list, name="issue-list"),
+    path("issues/<int:pk>/", views.issue_detail, name="issue-detail"),
+    path("issue-photos/<int:pk>/", views.issue_photo, name="issue-photo"),
+    path("overdue/", views.overdue_board, name="overdue-board"),
+    path("inbox/", views.inbox, name="inbox"),
+]

@@ -13,6 +13,11 @@ NAV_ITEMS = [
     (_("Projects"), "projects:project-list", ALL_ROLES),
     (_("Consultation"), "consultations:workspace",
      (RoleKind.DISTRICT_OFFICIAL, RoleKind.SUBDISTRICT_OFFICIAL, RoleKind.COMMUNITY_SECRETARY)),
+    (_("Inspections"), "inspections:my-inspections",
+     (RoleKind.INSPECTOR, RoleKind.DISTRICT_OFFICIAL, RoleKind.SUBDISTRICT_OFFICIAL, RoleKind.COMMUNITY_SECRETARY)),
+    (_("Rectification issues"), "inspections:issue-list", ALL_ROLES),
+    (_("Overdue board"), "inspections:overdue-board", (RoleKind.DISTRICT_OFFICIAL, RoleKind.SUBDISTRICT_OFFICIAL)),
+    (_("Inbox"), "inspections:inbox", ALL_ROLES),
     (_("Audit trail"), "audit-log", (RoleKind.DISTRICT_OFFICIAL, RoleKind.SUBDISTRICT_OFFICIAL)),
     (_("Security"), "account-security-policy", (RoleKind.DISTRICT_OFFICIAL,)),
 ]

@@ -12,6 +12,36 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "renovation_portal.tasks.heartbeat",
         "schedule": crontab(minute="*/5"),
     },
+    "plan-weekly-rounds": {
+        # Monday 06:00: the week's unannounced tier-2 inspection of every unfinished compound.
+        "task": "inspections.plan_weekly_rounds",
+        "schedule": crontab(hour=6, minute=0, day_of_week=1),
+    },
+    "remind-inspectors": {
+        # 07:30 daily: inspectors, about inspections planned for today and tomorrow.
+        "task": "inspections.remind_inspectors",
+        "schedule": crontab(hour=7, minute=30),
+    },
+    "remind-contractors": {
+        # 08:00 daily: contractors, about issues due within 48 hours and overdue ones.
+        "task": "inspections.remind_contractors",
+        "schedule": crontab(hour=8, minute=0),
+    },
+    "escalate-overdue": {
+        # 08:30 daily: issues overdue past the grace period go one tier up, once.
+        "task": "inspections.escalate_overdue",
+        "schedule": crontab(hour=8, minute=30),
+    },
+    "remind-minutes": {
+        # Every hour: secretaries, about meeting minutes unpublished 3 days after the meeting.
+        "task": "inspections.remind_minutes",
+        "schedule": crontab(minute=15),
+    },
+    "weekly-digest": {
+        # Friday 17:00: district officials, the week in figures.
+        "task": "inspections.weekly_digest",
+        "schedule": crontab(hour=17, minute=0, day_of_week=5),
+    },
     "purge-idempotency-keys": {
         # API retries are answered from stored responses for 48 hours; older keys are forgotten.
         "task": "renovation_portal.tasks.purge_idempotency_keys",

@@ -196,7 +196,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TIMEZONE = TIME_ZONE
 # A task that is not acknowledged within this time is redelivered: longer than the hard time limit.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))}
+# Seconds to wait between reminder e-mails (a throttle for the mail gateway).
+REMINDER_SEND_DELAY = float(os.environ.get("REMINDER_SEND_DELAY", "0"))
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The beat schedule lives in one place: renovation_portal/schedules.py.
 
@@ -244,6 +246,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "PropertyModeEnum": "communities.choices.PropertyMode",
         "ProjectStatusEnum": "projects.choices.ProjectStatus",
+        "InspectionTierEnum": "communities.choices.InspectionTier",
         "ValidationErrorEnum": "drf_standardized_errors.openapi_serializers.ValidationErrorEnum.choices",
         "ClientErrorEnum": "drf_standardized_errors.openapi_serializers.ClientErrorEnum.choices",
         "ServerErrorEnum": "drf_standardized_errors.openapi_serializers.ServerErrorEnum.choices",
@@ -263,6 +266,7 @@ SPECTACULAR_SETTINGS = {
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", "")  # for the file-based backend
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@renovation.example.cn")
 
 # --- Login protection (django-axes): 5 failures from one address for one username lock that pair out for

@@ -44,3 +44,13 @@ def test_beat_schedule_is_defined_in_one_place():
     assert app.conf.beat_schedule == BEAT_SCHEDULE
     for entry in BEAT_SCHEDULE.values():
         assert entry["task"] in app.tasks, entry["task"]
+
+
+def test_readme_lists_every_scheduled_task():
+    from pathlib import Path
+
+    from renovation_portal.schedules import BEAT_SCHEDULE
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    for entry in BEAT_SCHEDULE.values():
+        assert f"| `{entry['task']}` |" in readme, entry["task"]

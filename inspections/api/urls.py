@@ -1,1 +1,10 @@
-urlpatterns: list = []
+from inspections.api import views
+from renovation_portal.api import PortalRouter
+
+router = PortalRouter()
+router.register("checklists", views.ChecklistViewSet, basename="checklist")
+router.register("inspections", views.InspectionViewSet, basename="inspection")
+router.register("issues", views.IssueViewSet, basename="issue")
+router.register("notifications", views.NotificationViewSet, basename="notification")
+
+urlpatterns = router.urls

@@ -1,0 +1,62 @@
+"""Choices of the inspections app."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from communities.choices import InspectionTier  # noqa: F401  (one definition of the three tiers)
+
+
+class ItemKind(models.TextChoices):
+    PASS_FAIL = "pass_fail", _("Pass / fail / not applicable")
+    SCORE = "score", _("Score")
+
+
+class Outcome(models.TextChoices):
+    PASS = "pass", _("Pass")
+    FAIL = "fail", _("Fail")
+    NOT_APPLICABLE = "na", _("Not applicable")
+
+
+class InspectionStatus(models.TextChoices):
+    PLANNED = "planned", pgettext_lazy("inspection status", "Planned")
+    FILED = "filed", _("Filed")
+
+
+class Severity(models.TextChoices):
+    MINOR = "minor", _("Minor")
+    MAJOR = "major", _("Major")
+    SERIOUS = "serious", _("Serious")
+
+
+# Default days to rectify, by severity.
+DEFAULT_DEADLINE_DAYS = {Severity.MINOR: 14, Severity.MAJOR: 7, Severity.SERIOUS: 3}
+# Days past the deadline before an issue escalates one tier up.
+ESCALATION_GRACE_DAYS = 2
+
+
+class IssueStatus(models.TextChoices):
+    OPEN = "open", pgettext_lazy("issue status", "Open")
+    SUBMITTED = "submitted", _("Rectification submitted")
+    CLOSED = "closed", _("Verified and closed (销号)")
+
+
+class IssueAction(models.TextChoices):
+    OPENED = "opened", _("Issue opened")
+    SUBMITTED = "submitted", _("Rectification submitted")
+    CLOSED = "closed", _("Verified and closed (销号)")
+    SENT_BACK = "sent_back", pgettext_lazy("issue action", "Sent back")
+
+
+class PhotoKind(models.TextChoices):
+    FINDING = "finding", _("Finding")
+    EVIDENCE = "evidence", _("Rectification evidence")
+
+
+class NotificationKind(models.TextChoices):
+    INSPECTION_DUE = "inspection_due", _("Inspection due")
+    ISSUE_DUE = "issue_due", _("Rectification due within 48 hours")
+    ISSUE_OVERDUE = "issue_overdue", _("Rectification overdue")
+    ESCALATION = "escalation", _("Overdue issue escalated")
+    MINUTES_OVERDUE = "minutes_overdue", _("Meeting minutes overdue")
+    WEEKLY_DIGEST = "weekly_digest", _("Weekly digest")

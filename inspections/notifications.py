@@ -1,0 +1,154 @@
+"""Notifications: claim once, then deliver through every channel.
+
+A reminder is first *claimed* by inserting its (recipient, kind, subject, period) row; the unique constraint
+lets exactly one insert win, however many sweeps run at once or however often a task is retried. That row is
+the in-app message, so the inbox gets each reminder exactly once.
+
+Every other channel (e-mail now; SMS or WeChat later) works as an outbox over those rows: it sends the rows of
+the batch it has not yet delivered, each under a row lock taken with SKIP LOCKED and marked delivered in the
+same transaction. A concurrent run skips the rows being sent; a worker killed mid-send leaves its row
+unmarked and its lock released, so the redelivered task (``acks_late``) sends it then — including rows an
+earlier, killed run had already claimed. The only window for a repeat is between the mail server accepting a
+message and the commit that marks it, which no sender can close.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from itertools import islice
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import connection, transaction
+from django.utils import timezone
+
+from inspections.models import Notification
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Reminder:
+    recipient_id: int
+    kind: str
+    subject_key: str
+    period_key: str
+    title: str
+    body: str = ""
+    url: str = ""
+
+
+class Channel:
+    """A way to deliver claimed notifications. ``delivered_field`` names the column that records delivery (None
+    for a channel whose delivery is the row itself); ``send`` delivers one notification."""
+
+    name = "base"
+    delivered_field: str | None = None
+
+    def send(self, notification: Notification) -> None:
+        raise NotImplementedError
+
+    def deliver_pending(self, keys: set[tuple]) -> int:
+        """Send the notifications with these (recipient, kind, subject, period) keys not yet delivered by this
+        channel, one row lock each. Returns how many this call sent."""
+        if self.delivered_field is None or not keys:
+            return 0
+        field = self.delivered_field
+        pending = Notification.objects.filter(
+            **{f"{field}__isnull": True}, recipient_id__in={k[0] for k in keys}, kind__in={k[1] for k in keys},
+            subject_key__in={k[2] for k in keys}, period_key__in={k[3] for k in keys})
+        candidates = [pk for pk, *key in pending.values_list("pk", "recipient_id", "kind", "subject_key", "period_key")
+                      if tuple(key) in keys]
+        sent = 0
+        delay = getattr(settings, "REMINDER_SEND_DELAY", 0)  # throttle for the gateway
+        for pk in candidates:
+            with transaction.atomic():
+                notification = (Notification.objects.select_for_update(skip_locked=True, of=("self",))
+                                .select_related("recipient").filter(pk=pk, **{f"{field}__isnull": True}).first())
+                if notification is None:
+                    continue  # another run holds it or has sent it
+                try:
+                    self.send(notification)
+                except Exception:  # a failing gateway must not stop the sweep; the row stays unsent
+                    logger.warning("%s delivery of notification %s failed", self.name, pk, exc_info=True)
+                    continue
+                Notification.objects.filter(pk=pk).update(**{field: timezone.now()})
+                sent += 1
+            if delay:
+                time.sleep(delay)
+        return sent
+
+
+class InAppChannel(Channel):
+    """The inbox: the claimed row is the message; nothing more to send."""
+
+    name = "in_app"
+
+
+class EmailChannel(Channel):
+    """E-mail through Django's configured mail backend. A recipient without an address is marked as handled."""
+
+    name = "email"
+    delivered_field = "emailed_at"
+
+    def send(self, notification):
+        email = notification.recipient.email
+        if email:
+            send_mail(notification.title, f"{notification.body}\n\n{notification.url}".strip(),
+                      settings.DEFAULT_FROM_EMAIL, [email])
+
+
+CHANNELS: list[Channel] = [InAppChannel(), EmailChannel()]
+
+_INSERT = """
+INSERT INTO inspections_notification
+    (recipient_id, kind, subject_key, period_key, title, body, url, created_at)
+VALUES {values}
+ON CONFLICT (recipient_id, kind, subject_key, period_key) DO NOTHING
+RETURNING id
+"""
+
+
+def claim(reminders: list[Reminder]) -> list[int]:
+    """Insert the reminders not claimed before; return the ids of those this call claimed."""
+    if not reminders:
+        return []
+    now = timezone.now()
+    if connection.vendor == "postgresql":
+        placeholders = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(reminders))
+        params = []
+        for r in reminders:
+            params += [r.recipient_id, r.kind, r.subject_key, r.period_key, r.title[:200], r.body, r.url[:300], now]
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(_INSERT.format(values=placeholders), params)
+            return [row[0] for row in cursor.fetchall()]
+    claimed = []
+    for r in reminders:  # SQLite (the demo): one conditional insert each
+        notification, created = Notification.objects.get_or_create(
+            recipient_id=r.recipient_id, kind=r.kind, subject_key=r.subject_key, period_key=r.period_key,
+            defaults={"title": r.title[:200], "body": r.body, "url": r.url[:300], "created_at": now})
+        if created:
+            claimed.append(notification.pk)
+    return claimed
+
+
+def notify(reminders: Iterable[Reminder], batch: int = 500) -> int:
+    """Claim and deliver, in batches of a streamed iterable (memory stays flat). Returns how many reminders
+    were new; every channel also delivers what an earlier, interrupted run of the same batch left unsent."""
+    new = 0
+    iterator = iter(reminders)
+    while chunk := list(islice(iterator, batch)):
+        new += len(claim(chunk))
+        keys = {(r.recipient_id, r.kind, r.subject_key, r.period_key) for r in chunk}
+        for channel in CHANNELS:
+            channel.deliver_pending(keys)
+    return new
+
+
+def notify_once(*, recipient_id: int, kind: str, subject_key: str, period_key: str, title: str, body: str = "",
+                url: str = "") -> bool:
+    """One reminder; True if this call sent it."""
+    return notify([Reminder(recipient_id, kind, subject_key, period_key, title, body, url)]) == 1

@@ -1,0 +1,306 @@
+"""Every write of the inspections app: planning the weekly unannounced rounds, filing inspections with their
+findings, and the life of a rectification issue (submit evidence → verify and close, or send back)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from communities.choices import InspectionTier, RoleKind
+from communities.models import User
+from communities.scoping import get_scope
+from inspections.choices import (DEFAULT_DEADLINE_DAYS, InspectionStatus, IssueAction, IssueStatus, Outcome, PhotoKind,
+                                 Severity)
+from inspections.models import (ChecklistItem, ChecklistTemplate, Inspection, InspectionGroup, InspectionResult,
+                                IssueEvent, IssuePhoto, RectificationIssue)
+from projects.models import Project
+from renovation_portal.errors import DomainError
+from renovation_portal.uploads import make_thumbnail, validate_photos
+
+WORKDAYS = 5
+
+
+# --- who may do what ---
+
+def is_inspector(user, tier: int | None = None) -> bool:
+    scope = get_scope(user)
+    if scope.is_global:
+        return True
+    if RoleKind.INSPECTOR not in scope.role_kinds:
+        return False
+    return tier is None or tier in scope.inspector_tiers
+
+
+def can_inspect(user, project: Project, tier: int) -> bool:
+    """Inspectors of the tier whose place scope covers the project (tier 1 also community and subdistrict
+    staff: their secretaries and officials patrol their own compounds)."""
+    scope = get_scope(user)
+    if scope.is_global:
+        return True
+    covered = Project.objects.visible_to(user).filter(pk=project.pk).exists()
+    if not covered:
+        return False
+    if tier == InspectionTier.SITE:
+        return bool(scope.role_kinds.intersection({RoleKind.INSPECTOR, RoleKind.COMMUNITY_SECRETARY,
+                                                   RoleKind.SUBDISTRICT_OFFICIAL, RoleKind.DISTRICT_OFFICIAL}))
+    return is_inspector(user, tier) or (tier == InspectionTier.LEADERSHIP
+                                         and RoleKind.DISTRICT_OFFICIAL in scope.role_kinds)
+
+
+def is_issue_contractor(user, issue: RectificationIssue) -> bool:
+    return issue.contractor_id is not None and issue.contractor_id in get_scope(user).company_ids
+
+
+def can_verify(user, issue: RectificationIssue) -> bool:
+    """Inspectors (and district officials) close or send back — never a member of the issue's contractor."""
+    if is_issue_contractor(user, issue):
+        return False
+    scope = get_scope(user)
+    return scope.is_global or (Project.objects.visible_to(user).filter(pk=issue.project_id).exists() and bool(
+        scope.role_kinds.intersection({RoleKind.INSPECTOR, RoleKind.DISTRICT_OFFICIAL})))
+
+
+# --- the weekly tier-2 rounds ---
+
+def monday_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+@transaction.atomic
+def plan_weekly_round(*, week: date, district_id: int | None = None) -> list[Inspection]:
+    """Plan one unannounced tier-2 inspection for every compound whose project is not yet accepted.
+
+    Compounds are spread evenly over the active tier-2 groups (each gets the least-loaded group) and each
+    group's visits over the five working days; a group is not sent to the compound it inspected last week when
+    another group can go. Planning a week twice adds nothing.
+    """
+    week = monday_of(week)
+    groups = list(InspectionGroup.objects.filter(tier=InspectionTier.DISTRICT, active=True)
+                  .filter(**({"district_id": district_id} if district_id else {})).order_by("id"))
+    if not groups:
+        return []
+    template = current_template(InspectionTier.DISTRICT)
+    projects = Project.objects.unaccepted().select_related("compound__community__subdistrict")
+    if district_id:
+        projects = projects.filter(compound__community__subdistrict__district_id=district_id)
+    # One project per compound (the latest batch); already planned this week: skipped.
+    chosen = {}
+    for project in projects.order_by("compound_id", "-batch", "-id"):
+        chosen.setdefault(project.compound_id, project)
+    planned = set(Inspection.objects.filter(week=week).values_list("project_id", flat=True))
+    last_week = dict(Inspection.objects.filter(week=week - timedelta(days=7)).values_list("project__compound_id",
+                                                                                           "group_id"))
+    load = {group.id: 0 for group in groups}
+    for existing in Inspection.objects.filter(week=week).values("group_id").annotate(n=Count("id")):
+        load[existing["group_id"]] = existing["n"]
+    created = []
+    for compound_id, project in sorted(chosen.items()):
+        if project.pk in planned:
+            continue
+        candidates = sorted(groups, key=lambda g: (load[g.id], g.id))
+        avoid = last_week.get(compound_id)
+        group = next((g for g in candidates if g.id != avoid and load[g.id] == load[candidates[0].id]), None) \
+            or next((g for g in candidates if g.id != avoid), candidates[0])
+        day = week + timedelta(days=load[group.id] % WORKDAYS)
+        load[group.id] += 1
+        created.append(Inspection(project=project, tier=InspectionTier.DISTRICT, group=group, template=template,
+                                  planned_date=day, week=week, unannounced=True))
+    return Inspection.objects.bulk_create(created)
+
+
+def current_template(tier: int) -> ChecklistTemplate:
+    template = ChecklistTemplate.objects.filter(tier=tier).order_by("-version", "-id").first()
+    if template is None:
+        raise DomainError(_("There is no checklist for this tier yet."), code="no_checklist")
+    return template
+
+
+@transaction.atomic
+def checklist_new_version(*, actor: User, template: ChecklistTemplate, items: list[dict]) -> ChecklistTemplate:
+    """Edit a checklist by making its next version; inspections keep the version they used."""
+    if not get_scope(actor).is_global and RoleKind.DISTRICT_OFFICIAL not in get_scope(actor).role_kinds:
+        raise PermissionDenied
+    latest = ChecklistTemplate.objects.filter(name=template.name).order_by("-version").first()
+    new = ChecklistTemplate.objects.create(name=template.name, tier=template.tier, version=latest.version + 1)
+    ChecklistItem.objects.bulk_create([ChecklistItem(template=new, position=i, **item) for i, item in
+                                       enumerate(items, start=1)])
+    return new
+
+
+# --- filing an inspection ---
+
+@dataclass
+class FindingInput:
+    description: str
+    location: str
+    severity: str
+    item: ChecklistItem | None = None
+    deadline: date | None = None
+    photos: list = field(default_factory=list)
+
+
+@dataclass
+class ResultInput:
+    item: ChecklistItem
+    outcome: str = ""
+    score: int | None = None
+    note: str = ""
+
+
+@transaction.atomic
+def inspection_start(*, actor: User, project: Project, tier: int) -> Inspection:
+    """An inspection begun on the spot (site patrols, the leadership evaluation)."""
+    if not can_inspect(actor, project, tier):
+        raise PermissionDenied
+    return Inspection.objects.create(project=project, tier=tier, template=current_template(tier),
+                                     planned_date=timezone.localdate())
+
+
+@transaction.atomic
+def inspection_file(*, actor: User, inspection: Inspection, results: list[ResultInput],
+                    findings: list[FindingInput], summary: str = "") -> Inspection:
+    """File the checklist and the findings. Every failed item needs a finding; each finding becomes a
+    rectification issue assigned to the project's contractor, with a deadline by severity."""
+    locked = Inspection.objects.select_for_update().select_related("project__compound__community__subdistrict",
+                                                                   "template").get(pk=inspection.pk)
+    if not can_inspect(actor, locked.project, locked.tier):
+        raise PermissionDenied
+    if locked.status == InspectionStatus.FILED:
+        raise DomainError(_("This inspection has already been filed."), code="already_filed")
+    items = {item.pk: item for item in locked.template.items.all()}
+    if any(result.item.pk not in items for result in results):
+        raise DomainError(_("A result refers to an item of another checklist."), code="foreign_item",
+                          field="results")
+    answered = {result.item.pk for result in results if result.outcome or result.score is not None}
+    if answered != set(items):
+        raise DomainError(_("Answer every item of the checklist."), code="incomplete_checklist", field="results")
+    for result in results:
+        item = items[result.item.pk]
+        if item.kind == "score" and (result.score is None or result.score > item.max_score):
+            raise DomainError(_("Score “%(item)s” between 0 and %(max)d.") % {"item": item.text, "max": item.max_score},
+                              code="bad_score", field="results")
+    failed = {r.item.pk for r in results if r.outcome == Outcome.FAIL}
+    found = {f.item.pk for f in findings if f.item is not None}
+    if failed - found:
+        missing = "、".join(items[pk].text for pk in sorted(failed - found))
+        raise DomainError(_("Each failed item needs a finding: %(items)s.") % {"items": missing},
+                          code="finding_missing", field="findings")
+    for finding in findings:
+        if finding.severity not in Severity.values or not finding.description.strip() or not finding.location.strip():
+            raise DomainError(_("Each finding needs a description, a location and a severity."),
+                              code="incomplete_finding", field="findings")
+        try:
+            validate_photos(finding.photos)
+        except ValidationError as error:
+            raise DomainError(error.messages[0], code=error.code or "photo_invalid", field="photos") from None
+    InspectionResult.objects.bulk_create([
+        InspectionResult(inspection=locked, item_id=r.item.pk, outcome=r.outcome, score=r.score, note=r.note[:300])
+        for r in results])
+    today = timezone.localdate()
+    project = locked.project
+    for finding in findings:
+        issue = RectificationIssue.objects.create(
+            inspection=locked, project=project, contractor_id=project.contractor_id, item=finding.item,
+            kind=finding.item.code if finding.item else "other", description=finding.description.strip(),
+            location=finding.location.strip(), severity=finding.severity, tier=locked.tier,
+            deadline=finding.deadline or today + timedelta(days=DEFAULT_DEADLINE_DAYS[finding.severity]))
+        IssueEvent.objects.create(issue=issue, action=IssueAction.OPENED, actor=actor)
+        for photo in finding.photos:
+            IssuePhoto.objects.create(issue=issue, kind=PhotoKind.FINDING, image=photo, thumbnail=make_thumbnail(photo))
+    scores = [r.score for r in results if r.score is not None]
+    locked.status, locked.inspector, locked.filed_at = InspectionStatus.FILED, actor, timezone.now()
+    locked.summary, locked.score = summary.strip(), (sum(scores) if scores else None)
+    locked.save(update_fields=["status", "inspector", "filed_at", "summary", "score", "updated_at"])
+    return locked
+
+
+# --- rectification issues ---
+
+def _lock(issue):
+    return RectificationIssue.objects.select_for_update().select_related("project__compound__community__subdistrict")\
+        .get(pk=issue.pk)
+
+
+@transaction.atomic
+def issue_submit_rectification(*, actor: User, issue: RectificationIssue, note: str, photos=()) -> RectificationIssue:
+    """The contractor reports the fix with evidence photos."""
+    locked = _lock(issue)
+    if not is_issue_contractor(actor, locked):
+        raise PermissionDenied
+    if locked.status != IssueStatus.OPEN:
+        raise DomainError(_("Only an open issue can be submitted."), code="not_open")
+    if not note.strip():
+        raise DomainError(_("Describe the rectification."), code="required", field="note")
+    photos = list(photos)
+    if not photos:
+        raise DomainError(_("Attach at least one evidence photo."), code="evidence_required", field="photos")
+    try:
+        validate_photos(photos)
+    except ValidationError as error:
+        raise DomainError(error.messages[0], code=error.code or "photo_invalid", field="photos") from None
+    for photo in photos:
+        IssuePhoto.objects.create(issue=locked, kind=PhotoKind.EVIDENCE, image=photo, thumbnail=make_thumbnail(photo))
+    locked.status, locked.rectification_note, locked.submitted_at = IssueStatus.SUBMITTED, note.strip(), timezone.now()
+    locked.save(update_fields=["status", "rectification_note", "submitted_at", "updated_at"])
+    IssueEvent.objects.create(issue=locked, action=IssueAction.SUBMITTED, actor=actor, note=note.strip())
+    return locked
+
+
+@transaction.atomic
+def issue_verify(*, actor: User, issue: RectificationIssue, note: str = "") -> RectificationIssue:
+    """An inspector checks the evidence and closes the issue (销号). A contractor never closes its own."""
+    locked = _lock(issue)
+    if not can_verify(actor, locked):
+        raise PermissionDenied
+    if locked.status != IssueStatus.SUBMITTED:
+        raise DomainError(_("Only a submitted rectification can be verified."), code="not_submitted")
+    locked.status, locked.closed_at, locked.closed_by = IssueStatus.CLOSED, timezone.now(), actor
+    locked.save(update_fields=["status", "closed_at", "closed_by", "updated_at"])
+    IssueEvent.objects.create(issue=locked, action=IssueAction.CLOSED, actor=actor, note=note.strip())
+    return locked
+
+
+@transaction.atomic
+def issue_send_back(*, actor: User, issue: RectificationIssue, note: str) -> RectificationIssue:
+    """The evidence does not convince: the issue is open again, with the reason."""
+    locked = _lock(issue)
+    if not can_verify(actor, locked):
+        raise PermissionDenied
+    if locked.status != IssueStatus.SUBMITTED:
+        raise DomainError(_("Only a submitted rectification can be sent back."), code="not_submitted")
+    if not note.strip():
+        raise DomainError(_("Say what is still wrong."), code="required", field="note")
+    locked.status = IssueStatus.OPEN
+    locked.save(update_fields=["status", "updated_at"])
+    IssueEvent.objects.create(issue=locked, action=IssueAction.SENT_BACK, actor=actor, note=note.strip())
+    return locked
+
+
+def open_serious_issue_reasons(project) -> list[str]:
+    """The completion blocker registered with the projects app."""
+    count = RectificationIssue.objects.filter(project=project, severity=Severity.SERIOUS).exclude(
+        status=IssueStatus.CLOSED).count()
+    return [_("%(count)d serious rectification issues are not closed") % {"count": count}] if count else []
+
+
+def repeat_findings(user=None):
+    """Findings of the same kind on one contractor's projects, counted (more than once = a repeat)."""
+    issues = RectificationIssue.objects.all() if user is None else RectificationIssue.objects.visible_to(user)
+    return (issues.exclude(contractor__isnull=True).values("contractor_id", "contractor__name", "kind")
+            .annotate(count=Count("id")).filter(count__gt=1).order_by("-count", "contractor__name"))
+
+
+def escalation_recipients(tier: int, district_id: int) -> list[int]:
+    """The officials of a tier: tier 2 — district officials and tier-2 inspectors; tier 3 — district officials."""
+    from communities.models import Role
+
+    q = Q(kind=RoleKind.DISTRICT_OFFICIAL, district_id=district_id)
+    if tier == InspectionTier.DISTRICT:
+        q |= Q(kind=RoleKind.INSPECTOR, tier=InspectionTier.DISTRICT, district_id=district_id)
+    return sorted(set(Role.objects.filter(q).values_list("user_id", flat=True)))

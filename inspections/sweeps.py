@@ -1,0 +1,123 @@
+"""The reminder sweeps. Each selects due work in set-based queries, streams it (``iterator``), and hands
+reminders to ``notifications.notify``, which claims each (recipient, kind, subject, period) once."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from communities.models import Role
+from communities.choices import RoleKind
+from inspections.choices import ESCALATION_GRACE_DAYS, InspectionStatus, IssueStatus, NotificationKind
+from inspections.models import Inspection, RectificationIssue
+from inspections.notifications import Reminder, notify
+from inspections.services import escalation_recipients
+
+CHUNK = 2000
+
+
+def remind_inspectors(today: date | None = None) -> int:
+    """Group members: inspections planned for today and tomorrow (one reminder per inspection and day)."""
+    today = today or timezone.localdate()
+    rows = (Inspection.objects.filter(status=InspectionStatus.PLANNED, planned_date__in=[today, today + timedelta(1)],
+                                      group__isnull=False)
+            .values_list("pk", "planned_date", "project__name", "group__members").iterator(chunk_size=CHUNK))
+    return notify(Reminder(member, NotificationKind.INSPECTION_DUE, f"inspection:{pk}", today.isoformat(),
+                           _("Inspection on %(day)s: %(project)s") % {"day": day, "project": name},
+                           url=reverse("inspections:inspection-detail", args=[pk]))
+                  for pk, day, name, member in rows if member)
+
+
+def _company_members() -> dict[int, list[int]]:
+    members: dict[int, list[int]] = {}
+    for company_id, user_id in Role.objects.filter(kind=RoleKind.CONTRACTOR).values_list("company_id", "user_id"):
+        members.setdefault(company_id, []).append(user_id)
+    return members
+
+
+def remind_contractors(today: date | None = None) -> int:
+    """Contractors: issues due within 48 hours, and overdue ones (one reminder per issue and day)."""
+    today = today or timezone.localdate()
+    members = _company_members()
+    rows = (RectificationIssue.objects.exclude(status=IssueStatus.CLOSED).filter(deadline__lte=today + timedelta(2))
+            .exclude(status=IssueStatus.SUBMITTED).exclude(contractor__isnull=True)
+            .values_list("pk", "contractor_id", "deadline", "description").iterator(chunk_size=CHUNK))
+
+    def reminders():
+        for pk, company, deadline, text in rows:
+            overdue = deadline < today
+            kind = NotificationKind.ISSUE_OVERDUE if overdue else NotificationKind.ISSUE_DUE
+            title = (_("Overdue since %(day)s: %(text)s") if overdue else _("Due by %(day)s: %(text)s")) % {
+                "day": deadline, "text": text[:60]}
+            for user_id in members.get(company, []):
+                yield Reminder(user_id, kind, f"issue:{pk}", today.isoformat(), title,
+                               url=reverse("inspections:issue-detail", args=[pk]))
+    return notify(reminders())
+
+
+def escalate_overdue(today: date | None = None) -> int:
+    """Issues overdue past the grace period go one tier up, once: a conditional UPDATE claims each escalation,
+    so two sweeps can never escalate the same issue twice. Returns how many issues escalated."""
+    today = today or timezone.localdate()
+    cutoff = today - timedelta(days=ESCALATION_GRACE_DAYS)
+    due = (RectificationIssue.objects.exclude(status=IssueStatus.CLOSED)
+           .filter(deadline__lt=cutoff, escalated_at__isnull=True, tier__lt=3)
+           .values_list("pk", flat=True).iterator(chunk_size=CHUNK))
+    escalated = 0
+    batch: list[int] = []
+
+    def flush(ids):
+        nonlocal escalated
+        now = timezone.now()
+        claimed = RectificationIssue.objects.filter(pk__in=ids, escalated_at__isnull=True).exclude(
+            status=IssueStatus.CLOSED)
+        rows = list(claimed.values_list("pk", "tier", "description", "project__compound__community__subdistrict__district_id"))
+        claimed.filter(pk__in=[r[0] for r in rows]).update(escalated_at=now, escalated_to=F("tier") + 1)
+        escalated += len(rows)
+        notify(Reminder(user_id, NotificationKind.ESCALATION, f"issue:{pk}", "escalation",
+                        _("Escalated to tier %(tier)d: %(text)s") % {"tier": tier + 1, "text": text[:60]},
+                        url=reverse("inspections:issue-detail", args=[pk]))
+               for pk, tier, text, district in rows for user_id in escalation_recipients(tier + 1, district))
+
+    for pk in due:
+        batch.append(pk)
+        if len(batch) >= CHUNK:
+            flush(batch)
+            batch = []
+    if batch:
+        flush(batch)
+    return escalated
+
+
+def remind_minutes(now=None) -> int:
+    """Secretaries: meetings whose minutes are unpublished 3 days after (one reminder per meeting)."""
+    from consultations.selectors import meetings_minutes_overdue
+
+    rows = meetings_minutes_overdue(now).values_list("pk", "convener_id", "held_at").iterator(chunk_size=CHUNK)
+    return notify(Reminder(convener, NotificationKind.MINUTES_OVERDUE, f"meeting:{pk}", "once",
+                           _("Publish the minutes of the meeting of %(day)s") % {"day": timezone.localtime(held).date()},
+                           url=reverse("consultations:meeting-detail", args=[pk]))
+                  for pk, convener, held in rows)
+
+
+def weekly_digest(today: date | None = None) -> int:
+    """District officials: the week in figures (one digest per official and ISO week)."""
+    today = today or timezone.localdate()
+    year, week, _weekday = today.isocalendar()
+    officials = Role.objects.filter(kind=RoleKind.DISTRICT_OFFICIAL).values_list("user_id", "district_id")
+    reminders = []
+    for user_id, district_id in officials:
+        issues = RectificationIssue.objects.filter(project__compound__community__subdistrict__district_id=district_id)
+        open_count = issues.exclude(status=IssueStatus.CLOSED).count()
+        overdue = issues.exclude(status=IssueStatus.CLOSED).filter(deadline__lt=today).count()
+        closed = issues.filter(closed_at__date__gte=today - timedelta(days=7)).count()
+        reminders.append(Reminder(user_id, NotificationKind.WEEKLY_DIGEST, f"district:{district_id}",
+                                  f"{year}-W{week:02d}", _("Weekly digest, week %(week)d") % {"week": week},
+                                  _("Open issues: %(open)d; overdue: %(overdue)d; closed this week: %(closed)d.")
+                                  % {"open": open_count, "overdue": overdue, "closed": closed},
+                                  url=reverse("inspections:overdue-board")))
+    return notify(reminders)

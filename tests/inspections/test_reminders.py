@@ -1,0 +1,208 @@
+"""Reminders run through a real Celery worker (a separate process) against the real Redis broker and the test
+database: no duplicate after a rerun, a concurrent second run, or a worker killed mid-run; nothing for closed
+issues; escalation happens once."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from communities.choices import InspectionTier, RoleKind
+from communities.models import Role
+from inspections import sweeps
+from inspections.choices import IssueStatus, NotificationKind, Severity
+from inspections.models import ChecklistTemplate, Inspection, Notification, RectificationIssue
+from inspections.tasks import escalate_overdue, remind_contractors
+from projects.models import Project
+from renovation_portal.celery import app
+from tests import factories as f
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.celery_worker]
+ROOT = Path(__file__).resolve().parents[2]
+CELERY = str(Path(sys.executable).parent / "celery")
+
+
+@pytest.fixture
+def broker_mode():
+    """Send tasks to the broker (the test settings run them in-process otherwise)."""
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    yield
+    app.conf.task_always_eager = previous
+
+
+class Worker:
+    """``celery worker`` in its own process group, on a queue of its own, against the test database."""
+
+    def __init__(self, queue, concurrency=1, **env):
+        db = connection.settings_dict
+        environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "renovation_portal.settings", "PORTAL_TESTING": "1",
+                       "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/"
+                                       f"{db['NAME']}",
+                       "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15"),
+                       **{k: str(v) for k, v in env.items()}}
+        self.process = subprocess.Popen(
+            [CELERY, "-A", "renovation_portal", "worker", "-Q", queue, "-c", str(concurrency), "-l", "warning",
+             "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"{queue}@%h"],
+            cwd=ROOT, env=environment, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def kill(self):
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self):
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@pytest.fixture
+def workers():
+    started = []
+
+    def start(queue, **kwargs):
+        worker = Worker(queue, **kwargs)
+        started.append(worker)
+        return worker
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+def wait_for(condition, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.fixture
+def due_issues(tree, actors):
+    """Six unclosed issues due soon or overdue for company_a (two members), and one closed issue."""
+    f.RoleFactory(user=f.UserFactory(), kind=RoleKind.CONTRACTOR, company=tree["company_a"])
+    for role in Role.objects.filter(kind=RoleKind.CONTRACTOR, company=tree["company_a"]).select_related("user"):
+        role.user.email = f"{role.user.username}@contractor.example.cn"
+        role.user.save(update_fields=["email"])
+    project = Project.objects.get(compound=tree["compound_a"])
+    template = ChecklistTemplate.objects.create(name="表", tier=InspectionTier.DISTRICT)
+    inspection = Inspection.objects.create(project=project, tier=2, template=template,
+                                           planned_date=timezone.localdate(), status="filed")
+    today = timezone.localdate()
+    issues = [RectificationIssue.objects.create(
+        inspection=inspection, project=project, contractor=project.contractor, kind="safety", description=f"问题{i}",
+        location="1号楼", severity=Severity.MAJOR, tier=2, deadline=today + timedelta(days=i - 3))
+        for i in range(6)]
+    closed = RectificationIssue.objects.create(
+        inspection=inspection, project=project, contractor=project.contractor, kind="safety", description="已销号",
+        location="1号楼", severity=Severity.MAJOR, tier=2, deadline=today - timedelta(days=5),
+        status=IssueStatus.CLOSED, closed_at=timezone.now())
+    return issues, closed
+
+
+EXPECTED = 6 * 2  # six unclosed issues × two company members
+
+
+def _per_subject():
+    counts = {}
+    for row in Notification.objects.values_list("recipient_id", "kind", "subject_key", "period_key"):
+        counts[row] = counts.get(row, 0) + 1
+    return counts
+
+
+def test_rerun_through_the_worker_sends_nothing_twice_and_nothing_for_closed(broker_mode, workers, due_issues):
+    _issues, closed = due_issues
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    workers(queue)
+    remind_contractors.apply_async(queue=queue)
+    assert wait_for(lambda: Notification.objects.count() == EXPECTED)
+    remind_contractors.apply_async(queue=queue)  # a retry or the next run the same day
+    time.sleep(3)
+    assert Notification.objects.count() == EXPECTED
+    assert set(_per_subject().values()) == {1}
+    assert not Notification.objects.filter(subject_key=f"issue:{closed.pk}").exists()
+    overdue = Notification.objects.filter(kind=NotificationKind.ISSUE_OVERDUE).count()
+    assert overdue == 3 * 2  # deadlines 3, 2 and 1 days ago
+
+
+def test_two_runs_at_once_in_a_two_process_worker(broker_mode, workers, due_issues, tmp_path):
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    workers(queue, concurrency=2, REMINDER_SEND_DELAY="0.2",
+            EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend", EMAIL_FILE_PATH=str(tmp_path))
+    remind_contractors.apply_async(queue=queue)
+    remind_contractors.apply_async(queue=queue)
+    assert wait_for(lambda: Notification.objects.count() == EXPECTED)
+    assert wait_for(lambda: Notification.objects.filter(emailed_at__isnull=False).count() == EXPECTED)
+    time.sleep(3)  # let the slower run finish too
+    assert Notification.objects.count() == EXPECTED and set(_per_subject().values()) == {1}
+    assert _mails_sent(tmp_path) == EXPECTED
+
+
+def _mails_sent(directory):
+    return sum(path.read_text(errors="replace").count("Message-ID:") for path in Path(directory).iterdir())
+
+
+def test_killed_worker_work_is_redone_without_duplicates(broker_mode, workers, due_issues, tmp_path):
+    """The in-app rows are claimed first; the e-mails go out one by one. Killing the worker mid-send leaves the
+    task unacknowledged; after the visibility timeout a new worker gets it again and sends only what is left."""
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    mail = {"EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend", "EMAIL_FILE_PATH": str(tmp_path)}
+    first = workers(queue, REMINDER_SEND_DELAY="0.5", CELERY_VISIBILITY_TIMEOUT="3", **mail)
+    remind_contractors.apply_async(queue=queue)
+    emailed = Notification.objects.filter(emailed_at__isnull=False)
+    assert wait_for(lambda: emailed.count() >= 2)
+    first.kill()  # mid-run: every reminder claimed, some e-mailed, the message never acknowledged
+    sent_before_kill = emailed.count()
+    assert Notification.objects.count() == EXPECTED
+    assert 2 <= sent_before_kill < EXPECTED and _mails_sent(tmp_path) == sent_before_kill
+    time.sleep(4)  # past the visibility timeout: the broker hands the unacknowledged task out again
+    workers(queue, CELERY_VISIBILITY_TIMEOUT="3", **mail)
+    assert wait_for(lambda: emailed.count() == EXPECTED, timeout=90)
+    time.sleep(1)
+    assert Notification.objects.count() == EXPECTED and set(_per_subject().values()) == {1}
+    assert _mails_sent(tmp_path) == EXPECTED  # each e-mail exactly once across the two workers
+
+
+def test_escalation_happens_once(broker_mode, workers, due_issues, tree, actors):
+    issues, _closed = due_issues
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    workers(queue)
+    escalate_overdue.apply_async(queue=queue)
+    escalate_overdue.apply_async(queue=queue)
+    # deadlines 3 days ago: past the 2-day grace — only that one issue escalates, to tier 3
+    assert wait_for(lambda: RectificationIssue.objects.filter(escalated_at__isnull=False).count() == 1)
+    time.sleep(2)
+    escalated = RectificationIssue.objects.get(escalated_at__isnull=False)
+    assert escalated == issues[0] and escalated.escalated_to == 3
+    notes = Notification.objects.filter(kind=NotificationKind.ESCALATION)
+    assert list(notes.values_list("recipient_id", flat=True)) == [actors["district_official"].pk]
+
+
+def test_concurrent_sweeps_in_threads_claim_each_reminder_once(due_issues, mailoutbox):
+    results = []
+
+    def run():
+        results.append(sweeps.remind_contractors())
+        connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(results) == EXPECTED and Notification.objects.count() == EXPECTED
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(
+        n.recipient.email for n in Notification.objects.select_related("recipient"))
