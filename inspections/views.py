@@ -3,17 +3,21 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from communities.scoping import get_object_for
 from inspections import selectors, services
-from inspections.choices import InspectionStatus, Outcome, Severity
+from inspections.choices import InspectionStatus, IssueStatus, Outcome, Severity
+from inspections.filtersets import IssueFilterSet
 from inspections.models import Inspection, IssuePhoto, Notification, RectificationIssue
 from projects.models import Project
 from renovation_portal.errors import DomainError
+from renovation_portal.exports import Column, export_response, requested_format
 from renovation_portal.uploads import serve_private_image
 
 
@@ -95,15 +99,38 @@ def inspection_detail(request, pk):
         **context, "rows": _form_rows(inspection, {}), "issues": inspection.issues.all()})
 
 
+ISSUE_COLUMNS = [
+    Column(gettext_lazy("Rectification issue"), "description"), Column(gettext_lazy("Compound"), "project__compound__name"),
+    Column(gettext_lazy("Location"), "location"), Column(gettext_lazy("Tier"), "tier"),
+    Column(gettext_lazy("Severity"), "severity", dict(Severity.choices)),
+    Column(gettext_lazy("Status"), "status", dict(IssueStatus.choices)),
+    Column(gettext_lazy("Contractor"), "contractor__name"), Column(gettext_lazy("Found at"), "created_at"),
+    Column(gettext_lazy("Deadline"), "deadline"), Column(gettext_lazy("Submitted at"), "submitted_at"),
+    Column(gettext_lazy("Closed at"), "closed_at"), Column(gettext_lazy("Escalated to tier"), "escalated_to"),
+]
+
+
 @login_required
 def issue_list(request):
-    """Contractors: their company's issues; inspectors and officials: the issues in their scope."""
-    issues = selectors.issues(request.user)
-    status = request.GET.get("status")
-    if status:
-        issues = issues.filter(status=status)
-    return render(request, "inspections/issue_list.html", {"issues": issues.order_by("status", "deadline")[:200],
-                                                           "status": status})
+    """Contractors: their company's issues; inspectors and officials: the issues in their scope. Filters are
+    the API's (status, overdue, tier, severity, contractor, place); ``?export=csv|xlsx`` downloads them."""
+    filterset = IssueFilterSet(request.GET or None, queryset=selectors.issues(request.user))
+    if filterset.is_bound and not filterset.is_valid():
+        issues = filterset.queryset.none()
+    else:
+        issues = filterset.qs
+    issues = issues.order_by("status", "deadline", "pk")
+    fmt = requested_format(request)
+    if fmt:
+        return export_response(issues, ISSUE_COLUMNS, _("rectification-issues"), fmt)
+    query = request.GET.copy()
+    query.pop("page", None)
+    status_query = query.copy()
+    status_query.pop("status", None)
+    return render(request, "inspections/issue_list.html", {
+        "page": Paginator(issues, 50).get_page(request.GET.get("page")), "filter": filterset,
+        "status": request.GET.get("status", ""), "query": query.urlencode(), "status_query": status_query.urlencode(),
+        "today": timezone.localdate()})
 
 
 @login_required

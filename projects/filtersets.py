@@ -17,6 +17,8 @@ class ProjectFilterSet(UpdatedSinceFilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_q")
     status = django_filters.ChoiceFilter(choices=ProjectStatus.choices, label=_("Status"), empty_label=_("All"),
                                          widget=SELECT)
+    district = django_filters.NumberFilter(field_name="compound__community__subdistrict__district",
+                                           label=_("District"))
     subdistrict = django_filters.NumberFilter(field_name="compound__community__subdistrict", label=_("Subdistrict"))
     community = django_filters.NumberFilter(field_name="compound__community", label=_("Community"))
     compound = django_filters.NumberFilter(field_name="compound", label=_("Compound"))
@@ -29,11 +31,25 @@ class ProjectFilterSet(UpdatedSinceFilterSet):
 
     class Meta:
         model = Project
-        fields = ["q", "status", "subdistrict", "community", "compound", "batch", "contractor", "overdue",
+        fields = ["q", "status", "district", "subdistrict", "community", "compound", "batch", "contractor", "overdue",
                   "updated_since"]
 
     def filter_q(self, queryset, name, value):
         return queryset.filter(Q(name__icontains=value) | Q(compound__name__icontains=value))
+
+    started = django_filters.NumberFilter(label=_("Started in"), field_name="actual_start", lookup_expr="year")
+    finished = django_filters.NumberFilter(label=_("Finished in"), method="filter_finished")
+    pending_confirmation = django_filters.BooleanFilter(label=_("Six-party confirmation pending"),
+                                                        method="filter_pending_confirmation")
+
+    def filter_finished(self, queryset, name, value):
+        return queryset.filter(status=ProjectStatus.HANDED_OVER, actual_finish__year=value)
+
+    def filter_pending_confirmation(self, queryset, name, value):
+        from projects.selectors import with_pending_confirmation
+
+        pending = with_pending_confirmation(queryset.filter(status=ProjectStatus.PLAN_CONFIRMATION))
+        return pending if value else queryset.exclude(pk__in=pending.values("pk"))
 
     def filter_overdue(self, queryset, name, value):
         behind = Q(status__in=UNACCEPTED_STATUSES, planned_finish__lt=timezone.localdate())

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -47,6 +48,16 @@ def scope_totals(user, level: str):
             .values(node=F(LEVEL_PATHS[level]), item_category=F("category"))
             .annotate(planned=Sum("planned_quantity"), completed=Sum("completed_quantity"), items=Count("id"))
             .order_by("node", "item_category"))
+
+
+def with_pending_confirmation(projects):
+    """The projects whose current (latest) plan version lacks a confirmation by one of the six parties."""
+    latest = PlanVersion.objects.filter(project=OuterRef("pk")).order_by("-number").values("pk")[:1]
+    confirmed = (PlanConfirmation.objects.filter(plan_version=OuterRef("current_plan")).order_by()
+                 .values("plan_version").annotate(n=Count("party", distinct=True)).values("n"))
+    return (projects.annotate(current_plan=Subquery(latest))
+            .annotate(confirmed_parties=Coalesce(Subquery(confirmed), 0))
+            .filter(confirmed_parties__lt=len(Party.values)))
 
 
 def status_counts(user) -> dict[str, int]:

@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from communities.models import Community, Company, Subdistrict
@@ -19,6 +20,7 @@ from projects.forms import (ConfirmationForm, FundingForm, PlanVersionForm, Prog
                             ScopeItemForm, TransitionForm)
 from projects.models import PlanVersion, ProgressPhoto, Project, ScopeItem
 from renovation_portal.errors import ConflictError, DomainError
+from renovation_portal.exports import Column, export_response, requested_format
 from renovation_portal.uploads import serve_private_image
 
 
@@ -36,12 +38,27 @@ def _form_error(form, error):
         form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
+PROJECT_COLUMNS = [
+    Column(gettext_lazy("Project"), "name"), Column(gettext_lazy("Compound"), "compound__name"), Column(gettext_lazy("Compound code"), "compound__code"),
+    Column(gettext_lazy("Community"), "compound__community__name"), Column(gettext_lazy("Subdistrict"), "compound__community__subdistrict__name"),
+    Column(gettext_lazy("Batch"), "batch"), Column(gettext_lazy("Status"), "status", dict(ProjectStatus.choices)),
+    Column(gettext_lazy("Contractor"), "contractor__name"), Column(gettext_lazy("Budget (yuan)"), "budget"),
+    Column(gettext_lazy("Planned start"), "planned_start"), Column(gettext_lazy("Planned finish"), "planned_finish"),
+    Column(gettext_lazy("Actual start"), "actual_start"), Column(gettext_lazy("Actual finish"), "actual_finish"),
+    Column(gettext_lazy("Progress (%)"), "progress_percent"),
+]
+
+
 @login_required
 def project_list(request):
     base = selectors.project_list(request.user)
     filterset = ProjectFilterSet(request.GET or None, queryset=base)
     projects = filterset.qs if filterset.is_bound and filterset.is_valid() else base
-    page = Paginator(projects.order_by("-batch", "compound__code"), 50).get_page(request.GET.get("page"))
+    projects = projects.order_by("-batch", "compound__code")
+    fmt = requested_format(request)
+    if fmt:
+        return export_response(projects, PROJECT_COLUMNS, _("projects"), fmt)
+    page = Paginator(projects, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "projects/project_list.html", {

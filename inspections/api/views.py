@@ -10,11 +10,11 @@ from rest_framework.response import Response
 from communities.scoping import get_object_for
 from inspections import selectors, services
 from inspections.api import serializers as s
+from inspections.filtersets import InspectionFilterSet, IssueFilterSet
 from inspections.models import (ChecklistItem, ChecklistTemplate, Inspection, IssuePhoto, Notification,
                                 RectificationIssue)
 from projects.models import Project
 from renovation_portal.api import KeysetPagination
-from renovation_portal.sync import UpdatedSinceFilterSet
 from renovation_portal.uploads import serve_private_image
 
 FILE_CODES = ["already_filed", "foreign_item", "incomplete_checklist", "bad_score", "finding_missing",
@@ -29,12 +29,6 @@ class ChecklistViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = s.ChecklistTemplateSerializer
     queryset = ChecklistTemplate.objects.prefetch_related("items").order_by("tier", "name", "-version")
     filterset_fields = ["tier"]
-
-
-class InspectionFilterSet(UpdatedSinceFilterSet):
-    class Meta:
-        model = Inspection
-        fields = ["project", "tier", "status", "planned_date", "updated_since"]
 
 
 @extend_validation_errors(FILE_CODES, field_name="non_field_errors", actions=["file", "start"])
@@ -80,12 +74,6 @@ class InspectionViewSet(viewsets.ReadOnlyModelViewSet):
         inspection = services.inspection_file(actor=request.user, inspection=inspection, results=results,
                                               findings=findings, summary=body.validated_data["summary"])
         return Response(s.InspectionSerializer(inspection).data)
-
-
-class IssueFilterSet(UpdatedSinceFilterSet):
-    class Meta:
-        model = RectificationIssue
-        fields = ["project", "status", "severity", "inspection", "updated_since"]
 
 
 @extend_validation_errors(ISSUE_CODES, field_name="non_field_errors", actions=["submit", "verify", "send_back"])

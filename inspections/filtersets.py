@@ -1,0 +1,48 @@
+"""Filters for rectification issues and inspections, shared by the web lists, their exports, the dashboards'
+links and the API."""
+
+import django_filters
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from inspections.choices import InspectionStatus, IssueStatus, Severity
+from inspections.models import Inspection, RectificationIssue
+from renovation_portal.sync import UpdatedSinceFilterSet
+
+
+class IssueFilterSet(UpdatedSinceFilterSet):
+    status = django_filters.ChoiceFilter(choices=IssueStatus.choices, label=_("Status"))
+    unclosed = django_filters.BooleanFilter(label=_("Not closed"), method="filter_unclosed")
+    overdue = django_filters.BooleanFilter(label=_("Overdue"), method="filter_overdue")
+    severity = django_filters.ChoiceFilter(choices=Severity.choices, label=_("Severity"))
+    tier = django_filters.NumberFilter(label=_("Tier"))
+    contractor = django_filters.NumberFilter(field_name="contractor", label=_("Contractor"))
+    project = django_filters.NumberFilter(field_name="project", label=_("Project"))
+    inspection = django_filters.NumberFilter(field_name="inspection", label=_("Inspection"))
+    district = django_filters.NumberFilter(field_name="project__compound__community__subdistrict__district",
+                                           label=_("District"))
+    subdistrict = django_filters.NumberFilter(field_name="project__compound__community__subdistrict",
+                                              label=_("Subdistrict"))
+    community = django_filters.NumberFilter(field_name="project__compound__community", label=_("Community"))
+    compound = django_filters.NumberFilter(field_name="project__compound", label=_("Compound"))
+
+    class Meta:
+        model = RectificationIssue
+        fields = ["status", "unclosed", "overdue", "severity", "tier", "contractor", "project", "inspection",
+                  "district", "subdistrict", "community", "compound", "updated_since"]
+
+    def filter_unclosed(self, queryset, name, value):
+        return queryset.exclude(status=IssueStatus.CLOSED) if value else queryset.filter(status=IssueStatus.CLOSED)
+
+    def filter_overdue(self, queryset, name, value):
+        late = Q(deadline__lt=timezone.localdate()) & ~Q(status=IssueStatus.CLOSED)
+        return queryset.filter(late) if value else queryset.exclude(late)
+
+
+class InspectionFilterSet(UpdatedSinceFilterSet):
+    status = django_filters.ChoiceFilter(choices=InspectionStatus.choices, label=_("Status"))
+
+    class Meta:
+        model = Inspection
+        fields = ["project", "tier", "status", "planned_date", "week", "updated_since"]
