@@ -2,7 +2,7 @@
 versions), filed inspections of all tiers on the demo projects with issues in every state (some overdue), and
 this week's unannounced round. Idempotent: keyed on natural keys."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
@@ -71,6 +71,7 @@ def _filed(project, tier, template, group, inspector, day, issues, score_results
         issue = RectificationIssue.objects.create(
             inspection=inspection, project=project, contractor_id=project.contractor_id, item=items.get(code),
             kind=code, description=text, location="2号楼东侧", severity=severity, tier=tier,
+            created_at=timezone.make_aware(datetime.combine(day, time(10, 0))),
             deadline=timezone.localdate() + timedelta(days=deadline_offset), status=state,
             rectification_note="已整改，见照片。" if state != IssueStatus.OPEN else "",
             submitted_at=timezone.now() if state != IssueStatus.OPEN else None,

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from projects.models import (PlanConfirmation, PlanVersion, ProgressPhoto, ProgressReport, Project, ProjectEvent,
-                             ProjectFunding, ScopeItem)
+from projects.models import (PlanConfirmation, PlanVersion, ProgrammeTarget, ProgressPhoto, ProgressReport, Project,
+                             ProjectEvent, ProjectFunding, ScopeItem)
 
 
 class ScopedAdmin(admin.ModelAdmin):
@@ -44,3 +44,9 @@ for model, fields in ((PlanVersion, ["project", "number", "created_at"]),
                       (ProgressReport, ["project", "report_date", "percent_complete", "created_by"]),
                       (ProgressPhoto, ["report", "uploaded_at"])):
     admin.site.register(model, ScopedAdmin, list_display=fields)
+
+
+@admin.register(ProgrammeTarget)
+class ProgrammeTargetAdmin(admin.ModelAdmin):
+    list_display = ["district", "year", "to_start", "to_finish", "updated_at"]
+    list_filter = ["year"]

@@ -11,10 +11,10 @@ from decimal import Decimal
 from django.utils import timezone
 
 from communities.demo import COMPANIES, _upsert
-from communities.models import Company, Compound, User
+from communities.models import Company, Compound, District, User
 from projects.choices import CATEGORY_UNITS, FundingSource, Party, ProjectStatus, ScopeCategory, WorkClass
-from projects.models import (PlanConfirmation, PlanVersion, ProgressReport, Project, ProjectEvent, ProjectFunding,
-                             ReportQuantity, ScopeItem)
+from projects.models import (PlanConfirmation, PlanVersion, ProgrammeTarget, ProgressReport, Project, ProjectEvent,
+                             ProjectFunding, ReportQuantity, ScopeItem)
 
 STEP_DAYS = 20  # days between lifecycle steps in the demo's history
 LIFECYCLE = [ProjectStatus.PLANNING, ProjectStatus.SURVEY_DESIGN, ProjectStatus.PLAN_CONFIRMATION,
@@ -167,4 +167,9 @@ def load(stdout=None) -> dict:
         parties = list(Party.values) if LIFECYCLE.index(status) >= 3 else []
         _project(compound, batch, status, progress, contractors[0 if index % 3 else 1], SYNTHETIC_SCOPE,
                  1 if LIFECYCLE.index(status) >= 2 else 0, parties, actors, start)
+    # The programme's targets, from the article: 637 compounds started in 2023 (158 finished), 479 finished in 2024.
+    siming = District.objects.get(code="350203")
+    for year, to_start, to_finish in ((2023, 637, 158), (2024, 0, 479)):
+        ProgrammeTarget.objects.get_or_create(district=siming, year=year,
+                                              defaults={"to_start": to_start, "to_finish": to_finish})
     return {}

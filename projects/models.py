@@ -326,3 +326,24 @@ class ProgressPhoto(models.Model):
         verbose_name = _("progress photo")
         verbose_name_plural = _("progress photos")
         ordering = ["id"]
+
+
+class ProgrammeTarget(models.Model):
+    """The district's yearly target: how many compounds' renovations to start and to finish (set by district
+    officials; the dashboard measures the year against it)."""
+
+    district = models.ForeignKey("communities.District", on_delete=models.CASCADE, related_name="targets",
+                                 verbose_name=_("district"))
+    year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
+    to_start = models.PositiveIntegerField(_("compounds to start"), default=0)
+    to_finish = models.PositiveIntegerField(_("compounds to finish"), default=0)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("programme target")
+        verbose_name_plural = _("programme targets")
+        ordering = ["district", "-year"]
+        constraints = [models.UniqueConstraint(fields=["district", "year"], name="one_target_per_district_year")]
+
+    def __str__(self):
+        return f"{self.district} {self.year}"

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from communities.choices import RoleKind
 from communities.models import Company, Compound, User
 from communities.scoping import get_scope
 from projects import permissions as perms
@@ -398,3 +399,18 @@ def progress_report_file(*, actor: User, project: Project, report_date: date, wo
 
 def contractor_company_ids(user) -> list[int]:
     return sorted(get_scope(user).company_ids)
+
+
+@transaction.atomic
+def target_set(*, actor: User, district, year: int, to_start: int, to_finish: int) -> "ProgrammeTarget":
+    """A district official sets the year's target of compounds to start and to finish (one per year)."""
+    from projects.models import ProgrammeTarget
+
+    scope = get_scope(actor)
+    if not (scope.is_global or (RoleKind.DISTRICT_OFFICIAL in scope.role_kinds and district.pk in scope.district_ids)):
+        raise PermissionDenied
+    if not 2000 <= year <= 2100:
+        raise DomainError(_("Enter a year between 2000 and 2100."), code="bad_year", field="year")
+    target, _created = ProgrammeTarget.objects.update_or_create(
+        district=district, year=year, defaults={"to_start": to_start, "to_finish": to_finish})
+    return target

@@ -9,6 +9,8 @@ ALL_ROLES = tuple(RoleKind.values)
 # (label, url name, roles that see it)
 NAV_ITEMS = [
     (_("Home"), "home", ALL_ROLES),
+    (_("Dashboard"), "dashboard:home",
+     (RoleKind.DISTRICT_OFFICIAL, RoleKind.SUBDISTRICT_OFFICIAL, RoleKind.COMMUNITY_SECRETARY)),
     (_("Compounds"), "communities:compound-list", ALL_ROLES),
     (_("Projects"), "projects:project-list", ALL_ROLES),
     (_("Consultation"), "consultations:workspace",

@@ -1,0 +1,82 @@
+"""The dashboards in the API: every figure of a place's dashboard, and the districts' yearly targets."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from communities.models import District
+from communities.scoping import get_scope
+from projects import services as project_services
+from projects.models import ProgrammeTarget
+from renovation_portal.dashboard import figures
+from renovation_portal.dashboard.views import place_for, requested_year
+
+
+def _plain(value):
+    """Figures as JSON: lazy labels to text, decimals to numbers."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if k != "target"}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if value.__class__.__name__ == "__proxy__":
+        return str(value)
+    if value.__class__.__name__ == "Decimal":
+        return float(value)
+    return value
+
+
+class DashboardView(APIView):
+    """Every figure of the dashboard of one place (district, subdistrict, community or compound)."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("level", str, OpenApiParameter.PATH, enum=list(figures.LEVELS)),
+                    OpenApiParameter("id", int, OpenApiParameter.PATH),
+                    OpenApiParameter("year", int, description="The year measured against its target (default: the "
+                                     "latest year with a target).")],
+        responses={200: OpenApiTypes.OBJECT})
+    def get(self, request, level, id):
+        place = place_for(request.user, level, id)
+        board = figures.build(level, place, user=request.user, show_rounds=get_scope(request.user).is_official,
+                              year=requested_year(request))
+        target = board.progress["target"]
+        return Response({
+            "level": level, "place": {"id": place.pk, "name": place.name}, "date": board.today,
+            "progress": {**_plain(board.progress), "target": None if target is None else {
+                "year": target.year, "to_start": target.to_start, "to_finish": target.to_finish}},
+            "scope": _plain(board.scope), "inspections": _plain(board.inspections),
+            "consultation": _plain(board.consultation), "contractors": _plain(board.contractors),
+            "evaluations": _plain(board.evaluations), "children": _plain(board.children)})
+
+
+class TargetSerializer(serializers.ModelSerializer):
+    district = serializers.PrimaryKeyRelatedField(queryset=District.objects.all())
+
+    class Meta:
+        model = ProgrammeTarget
+        fields = ["id", "district", "year", "to_start", "to_finish", "updated_at"]
+        read_only_fields = ["id", "updated_at"]
+        validators = []  # one per district and year: a second POST updates it
+
+
+class TargetViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Yearly targets of the districts in scope; POST sets (creates or replaces) a district's target for a year."""
+
+    serializer_class = TargetSerializer
+    queryset = ProgrammeTarget.objects.none()
+    filterset_fields = ["district", "year"]
+
+    def get_queryset(self):
+        scope = get_scope(self.request.user)
+        targets = ProgrammeTarget.objects.select_related("district").order_by("district_id", "-year")
+        return targets if scope.is_global else targets.filter(district_id__in=sorted(scope.district_ids))
+
+    def create(self, request, *args, **kwargs):
+        body = self.get_serializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        district = place_for(request.user, "district", data["district"].pk)
+        target = project_services.target_set(actor=request.user, district=district, year=data["year"],
+                                             to_start=data["to_start"], to_finish=data["to_finish"])
+        return Response(self.get_serializer(target).data, status=status.HTTP_201_CREATED)

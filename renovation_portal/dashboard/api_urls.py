@@ -1,0 +1,12 @@
+from django.urls import path
+
+from renovation_portal.api import PortalRouter
+from renovation_portal.dashboard import api
+
+router = PortalRouter()
+router.register("programme-targets", api.TargetViewSet, basename="programme-target")
+
+urlpatterns = [
+    path("dashboard/<str:level>/<int:id>/", api.DashboardView.as_view(), name="dashboard"),
+    *router.urls,
+]

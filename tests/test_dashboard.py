@@ -1,0 +1,194 @@
+"""The dashboards: every figure against the hand-counted Siming demo data, scoping by URL, bounded queries at
+every level, exports that open in openpyxl, and the yearly targets."""
+
+import csv
+import io
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from communities.models import Community, Compound, District, Subdistrict, User
+from inspections.models import Inspection, RectificationIssue
+from projects.models import ProgrammeTarget
+from tests import factories as f
+
+
+@pytest.fixture
+def demo(db):
+    call_command("load_demo", stdout=io.StringIO())
+    siming = District.objects.get(code="350203")
+    return {"district": siming, "user": lambda name: User.objects.get(username=name),
+            "yundang": Subdistrict.objects.get(name="筼筜街道"), "lujiang": Subdistrict.objects.get(name="鹭江街道"),
+            "xiahe": Community.objects.get(name="厦禾社区"), "zca": Compound.objects.get(code="ZCA-ZCAXL")}
+
+
+def figures(client, user, level, pk, **params):
+    client.force_login(user)
+    response = client.get(reverse("api:dashboard", args=[level, pk]), params)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_district_figures_match_the_demo(demo, client):
+    """Counted by hand from projects/demo.py, inspections/demo.py and consultations/demo.py."""
+    board = figures(client, demo["user"]("district"), "district", demo["district"].pk)
+    p = board["progress"]
+    # 45 projects: 5 of the article's compounds and 40 synthetic ones cycling through the lifecycle.
+    assert p["total"] == 45
+    assert {row["status"]: row["count"] for row in p["by_status"]} == {
+        "planning": 5, "survey_design": 5, "plan_confirmation": 1, "construction": 11, "completion_acceptance": 6,
+        "handed_over": 17, "suspended": 0}
+    assert [(b["batch"], b["total"], b["started"], b["finished"]) for b in p["batches"]] == [
+        (2023, 11, 11, 11), (2024, 34, 23, 6)]
+    # The latest year with a target is measured: 2024 (0 to start, 479 to finish, from the article).
+    assert p["year"] == 2024 and p["target"] == {"year": 2024, "to_start": 0, "to_finish": 479}
+    assert (p["started"], p["finished"], p["behind"], p["pending_confirmation"]) == (23, 6, 28, 1)
+    assert figures(client, demo["user"]("district"), "district", demo["district"].pk, year=2023)["progress"][
+        "target"] == {"year": 2023, "to_start": 637, "to_finish": 158}
+
+    scope = {row["category"]: row for row in board["scope"]}
+    assert (scope["pipe_gas"]["planned"], scope["pipe_gas"]["completed"]) == (0.6, 0)
+    assert (scope["road"]["planned"], scope["road"]["completed"], scope["road"]["projects"]) == (121000, 87125, 43)
+    assert (scope["elevator"]["planned"], scope["elevator"]["completed"]) == (2, 2)
+
+    i = board["inspections"]
+    # ZCA tier 2: serious open (6 days late), major submitted, minor closed on time; ZCA tier 1: minor open;
+    # 嘉美花园 tier 2: minor closed 20 days late, major open (4 days late).
+    assert (i["total"], i["open"], i["submitted"], i["closed"], i["overdue"]) == (6, 3, 1, 2, 2)
+    assert [(t["tier"], t["total"], t["open"], t["overdue"]) for t in i["tiers"]] == [(1, 1, 1, 0), (2, 5, 2, 2)]
+    assert 20 <= i["mean_days"] <= 22  # closed today after 12 and 30 days
+    assert i["rounds"]["planned"] == 28 and i["rounds"]["done"] == 0  # every project not handed over
+
+    c = board["consultation"]
+    assert (c["needs"], c["topics"], c["meetings"]["held"], c["votes"]["passed"], c["votes"]["failed"]) == (
+        5, 4, 2, 1, 1)
+    assert (c["problems"]["total"], c["problems"]["resolved"], c["median_response_hours"]) == (3, 1, 6.0)
+
+    company = {row["name"]: row for row in board["contractors"]}["厦门思明城建工程有限公司（示例）"]
+    # two closed (one on time), repeats: safety ×2 and road ×2 on its projects.
+    assert (company["issues"], company["closed"], company["on_time_rate"], company["overdue"], company["repeats"]) \
+        == (6, 2, 50, 2, 2)
+    assert [(e["project__compound__name"], e["score"]) for e in board["evaluations"]] == [("菡凌蓉小区", 93)]
+    children = {row["name"]: row for row in board["children"]}
+    assert len(children) == 10 and sum(row["projects"] for row in children.values()) == 45
+    assert (children["鹭江街道"]["open_issues"], children["滨海街道"]["overdue_issues"]) == (1, 1)
+
+
+def test_each_level_drills_down_and_sums_up(demo, client):
+    official = demo["user"]("district")
+    district = figures(client, official, "district", demo["district"].pk)
+    row = next(r for r in district["children"] if r["pk"] == demo["yundang"].pk)
+    sub = figures(client, official, "subdistrict", demo["yundang"].pk)
+    assert sub["progress"]["total"] == row["projects"]
+    assert sum(c["projects"] for c in sub["children"]) == row["projects"]
+    zca = figures(client, official, "compound", demo["zca"].pk)
+    assert zca["children"] == [] and zca["inspections"]["total"] == 4 and zca["progress"]["total"] == 1
+
+
+def test_subdistrict_official_cannot_reach_another_by_editing_the_url(demo, client):
+    client.force_login(demo["user"]("subdistrict"))  # 筼筜街道
+    own = client.get(reverse("dashboard:place", args=["subdistrict", demo["yundang"].pk]))
+    assert own.status_code == 200
+    other_compound = Compound.objects.filter(community__subdistrict=demo["lujiang"]).first()
+    for level, pk in [("subdistrict", demo["lujiang"].pk), ("district", demo["district"].pk),
+                      ("compound", other_compound.pk), ("community", demo["xiahe"].pk)]:
+        assert client.get(reverse("dashboard:place", args=[level, pk])).status_code == 404, level
+        assert client.get(reverse("api:dashboard", args=[level, pk])).status_code == 404, level
+    assert client.get(reverse("dashboard:place", args=["planet", 1])).status_code == 404
+    assert client.get(reverse("dashboard:home"))["Location"] == reverse("dashboard:place",
+                                                                        args=["subdistrict", demo["yundang"].pk])
+
+
+def test_contractors_have_no_dashboard_and_secretaries_never_see_the_secret_rounds(demo, client):
+    client.force_login(demo["user"]("contractor"))
+    assert client.get(reverse("dashboard:home")).status_code == 403
+    assert client.get(reverse("api:dashboard", args=["compound", demo["zca"].pk])).status_code == 403
+    board = figures(client, demo["user"]("secretary"), "community", demo["xiahe"].pk)
+    assert "rounds" not in board["inspections"]
+    client.force_login(demo["user"]("secretary"))
+    page = client.get(reverse("dashboard:place", args=["community", demo["xiahe"].pk])).content.decode()
+    assert "暗访" not in page and "本周" not in page
+
+
+@pytest.mark.parametrize("level", ["district", "subdistrict", "community", "compound"])
+def test_a_dashboard_costs_a_fixed_number_of_queries(demo, client, level):
+    place = {"district": demo["district"], "subdistrict": demo["yundang"], "community": demo["xiahe"],
+             "compound": demo["zca"]}[level]
+    client.force_login(demo["user"]("district"))
+    url = reverse("dashboard:place", args=[level, place.pk])
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+    count()  # the first request of a session also loads the session's own rows
+    before = count()
+    compound = place if level == "compound" else Compound.objects.filter(
+        **{{"district": "community__subdistrict__district", "subdistrict": "community__subdistrict",
+            "community": "community"}[level]: place}).first()
+    inspection = Inspection.objects.filter(project__compound=demo["zca"]).first()
+    for _ in range(5):  # more compounds, projects and issues: the same number of queries
+        project = f.ProjectFactory(compound=compound if level == "compound" else f.CompoundFactory(
+            community=compound.community))
+        RectificationIssue.objects.create(inspection=inspection, project=project, contractor=project.contractor,
+                                          kind="safety", description="新问题", location="1号楼", severity="major",
+                                          tier=2, deadline=timezone.localdate() - timedelta(days=1))
+    assert count() == before <= 40
+
+
+def test_dashboard_exports_open_in_openpyxl_and_csv_has_a_bom(demo, client):
+    client.force_login(demo["user"]("district"))
+    url = reverse("dashboard:place", args=["district", demo["district"].pk])
+    response = client.get(url, {"export": "xlsx"})
+    assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
+    book = load_workbook(io.BytesIO(response.content), read_only=True)
+    assert book.sheetnames == ["概况", "数说改造", "施工单位", "下级区域"]
+    summary = {(row[0], row[1]): row[2] for row in book["概况"].iter_rows(min_row=2, values_only=True)}
+    assert summary[("改造项目", "合计")] == 45 and summary[("整改问题", "逾期")] == 2
+    text = b"".join(client.get(url, {"export": "csv"}).streaming_content).decode("utf-8")
+    assert text.startswith("\ufeff") and list(csv.reader(io.StringIO(text[1:])))[0] == ["板块", "指标", "数值"]
+
+
+def test_list_exports_follow_the_filters(demo, client):
+    client.force_login(demo["user"]("district"))
+    response = client.get(reverse("inspections:issue-list"), {"overdue": "true", "export": "xlsx"})
+    rows = list(load_workbook(io.BytesIO(response.content), read_only=True).active.iter_rows(values_only=True))
+    assert len(rows) == 1 + 2 and rows[0][0] == "整改问题"
+    assert {row[5] for row in rows[1:]} == {"待整改"}
+    response = client.get(reverse("projects:project-list"), {"status": "handed_over", "export": "csv"})
+    lines = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    assert len(lines) == 1 + 17 and all(line[6] == "移交长效管理" for line in lines[1:])
+
+
+def test_targets_set_by_district_officials_only(demo, client):
+    client.force_login(demo["user"]("district"))
+    url = reverse("dashboard:set-target", args=[demo["district"].pk])
+    assert client.post(url, {"year": 2026, "to_start": 120, "to_finish": 80}).status_code == 302
+    assert ProgrammeTarget.objects.get(district=demo["district"], year=2026).to_start == 120
+    response = client.post(reverse("api:programme-target-list"), {"district": demo["district"].pk, "year": 2026,
+                                                                   "to_start": 130, "to_finish": 90},
+                           content_type="application/json")
+    assert response.status_code == 201 and response.json()["to_start"] == 130
+    assert ProgrammeTarget.objects.filter(district=demo["district"], year=2026).count() == 1
+    bad = client.post(reverse("api:programme-target-list"), {"district": demo["district"].pk, "year": 1800,
+                                                              "to_start": -1, "to_finish": 0},
+                      content_type="application/json")
+    assert bad.status_code == 400
+    client.force_login(demo["user"]("subdistrict"))
+    assert client.post(url, {"year": 2026, "to_start": 1, "to_finish": 1}).status_code == 404
+    assert client.post(reverse("api:programme-target-list"), {"district": demo["district"].pk, "year": 2026,
+                                                              "to_start": 1, "to_finish": 1},
+                       content_type="application/json").status_code == 404
+    assert ProgrammeTarget.objects.get(district=demo["district"], year=2026).to_start == 130
+
+
+def test_weekly_report_prints_the_figures(demo, client):
+    client.force_login(demo["user"]("district"))
+    page = client.get(reverse("dashboard:weekly", args=["district", demo["district"].pk])).content.decode()
+    assert "改造周报" in page and "data-print" in page
