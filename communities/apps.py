@@ -10,6 +10,8 @@ class CommunitiesConfig(AppConfig):
     def ready(self):
         from communities import schema  # noqa: F401  (registers the OpenAPI auth extension)
         from communities.audit import attach_place_data, connect_task_signals
+        from renovation_portal.sync import connect_tombstones
 
         attach_place_data()
         connect_task_signals()
+        connect_tombstones()

@@ -37,8 +37,10 @@ class ProjectFilterSet(UpdatedSinceFilterSet):
     def filter_q(self, queryset, name, value):
         return queryset.filter(Q(name__icontains=value) | Q(compound__name__icontains=value))
 
-    started = django_filters.NumberFilter(label=_("Started in"), field_name="actual_start", lookup_expr="year")
-    finished = django_filters.NumberFilter(label=_("Finished in"), method="filter_finished")
+    started = django_filters.NumberFilter(label=_("Started in"), field_name="actual_start", lookup_expr="year",
+                                          min_value=1900, max_value=2100)
+    finished = django_filters.NumberFilter(label=_("Finished in"), method="filter_finished", min_value=1900,
+                                           max_value=2100)
     pending_confirmation = django_filters.BooleanFilter(label=_("Six-party confirmation pending"),
                                                         method="filter_pending_confirmation")
 

@@ -42,6 +42,7 @@ class Tombstone(models.Model):
     subdistrict_id = models.BigIntegerField(null=True)
     community_id = models.BigIntegerField(null=True)
     compound_id = models.BigIntegerField(null=True)
+    company_id = models.BigIntegerField(null=True)  # the contractor whose project the record belonged to
     deleted_at = models.DateTimeField(_("deleted at"), auto_now_add=True)
 
     class Meta:

@@ -63,3 +63,12 @@ class PortalAutoSchema(AutoSchema):
                 if isinstance(field, WholeListField):
                     codes[name].add(WholeListField.ITEM_ERROR_CODE)
         return codes
+
+
+def closed_request_bodies(result, generator, request, public):
+    """drf-spectacular postprocessing hook: request bodies accept only their listed properties (the API refuses
+    an unknown field with 400 ``unknown_field``; see renovation_portal/serializers.py)."""
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request") and component.get("type") == "object" and "properties" in component:
+            component["additionalProperties"] = False
+    return result

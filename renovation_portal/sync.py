@@ -31,15 +31,51 @@ class UpdatedSinceFilterSet(django_filters.FilterSet):
                                                      label="changed after (ISO 8601)")
 
 
+def _contractor_id(instance):
+    """The contractor company whose records these are (a project, or anything under one), if any."""
+    target = instance
+    path = getattr(type(instance).objects.all(), "compound_path", "") or ""
+    for attr in [""] + [a for a in path.rstrip("_").split("__") if a]:
+        if attr:
+            target = getattr(target, attr, None)
+        if target is None:
+            return None
+        if hasattr(target, "contractor_id") and target._meta.model_name == "project":
+            return target.contractor_id
+    return None
+
+
 def tombstone_record(instance, *, compound=None) -> Tombstone:
     """Record that ``instance`` is deleted (call it in the deleting service, before the delete)."""
     from communities.audit import place_ids
 
     places = place_ids(instance) if compound is None else place_ids(compound)
     return Tombstone.objects.create(
-        model=instance._meta.label_lower, object_pk=str(instance.pk),
+        model=instance._meta.label_lower, object_pk=str(instance.pk), company_id=_contractor_id(instance),
         district_id=places.get("district"), subdistrict_id=places.get("subdistrict"),
         community_id=places.get("community"), compound_id=places.get("compound"))
+
+
+SYNCED_APPS = ("communities", "projects", "consultations", "inspections")
+
+
+def _record_deletion(sender, instance, **kwargs):
+    try:
+        tombstone_record(instance)
+    except Exception:  # a parent already gone in a cascade: record without places rather than block the delete
+        Tombstone.objects.create(model=instance._meta.label_lower, object_pk=str(instance.pk))
+
+
+def connect_tombstones() -> None:
+    """Every record a client syncs (a model of the portal's apps with ``updated_at``) leaves a tombstone when it
+    is deleted, however it is deleted — a service, the admin, or a cascade from its parent. ``pre_delete``: the
+    parents are still there to tell which places the record belonged to."""
+    from django.apps import apps
+    from django.db.models.signals import pre_delete
+
+    for model in apps.get_models():
+        if model._meta.app_label in SYNCED_APPS and any(f.name == "updated_at" for f in model._meta.fields):
+            pre_delete.connect(_record_deletion, sender=model, dispatch_uid=f"tombstone:{model._meta.label_lower}")
 
 
 def tombstones_visible_to(user):
@@ -57,7 +93,7 @@ def tombstones_visible_to(user):
         from projects.models import Project
 
         q |= Q(compound_id__in=Project.objects.filter(contractor_id__in=sorted(scope.company_ids))
-               .values("compound_id"))
+               .values("compound_id")) | Q(company_id__in=sorted(scope.company_ids))
     return Tombstone.objects.filter(q)
 
 

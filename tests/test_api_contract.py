@@ -10,6 +10,7 @@ from communities.models import ApiToken, Building
 from renovation_portal.idempotency import purge_old_keys
 from renovation_portal.models import IdempotencyKey
 from tests import factories as f
+from tests.conftest import etag_patch
 
 pytestmark = pytest.mark.django_db
 
@@ -178,3 +179,39 @@ def test_keyset_pages_walk_every_row_once(tree, actors, api_as):
         seen += [row["id"] for row in body["results"]]
         url = body["next"]
     assert len(seen) == len(set(seen)) == Building.objects.count() == 9
+
+
+def test_deleting_a_synced_record_anywhere_leaves_a_tombstone(tree, actors, api_as):
+    """Admin deletes and cascades too: the project's scope items go with it, each with a tombstone."""
+    from django.utils import timezone
+
+    from communities.choices import RoleKind
+    from projects.models import Project
+    from tests import factories as f
+
+    mark = timezone.now()
+    project = Project.objects.get(compound=tree["compound_a"])
+    item = f.ScopeItemFactory(project=project)
+    project_pk = project.pk
+    project.delete()
+    rows = api_as(actors["community_secretary"]).get("/api/v1/sync/deletions/", {"since": mark.isoformat()}).json()
+    assert {(row["model"], row["object_pk"]) for row in rows["results"]} >= {
+        ("projects.project", str(project_pk)), ("projects.scopeitem", str(item.pk))}
+    # The project's own contractor learns of it too (it no longer sees the compound); another company does not.
+    own = api_as(actors["contractor"]).get("/api/v1/sync/deletions/", {"since": mark.isoformat()}).json()
+    assert ("projects.project", str(project_pk)) in {(r["model"], r["object_pk"]) for r in own["results"]}
+    other = f.user_with_role(RoleKind.CONTRACTOR, company=tree["company_b"])
+    rows = api_as(other).get("/api/v1/sync/deletions/", {"since": mark.isoformat()}).json()["results"]
+    assert ("projects.project", str(project_pk)) not in {(r["model"], r["object_pk"]) for r in rows}
+
+
+def test_an_unknown_field_is_refused_not_dropped(tree, actors, api_as):
+    client = api_as(actors["community_secretary"])
+    url = f"/api/v1/buildings/{tree['building_a'].pk}/"
+    response = etag_patch(client, url, {"lead_name": "林楼长", "lead_phone_number": "13800000000"})
+    assert response.status_code == 400
+    assert response.json()["errors"] == [{"code": "unknown_field", "detail": "Unknown field.",
+                                          "attr": "lead_phone_number"}]
+    assert client.get(url).json()["lead_name"] != "林楼长"  # nothing saved
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    assert schema["components"]["schemas"]["PatchedBuildingRequest"]["additionalProperties"] is False

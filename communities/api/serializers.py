@@ -4,39 +4,40 @@ from communities.models import (ApiToken, Building, Community, Compound, Distric
                                 PropertyService, Role, Subdistrict, User)
 from communities.privacy import MaskPersonalDataMixin
 from communities.scoping import get_scope
+from renovation_portal.serializers import StrictModelSerializer, StrictSerializer
 
 
-class DistrictSerializer(serializers.ModelSerializer):
+class DistrictSerializer(StrictModelSerializer):
     class Meta:
         model = District
         fields = ["id", "code", "name", "city"]
 
 
-class SubdistrictSerializer(serializers.ModelSerializer):
+class SubdistrictSerializer(StrictModelSerializer):
     class Meta:
         model = Subdistrict
         fields = ["id", "code", "name", "district"]
 
 
-class CommunitySerializer(serializers.ModelSerializer):
+class CommunitySerializer(StrictModelSerializer):
     class Meta:
         model = Community
         fields = ["id", "code", "name", "subdistrict", "party_secretary_name"]
 
 
-class PartyBranchSerializer(serializers.ModelSerializer):
+class PartyBranchSerializer(StrictModelSerializer):
     class Meta:
         model = PartyBranch
         fields = ["name", "secretary_name", "member_count", "established_on", "set_up_in_programme"]
 
 
-class OwnersBodySerializer(serializers.ModelSerializer):
+class OwnersBodySerializer(StrictModelSerializer):
     class Meta:
         model = OwnersBody
         fields = ["kind", "director_name", "established_on", "set_up_in_programme"]
 
 
-class PropertyServiceSerializer(serializers.ModelSerializer):
+class PropertyServiceSerializer(StrictModelSerializer):
     company_name = serializers.CharField(source="company.name", default=None, read_only=True)
 
     class Meta:
@@ -44,7 +45,7 @@ class PropertyServiceSerializer(serializers.ModelSerializer):
         fields = ["mode", "company_name", "contact_name", "introduced_in_programme"]
 
 
-class CompoundSerializer(serializers.ModelSerializer):
+class CompoundSerializer(StrictModelSerializer):
     community_name = serializers.CharField(source="community.name", read_only=True)
     subdistrict = serializers.IntegerField(source="community.subdistrict_id", read_only=True)
     subdistrict_name = serializers.CharField(source="community.subdistrict.name", read_only=True)
@@ -61,7 +62,7 @@ class CompoundSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "code", "name", "community", "is_synthetic", "updated_at"]
 
 
-class BuildingSerializer(MaskPersonalDataMixin, serializers.ModelSerializer):
+class BuildingSerializer(MaskPersonalDataMixin, StrictModelSerializer):
     masked_fields = ("lead_phone", "grid_worker_phone")
 
     class Meta:
@@ -71,7 +72,7 @@ class BuildingSerializer(MaskPersonalDataMixin, serializers.ModelSerializer):
         read_only_fields = ["id", "compound", "number", "updated_at"]
 
 
-class RoleSerializer(serializers.ModelSerializer):
+class RoleSerializer(StrictModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
     bound_to = serializers.SerializerMethodField()
 
@@ -87,7 +88,7 @@ class RoleSerializer(serializers.ModelSerializer):
         return {}
 
 
-class ScopeSerializer(serializers.Serializer):
+class ScopeSerializer(StrictSerializer):
     is_global = serializers.BooleanField()
     district_ids = serializers.ListField(child=serializers.IntegerField())
     subdistrict_ids = serializers.ListField(child=serializers.IntegerField())
@@ -95,7 +96,7 @@ class ScopeSerializer(serializers.Serializer):
     company_ids = serializers.ListField(child=serializers.IntegerField())
 
 
-class MeSerializer(serializers.ModelSerializer):
+class MeSerializer(StrictModelSerializer):
     roles = RoleSerializer(many=True, read_only=True)
     scope = serializers.SerializerMethodField()
 
@@ -114,7 +115,7 @@ class MeSerializer(serializers.ModelSerializer):
         }).data
 
 
-class TokenLoginSerializer(serializers.Serializer):
+class TokenLoginSerializer(StrictSerializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=256, style={"input_type": "password"}, trim_whitespace=False,
                                      write_only=True)
@@ -124,7 +125,7 @@ class TokenLoginSerializer(serializers.Serializer):
                                                 "login applies to them.")
 
 
-class ApiTokenSerializer(serializers.ModelSerializer):
+class ApiTokenSerializer(StrictModelSerializer):
     class Meta:
         model = ApiToken
         fields = ["id", "device_name", "prefix", "created_at", "last_used_at"]

@@ -5,9 +5,10 @@ from communities.privacy import MaskPersonalDataMixin
 from consultations.choices import BallotChoice
 from consultations.models import Ballot, Meeting, Need, OwnerUnit, ResidentProblem, Topic, Vote, Voter
 from renovation_portal.api import WholeListField
+from renovation_portal.serializers import StrictModelSerializer, StrictSerializer
 
 
-class NeedSerializer(MaskPersonalDataMixin, serializers.ModelSerializer):
+class NeedSerializer(MaskPersonalDataMixin, StrictModelSerializer):
     masked_fields = ("raised_by_phone",)
 
     class Meta:
@@ -17,7 +18,7 @@ class NeedSerializer(MaskPersonalDataMixin, serializers.ModelSerializer):
         read_only_fields = ["id", "recorded_by", "created_at", "updated_at"]
 
 
-class TopicSerializer(serializers.ModelSerializer):
+class TopicSerializer(StrictModelSerializer):
     class Meta:
         model = Topic
         fields = ["id", "compound", "title", "description", "step", "research_notes", "decision", "result_summary",
@@ -28,7 +29,7 @@ class TopicSerializer(serializers.ModelSerializer):
                             "created_at", "updated_at"]
 
 
-class TopicRecordSerializer(serializers.Serializer):
+class TopicRecordSerializer(StrictSerializer):
     """The record of the topic's current step; send only that step's fields."""
 
     description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
@@ -41,11 +42,11 @@ class TopicRecordSerializer(serializers.Serializer):
     feedback = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
 
-class AdvanceSerializer(serializers.Serializer):
+class AdvanceSerializer(StrictSerializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
 
-class MeetingSerializer(serializers.ModelSerializer):
+class MeetingSerializer(StrictModelSerializer):
     new_topic_titles = WholeListField(child=serializers.CharField(max_length=120), required=False, write_only=True,
                                       default=list)
     publish = serializers.BooleanField(required=False, default=False, write_only=True)
@@ -61,12 +62,12 @@ class MeetingSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "convener", "minutes_published_at", "created_at", "updated_at"]
 
 
-class PublishMinutesSerializer(serializers.Serializer):
+class PublishMinutesSerializer(StrictSerializer):
     minutes = serializers.CharField(required=False, allow_blank=True, max_length=20000)
     decisions = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
 
-class OwnerUnitSerializer(MaskPersonalDataMixin, serializers.ModelSerializer):
+class OwnerUnitSerializer(MaskPersonalDataMixin, StrictModelSerializer):
     masked_fields = ("owner_phone",)
 
     class Meta:
@@ -75,19 +76,19 @@ class OwnerUnitSerializer(MaskPersonalDataMixin, serializers.ModelSerializer):
                   "updated_at"]
 
 
-class RollImportSerializer(serializers.Serializer):
+class RollImportSerializer(StrictSerializer):
     compound = serializers.IntegerField()
     file = serializers.FileField()
 
 
-class ImportReportSerializer(serializers.Serializer):
+class ImportReportSerializer(StrictSerializer):
     ok = serializers.BooleanField()
     created = serializers.IntegerField()
     updated = serializers.IntegerField()
     errors = serializers.ListField(child=serializers.DictField())
 
 
-class TallySerializer(serializers.Serializer):
+class TallySerializer(StrictSerializer):
     total_area = serializers.DecimalField(max_digits=14, decimal_places=2)
     total_owners = serializers.IntegerField()
     voted_area = serializers.DecimalField(max_digits=14, decimal_places=2)
@@ -103,7 +104,7 @@ class TallySerializer(serializers.Serializer):
     owners_still_needed = serializers.IntegerField()
 
 
-class VoteSerializer(serializers.ModelSerializer):
+class VoteSerializer(StrictModelSerializer):
     tally = serializers.SerializerMethodField()
 
     class Meta:
@@ -119,7 +120,7 @@ class VoteSerializer(serializers.ModelSerializer):
         return TallySerializer(vote_tally(vote)).data if vote.status != "draft" else None
 
 
-class VoterSerializer(serializers.ModelSerializer):
+class VoterSerializer(StrictModelSerializer):
     choice = serializers.CharField(source="ballot.choice", default=None, read_only=True)
 
     class Meta:
@@ -127,7 +128,7 @@ class VoterSerializer(serializers.ModelSerializer):
         fields = ["id", "unit_label", "owner_name", "area", "choice"]
 
 
-class BallotSerializer(serializers.ModelSerializer):
+class BallotSerializer(StrictModelSerializer):
     choice = serializers.ChoiceField(choices=BallotChoice.choices)
 
     class Meta:
@@ -137,7 +138,7 @@ class BallotSerializer(serializers.ModelSerializer):
         extra_kwargs = {"scan": {"required": False}}
 
 
-class ProblemSerializer(MaskPersonalDataMixin, serializers.ModelSerializer):
+class ProblemSerializer(MaskPersonalDataMixin, StrictModelSerializer):
     masked_fields = ("raised_by_phone",)
 
     class Meta:
@@ -147,6 +148,6 @@ class ProblemSerializer(MaskPersonalDataMixin, serializers.ModelSerializer):
         read_only_fields = ["id", "status", "answer", "answered_at", "resolved_at", "created_at", "updated_at"]
 
 
-class AnswerSerializer(serializers.Serializer):
+class AnswerSerializer(StrictSerializer):
     answer = serializers.CharField(max_length=5000)
     resolved = serializers.BooleanField(required=False, default=False)

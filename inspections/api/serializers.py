@@ -3,15 +3,16 @@ from rest_framework import serializers
 from inspections.choices import InspectionTier, Outcome, Severity
 from inspections.models import ChecklistItem, ChecklistTemplate, Inspection, IssuePhoto, Notification, RectificationIssue
 from renovation_portal.api import WholeListField
+from renovation_portal.serializers import StrictModelSerializer, StrictSerializer
 
 
-class ChecklistItemSerializer(serializers.ModelSerializer):
+class ChecklistItemSerializer(StrictModelSerializer):
     class Meta:
         model = ChecklistItem
         fields = ["id", "position", "code", "text", "kind", "max_score"]
 
 
-class ChecklistTemplateSerializer(serializers.ModelSerializer):
+class ChecklistTemplateSerializer(StrictModelSerializer):
     items = ChecklistItemSerializer(many=True, read_only=True)
 
     class Meta:
@@ -19,7 +20,7 @@ class ChecklistTemplateSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "tier", "version", "items"]
 
 
-class InspectionSerializer(serializers.ModelSerializer):
+class InspectionSerializer(StrictModelSerializer):
     compound_name = serializers.CharField(source="project.compound.name", read_only=True)
 
     class Meta:
@@ -28,19 +29,19 @@ class InspectionSerializer(serializers.ModelSerializer):
                   "status", "inspector", "summary", "score", "filed_at", "updated_at"]
 
 
-class StartSerializer(serializers.Serializer):
+class StartSerializer(StrictSerializer):
     project = serializers.IntegerField()
     tier = serializers.ChoiceField(choices=InspectionTier.choices)
 
 
-class ResultSerializer(serializers.Serializer):
+class ResultSerializer(StrictSerializer):
     item = serializers.IntegerField()
     outcome = serializers.ChoiceField(choices=Outcome.choices, required=False, allow_blank=True, default="")
     score = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=1000)
     note = serializers.CharField(required=False, allow_blank=True, max_length=300, default="")
 
 
-class FindingSerializer(serializers.Serializer):
+class FindingSerializer(StrictSerializer):
     item = serializers.IntegerField(required=False, allow_null=True)
     description = serializers.CharField(max_length=2000)
     location = serializers.CharField(max_length=120)
@@ -48,19 +49,19 @@ class FindingSerializer(serializers.Serializer):
     deadline = serializers.DateField(required=False, allow_null=True)
 
 
-class FileSerializer(serializers.Serializer):
+class FileSerializer(StrictSerializer):
     results = WholeListField(child=ResultSerializer())
     findings = WholeListField(child=FindingSerializer(), required=False, default=list)
     summary = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
 
 
-class IssuePhotoSerializer(serializers.ModelSerializer):
+class IssuePhotoSerializer(StrictModelSerializer):
     class Meta:
         model = IssuePhoto
         fields = ["id", "kind", "taken_at", "latitude", "longitude", "uploaded_at"]
 
 
-class IssueSerializer(serializers.ModelSerializer):
+class IssueSerializer(StrictModelSerializer):
     photos = IssuePhotoSerializer(many=True, read_only=True)
     compound_name = serializers.CharField(source="project.compound.name", read_only=True)
 
@@ -71,16 +72,16 @@ class IssueSerializer(serializers.ModelSerializer):
                   "submitted_at", "closed_at", "created_at", "updated_at", "photos"]
 
 
-class SubmitSerializer(serializers.Serializer):
+class SubmitSerializer(StrictSerializer):
     note = serializers.CharField(max_length=5000)
     photos = WholeListField(child=serializers.ImageField(), max_length=10)
 
 
-class NoteSerializer(serializers.Serializer):
+class NoteSerializer(StrictSerializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
 
-class NotificationSerializer(serializers.ModelSerializer):
+class NotificationSerializer(StrictModelSerializer):
     class Meta:
         model = Notification
         fields = ["id", "kind", "title", "body", "url", "created_at", "read_at"]

@@ -6,15 +6,16 @@ from projects.models import (PlanConfirmation, PlanVersion, ProgressPhoto, Progr
                              ProjectFunding, ReportQuantity, ScopeItem)
 from projects.services import TRANSITIONS
 from renovation_portal.api import WholeListField
+from renovation_portal.serializers import StrictModelSerializer, StrictSerializer
 
 
-class ProjectFundingSerializer(serializers.ModelSerializer):
+class ProjectFundingSerializer(StrictModelSerializer):
     class Meta:
         model = ProjectFunding
         fields = ["source", "amount"]
 
 
-class ProjectSerializer(serializers.ModelSerializer):
+class ProjectSerializer(StrictModelSerializer):
     compound_name = serializers.CharField(source="compound.name", read_only=True)
     community = serializers.IntegerField(source="compound.community_id", read_only=True)
     subdistrict = serializers.IntegerField(source="compound.community.subdistrict_id", read_only=True)
@@ -31,7 +32,7 @@ class ProjectSerializer(serializers.ModelSerializer):
                             "updated_at"]
 
 
-class ProjectEventSerializer(serializers.ModelSerializer):
+class ProjectEventSerializer(StrictModelSerializer):
     actor_name = serializers.CharField(source="actor.__str__", read_only=True)
 
     class Meta:
@@ -47,19 +48,19 @@ class ProjectDetailSerializer(ProjectSerializer):
         fields = [*ProjectSerializer.Meta.fields, "funding", "events"]
 
 
-class TransitionSerializer(serializers.Serializer):
+class TransitionSerializer(StrictSerializer):
     transition = serializers.ChoiceField(choices=list(TRANSITIONS))
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
 
-class PlanConfirmationSerializer(serializers.ModelSerializer):
+class PlanConfirmationSerializer(StrictModelSerializer):
     class Meta:
         model = PlanConfirmation
         fields = ["id", "party", "signatory", "note", "confirmed_by", "confirmed_at"]
         read_only_fields = ["id", "confirmed_by", "confirmed_at"]
 
 
-class PlanVersionSerializer(serializers.ModelSerializer):
+class PlanVersionSerializer(StrictModelSerializer):
     confirmations = PlanConfirmationSerializer(many=True, read_only=True)
     is_current = serializers.SerializerMethodField()
 
@@ -75,13 +76,13 @@ class PlanVersionSerializer(serializers.ModelSerializer):
         return latest is None or plan.number == latest
 
 
-class ConfirmSerializer(serializers.Serializer):
+class ConfirmSerializer(StrictSerializer):
     party = serializers.ChoiceField(choices=Party.choices)
     signatory = serializers.CharField(required=False, allow_blank=True, max_length=80, default="")
     note = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
 
 
-class ScopeItemSerializer(serializers.ModelSerializer):
+class ScopeItemSerializer(StrictModelSerializer):
     category = serializers.ChoiceField(choices=ScopeCategory.choices)
     unit = serializers.CharField(required=False, allow_blank=True, max_length=20)
 
@@ -98,13 +99,13 @@ class ScopeItemSerializer(serializers.ModelSerializer):
         return fields
 
 
-class ReportQuantitySerializer(serializers.ModelSerializer):
+class ReportQuantitySerializer(StrictModelSerializer):
     class Meta:
         model = ReportQuantity
         fields = ["scope_item", "quantity"]
 
 
-class ProgressPhotoSerializer(serializers.ModelSerializer):
+class ProgressPhotoSerializer(StrictModelSerializer):
     url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
 
@@ -121,7 +122,7 @@ class ProgressPhotoSerializer(serializers.ModelSerializer):
         return f"/api/v1/progress-photos/{photo.pk}/thumbnail/"
 
 
-class ProgressReportSerializer(serializers.ModelSerializer):
+class ProgressReportSerializer(StrictModelSerializer):
     quantities = ReportQuantitySerializer(many=True, read_only=True)
     photos = ProgressPhotoSerializer(many=True, read_only=True)
 
@@ -132,7 +133,7 @@ class ProgressReportSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_by", "created_at", "updated_at"]
 
 
-class ProgressReportCreateSerializer(serializers.Serializer):
+class ProgressReportCreateSerializer(StrictSerializer):
     """Multipart: the report's fields, ``quantities`` as JSON {"<scope item id>": quantity}, and up to ten
     ``photos`` files, with optional ``photo_taken_at``, ``photo_latitude``, ``photo_longitude`` lists in the same
     order."""
@@ -169,7 +170,7 @@ class ProgressReportCreateSerializer(serializers.Serializer):
         return cleaned
 
 
-class ScopeTotalSerializer(serializers.Serializer):
+class ScopeTotalSerializer(StrictSerializer):
     node = serializers.IntegerField()
     category = serializers.CharField(source="item_category")
     planned = serializers.DecimalField(max_digits=16, decimal_places=2)

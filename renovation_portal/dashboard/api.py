@@ -12,6 +12,7 @@ from projects import services as project_services
 from projects.models import ProgrammeTarget
 from renovation_portal.dashboard import figures
 from renovation_portal.dashboard.views import place_for, requested_year
+from renovation_portal.serializers import StrictModelSerializer
 
 
 def _plain(value):
@@ -50,7 +51,7 @@ class DashboardView(APIView):
             "evaluations": _plain(board.evaluations), "children": _plain(board.children)})
 
 
-class TargetSerializer(serializers.ModelSerializer):
+class TargetSerializer(StrictModelSerializer):
     district = serializers.PrimaryKeyRelatedField(queryset=District.objects.all())
 
     class Meta:
