@@ -68,7 +68,19 @@ class PortalAutoSchema(AutoSchema):
 def closed_request_bodies(result, generator, request, public):
     """drf-spectacular postprocessing hook: request bodies accept only their listed properties (the API refuses
     an unknown field with 400 ``unknown_field``; see renovation_portal/serializers.py)."""
-    for name, component in result.get("components", {}).get("schemas", {}).items():
+    schemas = result.get("components", {}).get("schemas", {})
+    for name, component in schemas.items():
         if name.endswith("Request") and component.get("type") == "object" and "properties" in component:
             component["additionalProperties"] = False
+    # Each operation's field errors may also name a field it does not have: {"attr": <that name>,
+    # "code": "unknown_field"}. The discriminator on ``attr`` cannot map unknown names, so it goes.
+    schemas["UnknownFieldErrorComponent"] = {
+        "type": "object", "required": ["attr", "code", "detail"],
+        "properties": {"attr": {"type": "string"}, "code": {"type": "string", "enum": ["unknown_field"]},
+                       "detail": {"type": "string"}}}
+    for name, component in list(schemas.items()):
+        if (name.endswith("Error") and "oneOf" in component
+                and component.get("discriminator", {}).get("propertyName") == "attr"):
+            component.pop("discriminator")
+            component["oneOf"].append({"$ref": "#/components/schemas/UnknownFieldErrorComponent"})
     return result
