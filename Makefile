@@ -11,7 +11,7 @@ SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/renovation_portal
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: demo test venv serve lint messages chromium deploy-check worker beat clean
+.PHONY: demo test venv serve lint messages chromium deploy-check worker beat clean bench-data bench
 
 venv: $(VENV)/.stamp-install
 
@@ -66,3 +66,13 @@ beat: venv
 
 clean:
 	rm -rf $(VENV) demo.sqlite3 staticfiles .pytest_cache
+
+## Benchmarks (see BENCHMARKS.md): a database of generated data, then the harness against it.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/renovation_bench
+SCALE ?= district
+bench-data: venv
+	-createdb -h 127.0.0.1 -U postgres $(notdir $(BENCH_DATABASE_URL)) 2>/dev/null
+	DEBUG=1 DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py migrate --no-input -v 0
+	DEBUG=1 DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py generate_data --scale $(SCALE)
+bench: venv
+	$(PY) bench/run.py --database-url $(BENCH_DATABASE_URL) $(BENCH_ARGS)

@@ -36,7 +36,7 @@ def generate(ctx) -> None:
             for c in range(COMMUNITIES_PER_SUBDISTRICT):
                 c_code = f"{s_code}-{c:02d}"
                 communities.append((community_id, sub_id, c_code, f"生成社区{c_code[-8:]}", ""))
-                for k in range(rng.randint(*COMPOUNDS_PER_COMMUNITY)):
+                for k in range(rng.randint(*(ctx.compounds_per_community or COMPOUNDS_PER_COMMUNITY))):
                     buildings = max(1, int(rng.gauss(5, 2)))
                     households = max(buildings * 8, int(rng.gauss(170, 60)))
                     compounds.append((compound_id, community_id, f"{c_code}-{k:03d}", f"生成小区{compound_id}",

@@ -8,7 +8,7 @@ from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
 from consultations.choices import ProblemStatus, Step, VoteStatus
-from consultations.models import Meeting, Need, ResidentProblem, Topic, Vote
+from consultations.models import Meeting, Need, ResidentProblem, Topic, Vote, Voter
 
 
 def meetings_minutes_overdue(now=None):
@@ -28,7 +28,10 @@ def meetings(user):
 
 
 def votes(user):
-    return Vote.objects.visible_to(user).select_related("topic__compound", "building")
+    """Votes with their voters and ballots prefetched: a page of votes and their tallies is three queries."""
+    return (Vote.objects.visible_to(user).select_related("topic__compound", "building")
+            .prefetch_related(Prefetch("voters", queryset=Voter.objects.select_related("ballot").only(
+                "id", "vote_id", "area", "ballot__choice", "ballot__voter_id"))))
 
 
 def problems(user):

@@ -425,7 +425,10 @@ def ballot_record(*, actor: User, vote: Vote, voter: Voter, choice: str, paper: 
 
 
 def vote_tally(vote: Vote):
-    rows = vote.voters.values_list("area", "ballot__choice")
+    if "voters" in getattr(vote, "_prefetched_objects_cache", {}):  # a page of votes (selectors.votes)
+        rows = [(voter.area, voter.ballot.choice if hasattr(voter, "ballot") else None) for voter in vote.voters.all()]
+    else:
+        rows = vote.voters.values_list("area", "ballot__choice")
     return tally(voters=rows, major=is_major(vote.matter_type))
 
 

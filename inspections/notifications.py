@@ -51,6 +51,10 @@ class Channel:
     def send(self, notification: Notification) -> None:
         raise NotImplementedError
 
+    def unreachable(self, notifications):
+        """The notifications this channel has no way to deliver (marked as handled at once), or None."""
+        return None
+
     def deliver_pending(self, keys: set[tuple]) -> int:
         """Send the notifications with these (recipient, kind, subject, period) keys not yet delivered by this
         channel, one row lock each. Returns how many this call sent."""
@@ -62,6 +66,14 @@ class Channel:
             subject_key__in={k[2] for k in keys}, period_key__in={k[3] for k in keys})
         candidates = [pk for pk, *key in pending.values_list("pk", "recipient_id", "kind", "subject_key", "period_key")
                       if tuple(key) in keys]
+        # Rows this channel cannot deliver (no address) are marked in one statement, not one lock each.
+        unreachable = self.unreachable(Notification.objects.filter(pk__in=candidates))
+        if unreachable is not None:
+            skipped = set(unreachable.values_list("pk", flat=True))
+            if skipped:
+                Notification.objects.filter(pk__in=skipped, **{f"{field}__isnull": True}).update(
+                    **{field: timezone.now()})
+                candidates = [pk for pk in candidates if pk not in skipped]
         sent = 0
         delay = getattr(settings, "REMINDER_SEND_DELAY", 0)  # throttle for the gateway
         for pk in candidates:
@@ -93,6 +105,9 @@ class EmailChannel(Channel):
 
     name = "email"
     delivered_field = "emailed_at"
+
+    def unreachable(self, notifications):
+        return notifications.filter(recipient__email="")
 
     def send(self, notification):
         email = notification.recipient.email

@@ -99,6 +99,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "renovation_portal.urls"
+if env_bool("BENCH_FLOORS", False):  # the benchmark harness only: adds bench/floors.py
+    ROOT_URLCONF = "bench.urls"
 
 TEMPLATES = [
     {

@@ -4,6 +4,7 @@ Places first (communities.generate), then every app that has a ``generate`` modu
 streamed to PostgreSQL with COPY in chunks, so memory stays bounded; progress is printed as it goes.
 """
 
+import argparse
 import importlib
 import time
 
@@ -14,9 +15,11 @@ GENERATOR_APPS = ["communities", "projects", "consultations", "inspections"]
 
 
 class Context:
-    def __init__(self, command, scale: str, seed: int):
+    def __init__(self, command, scale: str, seed: int, districts: int | None = None,
+                 compounds_per_community: tuple[int, int] | None = None):
         self.command, self.scale, self.seed = command, scale, seed
-        self.districts = SCALES[scale]
+        self.districts = districts or SCALES[scale]
+        self.compounds_per_community = compounds_per_community
         self.run = int(time.time()) % 100000  # codes of one run differ from another's
         self.started = time.monotonic()
 
@@ -41,9 +44,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--scale", choices=SCALES, default="district")
         parser.add_argument("--seed", type=int, default=637)
+        # For tests: a smaller tree with the same proportions below the compound.
+        parser.add_argument("--districts", type=int, default=None, help=argparse.SUPPRESS)
+        parser.add_argument("--compounds-per-community", type=int, default=None, help=argparse.SUPPRESS)
 
-    def handle(self, *args, scale, seed, **options):
-        ctx = Context(self, scale, seed)
+    def handle(self, *args, scale, seed, districts=None, compounds_per_community=None, **options):
+        per = (compounds_per_community, compounds_per_community) if compounds_per_community else None
+        ctx = Context(self, scale, seed, districts=districts, compounds_per_community=per)
         ctx.say(f"generating {scale} scale ({ctx.districts} districts)")
         for app in GENERATOR_APPS:
             try:

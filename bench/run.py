@@ -1,0 +1,306 @@
+"""The benchmark harness (a benchmark, not a test): ``make bench DATABASE_URL=… [BENCH_ARGS=…]``.
+
+On a database filled by ``manage.py generate_data --scale …`` it
+1. starts the portal under gunicorn (production settings, DEBUG off; the floors of bench/floors.py mounted);
+2. drives it from a second process (bench/load.py) at fixed concurrency for a fixed time per endpoint and
+   records requests/s, p50/p95/p99 latency and errors; counts each endpoint's queries in-process;
+3. measures, in the same run, the floors: (a) plain ``values()`` views for the DRF lists, (b) the raw SQL of
+   each dashboard's aggregates, (c) OFFSET vs keyset at a deep row, and (d) the contractors' reminder sweep
+   over every open issue (time and peak Python memory);
+4. writes bench/results/<time>.json and prints the Markdown table that goes into BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import secrets
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+
+
+def configure(database_url: str, redis_url: str) -> dict:
+    env = {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "DEBUG": "0", "HTTPS_ONLY": "0",
+           "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+           "BENCH_FLOORS": "1", "API_USER_RATE": "100000000/hour",
+           "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+           "DJANGO_SETTINGS_MODULE": "renovation_portal.settings"}
+    os.environ.update(env)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    return env
+
+
+def make_token(user, device="bench") -> str:
+    from communities.models import ApiToken
+
+    key = ApiToken.new_key()
+    ApiToken.objects.create(user=user, key_digest=ApiToken.digest(key), prefix=key[:8], device_name=device)
+    return key
+
+
+def actors():
+    """A national administrator (every row) and the official of the first district."""
+    from communities.choices import RoleKind
+    from communities.models import District, Role, User
+
+    district = District.objects.order_by("id").first()
+    national, _ = User.objects.get_or_create(username="bench_national", defaults={"is_superuser": True,
+                                                                                  "is_staff": True})
+    official, created = User.objects.get_or_create(username="bench_district")
+    if created:
+        Role.objects.create(user=official, kind=RoleKind.DISTRICT_OFFICIAL, district=district)
+    return district, national, official
+
+
+def deep_cursor(row: int) -> tuple[str, object]:
+    """The DRF cursor of the keyset page that starts after ``row`` rows of the issue list."""
+    from inspections.models import RectificationIssue
+
+    anchor = RectificationIssue.objects.order_by("updated_at", "id").values_list("updated_at", flat=True)[row - 1]
+    query = urlencode({"p": str(anchor)})
+    return base64.b64encode(query.encode("ascii")).decode("ascii"), anchor
+
+
+def count_queries(path: str, token: str) -> int:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_AUTHORIZATION=f"Token {token}")
+    client.get(path)  # warm caches (token last-used stamp, content types)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code, response.content[:300])
+    return len(queries)
+
+
+def dashboard_sql(path: str, token: str) -> list[str]:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_AUTHORIZATION=f"Token {token}")
+    with CaptureQueriesContext(connection) as queries:
+        client.get(path)
+    # The figures' aggregates, without the request's own bookkeeping (token, scope, session).
+    return [q["sql"] for q in queries.captured_queries
+            if "COUNT(" in q["sql"].upper() or "SUM(" in q["sql"].upper() or "percentile_cont" in q["sql"]]
+
+
+def time_sql(statements: list[str], repeat: int = 15) -> dict:
+    from django.db import connection
+
+    runs = []
+    with connection.cursor() as cursor:
+        for _ in range(repeat):
+            started = time.perf_counter()
+            for sql in statements:
+                cursor.execute(sql)
+                cursor.fetchall()
+            runs.append(time.perf_counter() - started)
+    runs.sort()
+    return {"p50_ms": round(runs[len(runs) // 2] * 1000, 1), "p95_ms": round(runs[int(len(runs) * 0.95) - 1] * 1000, 1),
+            "statements": len(statements)}
+
+
+def offset_vs_keyset(row: int) -> dict:
+    """The issue list's page at ``row`` by OFFSET and by keyset, in SQL (the API's cursor uses the latter)."""
+    from django.db import connection
+
+    from inspections.models import RectificationIssue
+
+    table = RectificationIssue._meta.db_table
+    anchor = RectificationIssue.objects.order_by("updated_at", "id").values_list("updated_at", "id")[row - 1]
+    statements = {
+        "first_page": (f"SELECT * FROM {table} ORDER BY updated_at, id LIMIT 50", []),
+        "offset": (f"SELECT * FROM {table} ORDER BY updated_at, id OFFSET %s LIMIT 50", [row]),
+        "keyset": (f"SELECT * FROM {table} WHERE (updated_at, id) > (%s, %s) ORDER BY updated_at, id LIMIT 50",
+                   list(anchor)),
+    }
+    result = {}
+    with connection.cursor() as cursor:
+        for name, (sql, params) in statements.items():
+            runs = []
+            for _ in range(7):
+                started = time.perf_counter()
+                cursor.execute(sql, params)
+                cursor.fetchall()
+                runs.append(time.perf_counter() - started)
+            result[name + "_ms"] = round(statistics.median(runs) * 1000, 2)
+    return result
+
+
+def sweep_benchmark() -> dict:
+    """The contractors' reminder sweep over every open issue: one contractor user per company (no e-mail
+    address, so delivery is the in-app row), time and peak Python memory."""
+    from communities.choices import RoleKind
+    from communities.models import Company, Role, User
+    from inspections import sweeps
+    from inspections.choices import IssueStatus
+    from inspections.models import Notification, RectificationIssue
+
+    companies = list(Company.objects.filter(kind="contractor").exclude(
+        pk__in=Role.objects.filter(kind=RoleKind.CONTRACTOR).values("company_id")).values_list("pk", flat=True))
+    users = User.objects.bulk_create([User(username=f"bench_c{pk}") for pk in companies], batch_size=2000)
+    Role.objects.bulk_create([Role(user=u, kind=RoleKind.CONTRACTOR, company_id=pk)
+                              for u, pk in zip(users, companies)], batch_size=2000)
+    Notification.objects.filter(kind__in=["issue_due", "issue_overdue"]).delete()
+    unclosed = RectificationIssue.objects.exclude(status=IssueStatus.CLOSED).count()
+    tracemalloc.start()
+    started = time.perf_counter()
+    sent = sweeps.remind_contractors()
+    elapsed = time.perf_counter() - started
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    started = time.perf_counter()
+    again = sweeps.remind_contractors()  # the same day again: every reminder already claimed
+    rerun = time.perf_counter() - started
+    return {"unclosed_issues": unclosed, "reminders_sent": sent, "seconds": round(elapsed, 1),
+            "peak_python_mb": round(peak / 2**20, 1), "rerun_sent": again, "rerun_seconds": round(rerun, 1)}
+
+
+def start_gunicorn(env: dict, port: int, workers: int) -> subprocess.Popen:
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    process = subprocess.Popen(
+        [gunicorn, "renovation_portal.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level",
+         "warning", "--timeout", "60"], cwd=ROOT, env={**os.environ, **env}, start_new_session=True)
+    import requests
+
+    for _ in range(100):
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code in (200, 503):
+                return process
+        except requests.RequestException:
+            time.sleep(0.2)
+    raise SystemExit("gunicorn did not start")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"))
+    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12"))
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--duration", type=float, default=15, help="seconds per endpoint")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--deep-row", type=int, default=500_000)
+    parser.add_argument("--skip-sweep", action="store_true")
+    args = parser.parse_args()
+    if not args.database_url:
+        raise SystemExit("Give --database-url (a database filled by manage.py generate_data).")
+    env = configure(args.database_url, args.redis_url)
+
+    from inspections.models import RectificationIssue
+    from projects.models import Project
+
+    district, national, official = actors()
+    national_token, district_token = make_token(national), make_token(official)
+    issue_count = RectificationIssue.objects.count()
+    deep_row = min(args.deep_row, max(1, issue_count - 100))
+    cursor, _anchor = deep_cursor(deep_row)
+    subdistrict = district.subdistricts.order_by("id").first()
+    scale = {"compounds": Project.objects.count(), "issues": issue_count,
+             "districts": type(district).objects.count()}
+    print(f"data: {scale}", flush=True)
+
+    plan = [
+        ("projects list (API)", "/api/v1/projects/", national_token),
+        ("projects list (floor)", "/bench-floor/projects/", national_token),
+        ("issues list (API)", "/api/v1/issues/", national_token),
+        ("issues list (floor)", "/bench-floor/issues/", national_token),
+        ("inspections list (API)", "/api/v1/inspections/", national_token),
+        ("inspections list (floor)", "/bench-floor/inspections/", national_token),
+        ("compounds list (API)", "/api/v1/compounds/", national_token),
+        ("compounds list (floor)", "/bench-floor/compounds/", national_token),
+        ("issues, district official (API)", "/api/v1/issues/", district_token),
+        ("issues page 1 (cursor)", "/api/v1/issues/?page_size=50", national_token),
+        (f"issues at row {deep_row:,} (cursor)", f"/api/v1/issues/?cursor={cursor}", national_token),
+        ("district dashboard (API)", f"/api/v1/dashboard/district/{district.pk}/", district_token),
+        ("subdistrict dashboard (API)", f"/api/v1/dashboard/subdistrict/{subdistrict.pk}/", district_token),
+    ]
+    queries = {name: count_queries(path, token) for name, path, token in plan}
+    floors = {
+        "district dashboard raw SQL": time_sql(dashboard_sql(plan[11][1], district_token)),
+        "subdistrict dashboard raw SQL": time_sql(dashboard_sql(plan[12][1], district_token)),
+        "offset_vs_keyset": offset_vs_keyset(deep_row),
+    }
+    print(f"floors: {json.dumps(floors)}", flush=True)
+
+    server = start_gunicorn(env, args.port, args.workers)
+    try:
+        load = subprocess.run(
+            [sys.executable, str(ROOT / "bench" / "load.py"), "--base", f"http://127.0.0.1:{args.port}",
+             "--concurrency", str(args.concurrency), "--duration", str(args.duration)],
+            input=json.dumps([{"name": n, "path": p, "token": t} for n, p, t in plan]), text=True,
+            capture_output=True, check=True)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    endpoints = [json.loads(line) for line in load.stdout.splitlines() if line.startswith("{")]
+    for row in endpoints:
+        row["queries"] = queries[row["name"]]
+    sweep = None if args.skip_sweep else sweep_benchmark()
+
+    result = {"at": datetime.now().isoformat(timespec="seconds"), "scale": scale, "cores": os.cpu_count(),
+              "concurrency": args.concurrency, "duration_s": args.duration, "gunicorn_workers": args.workers,
+              "endpoints": endpoints, "floors": floors, "sweep": sweep}
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{datetime.now():%Y%m%d-%H%M%S}.json"
+    path.write_text(json.dumps(result, ensure_ascii=False, indent=2))
+    print(markdown(result))
+    print(f"\nresults: {path}")
+
+
+def markdown(result: dict) -> str:
+    rows = {row["name"]: row for row in result["endpoints"]}
+    lines = ["| endpoint | req/s | p50 ms | p95 ms | p99 ms | errors | queries |", "|---|---:|---:|---:|---:|---:|---:|"]
+    for row in result["endpoints"]:
+        lines.append(f"| {row['name']} | {row['rps']} | {row['p50_ms']} | {row['p95_ms']} | {row['p99_ms']} | "
+                     f"{row['errors']} | {row['queries']} |")
+    lines.append("")
+    for name in ("projects", "issues", "inspections", "compounds"):
+        api, floor = rows.get(f"{name} list (API)"), rows.get(f"{name} list (floor)")
+        if api and floor and floor["rps"]:
+            lines.append(f"- {name}: API {api['rps']} req/s = {api['rps'] / floor['rps']:.2f}× the plain-view floor "
+                         f"({floor['rps']} req/s)")
+    f = result["floors"]
+    for level in ("district", "subdistrict"):
+        api = rows.get(f"{level} dashboard (API)")
+        raw = f[f"{level} dashboard raw SQL"]
+        if api:
+            lines.append(f"- {level} dashboard: p95 {api['p95_ms']} ms at {result['concurrency']} users; its "
+                         f"{raw['statements']} aggregate statements alone take p50 {raw['p50_ms']} ms, p95 {raw['p95_ms']} ms "
+                         f"(serial, one connection)")
+    ok = f["offset_vs_keyset"]
+    lines.append(f"- SQL, issue list: first page {ok['first_page_ms']} ms; at the deep row OFFSET {ok['offset_ms']} ms vs "
+                 f"keyset {ok['keyset_ms']} ms")
+    first = next((r for r in result["endpoints"] if r["name"] == "issues page 1 (cursor)"), None)
+    deep = next((r for r in result["endpoints"] if r["name"].startswith("issues at row")), None)
+    if first and deep:
+        lines.append(f"- API cursor page at the deep row: p50 {deep['p50_ms']} ms vs page 1 {first['p50_ms']} ms "
+                     f"({deep['p50_ms'] / first['p50_ms']:.2f}×)")
+    if result["sweep"]:
+        s = result["sweep"]
+        lines.append(f"- reminder sweep: {s['unclosed_issues']:,} unclosed issues, {s['reminders_sent']:,} reminders in "
+                     f"{s['seconds']} s, peak Python memory {s['peak_python_mb']} MB; rerun sent {s['rerun_sent']} in "
+                     f"{s['rerun_seconds']} s")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
