@@ -5,6 +5,7 @@ compound). Deterministic for a seed; loaded with COPY in chunks (renovation_port
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 
 from django.utils import timezone
 
@@ -41,7 +42,8 @@ def generate(ctx) -> None:
                     households = max(buildings * 8, int(rng.gauss(170, 60)))
                     compounds.append((compound_id, community_id, f"{c_code}-{k:03d}", f"生成小区{compound_id}",
                                       "", rng.randint(1975, 2000), buildings, households, int(households * 2.9),
-                                      households * 70, MODES[rng.randrange(len(MODES))], True, now, sub_id,
+                                      households * 70, MODES[rng.randrange(len(MODES))], True,
+                                      now - timedelta(microseconds=compound_id), sub_id,
                                       district_id))
                     compound_id += 1
                 community_id += 1
@@ -62,7 +64,8 @@ def generate(ctx) -> None:
         for row in compounds:
             per = max(1, row[7] // row[6])
             for number in range(1, row[6] + 1):
-                yield (building_id, row[0], f"{number}号楼", 6, 1, per, "", "", "", "", now)
+                yield (building_id, row[0], f"{number}号楼", 6, 1, per, "", "", "", "",
+                       now - timedelta(microseconds=building_id))
                 building_id += 1
 
     total = sum(row[6] for row in compounds)

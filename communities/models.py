@@ -102,6 +102,10 @@ class Compound(models.Model):
             models.CheckConstraint(condition=Q(year_built__isnull=True) | Q(year_built__gte=1900, year_built__lte=2100),
                                    name="compound_year_built_plausible"),
         ]
+        indexes = [
+            # Keyset pages and updated_since of GET /api/v1/compounds/ (220,000 rows nationally).
+            models.Index(fields=["updated_at", "id"], name="compound_updated"),
+        ]
 
     def __str__(self):
         return self.name
@@ -130,6 +134,10 @@ class Building(models.Model):
         ordering = ["compound_id", "number"]
         constraints = [
             models.UniqueConstraint(fields=["compound", "number"], name="building_number_unique_in_compound"),
+        ]
+        indexes = [
+            # Keyset pages and updated_since of GET /api/v1/buildings/ (1.6 million rows nationally).
+            models.Index(fields=["updated_at", "id"], name="building_updated"),
         ]
 
     def __str__(self):

@@ -6,7 +6,7 @@ the in-app message, so the inbox gets each reminder exactly once.
 
 Every other channel (e-mail now; SMS or WeChat later) works as an outbox over those rows: it sends the rows of
 the batch it has not yet delivered, each under a row lock taken with SKIP LOCKED and marked delivered in the
-same transaction. A concurrent run skips the rows being sent; a worker killed mid-send leaves its row
+same transaction, then whatever earlier runs of the same kinds claimed but left undelivered. A concurrent run skips the rows being sent; a worker killed mid-send leaves its row
 unmarked and its lock released, so the redelivered task (``acks_late``) sends it then — including rows an
 earlier, killed run had already claimed. The only window for a repeat is between the mail server accepting a
 message and the commit that marks it, which no sender can close.
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import timedelta
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import islice
@@ -28,6 +29,8 @@ from django.utils import timezone
 from inspections.models import Notification
 
 logger = logging.getLogger(__name__)
+# How far back a run looks for reminders an interrupted run claimed but did not deliver.
+LEFTOVER_WINDOW = timedelta(days=2)
 
 
 @dataclass(frozen=True)
@@ -55,17 +58,20 @@ class Channel:
         """The notifications this channel has no way to deliver (marked as handled at once), or None."""
         return None
 
-    def deliver_pending(self, keys: set[tuple]) -> int:
-        """Send the notifications with these (recipient, kind, subject, period) keys not yet delivered by this
-        channel, one row lock each. Returns how many this call sent."""
-        if self.delivered_field is None or not keys:
+    def leftovers(self, kinds: set[str], since) -> list[int]:
+        """Rows of these kinds claimed since ``since`` but not yet delivered by this channel: what a killed or
+        failed earlier run left (a redelivered task finds and sends them)."""
+        if self.delivered_field is None or not kinds:
+            return []
+        return list(Notification.objects.filter(**{f"{self.delivered_field}__isnull": True}, kind__in=sorted(kinds),
+                                                created_at__gte=since).values_list("pk", flat=True))
+
+    def deliver(self, ids: list[int]) -> int:
+        """Send these notifications if this channel has not yet, one row lock each. Returns how many it sent."""
+        if self.delivered_field is None or not ids:
             return 0
         field = self.delivered_field
-        pending = Notification.objects.filter(
-            **{f"{field}__isnull": True}, recipient_id__in={k[0] for k in keys}, kind__in={k[1] for k in keys},
-            subject_key__in={k[2] for k in keys}, period_key__in={k[3] for k in keys})
-        candidates = [pk for pk, *key in pending.values_list("pk", "recipient_id", "kind", "subject_key", "period_key")
-                      if tuple(key) in keys]
+        candidates = list(ids)
         # Rows this channel cannot deliver (no address) are marked in one statement, not one lock each.
         unreachable = self.unreachable(Notification.objects.filter(pk__in=candidates))
         if unreachable is not None:
@@ -150,16 +156,21 @@ def claim(reminders: list[Reminder]) -> list[int]:
     return claimed
 
 
-def notify(reminders: Iterable[Reminder], batch: int = 500) -> int:
+def notify(reminders: Iterable[Reminder], batch: int = 2000) -> int:
     """Claim and deliver, in batches of a streamed iterable (memory stays flat). Returns how many reminders
-    were new; every channel also delivers what an earlier, interrupted run of the same batch left unsent."""
+    were new. Every channel then also delivers what an earlier, interrupted run of these kinds left unsent."""
+    started = timezone.now()
     new = 0
+    kinds: set[str] = set()
     iterator = iter(reminders)
     while chunk := list(islice(iterator, batch)):
-        new += len(claim(chunk))
-        keys = {(r.recipient_id, r.kind, r.subject_key, r.period_key) for r in chunk}
+        ids = claim(chunk)
+        new += len(ids)
+        kinds.update(r.kind for r in chunk)
         for channel in CHANNELS:
-            channel.deliver_pending(keys)
+            channel.deliver(ids)
+    for channel in CHANNELS:
+        channel.deliver(channel.leftovers(kinds, since=started - LEFTOVER_WINDOW))
     return new
 
 

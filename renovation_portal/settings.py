@@ -200,6 +200,8 @@ CELERY_TIMEZONE = TIME_ZONE
 # A task that is not acknowledged within this time is redelivered: longer than the hard time limit.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))}
 # Seconds to wait between reminder e-mails (a throttle for the mail gateway).
+# Dashboards' figures are cached this long (seconds; 0 = computed on every request, as in the test suite).
+DASHBOARD_CACHE_SECONDS = int(os.environ.get("DASHBOARD_CACHE_SECONDS", "0" if TESTING else "60"))
 REMINDER_SEND_DELAY = float(os.environ.get("REMINDER_SEND_DELAY", "0"))
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The beat schedule lives in one place: renovation_portal/schedules.py.

@@ -196,3 +196,19 @@ def test_weekly_report_prints_the_figures(demo, client):
     client.force_login(demo["user"]("district"))
     page = client.get(reverse("dashboard:weekly", args=["district", demo["district"].pk])).content.decode()
     assert "改造周报" in page and "data-print" in page
+
+
+def test_figures_are_cached_for_the_stated_bound(demo, client, settings):
+    settings.DASHBOARD_CACHE_SECONDS = 60
+    client.force_login(demo["user"]("district"))
+    url = reverse("api:dashboard", args=["district", demo["district"].pk])
+    first = client.get(url).json()["inspections"]["total"]
+    inspection = Inspection.objects.filter(project__compound=demo["zca"]).first()
+    RectificationIssue.objects.create(inspection=inspection, project=inspection.project, kind="safety",
+                                      description="新问题", location="1号楼", severity="major", tier=2,
+                                      deadline=timezone.localdate())
+    with CaptureQueriesContext(connection) as queries:
+        cached = client.get(url).json()["inspections"]["total"]
+    assert cached == first and len(queries) <= 8  # at most 60 s old, and cheap
+    settings.DASHBOARD_CACHE_SECONDS = 0
+    assert client.get(url).json()["inspections"]["total"] == first + 1

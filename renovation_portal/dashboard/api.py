@@ -39,8 +39,8 @@ class DashboardView(APIView):
         responses={200: OpenApiTypes.OBJECT})
     def get(self, request, level, id):
         place = place_for(request.user, level, id)
-        board = figures.build(level, place, user=request.user, show_rounds=get_scope(request.user).is_official,
-                              year=requested_year(request))
+        board = figures.build_cached(level, place, user=request.user,
+                                     show_rounds=get_scope(request.user).is_official, year=requested_year(request))
         target = board.progress["target"]
         return Response({
             "level": level, "place": {"id": place.pk, "name": place.name}, "date": board.today,

@@ -12,6 +12,8 @@ from datetime import date, timedelta
 from statistics import median
 from urllib.parse import urlencode
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.urls import reverse
@@ -238,6 +240,21 @@ def build(level: str, place, *, user, show_rounds: bool, today: date | None = No
     child = CHILD_LEVEL[level]
     if child:
         board.children = _children(level, place, child, today)
+    return board
+
+
+def build_cached(level: str, place, *, user, show_rounds: bool, year: int | None = None) -> Dashboard:
+    """``build``, kept in the cache for ``DASHBOARD_CACHE_SECONDS`` (60 s by default): under load a level's
+    figures are computed once a minute, not once a request. The figures are at most that old; the place's
+    access is checked on every request before this is called."""
+    seconds = getattr(settings, "DASHBOARD_CACHE_SECONDS", 0)
+    if not seconds:
+        return build(level, place, user=user, show_rounds=show_rounds, year=year)
+    key = f"dashboard:v1:{level}:{place.pk}:{year or 'latest'}:{int(show_rounds)}:{timezone.localdate()}"
+    board = cache.get(key)
+    if board is None:
+        board = build(level, place, user=user, show_rounds=show_rounds, year=year)
+        cache.set(key, board, seconds)
     return board
 
 

@@ -96,8 +96,8 @@ def requested_year(request) -> int | None:
 def _board(request, level, pk):
     place = place_for(request.user, level, pk)
     scope = get_scope(request.user)
-    board = figures.build(level, place, user=request.user, show_rounds=scope.is_official,
-                          year=requested_year(request))
+    board = figures.build_cached(level, place, user=request.user, show_rounds=scope.is_official,
+                                 year=requested_year(request))
     return board, scope
 
 
