@@ -215,3 +215,16 @@ def test_an_unknown_field_is_refused_not_dropped(tree, actors, api_as):
     assert client.get(url).json()["lead_name"] != "林楼长"  # nothing saved
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
     assert schema["components"]["schemas"]["PatchedBuildingRequest"]["additionalProperties"] is False
+
+
+def test_per_user_throttling_answers_429_with_a_clear_body(tree, actors, api_as, monkeypatch):
+    from rest_framework.throttling import UserRateThrottle
+
+    monkeypatch.setattr(UserRateThrottle, "rate", "3/minute", raising=False)
+    client = api_as(actors["community_secretary"])
+    assert [client.get("/api/v1/me/").status_code for _ in range(3)] == [200, 200, 200]
+    response = client.get("/api/v1/me/")
+    assert response.status_code == 429 and int(response["Retry-After"]) > 0
+    body = response.json()
+    assert body["type"] == "client_error" and body["errors"][0]["code"] == "throttled"
+    assert api_as(actors["district_official"]).get("/api/v1/me/").status_code == 200  # per user, not global
