@@ -58,13 +58,22 @@ class Channel:
         """The notifications this channel has no way to deliver (marked as handled at once), or None."""
         return None
 
-    def leftovers(self, kinds: set[str], since) -> list[int]:
-        """Rows of these kinds claimed since ``since`` but not yet delivered by this channel: what a killed or
-        failed earlier run left (a redelivered task finds and sends them)."""
+    def deliver_unsent(self, kinds: set[str], since, chunk: int = 2000) -> int:
+        """Deliver every row of these kinds claimed since ``since`` and not yet delivered by this channel — what
+        this run claimed in SQL, or what a killed or failed earlier run left — in keyset chunks of ids, so
+        memory stays flat however many there are."""
         if self.delivered_field is None or not kinds:
-            return []
-        return list(Notification.objects.filter(**{f"{self.delivered_field}__isnull": True}, kind__in=sorted(kinds),
-                                                created_at__gte=since).values_list("pk", flat=True))
+            return 0
+        unsent = Notification.objects.filter(**{f"{self.delivered_field}__isnull": True}, kind__in=sorted(kinds),
+                                             created_at__gte=since).order_by("pk")
+        unreachable = self.unreachable(unsent)
+        if unreachable is not None:  # no address: handled in one statement, however many
+            unreachable.update(**{self.delivered_field: timezone.now()})
+        sent, last = 0, 0
+        while ids := list(unsent.filter(pk__gt=last).values_list("pk", flat=True)[:chunk]):
+            sent += self.deliver(ids)
+            last = ids[-1]
+        return sent
 
     def deliver(self, ids: list[int]) -> int:
         """Send these notifications if this channel has not yet, one row lock each. Returns how many it sent."""
@@ -170,8 +179,15 @@ def notify(reminders: Iterable[Reminder], batch: int = 2000) -> int:
         for channel in CHANNELS:
             channel.deliver(ids)
     for channel in CHANNELS:
-        channel.deliver(channel.leftovers(kinds, since=started - LEFTOVER_WINDOW))
+        channel.deliver_unsent(kinds, since=started - LEFTOVER_WINDOW)
     return new
+
+
+def deliver_unsent(kinds: set[str]) -> None:
+    """Every channel delivers what is claimed of these kinds and not yet sent (after a claim made in SQL)."""
+    since = timezone.now() - LEFTOVER_WINDOW
+    for channel in CHANNELS:
+        channel.deliver_unsent(kinds, since=since)
 
 
 def notify_once(*, recipient_id: int, kind: str, subject_key: str, period_key: str, title: str, body: str = "",
