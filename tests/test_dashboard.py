@@ -142,6 +142,7 @@ def test_a_dashboard_costs_a_fixed_number_of_queries(demo, client, level):
         RectificationIssue.objects.create(inspection=inspection, project=project, contractor=project.contractor,
                                           kind="safety", description="新问题", location="1号楼", severity="major",
                                           tier=2, deadline=timezone.localdate() - timedelta(days=1))
+    count()  # steady state: a first request after new rows may fill a per-process cache once
     after = count()
     assert after == before <= 40, "\n".join(set(seen[-1]) ^ set(seen[-2]))
 
