@@ -40,6 +40,7 @@ def test_celery_is_json_only_and_acks_late():
 def test_beat_schedule_is_defined_in_one_place():
     from renovation_portal.schedules import BEAT_SCHEDULE
 
+    app.loader.import_default_modules()  # the tasks modules, as a worker imports them at start
     app.finalize()
     assert app.conf.beat_schedule == BEAT_SCHEDULE
     for entry in BEAT_SCHEDULE.values():
