@@ -1,28 +1,59 @@
 """The floors the API is measured against (mounted only when BENCH_FLOORS=1; see bench/urls.py).
 
 Each floor is a plain Django view returning the same rows as the DRF list endpoint — same scope, same order,
-same page size — as JSON straight from ``values()``: no serializer, no DRF view machinery, no pagination
-class. The DRF endpoint's requests/s over the floor's is the cost of the API layer.
+same page size, the same fields (joined names, nested objects and the issues' photos included) — as JSON
+straight from ``values()``, written by hand: no serializer, no DRF view machinery, no pagination class, no
+filters. The DRF endpoint's requests/s over the floor's is the cost of the API layer.
+``tests/test_bench_floors.py`` checks that each floor returns the API list's rows and fields.
 """
 
+from django.db.models import BooleanField, Case, Q, Value, When
 from django.http import JsonResponse
+from django.utils import timezone
 from rest_framework.exceptions import AuthenticationFailed
 
 from communities.authentication import DeviceTokenAuthentication
 from communities.models import Compound
-from inspections.models import Inspection, RectificationIssue
+from inspections.models import Inspection, IssuePhoto, RectificationIssue
+from projects.choices import UNACCEPTED_STATUSES
 from projects.models import Project
 
 PAGE = 50
+
+
 FLOORS = {
-    "projects": (Project, ["id", "compound_id", "contractor_id", "name", "batch", "status", "budget", "planned_start",
-                           "planned_finish", "actual_start", "actual_finish", "progress_percent", "updated_at"]),
-    "issues": (RectificationIssue, ["id", "inspection_id", "project_id", "contractor_id", "kind", "description",
-                                    "location", "severity", "deadline", "status", "tier", "created_at", "updated_at"]),
-    "inspections": (Inspection, ["id", "project_id", "tier", "group_id", "template_id", "planned_date", "status",
-                                 "score", "filed_at", "updated_at"]),
-    "compounds": (Compound, ["id", "community_id", "code", "name", "address", "year_built", "building_count",
-                             "household_count", "property_mode", "updated_at"]),
+    "projects": (Project, {
+        "id": "id", "name": "name", "compound": "compound", "compound_name": "compound__name",
+        "community": "compound__community", "subdistrict": "compound__community__subdistrict", "batch": "batch",
+        "status": "status", "contractor": "contractor", "contractor_name": "contractor__name", "budget": "budget",
+        "engineering_coordinator": "engineering_coordinator", "masses_coordinator": "masses_coordinator",
+        "planned_start": "planned_start", "planned_finish": "planned_finish", "actual_start": "actual_start",
+        "actual_finish": "actual_finish", "progress_percent": "progress_percent", "is_overdue": "is_overdue",
+        "updated_at": "updated_at"}),
+    "issues": (RectificationIssue, {
+        "id": "id", "inspection": "inspection", "project": "project", "compound_name": "project__compound__name",
+        "contractor": "contractor", "kind": "kind", "description": "description", "location": "location",
+        "severity": "severity", "deadline": "deadline", "status": "status", "tier": "tier",
+        "escalated_to": "escalated_to", "escalated_at": "escalated_at", "rectification_note": "rectification_note",
+        "submitted_at": "submitted_at", "closed_at": "closed_at", "created_at": "created_at",
+        "updated_at": "updated_at"}),
+    "inspections": (Inspection, {
+        "id": "id", "project": "project", "compound_name": "project__compound__name", "tier": "tier",
+        "group": "group", "template": "template", "planned_date": "planned_date", "unannounced": "unannounced",
+        "status": "status", "inspector": "inspector", "summary": "summary", "score": "score",
+        "filed_at": "filed_at", "updated_at": "updated_at"}),
+    "compounds": (Compound, {
+        "id": "id", "code": "code", "name": "name", "community": "community", "community_name": "community__name",
+        "subdistrict": "community__subdistrict", "subdistrict_name": "community__subdistrict__name",
+        "address": "address", "year_built": "year_built", "building_count": "building_count",
+        "household_count": "household_count", "resident_count": "resident_count", "floor_area": "floor_area",
+        "property_mode": "property_mode", "is_synthetic": "is_synthetic", "updated_at": "updated_at"}),
+}
+# The compound's nested one-to-one objects: (output name, their columns)
+COMPOUND_NESTED = {
+    "party_branch": ["name", "secretary_name", "member_count", "established_on", "set_up_in_programme"],
+    "owners_body": ["kind", "director_name", "established_on", "set_up_in_programme"],
+    "property_service": ["mode", "company__name", "contact_name", "introduced_in_programme"],
 }
 
 
@@ -34,5 +65,28 @@ def floor(request, name):
     if user is None:
         return JsonResponse({"detail": "no token"}, status=401)
     model, fields = FLOORS[name]
-    rows = list(model.objects.visible_to(user).order_by("updated_at", "id").values(*fields)[:PAGE])
-    return JsonResponse({"results": rows})
+    queryset = model.objects.visible_to(user).order_by("updated_at", "id")
+    columns = list(fields.values())
+    if name == "projects":
+        queryset = queryset.annotate(is_overdue=Case(
+            When(Q(status__in=UNACCEPTED_STATUSES, planned_finish__lt=timezone.localdate()), then=Value(True)),
+            default=Value(False), output_field=BooleanField()))
+    if name == "compounds":
+        for nested, names in COMPOUND_NESTED.items():
+            columns += [f"{nested}__{column}" for column in names] + [f"{nested}__pk"]
+    rows = list(queryset.values(*columns)[:PAGE])
+    results = [{out: row[column] for out, column in fields.items()} for row in rows]
+    if name == "compounds":
+        for row, result in zip(rows, results):
+            for nested, names in COMPOUND_NESTED.items():
+                result[nested] = None if row[f"{nested}__pk"] is None else {
+                    ("company_name" if column == "company__name" else column): row[f"{nested}__{column}"]
+                    for column in names}
+    if name == "issues":
+        photos: dict[int, list] = {row["id"]: [] for row in results}
+        for photo in (IssuePhoto.objects.filter(issue_id__in=list(photos)).order_by("pk")
+                      .values("issue_id", "id", "kind", "taken_at", "latitude", "longitude", "uploaded_at")):
+            photos[photo.pop("issue_id")].append(photo)
+        for result in results:
+            result["photos"] = photos[result["id"]]
+    return JsonResponse({"results": results}, json_dumps_params={"ensure_ascii": False})

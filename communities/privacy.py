@@ -35,9 +35,15 @@ class MaskPersonalDataMixin:
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
-        request = self.context.get("request")
-        if not may_see_personal_data(getattr(request, "user", None)):
-            for name in self.masked_fields:
-                if data.get(name):
-                    data[name] = mask_phone(data[name])
+        self.postprocess_rows([data], self.context)
         return data
+
+    @classmethod
+    def postprocess_rows(cls, rows: list[dict], context: dict) -> None:
+        """Mask the rows in place (also the values() lists of renovation_portal/values_lists.py)."""
+        request = context.get("request")
+        if not may_see_personal_data(getattr(request, "user", None)):
+            for data in rows:
+                for name in cls.masked_fields:
+                    if data.get(name):
+                        data[name] = mask_phone(data[name])

@@ -1,6 +1,9 @@
 """The mobile API contract's shared mechanisms: safe retries, no lost updates, bodies too large."""
 
 import threading
+import time
+from datetime import datetime
+from datetime import timezone as dt_timezone
 
 import pytest
 from django.db import connection
@@ -218,13 +221,34 @@ def test_an_unknown_field_is_refused_not_dropped(tree, actors, api_as):
 
 
 def test_per_user_throttling_answers_429_with_a_clear_body(tree, actors, api_as, monkeypatch):
-    from rest_framework.throttling import UserRateThrottle
+    import time_machine
+
+    from renovation_portal.throttling import UserRateThrottle
 
     monkeypatch.setattr(UserRateThrottle, "rate", "3/minute", raising=False)
     client = api_as(actors["community_secretary"])
-    assert [client.get("/api/v1/me/").status_code for _ in range(3)] == [200, 200, 200]
-    response = client.get("/api/v1/me/")
-    assert response.status_code == 429 and int(response["Retry-After"]) > 0
-    body = response.json()
-    assert body["type"] == "client_error" and body["errors"][0]["code"] == "throttled"
-    assert api_as(actors["district_official"]).get("/api/v1/me/").status_code == 200  # per user, not global
+    with time_machine.travel(datetime(2026, 11, 25, 10, 0, 5, tzinfo=dt_timezone.utc), tick=False) as traveller:
+        assert [client.get("/api/v1/me/").status_code for _ in range(3)] == [200, 200, 200]
+        response = client.get("/api/v1/me/")
+        assert response.status_code == 429 and int(response["Retry-After"]) == 55  # until the minute is over
+        body = response.json()
+        assert body["type"] == "client_error" and body["errors"][0]["code"] == "throttled"
+        assert api_as(actors["district_official"]).get("/api/v1/me/").status_code == 200  # per user, not global
+        traveller.shift(55)
+        assert api_as(actors["community_secretary"]).get("/api/v1/me/").status_code == 200  # a new minute
+
+
+def test_the_rate_limit_keeps_one_counter_per_user_and_window(tree, actors, api_as, monkeypatch):
+    from django.core.cache import cache
+
+    from renovation_portal.throttling import UserRateThrottle
+
+    monkeypatch.setattr(UserRateThrottle, "rate", "1000/hour", raising=False)
+    import time_machine
+
+    client = api_as(actors["community_secretary"])
+    with time_machine.travel(datetime(2026, 11, 25, 10, 0, 5, tzinfo=dt_timezone.utc), tick=False):
+        for _ in range(20):
+            assert client.get("/api/v1/me/").status_code == 200
+        window = int(time.time() // 3600)
+    assert cache.get(f"throttle_user_{actors['community_secretary'].pk}:{window}") == 20  # a number, not a list

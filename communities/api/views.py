@@ -16,6 +16,7 @@ from communities.models import ApiToken, Building, Community, Compound, District
 from communities.scoping import get_object_for
 from communities.permissions import can_change_building, can_change_compound
 from renovation_portal.api import ConcurrencyControlMixin, KeysetPagination
+from renovation_portal.values_lists import ValuesListMixin
 
 
 class ScopedViewSetMixin:
@@ -49,7 +50,7 @@ class CommunityViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["code", "name"]
 
 
-class CompoundViewSet(ConcurrencyControlMixin, ScopedViewSetMixin, mixins.UpdateModelMixin,
+class CompoundViewSet(ValuesListMixin, ConcurrencyControlMixin, ScopedViewSetMixin, mixins.UpdateModelMixin,
                       viewsets.ReadOnlyModelViewSet):
     """Compounds in the user's scope; officials and community secretaries may update basic data."""
 
@@ -70,7 +71,7 @@ class CompoundViewSet(ConcurrencyControlMixin, ScopedViewSetMixin, mixins.Update
                                                        **serializer.validated_data)
 
 
-class BuildingViewSet(ConcurrencyControlMixin, ScopedViewSetMixin, mixins.UpdateModelMixin,
+class BuildingViewSet(ValuesListMixin, ConcurrencyControlMixin, ScopedViewSetMixin, mixins.UpdateModelMixin,
                       viewsets.ReadOnlyModelViewSet):
     """Buildings with their contact board (亮牌) data."""
 

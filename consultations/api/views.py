@@ -13,6 +13,7 @@ from consultations.models import Ballot, Meeting, Need, OwnerUnit, ResidentProbl
 from projects.models import PlanVersion, ScopeItem
 from renovation_portal.api import KeysetPagination
 from renovation_portal.sync import UpdatedSinceFilterSet
+from renovation_portal.values_lists import ValuesListMixin
 
 STEP_CODES = ["step_record_missing", "last_step", "wrong_step_record", "not_feedback_step", "foreign_plan",
               "foreign_item", "required"]
@@ -30,7 +31,7 @@ class NeedFilterSet(UpdatedSinceFilterSet):
 
 @extend_validation_errors(["foreign_building", "foreign_topic", "required"], field_name="non_field_errors",
                           actions=["create"])
-class NeedViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class NeedViewSet(ValuesListMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Residents' needs (搜集需求) of the user's compounds."""
 
     serializer_class = s.NeedSerializer

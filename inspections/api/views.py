@@ -16,6 +16,7 @@ from inspections.models import (ChecklistItem, ChecklistTemplate, Inspection, Is
 from projects.models import Project
 from renovation_portal.api import KeysetPagination
 from renovation_portal.uploads import serve_private_image
+from renovation_portal.values_lists import ValuesListMixin
 
 FILE_CODES = ["already_filed", "foreign_item", "incomplete_checklist", "bad_score", "finding_missing",
               "incomplete_finding", "no_checklist"]
@@ -32,7 +33,7 @@ class ChecklistViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 @extend_validation_errors(FILE_CODES, field_name="non_field_errors", actions=["file", "start"])
-class InspectionViewSet(viewsets.ReadOnlyModelViewSet):
+class InspectionViewSet(ValuesListMixin, viewsets.ReadOnlyModelViewSet):
     """Inspections in scope (unannounced ones stay hidden from the inspected side until filed)."""
 
     serializer_class = s.InspectionSerializer
@@ -77,7 +78,7 @@ class InspectionViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 @extend_validation_errors(ISSUE_CODES, field_name="non_field_errors", actions=["submit", "verify", "send_back"])
-class IssueViewSet(viewsets.ReadOnlyModelViewSet):
+class IssueViewSet(ValuesListMixin, viewsets.ReadOnlyModelViewSet):
     """Rectification issues: the contractor submits evidence; an inspector verifies (销号) or sends back."""
 
     serializer_class = s.IssueSerializer

@@ -16,6 +16,7 @@ from projects.filtersets import ProgressReportFilterSet, ProjectFilterSet, Scope
 from projects.models import PlanVersion, ProgressPhoto, ProgressReport, Project, ProjectEvent, ScopeItem
 from renovation_portal.api import ConcurrencyControlMixin, KeysetPagination
 from renovation_portal.uploads import serve_private_image
+from renovation_portal.values_lists import ValuesListMixin
 
 TRANSITION_CODES = ["invalid_transition", "note_required", "no_plan", "confirmations_missing", "not_finished",
                     "completion_blocked"]
@@ -23,7 +24,7 @@ TRANSITION_CODES = ["invalid_transition", "note_required", "no_plan", "confirmat
 
 @extend_validation_errors(TRANSITION_CODES, field_name="non_field_errors", actions=["transitions"])
 @extend_validation_errors(["invalid"], field_name="level", actions=["totals"])
-class ProjectViewSet(ConcurrencyControlMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+class ProjectViewSet(ValuesListMixin, ConcurrencyControlMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Renovation projects in the user's scope. Officials edit basic data; status moves only by
     ``POST /projects/{id}/transitions/``."""
 
@@ -39,6 +40,9 @@ class ProjectViewSet(ConcurrencyControlMixin, mixins.UpdateModelMixin, viewsets.
                 "funding", Prefetch("events", queryset=ProjectEvent.objects.order_by("created_at", "id")
                                     .select_related("actor")))
         return self.locked_queryset(queryset)
+
+    def list_annotations(self):
+        return {"is_overdue": selectors.project_is_overdue()}
 
     def get_serializer_class(self):
         if self.action == "retrieve":
@@ -123,7 +127,7 @@ class PlanVersionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
         return Response(s.PlanConfirmationSerializer(confirmation).data, status=status.HTTP_201_CREATED)
 
 
-class ScopeItemViewSet(ConcurrencyControlMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
+class ScopeItemViewSet(ValuesListMixin, ConcurrencyControlMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
                        viewsets.ReadOnlyModelViewSet):
     """Work items with planned and completed quantities (completed ones grow only through reports)."""
 
