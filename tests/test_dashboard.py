@@ -213,3 +213,19 @@ def test_figures_are_cached_for_the_stated_bound(demo, client, settings):
     assert cached == first and len(queries) <= 8  # at most 60 s old, and cheap
     settings.DASHBOARD_CACHE_SECONDS = 0
     assert client.get(url).json()["inspections"]["total"] == first + 1
+
+
+def test_the_cached_dashboard_is_the_live_json_served_without_aggregating(demo, client, settings):
+    settings.DASHBOARD_CACHE_SECONDS = 60
+    client.force_login(demo["user"]("district"))
+    url = reverse("api:dashboard", args=["district", demo["district"].pk])
+    first = client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        cached = client.get(url)
+    assert cached["Content-Type"] == "application/json" and cached.content == first.content
+    assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]  # no figure recomputed
+    settings.DASHBOARD_CACHE_SECONDS = 0
+    assert client.get(url).json() == first.json()  # the same figures as the live aggregation
+    other = reverse("api:dashboard", args=["subdistrict", demo["district"].subdistricts.order_by("pk").first().pk])
+    settings.DASHBOARD_CACHE_SECONDS = 60
+    assert client.get(other).json()["level"] == "subdistrict"  # one body per place, never another's

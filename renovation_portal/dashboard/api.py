@@ -1,8 +1,13 @@
 """The dashboards in the API: every figure of a place's dashboard, and the districts' yearly targets."""
 
+import json
+
+from django.http import HttpResponse
+from django.utils.translation import get_language
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -38,17 +43,29 @@ class DashboardView(APIView):
                                      "latest year with a target).")],
         responses={200: OpenApiTypes.OBJECT})
     def get(self, request, level, id):
-        place = place_for(request.user, level, id)
-        board = figures.build_cached(level, place, user=request.user,
-                                     show_rounds=get_scope(request.user).is_official, year=requested_year(request))
+        place = place_for(request.user, level, id)  # every request: 404 outside the user's places
+        show_rounds, year = get_scope(request.user).is_official, requested_year(request)
+
+        def render() -> bytes:
+            board = figures.build(level, place, user=request.user, show_rounds=show_rounds, year=year)
+            return JSONRenderer().render(self.figures(level, place, board))
+
+        body = figures.cached_render(("api", level, place.pk, year or "latest", int(show_rounds), get_language()),
+                                     render)
+        if request.accepted_renderer.format != "json":  # the browsable API
+            return Response(json.loads(body))
+        return HttpResponse(body, content_type="application/json")
+
+    @staticmethod
+    def figures(level, place, board) -> dict:
         target = board.progress["target"]
-        return Response({
+        return {
             "level": level, "place": {"id": place.pk, "name": place.name}, "date": board.today,
             "progress": {**_plain(board.progress), "target": None if target is None else {
                 "year": target.year, "to_start": target.to_start, "to_finish": target.to_finish}},
             "scope": _plain(board.scope), "inspections": _plain(board.inspections),
             "consultation": _plain(board.consultation), "contractors": _plain(board.contractors),
-            "evaluations": _plain(board.evaluations), "children": _plain(board.children)})
+            "evaluations": _plain(board.evaluations), "children": _plain(board.children)}
 
 
 class TargetSerializer(StrictModelSerializer):
