@@ -19,12 +19,14 @@ from django_otp import login as otp_login
 from communities import selectors, services
 from communities.filtersets import CompoundFilterSet
 from communities.forms import BuildingForm, CompoundForm
+from communities.choices import PropertyMode
 from communities.models import Building, Compound, SecurityPolicy
 from communities.permissions import can_change_building, can_change_compound
 from communities.scoping import get_object_for
 from communities.security import confirmed_device, may_set_security_policy
 from renovation_portal.api import api_error_response
 from renovation_portal.errors import DomainError
+from renovation_portal.exports import Column, export_response, requested_format
 from renovation_portal.forms import PortalFormMixin
 
 
@@ -33,11 +35,25 @@ def home(request):
     return render(request, "home.html", selectors.home_context(request.user))
 
 
+COMPOUND_COLUMNS = [
+    Column(gettext_lazy("Compound code"), "code"), Column(gettext_lazy("Compound"), "name"),
+    Column(gettext_lazy("Community"), "community__name"), Column(gettext_lazy("Subdistrict"), "community__subdistrict__name"),
+    Column(gettext_lazy("District"), "community__subdistrict__district__name"), Column(gettext_lazy("Address"), "address"),
+    Column(gettext_lazy("Year built"), "year_built"), Column(gettext_lazy("Buildings"), "building_count"),
+    Column(gettext_lazy("Households"), "household_count"), Column(gettext_lazy("Residents"), "resident_count"),
+    Column(gettext_lazy("Floor area (m²)"), "floor_area"),
+    Column(gettext_lazy("Property service mode"), "property_mode", dict(PropertyMode.choices)),
+]
+
+
 @login_required
 def compound_list(request):
     filterset = CompoundFilterSet(request.GET or None, queryset=selectors.compound_list(request.user),
                                   user=request.user)
     queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else selectors.compound_list(request.user)
+    fmt = requested_format(request)
+    if fmt:  # the filtered list, every row (CSV streamed)
+        return export_response(queryset.order_by("code"), COMPOUND_COLUMNS, _("compounds"), fmt)
     page = Paginator(queryset.order_by("code"), 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

@@ -171,6 +171,22 @@ def test_list_exports_follow_the_filters(demo, client):
     assert len(lines) == 1 + 17 and all(line[6] == "移交长效管理" for line in lines[1:])
 
 
+def test_compound_list_exports_the_filtered_compounds_in_scope(demo, client):
+    client.force_login(demo["user"]("district"))
+    yundang = demo["yundang"]
+    response = client.get(reverse("communities:compound-list"), {"subdistrict": yundang.pk, "export": "xlsx"})
+    rows = list(load_workbook(io.BytesIO(response.content), read_only=True).active.iter_rows(values_only=True))
+    expected = Compound.objects.filter(community__subdistrict=yundang).count()
+    assert expected and len(rows) == 1 + expected and rows[0][:2] == ("小区编码", "小区")
+    assert {row[3] for row in rows[1:]} == {"筼筜街道"}
+    secretary = User.objects.filter(roles__kind="community_secretary").order_by("pk").first()
+    client.force_login(secretary)
+    response = client.get(reverse("communities:compound-list"), {"export": "csv"})
+    lines = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    community = secretary.roles.get(kind="community_secretary").community
+    assert len(lines) - 1 == community.compounds.count() and {line[2] for line in lines[1:]} == {community.name}
+
+
 def test_targets_set_by_district_officials_only(demo, client):
     client.force_login(demo["user"]("district"))
     url = reverse("dashboard:set-target", args=[demo["district"].pk])
