@@ -70,9 +70,12 @@ clean:
 ## Benchmarks (see BENCHMARKS.md): a database of generated data, then the harness against it.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/renovation_bench
 SCALE ?= district
+# OPEN_ISSUES=3000000: then add rectification issues until that many are unclosed (the reminder sweep's target).
+OPEN_ISSUES ?=
 bench-data: venv
 	-createdb -h 127.0.0.1 -U postgres $(notdir $(BENCH_DATABASE_URL)) 2>/dev/null
 	DEBUG=1 DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py migrate --no-input -v 0
-	DEBUG=1 DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py generate_data --scale $(SCALE)
+	DEBUG=1 DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py generate_data --scale $(SCALE) \
+		$(if $(OPEN_ISSUES),--open-issues $(OPEN_ISSUES))
 bench: venv
 	$(PY) bench/run.py --database-url $(BENCH_DATABASE_URL) $(BENCH_ARGS)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
+from django.core.management import CommandError
 from django.utils import timezone
 
 from communities.choices import InspectionTier
@@ -94,3 +95,77 @@ def generate(ctx) -> None:
         issue_rows.clear()
         report(offset + len(chunk))
     ctx.say(f"  {loaded['inspections']:,} inspections, {loaded['issues']:,} rectification issues")
+
+
+# The top-up's unclosed issues, as a backlog looks: deadlines relative to today (weight, first day, last day) —
+# overdue, due within 48 hours (the contractors' "due" reminder), due later; and statuses — open, sent back
+# (open again, the contractor's note and submission kept, as issue_send_back leaves it), submitted.
+TOP_UP_DEADLINES = ((0.45, None, -1), (0.10, 0, 2), (0.45, 3, 21))
+TOP_UP_STATUSES = ((0.50, IssueStatus.OPEN, False), (0.15, IssueStatus.OPEN, True),
+                   (0.35, IssueStatus.SUBMITTED, True))
+TOP_UP_CHUNK = 5_000  # inspections read per keyset page
+
+
+def top_up_open_issues(ctx, target: int) -> int:
+    """Add unclosed rectification issues until ``target`` are unclosed (``generate_data --open-issues N``), on
+    an already generated database: spread evenly over the filed inspections of the projects that have a
+    contractor and are not handed over, each assigned to that contractor. The inspections are read in keyset
+    pages and the issues streamed with COPY, so memory stays flat for millions. Returns how many were added."""
+    rng = random.Random(ctx.seed + 31)
+    now = timezone.now()
+    today = timezone.localdate()
+    missing = target - RectificationIssue.objects.exclude(status=IssueStatus.CLOSED).count()
+    if missing <= 0:
+        ctx.say(f"  already {target:,} or more unclosed rectification issues: nothing to add")
+        return 0
+    sources = (Inspection.objects.filter(status=InspectionStatus.FILED, project__contractor__isnull=False)
+               .exclude(project__status=ProjectStatus.HANDED_OVER).order_by("pk"))
+    inspections = sources.count()
+    if not inspections:
+        raise CommandError("no filed inspection of a project with a contractor: generate the data first")
+    per_inspection = missing / inspections
+    issue_id = next_id(RectificationIssue)
+    deadline_weights = [w for w, _first, _last in TOP_UP_DEADLINES]
+    status_weights = [w for w, _status, _noted in TOP_UP_STATUSES]
+
+    def deadline_after(found):
+        first, last = rng.choices(TOP_UP_DEADLINES, deadline_weights)[0][1:]
+        if first is None:  # overdue: any day after the finding, before today
+            if (today - found).days < 2:
+                first, last = 0, 2  # found today or yesterday: cannot be overdue yet
+            else:
+                return found + timedelta(days=rng.randint(1, (today - found).days - 1))
+        return today + timedelta(days=rng.randint(first, last))
+
+    def issues():
+        nonlocal issue_id
+        owed, made, last = 0.0, 0, 0
+        while made < missing:
+            page = list(sources.filter(pk__gt=last).values_list(
+                "pk", "project_id", "project__contractor_id", "tier", "planned_date")[:TOP_UP_CHUNK])
+            if not page:
+                last = 0  # fewer inspections than the rounding needs: go round again
+                continue
+            for inspection, project, contractor, tier, day in page:
+                owed += per_inspection
+                day = min(day, today)  # a round filed ahead of its planned day found them today
+                found = now - timedelta(days=(today - day).days)
+                while made < min(round(owed), missing):
+                    severity = rng.choice(SEVERITIES)
+                    _weight, status, noted = rng.choices(TOP_UP_STATUSES, status_weights)[0]
+                    yield {"id": issue_id, "inspection_id": inspection, "project_id": project,
+                           "contractor_id": contractor, "kind": rng.choice(KINDS), "description": "生成的整改问题",
+                           "location": f"{rng.randint(1, 9)}号楼", "severity": severity,
+                           "deadline": deadline_after(day), "tier": tier, "status": status,
+                           "rectification_note": "已整改" if noted else "",
+                           "submitted_at": found + (now - found) * rng.random() if noted else None,
+                           "closed_at": None, "created_at": found, "updated_at": now}
+                    issue_id += 1
+                    made += 1
+            last = page[-1][0]
+
+    ctx.say(f"  adding {missing:,} unclosed rectification issues over {inspections:,} inspections")
+    added = copy_dicts(RectificationIssue, issues(), progress=ctx.progress("unclosed issues added", missing),
+                       now=now)
+    ctx.say(f"  {added:,} rectification issues added: {target:,} or more unclosed")
+    return added

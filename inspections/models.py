@@ -260,8 +260,10 @@ class Notification(models.Model):
     """One reminder to one person about one subject in one period. The unique constraint is the claim that
     makes each reminder go out exactly once, however often a sweep runs."""
 
+    # No index of its own: the unique constraint's index leads with the recipient and serves every lookup by it
+    # (a user's notifications, the cascade when a user is deleted) — one index less to write per claimed row.
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
-                                  verbose_name=_("recipient"))
+                                  verbose_name=_("recipient"), db_index=False)
     kind = models.CharField(_("kind"), max_length=20, choices=NotificationKind.choices)
     subject_key = models.CharField(_("subject"), max_length=60)
     period_key = models.CharField(_("period"), max_length=20)
@@ -282,6 +284,10 @@ class Notification(models.Model):
             # The inbox: a user's unread notifications, newest first.
             models.Index(fields=["recipient", "-created_at"], condition=Q(read_at__isnull=True),
                          name="notification_unread"),
+            # The e-mail outbox, Channel.deliver_unsent: rows not yet e-mailed, in keyset pages of ids (and the
+            # unreachable recipients' rows it marks). Only rows still to send are in it — a claim marks those of
+            # recipients without an address at once — so the query stays instant however many rows the table holds.
+            models.Index(fields=["id"], condition=Q(emailed_at__isnull=True), name="notification_unsent"),
         ]
 
     def __str__(self):

@@ -10,6 +10,10 @@ same transaction, then whatever earlier runs of the same kinds claimed but left 
 unmarked and its lock released, so the redelivered task (``acks_late``) sends it then — including rows an
 earlier, killed run had already claimed. The only window for a repeat is between the mail server accepting a
 message and the commit that marks it, which no sender can close.
+
+A row a channel cannot deliver (a recipient without an e-mail address) is marked as handled in bulk, never one
+lock each; a claim made in SQL marks it in the claiming INSERT itself (``unreachable_at_claim``). Either way the
+outbox query — rows not yet delivered — reads only the rows still to send, through a partial index.
 """
 
 from __future__ import annotations
@@ -22,8 +26,10 @@ from dataclasses import dataclass
 from itertools import islice
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from inspections.models import Notification
@@ -46,17 +52,24 @@ class Reminder:
 
 class Channel:
     """A way to deliver claimed notifications. ``delivered_field`` names the column that records delivery (None
-    for a channel whose delivery is the row itself); ``send`` delivers one notification."""
+    for a channel whose delivery is the row itself); ``send`` delivers one notification;
+    ``unreachable_recipients`` (a condition on the user) says whom it has no way to reach."""
 
     name = "base"
     delivered_field: str | None = None
+    unreachable_recipients: Q | None = None
 
     def send(self, notification: Notification) -> None:
         raise NotImplementedError
 
+    def _unreachable_users(self):
+        return get_user_model().objects.filter(self.unreachable_recipients).order_by().values("pk")
+
     def unreachable(self, notifications):
         """The notifications this channel has no way to deliver (marked as handled at once), or None."""
-        return None
+        if self.unreachable_recipients is None:
+            return None
+        return notifications.filter(recipient__in=self._unreachable_users())
 
     def deliver_unsent(self, kinds: set[str], since, chunk: int = 2000) -> int:
         """Deliver every row of these kinds claimed since ``since`` and not yet delivered by this channel — what
@@ -120,9 +133,7 @@ class EmailChannel(Channel):
 
     name = "email"
     delivered_field = "emailed_at"
-
-    def unreachable(self, notifications):
-        return notifications.filter(recipient__email="")
+    unreachable_recipients = Q(email="")
 
     def send(self, notification):
         email = notification.recipient.email
@@ -163,6 +174,24 @@ def claim(reminders: list[Reminder]) -> list[int]:
         if created:
             claimed.append(notification.pk)
     return claimed
+
+
+def unreachable_at_claim(recipient: str, now) -> tuple[list[str], list[str], list]:
+    """For a claim made in SQL (an INSERT … SELECT whose recipient id is the SQL expression ``recipient``): the
+    delivered column of each channel that cannot reach some recipients, and for each a select expression with its
+    parameters that stamps it ``now`` for those recipients — so the claiming statement itself marks them handled
+    and no delivery pass reads or rewrites their rows. Decided at claim time, as ``deliver`` would decide a moment
+    later: a recipient who adds an e-mail address afterwards finds that period's reminder in the inbox only.
+    Returns (columns, expressions, params)."""
+    columns, expressions, params = [], [], []
+    for channel in CHANNELS:
+        if channel.delivered_field is None or channel.unreachable_recipients is None:
+            continue
+        users_sql, users_params = channel._unreachable_users().query.sql_with_params()
+        columns.append(Notification._meta.get_field(channel.delivered_field).column)
+        expressions.append(f"CASE WHEN {recipient} IN ({users_sql}) THEN %s END")
+        params += [*users_params, now]
+    return columns, expressions, params
 
 
 def notify(reminders: Iterable[Reminder], batch: int = 2000) -> int:

@@ -15,7 +15,7 @@ from communities.models import Role
 from communities.choices import RoleKind
 from inspections.choices import ESCALATION_GRACE_DAYS, InspectionStatus, IssueStatus, NotificationKind
 from inspections.models import Inspection, Notification, RectificationIssue
-from inspections.notifications import Reminder, deliver_unsent, notify
+from inspections.notifications import Reminder, deliver_unsent, notify, unreachable_at_claim
 from inspections.services import escalation_recipients
 
 CHUNK = 2000
@@ -40,15 +40,21 @@ def _company_members() -> dict[int, list[int]]:
     return members
 
 
+def _issues_to_remind(today: date):
+    """Issues waiting for their contractor (neither closed nor submitted for verification), due within 48 hours
+    or overdue."""
+    return (RectificationIssue.objects.exclude(status__in=[IssueStatus.CLOSED, IssueStatus.SUBMITTED])
+            .filter(contractor__isnull=False, deadline__lte=today + timedelta(2)).order_by())
+
+
 def remind_contractors(today: date | None = None) -> int:
     """Contractors: issues due within 48 hours, and overdue ones (one reminder per issue and day)."""
     today = today or timezone.localdate()
     if connection.vendor == "postgresql":
         return _remind_contractors_in_sql(today)
     members = _company_members()
-    rows = (RectificationIssue.objects.exclude(status=IssueStatus.CLOSED).filter(deadline__lte=today + timedelta(2))
-            .exclude(status=IssueStatus.SUBMITTED).exclude(contractor__isnull=True)
-            .values_list("pk", "contractor_id", "deadline", "description").iterator(chunk_size=CHUNK))
+    rows = (_issues_to_remind(today).values_list("pk", "contractor_id", "deadline", "description")
+            .iterator(chunk_size=CHUNK))
 
     def reminders():
         for pk, company, deadline, text in rows:
@@ -63,37 +69,40 @@ def remind_contractors(today: date | None = None) -> int:
 
 
 _CLAIM_IN_SQL = """
-INSERT INTO {notification} (recipient_id, kind, subject_key, period_key, title, body, url, created_at)
-SELECT role.user_id, %s, 'issue:' || issue.id, %s,
-       LEFT(REPLACE(REPLACE(%s, %s, issue.deadline::text), %s, LEFT(issue.description, 60)), 200), '',
-       %s || issue.id || %s, %s
-FROM {issue} AS issue JOIN {role} AS role ON role.company_id = issue.contractor_id AND role.kind = %s
-WHERE issue.id IN ({due})
+INSERT INTO {notification} (recipient_id, kind, subject_key, period_key, title, body, url, created_at{marked})
+SELECT role.user_id, CASE WHEN issue.deadline < %s THEN %s ELSE %s END, 'issue:' || issue.id, %s,
+       LEFT(REPLACE(REPLACE(CASE WHEN issue.deadline < %s THEN %s ELSE %s END, %s, issue.deadline::text),
+                    %s, LEFT(issue.description, 60)), 200), '',
+       %s || issue.id || %s, %s{marks}
+FROM ({due}) AS issue JOIN {role} AS role ON role.company_id = issue.contractor_id AND role.kind = %s
 ON CONFLICT (recipient_id, kind, subject_key, period_key) DO NOTHING
 """
 
 
 def _remind_contractors_in_sql(today: date) -> int:
-    """The same reminders, claimed by one INSERT … SELECT per kind: PostgreSQL joins the due issues to the
-    companies' members and skips what is already claimed, so no issue passes through Python and a sweep over
-    millions of open issues keeps the worker's memory flat. Then each channel delivers the new rows."""
-    unclosed = (RectificationIssue.objects.exclude(status__in=[IssueStatus.CLOSED, IssueStatus.SUBMITTED])
-                .filter(contractor__isnull=False))
+    """The same reminders, claimed by one INSERT … SELECT … ON CONFLICT DO NOTHING for both kinds (a CASE on the
+    deadline picks overdue or due): PostgreSQL reads the due issues in one pass, joins them to the companies'
+    members and skips what is already claimed, so no issue passes through Python and a sweep over millions of
+    open issues keeps the worker's memory flat. The same INSERT marks the rows of recipients no channel can reach
+    (no e-mail address) as handled, so they are written once and never read again; then each channel delivers
+    the rows left to send — through the outbox's partial index, which holds only those."""
+    due_sql, due_params = _issues_to_remind(today).values("id", "contractor_id", "deadline", "description") \
+        .query.sql_with_params()
     marker = 987654321  # an issue id in the reversed URL, replaced by each row's id
     prefix, suffix = reverse("inspections:issue-detail", args=[marker]).split(str(marker))
-    claimed = 0
-    for kind, due, title in (
-            (NotificationKind.ISSUE_OVERDUE, unclosed.filter(deadline__lt=today), _("Overdue since %(day)s: %(text)s")),
-            (NotificationKind.ISSUE_DUE, unclosed.filter(deadline__gte=today, deadline__lte=today + timedelta(2)),
-             _("Due by %(day)s: %(text)s"))):
-        due_sql, due_params = due.values("pk").query.sql_with_params()
-        sql = _CLAIM_IN_SQL.format(notification=Notification._meta.db_table,
-                                   issue=RectificationIssue._meta.db_table, role=Role._meta.db_table, due=due_sql)
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(sql, [kind, today.isoformat(), title, "%(day)s", "%(text)s", prefix, suffix,
-                                 timezone.now(), RoleKind.CONTRACTOR, *due_params])
-            claimed += cursor.rowcount
-    deliver_unsent({NotificationKind.ISSUE_OVERDUE, NotificationKind.ISSUE_DUE})
+    now = timezone.now()
+    marked, marks, marks_params = unreachable_at_claim("role.user_id", now)
+    sql = _CLAIM_IN_SQL.format(notification=Notification._meta.db_table, role=Role._meta.db_table, due=due_sql,
+                               marked="".join(f", {column}" for column in marked),
+                               marks="".join(f", {expression}" for expression in marks))
+    overdue, due = NotificationKind.ISSUE_OVERDUE, NotificationKind.ISSUE_DUE
+    params = [today, overdue, due, today.isoformat(),
+              today, _("Overdue since %(day)s: %(text)s"), _("Due by %(day)s: %(text)s"), "%(day)s", "%(text)s",
+              prefix, suffix, now, *marks_params, *due_params, RoleKind.CONTRACTOR]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        claimed = cursor.rowcount
+    deliver_unsent({overdue, due})
     return claimed
 
 

@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from communities.choices import InspectionTier, RoleKind
 from communities.models import Role
@@ -206,3 +208,51 @@ def test_concurrent_sweeps_in_threads_claim_each_reminder_once(due_issues, mailo
     assert sum(results) == EXPECTED and Notification.objects.count() == EXPECTED
     assert sorted(m.to[0] for m in mailoutbox) == sorted(
         n.recipient.email for n in Notification.objects.select_related("recipient"))
+
+
+def test_claimed_reminders_name_the_deadline_and_the_problem_and_link_to_the_issue(due_issues):
+    """Both kinds come from one claiming statement; nothing for an issue due later or awaiting verification."""
+    issues, _closed = due_issues
+    today = timezone.localdate()
+    later = RectificationIssue.objects.create(
+        inspection=issues[0].inspection, project=issues[0].project, contractor=issues[0].contractor, kind="safety",
+        description="三天后", location="1号楼", severity=Severity.MINOR, tier=2, deadline=today + timedelta(days=3))
+    submitted = RectificationIssue.objects.create(
+        inspection=issues[0].inspection, project=issues[0].project, contractor=issues[0].contractor, kind="safety",
+        description="待核查", location="1号楼", severity=Severity.MINOR, tier=2, deadline=today,
+        status=IssueStatus.SUBMITTED)
+    assert sweeps.remind_contractors() == EXPECTED
+    assert not Notification.objects.filter(subject_key__in=[f"issue:{later.pk}", f"issue:{submitted.pk}"]).exists()
+    for issue in issues:
+        overdue = issue.deadline < today
+        template = _("Overdue since %(day)s: %(text)s") if overdue else _("Due by %(day)s: %(text)s")
+        rows = Notification.objects.filter(subject_key=f"issue:{issue.pk}")
+        assert rows.count() == 2
+        assert set(rows.values_list("kind", "title", "url", "period_key")) == {(
+            NotificationKind.ISSUE_OVERDUE if overdue else NotificationKind.ISSUE_DUE,
+            template % {"day": issue.deadline, "text": issue.description},
+            reverse("inspections:issue-detail", args=[issue.pk]), today.isoformat())}
+
+
+def test_a_member_without_an_address_is_marked_handled_by_the_claim_itself(due_issues, mailoutbox):
+    """The claiming INSERT stamps the e-mail column of rows no e-mail can reach, so the outbox — rows not yet
+    e-mailed — holds only what is to be sent; the others get their e-mail once."""
+    issues, _closed = due_issues
+    silent = f.RoleFactory(user=f.UserFactory(email=""), kind=RoleKind.CONTRACTOR, company=issues[0].contractor).user
+    assert sweeps.remind_contractors() == EXPECTED + 6
+    silent_rows = Notification.objects.filter(recipient=silent)
+    assert silent_rows.count() == 6
+    assert all(row.emailed_at == row.created_at for row in silent_rows)  # stamped in the claim, not after
+    assert not Notification.objects.filter(emailed_at__isnull=True).exists()
+    assert len(mailoutbox) == EXPECTED and all(m.to[0] for m in mailoutbox)
+    assert sweeps.remind_contractors() == 0 and len(mailoutbox) == EXPECTED
+
+
+def test_a_reminder_an_interrupted_run_left_unsent_goes_out_with_the_next_run(due_issues, mailoutbox):
+    assert sweeps.remind_contractors() == EXPECTED
+    left = Notification.objects.filter(kind=NotificationKind.ISSUE_DUE).select_related("recipient").first()
+    Notification.objects.filter(pk=left.pk).update(emailed_at=None)  # claimed, then the worker died
+    mailoutbox.clear()
+    assert sweeps.remind_contractors() == 0
+    assert [m.to for m in mailoutbox] == [[left.recipient.email]]
+    assert not Notification.objects.filter(emailed_at__isnull=True).exists()

@@ -2,6 +2,10 @@
 
 Places first (communities.generate), then every app that has a ``generate`` module, in order. Rows are
 streamed to PostgreSQL with COPY in chunks, so memory stays bounded; progress is printed as it goes.
+
+``--open-issues N`` then tops the rectification issues up until N are unclosed (the reminder sweep's benchmark
+needs more than the generated regime leaves open); given without ``--scale`` it tops up an already generated
+database and generates nothing else. Run again, it adds only what is missing.
 """
 
 import argparse
@@ -42,25 +46,38 @@ class Command(BaseCommand):
     help = "Generate synthetic data at district, city, province or nation scale (for benchmarks)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--scale", choices=SCALES, default="district")
+        parser.add_argument("--scale", choices=SCALES, default=None,
+                            help="district unless only --open-issues is given")
+        parser.add_argument("--open-issues", type=int, default=None, metavar="N",
+                            help="then add rectification issues until N are unclosed; alone: top up the data "
+                                 "already in the database")
         parser.add_argument("--seed", type=int, default=637)
         # For tests: a smaller tree with the same proportions below the compound.
         parser.add_argument("--districts", type=int, default=None, help=argparse.SUPPRESS)
         parser.add_argument("--compounds-per-community", type=int, default=None, help=argparse.SUPPRESS)
 
-    def handle(self, *args, scale, seed, districts=None, compounds_per_community=None, **options):
+    def handle(self, *args, scale, seed, districts=None, compounds_per_community=None, open_issues=None,
+               **options):
+        generate = scale is not None or open_issues is None
+        scale = scale or "district"
         per = (compounds_per_community, compounds_per_community) if compounds_per_community else None
         ctx = Context(self, scale, seed, districts=districts, compounds_per_community=per)
-        ctx.say(f"generating {scale} scale ({ctx.districts} districts)")
-        for app in GENERATOR_APPS:
-            try:
-                module = importlib.import_module(f"{app}.generate")
-            except ModuleNotFoundError as error:
-                if error.name != f"{app}.generate":
-                    raise
-                continue
-            ctx.say(f"{app} …")
-            module.generate(ctx)
+        if generate:
+            ctx.say(f"generating {scale} scale ({ctx.districts} districts)")
+            for app in GENERATOR_APPS:
+                try:
+                    module = importlib.import_module(f"{app}.generate")
+                except ModuleNotFoundError as error:
+                    if error.name != f"{app}.generate":
+                        raise
+                    continue
+                ctx.say(f"{app} …")
+                module.generate(ctx)
+        if open_issues is not None:
+            from inspections.generate import top_up_open_issues
+
+            ctx.say(f"topping up to {open_issues:,} unclosed rectification issues …")
+            top_up_open_issues(ctx, open_issues)
         ctx.say("analyzing tables")
         from django.db import connection
 
