@@ -7,16 +7,14 @@ filters. The DRF endpoint's requests/s over the floor's is the cost of the API l
 ``tests/test_bench_floors.py`` checks that each floor returns the API list's rows and fields.
 """
 
-from django.db.models import BooleanField, Case, Q, Value, When
 from django.http import JsonResponse
-from django.utils import timezone
 from rest_framework.exceptions import AuthenticationFailed
 
 from communities.authentication import DeviceTokenAuthentication
 from communities.models import Compound
 from inspections.models import Inspection, IssuePhoto, RectificationIssue
-from projects.choices import UNACCEPTED_STATUSES
 from projects.models import Project
+from projects.selectors import project_is_overdue
 
 PAGE = 50
 
@@ -68,9 +66,7 @@ def floor(request, name):
     queryset = model.objects.visible_to(user).order_by("updated_at", "id")
     columns = list(fields.values())
     if name == "projects":
-        queryset = queryset.annotate(is_overdue=Case(
-            When(Q(status__in=UNACCEPTED_STATUSES, planned_finish__lt=timezone.localdate()), then=Value(True)),
-            default=Value(False), output_field=BooleanField()))
+        queryset = queryset.annotate(is_overdue=project_is_overdue())
     if name == "compounds":
         for nested, names in COMPOUND_NESTED.items():
             columns += [f"{nested}__{column}" for column in names] + [f"{nested}__pk"]
