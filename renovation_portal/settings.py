@@ -129,6 +129,13 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No Memoize nodes: PostgreSQL sizes a Memoize hash table by the estimated number of distinct join keys, so a
+    # 50-row page joined to its projects and compounds at national scale spent ≈ 3.5 ms setting up tables for a
+    # 0.4 ms query (EXPLAIN ANALYZE of the inspection list: 4.1 ms → 0.5 ms without). The portal's joins are
+    # primary-key lookups where a memo saves nothing; the dashboards' aggregates measured the same either way.
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c enable_memoize=off".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "communities.User"
