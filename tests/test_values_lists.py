@@ -113,3 +113,19 @@ def test_a_field_computed_in_python_is_refused_when_the_plan_is_compiled():
     with pytest.raises(ImproperlyConfigured, match="shout"):
         values_plan(Computed, Project)
     assert values_plan(Computed, Project, frozenset({"shout"})).annotated == ["shout"]
+
+
+def test_every_list_read_with_values_is_compared_above(db):
+    from django.urls import resolve
+
+    client = APIClient()
+    client.force_authenticate(User.objects.create(username="schema", is_superuser=True, is_staff=True))
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    fast = set()
+    for path in schema["paths"]:
+        if "{" in path:
+            continue
+        view = resolve(path).func
+        if getattr(view, "actions", {}).get("get") == "list" and issubclass(view.cls, ValuesListMixin):
+            fast.add(path)
+    assert fast == set(FAST_LISTS)
