@@ -3,11 +3,10 @@
 import django_filters
 from django import forms
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from projects.choices import UNACCEPTED_STATUSES, ProjectStatus
-from projects.models import ProgressReport, Project, ScopeItem
+from projects.choices import ProjectStatus
+from projects.models import ProgressReport, Project, ScopeItem, behind_schedule
 from renovation_portal.sync import UpdatedSinceFilterSet
 
 SELECT = forms.Select(attrs={"class": "form-select"})
@@ -54,7 +53,7 @@ class ProjectFilterSet(UpdatedSinceFilterSet):
         return pending if value else queryset.exclude(pk__in=pending.values("pk"))
 
     def filter_overdue(self, queryset, name, value):
-        behind = Q(status__in=UNACCEPTED_STATUSES, planned_finish__lt=timezone.localdate())
+        behind = behind_schedule()
         return queryset.filter(behind) if value else queryset.exclude(behind)
 
 

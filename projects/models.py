@@ -20,6 +20,12 @@ from projects.choices import (PIPELINE_CATEGORIES, UNACCEPTED_STATUSES, FundingS
 from renovation_portal.uploads import private_upload_to
 
 
+def behind_schedule(today=None) -> Q:
+    """The one rule for a project behind schedule (``Project.is_overdue``): its completion is not accepted and
+    its planned finish has passed."""
+    return Q(status__in=UNACCEPTED_STATUSES, planned_finish__lt=today or timezone.localdate())
+
+
 class ProjectQuerySet(ScopedQuerySet):
     compound_path = "compound__"
 
@@ -29,8 +35,7 @@ class ProjectQuerySet(ScopedQuerySet):
 
     def behind_schedule(self, today=None):
         """Open projects past their planned finish."""
-        today = today or timezone.localdate()
-        return self.filter(status__in=UNACCEPTED_STATUSES, planned_finish__lt=today)
+        return self.filter(behind_schedule(today))
 
 
 class Project(models.Model):

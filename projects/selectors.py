@@ -6,13 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import BooleanField, Case, Count, Exists, F, Max, OuterRef, Prefetch, Q, Subquery, Sum, Value, When
+from django.db.models import BooleanField, Case, Count, Exists, F, Max, OuterRef, Prefetch, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from projects.choices import PIPELINE_CATEGORIES, UNACCEPTED_STATUSES, Party, ProjectStatus
-from projects.models import PlanConfirmation, PlanVersion, ProgressReport, Project, ProjectEvent, ScopeItem
+from projects.choices import PIPELINE_CATEGORIES, Party, ProjectStatus
+from projects.models import (PlanConfirmation, PlanVersion, ProgressReport, Project, ProjectEvent, ScopeItem,
+                             behind_schedule)
 
 # The lookup from a scope item to the id of each place level, for roll-ups.
 LEVEL_PATHS = {
@@ -30,10 +31,8 @@ def project_list(user):
 
 
 def project_is_overdue():
-    """``Project.is_overdue`` as a database expression (for lists read with values()): unaccepted and past its
-    planned finish today."""
-    return Case(When(Q(status__in=UNACCEPTED_STATUSES, planned_finish__lt=timezone.localdate()), then=Value(True)),
-                default=Value(False), output_field=BooleanField())
+    """``Project.is_overdue`` as a database expression (for lists read with values())."""
+    return Case(When(behind_schedule(), then=Value(True)), default=Value(False), output_field=BooleanField())
 
 
 def project_detail_queryset(user):
