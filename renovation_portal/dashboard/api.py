@@ -50,8 +50,8 @@ class DashboardView(APIView):
             board = figures.build(level, place, user=request.user, show_rounds=show_rounds, year=year)
             return JSONRenderer().render(self.figures(level, place, board))
 
-        body = figures.cached_render(("api", level, place.pk, year or "latest", int(show_rounds), get_language()),
-                                     render)
+        # The finished body, not the figures: a cached request costs one cache read and no JSON rendering.
+        body = figures.cached(("api", level, place.pk, year or "latest", int(show_rounds), get_language()), render)
         if request.accepted_renderer.format != "json":  # the browsable API
             return Response(json.loads(body))
         return HttpResponse(body, content_type="application/json")

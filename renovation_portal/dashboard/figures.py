@@ -243,34 +243,26 @@ def build(level: str, place, *, user, show_rounds: bool, today: date | None = No
     return board
 
 
+def cached(parts: tuple, compute):
+    """``compute()``, kept in the cache for ``DASHBOARD_CACHE_SECONDS`` (60 s by default): under load a level's
+    figures are computed once a minute, not once a request. They are at most that old; the place's access is
+    checked on every request before this is called. ``parts`` name everything the value depends on (place, year,
+    what the user may see, …); the day is added here."""
+    seconds = getattr(settings, "DASHBOARD_CACHE_SECONDS", 0)
+    if not seconds:
+        return compute()
+    key = "dashboard:v2:" + ":".join(str(part) for part in parts) + f":{timezone.localdate()}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, seconds)
+    return value
+
+
 def build_cached(level: str, place, *, user, show_rounds: bool, year: int | None = None) -> Dashboard:
-    """``build``, kept in the cache for ``DASHBOARD_CACHE_SECONDS`` (60 s by default): under load a level's
-    figures are computed once a minute, not once a request. The figures are at most that old; the place's
-    access is checked on every request before this is called."""
-    seconds = getattr(settings, "DASHBOARD_CACHE_SECONDS", 0)
-    if not seconds:
-        return build(level, place, user=user, show_rounds=show_rounds, year=year)
-    key = f"dashboard:v1:{level}:{place.pk}:{year or 'latest'}:{int(show_rounds)}:{timezone.localdate()}"
-    board = cache.get(key)
-    if board is None:
-        board = build(level, place, user=user, show_rounds=show_rounds, year=year)
-        cache.set(key, board, seconds)
-    return board
-
-
-def cached_render(parts: tuple, render) -> bytes:
-    """A level's dashboard as the finished JSON body, kept like ``build_cached`` for ``DASHBOARD_CACHE_SECONDS``:
-    a cached request then costs one cache read, no unpickling of figures and no JSON rendering. ``parts`` name
-    everything the body depends on (place, year, what the user may see, language); the day is added here."""
-    seconds = getattr(settings, "DASHBOARD_CACHE_SECONDS", 0)
-    if not seconds:
-        return render()
-    key = "dashboard:json:v1:" + ":".join(str(part) for part in parts) + f":{timezone.localdate()}"
-    body = cache.get(key)
-    if body is None:
-        body = render()
-        cache.set(key, body, seconds)
-    return body
+    """``build`` through the cache (the web pages; the API caches its finished JSON body the same way)."""
+    return cached(("figures", level, place.pk, year or "latest", int(show_rounds)),
+                  lambda: build(level, place, user=user, show_rounds=show_rounds, year=year))
 
 
 def _children(level, place, child, today):
