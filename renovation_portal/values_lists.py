@@ -99,9 +99,16 @@ class ValuesPlan:
                     grouped[child_row[many.related_field]].append(child)
             for row, item in zip(rows, data):
                 item[many.name] = grouped[row[many.parent_key]]
-        if self.postprocess is not None:
-            self.postprocess(data, context or {})
+        self._postprocess(data, context or {})
         return data
+
+    def _postprocess(self, items: list[dict], context: dict) -> None:
+        """The serializers' own after-steps (masking), on these items and on their nested objects."""
+        for name, nested, _null in self.steps:
+            if isinstance(nested, ValuesPlan):
+                nested._postprocess([item[name] for item in items if item[name] is not None], context)
+        if self.postprocess is not None:
+            self.postprocess(items, context)
 
     def _row(self, row: dict, tz) -> dict:
         item = {}
@@ -122,8 +129,9 @@ class ValuesPlan:
         return item
 
 
-def _lookup(model: type[models.Model], attrs: list[str]) -> str:
-    """A serializer ``source`` (``project.compound.name``) as a values() path, checked against the models."""
+def _lookup(model: type[models.Model], attrs: list[str]) -> tuple[str, type[models.Model]]:
+    """A serializer ``source`` (``project.compound.name``) as a values() path, checked against the models, and
+    the model the path ends on (the related model when it ends on a relation)."""
     current, parts = model, []
     for attr in attrs:
         try:
@@ -136,7 +144,7 @@ def _lookup(model: type[models.Model], attrs: list[str]) -> str:
             model_field = matches[0]
         parts.append(model_field.name)
         current = model_field.related_model if model_field.is_relation else current
-    return "__".join(parts)
+    return "__".join(parts), current
 
 
 def _compile(serializer_class, model, prefix: str, annotations: frozenset, plan: ValuesPlan) -> None:
@@ -155,22 +163,20 @@ def _compile(serializer_class, model, prefix: str, annotations: frozenset, plan:
             if prefix or not isinstance(relation, models.ManyToOneRel):
                 raise ImproperlyConfigured(f"{serializer_class.__name__}.{name}: only a reverse foreign key can be a "
                                            "nested list of a values() list")
-            child_plan = ValuesPlan(field_.child.__class__)
+            child_plan = _new_plan(field_.child.__class__)
             _compile(field_.child.__class__, relation.related_model, "", frozenset(), child_plan)
             plan.columns.append("pk")
             plan.many.append(_Many(name, "pk", relation.field.attname, relation.related_model, child_plan))
             continue
         try:
-            path = prefix + _lookup(model, attrs)
+            path, related = _lookup(model, attrs)
+            path = prefix + path
         except (FieldDoesNotExist, AttributeError):
             raise ImproperlyConfigured(
                 f"{serializer_class.__name__}.{name} (source {field_.source!r}) is no database column: give it as "
                 "an expression in the view's list_annotations") from None
         if isinstance(field_, serializers.Serializer):
-            related = model
-            for attr in attrs:
-                related = related._meta.get_field(attr).related_model
-            nested = ValuesPlan(field_.__class__)
+            nested = _new_plan(field_.__class__)
             _compile(field_.__class__, related, path + "__", frozenset(), nested)
             plan.columns.extend(nested.columns)
             plan.columns.append(path + "__pk")
@@ -183,14 +189,19 @@ def _compile(serializer_class, model, prefix: str, annotations: frozenset, plan:
         plan.steps.append((name, path, _converter(field_)))
 
 
+def _new_plan(serializer_class) -> ValuesPlan:
+    # ``postprocess_rows(rows, context)``: what the serializer does to its output after the fields (the masking
+    # of communities.privacy), applied to nested and listed objects too.
+    return ValuesPlan(serializer_class, postprocess=getattr(serializer_class, "postprocess_rows", None))
+
+
 @lru_cache(maxsize=None)
 def values_plan(serializer_class, model, annotated: frozenset = frozenset()) -> ValuesPlan:
     """The plan of ``serializer_class`` over ``model``, compiled once; ``annotated`` names the fields that
     the view gives as database expressions."""
-    plan = ValuesPlan(serializer_class)
+    plan = _new_plan(serializer_class)
     _compile(serializer_class, model, "", annotated, plan)
     plan.columns = list(dict.fromkeys(plan.columns))
-    plan.postprocess = getattr(serializer_class, "postprocess_rows", None)
     return plan
 
 

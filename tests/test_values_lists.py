@@ -129,3 +129,40 @@ def test_every_list_read_with_values_is_compared_above(db):
         if getattr(view, "actions", {}).get("get") == "list" and issubclass(view.cls, ValuesListMixin):
             fast.add(path)
     assert fast == set(FAST_LISTS)
+
+
+def test_nested_and_listed_objects_are_masked_as_their_serializer_masks_them(tree, actors):
+    """A serializer that masks personal data masks it wherever it is nested: as a single object (a need's
+    building) and in a list (a compound's buildings)."""
+    from rest_framework.test import APIRequestFactory
+
+    from communities.api.serializers import BuildingSerializer
+    from communities.models import Building
+    from consultations.models import Need
+
+    class CompoundWithBuildings(serializers.ModelSerializer):
+        buildings = BuildingSerializer(many=True, read_only=True)
+
+        class Meta:
+            model = Compound
+            fields = ["id", "buildings"]
+
+    class NeedWithBuilding(serializers.ModelSerializer):
+        building = BuildingSerializer(read_only=True)
+
+        class Meta:
+            model = Need
+            fields = ["id", "building"]
+
+    Building.objects.filter(pk=tree["building_a"].pk).update(lead_phone="13912345678")
+    Need.objects.create(compound=tree["compound_a"], building=tree["building_a"], channel="tea_meeting",
+                        category="parking", content="充电桩", recorded_by=actors["community_secretary"])
+    request = APIRequestFactory().get("/")
+    request.user = actors["contractor"]  # may not see residents' phone numbers
+    context = {"request": request}
+    for serializer_class, queryset in ((CompoundWithBuildings, Compound.objects.filter(pk=tree["compound_a"].pk)),
+                                       (NeedWithBuilding, Need.objects.all())):
+        plan = values_plan(serializer_class, queryset.model)
+        fast = plan.render(list(plan.queryset(queryset)), context)
+        assert fast == serializer_class(queryset, many=True, context=context).data
+        assert "139****5678" in str(fast) and "13912345678" not in str(fast)
