@@ -18,8 +18,8 @@ from django_otp import login as otp_login
 
 from communities import selectors, services
 from communities.filtersets import CompoundFilterSet
-from communities.forms import BuildingForm, CompoundForm
 from communities.choices import PropertyMode
+from communities.forms import BuildingForm, CompoundForm
 from communities.models import Building, Compound, SecurityPolicy
 from communities.permissions import can_change_building, can_change_compound
 from communities.scoping import get_object_for
@@ -48,13 +48,16 @@ COMPOUND_COLUMNS = [
 
 @login_required
 def compound_list(request):
-    filterset = CompoundFilterSet(request.GET or None, queryset=selectors.compound_list(request.user),
-                                  user=request.user)
-    queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else selectors.compound_list(request.user)
+    base = selectors.compound_list(request.user)
+    filterset = CompoundFilterSet(request.GET or None, queryset=base, user=request.user)
+    # A filter that does not validate (another subdistrict, a year that is no number) lists nothing and shows its
+    # error; never the unfiltered list under the filter's name, on the page or in an export.
+    invalid = filterset.is_bound and not filterset.is_valid()
+    queryset = (base.none() if invalid else filterset.qs).order_by("code")
     fmt = requested_format(request)
-    if fmt:  # the filtered list, every row (CSV streamed)
-        return export_response(queryset.order_by("code"), COMPOUND_COLUMNS, _("compounds"), fmt)
-    page = Paginator(queryset.order_by("code"), 50).get_page(request.GET.get("page"))
+    if fmt and not invalid:  # the filtered list, every row (CSV streamed)
+        return export_response(queryset, COMPOUND_COLUMNS, _("compounds"), fmt)
+    page = Paginator(queryset, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "communities/compound_list.html",

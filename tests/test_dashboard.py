@@ -187,6 +187,21 @@ def test_compound_list_exports_the_filtered_compounds_in_scope(demo, client):
     assert len(lines) - 1 == community.compounds.count() and {line[2] for line in lines[1:]} == {community.name}
 
 
+def test_compound_export_with_a_bad_filter_shows_the_error_instead_of_every_compound(demo, client):
+    client.force_login(demo["user"]("district"))
+    response = client.get(reverse("communities:compound-list"), {"built_after": "很早", "export": "xlsx"})
+    page = response.content.decode()
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
+    assert "输入一个数字" in page and 'data-testid="compound-table"' in page
+    assert "共 0 个小区" in page
+    secretary = User.objects.filter(roles__kind="community_secretary").order_by("pk").first()
+    client.force_login(secretary)
+    own = secretary.roles.get(kind="community_secretary").community.subdistrict_id
+    other = Subdistrict.objects.exclude(pk=own).order_by("pk").first()  # not in the secretary's choices
+    response = client.get(reverse("communities:compound-list"), {"subdistrict": other.pk, "export": "csv"})
+    assert response["Content-Type"].startswith("text/html") and "共 0 个小区" in response.content.decode()
+
+
 def test_targets_set_by_district_officials_only(demo, client):
     client.force_login(demo["user"]("district"))
     url = reverse("dashboard:set-target", args=[demo["district"].pk])
