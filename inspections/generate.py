@@ -128,13 +128,13 @@ def top_up_open_issues(ctx, target: int) -> int:
     deadline_weights = [w for w, _first, _last in TOP_UP_DEADLINES]
     status_weights = [w for w, _status, _noted in TOP_UP_STATUSES]
 
-    def deadline_after(found):
+    def deadline_after(found_on):
         first, last = rng.choices(TOP_UP_DEADLINES, deadline_weights)[0][1:]
         if first is None:  # overdue: any day after the finding, before today
-            if (today - found).days < 2:
+            if (today - found_on).days < 2:
                 first, last = 0, 2  # found today or yesterday: cannot be overdue yet
             else:
-                return found + timedelta(days=rng.randint(1, (today - found).days - 1))
+                return found_on + timedelta(days=rng.randint(1, (today - found_on).days - 1))
         return today + timedelta(days=rng.randint(first, last))
 
     def issues():
