@@ -48,9 +48,7 @@ def configure(database_url: str, redis_url: str) -> dict:
 def make_token(user, device="bench") -> str:
     from communities.models import ApiToken
 
-    key = ApiToken.new_key()
-    ApiToken.objects.create(user=user, key_digest=ApiToken.digest(key), prefix=key[:8], device_name=device)
-    return key
+    return ApiToken.issue(user=user, device_name=device)[1]
 
 
 def actors():

@@ -6,6 +6,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from communities.models import (ApiToken, Building, Community, Company, Compound, District, OwnersBody, PartyBranch,
                                 PropertyService, Role, Subdistrict, User)
+from communities import services
 from communities.permissions import can_change_building, can_change_compound
 
 
@@ -91,6 +92,11 @@ class UserAdmin(BaseUserAdmin):
     inlines = [RoleInline]
     list_display = ["username", "display_name", "email", "is_staff", "is_active"]
     fieldsets = [*BaseUserAdmin.fieldsets, (None, {"fields": ["display_name", "phone"]})]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            services.api_tokens_revoke_all(user=obj)  # a deactivated account's phones stay logged out
 
 
 @admin.register(ApiToken)

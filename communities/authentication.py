@@ -28,7 +28,22 @@ class DeviceTokenAuthentication(authentication.BaseAuthentication):
         if token is None:
             raise exceptions.AuthenticationFailed(_("Invalid or revoked token. Log in again."))
         if not token.user.is_active:
+            # However the account was switched off, its devices stay logged out if it is switched on again.
+            ApiToken.objects.filter(user_id=token.user_id).delete()
             raise exceptions.AuthenticationFailed(_("This account is disabled."))
+        if not token.credentials_unchanged():
+            token.delete()
+            raise exceptions.AuthenticationFailed(
+                _("The password of this account was changed, which logged this device out. Log in again."),
+                code="token_revoked")
+        if not token.otp_verified:
+            from communities.security import two_factor_required
+
+            if two_factor_required(token.user):
+                raise exceptions.AuthenticationFailed(
+                    _("Your account now requires two-factor login: log in again with the code of your "
+                      "authenticator app in otp_token (set one up in the web portal first if you have none)."),
+                    code="two_factor_required")
         now = timezone.now()
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > LAST_USED_RESOLUTION_SECONDS:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

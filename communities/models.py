@@ -4,10 +4,12 @@ compound, companies, and the portal's users with their scoped roles."""
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from communities.choices import CompanyKind, InspectionTier, OwnersBodyKind, PropertyMode, RoleKind
@@ -309,6 +311,13 @@ class ApiToken(models.Model):
     key_digest = models.CharField(max_length=64, unique=True, editable=False)
     prefix = models.CharField(_("key prefix"), max_length=8, editable=False)
     device_name = models.CharField(_("device name"), max_length=100)
+    # A keyed hash of the user's password hash when the token was issued: a password change or reset (through
+    # any path: the admin, changepassword, a reset form) changes it, and the token stops working, as Django's
+    # sessions do with get_session_auth_hash().
+    credential_stamp = models.CharField(max_length=64, editable=False, default="")
+    otp_verified = models.BooleanField(
+        _("issued with a second factor"), default=False, editable=False,
+        help_text=_("The login that issued this token passed the user's authenticator code."))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
 
@@ -327,6 +336,27 @@ class ApiToken(models.Model):
     @classmethod
     def new_key(cls) -> str:
         return secrets.token_urlsafe(32)
+
+    STAMP_SALT = "communities.ApiToken.credential_stamp"
+
+    @classmethod
+    def stamp_for(cls, user, secret: str | None = None) -> str:
+        return salted_hmac(cls.STAMP_SALT, user.password, secret=secret, algorithm="sha256").hexdigest()
+
+    @classmethod
+    def issue(cls, *, user, device_name: str, otp_verified: bool = False) -> tuple["ApiToken", str]:
+        """A new token row for ``user`` and its key (shown once, never stored). Callers check the credentials."""
+        key = cls.new_key()
+        token = cls.objects.create(user=user, key_digest=cls.digest(key), prefix=key[:8], device_name=device_name,
+                                   credential_stamp=cls.stamp_for(user), otp_verified=otp_verified)
+        return token, key
+
+    def credentials_unchanged(self) -> bool:
+        """Whether the user's password is still the one the token was issued under (old secret keys count
+        while they are listed in SECRET_KEY_FALLBACKS, so rotating the key logs no phone out)."""
+        return bool(self.credential_stamp) and any(
+            constant_time_compare(self.credential_stamp, self.stamp_for(self.user, secret))
+            for secret in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS])
 
 
 class SecurityPolicy(models.Model):

@@ -1,17 +1,26 @@
-"""Every write to place-tree data and to API tokens."""
+"""Every write to place-tree data, to API tokens and to users' second factors."""
 
+import logging
+from functools import partial
+
+from auditlog.models import LogEntry
 from django.conf import settings
 from django.contrib.auth import authenticate
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.core.mail import send_mail
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from communities.models import ApiToken, Building, Compound, SecurityPolicy, User
+from communities.models import ApiToken, Building, Compound, Role, SecurityPolicy, User
 from communities.permissions import can_change_building, can_change_compound
-from communities.security import POLICY_CACHE_KEY, confirmed_device, may_set_security_policy, two_factor_required
+from communities.security import (confirmed_device, forget_cached_policy, has_passed_second_factor,
+                                  is_official_or_admin, is_verified, may_reset_second_factor,
+                                  may_set_security_policy, officials_must_use_2fa, two_factor_required)
 from renovation_portal.errors import DomainError
+
+logger = logging.getLogger(__name__)
 
 
 COMPOUND_EDITABLE_FIELDS = ("address", "year_built", "building_count", "household_count", "resident_count",
@@ -63,6 +72,7 @@ def api_token_create(*, request, username: str, password: str, device_name: str,
         if getattr(request, "axes_locked_out", False):
             raise LockedOut()
         raise DomainError(_("Wrong username or password."), code="invalid_credentials")
+    otp_verified = False
     if two_factor_required(user):
         device = confirmed_device(user)
         if device is None:
@@ -73,10 +83,9 @@ def api_token_create(*, request, username: str, password: str, device_name: str,
                               code="otp_required", field="otp_token")
         if not device.verify_token(otp_token):
             raise DomainError(_("The code is wrong or has expired."), code="otp_invalid", field="otp_token")
-    key = ApiToken.new_key()
-    token = ApiToken.objects.create(user=user, key_digest=ApiToken.digest(key), prefix=key[:8],
-                                    device_name=device_name.strip())
-    return token, key
+        otp_verified = True
+    # Only a token issued with a passed second factor keeps working once the user owes one.
+    return ApiToken.issue(user=user, device_name=device_name.strip(), otp_verified=otp_verified)
 
 
 class LockedOut(DomainError):
@@ -99,14 +108,78 @@ def security_policy_update(*, actor: User, require_2fa_for_officials: bool) -> S
     policy.require_2fa_for_officials = require_2fa_for_officials
     policy.updated_by = actor
     policy.save(update_fields=["require_2fa_for_officials", "updated_by", "updated_at"])
-    cache.delete(POLICY_CACHE_KEY)
-    transaction.on_commit(lambda: cache.delete(POLICY_CACHE_KEY))  # and again, once other readers see the row
+    forget_cached_policy()
+    transaction.on_commit(forget_cached_policy)  # and again, once other readers see the row
     return policy
+
+
+# --- Second factors. The otp_totp tables are not tracked by django-auditlog (they change on every login), so
+# each change of a user's authenticator app is written to the audit trail here, on the user, and the user is
+# told by e-mail: someone who took over an account cannot quietly swap its second factor.
+
+DEVICE_CHANGE_SUBJECTS = {
+    "set_up": lambda: _("Two-factor login was set up on your account"),
+    "replaced": lambda: _("The authenticator app of your account was replaced"),
+    "removed": lambda: _("Two-factor login was removed from your account"),
+    "reset": lambda: _("The two-factor login of your account was reset by an official"),
+}
+
+
+def _user_place_ids(user: User) -> dict:
+    """The place ids of the user's first place-bound role, so that officials see the entry in /audit/."""
+    role = (Role.objects.filter(user=user).exclude(district=None, subdistrict=None, community=None)
+            .select_related("subdistrict", "community__subdistrict").order_by("pk").first())
+    if role is None:
+        return {}
+    if role.district_id:
+        return {"district": role.district_id}
+    if role.subdistrict_id:
+        return {"district": role.subdistrict.district_id, "subdistrict": role.subdistrict_id}
+    return {"district": role.community.subdistrict.district_id, "subdistrict": role.community.subdistrict_id,
+            "community": role.community_id}
+
+
+def _device_label(device: TOTPDevice | None) -> str | None:
+    return None if device is None else f"TOTP #{device.pk}"
+
+
+def _record_device_change(*, actor: User, user: User, change: str, before: TOTPDevice | None,
+                          after: TOTPDevice | None) -> None:
+    """Audit a change of ``user``'s second factor and e-mail the user once the change is committed."""
+    LogEntry.objects.log_create(
+        user, force_log=True, action=LogEntry.Action.UPDATE, actor=actor,
+        changes={"two_factor": [_device_label(before), _device_label(after)]},
+        additional_data={**_user_place_ids(user), "two_factor": change})
+    transaction.on_commit(partial(_send_device_change_notice, user_id=user.pk, actor_id=actor.pk, change=change))
+
+
+def _send_device_change_notice(*, user_id: int, actor_id: int, change: str) -> None:
+    user = User.objects.filter(pk=user_id).first()
+    if user is None or not user.email:
+        return
+    actor = User.objects.filter(pk=actor_id).first()
+    when = timezone.localtime().strftime("%Y-%m-%d %H:%M")
+    body = _("%(subject)s at %(when)s.") % {"subject": DEVICE_CHANGE_SUBJECTS[change](), "when": when}
+    if actor is not None and actor.pk != user.pk:
+        body += "\n" + _("Done by: %(actor)s.") % {"actor": actor}
+    body += "\n\n" + _("If this was not you, tell your district's administrator at once: someone may have "
+                        "your password.")
+    try:
+        send_mail(DEVICE_CHANGE_SUBJECTS[change](), body, None, [user.email])
+    except Exception:  # the change is made and audited; a mail server that is down must not turn it into a 500
+        logger.exception("Could not e-mail user %s about a change of their second factor.", user_id)
+
+
+def _require_passed_second_factor(actor: User) -> None:
+    """Setting up, replacing or removing an authenticator app needs the one the user has, if any."""
+    if not has_passed_second_factor(actor):
+        raise PermissionDenied(_("Enter the code of your current authenticator app first."))
 
 
 @transaction.atomic
 def totp_device_start(*, actor: User) -> TOTPDevice:
     """Begin setting up an authenticator app: one unconfirmed device per user, reused until confirmed."""
+    _require_passed_second_factor(actor)
     device = TOTPDevice.objects.filter(user=actor, confirmed=False).first()
     if device is None:
         device = TOTPDevice.objects.create(user=actor, name=_("Authenticator app"), confirmed=False)
@@ -118,12 +191,48 @@ def totp_device_confirm(*, actor: User, device: TOTPDevice, token: str) -> TOTPD
     """Confirm the authenticator app with a first code; older devices of the user are removed."""
     if device.user_id != actor.pk:
         raise PermissionDenied
+    _require_passed_second_factor(actor)
     if not device.verify_token(token):
         raise DomainError(_("The code is wrong or has expired."), code="otp_invalid", field="token")
+    previous = confirmed_device(actor)
     TOTPDevice.objects.filter(user=actor).exclude(pk=device.pk).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
+    _record_device_change(actor=actor, user=actor, change="replaced" if previous else "set_up", before=previous,
+                          after=device)
     return device
+
+
+@transaction.atomic
+def totp_device_remove(*, actor: User) -> None:
+    """A user switches their own two-factor login off (not while the policy makes them use it)."""
+    _require_passed_second_factor(actor)
+    previous = confirmed_device(actor)
+    if previous is None:
+        raise DomainError(_("Two-factor login is not set up for your account."), code="no_device")
+    if is_official_or_admin(actor) and officials_must_use_2fa():
+        raise DomainError(_("Your account must use two-factor login: replace the authenticator app instead of "
+                            "removing it."), code="two_factor_mandatory")
+    TOTPDevice.objects.filter(user=actor).delete()
+    _record_device_change(actor=actor, user=actor, change="removed", before=previous, after=None)
+
+
+@transaction.atomic
+def totp_device_reset(*, actor: User, user: User) -> None:
+    """An official resets the second factor of a user in their district who lost their phone: the user sets up
+    a new authenticator app at their next login. The user's API tokens go too (the lost phone usually holds
+    one)."""
+    if not may_reset_second_factor(actor, user):
+        raise PermissionDenied
+    if not is_verified(actor):
+        raise DomainError(_("Only an official who logged in with two-factor login may reset another user's."),
+                          code="two_factor_required")
+    previous = confirmed_device(user)
+    if previous is None:
+        raise DomainError(_("This user has no authenticator app set up."), code="no_device")
+    TOTPDevice.objects.filter(user=user).delete()
+    ApiToken.objects.filter(user=user).delete()
+    _record_device_change(actor=actor, user=user, change="reset", before=previous, after=None)
 
 
 def api_token_revoke(*, actor: User, token: ApiToken) -> None:
@@ -131,3 +240,9 @@ def api_token_revoke(*, actor: User, token: ApiToken) -> None:
     if token.user_id != actor.pk:
         raise PermissionDenied
     token.delete()
+
+
+@transaction.atomic
+def api_tokens_revoke_all(*, user: User) -> int:
+    """Log every device of a user out (a deactivated account). Returns how many tokens there were."""
+    return ApiToken.objects.filter(user=user).delete()[1].get(ApiToken._meta.label, 0)

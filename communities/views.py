@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_otp import login as otp_login
@@ -23,7 +23,8 @@ from communities.forms import BuildingForm, CompoundForm
 from communities.models import Building, Compound, SecurityPolicy
 from communities.permissions import can_change_building, can_change_compound
 from communities.scoping import get_object_for
-from communities.security import confirmed_device, may_set_security_policy
+from communities.security import (confirmed_device, has_passed_second_factor, may_reset_second_factors,
+                                  may_set_security_policy, second_factor_resettable_users)
 from renovation_portal.api import api_error_response
 from renovation_portal.errors import DomainError
 from renovation_portal.exports import Column, export_response, requested_format
@@ -137,9 +138,18 @@ def two_factor_verify(request):
     return render(request, "communities/two_factor_verify.html", {"form": form, "next": _safe_next(request)})
 
 
+def _verify_first(request):
+    messages.info(request, _("Enter the code of your current authenticator app first."))
+    return redirect(f"{reverse('account-2fa-verify')}?{urlencode({'next': request.get_full_path()})}")
+
+
 @login_required
 def two_factor_setup(request):
-    """Set up an authenticator app: scan the QR code, confirm with a first code."""
+    """Set up an authenticator app: scan the QR code, confirm with a first code. Replacing an app needs a code
+    of the current one first (a password alone must not be enough to take the second factor over)."""
+    if not has_passed_second_factor(request.user):
+        return _verify_first(request)
+    current = confirmed_device(request.user)
     device = services.totp_device_start(actor=request.user)
     form = OTPTokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -154,8 +164,58 @@ def two_factor_setup(request):
     qr = segno.make(device.config_url, error="m")
     return render(request, "communities/two_factor_setup.html", {
         "form": form, "qr_data_uri": qr.svg_data_uri(scale=5), "next": _safe_next(request),
-        "secret": b32encode(device.bin_key).decode().rstrip("="),
+        "secret": b32encode(device.bin_key).decode().rstrip("="), "replacing": current is not None,
     })
+
+
+@login_required
+def two_factor_remove(request):
+    """Switch one's own two-factor login off (POST), after passing it in this session."""
+    if request.method != "POST":
+        return redirect("account-2fa-setup")
+    if not has_passed_second_factor(request.user):
+        return _verify_first(request)
+    try:
+        services.totp_device_remove(actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("account-2fa-setup")
+    messages.success(request, _("Two-factor login is switched off."))
+    return redirect("home")
+
+
+class SecondFactorResetForm(PortalFormMixin, forms.Form):
+    username = forms.CharField(label=gettext_lazy("Username"), max_length=150)
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.actor = actor
+
+    def clean_username(self):
+        # Only users the official may reset are found, so the form tells nothing about other accounts.
+        user = second_factor_resettable_users(self.actor).filter(username=self.cleaned_data["username"]).first()
+        if user is None:
+            raise ValidationError(_("No user with this username whose two-factor login you may reset."))
+        return user
+
+
+@login_required
+def two_factor_reset(request):
+    """District officials reset the second factor of a user in their district who lost their phone."""
+    if not may_reset_second_factors(request.user):
+        raise PermissionDenied
+    form = SecondFactorResetForm(request.POST or None, actor=request.user)
+    if request.method == "POST" and form.is_valid():
+        user = form.cleaned_data["username"]
+        try:
+            services.totp_device_reset(actor=request.user, user=user)
+        except DomainError as error:
+            form.add_error("username", error.message)
+        else:
+            messages.success(request, _("The two-factor login of %(user)s is reset: they set up a new "
+                                        "authenticator app at their next login.") % {"user": user})
+            return redirect("account-2fa-reset")
+    return render(request, "communities/two_factor_reset.html", {"form": form})
 
 
 @login_required

@@ -304,7 +304,7 @@ AUDITLOG_EXCLUDE_TRACKING_MODELS = (
     "sessions", "contenttypes", "admin", "axes", "auth.permission", "otp_totp", "django_otp",
 )
 AUDITLOG_EXCLUDE_TRACKING_FIELDS = ("last_login", "last_used_at")
-AUDITLOG_MASK_TRACKING_FIELDS = ("password", "key_digest")
+AUDITLOG_MASK_TRACKING_FIELDS = ("password", "key_digest", "credential_stamp")
 AUDITLOG_STORE_JSON_CHANGES = True
 AUDITLOG_CID_GETTER = "communities.audit.current_source"
 AUDIT_MIN_RETENTION_DAYS = 180

@@ -22,6 +22,9 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/2fa/verify/", community_views.two_factor_verify, name="account-2fa-verify"),
     path("account/2fa/setup/", community_views.two_factor_setup, name="account-2fa-setup"),
+    path("account/2fa/remove/", community_views.two_factor_remove, name="account-2fa-remove"),
+    # Not under /account/2fa/: that prefix stays open to users who still owe their second factor.
+    path("account/2fa-reset/", community_views.two_factor_reset, name="account-2fa-reset"),
     path("account/security-policy/", community_views.security_policy, name="account-security-policy"),
     path("audit/", audit_views.audit_log, name="audit-log"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -19,9 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _token(user) -> str:
-    key = ApiToken.new_key()
-    ApiToken.objects.create(user=user, key_digest=ApiToken.digest(key), prefix=key[:8], device_name="测试机")
-    return key
+    return ApiToken.issue(user=user, device_name="测试机")[1]
 
 
 LOGIN = "/api/v1/auth/token/"

@@ -40,8 +40,7 @@ def test_web_write_is_audited_with_actor_address_path_and_values(tree, actors, c
 
 def test_api_write_by_token_names_the_token_user(tree, actors, api):
     user = actors["district_official"]
-    key = ApiToken.new_key()
-    ApiToken.objects.create(user=user, key_digest=ApiToken.digest(key), prefix=key[:8], device_name="平板")
+    _, key = ApiToken.issue(user=user, device_name="平板")
     response = etag_patch(api, f"/api/v1/buildings/{tree['building_b'].pk}/", {"lead_name": "徐林"},
                          HTTP_AUTHORIZATION=f"Token {key}")
     assert response.status_code == 200
