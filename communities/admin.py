@@ -101,8 +101,8 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ["user", "device_name", "prefix", "created_at", "last_used_at"]
-    readonly_fields = ["user", "device_name", "prefix", "created_at", "last_used_at"]
+    list_display = ["user", "device_name", "prefix", "otp_verified", "created_at", "last_used_at"]
+    readonly_fields = ["user", "device_name", "prefix", "otp_verified", "created_at", "last_used_at"]
 
     def has_add_permission(self, request):
         return False
