@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from communities.choices import InspectionTier, RoleKind
-from communities.querysets import ScopedQuerySet
+from communities.querysets import ProjectScopedQuerySet
 from inspections.choices import (InspectionStatus, IssueAction, IssueStatus, ItemKind, NotificationKind, Outcome,
                                  PhotoKind, Severity)
 from renovation_portal.uploads import private_upload_to
@@ -74,8 +74,8 @@ class ChecklistItem(models.Model):
         return self.text
 
 
-class InspectionQuerySet(ScopedQuerySet):
-    compound_path = "project__compound__"
+class InspectionQuerySet(ProjectScopedQuerySet):
+    project_path = "project__"
 
     def visible_to(self, user):
         """Scoped like any compound record — and an unannounced (tier-2) inspection stays hidden from the
@@ -133,8 +133,8 @@ class Inspection(models.Model):
         return f"{self.project} · {self.get_tier_display()} · {self.planned_date}"
 
 
-class InspectionResultQuerySet(ScopedQuerySet):
-    compound_path = "inspection__project__compound__"
+class InspectionResultQuerySet(ProjectScopedQuerySet):
+    project_path = "inspection__project__"
 
 
 class InspectionResult(models.Model):
@@ -153,8 +153,8 @@ class InspectionResult(models.Model):
         constraints = [models.UniqueConstraint(fields=["inspection", "item"], name="result_once_per_item")]
 
 
-class IssueQuerySet(ScopedQuerySet):
-    compound_path = "project__compound__"
+class IssueQuerySet(ProjectScopedQuerySet):
+    project_path = "project__"
 
 
 class RectificationIssue(models.Model):
@@ -212,8 +212,8 @@ class RectificationIssue(models.Model):
         return self.status != IssueStatus.CLOSED and self.deadline < timezone.localdate()
 
 
-class IssueEventQuerySet(ScopedQuerySet):
-    compound_path = "issue__project__compound__"
+class IssueEventQuerySet(ProjectScopedQuerySet):
+    project_path = "issue__project__"
 
 
 class IssueEvent(models.Model):
@@ -233,8 +233,8 @@ class IssueEvent(models.Model):
         ordering = ["issue_id", "created_at", "id"]
 
 
-class IssuePhotoQuerySet(ScopedQuerySet):
-    compound_path = "issue__project__compound__"
+class IssuePhotoQuerySet(ProjectScopedQuerySet):
+    project_path = "issue__project__"
 
 
 class IssuePhoto(models.Model):
