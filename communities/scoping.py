@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
-from communities.choices import RoleKind
+from communities.choices import InspectionTier, RoleKind
 
 # For each place model: the lookup from that model to the district, subdistrict and community ids above it.
 # Compound-owned models (buildings, meetings, ...) use ``Scope.compound_q`` with their path to the compound;
@@ -55,6 +55,14 @@ class Scope:
     @property
     def is_official(self) -> bool:
         return self.is_global or self.has_role(RoleKind.DISTRICT_OFFICIAL, RoleKind.SUBDISTRICT_OFFICIAL)
+
+    @property
+    def sees_unannounced_rounds(self) -> bool:
+        """The unannounced tier-2 plan (四不两直) is known to district officials and tier-2/3 inspectors only; the
+        inspected side — contractors, community secretaries, subdistrict officials, site patrols — never sees it,
+        nor counts of it, before the visit."""
+        return self.is_global or RoleKind.DISTRICT_OFFICIAL in self.role_kinds or bool(
+            self.inspector_tiers.intersection({InspectionTier.DISTRICT, InspectionTier.LEADERSHIP}))
 
     def _place_q(self, paths: dict[str, str], prefix: str) -> Q:
         q = Q()

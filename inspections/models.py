@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from communities.choices import InspectionTier, RoleKind
+from communities.choices import InspectionTier
 from communities.querysets import ProjectScopedQuerySet
 from inspections.choices import (InspectionStatus, IssueAction, IssueStatus, ItemKind, NotificationKind, Outcome,
                                  PhotoKind, Severity)
@@ -83,9 +83,7 @@ class InspectionQuerySet(ProjectScopedQuerySet):
         from communities.scoping import get_scope
 
         queryset = super().visible_to(user)
-        scope = get_scope(user)
-        if scope.is_global or RoleKind.DISTRICT_OFFICIAL in scope.role_kinds or \
-                scope.inspector_tiers.intersection({InspectionTier.DISTRICT, InspectionTier.LEADERSHIP}):
+        if get_scope(user).sees_unannounced_rounds:
             return queryset
         return queryset.exclude(unannounced=True, status=InspectionStatus.PLANNED)
 
