@@ -17,6 +17,26 @@ class ScopedQuerySet(models.QuerySet):
         return self.filter(get_scope(user).compound_q(self.compound_path))
 
 
+class ProjectScopedQuerySet(ScopedQuerySet):
+    """A queryset of a project or of a model that belongs to one; subclasses set ``project_path``.
+
+    ``project_path`` is the lookup from the model to its project, ending in "__" ("" for Project). Scoped by
+    the project (``Scope.project_q``): a contractor sees its own company's projects only, even on a compound
+    shared with another company. ``compound_path`` follows from it (the audit trail and sync read it).
+    """
+
+    project_path: str = "project__"
+
+    @property
+    def compound_path(self) -> str:
+        return f"{self.project_path}compound__"
+
+    def visible_to(self, user):
+        from communities.scoping import get_scope
+
+        return self.filter(get_scope(user).project_q(self.project_path))
+
+
 class PlaceQuerySet(ScopedQuerySet):
     """District, subdistrict and community are scoped by their level; compounds and buildings by compound."""
 

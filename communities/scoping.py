@@ -3,7 +3,11 @@
 Every read of a scoped object goes through ``Scope``: ``Model.objects.visible_to(user)`` for lists (web,
 API, admin, exports, dashboards) and ``get_object_for`` for a single object. A node of the place tree is
 visible when it lies in the subtree of one of the user's place-bound roles; contractors see the compounds
-where their company holds a project. Superusers see everything.
+where their company holds a project. Records of a project (the project, its plans, scope items, reports,
+inspections, issues and their photos) are scoped by the project: place roles see the projects of their
+subtree's compounds, contractors only their own company's projects — a compound renovated in two batches by
+two companies shows each company its own project and the shared compound, never the other's project.
+Superusers see everything.
 """
 
 from __future__ import annotations
@@ -14,11 +18,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
-from communities.choices import RoleKind
+from communities.choices import InspectionTier, RoleKind
 
 # For each place model: the lookup from that model to the district, subdistrict and community ids above it.
-# Compound-owned models (buildings, projects, meetings, ...) use ``Scope.compound_q`` with their path to
-# the compound instead.
+# Compound-owned models (buildings, meetings, ...) use ``Scope.compound_q`` with their path to the compound;
+# project-owned models (projects, plans, issues, ...) ``Scope.project_q`` with their path to the project.
 _COMPOUND_PATHS = {
     "district": "community__subdistrict__district_id",
     "subdistrict": "community__subdistrict_id",
@@ -52,6 +56,14 @@ class Scope:
     def is_official(self) -> bool:
         return self.is_global or self.has_role(RoleKind.DISTRICT_OFFICIAL, RoleKind.SUBDISTRICT_OFFICIAL)
 
+    @property
+    def sees_unannounced_rounds(self) -> bool:
+        """The unannounced tier-2 plan (四不两直) is known to district officials and tier-2/3 inspectors only; the
+        inspected side — contractors, community secretaries, subdistrict officials, site patrols — never sees it,
+        nor counts of it, before the visit."""
+        return self.is_global or RoleKind.DISTRICT_OFFICIAL in self.role_kinds or bool(
+            self.inspector_tiers.intersection({InspectionTier.DISTRICT, InspectionTier.LEADERSHIP}))
+
     def _place_q(self, paths: dict[str, str], prefix: str) -> Q:
         q = Q()
         matched = False
@@ -81,6 +93,21 @@ class Scope:
 
             compounds = Project.objects.filter(contractor_id__in=sorted(self.company_ids)).values("compound_id")
             contractor_q = Q(**{f"{path}pk__in": compounds})
+            q = contractor_q if q == _NOTHING else q | contractor_q
+        return q
+
+    def project_q(self, path: str = "") -> Q:
+        """Filter for a project or any record of one, given its lookup path to the project.
+
+        ``path`` is "" for Project itself, "project__" for a scope item or an issue, "report__project__" for a
+        progress photo and so on. Place roles see the projects on the compounds of their subtree; a contractor
+        sees only the projects its company holds — not another company's project on a compound both work on.
+        """
+        if self.is_global:
+            return Q()
+        q = self._place_q(_COMPOUND_PATHS, f"{path}compound__")
+        if self.company_ids:
+            contractor_q = Q(**{f"{path}contractor_id__in": sorted(self.company_ids)})
             q = contractor_q if q == _NOTHING else q | contractor_q
         return q
 

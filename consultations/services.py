@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communities.models import Building, Compound, User
-from communities.permissions import can_change_compound
+from communities.permissions import can_change_compound, compound_staff
 from communities.scoping import get_scope
 from consultations.choices import STEP_ORDER, Electorate, ProblemStatus, Step, VoteResult, VoteStatus
 from consultations.models import (Ballot, Meeting, MeetingPhoto, Need, OwnerUnit, ResidentProblem, Topic,
@@ -457,6 +457,9 @@ def problem_record(*, actor: User, compound: Compound, description: str, channel
         raise DomainError(_("Describe the problem."), code="required", field="description")
     if building is not None and building.compound_id != compound.pk:
         raise DomainError(_("The building is not in this compound."), code="foreign_building", field="building")
+    if assigned_to is not None and not compound_staff(compound).filter(pk=assigned_to.pk).exists():
+        raise DomainError(_("Assign the problem to the compound's community secretary or to an official of its "
+                            "subdistrict or district."), code="invalid_assignee", field="assigned_to")
     return ResidentProblem.objects.create(compound=compound, building=building, description=description.strip(),
                                           channel=channel, raised_by_name=raised_by_name.strip(),
                                           raised_by_phone=raised_by_phone.strip(), assigned_to=assigned_to,

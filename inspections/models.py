@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from communities.choices import InspectionTier, RoleKind
-from communities.querysets import ScopedQuerySet
+from communities.choices import InspectionTier
+from communities.querysets import ProjectScopedQuerySet
 from inspections.choices import (InspectionStatus, IssueAction, IssueStatus, ItemKind, NotificationKind, Outcome,
                                  PhotoKind, Severity)
 from renovation_portal.uploads import private_upload_to
@@ -74,8 +74,8 @@ class ChecklistItem(models.Model):
         return self.text
 
 
-class InspectionQuerySet(ScopedQuerySet):
-    compound_path = "project__compound__"
+class InspectionQuerySet(ProjectScopedQuerySet):
+    project_path = "project__"
 
     def visible_to(self, user):
         """Scoped like any compound record — and an unannounced (tier-2) inspection stays hidden from the
@@ -83,9 +83,7 @@ class InspectionQuerySet(ScopedQuerySet):
         from communities.scoping import get_scope
 
         queryset = super().visible_to(user)
-        scope = get_scope(user)
-        if scope.is_global or RoleKind.DISTRICT_OFFICIAL in scope.role_kinds or \
-                scope.inspector_tiers.intersection({InspectionTier.DISTRICT, InspectionTier.LEADERSHIP}):
+        if get_scope(user).sees_unannounced_rounds:
             return queryset
         return queryset.exclude(unannounced=True, status=InspectionStatus.PLANNED)
 
@@ -133,8 +131,8 @@ class Inspection(models.Model):
         return f"{self.project} · {self.get_tier_display()} · {self.planned_date}"
 
 
-class InspectionResultQuerySet(ScopedQuerySet):
-    compound_path = "inspection__project__compound__"
+class InspectionResultQuerySet(ProjectScopedQuerySet):
+    project_path = "inspection__project__"
 
 
 class InspectionResult(models.Model):
@@ -153,8 +151,8 @@ class InspectionResult(models.Model):
         constraints = [models.UniqueConstraint(fields=["inspection", "item"], name="result_once_per_item")]
 
 
-class IssueQuerySet(ScopedQuerySet):
-    compound_path = "project__compound__"
+class IssueQuerySet(ProjectScopedQuerySet):
+    project_path = "project__"
 
 
 class RectificationIssue(models.Model):
@@ -212,8 +210,8 @@ class RectificationIssue(models.Model):
         return self.status != IssueStatus.CLOSED and self.deadline < timezone.localdate()
 
 
-class IssueEventQuerySet(ScopedQuerySet):
-    compound_path = "issue__project__compound__"
+class IssueEventQuerySet(ProjectScopedQuerySet):
+    project_path = "issue__project__"
 
 
 class IssueEvent(models.Model):
@@ -233,8 +231,8 @@ class IssueEvent(models.Model):
         ordering = ["issue_id", "created_at", "id"]
 
 
-class IssuePhotoQuerySet(ScopedQuerySet):
-    compound_path = "issue__project__compound__"
+class IssuePhotoQuerySet(ProjectScopedQuerySet):
+    project_path = "issue__project__"
 
 
 class IssuePhoto(models.Model):

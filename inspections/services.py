@@ -58,12 +58,17 @@ def is_issue_contractor(user, issue: RectificationIssue) -> bool:
 
 
 def can_verify(user, issue: RectificationIssue) -> bool:
-    """Inspectors (and district officials) close or send back — never a member of the issue's contractor."""
+    """Inspectors of the tier that found the issue or a higher one (and district officials, above every tier)
+    verify and close (销号) or send back — a tier-1 community patrol never closes a district group's finding —
+    and never a member of the issue's contractor."""
     if is_issue_contractor(user, issue):
         return False
     scope = get_scope(user)
-    return scope.is_global or (Project.objects.visible_to(user).filter(pk=issue.project_id).exists() and bool(
-        scope.role_kinds.intersection({RoleKind.INSPECTOR, RoleKind.DISTRICT_OFFICIAL})))
+    if scope.is_global:
+        return True
+    ranks = RoleKind.DISTRICT_OFFICIAL in scope.role_kinds or (
+        RoleKind.INSPECTOR in scope.role_kinds and any(tier >= issue.tier for tier in scope.inspector_tiers))
+    return ranks and Project.objects.visible_to(user).filter(pk=issue.project_id).exists()
 
 
 # --- the weekly tier-2 rounds ---

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from communities.choices import CompanyKind
+from communities.models import Company
 from projects.models import (PlanConfirmation, PlanVersion, ProgrammeTarget, ProgressPhoto, ProgressReport, Project,
                              ProjectEvent, ProjectFunding, ScopeItem)
 
@@ -24,6 +26,11 @@ class ProjectAdmin(ScopedAdmin):
     inlines = [FundingInline]
     # Status changes go through the lifecycle services (history, guards): read-only here.
     readonly_fields = ["status", "status_before_suspension", "progress_percent", "version"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "contractor":  # only an EPC contractor can hold a project (projects.services)
+            kwargs["queryset"] = Company.objects.filter(kind=CompanyKind.CONTRACTOR)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(ProjectEvent)

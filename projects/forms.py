@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from communities.choices import CompanyKind
 from communities.models import Company
 from projects.choices import FundingSource, Party
 from projects.models import PlanVersion, Project, ScopeItem
@@ -22,7 +23,9 @@ class ProjectForm(PortalFormMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["contractor"].queryset = Company.objects.filter(kind="contractor")
+        self.fields["contractor"].queryset = Company.objects.filter(kind=CompanyKind.CONTRACTOR)
+        self.fields["contractor"].error_messages["invalid_choice"] = _(
+            "Choose an EPC contractor: only a company of that kind can carry out the project.")
         if self.instance.pk and not self.is_bound:
             self.initial["version"] = self.instance.version
 

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from communities.querysets import ScopedQuerySet
+from communities.querysets import ProjectScopedQuerySet
 from projects.choices import (PIPELINE_CATEGORIES, UNACCEPTED_STATUSES, FundingSource, Party, ProjectStatus,
                               ScopeCategory, WorkClass)
 from renovation_portal.uploads import private_upload_to
@@ -26,8 +26,8 @@ def behind_schedule(today=None) -> Q:
     return Q(status__in=UNACCEPTED_STATUSES, planned_finish__lt=today or timezone.localdate())
 
 
-class ProjectQuerySet(ScopedQuerySet):
-    compound_path = "compound__"
+class ProjectQuerySet(ProjectScopedQuerySet):
+    project_path = ""
 
     def unaccepted(self):
         """Projects whose completion is not yet accepted: the weekly tier-2 inspections visit these."""
@@ -123,8 +123,8 @@ class ProjectFunding(models.Model):
         return f"{self.get_source_display()} {self.amount}"
 
 
-class ProjectEventQuerySet(ScopedQuerySet):
-    compound_path = "project__compound__"
+class ProjectEventQuerySet(ProjectScopedQuerySet):
+    project_path = "project__"
 
 
 class ProjectEvent(models.Model):
@@ -150,8 +150,8 @@ class ProjectEvent(models.Model):
         return f"{self.project}: {self.from_status} → {self.to_status}"
 
 
-class PlanVersionQuerySet(ScopedQuerySet):
-    compound_path = "project__compound__"
+class PlanVersionQuerySet(ProjectScopedQuerySet):
+    project_path = "project__"
 
 
 class PlanVersion(models.Model):
@@ -179,8 +179,8 @@ class PlanVersion(models.Model):
         return f"{self.project} v{self.number}"
 
 
-class PlanConfirmationQuerySet(ScopedQuerySet):
-    compound_path = "plan_version__project__compound__"
+class PlanConfirmationQuerySet(ProjectScopedQuerySet):
+    project_path = "plan_version__project__"
 
 
 class PlanConfirmation(models.Model):
@@ -207,8 +207,8 @@ class PlanConfirmation(models.Model):
         return f"{self.plan_version} · {self.get_party_display()}"
 
 
-class ScopeItemQuerySet(ScopedQuerySet):
-    compound_path = "project__compound__"
+class ScopeItemQuerySet(ProjectScopedQuerySet):
+    project_path = "project__"
 
 
 class ScopeItem(models.Model):
@@ -259,8 +259,8 @@ class ScopeItem(models.Model):
         return min(100, int(self.completed_quantity * 100 / self.planned_quantity))
 
 
-class ProgressReportQuerySet(ScopedQuerySet):
-    compound_path = "project__compound__"
+class ProgressReportQuerySet(ProjectScopedQuerySet):
+    project_path = "project__"
 
 
 class ProgressReport(models.Model):
@@ -309,8 +309,8 @@ class ReportQuantity(models.Model):
         constraints = [models.UniqueConstraint(fields=["report", "scope_item"], name="report_quantity_once")]
 
 
-class ProgressPhotoQuerySet(ScopedQuerySet):
-    compound_path = "report__project__compound__"
+class ProgressPhotoQuerySet(ProjectScopedQuerySet):
+    project_path = "report__project__"
 
 
 class ProgressPhoto(models.Model):

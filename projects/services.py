@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from communities.choices import RoleKind
+from communities.choices import CompanyKind, RoleKind
 from communities.models import Company, Compound, User
 from communities.scoping import get_scope
 from projects import permissions as perms
@@ -37,6 +37,15 @@ PROJECT_EDITABLE_FIELDS = ("name", "batch", "contractor", "budget", "engineering
                            "planned_finish")
 
 
+def _require_epc_contractor(contractor: Company | None) -> None:
+    """A project's contractor is the EPC contractor that designs and builds it: a designer, supervisor or
+    property company cannot hold that place."""
+    if contractor is not None and contractor.kind != CompanyKind.CONTRACTOR:
+        raise DomainError(_("%(company)s is a %(kind)s, not an EPC contractor: choose an EPC contractor.")
+                          % {"company": contractor.name, "kind": contractor.get_kind_display()},
+                          code="not_a_contractor", field="contractor")
+
+
 @transaction.atomic
 def project_create(*, actor: User, compound: Compound, name: str, batch: int, contractor: Company | None = None,
                    **fields) -> Project:
@@ -45,6 +54,7 @@ def project_create(*, actor: User, compound: Compound, name: str, batch: int, co
     project = Project(compound=compound, name=name, batch=batch, contractor=contractor, **fields)
     if not perms.can_edit_project(actor, project):
         raise PermissionDenied
+    _require_epc_contractor(contractor)
     if not project.masses_coordinator and hasattr(compound, "party_branch"):
         project.masses_coordinator = compound.party_branch.secretary_name
     project.full_clean()
@@ -67,6 +77,8 @@ def project_update(*, actor: User, project: Project, expected_version: int | Non
     if unknown:
         raise DomainError(_("Fields cannot be changed here: %(fields)s") % {"fields": ", ".join(sorted(unknown))},
                           code="unknown_field")
+    if "contractor" in changes:
+        _require_epc_contractor(changes["contractor"])
     changed = [name for name, value in changes.items() if getattr(locked, name) != value]
     for name in changed:
         setattr(locked, name, changes[name])

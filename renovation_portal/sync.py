@@ -92,8 +92,11 @@ def tombstones_visible_to(user):
     if scope.company_ids:
         from projects.models import Project
 
-        q |= Q(compound_id__in=Project.objects.filter(contractor_id__in=sorted(scope.company_ids))
-               .values("compound_id")) | Q(company_id__in=sorted(scope.company_ids))
+        # Records of the compounds it works on — but of a project only its own company's: a compound renovated
+        # by two companies shows neither the other's deleted project records.
+        q |= Q(company_id__isnull=True, compound_id__in=Project.objects.filter(
+            contractor_id__in=sorted(scope.company_ids)).values("compound_id")) | Q(
+            company_id__in=sorted(scope.company_ids))
     return Tombstone.objects.filter(q)
 
 

@@ -269,6 +269,7 @@ class ProblemFilterSet(UpdatedSinceFilterSet):
 
 @extend_validation_errors(["required", "foreign_building", "already_resolved"], field_name="non_field_errors",
                           actions=["create", "answer"])
+@extend_validation_errors(["invalid_assignee"], field_name="assigned_to", actions=["create"])
 class ProblemViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Residents' problems about the renovation; ``answer`` answers (and may resolve) one."""
 

@@ -24,6 +24,7 @@ TRANSITION_CODES = ["invalid_transition", "note_required", "no_plan", "confirmat
 
 @extend_validation_errors(TRANSITION_CODES, field_name="non_field_errors", actions=["transitions"])
 @extend_validation_errors(["invalid"], field_name="level", actions=["totals"])
+@extend_validation_errors(["not_a_contractor"], field_name="contractor", actions=["update", "partial_update"])
 class ProjectViewSet(ValuesListMixin, ConcurrencyControlMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Renovation projects in the user's scope. Officials edit basic data; status moves only by
     ``POST /projects/{id}/transitions/``."""

@@ -16,7 +16,7 @@ from communities.scoping import get_scope
 from projects import services as project_services
 from projects.models import ProgrammeTarget
 from renovation_portal.dashboard import figures
-from renovation_portal.dashboard.views import place_for, requested_year
+from renovation_portal.dashboard.views import place_for, requested_year, shows_rounds
 from renovation_portal.serializers import StrictModelSerializer
 
 
@@ -44,7 +44,7 @@ class DashboardView(APIView):
         responses={200: OpenApiTypes.OBJECT})
     def get(self, request, level, id):
         place = place_for(request.user, level, id)  # every request: 404 outside the user's places
-        show_rounds, year = get_scope(request.user).is_official, requested_year(request)
+        show_rounds, year = shows_rounds(request.user, level, place), requested_year(request)
 
         def render() -> bytes:
             board = figures.build(level, place, user=request.user, show_rounds=show_rounds, year=year)

@@ -60,6 +60,14 @@ def place_for(user, level: str, pk: int):
     return place
 
 
+def shows_rounds(user, level: str, place) -> bool:
+    """This week's unannounced-round counts: only for district officials and tier-2/3 inspectors of the place's
+    district — never for subdistrict officials or community secretaries, the inspected side."""
+    scope = get_scope(user)
+    return scope.is_global or (scope.sees_unannounced_rounds
+                               and figures.district_of(level, place) in scope.district_ids)
+
+
 def _crumbs(level: str, place) -> list[tuple[str, str, int]]:
     chain = []
     node, node_level = place, level
@@ -96,8 +104,8 @@ def requested_year(request) -> int | None:
 def _board(request, level, pk):
     place = place_for(request.user, level, pk)
     scope = get_scope(request.user)
-    board = figures.build_cached(level, place, user=request.user, show_rounds=scope.is_official,
-                                 year=requested_year(request))
+    board = figures.build_cached(level, place, user=request.user,
+                                 show_rounds=shows_rounds(request.user, level, place), year=requested_year(request))
     return board, scope
 
 
@@ -191,6 +199,9 @@ def export_sheets(board) -> list[tuple[str, list[str], list[list]]]:
                 [_("Consultation"), _("Resident problems"), c["problems"]["total"]],
                 [_("Consultation"), _("Resolved"), c["problems"]["resolved"]],
                 [_("Consultation"), _("Median response (hours)"), c["median_response_hours"]]]
+    if "rounds" in i:  # only on a board built for those who may know the unannounced plan (shows_rounds)
+        summary += [[_("Inspections"), _("This week's unannounced rounds planned"), i["rounds"]["planned"]],
+                    [_("Inspections"), _("This week's unannounced rounds done"), i["rounds"]["done"]]]
     sheets = [(pgettext("dashboard", "Summary"), [_("Section"), _("Figure"), _("Value")], summary),
               (_("数说改造"), [_("Category"), pgettext("dashboard", "Unit"), _("Planned"), _("Completed"), _("Projects")],
                [[str(r["label"]), r["unit"], r["planned"], r["completed"], r["projects"]] for r in board.scope]),
