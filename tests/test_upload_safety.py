@@ -239,3 +239,22 @@ def test_a_request_within_the_limit_goes_through(actors, client, settings):
     client.force_login(actors["contractor"])
     response = client.post("/api/v1/progress-reports/", "{}", content_type="application/json")
     assert response.status_code == 400 and response.json()["type"] == "validation_error"
+
+
+def test_photos_stored_before_the_fix_are_stripped_by_the_command(project, actors):
+    from django.core.management import call_command
+
+    report = ProgressReport.objects.create(project=project, report_date=timezone.localdate(), work_done="x",
+                                           percent_complete=1, created_by=actors["contractor"])
+    old = ProgressPhoto.objects.create(report=report, image=gps_jpeg(), thumbnail=gps_jpeg("thumb.jpg"))
+    with old.image.open("rb") as file:
+        assert Image.open(file).getexif().get_ifd(IFD.GPSInfo)  # as uploads were stored until now
+    out = io.StringIO()
+    call_command("strip_photo_metadata", stdout=out)
+    assert out.getvalue().startswith("1 photo(s)")
+    old.refresh_from_db()
+    with old.image.open("rb") as file:
+        assert_clean(file.read())
+    assert (old.latitude, old.longitude) == (Decimal("24.480000"), Decimal("118.090000")) and old.taken_at
+    call_command("strip_photo_metadata", stdout=out)
+    assert out.getvalue().endswith("0 photo(s) stripped of metadata.\n")

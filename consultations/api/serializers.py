@@ -5,8 +5,8 @@ from communities.privacy import MaskPersonalDataMixin
 from consultations.choices import BallotChoice
 from consultations.models import Ballot, Meeting, Need, OwnerUnit, ResidentProblem, Topic, Vote, Voter
 from renovation_portal.api import WholeListField
-from renovation_portal.uploads import PhotoField
 from renovation_portal.serializers import StrictModelSerializer, StrictSerializer
+from renovation_portal.uploads import PhotoField
 
 
 class NeedSerializer(MaskPersonalDataMixin, StrictModelSerializer):

@@ -3,8 +3,8 @@ from rest_framework import serializers
 from inspections.choices import InspectionTier, Outcome, Severity
 from inspections.models import ChecklistItem, ChecklistTemplate, Inspection, IssuePhoto, Notification, RectificationIssue
 from renovation_portal.api import WholeListField
-from renovation_portal.uploads import PhotoField
 from renovation_portal.serializers import StrictModelSerializer, StrictSerializer
+from renovation_portal.uploads import PhotoField
 
 
 class ChecklistItemSerializer(StrictModelSerializer):

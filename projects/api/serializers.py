@@ -6,8 +6,8 @@ from projects.models import (PlanConfirmation, PlanVersion, ProgressPhoto, Progr
                              ProjectFunding, ReportQuantity, ScopeItem)
 from projects.services import TRANSITIONS
 from renovation_portal.api import WholeListField
-from renovation_portal.uploads import PhotoField
 from renovation_portal.serializers import StrictModelSerializer, StrictSerializer
+from renovation_portal.uploads import PhotoField
 
 
 class ProjectFundingSerializer(StrictModelSerializer):
