@@ -28,6 +28,9 @@ class VoteAdmin(ScopedAdmin):
 class BallotAdmin(ScopedAdmin):
     list_display = ["voter", "choice", "paper", "cast_at"]
 
+    def has_add_permission(self, request):
+        return False  # ballots are entered through ballot_record (electorate, open vote, the scan checked)
+
     def has_change_permission(self, request, obj=None):
         return False
 

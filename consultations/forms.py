@@ -7,6 +7,7 @@ from consultations.choices import BallotChoice, Channel, Electorate, MatterType,
 from consultations.models import Topic
 from projects.forms import MultiplePhotoField
 from renovation_portal.forms import PortalFormMixin
+from renovation_portal.uploads import PhotoFormField
 
 
 class CompoundChoiceMixin:
@@ -96,8 +97,8 @@ class BallotForm(PortalFormMixin, forms.Form):
     voter = forms.IntegerField(widget=forms.HiddenInput)
     choice = forms.ChoiceField(label=_("Choice"), choices=BallotChoice.choices)
     paper = forms.BooleanField(label=_("Paper ballot"), required=False, initial=True)
-    scan = forms.ImageField(label=_("Scan"), required=False,
-                            widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}))
+    scan = PhotoFormField(label=_("Scan"), required=False,
+                          widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}))
 
 
 class RollImportForm(forms.Form):

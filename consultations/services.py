@@ -21,7 +21,7 @@ from consultations.models import (Ballot, Meeting, MeetingPhoto, Need, OwnerUnit
                                   TopicStepEvent, Vote, Voter)
 from consultations.tally import is_major, tally
 from renovation_portal.errors import DomainError
-from renovation_portal.uploads import make_thumbnail, validate_photo, validate_photos
+from renovation_portal.uploads import prepare_photo, prepare_photos
 
 
 def can_manage(user, compound: Compound) -> bool:
@@ -35,8 +35,9 @@ def _require(user, compound):
 
 
 def _photos_ok(photos):
+    """The photos checked and stripped of EXIF (``prepare_photos``), before anything is written."""
     try:
-        validate_photos(photos)
+        return prepare_photos(photos)
     except ValidationError as error:
         raise DomainError(error.messages[0], code=error.code or "photo_invalid", field="photos") from None
 
@@ -183,7 +184,7 @@ def meeting_log(*, actor: User, compound: Compound, kind: str, held_at, place: s
         raise DomainError(_("Write the minutes before publishing them."), code="minutes_required", field="minutes")
     if any(topic.compound_id != compound.pk for topic in topics):
         raise DomainError(_("An agenda topic belongs to another compound."), code="foreign_topic", field="topics")
-    _photos_ok(list(photos))
+    stored = _photos_ok(list(photos))
     meeting = Meeting.objects.create(
         compound=compound, kind=kind, held_at=held_at, place=place.strip(), convener=actor, attendance=attendance,
         representatives=representatives.strip(), minutes=minutes.strip(), decisions=decisions.strip(),
@@ -191,8 +192,8 @@ def meeting_log(*, actor: User, compound: Compound, kind: str, held_at, place: s
     created = [topic_create(actor=actor, compound=compound, title=title) for title in new_topic_titles
                if title.strip()]
     meeting.topics.set([*topics, *created])
-    for photo in photos:
-        MeetingPhoto.objects.create(meeting=meeting, image=photo, thumbnail=make_thumbnail(photo))
+    for photo in stored:  # a meeting has its own time and place: the camera's are not kept
+        MeetingPhoto.objects.create(meeting=meeting, image=photo.image, thumbnail=photo.thumbnail)
     return meeting
 
 
@@ -415,7 +416,7 @@ def ballot_record(*, actor: User, vote: Vote, voter: Voter, choice: str, paper: 
         raise DomainError(_("Attach the scan of the paper ballot."), code="scan_required", field="scan")
     if scan is not None:
         try:
-            validate_photo(scan)
+            scan = prepare_photo(scan).image  # no EXIF: a phone's GPS would say where the voter lives
         except ValidationError as error:
             raise DomainError(error.messages[0], code=error.code or "photo_invalid", field="scan") from None
     if Ballot.objects.filter(voter=voter).exists():

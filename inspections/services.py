@@ -21,7 +21,7 @@ from inspections.models import (ChecklistItem, ChecklistTemplate, Inspection, In
                                 IssueEvent, IssuePhoto, RectificationIssue)
 from projects.models import Project
 from renovation_portal.errors import DomainError
-from renovation_portal.uploads import make_thumbnail, validate_photos
+from renovation_portal.uploads import StoredPhoto, prepare_photos
 
 WORKDAYS = 5
 
@@ -196,12 +196,13 @@ def inspection_file(*, actor: User, inspection: Inspection, results: list[Result
         missing = "、".join(items[pk].text for pk in sorted(failed - found))
         raise DomainError(_("Each failed item needs a finding: %(items)s.") % {"items": missing},
                           code="finding_missing", field="findings")
+    finding_photos = []
     for finding in findings:
         if finding.severity not in Severity.values or not finding.description.strip() or not finding.location.strip():
             raise DomainError(_("Each finding needs a description, a location and a severity."),
                               code="incomplete_finding", field="findings")
         try:
-            validate_photos(finding.photos)
+            finding_photos.append(prepare_photos(finding.photos))  # checked and stripped of EXIF before any write
         except ValidationError as error:
             raise DomainError(error.messages[0], code=error.code or "photo_invalid", field="photos") from None
     InspectionResult.objects.bulk_create([
@@ -209,15 +210,14 @@ def inspection_file(*, actor: User, inspection: Inspection, results: list[Result
         for r in results])
     today = timezone.localdate()
     project = locked.project
-    for finding in findings:
+    for finding, photos in zip(findings, finding_photos):
         issue = RectificationIssue.objects.create(
             inspection=locked, project=project, contractor_id=project.contractor_id, item=finding.item,
             kind=finding.item.code if finding.item else "other", description=finding.description.strip(),
             location=finding.location.strip(), severity=finding.severity, tier=locked.tier,
             deadline=finding.deadline or today + timedelta(days=DEFAULT_DEADLINE_DAYS[finding.severity]))
         IssueEvent.objects.create(issue=issue, action=IssueAction.OPENED, actor=actor)
-        for photo in finding.photos:
-            IssuePhoto.objects.create(issue=issue, kind=PhotoKind.FINDING, image=photo, thumbnail=make_thumbnail(photo))
+        _save_photos(issue, PhotoKind.FINDING, photos)
     scores = [r.score for r in results if r.score is not None]
     locked.status, locked.inspector, locked.filed_at = InspectionStatus.FILED, actor, timezone.now()
     locked.summary, locked.score = summary.strip(), (sum(scores) if scores else None)
@@ -226,6 +226,13 @@ def inspection_file(*, actor: User, inspection: Inspection, results: list[Result
 
 
 # --- rectification issues ---
+
+def _save_photos(issue, kind: str, photos: list[StoredPhoto]) -> None:
+    """Photos as ``prepare_photos`` left them: no EXIF in the file; the camera's time and position as fields."""
+    for photo in photos:
+        IssuePhoto.objects.create(issue=issue, kind=kind, image=photo.image, thumbnail=photo.thumbnail,
+                                  taken_at=photo.taken_at, latitude=photo.latitude, longitude=photo.longitude)
+
 
 def _lock(issue):
     return RectificationIssue.objects.select_for_update().select_related("project__compound__community__subdistrict")\
@@ -246,11 +253,10 @@ def issue_submit_rectification(*, actor: User, issue: RectificationIssue, note: 
     if not photos:
         raise DomainError(_("Attach at least one evidence photo."), code="evidence_required", field="photos")
     try:
-        validate_photos(photos)
+        stored = prepare_photos(photos)
     except ValidationError as error:
         raise DomainError(error.messages[0], code=error.code or "photo_invalid", field="photos") from None
-    for photo in photos:
-        IssuePhoto.objects.create(issue=locked, kind=PhotoKind.EVIDENCE, image=photo, thumbnail=make_thumbnail(photo))
+    _save_photos(locked, PhotoKind.EVIDENCE, stored)
     locked.status, locked.rectification_note, locked.submitted_at = IssueStatus.SUBMITTED, note.strip(), timezone.now()
     locked.save(update_fields=["status", "rectification_note", "submitted_at", "updated_at"])
     IssueEvent.objects.create(issue=locked, action=IssueAction.SUBMITTED, actor=actor, note=note.strip())

@@ -48,9 +48,21 @@ class ProjectEventAdmin(ScopedAdmin):
 for model, fields in ((PlanVersion, ["project", "number", "created_at"]),
                       (PlanConfirmation, ["plan_version", "party", "confirmed_by", "confirmed_at"]),
                       (ScopeItem, ["project", "category", "name", "planned_quantity", "completed_quantity"]),
-                      (ProgressReport, ["project", "report_date", "percent_complete", "created_by"]),
-                      (ProgressPhoto, ["report", "uploaded_at"])):
+                      (ProgressReport, ["project", "report_date", "percent_complete", "created_by"])):
     admin.site.register(model, ScopedAdmin, list_display=fields)
+
+
+@admin.register(ProgressPhoto)
+class ProgressPhotoAdmin(ScopedAdmin):
+    """Photos come only with a filed report (progress_report_file checks them and strips their EXIF)."""
+
+    list_display = ["report", "taken_at", "uploaded_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(ProgrammeTarget)

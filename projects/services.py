@@ -28,7 +28,7 @@ from projects.hooks import completion_blockers
 from projects.models import (PlanConfirmation, PlanVersion, ProgressPhoto, ProgressReport, Project, ProjectEvent,
                              ProjectFunding, ReportQuantity, ScopeItem)
 from renovation_portal.errors import ConflictError, DomainError
-from renovation_portal.uploads import exif_taken_at, make_thumbnail, validate_photos
+from renovation_portal.uploads import prepare_photos
 
 # --- creation and edits ---
 
@@ -379,7 +379,7 @@ def progress_report_file(*, actor: User, project: Project, report_date: date, wo
         raise DomainError(_("Describe the work done."), code="required", field="work_done")
     photos = photos or []
     try:
-        validate_photos([photo.file for photo in photos])
+        stored = prepare_photos([photo.file for photo in photos])  # checked and stripped of EXIF before any write
     except ValidationError as error:
         raise DomainError(error.messages[0], code=error.code or "photo_invalid", field="photos") from None
     quantities = {int(k): Decimal(v) for k, v in (quantities or {}).items() if v not in (None, "", 0)}
@@ -399,11 +399,13 @@ def progress_report_file(*, actor: User, project: Project, report_date: date, wo
     for pk, value in quantities.items():
         ScopeItem.objects.filter(pk=pk).update(completed_quantity=F("completed_quantity") + value,
                                                updated_at=timezone.now())
-    for photo in photos:
+    for photo, clean in zip(photos, stored):
+        # What the client sent wins; else what the camera wrote (kept here, never in the served file).
+        position = ((photo.latitude, photo.longitude) if photo.latitude is not None and photo.longitude is not None
+                    else (clean.latitude, clean.longitude))
         ProgressPhoto.objects.create(
-            report=report, image=photo.file, thumbnail=make_thumbnail(photo.file),
-            taken_at=photo.taken_at or exif_taken_at(photo.file), latitude=photo.latitude,
-            longitude=photo.longitude)
+            report=report, image=clean.image, thumbnail=clean.thumbnail, taken_at=photo.taken_at or clean.taken_at,
+            latitude=position[0], longitude=position[1])
     Project.objects.filter(pk=locked.pk).update(progress_percent=percent_complete, version=F("version") + 1,
                                                 updated_at=timezone.now())
     return report

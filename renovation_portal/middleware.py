@@ -1,5 +1,13 @@
 """Request middleware of the portal."""
 
+from django.conf import settings
+from django.http import HttpResponse
+from django.template.defaultfilters import filesizeformat
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from renovation_portal.api import api_error_response
+
 
 class ChineseByDefaultMiddleware:
     """Web pages are Chinese unless the user picked English with the language switch.
@@ -16,3 +24,36 @@ class ChineseByDefaultMiddleware:
         if not request.path.startswith("/api/"):
             request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
         return self.get_response(request)
+
+
+class RequestSizeLimitMiddleware:
+    """Answer 413 to a request whose declared body is larger than ``MAX_REQUEST_BYTES``, without reading it.
+
+    Django's own limits (DATA_UPLOAD_MAX_MEMORY_SIZE) count only the non-file fields, and only while parsing: an
+    oversized multipart upload was read in full and only then refused. This runs first in the stack, before
+    anything can touch ``request.body`` or ``request.POST``. The API gets the standard JSON error body; web
+    pages a plain page (this runs before sessions and language selection, so it needs neither).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0  # Django reads such a body as empty
+        limit = settings.MAX_REQUEST_BYTES
+        if length <= limit:
+            return self.get_response(request)
+        if request.path.startswith("/api/"):
+            with translation.override(translation.get_language_from_request(request)):
+                return api_error_response(
+                    413, "request_too_large",
+                    _("The request is too large: at most %(size)s (photos: 10 MB each).")
+                    % {"size": filesizeformat(limit)})
+        with translation.override(settings.LANGUAGE_CODE):
+            return HttpResponse(
+                _("The upload is too large: at most %(size)s at a time (photos: 10 MB each). Go back and send "
+                  "fewer or smaller photos.") % {"size": filesizeformat(limit)},
+                status=413, content_type="text/plain; charset=utf-8")

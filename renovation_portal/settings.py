@@ -13,6 +13,8 @@ Environment variables:
     CSRF_TRUSTED_ORIGINS  comma-separated origins for a proxied deployment
     EMAIL_URL-less mail: EMAIL_BACKEND, DEFAULT_FROM_EMAIL
     MEDIA_ROOT       where uploads are stored (default: ./media, outside the static root)
+    MAX_REQUEST_BYTES  request bodies above this are refused with 413 before they are read (default 101 MB)
+    MAX_IMAGE_PIXELS   uploaded images above this pixel count are refused before decoding (default 40,000,000)
 """
 
 from datetime import timedelta
@@ -78,6 +80,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: an oversized body is refused before anything could read it.
+    "renovation_portal.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -176,9 +180,15 @@ STORAGES = {
         )
     },
 }
-# Photos are at most 10 MB each; larger request bodies are refused before they reach a view.
-DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+# Photos are at most 10 MB each (renovation_portal/uploads.py), at most 10 in one upload. A request whose
+# Content-Length is above MAX_REQUEST_BYTES is answered 413 before its body is read (RequestSizeLimitMiddleware);
+# the default is the largest body a valid upload makes: 10 photos of 10 MB and 1 MB of form fields.
+MAX_REQUEST_BYTES = int(os.environ.get("MAX_REQUEST_BYTES", str(101 * 1024 * 1024)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024  # the non-file part of a request
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# An image whose header announces more pixels is refused before it is decoded (a 10 kB PNG can announce a
+# 100-megapixel image that decodes to gigabytes). 40 MP covers every phone camera.
+MAX_IMAGE_PIXELS = int(os.environ.get("MAX_IMAGE_PIXELS", "40000000"))
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 

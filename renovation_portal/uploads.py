@@ -4,27 +4,42 @@ Photos are stored under MEDIA_ROOT (outside the static root) with random names, 
 app serves them through a view that first checks that the user may see the object the photo belongs to, with
 the image's own content type, ``nosniff`` and a CSP that forbids everything, so that nothing uploaded is ever
 executed or rendered as HTML.
+
+What is stored is never the client's file as sent: ``store_photo`` decodes it (only after ``validate_photo`` has
+read the pixel count from the header and refused a decompression bomb), turns it upright by its EXIF orientation
+and encodes it again without any metadata — no GPS position, camera make, model or serial number. The capture
+time and position the camera wrote are returned to the caller, which keeps them in model fields where the model
+has them.
 """
 
 from __future__ import annotations
 
 import io
 import uuid
+import warnings
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 
+from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.http import FileResponse
 from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext as _
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL.ExifTags import GPS, IFD, Base
+from rest_framework import serializers
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MAX_PHOTOS_PER_UPLOAD = 10
 ALLOWED_FORMATS = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png"), "WEBP": ("webp", "image/webp")}
 THUMBNAIL_SIZE = (320, 320)
-Image.MAX_IMAGE_PIXELS = 60_000_000  # refuse decompression bombs
+# Pillow's own guard too (it warns above this and refuses at twice this when opening); the portal refuses at
+# the limit itself in check_pixels, before anything is decoded.
+Image.MAX_IMAGE_PIXELS = settings.MAX_IMAGE_PIXELS
 
 
 @deconstructible
@@ -45,11 +60,38 @@ class private_upload_to:  # noqa: N801 (used like a function in model fields)
         return isinstance(other, private_upload_to) and other.prefix == self.prefix
 
 
+def check_pixels(upload) -> None:
+    """Refuse an image whose header announces more than ``MAX_IMAGE_PIXELS`` pixels, before any pixel is decoded.
+
+    A tiny file can announce a huge image (an 11 kB 1-bit PNG of 10,900 × 10,900 decodes to 700 MB).
+    ``Image.open`` is lazy: it reads the header only. A file that is no image passes here; ``validate_photo``
+    says so."""
+    limit = settings.MAX_IMAGE_PIXELS
+    try:
+        upload.seek(0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(upload) as image:
+                width, height = image.size
+    except Image.DecompressionBombError:  # Pillow's own refusal, at twice the same limit
+        width, height = limit + 1, 1
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        return
+    finally:
+        upload.seek(0)
+    if width * height > limit:
+        raise ValidationError(
+            _("The photo %(name)s has too many pixels: at most %(megapixels)d megapixels.")
+            % {"name": upload.name, "megapixels": limit // 1_000_000}, code="photo_too_many_pixels")
+
+
 def validate_photo(upload) -> str:
-    """Check an uploaded photo's size, type and integrity; return its format. Raises ValidationError."""
+    """Check an uploaded photo's size, pixel count, type and integrity; return its format. Raises
+    ValidationError. Nothing is decoded here."""
     if upload.size > MAX_PHOTO_BYTES:
         raise ValidationError(_("The photo %(name)s is larger than 10 MB.") % {"name": upload.name},
                               code="photo_too_large")
+    check_pixels(upload)
     try:
         upload.seek(0)
         with Image.open(upload) as image:
@@ -74,34 +116,126 @@ def validate_photos(uploads) -> None:
         validate_photo(upload)
 
 
-def make_thumbnail(upload) -> ContentFile:
-    """A JPEG of at most 320×320 for lists."""
-    upload.seek(0)
-    with Image.open(upload) as image:
-        image = image.convert("RGB")
-        image.thumbnail(THUMBNAIL_SIZE)
+class PhotoFormField(forms.ImageField):
+    """Django's ImageField, with the pixel count checked first: its own check opens the image, and Pillow's
+    refusal of a bomb there would only say "not a valid image"."""
+
+    def to_python(self, data):
+        if data not in self.empty_values and hasattr(data, "seek"):
+            check_pixels(data)
+        return super().to_python(data)
+
+
+class PhotoField(serializers.ImageField):
+    """DRF's ImageField with the same pixel check first (a 400 that names the limit)."""
+
+    def to_internal_value(self, data):
+        if hasattr(data, "seek") and hasattr(data, "name"):
+            try:
+                check_pixels(data)
+            except ValidationError as error:
+                raise serializers.ValidationError(error.messages, code=error.code) from None
+        return super().to_internal_value(data)
+
+
+@dataclass(frozen=True)
+class StoredPhoto:
+    """A photo ready to save: the image re-encoded without metadata, its thumbnail, and what the camera said."""
+
+    image: ContentFile
+    thumbnail: ContentFile
+    taken_at: datetime | None = None
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+
+
+def prepare_photos(uploads) -> list[StoredPhoto]:
+    """Validate a set of uploads (``validate_photos``), then ``store_photo`` each: every photo is checked, and
+    decoded, before the caller writes anything. Raises ValidationError."""
+    validate_photos(uploads)
+    return [store_photo(upload) for upload in uploads]
+
+
+def prepare_photo(upload) -> StoredPhoto:
+    validate_photo(upload)
+    return store_photo(upload)
+
+
+def store_photo(upload) -> StoredPhoto:
+    """Decode a validated photo once, upright by its EXIF orientation, and encode it and its thumbnail again
+    with no EXIF, XMP or other metadata (only the colour profile is kept). Call ``validate_photo`` first.
+    Raises ValidationError when the pixels cannot be decoded (a truncated file passes ``verify``)."""
+    try:
+        upload.seek(0)
+        with Image.open(upload) as original:
+            image_format = original.format
+            taken_at, (latitude, longitude) = _exif_metadata(original)
+            image = ImageOps.exif_transpose(original)  # decodes the pixels
+        extension, _content_type = ALLOWED_FORMATS[image_format]
+        options = {"icc_profile": image.info["icc_profile"]} if image.info.get("icc_profile") else {}
+        if image_format == "JPEG":
+            options.update(quality=90)
+        elif image_format == "WEBP":
+            options.update(quality=90, lossless=bool(image.info.get("lossless")))
         buffer = io.BytesIO()
-        image.save(buffer, format="JPEG", quality=80)
-    upload.seek(0)
+        image.save(buffer, format=image_format, **options)
+        thumbnail = _thumbnail(image)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, KeyError, Image.DecompressionBombError):
+        raise ValidationError(_("The file %(name)s is not a valid image.") % {"name": upload.name},
+                              code="photo_invalid") from None
+    finally:
+        upload.seek(0)
+    return StoredPhoto(image=ContentFile(buffer.getvalue(), name=f"photo.{extension}"), thumbnail=thumbnail,
+                       taken_at=taken_at, latitude=latitude, longitude=longitude)
+
+
+def _thumbnail(image) -> ContentFile:
+    """A JPEG of at most 320×320 for lists."""
+    small = image.convert("RGB")
+    small.thumbnail(THUMBNAIL_SIZE)
+    buffer = io.BytesIO()
+    small.save(buffer, format="JPEG", quality=80)
     return ContentFile(buffer.getvalue(), name="thumb.jpg")
 
 
-def exif_taken_at(upload) -> datetime | None:
-    """The capture time the camera wrote into the photo, if any (EXIF DateTimeOriginal)."""
+def _exif_metadata(image) -> tuple[datetime | None, tuple[Decimal | None, Decimal | None]]:
+    """What the camera wrote: capture time and GPS position, each None when absent or unreadable."""
     try:
-        upload.seek(0)
-        with Image.open(upload) as image:
-            raw = image.getexif().get_ifd(0x8769).get(36867) or image.getexif().get(306)
-    except Exception:
-        return None
-    finally:
-        upload.seek(0)
+        exif = image.getexif()
+        return _exif_taken_at(exif), _exif_position(exif)
+    except Exception:  # metadata is optional: a malformed EXIF block must not refuse the photo
+        return None, (None, None)
+
+
+def _exif_taken_at(exif) -> datetime | None:
+    """EXIF DateTimeOriginal (else DateTime), read as the portal's local time."""
+    raw = exif.get_ifd(IFD.Exif).get(Base.DateTimeOriginal) or exif.get(Base.DateTime)
     if not raw:
         return None
     try:
-        return timezone.make_aware(datetime.strptime(str(raw), "%Y:%m:%d %H:%M:%S"))
-    except ValueError:
+        return timezone.make_aware(datetime.strptime(str(raw).strip("\x00 "), "%Y:%m:%d %H:%M:%S"))
+    except (ValueError, OverflowError):
         return None
+
+
+def _exif_position(exif) -> tuple[Decimal | None, Decimal | None]:
+    """The GPS position in degrees to 6 places (the models' precision), or (None, None)."""
+    gps = exif.get_ifd(IFD.GPSInfo)
+
+    def degrees(value, ref, negative, bound):
+        try:
+            d, m, s = (Decimal(str(float(part))) for part in value)
+            result = (d + m / 60 + s / 3600) * (-1 if str(ref).upper().startswith(negative) else 1)
+            result = result.quantize(Decimal("0.000001"))
+            return result if abs(result) <= bound else None
+        except (TypeError, ValueError, ZeroDivisionError, InvalidOperation):
+            return None
+
+    latitude = degrees(gps.get(GPS.GPSLatitude), gps.get(GPS.GPSLatitudeRef, "N"), "S", 90)
+    longitude = degrees(gps.get(GPS.GPSLongitude), gps.get(GPS.GPSLongitudeRef, "E"), "W", 180)
+    if latitude is None or longitude is None:
+        return None, None
+    return latitude, longitude
 
 
 def serve_private_image(field_file) -> FileResponse:

@@ -2,6 +2,7 @@
 
 import redis
 from django.conf import settings
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
@@ -34,13 +35,32 @@ def _check_broker() -> dict:
         return {"ok": False, "mode": "redis", "error": error.__class__.__name__}
 
 
+# A file every page links to: if the static files storage cannot name it, no page renders.
+HEALTH_STATIC_FILE = "css/portal.css"
+
+
+def _check_static() -> dict:
+    """Resolve a known static file through the storage, as every page does. With the production (manifest)
+    storage a missing or stale manifest makes every page answer 500 ("Missing staticfiles manifest entry"),
+    so the health check must fail with it."""
+    try:
+        url = staticfiles_storage.url(HEALTH_STATIC_FILE)
+        stored_name = getattr(staticfiles_storage, "stored_name", None)
+        if stored_name is not None and not staticfiles_storage.exists(stored_name(HEALTH_STATIC_FILE)):
+            raise FileNotFoundError(HEALTH_STATIC_FILE)  # a manifest without the collected files
+        return {"ok": True, "url": url}
+    except Exception as error:
+        return {"ok": False, "error": error.__class__.__name__}
+
+
 @never_cache
 def healthz(request):
-    """Database and broker status: 200 when both answer, 503 otherwise (for load balancers and monitors)."""
-    database, broker = _check_database(), _check_broker()
-    ok = database["ok"] and broker["ok"]
-    return JsonResponse({"status": "ok" if ok else "error", "database": database, "broker": broker},
-                        status=200 if ok else 503)
+    """Database, broker and static files status: 200 when all are usable, 503 otherwise (for load balancers,
+    monitors and the compose health check)."""
+    database, broker, static = _check_database(), _check_broker(), _check_static()
+    ok = database["ok"] and broker["ok"] and static["ok"]
+    return JsonResponse({"status": "ok" if ok else "error", "database": database, "broker": broker,
+                         "static": static}, status=200 if ok else 503)
 
 
 @csrf_exempt  # an unknown API path is a 404 whatever the method, never a CSRF failure page

@@ -1,9 +1,12 @@
 """Settings come from the environment; Celery is configured safely."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from renovation_portal.celery import app
 
@@ -63,3 +66,57 @@ def test_postgresql_sessions_plan_without_memoize(db):
     with connection.cursor() as cursor:
         cursor.execute("SHOW enable_memoize")
         assert cursor.fetchone()[0] == "off"  # see DATABASES in settings: page queries paid ≈ 3.5 ms for it
+
+
+# --- static files as the production image serves them ---
+
+PRODUCTION_STATIC_STORAGE = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
+
+
+@pytest.fixture(scope="module")
+def collected_static(tmp_path_factory):
+    """collectstatic into a temporary STATIC_ROOT with the production storage, as the Dockerfile runs it."""
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    root = tmp_path_factory.mktemp("staticfiles")
+    storages = {**settings.STORAGES, "staticfiles": PRODUCTION_STATIC_STORAGE}
+    with override_settings(STATIC_ROOT=root, STORAGES=storages):
+        call_command("collectstatic", interactive=False, verbosity=0)
+    assert (root / "staticfiles.json").is_file()
+    return root
+
+
+def _production_static(settings, root):
+    settings.DEBUG = False
+    settings.STATIC_ROOT = root
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": PRODUCTION_STATIC_STORAGE}
+
+
+def test_pages_render_with_the_production_static_files_storage(collected_static, client, settings, db):
+    _production_static(settings, collected_static)
+    response = client.get("/login/")
+    assert response.status_code == 200
+    hashed = re.findall(r'/static/(css/portal\.[0-9a-f]{12}\.css)"', response.content.decode())
+    assert hashed and (collected_static / hashed[0]).is_file()
+    assert client.get("/api/docs/").status_code == 200
+    health = client.get("/healthz")
+    assert health.status_code == 200 and health.json()["static"]["url"] == f"/static/{hashed[0]}"
+
+
+def test_healthz_fails_when_the_static_files_manifest_is_missing(client, settings, db, tmp_path):
+    """Collected with DEBUG on (as the image once was), there is no manifest: every page fails; so must /healthz."""
+    _production_static(settings, tmp_path)
+    client.raise_request_exception = False
+    assert client.get("/login/").status_code == 500
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["status"] == "error" and response.json()["static"] == {"ok": False, "error": "ValueError"}
+
+
+def test_the_dockerfile_collects_static_files_as_production_serves_them():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    collect = next(line for line in dockerfile.replace("\\\n", " ").splitlines() if "collectstatic" in line)
+    assert "DEBUG=0" in collect and "SECRET_KEY=" in collect and "DEBUG=1" not in dockerfile
+    assert "staticfiles.json" in collect  # the build fails without a manifest

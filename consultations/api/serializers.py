@@ -6,6 +6,7 @@ from consultations.choices import BallotChoice
 from consultations.models import Ballot, Meeting, Need, OwnerUnit, ResidentProblem, Topic, Vote, Voter
 from renovation_portal.api import WholeListField
 from renovation_portal.serializers import StrictModelSerializer, StrictSerializer
+from renovation_portal.uploads import PhotoField
 
 
 class NeedSerializer(MaskPersonalDataMixin, StrictModelSerializer):
@@ -50,7 +51,7 @@ class MeetingSerializer(StrictModelSerializer):
     new_topic_titles = WholeListField(child=serializers.CharField(max_length=120), required=False, write_only=True,
                                       default=list)
     publish = serializers.BooleanField(required=False, default=False, write_only=True)
-    photos = WholeListField(child=serializers.ImageField(), required=False, write_only=True, default=list,
+    photos = WholeListField(child=PhotoField(), required=False, write_only=True, default=list,
                             max_length=10)
     minutes_overdue = serializers.BooleanField(read_only=True)
 
@@ -130,12 +131,12 @@ class VoterSerializer(StrictModelSerializer):
 
 class BallotSerializer(StrictModelSerializer):
     choice = serializers.ChoiceField(choices=BallotChoice.choices)
+    scan = PhotoField(required=False)
 
     class Meta:
         model = Ballot
         fields = ["id", "voter", "choice", "paper", "scan", "entered_by", "cast_at"]
         read_only_fields = ["id", "entered_by", "cast_at"]
-        extra_kwargs = {"scan": {"required": False}}
 
 
 class ProblemSerializer(MaskPersonalDataMixin, StrictModelSerializer):

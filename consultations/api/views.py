@@ -109,7 +109,7 @@ class MeetingFilterSet(UpdatedSinceFilterSet):
         fields = ["compound", "kind", "updated_since"]
 
 
-@extend_validation_errors(["bad_date", "minutes_required", "foreign_topic", "photo_invalid"],
+@extend_validation_errors(["bad_date", "minutes_required", "foreign_topic", "photo_invalid", "photo_too_many_pixels"],
                           field_name="non_field_errors", actions=["create", "publish"])
 class MeetingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Consultation meetings; ``publish`` publishes the minutes."""
@@ -232,8 +232,10 @@ class VoteViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
 
 @extend_validation_errors(["vote_not_open", "not_in_electorate", "scan_required", "already_voted",
-                           "photo_invalid", "photo_type", "photo_too_large"], field_name="non_field_errors",
+                           "photo_invalid", "photo_type", "photo_too_large", "photo_too_many_pixels"],
+                          field_name="non_field_errors",
                           actions=["create"])
+@extend_validation_errors(["photo_too_many_pixels"], field_name="scan", actions=["create"])
 class BallotViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Ballots: staff enter them (paper ones with the scan); visible to the vote's organiser and officials."""
 

@@ -4,6 +4,7 @@ from inspections.choices import InspectionTier, Outcome, Severity
 from inspections.models import ChecklistItem, ChecklistTemplate, Inspection, IssuePhoto, Notification, RectificationIssue
 from renovation_portal.api import WholeListField
 from renovation_portal.serializers import StrictModelSerializer, StrictSerializer
+from renovation_portal.uploads import PhotoField
 
 
 class ChecklistItemSerializer(StrictModelSerializer):
@@ -74,7 +75,7 @@ class IssueSerializer(StrictModelSerializer):
 
 class SubmitSerializer(StrictSerializer):
     note = serializers.CharField(max_length=5000)
-    photos = WholeListField(child=serializers.ImageField(), max_length=10)
+    photos = WholeListField(child=PhotoField(), max_length=10)
 
 
 class NoteSerializer(StrictSerializer):

@@ -21,7 +21,7 @@ from renovation_portal.values_lists import ValuesListMixin
 FILE_CODES = ["already_filed", "foreign_item", "incomplete_checklist", "bad_score", "finding_missing",
               "incomplete_finding", "no_checklist"]
 ISSUE_CODES = ["not_open", "not_submitted", "required", "evidence_required", "photo_invalid", "photo_type",
-               "photo_too_large", "too_many_photos"]
+               "photo_too_large", "photo_too_many_pixels", "too_many_photos"]
 
 
 class ChecklistViewSet(viewsets.ReadOnlyModelViewSet):

@@ -7,6 +7,7 @@ from projects.models import (PlanConfirmation, PlanVersion, ProgressPhoto, Progr
 from projects.services import TRANSITIONS
 from renovation_portal.api import WholeListField
 from renovation_portal.serializers import StrictModelSerializer, StrictSerializer
+from renovation_portal.uploads import PhotoField
 
 
 class ProjectFundingSerializer(StrictModelSerializer):
@@ -146,7 +147,7 @@ class ProgressReportCreateSerializer(StrictSerializer):
     weather = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     issues_met = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
     quantities = serializers.JSONField(required=False, default=dict)
-    photos = WholeListField(child=serializers.ImageField(), required=False, default=list, max_length=10)
+    photos = WholeListField(child=PhotoField(), required=False, default=list, max_length=10)
     photo_taken_at = WholeListField(child=serializers.DateTimeField(), required=False, default=list)
     photo_latitude = WholeListField(child=serializers.DecimalField(max_digits=9, decimal_places=6,
                                                                           min_value=-90, max_value=90),

@@ -162,8 +162,8 @@ class ScopeItemViewSet(ValuesListMixin, ConcurrencyControlMixin, mixins.CreateMo
 @extend_validation_errors(["invalid_percent"], field_name="percent_complete", actions=["create"])
 @extend_validation_errors(["required"], field_name="work_done", actions=["create"])
 @extend_validation_errors(["foreign_item", "negative_quantity"], field_name="quantities", actions=["create"])
-@extend_validation_errors(["photo_too_large", "photo_invalid", "photo_type", "too_many_photos"],
-                          field_name="photos", actions=["create"])
+@extend_validation_errors(["photo_too_large", "photo_too_many_pixels", "photo_invalid", "photo_type",
+                           "too_many_photos"], field_name="photos", actions=["create"])
 class ProgressReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Contractors' progress reports. POST is multipart (photos) or JSON (no photos)."""
 
