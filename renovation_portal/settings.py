@@ -13,7 +13,7 @@ Environment variables:
     CSRF_TRUSTED_ORIGINS  comma-separated origins for a proxied deployment
     EMAIL_URL-less mail: EMAIL_BACKEND, DEFAULT_FROM_EMAIL
     MEDIA_ROOT       where uploads are stored (default: ./media, outside the static root)
-    MAX_REQUEST_BYTES  request bodies above this are refused with 413 before they are read (default 101 MB)
+    MAX_REQUEST_BYTES  request bodies above this are refused with 413 before they are read (default 30 MB)
     MAX_IMAGE_PIXELS   uploaded images above this pixel count are refused before decoding (default 40,000,000)
 """
 
@@ -182,8 +182,8 @@ STORAGES = {
 }
 # Photos are at most 10 MB each (renovation_portal/uploads.py), at most 10 in one upload. A request whose
 # Content-Length is above MAX_REQUEST_BYTES is answered 413 before its body is read (RequestSizeLimitMiddleware);
-# the default is the largest body a valid upload makes: 10 photos of 10 MB and 1 MB of form fields.
-MAX_REQUEST_BYTES = int(os.environ.get("MAX_REQUEST_BYTES", str(101 * 1024 * 1024)))
+# the default, 30 MB, holds several phone photos (typically 2-6 MB each) with the form; a worker never reads more.
+MAX_REQUEST_BYTES = int(os.environ.get("MAX_REQUEST_BYTES", str(30 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024  # the non-file part of a request
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # An image whose header announces more pixels is refused before it is decoded (a 10 kB PNG can announce a
