@@ -1,7 +1,7 @@
 from django.urls import path
 
-from renovation_portal.api import PortalRouter
 from dashboards import api
+from renovation_portal.api import PortalRouter
 
 router = PortalRouter()
 router.register("programme-targets", api.TargetViewSet, basename="programme-target")
