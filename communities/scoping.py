@@ -36,6 +36,25 @@ PLACE_PATHS: dict[str, dict[str, str]] = {
 }
 _NOTHING = Q(pk__in=[])
 
+# Which compounds a company's roles reach: a rule of the apps that tie companies to compounds, registered in their
+# AppConfig.ready() (projects: the compounds where the company holds a project), so this layer imports no app.
+_COMPANY_REACH: list = []
+
+
+def register_company_reach(reach) -> None:
+    """``reach(company_ids)`` returns a subquery of the ids of the compounds those companies reach."""
+    if reach not in _COMPANY_REACH:
+        _COMPANY_REACH.append(reach)
+
+
+def company_reach_q(lookup: str, company_ids) -> Q:
+    """Filter on ``lookup`` (a compound id) for the compounds the companies reach."""
+    q = _NOTHING
+    for reach in _COMPANY_REACH:
+        reached = Q(**{f"{lookup}__in": reach(sorted(company_ids))})
+        q = reached if q == _NOTHING else q | reached
+    return q
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -89,10 +108,7 @@ class Scope:
             return Q()
         q = self._place_q(_COMPOUND_PATHS, path)
         if self.company_ids:
-            from projects.models import Project  # the projects app owns the contractor relation
-
-            compounds = Project.objects.filter(contractor_id__in=sorted(self.company_ids)).values("compound_id")
-            contractor_q = Q(**{f"{path}pk__in": compounds})
+            contractor_q = company_reach_q(f"{path}pk", self.company_ids)
             q = contractor_q if q == _NOTHING else q | contractor_q
         return q
 

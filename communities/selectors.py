@@ -45,6 +45,16 @@ def user_roles(user):
     return list(Role.objects.filter(user=user).select_related("district", "subdistrict", "community", "company"))
 
 
+# The home page's sections of the apps above this one (a secretary's to-do, a contractor's projects), registered
+# in their AppConfig.ready(): ``section(user, scope)`` returns what it adds to the page's context ({} if nothing).
+_HOME_SECTIONS: list = []
+
+
+def register_home_section(section) -> None:
+    if section not in _HOME_SECTIONS:
+        _HOME_SECTIONS.append(section)
+
+
 def home_context(user) -> dict:
     """What the home page shows: a section per role the user holds."""
     scope = get_scope(user)
@@ -55,12 +65,7 @@ def home_context(user) -> dict:
     if scope.has_role("subdistrict_official", "inspector"):
         context["communities"] = community_summaries(user)
     if scope.has_role("community_secretary"):
-        from consultations.selectors import secretary_todo
-
         context["my_compounds"] = compound_list(user).order_by("code")[:50]
-        context["todo"] = secretary_todo(user)
-    if scope.has_role("contractor") and not scope.is_global:
-        from projects.selectors import contractor_action_items
-
-        context["company_projects"] = contractor_action_items(user, scope.company_ids)
+    for section in _HOME_SECTIONS:
+        context.update(section(user, scope))
     return context

@@ -6,3 +6,16 @@ class ConsultationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "consultations"
     verbose_name = _("Resident consultations")
+
+    def ready(self):
+        from communities.choices import RoleKind
+        from communities.selectors import register_home_section
+        from consultations.selectors import secretary_home
+        from renovation_portal.navigation import register_nav_item
+        from renovation_portal.sync import connect_tombstones
+
+        register_home_section(secretary_home)
+        connect_tombstones(self.label)
+        register_nav_item(_("Consultation"), "consultations:workspace",
+                          (RoleKind.DISTRICT_OFFICIAL, RoleKind.SUBDISTRICT_OFFICIAL, RoleKind.COMMUNITY_SECRETARY),
+                          position=50)

@@ -52,6 +52,13 @@ def secretary_todo(user) -> dict:
     }
 
 
+def secretary_home(user, scope) -> dict:
+    """The community secretary's section of the home page (registered in consultations.apps)."""
+    if scope.has_role("community_secretary"):
+        return {"todo": secretary_todo(user)}
+    return {}
+
+
 def public_compound(compound) -> dict:
     """What anyone may read about a compound: decisions and what they changed, project progress, contact board.
 

@@ -5,6 +5,13 @@ from django.db.models import Q
 from communities.choices import RoleKind
 from communities.scoping import get_scope
 from projects.choices import Party
+from projects.models import Project
+
+
+def contractor_compounds(company_ids):
+    """The compounds a contractor reaches: where its company holds a project (a subquery of compound ids;
+    registered with communities.scoping in projects.apps)."""
+    return Project.objects.filter(contractor_id__in=sorted(company_ids)).values("compound_id")
 
 
 def _place_roles(user, project, kinds) -> bool:

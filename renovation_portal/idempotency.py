@@ -11,9 +11,11 @@ import hashlib
 import time
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from renovation_portal.api import api_error_response
@@ -28,10 +30,9 @@ def _request_user(request):
     """The API user of this request, resolved the way DRF will: token first, then the session."""
     from rest_framework.exceptions import AuthenticationFailed
 
-    from communities.authentication import DeviceTokenAuthentication
-
+    token_authentication = import_string(settings.IDEMPOTENCY_TOKEN_AUTHENTICATION)
     try:
-        result = DeviceTokenAuthentication().authenticate(request)
+        result = token_authentication().authenticate(request)
     except AuthenticationFailed:
         return None
     if result is not None:

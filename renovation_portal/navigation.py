@@ -1,25 +1,13 @@
-"""The navigation bar: which entries each role sees. Apps add their entries here."""
+"""The navigation bar: which entries each role sees. Apps register their entries in their AppConfig.ready()."""
 
-from django.utils.translation import gettext_lazy as _
+# (label, url name, roles that see it), in menu order
+NAV_ITEMS: list[tuple] = []
+_POSITIONS: dict[str, int] = {}
 
-from communities.choices import RoleKind
 
-ALL_ROLES = tuple(RoleKind.values)
-
-# (label, url name, roles that see it)
-NAV_ITEMS = [
-    (_("Home"), "home", ALL_ROLES),
-    (_("Dashboard"), "dashboard:home",
-     (RoleKind.DISTRICT_OFFICIAL, RoleKind.SUBDISTRICT_OFFICIAL, RoleKind.COMMUNITY_SECRETARY)),
-    (_("Compounds"), "communities:compound-list", ALL_ROLES),
-    (_("Projects"), "projects:project-list", ALL_ROLES),
-    (_("Consultation"), "consultations:workspace",
-     (RoleKind.DISTRICT_OFFICIAL, RoleKind.SUBDISTRICT_OFFICIAL, RoleKind.COMMUNITY_SECRETARY)),
-    (_("Inspections"), "inspections:my-inspections",
-     (RoleKind.INSPECTOR, RoleKind.DISTRICT_OFFICIAL, RoleKind.SUBDISTRICT_OFFICIAL, RoleKind.COMMUNITY_SECRETARY)),
-    (_("Rectification issues"), "inspections:issue-list", ALL_ROLES),
-    (_("Overdue board"), "inspections:overdue-board", (RoleKind.DISTRICT_OFFICIAL, RoleKind.SUBDISTRICT_OFFICIAL)),
-    (_("Inbox"), "inspections:inbox", ALL_ROLES),
-    (_("Audit trail"), "audit-log", (RoleKind.DISTRICT_OFFICIAL, RoleKind.SUBDISTRICT_OFFICIAL)),
-    (_("Security"), "account-security-policy", (RoleKind.DISTRICT_OFFICIAL,)),
-]
+def register_nav_item(label, url_name: str, roles, *, position: int) -> None:
+    """Show ``label`` linking to ``url_name`` to users holding one of ``roles``; entries are ordered by
+    ``position`` (the home page is 10, the security settings 110). Registering a url name again replaces it."""
+    _POSITIONS[url_name] = position
+    items = [item for item in NAV_ITEMS if item[1] != url_name] + [(label, url_name, tuple(roles))]
+    NAV_ITEMS[:] = sorted(items, key=lambda item: _POSITIONS[item[1]])

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "projects",
     "consultations",
     "inspections",
+    "dashboards",
 ]
 
 MIDDLEWARE = [
@@ -246,6 +247,9 @@ REST_FRAMEWORK = {
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# The idempotency middleware finds a POST's API user before DRF does: with this token authentication, then the
+# session (renovation_portal.idempotency).
+IDEMPOTENCY_TOKEN_AUTHENTICATION = "communities.authentication.DeviceTokenAuthentication"
 DRF_STANDARDIZED_ERRORS = {
     "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
     "EXCEPTION_HANDLER_CLASS": "renovation_portal.api.ExceptionHandler",

@@ -7,12 +7,25 @@ A client stores the time of its last sync, then asks each list for ``?updated_si
 from datetime import timezone as dt_timezone
 
 import django_filters
-from django.db.models import Q
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 
-from communities.scoping import get_scope
 from renovation_portal.models import Tombstone
+
+# What this layer needs to know of the apps, registered in their AppConfig.ready() (the core imports no app):
+# ``describe(instance, compound)`` returns Tombstone fields of a deleted record (its places, its company), and
+# ``visible(user)`` the filter of the tombstones a user may see (None: every tombstone).
+_DESCRIBERS: list = []
+_VISIBILITY: list = []
+
+
+def register_tombstone_describer(describe) -> None:
+    if describe not in _DESCRIBERS:
+        _DESCRIBERS.append(describe)
+
+
+def register_tombstone_visibility(visible) -> None:
+    _VISIBILITY[:] = [visible]
 
 
 class UTCDateTimeFilter(django_filters.IsoDateTimeFilter):
@@ -31,32 +44,12 @@ class UpdatedSinceFilterSet(django_filters.FilterSet):
                                                      label="changed after (ISO 8601)")
 
 
-def _contractor_id(instance):
-    """The contractor company whose records these are (a project, or anything under one), if any."""
-    target = instance
-    path = getattr(type(instance).objects.all(), "compound_path", "") or ""
-    for attr in [""] + [a for a in path.rstrip("_").split("__") if a]:
-        if attr:
-            target = getattr(target, attr, None)
-        if target is None:
-            return None
-        if hasattr(target, "contractor_id") and target._meta.model_name == "project":
-            return target.contractor_id
-    return None
-
-
 def tombstone_record(instance, *, compound=None) -> Tombstone:
     """Record that ``instance`` is deleted (call it in the deleting service, before the delete)."""
-    from communities.audit import place_ids
-
-    places = place_ids(instance) if compound is None else place_ids(compound)
-    return Tombstone.objects.create(
-        model=instance._meta.label_lower, object_pk=str(instance.pk), company_id=_contractor_id(instance),
-        district_id=places.get("district"), subdistrict_id=places.get("subdistrict"),
-        community_id=places.get("community"), compound_id=places.get("compound"))
-
-
-SYNCED_APPS = ("communities", "projects", "consultations", "inspections")
+    fields = {}
+    for describe in _DESCRIBERS:
+        fields.update(describe(instance, compound))
+    return Tombstone.objects.create(model=instance._meta.label_lower, object_pk=str(instance.pk), **fields)
 
 
 def _record_deletion(sender, instance, **kwargs):
@@ -66,38 +59,24 @@ def _record_deletion(sender, instance, **kwargs):
         Tombstone.objects.create(model=instance._meta.label_lower, object_pk=str(instance.pk))
 
 
-def connect_tombstones() -> None:
-    """Every record a client syncs (a model of the portal's apps with ``updated_at``) leaves a tombstone when it
-    is deleted, however it is deleted — a service, the admin, or a cascade from its parent. ``pre_delete``: the
-    parents are still there to tell which places the record belonged to."""
+def connect_tombstones(app_label: str) -> None:
+    """Every record a client syncs (a model of the app ``app_label`` with ``updated_at``; each synced app calls
+    this in its AppConfig.ready()) leaves a tombstone when it is deleted, however it is deleted — a service, the
+    admin, or a cascade from its parent. ``pre_delete``: the parents are still there to tell which places the
+    record belonged to."""
     from django.apps import apps
     from django.db.models.signals import pre_delete
 
-    for model in apps.get_models():
-        if model._meta.app_label in SYNCED_APPS and any(f.name == "updated_at" for f in model._meta.fields):
+    for model in apps.get_app_config(app_label).get_models():
+        if any(f.name == "updated_at" for f in model._meta.fields):
             pre_delete.connect(_record_deletion, sender=model, dispatch_uid=f"tombstone:{model._meta.label_lower}")
 
 
 def tombstones_visible_to(user):
-    scope = get_scope(user)
-    if scope.is_global:
-        return Tombstone.objects.all()
-    q = Q(pk__in=[])
-    if scope.district_ids:
-        q |= Q(district_id__in=sorted(scope.district_ids))
-    if scope.subdistrict_ids:
-        q |= Q(subdistrict_id__in=sorted(scope.subdistrict_ids))
-    if scope.community_ids:
-        q |= Q(community_id__in=sorted(scope.community_ids))
-    if scope.company_ids:
-        from projects.models import Project
-
-        # Records of the compounds it works on — but of a project only its own company's: a compound renovated
-        # by two companies shows neither the other's deleted project records.
-        q |= Q(company_id__isnull=True, compound_id__in=Project.objects.filter(
-            contractor_id__in=sorted(scope.company_ids)).values("compound_id")) | Q(
-            company_id__in=sorted(scope.company_ids))
-    return Tombstone.objects.filter(q)
+    if not _VISIBILITY:  # no app says who sees what: nobody sees anything
+        return Tombstone.objects.none()
+    q = _VISIBILITY[0](user)
+    return Tombstone.objects.all() if q is None else Tombstone.objects.filter(q)
 
 
 class TombstoneSerializer(serializers.ModelSerializer):

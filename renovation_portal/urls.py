@@ -1,11 +1,9 @@
+"""The root URLconf: every app's pages and API are included by dotted string (the core imports no app)."""
+
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from communities import audit_views
-from communities import views as community_views
-from consultations import views as consultation_views
 from renovation_portal import views
 
 api_v1 = [
@@ -13,30 +11,19 @@ api_v1 = [
     path("", include("projects.api.urls")),
     path("", include("consultations.api.urls")),
     path("", include("inspections.api.urls")),
-    path("", include("renovation_portal.dashboard.api_urls")),
+    path("", include("dashboards.api_urls")),
 ]
 
 urlpatterns = [
-    path("", community_views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("account/2fa/verify/", community_views.two_factor_verify, name="account-2fa-verify"),
-    path("account/2fa/setup/", community_views.two_factor_setup, name="account-2fa-setup"),
-    path("account/2fa/remove/", community_views.two_factor_remove, name="account-2fa-remove"),
-    # Not under /account/2fa/: that prefix stays open to users who still owe their second factor.
-    path("account/2fa-reset/", community_views.two_factor_reset, name="account-2fa-reset"),
-    path("account/security-policy/", community_views.security_policy, name="account-security-policy"),
-    path("audit/", audit_views.audit_log, name="audit-log"),
+    path("", include("communities.site_urls")),  # home, login/, logout/, account/..., audit/
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
     path("places/", include("communities.urls")),
     path("projects/", include("projects.urls")),
     path("consultations/", include("consultations.urls")),
-    path("public/compounds/<str:code>/", consultation_views.public_compound, name="public-compound"),
-    path("public/compounds/<str:code>/buildings/<int:building_pk>/plate/", consultation_views.building_plate,
-         name="building-plate"),
+    path("", include("consultations.public_urls")),  # public/compounds/...
     path("inspections/", include("inspections.urls")),
-    path("dashboard/", include("renovation_portal.dashboard.urls")),
+    path("dashboard/", include("dashboards.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -2,14 +2,20 @@
 
 import importlib
 
+from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils.module_loading import module_has_submodule
 
 from communities.audit import audit_context
 
-# Each app may have a ``demo`` module with ``load(stdout)``; they run in this order (later ones build on
-# earlier ones). Loading twice changes nothing.
-DEMO_APPS = ["communities", "projects", "consultations", "inspections"]
+
+def demo_modules() -> list[tuple[str, object]]:
+    """Each installed app may have a ``demo`` module with ``load(stdout)``; they run in INSTALLED_APPS order (later
+    ones build on earlier ones; found by name, so that this app imports none above it). Loading twice changes
+    nothing."""
+    return [(config.label, importlib.import_module(f"{config.name}.demo"))
+            for config in apps.get_app_configs() if module_has_submodule(config.module, "demo")]
 
 
 class Command(BaseCommand):
@@ -18,13 +24,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         credentials = []
         with transaction.atomic(), audit_context("command:load_demo"):
-            for app in DEMO_APPS:
-                try:
-                    module = importlib.import_module(f"{app}.demo")
-                except ModuleNotFoundError as error:
-                    if error.name != f"{app}.demo":
-                        raise
-                    continue
+            for app, module in demo_modules():
                 result = module.load(stdout=self.stdout) or {}
                 credentials += result.get("credentials", [])
                 self.stdout.write(f"  {app}: ok")

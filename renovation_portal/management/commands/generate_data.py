@@ -1,21 +1,30 @@
 """``python manage.py generate_data --scale district|city|province|nation``: synthetic data for benchmarks.
 
-Places first (communities.generate), then every app that has a ``generate`` module, in order. Rows are
+Places first (communities.generate), then every installed app that has a ``generate`` module, in INSTALLED_APPS
+order (found by name, like the admin's admin.py: this layer imports no app). Rows are
 streamed to PostgreSQL with COPY in chunks, so memory stays bounded; progress is printed as it goes.
 
 ``--open-issues N`` then tops the rectification issues up until N are unclosed (the reminder sweep's benchmark
-needs more than the generated regime leaves open); given without ``--scale`` it tops up an already generated
-database and generates nothing else. Run again, it adds only what is missing.
+needs more than the generated regime leaves open; the ``generate`` module that has ``top_up_open_issues`` does
+it); given without ``--scale`` it tops up an already generated database and generates nothing else. Run again, it
+adds only what is missing.
 """
 
 import argparse
 import importlib
 import time
 
+from django.apps import apps
 from django.core.management.base import BaseCommand
+from django.utils.module_loading import module_has_submodule
 
 SCALES = {"district": 1, "city": 10, "province": 60, "nation": 344}  # districts of ≈640 compounds
-GENERATOR_APPS = ["communities", "projects", "consultations", "inspections"]
+
+
+def generators() -> list[tuple[str, object]]:
+    """(app label, its ``generate`` module) of every installed app that has one, in INSTALLED_APPS order."""
+    return [(config.label, importlib.import_module(f"{config.name}.generate"))
+            for config in apps.get_app_configs() if module_has_submodule(config.module, "generate")]
 
 
 class Context:
@@ -64,20 +73,14 @@ class Command(BaseCommand):
         ctx = Context(self, scale, seed, districts=districts, compounds_per_community=per)
         if generate:
             ctx.say(f"generating {scale} scale ({ctx.districts} districts)")
-            for app in GENERATOR_APPS:
-                try:
-                    module = importlib.import_module(f"{app}.generate")
-                except ModuleNotFoundError as error:
-                    if error.name != f"{app}.generate":
-                        raise
-                    continue
+            for app, module in generators():
                 ctx.say(f"{app} …")
                 module.generate(ctx)
         if open_issues is not None:
-            from inspections.generate import top_up_open_issues
-
             ctx.say(f"topping up to {open_issues:,} unclosed rectification issues …")
-            top_up_open_issues(ctx, open_issues)
+            for _app, module in generators():
+                if hasattr(module, "top_up_open_issues"):
+                    module.top_up_open_issues(ctx, open_issues)
         ctx.say("analyzing tables")
         from django.db import connection
 

@@ -15,9 +15,9 @@ from django.views.decorators.http import require_POST
 
 from communities.choices import RoleKind
 from communities.scoping import get_scope
+from dashboards import figures
 from projects import services as project_services
 from projects.models import ProgrammeTarget
-from renovation_portal.dashboard import figures
 from renovation_portal.errors import DomainError
 from renovation_portal.exports import requested_format, table_response
 

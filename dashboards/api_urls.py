@@ -1,7 +1,7 @@
 from django.urls import path
 
+from dashboards import api
 from renovation_portal.api import PortalRouter
-from renovation_portal.dashboard import api
 
 router = PortalRouter()
 router.register("programme-targets", api.TargetViewSet, basename="programme-target")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from renovation_portal.dashboard import views
+from dashboards import views
 
 app_name = "dashboard"
 urlpatterns = [

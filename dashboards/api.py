@@ -13,10 +13,10 @@ from rest_framework.views import APIView
 
 from communities.models import District
 from communities.scoping import get_scope
+from dashboards import figures
+from dashboards.views import place_for, requested_year, shows_rounds
 from projects import services as project_services
 from projects.models import ProgrammeTarget
-from renovation_portal.dashboard import figures
-from renovation_portal.dashboard.views import place_for, requested_year, shows_rounds
 from renovation_portal.serializers import StrictModelSerializer
 
 
