@@ -15,7 +15,8 @@ from consultations import selectors, services
 from consultations.choices import STEP_ORDER, BallotChannel, Step, VoteStatus
 from consultations.forms import (AnswerForm, BallotForm, MeetingForm, NeedForm, ProblemForm, RollImportForm,
                                  TopicForm, VoteForm)
-from consultations.models import Meeting, MeetingPhoto, OwnerUnit, ResidentProblem, RollImportJob, Topic, Vote
+from consultations.models import (Meeting, MeetingPhoto, OwnerUnit, ResidentProblem, RollImportJob, Topic, Vote,
+                                  Voter)
 from consultations.tally import percent
 from projects.models import PlanVersion, ScopeItem
 from renovation_portal.errors import DomainError
@@ -259,7 +260,9 @@ def vote_detail(request, pk):
         return redirect("consultations:vote-detail", pk=vote.pk)
     result = services.vote_tally(vote)
     see_ballots = services.may_see_ballots(request.user, vote)
-    voters = vote.voters.select_related("ballot__entered_by").order_by("unit_label") if see_ballots else []
+    # Not vote.voters: that is the selector's prefetch, which loads only what the tally needs.
+    voters = (Voter.objects.filter(vote=vote).select_related("ballot__entered_by").order_by("unit_label")
+              if see_ballots else [])
     return render(request, "consultations/vote_detail.html", {
         "vote": vote, "result": result, "lines": _tally_lines(result), "can_manage": can_manage,
         "see_ballots": see_ballots, "voters": voters, "ballot_form": BallotForm(),

@@ -10,7 +10,8 @@ from communities.models import Compound
 from communities.scoping import get_object_for, get_scope
 from consultations import selectors, services
 from consultations.api import serializers as s
-from consultations.models import Ballot, Meeting, Need, OwnerUnit, ResidentProblem, RollImportJob, Topic, Vote
+from consultations.models import (Ballot, Meeting, Need, OwnerUnit, ResidentProblem, RollImportJob, Topic, Vote,
+                                  Voter)
 from projects.models import PlanVersion, ScopeItem
 from renovation_portal.api import KeysetPagination
 from renovation_portal.sync import UpdatedSinceFilterSet
@@ -251,7 +252,9 @@ class VoteViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             from rest_framework.exceptions import PermissionDenied
 
             raise PermissionDenied()
-        return Response(s.VoterSerializer(vote.voters.select_related("ballot"), many=True).data)
+        # Not vote.voters: that is the selector's prefetch, which loads only what the tally needs.
+        voters = Voter.objects.filter(vote=vote).select_related("ballot").order_by("unit_label")
+        return Response(s.VoterSerializer(voters, many=True).data)
 
 
 @extend_validation_errors(["vote_not_open", "not_in_electorate", "scan_required", "confirmation_required",
