@@ -109,6 +109,14 @@ class RollImportJobSerializer(StrictModelSerializer):
         read_only_fields = fields
 
 
+class RollImportAcceptedSerializer(RollImportJobSerializer):
+    url = serializers.URLField(read_only=True, help_text="The job's URL (also in the Location header): poll it.")
+
+    class Meta(RollImportJobSerializer.Meta):
+        fields = [*RollImportJobSerializer.Meta.fields, "url"]
+        read_only_fields = fields
+
+
 class TallySerializer(StrictSerializer):
     total_area = serializers.DecimalField(max_digits=14, decimal_places=2)
     total_owners = serializers.IntegerField()

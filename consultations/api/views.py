@@ -168,7 +168,7 @@ class OwnerUnitViewSet(viewsets.ReadOnlyModelViewSet):
         return OwnerUnit.objects.visible_to(self.request.user)
 
     @extend_schema(request=s.RollImportSerializer,
-                   responses={201: s.ImportReportSerializer, 202: s.RollImportJobSerializer})
+                   responses={201: s.ImportReportSerializer, 202: s.RollImportAcceptedSerializer})
     @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser, FormParser],
             serializer_class=s.RollImportSerializer, filterset_class=None, pagination_class=None)
     def import_roll(self, request):
