@@ -305,6 +305,8 @@ class Ballot(models.Model):
 
 
 class RollImportJobQuerySet(models.QuerySet):
+    compound_path = "compound__"  # read by the audit trail for the job's place ids
+
     def visible_to(self, user):
         """Only people who may import the compound's roll see its import jobs (they hold owners' personal data):
         the place-bound editor roles over the compound, as communities.permissions.can_change_compound decides,

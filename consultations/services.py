@@ -563,7 +563,9 @@ def roll_import_job_create(*, actor: User, compound: Compound, upload, file_form
     job.save()
     from consultations.tasks import run_roll_import
 
-    transaction.on_commit(lambda: run_roll_import.delay(job.pk))
+    # robust: a broker that is down must not turn the upload, already committed, into a 500; the job then stays
+    # queued and its page says so.
+    transaction.on_commit(lambda: run_roll_import.delay(job.pk), robust=True)
     return job
 
 
