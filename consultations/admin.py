@@ -26,7 +26,7 @@ class VoteAdmin(ScopedAdmin):
 
 @admin.register(Ballot)
 class BallotAdmin(ScopedAdmin):
-    list_display = ["voter", "choice", "paper", "cast_at"]
+    list_display = ["voter", "choice", "channel", "entered_by", "cast_at"]
 
     def has_add_permission(self, request):
         return False  # ballots are entered through ballot_record (electorate, open vote, the scan checked)

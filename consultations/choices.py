@@ -88,3 +88,20 @@ class ProblemStatus(models.TextChoices):
     OPEN = "open", _("Open")
     ANSWERED = "answered", _("Answered")
     RESOLVED = "resolved", _("Resolved")
+
+
+class BallotChannel(models.TextChoices):
+    """How a ballot reached the count. Staff enter every ballot in the portal, so each needs its evidence: the
+    scan of a paper ballot, the online platform's confirmation reference, or — for a ballot staff record on the
+    owner's behalf (a phone call, a visit) — an attachment or a confirmation reference."""
+
+    PAPER = "paper", _("Paper ballot")
+    ONLINE = "online", _("Cast online by the owner")
+    STAFF = "staff", _("Entered by staff on the owner's behalf")
+
+
+class RollImportStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")

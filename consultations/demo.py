@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from communities.demo import _upsert
 from communities.models import Compound, User
-from consultations.choices import (BallotChoice, Channel, Electorate, MatterType, MeetingKind, NeedCategory,
-                                   ProblemStatus, Step, VoteResult, VoteStatus)
+from consultations.choices import (BallotChannel, BallotChoice, Channel, Electorate, MatterType, MeetingKind,
+                                   NeedCategory, ProblemStatus, Step, VoteResult, VoteStatus)
 from consultations.models import (Ballot, Meeting, Need, OwnerUnit, ResidentProblem, Topic, TopicStepEvent, Vote,
                                   Voter)
 from consultations.tally import is_major, tally
@@ -66,7 +66,8 @@ def _vote(topic, title, building, actor, turnout: float, approve: float, opened)
         in_favour = round(len(voting) * approve)
         for index, voter in enumerate(voting):
             Ballot.objects.create(voter=voter, choice=BallotChoice.FOR if index < in_favour else BallotChoice.AGAINST,
-                                  paper=False, entered_by=actor, cast_at=opened + timedelta(days=index % 5))
+                                  channel=BallotChannel.ONLINE, confirmation_ref=f"示例-{vote.pk}-{index + 1:04d}",
+                                  entered_by=actor, cast_at=opened + timedelta(days=index % 5))
         result = tally(voters=[(v.area, None) for v in voters[len(voting):]]
                        + [(v.area, BallotChoice.FOR if i < in_favour else BallotChoice.AGAINST)
                           for i, v in enumerate(voting)], major=is_major(vote.matter_type))

@@ -3,7 +3,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from communities.models import Building, Compound
-from consultations.choices import BallotChoice, Channel, Electorate, MatterType, MeetingKind, NeedCategory
+from consultations.choices import (BallotChannel, BallotChoice, Channel, Electorate, MatterType, MeetingKind,
+                                   NeedCategory)
 from consultations.models import Topic
 from projects.forms import MultiplePhotoField
 from renovation_portal.forms import PortalFormMixin
@@ -96,9 +97,10 @@ class VoteForm(PortalFormMixin, forms.Form):
 class BallotForm(PortalFormMixin, forms.Form):
     voter = forms.IntegerField(widget=forms.HiddenInput)
     choice = forms.ChoiceField(label=_("Choice"), choices=BallotChoice.choices)
-    paper = forms.BooleanField(label=_("Paper ballot"), required=False, initial=True)
-    scan = PhotoFormField(label=_("Scan"), required=False,
+    channel = forms.ChoiceField(label=_("How it was cast"), choices=BallotChannel.choices, initial=BallotChannel.PAPER)
+    scan = PhotoFormField(label=_("Scan or attachment"), required=False,
                           widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}))
+    confirmation_ref = forms.CharField(label=_("Confirmation reference"), max_length=100, required=False)
 
 
 class RollImportForm(forms.Form):

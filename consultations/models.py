@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from communities.querysets import ScopedQuerySet
-from consultations.choices import (BallotChoice, Channel, Electorate, MatterType, MeetingKind, NeedCategory,
-                                   ProblemStatus, Step, VoteResult, VoteStatus)
+from consultations.choices import (BallotChannel, BallotChoice, Channel, Electorate, MatterType, MeetingKind,
+                                   NeedCategory, ProblemStatus, RollImportStatus, Step, VoteResult, VoteStatus)
 from renovation_portal.uploads import private_upload_to
 
 
@@ -277,12 +277,16 @@ class BallotQuerySet(ScopedQuerySet):
 
 
 class Ballot(models.Model):
-    """One unit's ballot. Paper ballots are entered by staff with the scan attached."""
+    """One unit's ballot, entered by staff (``entered_by``) with its evidence: the scan of a paper ballot, the
+    online platform's confirmation reference, or for a ballot entered on the owner's behalf an attachment or a
+    confirmation reference (ballot_record enforces which)."""
 
     voter = models.OneToOneField(Voter, on_delete=models.CASCADE, related_name="ballot", verbose_name=_("voter"))
     choice = models.CharField(_("choice"), max_length=10, choices=BallotChoice.choices)
-    paper = models.BooleanField(_("paper ballot"), default=True)
-    scan = models.ImageField(_("scan of the paper ballot"), upload_to=private_upload_to("ballots"), blank=True)
+    channel = models.CharField(_("channel"), max_length=10, choices=BallotChannel.choices,
+                               default=BallotChannel.PAPER)
+    scan = models.ImageField(_("scan or attachment"), upload_to=private_upload_to("ballots"), blank=True)
+    confirmation_ref = models.CharField(_("confirmation reference"), max_length=100, blank=True)
     entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                    verbose_name=_("entered by"))
     cast_at = models.DateTimeField(_("cast at"), default=timezone.now)
@@ -293,6 +297,77 @@ class Ballot(models.Model):
         verbose_name = _("ballot")
         verbose_name_plural = _("ballots")
         ordering = ["id"]
+
+    @property
+    def entered_by_staff(self) -> bool:
+        """Recorded by staff on the owner's behalf rather than from the owner's own paper or online ballot."""
+        return self.channel == BallotChannel.STAFF
+
+
+class RollImportJobQuerySet(models.QuerySet):
+    compound_path = "compound__"  # read by the audit trail for the job's place ids
+
+    def visible_to(self, user):
+        """Only people who may import the compound's roll see its import jobs (they hold owners' personal data):
+        the place-bound editor roles over the compound, as communities.permissions.can_change_compound decides,
+        not contractors or inspectors who merely read the compound."""
+        from communities.permissions import PLACE_EDITOR_ROLES
+        from communities.scoping import get_scope
+
+        scope = get_scope(user)
+        if scope.is_global:
+            return self
+        if not user.is_authenticated or not scope.has_role(*PLACE_EDITOR_ROLES):
+            return self.none()
+        q = Q(pk__in=[])
+        for district_id, subdistrict_id, community_id in user.roles.filter(kind__in=PLACE_EDITOR_ROLES).values_list(
+                "district_id", "subdistrict_id", "community_id"):
+            if district_id:
+                q |= Q(compound__community__subdistrict__district_id=district_id)
+            if subdistrict_id:
+                q |= Q(compound__community__subdistrict_id=subdistrict_id)
+            if community_id:
+                q |= Q(compound__community_id=community_id)
+        return self.filter(q)
+
+
+class RollImportJob(models.Model):
+    """An import of the owners' roll run by a worker: the uploaded file (private, deleted once the job has run),
+    the progress and the per-row report. All or nothing: the units are written only when every row is right."""
+
+    compound = models.ForeignKey("communities.Compound", on_delete=models.PROTECT, related_name="roll_imports",
+                                 verbose_name=_("compound"))
+    file = models.FileField(_("file"), upload_to=private_upload_to("roll-imports"), blank=True)
+    file_format = models.CharField(_("file format"), max_length=4, choices=[("csv", "CSV"), ("xlsx", "XLSX")])
+    status = models.CharField(_("status"), max_length=10, choices=RollImportStatus.choices,
+                              default=RollImportStatus.QUEUED)
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    rows_done = models.PositiveIntegerField(_("rows checked"), default=0)
+    created_count = models.PositiveIntegerField(_("units created"), default=0)
+    updated_count = models.PositiveIntegerField(_("units updated"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True,
+                              help_text=_("Each wrong row: its row number in the file and what is wrong."))
+    failure = models.TextField(_("why the file was refused"), blank=True)
+    language = models.CharField(_("language of the report"), max_length=10, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("created by"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    objects = RollImportJobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("owners' roll import")
+        verbose_name_plural = _("owners' roll imports")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.compound_id} {self.created_at:%Y-%m-%d %H:%M} {self.status}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (RollImportStatus.SUCCEEDED, RollImportStatus.FAILED)
 
 
 class ResidentProblem(models.Model):

@@ -31,7 +31,7 @@ def votes(user):
     """Votes with their voters and ballots prefetched: a page of votes and their tallies is three queries."""
     return (Vote.objects.visible_to(user).select_related("topic__compound", "building")
             .prefetch_related(Prefetch("voters", queryset=Voter.objects.select_related("ballot").only(
-                "id", "vote_id", "area", "ballot__choice", "ballot__voter_id"))))
+                "id", "vote_id", "area", "ballot__choice", "ballot__channel", "ballot__voter_id"))))
 
 
 def problems(user):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from consultations.choices import MAJOR_MATTERS, BallotChoice
+from consultations.choices import MAJOR_MATTERS, BallotChannel, BallotChoice
 
 TWO_THIRDS = Fraction(2, 3)
 THREE_QUARTERS = Fraction(3, 4)
@@ -31,6 +31,10 @@ class Tally:
     for_owners: int
     against_owners: int
     abstain_owners: int
+    # How the ballots came in: those staff entered on the owners' behalf are shown apart from the owners' own.
+    paper_ballots: int = 0
+    online_ballots: int = 0
+    staff_entered_ballots: int = 0
 
     # --- participation ---
     @property
@@ -101,14 +105,17 @@ class Tally:
 
 
 def tally(*, voters, major: bool) -> Tally:
-    """``voters``: (area, choice or None) for every unit of the frozen electorate."""
+    """``voters``: (area, choice or None[, channel]) for every unit of the frozen electorate."""
     total_area = voted_area = for_area = Decimal(0)
     total = voted = for_count = against = abstain = 0
-    for area, choice in voters:
+    channels = dict.fromkeys(BallotChannel.values, 0)
+    for area, choice, *channel in voters:
         total += 1
         total_area += area
         if choice is None:
             continue
+        if channel and channel[0] in channels:
+            channels[channel[0]] += 1
         voted += 1
         voted_area += area
         if choice == BallotChoice.FOR:
@@ -119,7 +126,9 @@ def tally(*, voters, major: bool) -> Tally:
         else:
             abstain += 1
     return Tally(major=major, total_area=total_area, total_owners=total, voted_area=voted_area, voted_owners=voted,
-                 for_area=for_area, for_owners=for_count, against_owners=against, abstain_owners=abstain)
+                 for_area=for_area, for_owners=for_count, against_owners=against, abstain_owners=abstain,
+                 paper_ballots=channels[BallotChannel.PAPER], online_ballots=channels[BallotChannel.ONLINE],
+                 staff_entered_ballots=channels[BallotChannel.STAFF])
 
 
 def is_major(matter_type: str) -> bool:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("meetings/<int:pk>/", views.meeting_detail, name="meeting-detail"),
     path("meeting-photos/<int:pk>/", views.meeting_photo, name="meeting-photo"),
     path("compounds/<int:compound_pk>/owners/", views.owner_roll, name="owner-roll"),
+    path("roll-imports/<int:pk>/", views.roll_import, name="roll-import"),
     path("votes/<int:pk>/", views.vote_detail, name="vote-detail"),
     path("problems/", views.problem_list, name="problem-list"),
     path("problems/<int:pk>/", views.problem_detail, name="problem-detail"),

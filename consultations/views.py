@@ -12,10 +12,11 @@ from django.views.decorators.http import require_POST
 from communities.models import Building, Compound
 from communities.scoping import get_object_for
 from consultations import selectors, services
-from consultations.choices import STEP_ORDER, Step, VoteStatus
+from consultations.choices import STEP_ORDER, BallotChannel, Step, VoteStatus
 from consultations.forms import (AnswerForm, BallotForm, MeetingForm, NeedForm, ProblemForm, RollImportForm,
                                  TopicForm, VoteForm)
-from consultations.models import Meeting, MeetingPhoto, OwnerUnit, ResidentProblem, Topic, Vote
+from consultations.models import (Meeting, MeetingPhoto, OwnerUnit, ResidentProblem, RollImportJob, Topic, Vote,
+                                  Voter)
 from consultations.tally import percent
 from projects.models import PlanVersion, ScopeItem
 from renovation_portal.errors import DomainError
@@ -168,17 +169,32 @@ def owner_roll(request, compound_pk):
     report = None
     if request.method == "POST" and form.is_valid():
         try:
-            report = services.owner_roll_import(actor=request.user, compound=compound, upload=form.cleaned_data["file"])
+            result = services.owner_roll_submit(actor=request.user, compound=compound,
+                                                upload=form.cleaned_data["file"])
         except DomainError as error:
             form.add_error("file", error.message)
         else:
+            if isinstance(result, RollImportJob):  # a large file: a worker imports it; its page shows the progress
+                return redirect("consultations:roll-import", pk=result.pk)
+            report = result
             if report.ok:
                 messages.success(request, _("Imported: %(created)d new units, %(updated)d updated.")
                                  % {"created": report.created, "updated": report.updated})
                 return redirect("consultations:owner-roll", compound_pk=compound.pk)
     units = OwnerUnit.objects.filter(compound=compound).select_related("building")
-    return render(request, "consultations/owner_roll.html", {"compound": compound, "form": form, "report": report,
-                                                             "units": units[:500], "unit_count": units.count()})
+    return render(request, "consultations/owner_roll.html", {
+        "compound": compound, "form": form, "report": report, "units": units[:500], "unit_count": units.count(),
+        "jobs": RollImportJob.objects.visible_to(request.user).filter(compound=compound)[:5]})
+
+
+@login_required
+def roll_import(request, pk):
+    """A roll import run by a worker. While it runs, htmx reloads the status part every two seconds."""
+    job = get_object_for(request.user, RollImportJob.objects.select_related("compound", "created_by"), pk)
+    context = {"job": job, "compound": job.compound}
+    if request.headers.get("HX-Request"):
+        return render(request, "consultations/roll_import_status.html", context)
+    return render(request, "consultations/roll_import.html", context)
 
 
 @login_required
@@ -236,17 +252,21 @@ def vote_detail(request, pk):
                     raise DomainError(" ".join(str(e) for errors in form.errors.values() for e in errors))
                 voter = get_object_or_404(vote.voters, pk=form.cleaned_data["voter"])
                 services.ballot_record(actor=request.user, vote=vote, voter=voter,
-                                       choice=form.cleaned_data["choice"], paper=form.cleaned_data["paper"],
-                                       scan=form.cleaned_data.get("scan"))
+                                       choice=form.cleaned_data["choice"], channel=form.cleaned_data["channel"],
+                                       scan=form.cleaned_data.get("scan"),
+                                       confirmation_ref=form.cleaned_data["confirmation_ref"])
         except DomainError as error:
             messages.error(request, error.message)
         return redirect("consultations:vote-detail", pk=vote.pk)
     result = services.vote_tally(vote)
     see_ballots = services.may_see_ballots(request.user, vote)
-    voters = vote.voters.select_related("ballot").order_by("unit_label") if see_ballots else []
+    # Not vote.voters: that is the selector's prefetch, which loads only what the tally needs.
+    voters = (Voter.objects.filter(vote=vote).select_related("ballot__entered_by").order_by("unit_label")
+              if see_ballots else [])
     return render(request, "consultations/vote_detail.html", {
         "vote": vote, "result": result, "lines": _tally_lines(result), "can_manage": can_manage,
         "see_ballots": see_ballots, "voters": voters, "ballot_form": BallotForm(),
+        "channels": BallotChannel.choices,
     })
 
 

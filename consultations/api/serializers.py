@@ -2,8 +2,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from communities.privacy import MaskPersonalDataMixin
-from consultations.choices import BallotChoice
-from consultations.models import Ballot, Meeting, Need, OwnerUnit, ResidentProblem, Topic, Vote, Voter
+from consultations.choices import BallotChannel, BallotChoice
+from consultations.models import (Ballot, Meeting, Need, OwnerUnit, ResidentProblem, RollImportJob, Topic, Vote,
+                                  Voter)
 from renovation_portal.api import WholeListField
 from renovation_portal.serializers import StrictModelSerializer, StrictSerializer
 from renovation_portal.uploads import PhotoField
@@ -89,6 +90,34 @@ class ImportReportSerializer(StrictSerializer):
     errors = serializers.ListField(child=serializers.DictField())
 
 
+class RollImportRowErrorSerializer(StrictSerializer):
+    row = serializers.IntegerField()
+    message = serializers.CharField()
+
+
+class RollImportJobSerializer(StrictModelSerializer):
+    """An owners' roll import run by a worker: poll it until ``status`` is ``succeeded`` or ``failed``."""
+
+    created = serializers.IntegerField(source="created_count", read_only=True)
+    updated = serializers.IntegerField(source="updated_count", read_only=True)
+    errors = RollImportRowErrorSerializer(many=True, read_only=True)
+    finished = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = RollImportJob
+        fields = ["id", "compound", "status", "finished", "rows_total", "rows_done", "created", "updated", "errors",
+                  "failure", "created_by", "created_at", "started_at", "finished_at"]
+        read_only_fields = fields
+
+
+class RollImportAcceptedSerializer(RollImportJobSerializer):
+    url = serializers.URLField(read_only=True, help_text="The job's URL (also in the Location header): poll it.")
+
+    class Meta(RollImportJobSerializer.Meta):
+        fields = [*RollImportJobSerializer.Meta.fields, "url"]
+        read_only_fields = fields
+
+
 class TallySerializer(StrictSerializer):
     total_area = serializers.DecimalField(max_digits=14, decimal_places=2)
     total_owners = serializers.IntegerField()
@@ -103,6 +132,10 @@ class TallySerializer(StrictSerializer):
     passed = serializers.BooleanField()
     area_still_needed = serializers.DecimalField(max_digits=14, decimal_places=2)
     owners_still_needed = serializers.IntegerField()
+    paper_ballots = serializers.IntegerField()
+    online_ballots = serializers.IntegerField()
+    staff_entered_ballots = serializers.IntegerField(
+        help_text="Ballots staff entered on the owners' behalf (not the owners' own paper or online ballots).")
 
 
 class VoteSerializer(StrictModelSerializer):
@@ -123,20 +156,31 @@ class VoteSerializer(StrictModelSerializer):
 
 class VoterSerializer(StrictModelSerializer):
     choice = serializers.CharField(source="ballot.choice", default=None, read_only=True)
+    channel = serializers.CharField(source="ballot.channel", default=None, read_only=True)
+    entered_by_staff = serializers.BooleanField(source="ballot.entered_by_staff", default=None, read_only=True)
+    entered_by = serializers.IntegerField(source="ballot.entered_by_id", default=None, read_only=True)
 
     class Meta:
         model = Voter
-        fields = ["id", "unit_label", "owner_name", "area", "choice"]
+        fields = ["id", "unit_label", "owner_name", "area", "choice", "channel", "entered_by_staff", "entered_by"]
 
 
 class BallotSerializer(StrictModelSerializer):
+    """A ballot entered by staff with its evidence: ``paper`` needs ``scan``; ``online`` (the owner voted on the
+    online platform) needs ``confirmation_ref``; ``staff`` (entered on the owner's behalf) needs ``scan`` (any
+    attachment image) or ``confirmation_ref``."""
+
     choice = serializers.ChoiceField(choices=BallotChoice.choices)
     scan = PhotoField(required=False)
+    channel = serializers.ChoiceField(choices=BallotChannel.choices, default=BallotChannel.PAPER)
+    entered_by_staff = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = Ballot
-        fields = ["id", "voter", "choice", "paper", "scan", "entered_by", "cast_at"]
+        fields = ["id", "voter", "choice", "channel", "scan", "confirmation_ref", "entered_by", "entered_by_staff",
+                  "cast_at"]
         read_only_fields = ["id", "entered_by", "cast_at"]
+        extra_kwargs = {"confirmation_ref": {"required": False}}
 
 
 class ProblemSerializer(MaskPersonalDataMixin, StrictModelSerializer):

@@ -4,12 +4,14 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 
 from communities.models import Compound
 from communities.scoping import get_object_for, get_scope
 from consultations import selectors, services
 from consultations.api import serializers as s
-from consultations.models import Ballot, Meeting, Need, OwnerUnit, ResidentProblem, Topic, Vote
+from consultations.models import (Ballot, Meeting, Need, OwnerUnit, ResidentProblem, RollImportJob, Topic, Vote,
+                                  Voter)
 from projects.models import PlanVersion, ScopeItem
 from renovation_portal.api import KeysetPagination
 from renovation_portal.sync import UpdatedSinceFilterSet
@@ -146,8 +148,10 @@ class OwnerUnitFilterSet(UpdatedSinceFilterSet):
         fields = ["compound", "building", "stairwell", "updated_since"]
 
 
-@extend_validation_errors(["bad_file", "bad_header"], field_name="non_field_errors", actions=["import_roll"])
-@extend_validation_errors(["invalid_rows", "bad_file", "bad_header"], field_name="file", actions=["import_roll"])
+@extend_validation_errors(["bad_file", "bad_header", "too_many_rows"], field_name="non_field_errors",
+                          actions=["import_roll"])
+@extend_validation_errors(["invalid_rows", "bad_file", "bad_header", "too_many_rows"], field_name="file",
+                          actions=["import_roll"])
 class OwnerUnitViewSet(viewsets.ReadOnlyModelViewSet):
     """The owners' roll, to those who run the compound's consultations; ``import`` loads a CSV/XLSX file."""
 
@@ -163,21 +167,41 @@ class OwnerUnitViewSet(viewsets.ReadOnlyModelViewSet):
             return OwnerUnit.objects.none()
         return OwnerUnit.objects.visible_to(self.request.user)
 
-    @extend_schema(request=s.RollImportSerializer, responses={201: s.ImportReportSerializer})
+    @extend_schema(request=s.RollImportSerializer,
+                   responses={201: s.ImportReportSerializer, 202: s.RollImportAcceptedSerializer})
     @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser, FormParser],
             serializer_class=s.RollImportSerializer, filterset_class=None, pagination_class=None)
     def import_roll(self, request):
+        """A file of up to 2,000 rows is imported at once: 201 with the counts, or 400 with one error per wrong row
+        and nothing imported. A larger file is imported by a worker: 202 with the job (``Location`` is its URL;
+        poll ``GET /api/v1/roll-imports/{id}/``), all or nothing just the same."""
         body = s.RollImportSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         compound = _compound(request, body.validated_data["compound"])
-        report = services.owner_roll_import(actor=request.user, compound=compound, upload=body.validated_data["file"])
-        data = {"ok": report.ok, "created": report.created, "updated": report.updated,
-                "errors": [{"row": row, "message": message} for row, message in report.errors]}
-        if not report.ok:
+        result = services.owner_roll_submit(actor=request.user, compound=compound, upload=body.validated_data["file"])
+        if isinstance(result, RollImportJob):
+            result.refresh_from_db()  # a job run in-process (no broker) has already finished
+            url = reverse("api:roll-import-detail", args=[result.pk], request=request)
+            return Response({**s.RollImportJobSerializer(result).data, "url": url}, status=status.HTTP_202_ACCEPTED,
+                            headers={"Location": url})
+        if not result.ok:
             return Response({"type": "validation_error", "errors": [
                 {"code": "invalid_rows", "detail": f"Row {row}: {message}", "attr": "file"}
-                for row, message in report.errors]}, status=status.HTTP_400_BAD_REQUEST)
+                for row, message in result.errors]}, status=status.HTTP_400_BAD_REQUEST)
+        data = {"ok": True, "created": result.created, "updated": result.updated, "errors": []}
         return Response(data, status=status.HTTP_201_CREATED)
+
+
+class RollImportJobViewSet(viewsets.ReadOnlyModelViewSet):
+    """Owners' roll imports run by a worker: status, progress (rows checked of rows) and the per-row report. Seen
+    only by those who may import the compound's roll."""
+
+    serializer_class = s.RollImportJobSerializer
+    filterset_fields = ["compound", "status"]
+    queryset = RollImportJob.objects.none()
+
+    def get_queryset(self):
+        return RollImportJob.objects.visible_to(self.request.user).order_by("-created_at", "-id")
 
 
 class VoteFilterSet(UpdatedSinceFilterSet):
@@ -228,16 +252,20 @@ class VoteViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             from rest_framework.exceptions import PermissionDenied
 
             raise PermissionDenied()
-        return Response(s.VoterSerializer(vote.voters.select_related("ballot"), many=True).data)
+        # Not vote.voters: that is the selector's prefetch, which loads only what the tally needs.
+        voters = Voter.objects.filter(vote=vote).select_related("ballot").order_by("unit_label")
+        return Response(s.VoterSerializer(voters, many=True).data)
 
 
-@extend_validation_errors(["vote_not_open", "not_in_electorate", "scan_required", "already_voted",
+@extend_validation_errors(["vote_not_open", "not_in_electorate", "scan_required", "confirmation_required",
+                           "evidence_required", "bad_channel", "bad_confirmation_ref", "already_voted",
                            "photo_invalid", "photo_type", "photo_too_large", "photo_too_many_pixels"],
                           field_name="non_field_errors",
                           actions=["create"])
 @extend_validation_errors(["photo_too_many_pixels"], field_name="scan", actions=["create"])
 class BallotViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
-    """Ballots: staff enter them (paper ones with the scan); visible to the vote's organiser and officials."""
+    """Ballots: staff enter them with their evidence (see the channel); visible to the vote's organiser and
+    officials."""
 
     serializer_class = s.BallotSerializer
     parser_classes = [MultiPartParser, FormParser, JSONParser]
@@ -259,8 +287,9 @@ class BallotViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         voter = data["voter"]
         vote = get_object_for(self.request.user, Vote.objects.all(), voter.vote_id)
         serializer.instance = services.ballot_record(actor=self.request.user, vote=vote, voter=voter,
-                                                     choice=data["choice"], paper=data.get("paper", True),
-                                                     scan=data.get("scan"))
+                                                     choice=data["choice"], channel=data["channel"],
+                                                     scan=data.get("scan"),
+                                                     confirmation_ref=data.get("confirmation_ref", ""))
 
 
 class ProblemFilterSet(UpdatedSinceFilterSet):

@@ -49,9 +49,10 @@ def test_secretary_logs_tea_meeting_and_vote_result_is_public(demo_data, login, 
 
     page.click("[data-testid=open-vote]")
     assert "还需" in page.locator("[data-testid=still-needed]").inner_text()
-    for _ in range(9):  # 9 of the stairwell's 12 units vote for; entered as electronic ballots
+    for n in range(9):  # 9 of the stairwell's 12 units vote for online; staff enter each with its receipt
         row = page.locator("[data-testid=ballots] tbody tr").filter(has=page.locator("form")).first
-        row.locator("input[name=paper]").uncheck()
+        row.locator("select[name=channel]").select_option("online")
+        row.locator("input[name=confirmation_ref]").fill(f"WX-{n:04d}")
         row.locator("button[type=submit]").click()
         page.wait_for_load_state()
     page.click("[data-testid=close-vote]")

@@ -13,12 +13,14 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from consultations import selectors, services
-from consultations.choices import STEP_ORDER, BallotChoice, Channel, Electorate, MatterType, Step, VoteResult
+from consultations.choices import (STEP_ORDER, BallotChannel, BallotChoice, Channel, Electorate, MatterType, Step,
+                                   VoteResult)
 from consultations.models import Ballot, Meeting, Need, OwnerUnit, Topic
 from renovation_portal.errors import DomainError
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
+ONLINE = {"channel": BallotChannel.ONLINE, "confirmation_ref": "WX-0001"}  # the online platform's receipt
 
 
 @pytest.fixture
@@ -175,13 +177,14 @@ def test_vote_freezes_the_electorate_counts_and_decides(tree, secretary, topic):
     voters = list(vote.voters.order_by("unit_label"))
     scan = f.photo_file("ballot.jpg")
     for voter, choice in zip(voters, [BallotChoice.FOR, BallotChoice.FOR, BallotChoice.FOR]):
-        services.ballot_record(actor=secretary, vote=vote, voter=voter, choice=choice, paper=True,
+        services.ballot_record(actor=secretary, vote=vote, voter=voter, choice=choice, channel=BallotChannel.PAPER,
                                scan=f.photo_file("ballot.jpg"))
     with pytest.raises(DomainError) as again:
         services.ballot_record(actor=secretary, vote=vote, voter=voters[0], choice=BallotChoice.AGAINST, scan=scan)
     assert again.value.code == "already_voted"
     with pytest.raises(DomainError) as no_scan:
-        services.ballot_record(actor=secretary, vote=vote, voter=voters[3], choice=BallotChoice.FOR, paper=True)
+        services.ballot_record(actor=secretary, vote=vote, voter=voters[3], choice=BallotChoice.FOR,
+                               channel=BallotChannel.PAPER)
     assert no_scan.value.code == "scan_required"
     open_tally = services.vote_tally(vote)
     assert open_tally.participation_met and open_tally.owners_still_needed == 0
@@ -194,7 +197,7 @@ def test_vote_failing_for_lack_of_participation(tree, secretary, topic):
     vote = _vote_at_deliberation(tree, secretary, topic)
     services.vote_open(actor=secretary, vote=vote)
     for voter in list(vote.voters.all())[:3]:
-        services.ballot_record(actor=secretary, vote=vote, voter=voter, choice=BallotChoice.FOR, paper=False)
+        services.ballot_record(actor=secretary, vote=vote, voter=voter, choice=BallotChoice.FOR, **ONLINE)
     tally_now = services.vote_tally(vote)
     assert tally_now.owners_still_needed == 1 and tally_now.area_still_needed == Decimal("100.00")
     assert services.vote_close(actor=secretary, vote=vote).result == VoteResult.FAILED_PARTICIPATION
@@ -216,7 +219,7 @@ def test_ballots_are_visible_only_to_the_organiser_and_officials(tree, actors, s
     _units(tree)
     vote = _vote_at_deliberation(tree, secretary, topic)
     services.vote_open(actor=secretary, vote=vote)
-    services.ballot_record(actor=secretary, vote=vote, voter=vote.voters.first(), choice=BallotChoice.FOR, paper=False)
+    services.ballot_record(actor=secretary, vote=vote, voter=vote.voters.first(), choice=BallotChoice.FOR, **ONLINE)
     colleague = f.user_with_role(RoleKind.COMMUNITY_SECRETARY, community=tree["comm_a"])
     expected = {"community_secretary": 1, "district_official": 1, "subdistrict_official": 1, "contractor": 0,
                 "inspector": 0}
@@ -236,7 +239,7 @@ def test_public_page_shows_decisions_and_progress_but_nothing_private(tree, secr
     vote = _vote_at_deliberation(tree, secretary, topic)
     services.vote_open(actor=secretary, vote=vote)
     for voter in vote.voters.all():
-        services.ballot_record(actor=secretary, vote=vote, voter=voter, choice=BallotChoice.FOR, paper=False)
+        services.ballot_record(actor=secretary, vote=vote, voter=voter, choice=BallotChoice.FOR, **ONLINE)
     services.vote_close(actor=secretary, vote=vote)
     page = client.get(reverse("public-compound", args=[tree["compound_a"].code]))
     assert page.status_code == 200
