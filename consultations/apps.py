@@ -10,6 +10,7 @@ class ConsultationsConfig(AppConfig):
     def ready(self):
         from communities.choices import RoleKind
         from communities.selectors import register_home_section
+        from consultations import tasks  # noqa: F401  (registers the tasks the services queue by name)
         from consultations.selectors import secretary_home
         from renovation_portal.navigation import register_nav_item
         from renovation_portal.sync import connect_tombstones

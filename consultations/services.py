@@ -10,6 +10,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from celery import current_app
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -562,11 +563,10 @@ def roll_import_job_create(*, actor: User, compound: Compound, upload, file_form
                         language=translation.get_language() or "")
     job.file.save(f"roll.{file_format}", upload, save=False)
     job.save()
-    from consultations.tasks import run_roll_import
-
+    # The task by its registered name: consultations.tasks imports this module, not the other way round.
     # robust: a broker that is down must not turn the upload, already committed, into a 500; the job then stays
     # queued and its page says so.
-    transaction.on_commit(lambda: run_roll_import.delay(job.pk), robust=True)
+    transaction.on_commit(lambda: current_app.tasks["consultations.run_roll_import"].delay(job.pk), robust=True)
     return job
 
 
