@@ -2,7 +2,7 @@ from drf_spectacular.utils import extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from communities.models import Compound
@@ -12,6 +12,7 @@ from consultations.api import serializers as s
 from consultations.models import Ballot, Meeting, Need, OwnerUnit, ResidentProblem, Topic, Vote
 from projects.models import PlanVersion, ScopeItem
 from renovation_portal.api import KeysetPagination
+from renovation_portal.parsers import JSONParser
 from renovation_portal.sync import UpdatedSinceFilterSet
 from renovation_portal.values_lists import ValuesListMixin
 
