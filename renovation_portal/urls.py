@@ -1,12 +1,24 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path, re_path
+from django.urls import include, path, re_path, register_converter
+from django.urls.converters import StringConverter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from communities import audit_views
 from communities import views as community_views
+from communities.forms import LoginForm
 from consultations import views as consultation_views
 from renovation_portal import views
+
+
+class CodeConverter(StringConverter):
+    """A record's code in a URL: no NUL byte, which no stored code can hold (PostgreSQL refuses it in a query,
+    so ``/public/compounds/A%00/`` would be a 500 instead of a 404)."""
+
+    regex = r"[^/\x00]+"
+
+
+register_converter(CodeConverter, "code")
 
 api_v1 = [
     path("", include("communities.api.urls")),
@@ -18,7 +30,8 @@ api_v1 = [
 
 urlpatterns = [
     path("", community_views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=LoginForm),
+         name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/2fa/verify/", community_views.two_factor_verify, name="account-2fa-verify"),
     path("account/2fa/setup/", community_views.two_factor_setup, name="account-2fa-setup"),
@@ -29,8 +42,8 @@ urlpatterns = [
     path("places/", include("communities.urls")),
     path("projects/", include("projects.urls")),
     path("consultations/", include("consultations.urls")),
-    path("public/compounds/<str:code>/", consultation_views.public_compound, name="public-compound"),
-    path("public/compounds/<str:code>/buildings/<int:building_pk>/plate/", consultation_views.building_plate,
+    path("public/compounds/<code:code>/", consultation_views.public_compound, name="public-compound"),
+    path("public/compounds/<code:code>/buildings/<int:building_pk>/plate/", consultation_views.building_plate,
          name="building-plate"),
     path("inspections/", include("inspections.urls")),
     path("dashboard/", include("renovation_portal.dashboard.urls")),
