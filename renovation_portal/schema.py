@@ -81,13 +81,14 @@ def _call_target(node, namespace, owner):
     return None
 
 
-_READING = set()  # functions being read: a recursive call adds nothing
+_READING = set()  # functions being read: a recursive call adds nothing (the portal's services do not recurse)
 
 
 @functools.cache
 def raised_errors(func, owner=None) -> frozenset[tuple[type, str, str | None]]:
     """(exception class, code, field) of each DomainError, and each Django ValidationError with a code, that
-    ``func`` raises itself or through the portal functions it calls (``owner``: the class ``self`` is).
+    ``func`` raises itself or through the portal functions it calls, directly or from a dict of functions
+    (``owner``: the class ``self`` is).
 
     A DomainError whose code is not a literal (``except ValidationError as error: raise DomainError(...,
     code=error.code or "photo_invalid")``) has the literal codes of its expression and those of the
@@ -139,6 +140,13 @@ def raised_errors(func, owner=None) -> frozenset[tuple[type, str, str | None]]:
         for node in ast.walk(tree):
             if isinstance(node, ast.Call):
                 found |= from_call(node, handled_by.get(node, frozenset()))
+            elif isinstance(node, ast.Subscript):
+                # A dispatch table (``services.TRANSITION_SERVICES[name](...)``): any of its functions may run.
+                table = _call_target(node.value, namespace, owner)
+                if isinstance(table, dict):
+                    for value in table.values():
+                        if callable(value):
+                            found |= raised_errors(value)
     finally:
         _READING.discard(func)
     return frozenset(found)
@@ -170,7 +178,7 @@ class PortalAutoSchema(AutoSchema):
         meta = super()._get_serializer_field_meta(field, direction)
         # A field that falls back to ``default=None`` (``source="company.name"`` when there is no company) is
         # null in a response although it does not say ``allow_null``.
-        if direction == "response" and getattr(field, "default", None) is None and not meta.get("nullable"):
+        if direction == "response" and isinstance(field, serializers.Field) and field.default is None:
             meta["nullable"] = True
         return meta
 
