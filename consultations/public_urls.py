@@ -1,12 +1,23 @@
 """The public pages of a compound (no sign-in; names outside any namespace), included at the root by
 renovation_portal.urls."""
 
-from django.urls import path
+from django.urls import path, register_converter
+from django.urls.converters import StringConverter
 
 from consultations import views as consultation_views
 
+class CodeConverter(StringConverter):
+    """A record's code in a URL: no NUL byte, which no stored code can hold (PostgreSQL refuses it in a query,
+    so ``/public/compounds/A%00/`` would be a 500 instead of a 404)."""
+
+    regex = r"[^/\x00]+"
+
+
+register_converter(CodeConverter, "code")
+
+
 urlpatterns = [
-    path("public/compounds/<str:code>/", consultation_views.public_compound, name="public-compound"),
-    path("public/compounds/<str:code>/buildings/<int:building_pk>/plate/", consultation_views.building_plate,
+    path("public/compounds/<code:code>/", consultation_views.public_compound, name="public-compound"),
+    path("public/compounds/<code:code>/buildings/<int:building_pk>/plate/", consultation_views.building_plate,
          name="building-plate"),
 ]

@@ -190,6 +190,10 @@ def inspection_file(*, actor: User, inspection: Inspection, results: list[Result
         if item.kind == "score" and (result.score is None or result.score > item.max_score):
             raise DomainError(_("Score “%(item)s” between 0 and %(max)d.") % {"item": item.text, "max": item.max_score},
                               code="bad_score", field="results")
+    foreign = sorted({f.item.pk for f in findings if f.item is not None and f.item.pk not in items})
+    if foreign:
+        raise DomainError(_("A finding refers to item %(items)s, which is not on this inspection's checklist.")
+                          % {"items": ", ".join(str(pk) for pk in foreign)}, code="foreign_item", field="findings")
     failed = {r.item.pk for r in results if r.outcome == Outcome.FAIL}
     found = {f.item.pk for f in findings if f.item is not None}
     if failed - found:

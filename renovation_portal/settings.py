@@ -236,6 +236,11 @@ REST_FRAMEWORK = {
         "renovation_portal.filters.PortalFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
+    "DEFAULT_PARSER_CLASSES": [
+        "renovation_portal.parsers.JSONParser",  # DRF's, with a too deeply nested body as 400, not 500
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "renovation_portal.api.PagePagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "renovation_portal.schema.PortalAutoSchema",

@@ -7,6 +7,9 @@ A client stores the time of its last sync, then asks each list for ``?updated_si
 from datetime import timezone as dt_timezone
 
 import django_filters
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 
@@ -28,13 +31,27 @@ def register_tombstone_visibility(visible) -> None:
     _VISIBILITY[:] = [visible]
 
 
-class UTCDateTimeFilter(django_filters.IsoDateTimeFilter):
-    """An ISO 8601 time, compared in UTC: Python accepts offsets PostgreSQL would refuse (beyond ±15:59)."""
+class UTCIsoDateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 time, converted to UTC: Python accepts offsets PostgreSQL would refuse (beyond ±15:59).
 
-    def filter(self, qs, value):
-        if value is not None:
-            value = value.astimezone(dt_timezone.utc)
-        return super().filter(qs, value)
+    A time at the very edge of Python's range (0001-01-01T00:00+14:00, 9999-12-31T23:59-12:00, or a naive one
+    read in the portal's time zone) has no UTC equivalent: a form error, not an OverflowError."""
+
+    default_error_messages = {"out_of_range": _("This time is out of range: give one between the years 1 and 9999 "
+                                                "in UTC.")}
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is None:
+            return None
+        try:
+            return value.astimezone(dt_timezone.utc)
+        except OverflowError:
+            raise ValidationError(self.error_messages["out_of_range"], code="out_of_range") from None
+
+
+class UTCDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UTCIsoDateTimeField
 
 
 class UpdatedSinceFilterSet(django_filters.FilterSet):

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from renovation_portal import views
 
+
 api_v1 = [
     path("", include("communities.api.urls")),
     path("", include("projects.api.urls")),

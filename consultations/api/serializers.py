@@ -62,6 +62,7 @@ class MeetingSerializer(StrictModelSerializer):
                   "topics", "minutes", "decisions", "minutes_published_at", "minutes_overdue", "new_topic_titles",
                   "publish", "photos", "created_at", "updated_at"]
         read_only_fields = ["id", "convener", "minutes_published_at", "created_at", "updated_at"]
+        extra_kwargs = {"kind": {"required": True}}  # a meeting is logged as what it was, never a guessed kind
 
 
 class PublishMinutesSerializer(StrictSerializer):

@@ -2,7 +2,7 @@ from drf_spectacular.utils import extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
@@ -14,6 +14,7 @@ from consultations.models import (Ballot, Meeting, Need, OwnerUnit, ResidentProb
                                   Voter)
 from projects.models import PlanVersion, ScopeItem
 from renovation_portal.api import KeysetPagination
+from renovation_portal.parsers import JSONParser
 from renovation_portal.sync import UpdatedSinceFilterSet
 from renovation_portal.values_lists import ValuesListMixin
 

@@ -62,10 +62,10 @@ class InspectionViewSet(ValuesListMixin, viewsets.ReadOnlyModelViewSet):
         body = s.FileSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         items = {i.pk: i for i in ChecklistItem.objects.filter(template_id=inspection.template_id)}
-        other = ChecklistItem(pk=0, code="other")
 
         def item(pk):
-            return items.get(pk, other) if pk else None
+            # An id not on this checklist goes to the service as it is, which refuses it as a foreign item.
+            return items.get(pk, ChecklistItem(pk=pk)) if pk else None
 
         results = [services.ResultInput(item=items.get(r["item"], ChecklistItem(pk=r["item"])), outcome=r["outcome"],
                                         score=r.get("score"), note=r["note"]) for r in body.validated_data["results"]]

@@ -92,6 +92,8 @@ class ScopeItemSerializer(StrictModelSerializer):
         fields = ["id", "project", "category", "work_class", "name", "unit", "planned_quantity",
                   "completed_quantity", "excavation_start", "excavation_end", "updated_at"]
         read_only_fields = ["id", "completed_quantity", "updated_at"]
+        # The model's default of 0 would make the item's progress meaningless: the client must say how much.
+        extra_kwargs = {"planned_quantity": {"required": True}}
 
     def get_fields(self):
         fields = super().get_fields()

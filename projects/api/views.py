@@ -5,7 +5,7 @@ from drf_standardized_errors.openapi_validation_errors import extend_validation_
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from communities.scoping import get_object_for
@@ -15,6 +15,7 @@ from projects.api import serializers as s
 from projects.filtersets import ProgressReportFilterSet, ProjectFilterSet, ScopeItemFilterSet
 from projects.models import PlanVersion, ProgressPhoto, ProgressReport, Project, ProjectEvent, ScopeItem
 from renovation_portal.api import ConcurrencyControlMixin, KeysetPagination
+from renovation_portal.parsers import JSONParser
 from renovation_portal.uploads import serve_private_image
 from renovation_portal.values_lists import ValuesListMixin
 
