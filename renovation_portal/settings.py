@@ -227,6 +227,9 @@ SCHEDULE_CATCH_UP_RETRY_MINUTES = 60
 # The beat schedule lives in one place: renovation_portal/schedules.py.
 
 # --- REST API ---
+# An Idempotency-Key whose request never finished (worker killed, timed out) may be taken over by a retry after
+# this many seconds: longer than any request may run (gunicorn's timeout is 60 s).
+IDEMPOTENCY_IN_PROGRESS_SECONDS = int(os.environ.get("IDEMPOTENCY_IN_PROGRESS_SECONDS", "120"))
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so an anonymous API call gets 401 with a WWW-Authenticate header.
