@@ -188,6 +188,17 @@ def test_get_returns_etag_and_patch_requires_it(tree, actors, api_as):
     assert Building.objects.get(pk=tree["building_a"].pk).lead_name == "甲"
 
 
+def test_a_wildcard_if_match_is_refused_and_saves_nothing(tree, actors, api_as):
+    client = api_as(actors["community_secretary"])
+    url = f"/api/v1/buildings/{tree['building_a'].pk}/"
+    for header in ("*", '"abc", *'):
+        response = client.patch(url, {"lead_name": "通配"}, format="json", HTTP_IF_MATCH=header)
+        assert response.status_code == 428
+        error = response.json()["errors"][0]
+        assert error["code"] == "precondition_required" and "If-Match: *" in error["detail"]
+    assert Building.objects.get(pk=tree["building_a"].pk).lead_name != "通配"
+
+
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_patches_with_the_same_etag_one_wins_the_rest_get_412(tree, actors):
     secretary = actors["community_secretary"]
