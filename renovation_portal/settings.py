@@ -188,6 +188,12 @@ REDIS_CONNECT_TIMEOUT = float(os.environ.get("REDIS_CONNECT_TIMEOUT", "0.5"))
 REDIS_SOCKET_TIMEOUT = float(os.environ.get("REDIS_SOCKET_TIMEOUT", "1"))
 # After a failed call a process leaves that Redis alone this many seconds (one timeout per interval, one log line).
 REDIS_RETRY_AFTER = float(os.environ.get("REDIS_RETRY_AFTER", "10"))
+# Anonymous lookups of the public compound pages (/public/compounds/<code>/), per client address: all lookups,
+# and a tighter limit on unknown codes (guessing); over either, 429. BEHIND_PROXY: the address is the last
+# X-Forwarded-For entry (the one the proxy appended).
+PUBLIC_PAGE_RATE = os.environ.get("PUBLIC_PAGE_RATE", "60/minute")
+PUBLIC_MISS_RATE = os.environ.get("PUBLIC_MISS_RATE", "20/hour")
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
 
 CACHES = {
     "default": (

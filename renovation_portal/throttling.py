@@ -74,3 +74,37 @@ class UserRateThrottle(throttling.UserRateThrottle):
 
     def wait(self):
         return self.wait_seconds
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """``"60/minute"`` → (60, 60): requests and the window's seconds, as DRF's rate strings."""
+    number, period = rate.split("/")
+    return int(number), {"s": 1, "m": 60, "h": 3600, "d": 86400}[period[0]]
+
+
+def over_limit(key: str, rate: str, *, count: bool = True) -> int | None:
+    """Count one request against ``rate`` under ``key`` in fixed windows — or, with ``count=False``, only look
+    whether the window's count has reached the limit. Returns the seconds until the window ends when over it,
+    else None; None too while Redis is unavailable (the limit fails open)."""
+    number, duration = parse_rate(rate)
+    now = time.time()
+    window = int(now // duration)
+    if count:
+        current = _count(f"{key}:{window}", duration + 1)
+        over = current is not None and current > number
+    else:
+        current = cache.get(f"{key}:{window}")  # the cache fails soft: a miss while Redis is down
+        over = current is not None and int(current) >= number
+    return max(1, int((window + 1) * duration - now + 0.999)) if over else None
+
+
+def client_address(request) -> str:
+    """The client's address: the connection's, or behind a proxy (``BEHIND_PROXY``) the one the proxy appended
+    last to X-Forwarded-For (earlier entries are whatever the client sent)."""
+    from django.conf import settings
+
+    if getattr(settings, "BEHIND_PROXY", False):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded.strip():
+            return forwarded.split(",")[-1].strip()
+    return request.META.get("REMOTE_ADDR", "")
