@@ -1,9 +1,13 @@
 """Web pages of resident consultation, and the public compound page. Writes go through services."""
 
+from functools import wraps
+
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,6 +24,7 @@ from consultations.models import (Meeting, MeetingPhoto, OwnerUnit, ResidentProb
 from consultations.tally import percent
 from projects.models import PlanVersion, ScopeItem
 from renovation_portal.errors import DomainError
+from renovation_portal.throttling import client_address, over_limit
 from renovation_portal.uploads import serve_private_image
 
 
@@ -302,6 +307,32 @@ def problem_detail(request, pk):
 
 # --- public pages: no login ---
 
+def public_lookup_limited(view):
+    """Anonymous lookups of a compound's public pages, limited per client address (``PUBLIC_PAGE_RATE``), and
+    unknown codes more tightly (``PUBLIC_MISS_RATE``): the pages are public, the list of compounds is not meant
+    to be harvested by guessing codes. Over either limit: 429 with a plain page. Fails open without Redis."""
+
+    @wraps(view)
+    def limited(request, code, *args, **kwargs):
+        if request.user.is_authenticated:
+            return view(request, code, *args, **kwargs)
+        address = client_address(request)
+        wait = (over_limit(f"public-page:{address}", settings.PUBLIC_PAGE_RATE)
+                or over_limit(f"public-miss:{address}", settings.PUBLIC_MISS_RATE, count=False))
+        if wait:
+            response = render(request, "consultations/public_throttled.html", {"wait": wait}, status=429)
+            response["Retry-After"] = str(wait)
+            return response
+        try:
+            return view(request, code, *args, **kwargs)
+        except Http404:
+            over_limit(f"public-miss:{address}", settings.PUBLIC_MISS_RATE)  # an unknown code: count the miss
+            raise
+
+    return limited
+
+
+@public_lookup_limited
 def public_compound(request, code):
     compound = get_object_or_404(Compound.objects.select_related(
         "community__subdistrict", "party_branch", "owners_body", "property_service__company"), code=code)
@@ -309,6 +340,7 @@ def public_compound(request, code):
                                                                   **selectors.public_compound(compound)})
 
 
+@public_lookup_limited
 def building_plate(request, code, building_pk):
     """A printable plate for a building's door: the contact board and a QR code of the public page."""
     compound = get_object_or_404(Compound.objects.select_related("party_branch", "owners_body", "property_service"),

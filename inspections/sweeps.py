@@ -15,7 +15,7 @@ from communities.models import Role
 from communities.choices import RoleKind
 from inspections.choices import ESCALATION_GRACE_DAYS, InspectionStatus, IssueStatus, NotificationKind
 from inspections.models import Inspection, Notification, RectificationIssue
-from inspections.notifications import Reminder, deliver_unsent, notify, unreachable_at_claim
+from inspections.notifications import CHANNELS, Reminder, claim, deliver_unsent, notify, unreachable_at_claim
 from inspections.services import escalation_recipients
 
 CHUNK = 2000
@@ -107,8 +107,13 @@ def _remind_contractors_in_sql(today: date) -> int:
 
 
 def escalate_overdue(today: date | None = None) -> int:
-    """Issues overdue past the grace period go one tier up, once: a conditional UPDATE claims each escalation,
-    so two sweeps can never escalate the same issue twice. Returns how many issues escalated."""
+    """Issues overdue past the grace period go one tier up, once, and that tier's officials are told.
+
+    Each chunk's escalations are claimed (the issues' rows locked and marked escalated) and their
+    in-app notifications claimed in the same transaction: an escalation never commits without its notifications,
+    so a worker killed at any point loses none, and two sweeps at once never escalate an issue twice. E-mail is
+    sent after the commit; the run then sends whatever escalation e-mails an earlier, interrupted run left unsent
+    (even when it has nothing new to escalate). Returns how many issues escalated."""
     today = today or timezone.localdate()
     cutoff = today - timedelta(days=ESCALATION_GRACE_DAYS)
     due = (RectificationIssue.objects.exclude(status=IssueStatus.CLOSED)
@@ -116,19 +121,31 @@ def escalate_overdue(today: date | None = None) -> int:
            .values_list("pk", flat=True).iterator(chunk_size=CHUNK))
     escalated = 0
     batch: list[int] = []
+    recipients: dict[tuple[int, int], list[int]] = {}
+
+    def officials(tier, district):
+        if (tier, district) not in recipients:
+            recipients[tier, district] = escalation_recipients(tier, district)
+        return recipients[tier, district]
 
     def flush(ids):
         nonlocal escalated
-        now = timezone.now()
-        claimed = RectificationIssue.objects.filter(pk__in=ids, escalated_at__isnull=True).exclude(
-            status=IssueStatus.CLOSED)
-        rows = list(claimed.values_list("pk", "tier", "description", "project__compound__community__subdistrict__district_id"))
-        claimed.filter(pk__in=[r[0] for r in rows]).update(escalated_at=now, escalated_to=F("tier") + 1)
+        with transaction.atomic():
+            claimable = (RectificationIssue.objects.filter(pk__in=ids, escalated_at__isnull=True)
+                         .exclude(status=IssueStatus.CLOSED))
+            # Locked in id order (no deadlock between two sweeps); a sweep that waited re-reads escalated_at after
+            # the other's commit and skips what it escalated.
+            rows = list(claimable.order_by("pk").select_for_update(of=("self",)).values_list(
+                "pk", "tier", "description", "project__compound__community__subdistrict__district_id"))
+            RectificationIssue.objects.filter(pk__in=[r[0] for r in rows]).update(
+                escalated_at=timezone.now(), escalated_to=F("tier") + 1)
+            claimed = claim([Reminder(user_id, NotificationKind.ESCALATION, f"issue:{pk}", "escalation",
+                                      _("Escalated to tier %(tier)d: %(text)s") % {"tier": tier + 1, "text": text[:60]},
+                                      url=reverse("inspections:issue-detail", args=[pk]))
+                             for pk, tier, text, district in rows for user_id in officials(tier + 1, district)])
         escalated += len(rows)
-        notify(Reminder(user_id, NotificationKind.ESCALATION, f"issue:{pk}", "escalation",
-                        _("Escalated to tier %(tier)d: %(text)s") % {"tier": tier + 1, "text": text[:60]},
-                        url=reverse("inspections:issue-detail", args=[pk]))
-               for pk, tier, text, district in rows for user_id in escalation_recipients(tier + 1, district))
+        for channel in CHANNELS:
+            channel.deliver(claimed)
 
     for pk in due:
         batch.append(pk)
@@ -137,6 +154,7 @@ def escalate_overdue(today: date | None = None) -> int:
             batch = []
     if batch:
         flush(batch)
+    deliver_unsent({NotificationKind.ESCALATION})  # what a killed run claimed but did not e-mail
     return escalated
 
 

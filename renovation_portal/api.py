@@ -119,7 +119,7 @@ def _if_match_values(header: str) -> set[str]:
 class ConcurrencyControlMixin:
     """No lost updates: GET returns an ETag; PATCH/PUT must send it back in If-Match.
 
-    A missing If-Match is 428; a stale one is 412. The check and the write happen under a row lock, so of
+    A missing If-Match is 428, and so is ``If-Match: *`` (it would match any version); a stale one is 412. The check and the write happen under a row lock, so of
     several concurrent PATCHes with the same ETag exactly one succeeds and the rest get 412.
     """
 
@@ -154,7 +154,11 @@ class ConcurrencyControlMixin:
                 self._lock_for_update = False
             if not if_match:
                 raise PreconditionRequired()
-            if "*" not in _if_match_values(if_match) and self.etag_for(instance) not in _if_match_values(if_match):
+            if "*" in _if_match_values(if_match):  # "any version" would overwrite changes the client never saw
+                raise PreconditionRequired(gettext_lazy(
+                    "If-Match: * is not accepted. Send the ETag of your last GET of this record, so that newer "
+                    "changes are not overwritten."))
+            if self.etag_for(instance) not in _if_match_values(if_match):
                 raise PreconditionFailed()
             partial = kwargs.pop("partial", False)
             serializer = self.get_serializer(instance, data=request.data, partial=partial)

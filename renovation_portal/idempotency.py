@@ -1,18 +1,22 @@
 """Safe retries for the API: a POST with an ``Idempotency-Key`` header is carried out once.
 
-A repeat with the same key and the same body gets the original status and body back (with
-``Idempotent-Replayed: true``) and creates nothing; the same key with a different body is refused (422).
-Concurrent repeats wait for the first to finish and then replay it; the unique (user, key) row decides which
-request runs. Keys are kept 48 hours (a daily task purges older ones); a request that ended in a server error
-releases its key so that it can be retried.
+A repeat with the same key and the same request gets the original status and body back (with
+``Idempotent-Replayed: true``) and creates nothing; the same key with a different request is refused (422). "The
+same request" is the same method, path and body — for a multipart upload, the same fields and the same files'
+contents, whatever boundary the client's retry chose. The unique (user, key) row decides which request runs; a
+repeat that meets it still running gets 409 at once with ``Retry-After`` (it does not hold a worker waiting).
+A request that ended in a server error releases its key so that it can be retried; one that never finished (its
+worker killed, timed out, or the database gone when it wanted to release the key) leaves it "in progress" for
+at most ``IDEMPOTENCY_IN_PROGRESS_SECONDS`` (2 minutes; longer than gunicorn's 60-second timeout), after which a
+retry claims it and runs. Keys are kept 48 hours (a daily task purges older ones).
 """
 
 import hashlib
-import time
+import json
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -23,7 +27,12 @@ from renovation_portal.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
 KEEP_FOR = timedelta(hours=48)
-WAIT_SECONDS = 15  # how long a concurrent repeat waits for the first request before answering 409
+RETRY_AFTER_SECONDS = 2  # what a repeat that meets its first request still running is told to wait
+
+
+def in_progress_timeout() -> timedelta:
+    """How long a request may hold its key before a retry may take it over (it must have died by then)."""
+    return timedelta(seconds=getattr(settings, "IDEMPOTENCY_IN_PROGRESS_SECONDS", 120))
 
 
 def _request_user(request):
@@ -48,6 +57,40 @@ def _replay(record: IdempotencyKey) -> HttpResponse:
     return response
 
 
+def _file_digest(upload) -> str:
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
+
+
+def request_digest(request, body: bytes) -> str:
+    """What makes two requests "the same": method, path with query, and the body — for multipart/form-data the
+    parsed fields and each file's SHA-256 (the raw body holds a random boundary that every retry changes)."""
+    head = request.method.encode() + b" " + request.get_full_path().encode() + b"\n"
+    if request.content_type == "multipart/form-data":
+        try:
+            fields = sorted([name, value] for name in request.POST for value in request.POST.getlist(name))
+            files = sorted([name, _file_digest(upload)] for name in request.FILES
+                           for upload in request.FILES.getlist(name))
+        except Exception:  # a malformed body: the view answers 400; compare it as bytes meanwhile
+            pass
+        else:
+            parsed = json.dumps({"fields": fields, "files": files}, ensure_ascii=False).encode()
+            return hashlib.sha256(head + b"multipart/form-data\n" + parsed).hexdigest()
+    return hashlib.sha256(head + request.content_type.encode() + b"\n" + body).hexdigest()
+
+
+def _release(record_id, started) -> None:
+    """Give the key back (the request failed), unless another request has taken it over meanwhile. With the
+    database away the key stays in progress until it expires (``in_progress_timeout``)."""
+    try:
+        IdempotencyKey.objects.filter(pk=record_id, status_code__isnull=True, created_at=started).delete()
+    except DatabaseError:
+        pass
+
+
 class IdempotencyMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -66,47 +109,62 @@ class IdempotencyMiddleware:
             body = request.body
         except Exception:  # too large: Django's own limit answers below
             return self.get_response(request)
-        digest = hashlib.sha256(request.method.encode() + b" " + request.get_full_path().encode() + b"\n"
-                                + request.content_type.encode() + b"\n" + body).hexdigest()
+        digest = request_digest(request, body)
         try:
             with transaction.atomic():
                 record = IdempotencyKey.objects.create(user=user, key=key, method=request.method,
                                                        path=request.path[:300], request_hash=digest)
         except IntegrityError:
-            return self._repeat(user, key, digest)
+            record, refusal = self._repeat(user, key, digest)
+            if refusal is not None:
+                return refusal
+        started = record.created_at
         try:
             response = self.get_response(request)
         except Exception:
-            IdempotencyKey.objects.filter(pk=record.pk).delete()
+            _release(record.pk, started)
             raise
         if response.status_code >= 500 or getattr(response, "streaming", False):
-            IdempotencyKey.objects.filter(pk=record.pk).delete()
+            _release(record.pk, started)
             return response
         if hasattr(response, "render") and not getattr(response, "is_rendered", True):
             response.render()
-        IdempotencyKey.objects.filter(pk=record.pk).update(
+        IdempotencyKey.objects.filter(pk=record.pk, created_at=started).update(
             status_code=response.status_code, response_body=response.content,
             response_content_type=response.get("Content-Type", ""))
         return response
 
     def _repeat(self, user, key, digest):
-        deadline = time.monotonic() + WAIT_SECONDS
-        while True:
-            record = IdempotencyKey.objects.filter(user=user, key=key).first()
-            if record is None:  # the first request failed and released the key: tell the client to retry
-                break
-            if record.request_hash != digest:
-                return api_error_response(
-                    422, "idempotency_key_reused",
-                    _("This Idempotency-Key was already used for a different request. Use a new key for a new "
-                      "request."))
-            if record.status_code is not None:
-                return _replay(record)
-            if time.monotonic() >= deadline:
-                break
-            time.sleep(0.1)
-        return api_error_response(409, "idempotency_request_in_progress",
-                                  _("A request with this Idempotency-Key is still being processed. Retry shortly."))
+        """A repeat of a key in use: (the record this request now owns, None) when it takes over a key whose
+        request died, else (None, the answer): the first response replayed, 422 or 409."""
+        record = IdempotencyKey.objects.filter(user=user, key=key).first()
+        if record is None:  # the first request failed and released the key just now
+            return None, self._in_progress()
+        if record.request_hash != digest:
+            return None, api_error_response(
+                422, "idempotency_key_reused",
+                _("This Idempotency-Key was already used for a different request. Use a new key for a new "
+                  "request."))
+        if record.status_code is not None:
+            return None, _replay(record)
+        now = timezone.now()
+        if record.created_at > now - in_progress_timeout():
+            return None, self._in_progress()
+        # The request holding the key died without an answer (killed, timed out, or unable to release it): take
+        # the key over. The condition on created_at lets only one of several retries win it.
+        if IdempotencyKey.objects.filter(pk=record.pk, status_code__isnull=True,
+                                         created_at=record.created_at).update(created_at=now):
+            record.created_at = now
+            return record, None
+        return None, self._in_progress()
+
+    @staticmethod
+    def _in_progress():
+        response = api_error_response(
+            409, "idempotency_request_in_progress",
+            _("A request with this Idempotency-Key is still being processed. Retry shortly."))
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
 
 
 def purge_old_keys(now=None) -> int:

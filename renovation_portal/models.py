@@ -55,3 +55,23 @@ class Tombstone(models.Model):
 
     def __str__(self):
         return f"{self.model}#{self.object_pk}"
+
+
+class ScheduledRun(models.Model):
+    """When a beat schedule entry's task last succeeded, and when a missed run of it was last sent again.
+
+    Celery beat sends each run once: one sent while the broker was down is lost. The frequent heartbeat task
+    compares this record with the schedule and sends a missed run again (``renovation_portal.tasks``); the
+    sweeps claim their work per period, so a run sent twice does nothing twice.
+    """
+
+    entry = models.CharField(_("schedule entry"), max_length=100, unique=True)  # a key of BEAT_SCHEDULE
+    last_success_at = models.DateTimeField(_("last succeeded at"), null=True, blank=True)
+    caught_up_at = models.DateTimeField(_("missed run last sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("scheduled run")
+        verbose_name_plural = _("scheduled runs")
+
+    def __str__(self):
+        return self.entry

@@ -2,6 +2,10 @@
 
 Times are Beijing time (CELERY_TIMEZONE). Each entry names the task by its dotted path so this module
 imports no app code.
+
+Beat sends each run once; a run sent while the broker was down is lost. So every entry but the heartbeat is also
+caught up: the heartbeat (every 5 minutes) sends again a run that was due and has not succeeded since
+(``CAUGHT_UP`` below; the record is ``renovation_portal.models.ScheduledRun``).
 """
 
 from celery.schedules import crontab
@@ -48,3 +52,8 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(hour=3, minute=30),
     },
 }
+
+# The entries whose missed runs are sent again (renovation_portal.tasks.catch_up_missed_runs, from the heartbeat):
+# all but the heartbeat itself. Each of their tasks is idempotent per period (a day, an ISO week, a meeting).
+CAUGHT_UP: dict[str, dict] = {name: entry for name, entry in BEAT_SCHEDULE.items()
+                              if name != "healthz-broker-heartbeat"}

@@ -193,9 +193,23 @@ MAX_IMAGE_PIXELS = int(os.environ.get("MAX_IMAGE_PIXELS", "40000000"))
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 
+# Every Redis client of the web process (cache, rate limit, /healthz) gives up quickly: with Redis down or hung
+# the portal serves from PostgreSQL (renovation_portal/cache.py) instead of holding a worker for seconds.
+REDIS_CONNECT_TIMEOUT = float(os.environ.get("REDIS_CONNECT_TIMEOUT", "0.5"))
+REDIS_SOCKET_TIMEOUT = float(os.environ.get("REDIS_SOCKET_TIMEOUT", "1"))
+# After a failed call a process leaves that Redis alone this many seconds (one timeout per interval, one log line).
+REDIS_RETRY_AFTER = float(os.environ.get("REDIS_RETRY_AFTER", "10"))
+# Anonymous lookups of the public compound pages (/public/compounds/<code>/), per client address: all lookups,
+# and a tighter limit on unknown codes (guessing); over either, 429. BEHIND_PROXY: the address is the last
+# X-Forwarded-For entry (the one the proxy appended).
+PUBLIC_PAGE_RATE = os.environ.get("PUBLIC_PAGE_RATE", "60/minute")
+PUBLIC_MISS_RATE = os.environ.get("PUBLIC_MISS_RATE", "20/hour")
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {"BACKEND": "renovation_portal.cache.FailSoftRedisCache", "LOCATION": REDIS_URL,
+         "OPTIONS": {"socket_connect_timeout": REDIS_CONNECT_TIMEOUT, "socket_timeout": REDIS_SOCKET_TIMEOUT}}
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
@@ -222,9 +236,17 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("CEL
 DASHBOARD_CACHE_SECONDS = int(os.environ.get("DASHBOARD_CACHE_SECONDS", "0" if TESTING else "60"))
 REMINDER_SEND_DELAY = float(os.environ.get("REMINDER_SEND_DELAY", "0"))
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A scheduled run beat could not send (broker down) is sent again by the heartbeat once the broker is back: if it
+# was due within the last SCHEDULE_CATCH_UP_HOURS and at least the grace ago, resent at most once per retry interval.
+SCHEDULE_CATCH_UP_HOURS = int(os.environ.get("SCHEDULE_CATCH_UP_HOURS", "12"))
+SCHEDULE_CATCH_UP_GRACE_MINUTES = 10
+SCHEDULE_CATCH_UP_RETRY_MINUTES = 60
 # The beat schedule lives in one place: renovation_portal/schedules.py.
 
 # --- REST API ---
+# An Idempotency-Key whose request never finished (worker killed, timed out) may be taken over by a retry after
+# this many seconds: longer than any request may run (gunicorn's timeout is 60 s).
+IDEMPOTENCY_IN_PROGRESS_SECONDS = int(os.environ.get("IDEMPOTENCY_IN_PROGRESS_SECONDS", "120"))
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so an anonymous API call gets 401 with a WWW-Authenticate header.

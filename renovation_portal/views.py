@@ -11,6 +11,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.defaults import page_not_found, server_error
 
 from renovation_portal.api import api_error_response, api_not_found
+from renovation_portal.cache import redis_recovered
 from renovation_portal.tasks import HEARTBEAT_CACHE_KEY
 
 
@@ -28,8 +29,10 @@ def _check_broker() -> dict:
     if not settings.REDIS_URL:
         return {"ok": True, "mode": "in-process (eager): no broker configured"}
     try:
-        client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
+        client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=settings.REDIS_CONNECT_TIMEOUT,
+                                      socket_timeout=settings.REDIS_SOCKET_TIMEOUT)
         client.ping()
+        redis_recovered(settings.REDIS_URL)  # the cache need not wait out its retry interval
         return {"ok": True, "mode": "redis", "last_worker_heartbeat": cache.get(HEARTBEAT_CACHE_KEY)}
     except Exception as error:
         return {"ok": False, "mode": "redis", "error": error.__class__.__name__}

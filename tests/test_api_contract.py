@@ -88,9 +88,89 @@ def test_concurrent_retries_with_the_same_key_create_one_row(tree, actors):
         thread.start()
     for thread in threads:
         thread.join()
-    assert [status for status, _ in results] == [201] * 4
-    assert len({body["token"] for _, body in results}) == 1
+    # One request runs; each other either replays its answer or, meeting it still running, gets 409 at once.
+    statuses = sorted(status for status, _ in results)
+    assert statuses.count(201) >= 1 and set(statuses) <= {201, 409}
+    assert len({body["token"] for status, body in results if status == 201}) == 1
+    assert all(body["errors"][0]["code"] == "idempotency_request_in_progress"
+               for status, body in results if status == 409)
     assert ApiToken.objects.filter(user=user, device_name="并发").count() == 1
+
+
+def _in_progress(user, key, age):
+    """Leave the key as a request that never finished leaves it (its worker killed), ``age`` ago."""
+    from django.utils import timezone
+
+    IdempotencyKey.objects.filter(user=user, key=key).update(
+        status_code=None, response_body=b"", response_content_type="", created_at=timezone.now() - age)
+
+
+def test_a_repeat_meeting_its_first_request_still_running_gets_409_at_once(tree, actors, api):
+    from datetime import timedelta
+
+    user = actors["inspector"]
+    auth = {"HTTP_AUTHORIZATION": f"Token {_token(user)}", "HTTP_IDEMPOTENCY_KEY": "k-busy"}
+    body = {"username": user.username, "password": f.PASSWORD, "device_name": "忙"}
+    assert api.post(LOGIN, body, format="json", **auth).status_code == 201
+    _in_progress(user, "k-busy", timedelta(seconds=5))
+    started = time.monotonic()
+    response = api.post(LOGIN, body, format="json", **auth)
+    assert time.monotonic() - started < 2  # no worker held waiting
+    assert response.status_code == 409 and response["Retry-After"] == "2"
+    assert response.json()["errors"][0]["code"] == "idempotency_request_in_progress"
+
+
+def test_a_key_whose_request_died_is_taken_over_by_a_retry_after_two_minutes(tree, actors, api):
+    from datetime import timedelta
+
+    user = actors["inspector"]
+    auth = {"HTTP_AUTHORIZATION": f"Token {_token(user)}", "HTTP_IDEMPOTENCY_KEY": "k-dead"}
+    body = {"username": user.username, "password": f.PASSWORD, "device_name": "死"}
+    assert api.post(LOGIN, body, format="json", **auth).status_code == 201
+    ApiToken.objects.filter(device_name="死").delete()  # the request's own transaction died with its worker
+    _in_progress(user, "k-dead", timedelta(seconds=121))
+    retried = api.post(LOGIN, body, format="json", **auth)
+    assert retried.status_code == 201 and "Idempotent-Replayed" not in retried
+    record = IdempotencyKey.objects.get(user=user, key="k-dead")
+    assert record.status_code == 201  # completed by the retry, which is now what further repeats get
+    again = api.post(LOGIN, body, format="json", **auth)
+    assert again["Idempotent-Replayed"] == "true" and again.json() == retried.json()
+    assert ApiToken.objects.filter(device_name="死").count() == 1
+    # Taken over only by the same request: another body with that key is still refused.
+    _in_progress(user, "k-dead", timedelta(seconds=121))
+    other = api.post(LOGIN, {**body, "device_name": "另"}, format="json", **auth)
+    assert other.status_code == 422
+
+
+def test_a_retried_photo_upload_with_another_boundary_gets_the_first_answer(tree, actors, api):
+    from django.test.client import encode_multipart
+
+    from inspections.choices import Severity
+    from inspections.models import ChecklistTemplate, Inspection, RectificationIssue
+    from projects.models import Project
+
+    project = Project.objects.get(compound=tree["compound_a"])
+    inspection = Inspection.objects.create(project=project, tier=2, planned_date="2026-11-25", status="filed",
+                                           template=ChecklistTemplate.objects.create(name="表", tier=2))
+    issue = RectificationIssue.objects.create(
+        inspection=inspection, project=project, contractor=project.contractor, kind="safety", description="护栏",
+        location="1号楼", severity=Severity.MAJOR, tier=2, deadline="2026-12-01")
+    url = f"/api/v1/issues/{issue.pk}/submit/"
+    token = _token(actors["contractor"])
+
+    def upload(boundary, photo, key="photo-1"):
+        body = encode_multipart(boundary, {"note": "已整改", "photos": [photo]})
+        return api.post(url, body, content_type=f"multipart/form-data; boundary={boundary}",
+                        HTTP_AUTHORIZATION=f"Token {token}", HTTP_IDEMPOTENCY_KEY=key)
+
+    first = upload("----phoneBoundaryA1b2", f.photo_file())
+    assert first.status_code == 200 and first.json()["status"] == "submitted"
+    retry = upload("----phoneBoundaryZ9y8", f.photo_file())  # the phone's retry: same photo, new boundary
+    assert retry.status_code == 200 and retry["Idempotent-Replayed"] == "true"
+    assert retry.json() == first.json()
+    other_photo = upload("----phoneBoundaryQ7", f.photo_file(size=(65, 48)))
+    assert other_photo.status_code == 422
+    assert other_photo.json()["errors"][0]["code"] == "idempotency_key_reused"
 
 
 def test_get_returns_etag_and_patch_requires_it(tree, actors, api_as):
@@ -104,6 +184,17 @@ def test_get_returns_etag_and_patch_requires_it(tree, actors, api_as):
     stale = client.patch(url, {"lead_name": "乙"}, format="json", HTTP_IF_MATCH=etag)
     assert stale.status_code == 412 and stale.json()["errors"][0]["code"] == "precondition_failed"
     assert Building.objects.get(pk=tree["building_a"].pk).lead_name == "甲"
+
+
+def test_a_wildcard_if_match_is_refused_and_saves_nothing(tree, actors, api_as):
+    client = api_as(actors["community_secretary"])
+    url = f"/api/v1/buildings/{tree['building_a'].pk}/"
+    for header in ("*", '"abc", *'):
+        response = client.patch(url, {"lead_name": "通配"}, format="json", HTTP_IF_MATCH=header)
+        assert response.status_code == 428
+        error = response.json()["errors"][0]
+        assert error["code"] == "precondition_required" and "If-Match: *" in error["detail"]
+    assert Building.objects.get(pk=tree["building_a"].pk).lead_name != "通配"
 
 
 @pytest.mark.django_db(transaction=True)

@@ -329,3 +329,42 @@ def test_need_recorded_on_behalf_by_a_building_lead(tree, secretary):
         services.need_record(actor=secretary, compound=tree["compound_a"], channel=Channel.HOTLINE,
                              category="other", content="x", building=tree["building_b"])
     assert not Ballot.objects.exists()
+
+
+# --- Anonymous lookups of the public pages are rate-limited per address ---
+
+def test_anonymous_public_page_lookups_are_limited_per_address(tree, actors, client, settings):
+    import time_machine
+    from datetime import datetime, timezone as dt_timezone
+
+    settings.PUBLIC_PAGE_RATE = "5/minute"
+    url = reverse("public-compound", args=[tree["compound_a"].code])
+    with time_machine.travel(datetime(2026, 11, 25, 2, 0, 10, tzinfo=dt_timezone.utc), tick=False) as traveller:
+        assert [client.get(url).status_code for _ in range(5)] == [200] * 5
+        refused = client.get(url)
+        assert refused.status_code == 429 and refused["Retry-After"] == "50"
+        assert 'data-testid="public-throttled"' in refused.content.decode()
+        assert client.get(url, REMOTE_ADDR="10.9.8.7").status_code == 200  # another address: its own count
+        client.force_login(actors["community_secretary"])
+        assert client.get(url).status_code == 200  # signed-in staff are not limited
+        client.logout()
+        traveller.shift(50)
+        assert client.get(url).status_code == 200  # a new minute
+
+
+def test_guessing_compound_codes_is_stopped_after_a_few_misses(tree, client, settings):
+    settings.PUBLIC_MISS_RATE = "3/hour"
+    for guess in ("A0001", "A0002", "A0003"):
+        assert client.get(reverse("public-compound", args=[guess])).status_code == 404
+    # Even a right guess is now refused, and so is the plate page: no more codes learned from this address.
+    refused = client.get(reverse("public-compound", args=[tree["compound_a"].code]))
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    plate = reverse("building-plate", args=[tree["compound_a"].code, tree["building_a"].pk])
+    assert client.get(plate).status_code == 429
+
+
+def test_public_page_limit_fails_open_without_redis(tree, client, settings):
+    settings.PUBLIC_PAGE_RATE = "2/minute"
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:1/0"}}
+    url = reverse("public-compound", args=[tree["compound_a"].code])
+    assert [client.get(url).status_code for _ in range(4)] == [200] * 4

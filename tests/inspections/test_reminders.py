@@ -1,6 +1,6 @@
 """Reminders run through a real Celery worker (a separate process) against the real Redis broker and the test
 database: no duplicate after a rerun, a concurrent second run, or a worker killed mid-run; nothing for closed
-issues; escalation happens once."""
+issues; escalation happens once, together with its notifications, and its e-mails go out even after a kill."""
 
 import os
 import signal
@@ -256,3 +256,75 @@ def test_a_reminder_an_interrupted_run_left_unsent_goes_out_with_the_next_run(du
     assert sweeps.remind_contractors() == 0
     assert [m.to for m in mailoutbox] == [[left.recipient.email]]
     assert not Notification.objects.filter(emailed_at__isnull=True).exists()
+
+
+# --- Escalations: the claim and its notifications commit together; leftover e-mails go out with the next run ---
+
+def _district_officials(tree, n):
+    """``n`` more district officials with e-mail addresses (the recipients of a tier-3 escalation)."""
+    officials = [f.UserFactory(email=f"official{i}@gov.example.cn") for i in range(n)]
+    for user in officials:
+        f.RoleFactory(user=user, kind=RoleKind.DISTRICT_OFFICIAL, district=tree["district"])
+    return officials
+
+
+def test_an_escalation_never_commits_without_its_notifications(due_issues, actors):
+    """The database refuses the escalation's notification (as a worker killed right after the escalating UPDATE
+    would leave it): the escalation is rolled back with it, and the next run escalates and notifies."""
+    issues, _closed = due_issues
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            CREATE FUNCTION refuse_escalation_note() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN RAISE EXCEPTION 'notification refused'; END $$;
+            CREATE TRIGGER refuse_escalation_note BEFORE INSERT ON inspections_notification
+                FOR EACH ROW WHEN (NEW.kind = 'escalation') EXECUTE FUNCTION refuse_escalation_note();""")
+    try:
+        with pytest.raises(Exception, match="notification refused"):
+            sweeps.escalate_overdue()
+        assert not RectificationIssue.objects.filter(escalated_at__isnull=False).exists()
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TRIGGER refuse_escalation_note ON inspections_notification; "
+                           "DROP FUNCTION refuse_escalation_note();")
+    assert sweeps.escalate_overdue() == 1
+    escalated = RectificationIssue.objects.get(escalated_at__isnull=False)
+    assert escalated == issues[0]
+    assert list(Notification.objects.filter(kind=NotificationKind.ESCALATION, subject_key=f"issue:{escalated.pk}")
+                .values_list("recipient_id", flat=True)) == [actors["district_official"].pk]
+
+
+def test_escalation_emails_an_interrupted_run_left_unsent_go_out_with_the_next_run(due_issues, tree, mailoutbox):
+    officials = _district_officials(tree, 2)
+    assert sweeps.escalate_overdue() == 1
+    emailed = {m.to[0] for m in mailoutbox}
+    assert {u.email for u in officials} <= emailed
+    left = Notification.objects.filter(kind=NotificationKind.ESCALATION, recipient=officials[0])
+    left.update(emailed_at=None)  # claimed with its escalation, then the worker died before e-mailing it
+    mailoutbox.clear()
+    assert sweeps.escalate_overdue() == 0  # nothing new to escalate: the leftover is sent all the same
+    assert [m.to for m in mailoutbox] == [[officials[0].email]]
+    assert not Notification.objects.filter(emailed_at__isnull=True).exists()
+
+
+def test_killed_escalation_worker_sends_every_escalation_email_once(broker_mode, workers, due_issues, tree,
+                                                                    tmp_path):
+    """Killed while e-mailing an escalation's officials: the redelivered task finds nothing left to escalate, and
+    still sends the e-mails the killed run had not."""
+    _district_officials(tree, 5)
+    # The one issue past the grace period: the tree's district official (no address: handled at once) and five more.
+    notes = Notification.objects.filter(kind=NotificationKind.ESCALATION)
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    mail = {"EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend", "EMAIL_FILE_PATH": str(tmp_path)}
+    first = workers(queue, REMINDER_SEND_DELAY="0.5", CELERY_VISIBILITY_TIMEOUT="3", **mail)
+    escalate_overdue.apply_async(queue=queue)
+    assert wait_for(lambda: _mails_sent(tmp_path) >= 2)
+    first.kill()
+    sent_before_kill = _mails_sent(tmp_path)
+    assert notes.count() == 6 and 2 <= sent_before_kill < 5
+    assert RectificationIssue.objects.filter(escalated_at__isnull=False).count() == 1
+    time.sleep(4)  # past the visibility timeout: the task is handed out again
+    workers(queue, CELERY_VISIBILITY_TIMEOUT="3", **mail)
+    assert wait_for(lambda: not notes.filter(emailed_at__isnull=True).exists(), timeout=90)
+    time.sleep(1)
+    assert notes.count() == 6 and set(_per_subject().values()) == {1}
+    assert _mails_sent(tmp_path) == 5  # each official's e-mail exactly once across the two workers
