@@ -16,7 +16,7 @@ from django.test import override_settings
 
 from communities.models import ApiToken
 from inspections.models import Notification
-from renovation_portal.dashboard import figures
+from dashboards import figures
 from renovation_portal.models import ScheduledRun
 from renovation_portal.tasks import catch_up_missed_runs, record_success
 from tests import factories as f
