@@ -46,7 +46,7 @@ def catch_up_missed_runs(now=None) -> list[str]:
     than its last success — once per ``SCHEDULE_CATCH_UP_RETRY_MINUTES`` until it succeeds. A missed 08:00
     reminder thus goes out when the broker is back, once: the sweeps claim each reminder per day. Returns the
     names of the entries sent."""
-    from renovation_portal.celery import app
+    from celery import current_app as app  # the project app (renovation_portal/__init__.py), not imported back
     from renovation_portal.models import ScheduledRun
     from renovation_portal.schedules import CAUGHT_UP
 
