@@ -6,3 +6,9 @@ class ConsultationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "consultations"
     verbose_name = _("Resident consultations")
+
+    def ready(self):
+        from consultations.choices import NotificationKind
+        from notifications.kinds import register_kinds
+
+        register_kinds(NotificationKind)

@@ -88,3 +88,11 @@ class ProblemStatus(models.TextChoices):
     OPEN = "open", _("Open")
     ANSWERED = "answered", _("Answered")
     RESOLVED = "resolved", _("Resolved")
+
+
+class NotificationKind(models.TextChoices):
+    """The consultations' notification kinds (registered with notifications.kinds). The values are stored and
+    part of each reminder's exactly-once claim: never change one ("minutes_overdue" is the value the minutes
+    reminder had when the inspections app sent it)."""
+
+    MINUTES_OVERDUE = "minutes_overdue", _("Meeting minutes overdue")

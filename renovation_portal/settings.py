@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "renovation_portal",
     "communities",
+    "notifications",
     "projects",
     "consultations",
     "inspections",

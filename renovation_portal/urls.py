@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("projects.api.urls")),
     path("", include("consultations.api.urls")),
     path("", include("inspections.api.urls")),
+    path("", include("notifications.api.urls")),
     path("", include("renovation_portal.dashboard.api_urls")),
 ]
 
@@ -33,6 +34,7 @@ urlpatterns = [
     path("public/compounds/<str:code>/buildings/<int:building_pk>/plate/", consultation_views.building_plate,
          name="building-plate"),
     path("inspections/", include("inspections.urls")),
+    path("notifications/", include("notifications.urls")),
     path("dashboard/", include("renovation_portal.dashboard.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
