@@ -116,3 +116,11 @@ def test_a_registered_channel_delivers_each_claim_once(actors, extra_channel, ma
     assert len(mailoutbox) == 1
     with pytest.raises(ValueError):
         services.register_channel(ReadReceiptChannel())  # one channel per name
+
+
+def test_the_audit_trail_still_offers_notifications_as_a_record_type():
+    from django.contrib.contenttypes.models import ContentType
+
+    from communities.audit_views import AuditFilterSet
+
+    assert ContentType.objects.get_for_model(Notification) in AuditFilterSet().filters["content_type"].queryset
