@@ -52,10 +52,10 @@ chromium:
 
 ## Extract and compile the zh-Hans catalogs (needs gettext); the compiled .mo files are committed.
 messages: venv
-	for app in communities projects consultations inspections; do \
+	for app in communities notifications projects consultations inspections; do \
 		(cd $$app && DEBUG=1 ../$(PY) ../manage.py makemessages -l zh_Hans --no-obsolete >/dev/null) || exit 1; done
 	DEBUG=1 $(PY) manage.py makemessages -l zh_Hans --no-obsolete --ignore='communities/*' --ignore='projects/*' \
-		--ignore='consultations/*' --ignore='inspections/*' --ignore='.venv/*' --ignore='static/*' --ignore='tests/*' --ignore='bench/*'
+		--ignore='consultations/*' --ignore='inspections/*' --ignore='notifications/*' --ignore='.venv/*' --ignore='static/*' --ignore='tests/*' --ignore='bench/*'
 	DEBUG=1 $(PY) manage.py compilemessages --ignore='.venv/*'
 
 ## Celery worker and beat against REDIS_URL (see README).

@@ -158,7 +158,8 @@ def sweep_benchmark(runs: int = 1) -> dict:
     from communities.models import Company, Role, User
     from inspections import sweeps
     from inspections.choices import IssueStatus
-    from inspections.models import Notification, RectificationIssue
+    from inspections.models import RectificationIssue
+    from notifications.models import Notification
 
     companies = list(Company.objects.filter(kind="contractor").exclude(
         pk__in=Role.objects.filter(kind=RoleKind.CONTRACTOR).values("company_id")).values_list("pk", flat=True))

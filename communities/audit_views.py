@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from communities.choices import RoleKind
 from communities.scoping import get_scope
 
-AUDITED_APPS = ("communities", "projects", "consultations", "inspections")
+AUDITED_APPS = ("communities", "notifications", "projects", "consultations", "inspections")
 
 
 def audit_entries_visible_to(user):

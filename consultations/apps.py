@@ -10,11 +10,14 @@ class ConsultationsConfig(AppConfig):
     def ready(self):
         from communities.choices import RoleKind
         from communities.selectors import register_home_section
-        from consultations import tasks  # noqa: F401  (registers the tasks the services queue by name)
+        from consultations import tasks  # noqa: F401  (registers its tasks: services queue them by name)
+        from consultations.choices import NotificationKind
         from consultations.selectors import secretary_home
+        from notifications.kinds import register_kinds
         from renovation_portal.navigation import register_nav_item
         from renovation_portal.sync import connect_tombstones
 
+        register_kinds(NotificationKind)
         register_home_section(secretary_home)
         connect_tombstones(self.label)
         register_nav_item(_("Consultation"), "consultations:workspace",

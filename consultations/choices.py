@@ -105,3 +105,11 @@ class RollImportStatus(models.TextChoices):
     RUNNING = "running", _("Running")
     SUCCEEDED = "succeeded", _("Succeeded")
     FAILED = "failed", _("Failed")
+
+
+class NotificationKind(models.TextChoices):
+    """The consultations' notification kinds (registered with notifications.kinds). The values are stored and
+    part of each reminder's exactly-once claim: never change one ("minutes_overdue" is the value the minutes
+    reminder had when the inspections app sent it)."""
+
+    MINUTES_OVERDUE = "minutes_overdue", _("Meeting minutes overdue")

@@ -148,4 +148,9 @@ def load(stdout=None) -> dict:
                 "answer": "" if state == ProblemStatus.OPEN else "已协调施工单位处理。",
                 "answered_at": None if state == ProblemStatus.OPEN else raised + timedelta(hours=6),
                 "resolved_at": raised + timedelta(days=1) if state == ProblemStatus.RESOLVED else None})
+    # Today's minutes reminder (嘉美花园's meeting), so the secretary's demo inbox has it (sent once: reruns add
+    # nothing).
+    from consultations import sweeps
+
+    sweeps.remind_minutes()
     return {}

@@ -9,12 +9,15 @@ class InspectionsConfig(AppConfig):
 
     def ready(self):
         from communities.choices import RoleKind
+        from inspections.choices import NotificationKind
         from inspections.services import open_serious_issue_reasons
+        from notifications.kinds import register_kinds
         from projects.hooks import register_completion_blocker
         from renovation_portal.navigation import register_nav_item
         from renovation_portal.sync import connect_tombstones
 
         register_completion_blocker(open_serious_issue_reasons)
+        register_kinds(NotificationKind)
         connect_tombstones(self.label)
         all_roles = tuple(RoleKind.values)
         register_nav_item(_("Inspections"), "inspections:my-inspections",
@@ -23,4 +26,3 @@ class InspectionsConfig(AppConfig):
         register_nav_item(_("Rectification issues"), "inspections:issue-list", all_roles, position=70)
         register_nav_item(_("Overdue board"), "inspections:overdue-board",
                           (RoleKind.DISTRICT_OFFICIAL, RoleKind.SUBDISTRICT_OFFICIAL), position=80)
-        register_nav_item(_("Inbox"), "inspections:inbox", all_roles, position=90)

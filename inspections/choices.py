@@ -54,9 +54,11 @@ class PhotoKind(models.TextChoices):
 
 
 class NotificationKind(models.TextChoices):
+    """The inspections' notification kinds (registered with notifications.kinds). The values are stored: never
+    change one."""
+
     INSPECTION_DUE = "inspection_due", _("Inspection due")
     ISSUE_DUE = "issue_due", _("Rectification due within 48 hours")
     ISSUE_OVERDUE = "issue_overdue", _("Rectification overdue")
     ESCALATION = "escalation", _("Overdue issue escalated")
-    MINUTES_OVERDUE = "minutes_overdue", _("Meeting minutes overdue")
     WEEKLY_DIGEST = "weekly_digest", _("Weekly digest")

@@ -121,7 +121,6 @@ def load(stdout=None) -> dict:
     # Today's reminders, so every demo inbox has something in it (each is sent once: reruns add nothing).
     from inspections import sweeps
 
-    for sweep in (sweeps.remind_inspectors, sweeps.remind_contractors, sweeps.escalate_overdue, sweeps.remind_minutes,
-                  sweeps.weekly_digest):
+    for sweep in (sweeps.remind_inspectors, sweeps.remind_contractors, sweeps.escalate_overdue, sweeps.weekly_digest):
         sweep()
     return {}

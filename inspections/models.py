@@ -1,5 +1,5 @@
 """The three-tier inspection regime (三级巡检): inspection groups, versioned checklists, inspections and their
-results, rectification issues (整改问题) with photos and history, and the portal's notification inbox."""
+results, and rectification issues (整改问题) with photos and history."""
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -9,10 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from communities.choices import InspectionTier
-from communities.querysets import ProjectScopedQuerySet
-from inspections.choices import (InspectionStatus, IssueAction, IssueStatus, ItemKind, NotificationKind, Outcome,
-                                 PhotoKind, Severity)
+from communities.choices import InspectionTier, RoleKind
+from communities.querysets import ProjectScopedQuerySet, ScopedQuerySet
+from inspections.choices import InspectionStatus, IssueAction, IssueStatus, ItemKind, Outcome, PhotoKind, Severity
 from renovation_portal.uploads import private_upload_to
 
 
@@ -252,41 +251,3 @@ class IssuePhoto(models.Model):
         verbose_name = _("issue photo")
         verbose_name_plural = _("issue photos")
         ordering = ["id"]
-
-
-class Notification(models.Model):
-    """One reminder to one person about one subject in one period. The unique constraint is the claim that
-    makes each reminder go out exactly once, however often a sweep runs."""
-
-    # No index of its own: the unique constraint's index leads with the recipient and serves every lookup by it
-    # (a user's notifications, the cascade when a user is deleted) — one index less to write per claimed row.
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
-                                  verbose_name=_("recipient"), db_index=False)
-    kind = models.CharField(_("kind"), max_length=20, choices=NotificationKind.choices)
-    subject_key = models.CharField(_("subject"), max_length=60)
-    period_key = models.CharField(_("period"), max_length=20)
-    title = models.CharField(pgettext_lazy("notification", "title"), max_length=200)
-    body = models.TextField(_("message"), blank=True)
-    url = models.CharField(_("link"), max_length=300, blank=True)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
-    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("notification")
-        verbose_name_plural = _("notifications")
-        ordering = ["-created_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["recipient", "kind", "subject_key", "period_key"],
-                                               name="notification_once_per_subject_and_period")]
-        indexes = [
-            # The inbox: a user's unread notifications, newest first.
-            models.Index(fields=["recipient", "-created_at"], condition=Q(read_at__isnull=True),
-                         name="notification_unread"),
-            # The e-mail outbox, Channel.deliver_unsent: rows not yet e-mailed, in keyset pages of ids (and the
-            # unreachable recipients' rows it marks). Only rows still to send are in it — a claim marks those of
-            # recipients without an address at once — so the query stays instant however many rows the table holds.
-            models.Index(fields=["id"], condition=Q(emailed_at__isnull=True), name="notification_unsent"),
-        ]
-
-    def __str__(self):
-        return self.title

@@ -14,9 +14,10 @@ from django.utils.translation import gettext as _
 from communities.models import Role
 from communities.choices import RoleKind
 from inspections.choices import ESCALATION_GRACE_DAYS, InspectionStatus, IssueStatus, NotificationKind
-from inspections.models import Inspection, Notification, RectificationIssue
-from inspections.notifications import CHANNELS, Reminder, claim, deliver_unsent, notify, unreachable_at_claim
+from inspections.models import Inspection, RectificationIssue
 from inspections.services import escalation_recipients
+from notifications.models import Notification
+from notifications.services import CHANNELS, Reminder, claim, deliver_unsent, notify, unreachable_at_claim
 
 CHUNK = 2000
 
@@ -156,17 +157,6 @@ def escalate_overdue(today: date | None = None) -> int:
         flush(batch)
     deliver_unsent({NotificationKind.ESCALATION})  # what a killed run claimed but did not e-mail
     return escalated
-
-
-def remind_minutes(now=None) -> int:
-    """Secretaries: meetings whose minutes are unpublished 3 days after (one reminder per meeting)."""
-    from consultations.selectors import meetings_minutes_overdue
-
-    rows = meetings_minutes_overdue(now).values_list("pk", "convener_id", "held_at").iterator(chunk_size=CHUNK)
-    return notify(Reminder(convener, NotificationKind.MINUTES_OVERDUE, f"meeting:{pk}", "once",
-                           _("Publish the minutes of the meeting of %(day)s") % {"day": timezone.localtime(held).date()},
-                           url=reverse("consultations:meeting-detail", args=[pk]))
-                  for pk, convener, held in rows)
 
 
 def weekly_digest(today: date | None = None) -> int:

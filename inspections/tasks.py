@@ -28,11 +28,6 @@ def escalate_overdue() -> int:
     return sweeps.escalate_overdue()
 
 
-@shared_task(name="inspections.remind_minutes")
-def remind_minutes() -> int:
-    return sweeps.remind_minutes()
-
-
 @shared_task(name="inspections.weekly_digest")
 def weekly_digest() -> int:
     return sweeps.weekly_digest()

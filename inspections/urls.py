@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from inspections import views
 
@@ -11,5 +12,6 @@ urlpatterns = [
     path("issues/<int:pk>/", views.issue_detail, name="issue-detail"),
     path("issue-photos/<int:pk>/", views.issue_photo, name="issue-photo"),
     path("overdue/", views.overdue_board, name="overdue-board"),
-    path("inbox/", views.inbox, name="inbox"),
+    # The inbox moved to the notifications app; the old address and URL name lead there.
+    path("inbox/", RedirectView.as_view(pattern_name="notifications:inbox", permanent=True), name="inbox"),
 ]

@@ -14,7 +14,7 @@ from communities.scoping import get_object_for
 from inspections import selectors, services
 from inspections.choices import InspectionStatus, IssueStatus, Outcome, Severity
 from inspections.filtersets import IssueFilterSet
-from inspections.models import Inspection, IssuePhoto, Notification, RectificationIssue
+from inspections.models import Inspection, IssuePhoto, RectificationIssue
 from projects.models import Project
 from renovation_portal.errors import DomainError
 from renovation_portal.exports import Column, export_response, requested_format
@@ -171,16 +171,3 @@ def issue_photo(request, pk):
 def overdue_board(request):
     """Officials: overdue issues, escalations and repeat findings in their scope."""
     return render(request, "inspections/overdue_board.html", selectors.overdue_board(request.user))
-
-
-@login_required
-def inbox(request):
-    notifications = Notification.objects.filter(recipient=request.user)
-    if request.method == "POST":
-        notifications.filter(read_at__isnull=True).update(read_at=timezone.now())
-        return redirect("inspections:inbox")
-    return render(request, "inspections/inbox.html", {"notifications": notifications[:100]})
-
-
-def unread_count(user) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()

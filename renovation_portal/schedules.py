@@ -38,7 +38,7 @@ BEAT_SCHEDULE: dict[str, dict] = {
     },
     "remind-minutes": {
         # Every hour: secretaries, about meeting minutes unpublished 3 days after the meeting.
-        "task": "inspections.remind_minutes",
+        "task": "consultations.remind_minutes",
         "schedule": crontab(minute=15),
     },
     "weekly-digest": {

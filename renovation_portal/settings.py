@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "renovation_portal",
     "communities",
+    "notifications",
     "projects",
     "consultations",
     "inspections",

@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("projects.api.urls")),
     path("", include("consultations.api.urls")),
     path("", include("inspections.api.urls")),
+    path("", include("notifications.api.urls")),
     path("", include("dashboards.api_urls")),
 ]
 
@@ -24,6 +25,7 @@ urlpatterns = [
     path("consultations/", include("consultations.urls")),
     path("", include("consultations.public_urls")),  # public/compounds/...
     path("inspections/", include("inspections.urls")),
+    path("notifications/", include("notifications.urls")),
     path("dashboard/", include("dashboards.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),

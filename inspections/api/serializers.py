@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from inspections.choices import InspectionTier, Outcome, Severity
-from inspections.models import ChecklistItem, ChecklistTemplate, Inspection, IssuePhoto, Notification, RectificationIssue
+from inspections.models import ChecklistItem, ChecklistTemplate, Inspection, IssuePhoto, RectificationIssue
 from renovation_portal.api import WholeListField
 from renovation_portal.serializers import StrictModelSerializer, StrictSerializer
 from renovation_portal.uploads import PhotoField
@@ -80,9 +80,3 @@ class SubmitSerializer(StrictSerializer):
 
 class NoteSerializer(StrictSerializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
-
-
-class NotificationSerializer(StrictModelSerializer):
-    class Meta:
-        model = Notification
-        fields = ["id", "kind", "title", "body", "url", "created_at", "read_at"]

@@ -5,6 +5,5 @@ router = PortalRouter()
 router.register("checklists", views.ChecklistViewSet, basename="checklist")
 router.register("inspections", views.InspectionViewSet, basename="inspection")
 router.register("issues", views.IssueViewSet, basename="issue")
-router.register("notifications", views.NotificationViewSet, basename="notification")
 
 urlpatterns = router.urls

@@ -1,9 +1,8 @@
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
-from rest_framework import mixins, status, viewsets
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from django.utils import timezone
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -11,8 +10,7 @@ from communities.scoping import get_object_for
 from inspections import selectors, services
 from inspections.api import serializers as s
 from inspections.filtersets import InspectionFilterSet, IssueFilterSet
-from inspections.models import (ChecklistItem, ChecklistTemplate, Inspection, IssuePhoto, Notification,
-                                RectificationIssue)
+from inspections.models import ChecklistItem, ChecklistTemplate, Inspection, IssuePhoto, RectificationIssue
 from projects.models import Project
 from renovation_portal.api import KeysetPagination
 from renovation_portal.uploads import serve_private_image
@@ -124,20 +122,3 @@ class IssueViewSet(ValuesListMixin, viewsets.ReadOnlyModelViewSet):
     def photo(self, request, photo_pk=None):
         photo = get_object_for(request.user, IssuePhoto.objects.all(), photo_pk)
         return serve_private_image(photo.thumbnail or photo.image)
-
-
-class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """The user's inbox; ``read`` marks everything read."""
-
-    serializer_class = s.NotificationSerializer
-    queryset = Notification.objects.none()
-    filterset_fields = ["kind"]
-
-    def get_queryset(self):
-        return Notification.objects.filter(recipient=self.request.user)
-
-    @extend_schema(request=None, responses={204: None})
-    @action(detail=False, methods=["post"], filterset_fields=[], pagination_class=None)
-    def read(self, request):
-        self.get_queryset().filter(read_at__isnull=True).update(read_at=timezone.now())
-        return Response(status=status.HTTP_204_NO_CONTENT)

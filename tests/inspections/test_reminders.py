@@ -22,8 +22,9 @@ from communities.choices import InspectionTier, RoleKind
 from communities.models import Role
 from inspections import sweeps
 from inspections.choices import IssueStatus, NotificationKind, Severity
-from inspections.models import ChecklistTemplate, Inspection, Notification, RectificationIssue
+from inspections.models import ChecklistTemplate, Inspection, RectificationIssue
 from inspections.tasks import escalate_overdue, remind_contractors
+from notifications.models import Notification
 from projects.models import Project
 from renovation_portal.celery import app
 from tests import factories as f

@@ -32,7 +32,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from inspections.models import Notification
+from notifications.models import Notification
 
 logger = logging.getLogger(__name__)
 # How far back a run looks for reminders an interrupted run claimed but did not deliver.
@@ -144,8 +144,21 @@ class EmailChannel(Channel):
 
 CHANNELS: list[Channel] = [InAppChannel(), EmailChannel()]
 
+
+def register_channel(channel: Channel) -> None:
+    """The registration point for more channels (SMS, WeChat …), called from the providing app's
+    ``AppConfig.ready()``. A channel subclasses ``Channel``: ``name``; ``send(notification)``, which raises when
+    the gateway fails (the row then stays unsent and the next run retries it); ``unreachable_recipients``, a
+    condition on the user for whom it has no address (e.g. ``Q(phone="")``); and ``delivered_field``, the
+    nullable timestamp column of ``Notification`` that records its delivery — a new channel adds its column
+    (e.g. ``sms_sent_at``) and an outbox partial index on it like ``notification_unsent``, in a migration of this
+    app. Every claim then goes out through it too, exactly once, like e-mail."""
+    if any(existing.name == channel.name for existing in CHANNELS):
+        raise ValueError(f"A notification channel named {channel.name!r} is already registered.")
+    CHANNELS.append(channel)
+
 _INSERT = """
-INSERT INTO inspections_notification
+INSERT INTO {table}
     (recipient_id, kind, subject_key, period_key, title, body, url, created_at)
 VALUES {values}
 ON CONFLICT (recipient_id, kind, subject_key, period_key) DO NOTHING
@@ -164,7 +177,7 @@ def claim(reminders: list[Reminder]) -> list[int]:
         for r in reminders:
             params += [r.recipient_id, r.kind, r.subject_key, r.period_key, r.title[:200], r.body, r.url[:300], now]
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(_INSERT.format(values=placeholders), params)
+            cursor.execute(_INSERT.format(table=Notification._meta.db_table, values=placeholders), params)
             return [row[0] for row in cursor.fetchall()]
     claimed = []
     for r in reminders:  # SQLite (the demo): one conditional insert each
@@ -223,3 +236,8 @@ def notify_once(*, recipient_id: int, kind: str, subject_key: str, period_key: s
                 url: str = "") -> bool:
     """One reminder; True if this call sent it."""
     return notify([Reminder(recipient_id, kind, subject_key, period_key, title, body, url)]) == 1
+
+
+def inbox_mark_all_read(*, actor) -> int:
+    """Mark every unread notification of the user read. Returns how many."""
+    return Notification.objects.filter(recipient=actor, read_at__isnull=True).update(read_at=timezone.now())
