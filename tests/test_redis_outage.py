@@ -15,7 +15,7 @@ from django.core import mail
 from django.test import override_settings
 
 from communities.models import ApiToken
-from inspections.models import Notification
+from notifications.models import Notification
 from dashboards import figures
 from renovation_portal.models import ScheduledRun
 from renovation_portal.tasks import catch_up_missed_runs, record_success

@@ -277,7 +277,7 @@ def test_an_escalation_never_commits_without_its_notifications(due_issues, actor
         cursor.execute("""
             CREATE FUNCTION refuse_escalation_note() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN RAISE EXCEPTION 'notification refused'; END $$;
-            CREATE TRIGGER refuse_escalation_note BEFORE INSERT ON inspections_notification
+            CREATE TRIGGER refuse_escalation_note BEFORE INSERT ON notifications_notification
                 FOR EACH ROW WHEN (NEW.kind = 'escalation') EXECUTE FUNCTION refuse_escalation_note();""")
     try:
         with pytest.raises(Exception, match="notification refused"):
@@ -285,7 +285,7 @@ def test_an_escalation_never_commits_without_its_notifications(due_issues, actor
         assert not RectificationIssue.objects.filter(escalated_at__isnull=False).exists()
     finally:
         with connection.cursor() as cursor:
-            cursor.execute("DROP TRIGGER refuse_escalation_note ON inspections_notification; "
+            cursor.execute("DROP TRIGGER refuse_escalation_note ON notifications_notification; "
                            "DROP FUNCTION refuse_escalation_note();")
     assert sweeps.escalate_overdue() == 1
     escalated = RectificationIssue.objects.get(escalated_at__isnull=False)
