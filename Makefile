@@ -35,7 +35,14 @@ test: venv chromium
 		$(PY) manage.py check_services
 	PORTAL_TESTING=1 DATABASE_URL=$(TEST_DATABASE_URL) $(PY) manage.py makemigrations --check --dry-run -v 1
 	$(MAKE) --no-print-directory deploy-check
+	$(MAKE) --no-print-directory lint
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+## The layers (import-linter contracts in pyproject.toml), ruff's lint rules and its formatting.
+lint: venv
+	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 ## The production configuration passes Django's deployment checks.
 deploy-check: venv

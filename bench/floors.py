@@ -20,32 +20,95 @@ PAGE = 50
 
 
 FLOORS = {
-    "projects": (Project, {
-        "id": "id", "name": "name", "compound": "compound", "compound_name": "compound__name",
-        "community": "compound__community", "subdistrict": "compound__community__subdistrict", "batch": "batch",
-        "status": "status", "contractor": "contractor", "contractor_name": "contractor__name", "budget": "budget",
-        "engineering_coordinator": "engineering_coordinator", "masses_coordinator": "masses_coordinator",
-        "planned_start": "planned_start", "planned_finish": "planned_finish", "actual_start": "actual_start",
-        "actual_finish": "actual_finish", "progress_percent": "progress_percent", "is_overdue": "is_overdue",
-        "updated_at": "updated_at"}),
-    "issues": (RectificationIssue, {
-        "id": "id", "inspection": "inspection", "project": "project", "compound_name": "project__compound__name",
-        "contractor": "contractor", "kind": "kind", "description": "description", "location": "location",
-        "severity": "severity", "deadline": "deadline", "status": "status", "tier": "tier",
-        "escalated_to": "escalated_to", "escalated_at": "escalated_at", "rectification_note": "rectification_note",
-        "submitted_at": "submitted_at", "closed_at": "closed_at", "created_at": "created_at",
-        "updated_at": "updated_at"}),
-    "inspections": (Inspection, {
-        "id": "id", "project": "project", "compound_name": "project__compound__name", "tier": "tier",
-        "group": "group", "template": "template", "planned_date": "planned_date", "unannounced": "unannounced",
-        "status": "status", "inspector": "inspector", "summary": "summary", "score": "score",
-        "filed_at": "filed_at", "updated_at": "updated_at"}),
-    "compounds": (Compound, {
-        "id": "id", "code": "code", "name": "name", "community": "community", "community_name": "community__name",
-        "subdistrict": "community__subdistrict", "subdistrict_name": "community__subdistrict__name",
-        "address": "address", "year_built": "year_built", "building_count": "building_count",
-        "household_count": "household_count", "resident_count": "resident_count", "floor_area": "floor_area",
-        "property_mode": "property_mode", "is_synthetic": "is_synthetic", "updated_at": "updated_at"}),
+    "projects": (
+        Project,
+        {
+            "id": "id",
+            "name": "name",
+            "compound": "compound",
+            "compound_name": "compound__name",
+            "community": "compound__community",
+            "subdistrict": "compound__community__subdistrict",
+            "batch": "batch",
+            "status": "status",
+            "contractor": "contractor",
+            "contractor_name": "contractor__name",
+            "budget": "budget",
+            "engineering_coordinator": "engineering_coordinator",
+            "masses_coordinator": "masses_coordinator",
+            "planned_start": "planned_start",
+            "planned_finish": "planned_finish",
+            "actual_start": "actual_start",
+            "actual_finish": "actual_finish",
+            "progress_percent": "progress_percent",
+            "is_overdue": "is_overdue",
+            "updated_at": "updated_at",
+        },
+    ),
+    "issues": (
+        RectificationIssue,
+        {
+            "id": "id",
+            "inspection": "inspection",
+            "project": "project",
+            "compound_name": "project__compound__name",
+            "contractor": "contractor",
+            "kind": "kind",
+            "description": "description",
+            "location": "location",
+            "severity": "severity",
+            "deadline": "deadline",
+            "status": "status",
+            "tier": "tier",
+            "escalated_to": "escalated_to",
+            "escalated_at": "escalated_at",
+            "rectification_note": "rectification_note",
+            "submitted_at": "submitted_at",
+            "closed_at": "closed_at",
+            "created_at": "created_at",
+            "updated_at": "updated_at",
+        },
+    ),
+    "inspections": (
+        Inspection,
+        {
+            "id": "id",
+            "project": "project",
+            "compound_name": "project__compound__name",
+            "tier": "tier",
+            "group": "group",
+            "template": "template",
+            "planned_date": "planned_date",
+            "unannounced": "unannounced",
+            "status": "status",
+            "inspector": "inspector",
+            "summary": "summary",
+            "score": "score",
+            "filed_at": "filed_at",
+            "updated_at": "updated_at",
+        },
+    ),
+    "compounds": (
+        Compound,
+        {
+            "id": "id",
+            "code": "code",
+            "name": "name",
+            "community": "community",
+            "community_name": "community__name",
+            "subdistrict": "community__subdistrict",
+            "subdistrict_name": "community__subdistrict__name",
+            "address": "address",
+            "year_built": "year_built",
+            "building_count": "building_count",
+            "household_count": "household_count",
+            "resident_count": "resident_count",
+            "floor_area": "floor_area",
+            "property_mode": "property_mode",
+            "is_synthetic": "is_synthetic",
+            "updated_at": "updated_at",
+        },
+    ),
 }
 # The compound's nested one-to-one objects: (output name, their columns)
 COMPOUND_NESTED = {
@@ -75,13 +138,21 @@ def floor(request, name):
     if name == "compounds":
         for row, result in zip(rows, results):
             for nested, names in COMPOUND_NESTED.items():
-                result[nested] = None if row[f"{nested}__pk"] is None else {
-                    ("company_name" if column == "company__name" else column): row[f"{nested}__{column}"]
-                    for column in names}
+                result[nested] = (
+                    None
+                    if row[f"{nested}__pk"] is None
+                    else {
+                        ("company_name" if column == "company__name" else column): row[f"{nested}__{column}"]
+                        for column in names
+                    }
+                )
     if name == "issues":
         photos: dict[int, list] = {row["id"]: [] for row in results}
-        for photo in (IssuePhoto.objects.filter(issue_id__in=list(photos)).order_by("pk")
-                      .values("issue_id", "id", "kind", "taken_at", "latitude", "longitude", "uploaded_at")):
+        for photo in (
+            IssuePhoto.objects.filter(issue_id__in=list(photos))
+            .order_by("pk")
+            .values("issue_id", "id", "kind", "taken_at", "latitude", "longitude", "uploaded_at")
+        ):
             photos[photo.pop("issue_id")].append(photo)
         for result in results:
             result["photos"] = photos[result["id"]]

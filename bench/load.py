@@ -48,10 +48,15 @@ def drive(base, token, path, concurrency, duration):
     for thread in threads:
         thread.join()
     elapsed = time.monotonic() - started
-    return {"requests": len(latencies), "rps": round(len(latencies) / elapsed, 1),
-            "p50_ms": percentile(latencies, 0.50), "p95_ms": percentile(latencies, 0.95),
-            "p99_ms": percentile(latencies, 0.99),
-            "mean_ms": round(statistics.mean(latencies) * 1000, 1) if latencies else None, "errors": errors[0]}
+    return {
+        "requests": len(latencies),
+        "rps": round(len(latencies) / elapsed, 1),
+        "p50_ms": percentile(latencies, 0.50),
+        "p95_ms": percentile(latencies, 0.95),
+        "p99_ms": percentile(latencies, 0.99),
+        "mean_ms": round(statistics.mean(latencies) * 1000, 1) if latencies else None,
+        "errors": errors[0],
+    }
 
 
 def main():

@@ -32,11 +32,18 @@ RESULTS = ROOT / "bench" / "results"
 
 
 def configure(database_url: str, redis_url: str) -> dict:
-    env = {"DATABASE_URL": database_url, "REDIS_URL": redis_url, "DEBUG": "0", "HTTPS_ONLY": "0",
-           "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
-           "BENCH_FLOORS": "1", "API_USER_RATE": "100000000/hour",
-           "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
-           "DJANGO_SETTINGS_MODULE": "renovation_portal.settings"}
+    env = {
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "DEBUG": "0",
+        "HTTPS_ONLY": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "BENCH_FLOORS": "1",
+        "API_USER_RATE": "100000000/hour",
+        "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+        "DJANGO_SETTINGS_MODULE": "renovation_portal.settings",
+    }
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
     import django
@@ -57,8 +64,9 @@ def actors():
     from communities.models import District, Role, User
 
     district = District.objects.order_by("id").first()
-    national, _ = User.objects.get_or_create(username="bench_national", defaults={"is_superuser": True,
-                                                                                  "is_staff": True})
+    national, _ = User.objects.get_or_create(
+        username="bench_national", defaults={"is_superuser": True, "is_staff": True}
+    )
     official, created = User.objects.get_or_create(username="bench_district")
     if created:
         Role.objects.create(user=official, kind=RoleKind.DISTRICT_OFFICIAL, district=district)
@@ -99,8 +107,11 @@ def dashboard_sql(path: str, token: str) -> list[str]:
         client.get(path)
     settings.DASHBOARD_CACHE_SECONDS = cached
     # The figures' aggregates, without the request's own bookkeeping (token, scope, session).
-    return [q["sql"] for q in queries.captured_queries
-            if "COUNT(" in q["sql"].upper() or "SUM(" in q["sql"].upper() or "percentile_cont" in q["sql"]]
+    return [
+        q["sql"]
+        for q in queries.captured_queries
+        if "COUNT(" in q["sql"].upper() or "SUM(" in q["sql"].upper() or "percentile_cont" in q["sql"]
+    ]
 
 
 def time_sql(statements: list[str], repeat: int = 15) -> dict:
@@ -115,8 +126,11 @@ def time_sql(statements: list[str], repeat: int = 15) -> dict:
                 cursor.fetchall()
             runs.append(time.perf_counter() - started)
     runs.sort()
-    return {"p50_ms": round(runs[len(runs) // 2] * 1000, 1), "p95_ms": round(runs[int(len(runs) * 0.95) - 1] * 1000, 1),
-            "statements": len(statements)}
+    return {
+        "p50_ms": round(runs[len(runs) // 2] * 1000, 1),
+        "p95_ms": round(runs[int(len(runs) * 0.95) - 1] * 1000, 1),
+        "statements": len(statements),
+    }
 
 
 def offset_vs_keyset(row: int) -> dict:
@@ -130,8 +144,10 @@ def offset_vs_keyset(row: int) -> dict:
     statements = {
         "first_page": (f"SELECT * FROM {table} ORDER BY updated_at, id LIMIT 50", []),
         "offset": (f"SELECT * FROM {table} ORDER BY updated_at, id OFFSET %s LIMIT 50", [row]),
-        "keyset": (f"SELECT * FROM {table} WHERE (updated_at, id) > (%s, %s) ORDER BY updated_at, id LIMIT 50",
-                   list(anchor)),
+        "keyset": (
+            f"SELECT * FROM {table} WHERE (updated_at, id) > (%s, %s) ORDER BY updated_at, id LIMIT 50",
+            list(anchor),
+        ),
     }
     result = {}
     with connection.cursor() as cursor:
@@ -161,11 +177,15 @@ def sweep_benchmark(runs: int = 1) -> dict:
     from inspections.models import RectificationIssue
     from notifications.models import Notification
 
-    companies = list(Company.objects.filter(kind="contractor").exclude(
-        pk__in=Role.objects.filter(kind=RoleKind.CONTRACTOR).values("company_id")).values_list("pk", flat=True))
+    companies = list(
+        Company.objects.filter(kind="contractor")
+        .exclude(pk__in=Role.objects.filter(kind=RoleKind.CONTRACTOR).values("company_id"))
+        .values_list("pk", flat=True)
+    )
     users = User.objects.bulk_create([User(username=f"bench_c{pk}") for pk in companies], batch_size=2000)
-    Role.objects.bulk_create([Role(user=u, kind=RoleKind.CONTRACTOR, company_id=pk)
-                              for u, pk in zip(users, companies)], batch_size=2000)
+    Role.objects.bulk_create(
+        [Role(user=u, kind=RoleKind.CONTRACTOR, company_id=pk) for u, pk in zip(users, companies)], batch_size=2000
+    )
     unclosed = RectificationIssue.objects.exclude(status=IssueStatus.CLOSED).count()
     tables = [Role._meta.db_table, User._meta.db_table, Notification._meta.db_table]
     seconds, reruns, peaks, sent, again = [], [], [], 0, 0
@@ -184,18 +204,39 @@ def sweep_benchmark(runs: int = 1) -> dict:
         started = time.perf_counter()
         again = sweeps.remind_contractors()  # the same day again: every reminder already claimed
         reruns.append(time.perf_counter() - started)
-    return {"unclosed_issues": unclosed, "reminders_sent": sent, "seconds": round(statistics.median(seconds), 1),
-            "seconds_best": round(min(seconds), 1), "seconds_runs": [round(s, 1) for s in seconds],
-            "peak_python_mb": round(max(peaks) / 2**20, 1), "peak_python_mb_runs": [round(p / 2**20, 1) for p in peaks],
-            "rerun_sent": again,
-            "rerun_seconds": round(statistics.median(reruns), 1), "rerun_seconds_runs": [round(s, 1) for s in reruns]}
+    return {
+        "unclosed_issues": unclosed,
+        "reminders_sent": sent,
+        "seconds": round(statistics.median(seconds), 1),
+        "seconds_best": round(min(seconds), 1),
+        "seconds_runs": [round(s, 1) for s in seconds],
+        "peak_python_mb": round(max(peaks) / 2**20, 1),
+        "peak_python_mb_runs": [round(p / 2**20, 1) for p in peaks],
+        "rerun_sent": again,
+        "rerun_seconds": round(statistics.median(reruns), 1),
+        "rerun_seconds_runs": [round(s, 1) for s in reruns],
+    }
 
 
 def start_gunicorn(env: dict, port: int, workers: int) -> subprocess.Popen:
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
     process = subprocess.Popen(
-        [gunicorn, "renovation_portal.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level",
-         "warning", "--timeout", "60"], cwd=ROOT, env={**os.environ, **env}, start_new_session=True)
+        [
+            gunicorn,
+            "renovation_portal.wsgi",
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "--timeout",
+            "60",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        start_new_session=True,
+    )
     import requests
 
     for _ in range(100):
@@ -212,10 +253,21 @@ def drive(env: dict, args, plan) -> list[dict]:
     server = start_gunicorn(env, args.port, args.workers)
     try:
         load = subprocess.run(
-            [sys.executable, str(ROOT / "bench" / "load.py"), "--base", f"http://127.0.0.1:{args.port}",
-             "--concurrency", str(args.concurrency), "--duration", str(args.duration)],
-            input=json.dumps([{"name": n, "path": p, "token": t} for n, p, t in plan]), text=True,
-            capture_output=True, check=True)
+            [
+                sys.executable,
+                str(ROOT / "bench" / "load.py"),
+                "--base",
+                f"http://127.0.0.1:{args.port}",
+                "--concurrency",
+                str(args.concurrency),
+                "--duration",
+                str(args.duration),
+            ],
+            input=json.dumps([{"name": n, "path": p, "token": t} for n, p, t in plan]),
+            text=True,
+            capture_output=True,
+            check=True,
+        )
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -247,8 +299,7 @@ def main():
     deep_row = min(args.deep_row, max(1, issue_count - 100))
     cursor, _anchor = deep_cursor(deep_row)
     subdistrict = district.subdistricts.order_by("id").first()
-    scale = {"compounds": Project.objects.count(), "issues": issue_count,
-             "districts": type(district).objects.count()}
+    scale = {"compounds": Project.objects.count(), "issues": issue_count, "districts": type(district).objects.count()}
     print(f"data: {scale}", flush=True)
 
     plan = [
@@ -276,8 +327,11 @@ def main():
 
     endpoints = drive(env, args, plan)
     # The dashboards again with their cache off: every request aggregates live.
-    live = [(f"{name.replace(' (API)', '')} live (no cache)", path, token) for name, path, token in plan
-            if "dashboard" in name]
+    live = [
+        (f"{name.replace(' (API)', '')} live (no cache)", path, token)
+        for name, path, token in plan
+        if "dashboard" in name
+    ]
     endpoints += drive({**env, "DASHBOARD_CACHE_SECONDS": "0"}, args, live)
     from django.conf import settings
 
@@ -288,9 +342,17 @@ def main():
         row["queries"] = queries[row["name"]]
     sweep = None if args.skip_sweep else sweep_benchmark(args.sweep_runs)
 
-    result = {"at": datetime.now().isoformat(timespec="seconds"), "scale": scale, "cores": os.cpu_count(),
-              "concurrency": args.concurrency, "duration_s": args.duration, "gunicorn_workers": args.workers,
-              "endpoints": endpoints, "floors": floors, "sweep": sweep}
+    result = {
+        "at": datetime.now().isoformat(timespec="seconds"),
+        "scale": scale,
+        "cores": os.cpu_count(),
+        "concurrency": args.concurrency,
+        "duration_s": args.duration,
+        "gunicorn_workers": args.workers,
+        "endpoints": endpoints,
+        "floors": floors,
+        "sweep": sweep,
+    }
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{datetime.now():%Y%m%d-%H%M%S}.json"
     path.write_text(json.dumps(result, ensure_ascii=False, indent=2))
@@ -300,38 +362,53 @@ def main():
 
 def markdown(result: dict) -> str:
     rows = {row["name"]: row for row in result["endpoints"]}
-    lines = ["| endpoint | req/s | p50 ms | p95 ms | p99 ms | errors | queries |", "|---|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| endpoint | req/s | p50 ms | p95 ms | p99 ms | errors | queries |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for row in result["endpoints"]:
-        lines.append(f"| {row['name']} | {row['rps']} | {row['p50_ms']} | {row['p95_ms']} | {row['p99_ms']} | "
-                     f"{row['errors']} | {row['queries']} |")
+        lines.append(
+            f"| {row['name']} | {row['rps']} | {row['p50_ms']} | {row['p95_ms']} | {row['p99_ms']} | "
+            f"{row['errors']} | {row['queries']} |"
+        )
     lines.append("")
     for name in ("projects", "issues", "inspections", "compounds"):
         api, floor = rows.get(f"{name} list (API)"), rows.get(f"{name} list (floor)")
         if api and floor and floor["rps"]:
-            lines.append(f"- {name}: API {api['rps']} req/s = {api['rps'] / floor['rps']:.2f}× the plain-view floor "
-                         f"({floor['rps']} req/s)")
+            lines.append(
+                f"- {name}: API {api['rps']} req/s = {api['rps'] / floor['rps']:.2f}× the plain-view floor "
+                f"({floor['rps']} req/s)"
+            )
     f = result["floors"]
     for level in ("district", "subdistrict"):
         api, live = rows.get(f"{level} dashboard (API)"), rows.get(f"{level} dashboard live (no cache)")
         raw = f[f"{level} dashboard raw SQL"]
         if api and live:
-            lines.append(f"- {level} dashboard at {result['concurrency']} users: p95 {api['p95_ms']} ms, {api['rps']} req/s "
-                         f"(figures cached ≤ 60 s) vs live aggregation p95 {live['p95_ms']} ms, {live['rps']} req/s "
-                         f"({api['rps'] / live['rps']:.0f}× the throughput); the {raw['statements']} aggregate statements "
-                         f"alone: p50 {raw['p50_ms']} ms, p95 {raw['p95_ms']} ms (serial, one connection)")
+            lines.append(
+                f"- {level} dashboard at {result['concurrency']} users: p95 {api['p95_ms']} ms, {api['rps']} req/s "
+                f"(figures cached ≤ 60 s) vs live aggregation p95 {live['p95_ms']} ms, {live['rps']} req/s "
+                f"({api['rps'] / live['rps']:.0f}× the throughput); the {raw['statements']} aggregate statements "
+                f"alone: p50 {raw['p50_ms']} ms, p95 {raw['p95_ms']} ms (serial, one connection)"
+            )
     ok = f["offset_vs_keyset"]
-    lines.append(f"- SQL, issue list: first page {ok['first_page_ms']} ms; at the deep row OFFSET {ok['offset_ms']} ms vs "
-                 f"keyset {ok['keyset_ms']} ms")
+    lines.append(
+        f"- SQL, issue list: first page {ok['first_page_ms']} ms; at the deep row OFFSET {ok['offset_ms']} ms vs "
+        f"keyset {ok['keyset_ms']} ms"
+    )
     first = next((r for r in result["endpoints"] if r["name"] == "issues page 1 (cursor)"), None)
     deep = next((r for r in result["endpoints"] if r["name"].startswith("issues at row")), None)
     if first and deep:
-        lines.append(f"- API cursor page at the deep row: p50 {deep['p50_ms']} ms vs page 1 {first['p50_ms']} ms "
-                     f"({deep['p50_ms'] / first['p50_ms']:.2f}×)")
+        lines.append(
+            f"- API cursor page at the deep row: p50 {deep['p50_ms']} ms vs page 1 {first['p50_ms']} ms "
+            f"({deep['p50_ms'] / first['p50_ms']:.2f}×)"
+        )
     if result["sweep"]:
         s = result["sweep"]
-        lines.append(f"- reminder sweep: {s['unclosed_issues']:,} unclosed issues, {s['reminders_sent']:,} reminders in "
-                     f"{s['seconds']} s, peak Python memory {s['peak_python_mb']} MB; rerun sent {s['rerun_sent']} in "
-                     f"{s['rerun_seconds']} s")
+        lines.append(
+            f"- reminder sweep: {s['unclosed_issues']:,} unclosed issues, {s['reminders_sent']:,} reminders in "
+            f"{s['seconds']} s, peak Python memory {s['peak_python_mb']} MB; rerun sent {s['rerun_sent']} in "
+            f"{s['rerun_seconds']} s"
+        )
     return "\n".join(lines)
 
 

@@ -4,9 +4,21 @@ from auditlog.models import LogEntry
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from communities.models import (ApiToken, Building, Community, Company, Compound, District, OwnersBody, PartyBranch,
-                                PropertyService, Role, Subdistrict, User)
 from communities import services
+from communities.models import (
+    ApiToken,
+    Building,
+    Community,
+    Company,
+    Compound,
+    District,
+    OwnersBody,
+    PartyBranch,
+    PropertyService,
+    Role,
+    Subdistrict,
+    User,
+)
 from communities.permissions import can_change_building, can_change_compound
 
 
@@ -70,8 +82,9 @@ class BuildingAdmin(ScopedAdmin):
 
 
 for model in (PartyBranch, OwnersBody, PropertyService):
-    admin.site.register(model, list_display=["compound", "__str__"], search_fields=["compound__name"],
-                        list_select_related=["compound"])
+    admin.site.register(
+        model, list_display=["compound", "__str__"], search_fields=["compound__name"], list_select_related=["compound"]
+    )
 
 
 @admin.register(Company)

@@ -13,8 +13,11 @@ class CommunitiesConfig(AppConfig):
         from communities.choices import RoleKind
         from communities.tombstones import tombstone_places, tombstone_q
         from renovation_portal.navigation import register_nav_item
-        from renovation_portal.sync import (connect_tombstones, register_tombstone_describer,
-                                            register_tombstone_visibility)
+        from renovation_portal.sync import (
+            connect_tombstones,
+            register_tombstone_describer,
+            register_tombstone_visibility,
+        )
 
         attach_place_data()
         connect_task_signals()
@@ -24,6 +27,7 @@ class CommunitiesConfig(AppConfig):
         all_roles = tuple(RoleKind.values)
         register_nav_item(_("Home"), "home", all_roles, position=10)
         register_nav_item(_("Compounds"), "communities:compound-list", all_roles, position=30)
-        register_nav_item(_("Audit trail"), "audit-log", (RoleKind.DISTRICT_OFFICIAL, RoleKind.SUBDISTRICT_OFFICIAL),
-                          position=100)
+        register_nav_item(
+            _("Audit trail"), "audit-log", (RoleKind.DISTRICT_OFFICIAL, RoleKind.SUBDISTRICT_OFFICIAL), position=100
+        )
         register_nav_item(_("Security"), "account-security-policy", (RoleKind.DISTRICT_OFFICIAL,), position=110)

@@ -68,15 +68,18 @@ class AuditSourceMiddleware:
 _PLACE_ATTRS = {
     "district": lambda o: {"district": o.pk},
     "subdistrict": lambda o: {"district": o.district_id, "subdistrict": o.pk},
-    "community": lambda o: {"district": o.subdistrict.district_id, "subdistrict": o.subdistrict_id,
-                            "community": o.pk},
+    "community": lambda o: {"district": o.subdistrict.district_id, "subdistrict": o.subdistrict_id, "community": o.pk},
 }
 
 
 def _compound_places(compound) -> dict:
     community = compound.community
-    return {"district": community.subdistrict.district_id, "subdistrict": community.subdistrict_id,
-            "community": compound.community_id, "compound": compound.pk}
+    return {
+        "district": community.subdistrict.district_id,
+        "subdistrict": community.subdistrict_id,
+        "community": compound.community_id,
+        "compound": compound.pk,
+    }
 
 
 def place_ids(instance) -> dict:
@@ -110,7 +113,8 @@ def attach_place_data() -> None:
 
     for model in auditlog.get_models():
         if model._meta.app_label in {"communities", "projects", "consultations", "inspections"} and not hasattr(
-                model, "get_additional_data"):
+            model, "get_additional_data"
+        ):
             model.get_additional_data = _get_additional_data
 
 

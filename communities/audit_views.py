@@ -36,17 +36,32 @@ def may_browse_audit(user) -> bool:
 
 class AuditFilterSet(django_filters.FilterSet):
     actor = django_filters.CharFilter(field_name="actor__username", lookup_expr="icontains", label=_("Who"))
-    action = django_filters.ChoiceFilter(choices=LogEntry.Action.choices, label=_("Action"), empty_label=_("All"),
-                                         widget=forms.Select(attrs={"class": "form-select"}))
+    action = django_filters.ChoiceFilter(
+        choices=LogEntry.Action.choices,
+        label=_("Action"),
+        empty_label=_("All"),
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
     content_type = django_filters.ModelChoiceFilter(
         queryset=ContentType.objects.filter(app_label__in=AUDITED_APPS).order_by("app_label", "model"),
-        label=_("Record type"), empty_label=_("All"), widget=forms.Select(attrs={"class": "form-select"}))
+        label=_("Record type"),
+        empty_label=_("All"),
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
     object_pk = django_filters.CharFilter(label=_("Record id"))
     source = django_filters.CharFilter(field_name="cid", lookup_expr="startswith", label=_("Path"))
-    since = django_filters.DateFilter(field_name="timestamp", lookup_expr="date__gte", label=_("From"),
-                                      widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}))
-    until = django_filters.DateFilter(field_name="timestamp", lookup_expr="date__lte", label=_("Until"),
-                                      widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}))
+    since = django_filters.DateFilter(
+        field_name="timestamp",
+        lookup_expr="date__gte",
+        label=_("From"),
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
+    )
+    until = django_filters.DateFilter(
+        field_name="timestamp",
+        lookup_expr="date__lte",
+        label=_("Until"),
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
+    )
 
     class Meta:
         model = LogEntry
@@ -65,5 +80,6 @@ def audit_log(request):
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "communities/audit_log.html", {"filter": filterset, "page": page,
-                                                          "query": query.urlencode()})
+    return render(
+        request, "communities/audit_log.html", {"filter": filterset, "page": page, "query": query.urlencode()}
+    )

@@ -23,8 +23,8 @@ class DeviceTokenAuthentication(authentication.BaseAuthentication):
         try:
             key = header[1].decode()
         except UnicodeError:
-            raise exceptions.AuthenticationFailed(_("Invalid token header: the key has invalid characters."))
-        token = (ApiToken.objects.select_related("user").filter(key_digest=ApiToken.digest(key)).first())
+            raise exceptions.AuthenticationFailed(_("Invalid token header: the key has invalid characters.")) from None
+        token = ApiToken.objects.select_related("user").filter(key_digest=ApiToken.digest(key)).first()
         if token is None:
             raise exceptions.AuthenticationFailed(_("Invalid or revoked token. Log in again."))
         if not token.user.is_active:
@@ -35,15 +35,19 @@ class DeviceTokenAuthentication(authentication.BaseAuthentication):
             token.delete()
             raise exceptions.AuthenticationFailed(
                 _("The password of this account was changed, which logged this device out. Log in again."),
-                code="token_revoked")
+                code="token_revoked",
+            )
         if not token.otp_verified:
             from communities.security import two_factor_required
 
             if two_factor_required(token.user):
                 raise exceptions.AuthenticationFailed(
-                    _("Your account now requires two-factor login: log in again with the code of your "
-                      "authenticator app in otp_token (set one up in the web portal first if you have none)."),
-                    code="two_factor_required")
+                    _(
+                        "Your account now requires two-factor login: log in again with the code of your "
+                        "authenticator app in otp_token (set one up in the web portal first if you have none)."
+                    ),
+                    code="two_factor_required",
+                )
         now = timezone.now()
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > LAST_USED_RESOLUTION_SECONDS:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

@@ -19,8 +19,13 @@ def portal(request):
                 url = reverse(url_name)
             except NoReverseMatch:
                 continue
-            nav.append({"label": label, "url": url, "active": request.path == url or (
-                url != "/" and request.path.startswith(url))})
+            nav.append(
+                {
+                    "label": label,
+                    "url": url,
+                    "active": request.path == url or (url != "/" and request.path.startswith(url)),
+                }
+            )
     context["nav_items"] = nav
     context["portal_scope"] = scope
     return context

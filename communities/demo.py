@@ -10,8 +10,19 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from communities.choices import CompanyKind, InspectionTier, OwnersBodyKind, PropertyMode, RoleKind
-from communities.models import (Building, Community, Company, Compound, District, OwnersBody, PartyBranch,
-                                PropertyService, Role, Subdistrict, User)
+from communities.models import (
+    Building,
+    Community,
+    Company,
+    Compound,
+    District,
+    OwnersBody,
+    PartyBranch,
+    PropertyService,
+    Role,
+    Subdistrict,
+    User,
+)
 
 DEMO_PASSWORD = "Siming-demo-2026"
 SYNTHETIC = "（示例）"
@@ -20,9 +31,16 @@ DISTRICT = {"code": "350203", "name": "思明区", "city": "厦门市"}
 
 # Siming's ten subdistricts.
 SUBDISTRICTS = [
-    ("350203001", "中华街道"), ("350203002", "滨海街道"), ("350203003", "鹭江街道"), ("350203004", "开元街道"),
-    ("350203005", "梧村街道"), ("350203006", "筼筜街道"), ("350203007", "莲前街道"), ("350203008", "嘉莲街道"),
-    ("350203009", "厦港街道"), ("350203010", "鼓浪屿街道"),
+    ("350203001", "中华街道"),
+    ("350203002", "滨海街道"),
+    ("350203003", "鹭江街道"),
+    ("350203004", "开元街道"),
+    ("350203005", "梧村街道"),
+    ("350203006", "筼筜街道"),
+    ("350203007", "莲前街道"),
+    ("350203008", "嘉莲街道"),
+    ("350203009", "厦港街道"),
+    ("350203010", "鼓浪屿街道"),
 ]
 
 # Communities named in the article, with the subdistrict each belongs to and its party committee secretary.
@@ -53,11 +71,34 @@ class ArticleCompound:
 
 ARTICLE_COMPOUNDS = [
     # 建于1989年，35栋无物业居民楼，约800户、2450人；李勇兼任支部书记与业委会主任；选出15名楼栋长。
-    ArticleCompound("LX-HLR", "350203008-LX", "菡凌蓉小区", "莲花二村", 1989, 35, 800, 2450, PropertyMode.NONE,
-                    branch_secretary="李勇", owners_director="李勇", building_leads=15),
+    ArticleCompound(
+        "LX-HLR",
+        "350203008-LX",
+        "菡凌蓉小区",
+        "莲花二村",
+        1989,
+        35,
+        800,
+        2450,
+        PropertyMode.NONE,
+        branch_secretary="李勇",
+        owners_director="李勇",
+        building_leads=15,
+    ),
     # 小区党支部书记张秀玉，业委会主任肖玲玲；改造后引进新物业。
-    ArticleCompound("YHX-YHNL", "350203006-YHX", "屿后南里小区", "", None, 12, 360, 1080, PropertyMode.PROFESSIONAL,
-                    branch_secretary="张秀玉", owners_director="肖玲玲"),
+    ArticleCompound(
+        "YHX-YHNL",
+        "350203006-YHX",
+        "屿后南里小区",
+        "",
+        None,
+        12,
+        360,
+        1080,
+        PropertyMode.PROFESSIONAL,
+        branch_secretary="张秀玉",
+        owners_director="肖玲玲",
+    ),
     # 建于20世纪90年代；拆违、雨污管网改造。
     ArticleCompound("ZCA-ZCAXL", "350203002-ZCA", "曾厝垵西里小区", "", None, 10, 300, 900, PropertyMode.SELF_MANAGED),
     # 居民徐林住了30多年；正在推选楼栋长。
@@ -90,14 +131,30 @@ class DemoUser:
 
 DEMO_USERS = [
     DemoUser("district", "王建国" + SYNTHETIC, RoleKind.DISTRICT_OFFICIAL, "district", "区住建局 改造专班"),
-    DemoUser("subdistrict", "林志明" + SYNTHETIC, RoleKind.SUBDISTRICT_OFFICIAL, "subdistrict:350203006",
-             "筼筜街道党工委 挂钩班子成员"),
+    DemoUser(
+        "subdistrict",
+        "林志明" + SYNTHETIC,
+        RoleKind.SUBDISTRICT_OFFICIAL,
+        "subdistrict:350203006",
+        "筼筜街道党工委 挂钩班子成员",
+    ),
     DemoUser("secretary", "张惠霞", RoleKind.COMMUNITY_SECRETARY, "community:350203003-XH", "厦禾社区党委书记"),
-    DemoUser("secretary_lianxiu", "陈丽华" + SYNTHETIC, RoleKind.COMMUNITY_SECRETARY, "community:350203008-LX",
-             "莲秀社区党委书记"),
+    DemoUser(
+        "secretary_lianxiu",
+        "陈丽华" + SYNTHETIC,
+        RoleKind.COMMUNITY_SECRETARY,
+        "community:350203008-LX",
+        "莲秀社区党委书记",
+    ),
     DemoUser("contractor", "黄宏伟" + SYNTHETIC, RoleKind.CONTRACTOR, "company:" + COMPANIES[0][0], "工程总协调人"),
-    DemoUser("inspector", "郑振华" + SYNTHETIC, RoleKind.INSPECTOR, "district", "区住建局 第一检查组",
-             tier=InspectionTier.DISTRICT),
+    DemoUser(
+        "inspector",
+        "郑振华" + SYNTHETIC,
+        RoleKind.INSPECTOR,
+        "district",
+        "区住建局 第一检查组",
+        tier=InspectionTier.DISTRICT,
+    ),
 ]
 
 
@@ -122,36 +179,74 @@ def _upsert(model, lookup: dict, values: dict):
 
 
 def _compound(community: Community, spec: ArticleCompound, rng: random.Random, synthetic: bool) -> Compound:
-    compound = _upsert(Compound, {"code": spec.code}, {
-        "community": community, "name": spec.name, "address": spec.address, "year_built": spec.year_built,
-        "building_count": spec.buildings, "household_count": spec.households, "resident_count": spec.residents,
-        "floor_area": spec.households * 72, "property_mode": spec.property_mode, "is_synthetic": synthetic,
-    })
+    compound = _upsert(
+        Compound,
+        {"code": spec.code},
+        {
+            "community": community,
+            "name": spec.name,
+            "address": spec.address,
+            "year_built": spec.year_built,
+            "building_count": spec.buildings,
+            "household_count": spec.households,
+            "resident_count": spec.residents,
+            "floor_area": spec.households * 72,
+            "property_mode": spec.property_mode,
+            "is_synthetic": synthetic,
+        },
+    )
     per_building = max(1, spec.households // max(1, spec.buildings))
     for number in range(1, spec.buildings + 1):
         has_lead = number <= spec.building_leads or (synthetic and number % 2 == 1)
-        _upsert(Building, {"compound": compound, "number": f"{number}号楼"}, {
-            "floors": 6 + (number % 3), "stairwells": 1 + number % 2, "household_count": per_building,
-            "lead_name": _person(rng) if has_lead else "", "lead_phone": _phone(rng) if has_lead else "",
-            "grid_worker_name": _person(rng), "grid_worker_phone": _phone(rng),
-        })
+        _upsert(
+            Building,
+            {"compound": compound, "number": f"{number}号楼"},
+            {
+                "floors": 6 + (number % 3),
+                "stairwells": 1 + number % 2,
+                "household_count": per_building,
+                "lead_name": _person(rng) if has_lead else "",
+                "lead_phone": _phone(rng) if has_lead else "",
+                "grid_worker_name": _person(rng),
+                "grid_worker_phone": _phone(rng),
+            },
+        )
     if spec.branch_secretary:
-        _upsert(PartyBranch, {"compound": compound}, {
-            "name": f"{spec.name}党支部", "secretary_name": spec.branch_secretary, "secretary_phone": _phone(rng),
-            "member_count": 8 + spec.buildings // 3, "set_up_in_programme": synthetic is False,
-        })
+        _upsert(
+            PartyBranch,
+            {"compound": compound},
+            {
+                "name": f"{spec.name}党支部",
+                "secretary_name": spec.branch_secretary,
+                "secretary_phone": _phone(rng),
+                "member_count": 8 + spec.buildings // 3,
+                "set_up_in_programme": synthetic is False,
+            },
+        )
     if spec.owners_director:
-        _upsert(OwnersBody, {"compound": compound}, {
-            "kind": spec.owners_kind, "director_name": spec.owners_director, "director_phone": _phone(rng),
-            "set_up_in_programme": True,
-        })
+        _upsert(
+            OwnersBody,
+            {"compound": compound},
+            {
+                "kind": spec.owners_kind,
+                "director_name": spec.owners_director,
+                "director_phone": _phone(rng),
+                "set_up_in_programme": True,
+            },
+        )
     if spec.property_mode != PropertyMode.NONE:
-        company = Company.objects.get(name=COMPANIES[4][0]) if spec.property_mode == PropertyMode.PROFESSIONAL \
-            else None
-        _upsert(PropertyService, {"compound": compound}, {
-            "mode": spec.property_mode, "company": company, "contact_name": _person(rng),
-            "contact_phone": _phone(rng), "introduced_in_programme": spec.code == "YHX-YHNL",
-        })
+        company = Company.objects.get(name=COMPANIES[4][0]) if spec.property_mode == PropertyMode.PROFESSIONAL else None
+        _upsert(
+            PropertyService,
+            {"compound": compound},
+            {
+                "mode": spec.property_mode,
+                "company": company,
+                "contact_name": _person(rng),
+                "contact_phone": _phone(rng),
+                "introduced_in_programme": spec.code == "YHX-YHNL",
+            },
+        )
     return compound
 
 
@@ -160,30 +255,51 @@ def load(stdout=None) -> dict:
     """Load (or refresh) the place tree, bodies, companies and demo users. Returns the demo credentials."""
     rng = random.Random(637)  # same seed, same synthetic names: loading twice changes nothing
     district = _upsert(District, {"code": DISTRICT["code"]}, {"name": DISTRICT["name"], "city": DISTRICT["city"]})
-    subdistricts = {code: _upsert(Subdistrict, {"code": code}, {"district": district, "name": name})
-                    for code, name in SUBDISTRICTS}
+    subdistricts = {
+        code: _upsert(Subdistrict, {"code": code}, {"district": district, "name": name}) for code, name in SUBDISTRICTS
+    }
     for name, kind in COMPANIES:
         _upsert(Company, {"name": name}, {"kind": kind, "contact_name": _person(rng), "contact_phone": _phone(rng)})
 
     communities = {}
     for code, sub_code, name, secretary in ARTICLE_COMMUNITIES:
-        communities[code] = _upsert(Community, {"code": code}, {
-            "subdistrict": subdistricts[sub_code], "name": name, "party_secretary_name": secretary})
+        communities[code] = _upsert(
+            Community,
+            {"code": code},
+            {"subdistrict": subdistricts[sub_code], "name": name, "party_secretary_name": secretary},
+        )
     # Two synthetic communities per subdistrict, two synthetic compounds each.
-    modes = [PropertyMode.NONE, PropertyMode.SELF_MANAGED, PropertyMode.MENU, PropertyMode.PROFESSIONAL,
-             PropertyMode.SHARED]
+    modes = [
+        PropertyMode.NONE,
+        PropertyMode.SELF_MANAGED,
+        PropertyMode.MENU,
+        PropertyMode.PROFESSIONAL,
+        PropertyMode.SHARED,
+    ]
     for sub_index, (sub_code, sub_name) in enumerate(SUBDISTRICTS):
         short = sub_name.removesuffix("街道")
         for c in (1, 2):
-            community = _upsert(Community, {"code": f"{sub_code}-S{c}"}, {
-                "subdistrict": subdistricts[sub_code], "name": f"{short}第{c}社区{SYNTHETIC}",
-                "party_secretary_name": _person(rng)})
+            community = _upsert(
+                Community,
+                {"code": f"{sub_code}-S{c}"},
+                {
+                    "subdistrict": subdistricts[sub_code],
+                    "name": f"{short}第{c}社区{SYNTHETIC}",
+                    "party_secretary_name": _person(rng),
+                },
+            )
             communities[community.code] = community
             for k in (1, 2):
                 buildings = 3 + (sub_index + c + k) % 6
                 spec = ArticleCompound(
-                    f"{sub_code}-S{c}-{k}", community.code, f"{short}{c}{k}号小区{SYNTHETIC}", f"{short}路{c}{k}号",
-                    1980 + (sub_index * 3 + c * 5 + k) % 20, buildings, buildings * 24, buildings * 70,
+                    f"{sub_code}-S{c}-{k}",
+                    community.code,
+                    f"{short}{c}{k}号小区{SYNTHETIC}",
+                    f"{short}路{c}{k}号",
+                    1980 + (sub_index * 3 + c * 5 + k) % 20,
+                    buildings,
+                    buildings * 24,
+                    buildings * 70,
                     modes[(sub_index + c + k) % len(modes)],
                     branch_secretary=_person(rng) if (c + k) % 3 else "",
                     owners_director=_person(rng) if k == 1 else "",
@@ -195,8 +311,7 @@ def load(stdout=None) -> dict:
 
     credentials = []
     for demo in DEMO_USERS:
-        user, created = User.objects.get_or_create(username=demo.username,
-                                                   defaults={"display_name": demo.display_name})
+        user, created = User.objects.get_or_create(username=demo.username, defaults={"display_name": demo.display_name})
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
@@ -212,8 +327,9 @@ def load(stdout=None) -> dict:
             binding["company"] = Company.objects.get(name=key)
         _upsert(Role, {"user": user, "kind": demo.kind, **binding}, {"title": demo.title, "tier": demo.tier})
         credentials.append((demo.username, DEMO_PASSWORD, demo.display_name, demo.title))
-    admin, created = User.objects.get_or_create(username="admin", defaults={
-        "display_name": "系统管理员", "is_staff": True, "is_superuser": True})
+    admin, created = User.objects.get_or_create(
+        username="admin", defaults={"display_name": "系统管理员", "is_staff": True, "is_superuser": True}
+    )
     if created:
         admin.set_password(DEMO_PASSWORD)
         admin.save(update_fields=["password"])

@@ -13,19 +13,31 @@ from renovation_portal.sync import UpdatedSinceFilterSet
 class CompoundFilterSet(UpdatedSinceFilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_q")
     district = django_filters.NumberFilter(field_name="community__subdistrict__district", label=_("district"))
-    subdistrict = django_filters.ModelChoiceFilter(field_name="community__subdistrict",
-                                                   queryset=Subdistrict.objects.all(), label=_("subdistrict"))
+    subdistrict = django_filters.ModelChoiceFilter(
+        field_name="community__subdistrict", queryset=Subdistrict.objects.all(), label=_("subdistrict")
+    )
     community = django_filters.ModelChoiceFilter(queryset=Community.objects.all(), label=_("community"))
-    property_mode = django_filters.ChoiceFilter(choices=PropertyMode.choices, label=_("property service mode"),
-                                                empty_label=_("All"),
-                                                widget=forms.Select(attrs={"class": "form-select"}))
+    property_mode = django_filters.ChoiceFilter(
+        choices=PropertyMode.choices,
+        label=_("property service mode"),
+        empty_label=_("All"),
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
     built_after = django_filters.NumberFilter(field_name="year_built", lookup_expr="gte", label=_("built from"))
     built_before = django_filters.NumberFilter(field_name="year_built", lookup_expr="lte", label=_("built until"))
 
     class Meta:
         model = Compound
-        fields = ["q", "district", "subdistrict", "community", "property_mode", "built_after", "built_before",
-                  "updated_since"]
+        fields = [
+            "q",
+            "district",
+            "subdistrict",
+            "community",
+            "property_mode",
+            "built_after",
+            "built_before",
+            "updated_since",
+        ]
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -2,9 +2,9 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxLengthValidator
 
-from renovation_portal.forms import PortalFormMixin
 from communities.models import Building, Compound
 from communities.services import BUILDING_EDITABLE_FIELDS, COMPOUND_EDITABLE_FIELDS
+from renovation_portal.forms import PortalFormMixin
 
 
 class CompoundForm(PortalFormMixin, forms.ModelForm):

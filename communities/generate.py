@@ -16,8 +16,13 @@ from renovation_portal.bulkload import copy_rows, next_id
 SUBDISTRICTS_PER_DISTRICT = 10
 COMMUNITIES_PER_SUBDISTRICT = 6
 COMPOUNDS_PER_COMMUNITY = (8, 13)  # inclusive range: ≈ 640 compounds a district
-MODES = [PropertyMode.NONE, PropertyMode.SELF_MANAGED, PropertyMode.MENU, PropertyMode.PROFESSIONAL,
-         PropertyMode.SHARED]
+MODES = [
+    PropertyMode.NONE,
+    PropertyMode.SELF_MANAGED,
+    PropertyMode.MENU,
+    PropertyMode.PROFESSIONAL,
+    PropertyMode.SHARED,
+]
 
 
 def generate(ctx) -> None:
@@ -40,37 +45,95 @@ def generate(ctx) -> None:
                 for k in range(rng.randint(*(ctx.compounds_per_community or COMPOUNDS_PER_COMMUNITY))):
                     buildings = max(1, int(rng.gauss(5, 2)))
                     households = max(buildings * 8, int(rng.gauss(170, 60)))
-                    compounds.append((compound_id, community_id, f"{c_code}-{k:03d}", f"生成小区{compound_id}",
-                                      "", rng.randint(1975, 2000), buildings, households, int(households * 2.9),
-                                      households * 70, MODES[rng.randrange(len(MODES))], True,
-                                      now - timedelta(microseconds=compound_id), sub_id,
-                                      district_id))
+                    compounds.append(
+                        (
+                            compound_id,
+                            community_id,
+                            f"{c_code}-{k:03d}",
+                            f"生成小区{compound_id}",
+                            "",
+                            rng.randint(1975, 2000),
+                            buildings,
+                            households,
+                            int(households * 2.9),
+                            households * 70,
+                            MODES[rng.randrange(len(MODES))],
+                            True,
+                            now - timedelta(microseconds=compound_id),
+                            sub_id,
+                            district_id,
+                        )
+                    )
                     compound_id += 1
                 community_id += 1
             sub_id += 1
         district_id += 1
-    ctx.say(f"places: {len(districts)} districts, {len(subdistricts)} subdistricts, {len(communities)} "
-            f"communities, {len(compounds)} compounds")
+    ctx.say(
+        f"places: {len(districts)} districts, {len(subdistricts)} subdistricts, {len(communities)} "
+        f"communities, {len(compounds)} compounds"
+    )
     copy_rows(District, ["id", "code", "name", "city"], districts)
     copy_rows(Subdistrict, ["id", "district_id", "code", "name"], subdistricts)
     copy_rows(Community, ["id", "subdistrict_id", "code", "name", "party_secretary_name"], communities)
-    copy_rows(Compound, ["id", "community_id", "code", "name", "address", "year_built", "building_count",
-                         "household_count", "resident_count", "floor_area", "property_mode", "is_synthetic",
-                         "updated_at"], (row[:13] for row in compounds),
-              progress=ctx.progress("compounds", len(compounds)))
+    copy_rows(
+        Compound,
+        [
+            "id",
+            "community_id",
+            "code",
+            "name",
+            "address",
+            "year_built",
+            "building_count",
+            "household_count",
+            "resident_count",
+            "floor_area",
+            "property_mode",
+            "is_synthetic",
+            "updated_at",
+        ],
+        (row[:13] for row in compounds),
+        progress=ctx.progress("compounds", len(compounds)),
+    )
 
     def building_rows():
         nonlocal building_id
         for row in compounds:
             per = max(1, row[7] // row[6])
             for number in range(1, row[6] + 1):
-                yield (building_id, row[0], f"{number}号楼", 6, 1, per, "", "", "", "",
-                       now - timedelta(microseconds=building_id))
+                yield (
+                    building_id,
+                    row[0],
+                    f"{number}号楼",
+                    6,
+                    1,
+                    per,
+                    "",
+                    "",
+                    "",
+                    "",
+                    now - timedelta(microseconds=building_id),
+                )
                 building_id += 1
 
     total = sum(row[6] for row in compounds)
-    copy_rows(Building, ["id", "compound_id", "number", "floors", "stairwells", "household_count", "lead_name",
-                         "lead_phone", "grid_worker_name", "grid_worker_phone", "updated_at"], building_rows(),
-              progress=ctx.progress("buildings", total))
+    copy_rows(
+        Building,
+        [
+            "id",
+            "compound_id",
+            "number",
+            "floors",
+            "stairwells",
+            "household_count",
+            "lead_name",
+            "lead_phone",
+            "grid_worker_name",
+            "grid_worker_phone",
+            "updated_at",
+        ],
+        building_rows(),
+        progress=ctx.progress("buildings", total),
+    )
     ctx.compounds = [(row[0], row[1], row[13], row[14], row[6]) for row in compounds]
     ctx.district_ids = [row[0] for row in districts]

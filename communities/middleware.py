@@ -16,8 +16,13 @@ class TwoFactorMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if (user is not None and user.is_authenticated and not request.path.startswith(OPEN_PREFIXES)
-                and not user.is_verified() and two_factor_required(user)):
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.path.startswith(OPEN_PREFIXES)
+            and not user.is_verified()
+            and two_factor_required(user)
+        ):
             target = "account-2fa-verify" if confirmed_device(user) else "account-2fa-setup"
             return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)

@@ -37,8 +37,9 @@ class District(models.Model):
 class Subdistrict(models.Model):
     """A subdistrict (街道) of a district, led by its party working committee."""
 
-    district = models.ForeignKey(District, on_delete=models.PROTECT, related_name="subdistricts",
-                                 verbose_name=_("district"))
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, related_name="subdistricts", verbose_name=_("district")
+    )
     code = models.CharField(_("division code"), max_length=16, unique=True)
     name = models.CharField(_("name"), max_length=50)
 
@@ -56,8 +57,9 @@ class Subdistrict(models.Model):
 class Community(models.Model):
     """A residents' community (社区) with its community party committee."""
 
-    subdistrict = models.ForeignKey(Subdistrict, on_delete=models.PROTECT, related_name="communities",
-                                    verbose_name=_("subdistrict"))
+    subdistrict = models.ForeignKey(
+        Subdistrict, on_delete=models.PROTECT, related_name="communities", verbose_name=_("subdistrict")
+    )
     code = models.CharField(_("code"), max_length=20, unique=True)
     name = models.CharField(_("name"), max_length=50)
     party_secretary_name = models.CharField(_("party committee secretary"), max_length=50, blank=True)
@@ -76,22 +78,27 @@ class Community(models.Model):
 class Compound(models.Model):
     """A residential compound (小区): the unit that is renovated."""
 
-    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="compounds",
-                                  verbose_name=_("community"))
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="compounds", verbose_name=_("community")
+    )
     code = models.CharField(_("code"), max_length=24, unique=True)
     name = models.CharField(_("name"), max_length=80)
     address = models.CharField(_("address"), max_length=200, blank=True)
-    year_built = models.PositiveSmallIntegerField(_("year built"), null=True, blank=True,
-                                                  validators=[MinValueValidator(1900), MaxValueValidator(2100)])
+    year_built = models.PositiveSmallIntegerField(
+        _("year built"), null=True, blank=True, validators=[MinValueValidator(1900), MaxValueValidator(2100)]
+    )
     building_count = models.PositiveIntegerField(_("buildings"), default=0)
     household_count = models.PositiveIntegerField(_("households"), default=0)
     resident_count = models.PositiveIntegerField(_("residents"), default=0)
     floor_area = models.DecimalField(_("floor area (m²)"), max_digits=12, decimal_places=2, default=0)
-    property_mode = models.CharField(_("property service mode"), max_length=20, choices=PropertyMode.choices,
-                                     default=PropertyMode.NONE)
+    property_mode = models.CharField(
+        _("property service mode"), max_length=20, choices=PropertyMode.choices, default=PropertyMode.NONE
+    )
     is_synthetic = models.BooleanField(
-        _("synthetic demo record"), default=False,
-        help_text=_("Filled in for the demo; not taken from the source article."))
+        _("synthetic demo record"),
+        default=False,
+        help_text=_("Filled in for the demo; not taken from the source article."),
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = PlaceQuerySet.as_manager()
@@ -101,8 +108,10 @@ class Compound(models.Model):
         verbose_name_plural = _("compounds")
         ordering = ["code"]
         constraints = [
-            models.CheckConstraint(condition=Q(year_built__isnull=True) | Q(year_built__gte=1900, year_built__lte=2100),
-                                   name="compound_year_built_plausible"),
+            models.CheckConstraint(
+                condition=Q(year_built__isnull=True) | Q(year_built__gte=1900, year_built__lte=2100),
+                name="compound_year_built_plausible",
+            ),
         ]
         indexes = [
             # Keyset pages and updated_since of GET /api/v1/compounds/ (220,000 rows nationally).
@@ -116,8 +125,9 @@ class Compound(models.Model):
 class Building(models.Model):
     """A residential building (楼栋) with its building lead and the contact board (亮牌) posted on it."""
 
-    compound = models.ForeignKey(Compound, on_delete=models.CASCADE, related_name="buildings",
-                                 verbose_name=_("compound"))
+    compound = models.ForeignKey(
+        Compound, on_delete=models.CASCADE, related_name="buildings", verbose_name=_("compound")
+    )
     number = models.CharField(_("building number"), max_length=20)
     floors = models.PositiveSmallIntegerField(_("floors"), null=True, blank=True)
     stairwells = models.PositiveSmallIntegerField(_("stairwells"), default=1)
@@ -149,8 +159,9 @@ class Building(models.Model):
 class PartyBranch(models.Model):
     """The compound's party branch (小区党支部); its secretary is the project's masses general coordinator."""
 
-    compound = models.OneToOneField(Compound, on_delete=models.CASCADE, related_name="party_branch",
-                                    verbose_name=_("compound"))
+    compound = models.OneToOneField(
+        Compound, on_delete=models.CASCADE, related_name="party_branch", verbose_name=_("compound")
+    )
     name = models.CharField(_("name"), max_length=80)
     secretary_name = models.CharField(_("secretary"), max_length=50)
     secretary_phone = models.CharField(_("secretary phone"), max_length=20, blank=True)
@@ -169,8 +180,9 @@ class PartyBranch(models.Model):
 class OwnersBody(models.Model):
     """The owners' committee (业委会) or self-governance group (自治小组) of a compound."""
 
-    compound = models.OneToOneField(Compound, on_delete=models.CASCADE, related_name="owners_body",
-                                    verbose_name=_("compound"))
+    compound = models.OneToOneField(
+        Compound, on_delete=models.CASCADE, related_name="owners_body", verbose_name=_("compound")
+    )
     kind = models.CharField(_("kind"), max_length=30, choices=OwnersBodyKind.choices)
     director_name = models.CharField(_("director"), max_length=50)
     director_phone = models.CharField(_("director phone"), max_length=20, blank=True)
@@ -206,16 +218,25 @@ class Company(models.Model):
 class PropertyService(models.Model):
     """Who manages the compound day to day after handover, and in which mode."""
 
-    compound = models.OneToOneField(Compound, on_delete=models.CASCADE, related_name="property_service",
-                                    verbose_name=_("compound"))
+    compound = models.OneToOneField(
+        Compound, on_delete=models.CASCADE, related_name="property_service", verbose_name=_("compound")
+    )
     mode = models.CharField(_("mode"), max_length=20, choices=PropertyMode.choices)
-    company = models.ForeignKey(Company, on_delete=models.PROTECT, null=True, blank=True,
-                                related_name="managed_compounds", verbose_name=_("company"))
+    company = models.ForeignKey(
+        Company,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="managed_compounds",
+        verbose_name=_("company"),
+    )
     contact_name = models.CharField(_("contact"), max_length=50, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
     introduced_in_programme = models.BooleanField(
-        _("newly introduced during the programme"), default=False,
-        help_text=_("The compound had no property service before the renovation."))
+        _("newly introduced during the programme"),
+        default=False,
+        help_text=_("The compound had no property service before the renovation."),
+    )
 
     class Meta:
         verbose_name = _("property service")
@@ -268,16 +289,19 @@ class Role(models.Model):
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="roles", verbose_name=_("user"))
     kind = models.CharField(_("role"), max_length=30, choices=RoleKind.choices)
-    district = models.ForeignKey(District, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
-                                 verbose_name=_("district"))
-    subdistrict = models.ForeignKey(Subdistrict, on_delete=models.CASCADE, null=True, blank=True,
-                                    related_name="+", verbose_name=_("subdistrict"))
-    community = models.ForeignKey(Community, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
-                                  verbose_name=_("community"))
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, null=True, blank=True, related_name="members",
-                                verbose_name=_("company"))
-    tier = models.PositiveSmallIntegerField(_("inspection tier"), choices=InspectionTier.choices, null=True,
-                                            blank=True)
+    district = models.ForeignKey(
+        District, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("district")
+    )
+    subdistrict = models.ForeignKey(
+        Subdistrict, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("subdistrict")
+    )
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("community")
+    )
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, null=True, blank=True, related_name="members", verbose_name=_("company")
+    )
+    tier = models.PositiveSmallIntegerField(_("inspection tier"), choices=InspectionTier.choices, null=True, blank=True)
     title = models.CharField(_("title"), max_length=60, blank=True)
 
     class Meta:
@@ -285,15 +309,17 @@ class Role(models.Model):
         verbose_name_plural = _("roles")
         constraints = [
             *[
-                models.CheckConstraint(condition=_exactly_one_binding(kind, allowed),
-                                       name=f"role_{kind}_binding")
+                models.CheckConstraint(condition=_exactly_one_binding(kind, allowed), name=f"role_{kind}_binding")
                 for kind, allowed in ROLE_BINDINGS.items()
             ],
             # Only inspectors have a tier, and every inspector has one.
             models.CheckConstraint(
-                condition=(Q(kind=RoleKind.INSPECTOR, tier__isnull=False)
-                           | (~Q(kind=RoleKind.INSPECTOR) & Q(tier__isnull=True))),
-                name="role_tier_only_for_inspectors"),
+                condition=(
+                    Q(kind=RoleKind.INSPECTOR, tier__isnull=False)
+                    | (~Q(kind=RoleKind.INSPECTOR) & Q(tier__isnull=True))
+                ),
+                name="role_tier_only_for_inspectors",
+            ),
         ]
 
     def __str__(self):
@@ -316,8 +342,11 @@ class ApiToken(models.Model):
     # sessions do with get_session_auth_hash().
     credential_stamp = models.CharField(max_length=64, editable=False, default="")
     otp_verified = models.BooleanField(
-        _("issued with a second factor"), default=False, editable=False,
-        help_text=_("The login that issued this token passed the user's authenticator code."))
+        _("issued with a second factor"),
+        default=False,
+        editable=False,
+        help_text=_("The login that issued this token passed the user's authenticator code."),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
 
@@ -347,8 +376,14 @@ class ApiToken(models.Model):
     def issue(cls, *, user, device_name: str, otp_verified: bool = False) -> tuple["ApiToken", str]:
         """A new token row for ``user`` and its key (shown once, never stored). Callers check the credentials."""
         key = cls.new_key()
-        token = cls.objects.create(user=user, key_digest=cls.digest(key), prefix=key[:8], device_name=device_name,
-                                   credential_stamp=cls.stamp_for(user), otp_verified=otp_verified)
+        token = cls.objects.create(
+            user=user,
+            key_digest=cls.digest(key),
+            prefix=key[:8],
+            device_name=device_name,
+            credential_stamp=cls.stamp_for(user),
+            otp_verified=otp_verified,
+        )
         return token, key
 
     def credentials_unchanged(self) -> bool:
@@ -356,16 +391,19 @@ class ApiToken(models.Model):
         while they are listed in SECRET_KEY_FALLBACKS, so rotating the key logs no phone out)."""
         return bool(self.credential_stamp) and any(
             constant_time_compare(self.credential_stamp, self.stamp_for(self.user, secret))
-            for secret in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS])
+            for secret in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+        )
 
 
 class SecurityPolicy(models.Model):
     """Portal-wide security switches that district administrators set in the portal (one row)."""
 
     require_2fa_for_officials = models.BooleanField(
-        _("require two-factor login for officials and administrators"), default=False)
-    updated_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                                   verbose_name=_("updated by"))
+        _("require two-factor login for officials and administrators"), default=False
+    )
+    updated_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("updated by")
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:

@@ -19,7 +19,8 @@ def _place_scope_covers(user, compound: Compound) -> bool:
     # Only place-bound editor roles count: an inspector bound to the same district may read but not edit.
     community = compound.community
     return user.roles.filter(
-        Q(district_id=community.subdistrict.district_id) | Q(subdistrict_id=community.subdistrict_id)
+        Q(district_id=community.subdistrict.district_id)
+        | Q(subdistrict_id=community.subdistrict_id)
         | Q(community_id=community.pk),
         kind__in=PLACE_EDITOR_ROLES,
     ).exists()
@@ -39,6 +40,9 @@ def compound_staff(compound: Compound):
     contractor is none of them."""
     community = compound.community
     roles = Role.objects.filter(
-        Q(district_id=community.subdistrict.district_id) | Q(subdistrict_id=community.subdistrict_id)
-        | Q(community_id=community.pk), kind__in=PLACE_EDITOR_ROLES)
+        Q(district_id=community.subdistrict.district_id)
+        | Q(subdistrict_id=community.subdistrict_id)
+        | Q(community_id=community.pk),
+        kind__in=PLACE_EDITOR_ROLES,
+    )
     return User.objects.filter(is_active=True, pk__in=roles.values("user_id"))

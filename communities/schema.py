@@ -21,5 +21,9 @@ class VerifiedSessionScheme(OpenApiAuthenticationExtension):
     name = "cookieAuth"
 
     def get_security_definition(self, auto_schema):
-        return {"type": "apiKey", "in": "cookie", "name": "sessionid",
-                "description": "The web portal's session (after two-factor login where it applies)."}
+        return {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": "sessionid",
+            "description": "The web portal's session (after two-factor login where it applies).",
+        }

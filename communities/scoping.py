@@ -80,14 +80,20 @@ class Scope:
         """The unannounced tier-2 plan (四不两直) is known to district officials and tier-2/3 inspectors only; the
         inspected side — contractors, community secretaries, subdistrict officials, site patrols — never sees it,
         nor counts of it, before the visit."""
-        return self.is_global or RoleKind.DISTRICT_OFFICIAL in self.role_kinds or bool(
-            self.inspector_tiers.intersection({InspectionTier.DISTRICT, InspectionTier.LEADERSHIP}))
+        return (
+            self.is_global
+            or RoleKind.DISTRICT_OFFICIAL in self.role_kinds
+            or bool(self.inspector_tiers.intersection({InspectionTier.DISTRICT, InspectionTier.LEADERSHIP}))
+        )
 
     def _place_q(self, paths: dict[str, str], prefix: str) -> Q:
         q = Q()
         matched = False
-        for level, ids in (("district", self.district_ids), ("subdistrict", self.subdistrict_ids),
-                           ("community", self.community_ids)):
+        for level, ids in (
+            ("district", self.district_ids),
+            ("subdistrict", self.subdistrict_ids),
+            ("community", self.community_ids),
+        ):
             if ids and level in paths:
                 q |= Q(**{f"{prefix}{paths[level]}__in": sorted(ids)})
                 matched = True
@@ -132,8 +138,11 @@ class Scope:
         if self.is_global:
             return True
         community = compound.community
-        if (compound.community_id in self.community_ids or community.subdistrict_id in self.subdistrict_ids
-                or community.subdistrict.district_id in self.district_ids):
+        if (
+            compound.community_id in self.community_ids
+            or community.subdistrict_id in self.subdistrict_ids
+            or community.subdistrict.district_id in self.district_ids
+        ):
             return True
         if self.company_ids:
             return compound.projects.filter(contractor_id__in=self.company_ids).exists()
@@ -155,7 +164,8 @@ def get_scope(user) -> Scope:
     else:
         kinds, districts, subdistricts, communities, companies, tiers = set(), set(), set(), set(), set(), set()
         for kind, district_id, subdistrict_id, community_id, company_id, tier in user.roles.values_list(
-                "kind", "district_id", "subdistrict_id", "community_id", "company_id", "tier"):
+            "kind", "district_id", "subdistrict_id", "community_id", "company_id", "tier"
+        ):
             kinds.add(kind)
             if district_id:
                 districts.add(district_id)
@@ -167,15 +177,19 @@ def get_scope(user) -> Scope:
                 companies.add(company_id)
             if tier:
                 tiers.add(tier)
-        scope = Scope(role_kinds=frozenset(kinds), district_ids=frozenset(districts),
-                      subdistrict_ids=frozenset(subdistricts), community_ids=frozenset(communities),
-                      company_ids=frozenset(companies), inspector_tiers=frozenset(tiers))
+        scope = Scope(
+            role_kinds=frozenset(kinds),
+            district_ids=frozenset(districts),
+            subdistrict_ids=frozenset(subdistricts),
+            community_ids=frozenset(communities),
+            company_ids=frozenset(companies),
+            inspector_tiers=frozenset(tiers),
+        )
     user._portal_scope = scope
     return scope
 
 
-def get_object_for(user, queryset: QuerySet, pk, action: str = "view",
-                   can: "callable | None" = None) -> Model:
+def get_object_for(user, queryset: QuerySet, pk, action: str = "view", can: callable | None = None) -> Model:
     """Fetch and authorize in one call.
 
     The object is looked up among those the user may see (404 otherwise, so its existence does not leak);

@@ -43,16 +43,22 @@ def second_factor_resettable_users(actor):
     other users whose every role is bound to a place in the official's districts (no staff or superusers)."""
     if actor.is_superuser:
         return User.objects.exclude(pk=actor.pk)
-    districts = sorted(Role.objects.filter(user=actor, kind=RoleKind.DISTRICT_OFFICIAL)
-                       .values_list("district_id", flat=True))
+    districts = sorted(
+        Role.objects.filter(user=actor, kind=RoleKind.DISTRICT_OFFICIAL).values_list("district_id", flat=True)
+    )
     if not districts:
         return User.objects.none()
-    in_district = (Q(district_id__in=districts) | Q(subdistrict__district_id__in=districts)
-                   | Q(community__subdistrict__district_id__in=districts))
-    return (User.objects.filter(is_superuser=False, is_staff=False)
-            .exclude(pk=actor.pk)
-            .filter(pk__in=Role.objects.filter(in_district).values("user_id"))
-            .exclude(pk__in=Role.objects.exclude(in_district).values("user_id")))
+    in_district = (
+        Q(district_id__in=districts)
+        | Q(subdistrict__district_id__in=districts)
+        | Q(community__subdistrict__district_id__in=districts)
+    )
+    return (
+        User.objects.filter(is_superuser=False, is_staff=False)
+        .exclude(pk=actor.pk)
+        .filter(pk__in=Role.objects.filter(in_district).values("user_id"))
+        .exclude(pk__in=Role.objects.exclude(in_district).values("user_id"))
+    )
 
 
 def may_reset_second_factors(user) -> bool:
@@ -100,7 +106,6 @@ def two_factor_required(user) -> bool:
     """Whether this user must pass a second factor: they set one up, or the policy makes officials use it."""
     cached = getattr(user, "_portal_2fa_required", None)
     if cached is None:
-        cached = (confirmed_device(user) is not None
-                  or (is_official_or_admin(user) and officials_must_use_2fa()))
+        cached = confirmed_device(user) is not None or (is_official_or_admin(user) and officials_must_use_2fa())
         user._portal_2fa_required = cached
     return cached

@@ -9,7 +9,9 @@ from communities.scoping import get_scope
 def place_totals(user) -> dict:
     """Compounds, buildings, households and residents in the user's scope (one query)."""
     totals = Compound.objects.visible_to(user).aggregate(
-        compounds=Count("id"), buildings=Sum("building_count"), households=Sum("household_count"),
+        compounds=Count("id"),
+        buildings=Sum("building_count"),
+        households=Sum("household_count"),
         residents=Sum("resident_count"),
         without_property=Count("id", filter=Q(property_mode="none")),
     )
@@ -18,23 +20,31 @@ def place_totals(user) -> dict:
 
 def subdistrict_summaries(user):
     """Each visible subdistrict with its communities, compounds and households (one query)."""
-    return (Subdistrict.objects.visible_to(user)
-            .annotate(community_total=Count("communities", distinct=True),
-                      compound_total=Count("communities__compounds"),
-                      household_total=Sum("communities__compounds__household_count"))
-            .order_by("code"))
+    return (
+        Subdistrict.objects.visible_to(user)
+        .annotate(
+            community_total=Count("communities", distinct=True),
+            compound_total=Count("communities__compounds"),
+            household_total=Sum("communities__compounds__household_count"),
+        )
+        .order_by("code")
+    )
 
 
 def community_summaries(user):
     """Each visible community with its compounds and households (one query)."""
-    return (Community.objects.visible_to(user).select_related("subdistrict")
-            .annotate(compound_total=Count("compounds"), household_total=Sum("compounds__household_count"))
-            .order_by("subdistrict__code", "code"))
+    return (
+        Community.objects.visible_to(user)
+        .select_related("subdistrict")
+        .annotate(compound_total=Count("compounds"), household_total=Sum("compounds__household_count"))
+        .order_by("subdistrict__code", "code")
+    )
 
 
 def compound_list(user):
-    return (Compound.objects.visible_to(user)
-            .select_related("community__subdistrict", "party_branch", "owners_body", "property_service"))
+    return Compound.objects.visible_to(user).select_related(
+        "community__subdistrict", "party_branch", "owners_body", "property_service"
+    )
 
 
 def compound_detail_queryset(user):

@@ -15,24 +15,49 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from communities.models import ApiToken, Building, Compound, Role, SecurityPolicy, User
 from communities.permissions import can_change_building, can_change_compound
-from communities.security import (confirmed_device, forget_cached_policy, has_passed_second_factor,
-                                  is_official_or_admin, is_verified, may_reset_second_factor,
-                                  may_set_security_policy, officials_must_use_2fa, two_factor_required)
+from communities.security import (
+    confirmed_device,
+    forget_cached_policy,
+    has_passed_second_factor,
+    is_official_or_admin,
+    is_verified,
+    may_reset_second_factor,
+    may_set_security_policy,
+    officials_must_use_2fa,
+    two_factor_required,
+)
 from renovation_portal.errors import DomainError
 
 logger = logging.getLogger(__name__)
 
 
-COMPOUND_EDITABLE_FIELDS = ("address", "year_built", "building_count", "household_count", "resident_count",
-                            "floor_area", "property_mode")
-BUILDING_EDITABLE_FIELDS = ("floors", "stairwells", "household_count", "lead_name", "lead_phone",
-                            "grid_worker_name", "grid_worker_phone")
+COMPOUND_EDITABLE_FIELDS = (
+    "address",
+    "year_built",
+    "building_count",
+    "household_count",
+    "resident_count",
+    "floor_area",
+    "property_mode",
+)
+BUILDING_EDITABLE_FIELDS = (
+    "floors",
+    "stairwells",
+    "household_count",
+    "lead_name",
+    "lead_phone",
+    "grid_worker_name",
+    "grid_worker_phone",
+)
 
 
 def _apply(obj, allowed: tuple[str, ...], changes: dict) -> list[str]:
     unknown = set(changes) - set(allowed)
     if unknown:
-        raise DomainError(_("Fields cannot be changed here: %(fields)s") % {"fields": ", ".join(sorted(unknown))}, code="unknown_field")
+        raise DomainError(
+            _("Fields cannot be changed here: %(fields)s") % {"fields": ", ".join(sorted(unknown))},
+            code="unknown_field",
+        )
     changed = [name for name, value in changes.items() if getattr(obj, name) != value]
     for name in changed:
         setattr(obj, name, changes[name])
@@ -63,8 +88,9 @@ def building_update(*, actor: User, building: Building, **changes) -> Building:
     return building
 
 
-def api_token_create(*, request, username: str, password: str, device_name: str,
-                     otp_token: str = "") -> tuple[ApiToken, str]:
+def api_token_create(
+    *, request, username: str, password: str, device_name: str, otp_token: str = ""
+) -> tuple[ApiToken, str]:
     """Log a device in: check the password (and the second factor when the user owes one) and issue a new
     token. Returns the token row and its key, which is shown this once and never stored."""
     user = authenticate(request, username=username, password=password)
@@ -76,11 +102,14 @@ def api_token_create(*, request, username: str, password: str, device_name: str,
     if two_factor_required(user):
         device = confirmed_device(user)
         if device is None:
-            raise DomainError(_("Set up two-factor login in the web portal before logging in on a phone."),
-                              code="two_factor_setup_required")
+            raise DomainError(
+                _("Set up two-factor login in the web portal before logging in on a phone."),
+                code="two_factor_setup_required",
+            )
         if not otp_token:
-            raise DomainError(_("Enter the 6-digit code from your authenticator app."),
-                              code="otp_required", field="otp_token")
+            raise DomainError(
+                _("Enter the 6-digit code from your authenticator app."), code="otp_required", field="otp_token"
+            )
         if not device.verify_token(otp_token):
             raise DomainError(_("The code is wrong or has expired."), code="otp_invalid", field="otp_token")
         otp_verified = True
@@ -95,8 +124,9 @@ class LockedOut(DomainError):
 
     def __init__(self):
         minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-        super().__init__(_("Too many failed logins. Try again in %(minutes)d minutes.") % {"minutes": minutes},
-                         code="locked_out")
+        super().__init__(
+            _("Too many failed logins. Try again in %(minutes)d minutes.") % {"minutes": minutes}, code="locked_out"
+        )
 
 
 @transaction.atomic
@@ -127,29 +157,42 @@ DEVICE_CHANGE_SUBJECTS = {
 
 def _user_place_ids(user: User) -> dict:
     """The place ids of the user's first place-bound role, so that officials see the entry in /audit/."""
-    role = (Role.objects.filter(user=user).exclude(district=None, subdistrict=None, community=None)
-            .select_related("subdistrict", "community__subdistrict").order_by("pk").first())
+    role = (
+        Role.objects.filter(user=user)
+        .exclude(district=None, subdistrict=None, community=None)
+        .select_related("subdistrict", "community__subdistrict")
+        .order_by("pk")
+        .first()
+    )
     if role is None:
         return {}
     if role.district_id:
         return {"district": role.district_id}
     if role.subdistrict_id:
         return {"district": role.subdistrict.district_id, "subdistrict": role.subdistrict_id}
-    return {"district": role.community.subdistrict.district_id, "subdistrict": role.community.subdistrict_id,
-            "community": role.community_id}
+    return {
+        "district": role.community.subdistrict.district_id,
+        "subdistrict": role.community.subdistrict_id,
+        "community": role.community_id,
+    }
 
 
 def _device_label(device: TOTPDevice | None) -> str | None:
     return None if device is None else f"TOTP #{device.pk}"
 
 
-def _record_device_change(*, actor: User, user: User, change: str, before: TOTPDevice | None,
-                          after: TOTPDevice | None) -> None:
+def _record_device_change(
+    *, actor: User, user: User, change: str, before: TOTPDevice | None, after: TOTPDevice | None
+) -> None:
     """Audit a change of ``user``'s second factor and e-mail the user once the change is committed."""
     LogEntry.objects.log_create(
-        user, force_log=True, action=LogEntry.Action.UPDATE, actor=actor,
+        user,
+        force_log=True,
+        action=LogEntry.Action.UPDATE,
+        actor=actor,
         changes={"two_factor": [_device_label(before), _device_label(after)]},
-        additional_data={**_user_place_ids(user), "two_factor": change})
+        additional_data={**_user_place_ids(user), "two_factor": change},
+    )
     transaction.on_commit(partial(_send_device_change_notice, user_id=user.pk, actor_id=actor.pk, change=change))
 
 
@@ -162,8 +205,9 @@ def _send_device_change_notice(*, user_id: int, actor_id: int, change: str) -> N
     body = _("%(subject)s at %(when)s.") % {"subject": DEVICE_CHANGE_SUBJECTS[change](), "when": when}
     if actor is not None and actor.pk != user.pk:
         body += "\n" + _("Done by: %(actor)s.") % {"actor": actor}
-    body += "\n\n" + _("If this was not you, tell your district's administrator at once: someone may have "
-                        "your password.")
+    body += "\n\n" + _(
+        "If this was not you, tell your district's administrator at once: someone may have your password."
+    )
     try:
         send_mail(DEVICE_CHANGE_SUBJECTS[change](), body, None, [user.email])
     except Exception:  # the change is made and audited; a mail server that is down must not turn it into a 500
@@ -198,8 +242,9 @@ def totp_device_confirm(*, actor: User, device: TOTPDevice, token: str) -> TOTPD
     TOTPDevice.objects.filter(user=actor).exclude(pk=device.pk).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
-    _record_device_change(actor=actor, user=actor, change="replaced" if previous else "set_up", before=previous,
-                          after=device)
+    _record_device_change(
+        actor=actor, user=actor, change="replaced" if previous else "set_up", before=previous, after=device
+    )
     return device
 
 
@@ -211,8 +256,10 @@ def totp_device_remove(*, actor: User) -> None:
     if previous is None:
         raise DomainError(_("Two-factor login is not set up for your account."), code="no_device")
     if is_official_or_admin(actor) and officials_must_use_2fa():
-        raise DomainError(_("Your account must use two-factor login: replace the authenticator app instead of "
-                            "removing it."), code="two_factor_mandatory")
+        raise DomainError(
+            _("Your account must use two-factor login: replace the authenticator app instead of removing it."),
+            code="two_factor_mandatory",
+        )
     TOTPDevice.objects.filter(user=actor).delete()
     _record_device_change(actor=actor, user=actor, change="removed", before=previous, after=None)
 
@@ -225,8 +272,10 @@ def totp_device_reset(*, actor: User, user: User) -> None:
     if not may_reset_second_factor(actor, user):
         raise PermissionDenied
     if not is_verified(actor):
-        raise DomainError(_("Only an official who logged in with two-factor login may reset another user's."),
-                          code="two_factor_required")
+        raise DomainError(
+            _("Only an official who logged in with two-factor login may reset another user's."),
+            code="two_factor_required",
+        )
     previous = confirmed_device(user)
     if previous is None:
         raise DomainError(_("This user has no authenticator app set up."), code="no_device")

@@ -10,8 +10,11 @@ from communities.forms import LoginForm
 
 urlpatterns = [
     path("", community_views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=LoginForm),
-         name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=LoginForm),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/2fa/verify/", community_views.two_factor_verify, name="account-2fa-verify"),
     path("account/2fa/setup/", community_views.two_factor_setup, name="account-2fa-setup"),

@@ -10,8 +10,12 @@ from communities.scoping import company_reach_q, get_scope
 def tombstone_places(instance, compound=None) -> dict:
     """The place ids of a deleted record (of ``compound`` when given), as Tombstone fields."""
     places = place_ids(instance) if compound is None else place_ids(compound)
-    return {"district_id": places.get("district"), "subdistrict_id": places.get("subdistrict"),
-            "community_id": places.get("community"), "compound_id": places.get("compound")}
+    return {
+        "district_id": places.get("district"),
+        "subdistrict_id": places.get("subdistrict"),
+        "community_id": places.get("community"),
+        "compound_id": places.get("compound"),
+    }
 
 
 def tombstone_q(user):
@@ -30,5 +34,6 @@ def tombstone_q(user):
         q |= Q(community_id__in=sorted(scope.community_ids))
     if scope.company_ids:
         q |= Q(company_id__isnull=True) & company_reach_q("compound_id", scope.company_ids) | Q(
-            company_id__in=sorted(scope.company_ids))
+            company_id__in=sorted(scope.company_ids)
+        )
     return q

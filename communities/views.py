@@ -17,14 +17,19 @@ from django.utils.translation import gettext_lazy
 from django_otp import login as otp_login
 
 from communities import selectors, services
-from communities.filtersets import CompoundFilterSet
 from communities.choices import PropertyMode
+from communities.filtersets import CompoundFilterSet
 from communities.forms import BuildingForm, CompoundForm
 from communities.models import Building, Compound, SecurityPolicy
 from communities.permissions import can_change_building, can_change_compound
 from communities.scoping import get_object_for
-from communities.security import (confirmed_device, has_passed_second_factor, may_reset_second_factors,
-                                  may_set_security_policy, second_factor_resettable_users)
+from communities.security import (
+    confirmed_device,
+    has_passed_second_factor,
+    may_reset_second_factors,
+    may_set_security_policy,
+    second_factor_resettable_users,
+)
 from renovation_portal.api import api_error_response
 from renovation_portal.errors import DomainError
 from renovation_portal.exports import Column, export_response, requested_format
@@ -37,11 +42,16 @@ def home(request):
 
 
 COMPOUND_COLUMNS = [
-    Column(gettext_lazy("Compound code"), "code"), Column(gettext_lazy("Compound"), "name"),
-    Column(gettext_lazy("Community"), "community__name"), Column(gettext_lazy("Subdistrict"), "community__subdistrict__name"),
-    Column(gettext_lazy("District"), "community__subdistrict__district__name"), Column(gettext_lazy("Address"), "address"),
-    Column(gettext_lazy("Year built"), "year_built"), Column(gettext_lazy("Buildings"), "building_count"),
-    Column(gettext_lazy("Households"), "household_count"), Column(gettext_lazy("Residents"), "resident_count"),
+    Column(gettext_lazy("Compound code"), "code"),
+    Column(gettext_lazy("Compound"), "name"),
+    Column(gettext_lazy("Community"), "community__name"),
+    Column(gettext_lazy("Subdistrict"), "community__subdistrict__name"),
+    Column(gettext_lazy("District"), "community__subdistrict__district__name"),
+    Column(gettext_lazy("Address"), "address"),
+    Column(gettext_lazy("Year built"), "year_built"),
+    Column(gettext_lazy("Buildings"), "building_count"),
+    Column(gettext_lazy("Households"), "household_count"),
+    Column(gettext_lazy("Residents"), "resident_count"),
     Column(gettext_lazy("Floor area (m²)"), "floor_area"),
     Column(gettext_lazy("Property service mode"), "property_mode", dict(PropertyMode.choices)),
 ]
@@ -61,18 +71,23 @@ def compound_list(request):
     page = Paginator(queryset, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "communities/compound_list.html",
-                  {"filter": filterset, "page": page, "query": query.urlencode()})
+    return render(
+        request, "communities/compound_list.html", {"filter": filterset, "page": page, "query": query.urlencode()}
+    )
 
 
 @login_required
 def compound_detail(request, pk):
     compound = get_object_for(request.user, selectors.compound_detail_queryset(request.user), pk)
-    return render(request, "communities/compound_detail.html", {
-        "compound": compound,
-        "buildings": compound.buildings.all(),
-        "can_edit": can_change_compound(request.user, compound),
-    })
+    return render(
+        request,
+        "communities/compound_detail.html",
+        {
+            "compound": compound,
+            "buildings": compound.buildings.all(),
+            "can_edit": can_change_compound(request.user, compound),
+        },
+    )
 
 
 def _edit(request, obj, form_class, service, service_kwarg, template, can):
@@ -96,29 +111,46 @@ def _edit(request, obj, form_class, service, service_kwarg, template, can):
 @login_required
 def compound_edit(request, pk):
     compound = get_object_for(request.user, selectors.compound_list(request.user), pk)
-    return _edit(request, compound, CompoundForm, services.compound_update, "compound",
-                 "communities/compound_form.html", can_change_compound)
+    return _edit(
+        request,
+        compound,
+        CompoundForm,
+        services.compound_update,
+        "compound",
+        "communities/compound_form.html",
+        can_change_compound,
+    )
 
 
 @login_required
 def building_edit(request, pk):
     building = get_object_for(request.user, Building.objects.select_related("compound__community__subdistrict"), pk)
-    return _edit(request, building, BuildingForm, services.building_update, "building",
-                 "communities/building_form.html", can_change_building)
+    return _edit(
+        request,
+        building,
+        BuildingForm,
+        services.building_update,
+        "building",
+        "communities/building_form.html",
+        can_change_building,
+    )
 
 
 # --- Account security: two-factor login and the district's security policy ---
 
+
 class OTPTokenForm(PortalFormMixin, forms.Form):
-    token = forms.CharField(label=gettext_lazy("6-digit code"), max_length=8, min_length=6,
-                            widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code",
-                                                          "autofocus": True}))
+    token = forms.CharField(
+        label=gettext_lazy("6-digit code"),
+        max_length=8,
+        min_length=6,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}),
+    )
 
 
 def _safe_next(request) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                       require_https=request.is_secure()):
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
     return reverse("home")
 
@@ -162,10 +194,17 @@ def two_factor_setup(request):
             messages.success(request, _("Two-factor login is set up."))
             return redirect(_safe_next(request))
     qr = segno.make(device.config_url, error="m")
-    return render(request, "communities/two_factor_setup.html", {
-        "form": form, "qr_data_uri": qr.svg_data_uri(scale=5), "next": _safe_next(request),
-        "secret": b32encode(device.bin_key).decode().rstrip("="), "replacing": current is not None,
-    })
+    return render(
+        request,
+        "communities/two_factor_setup.html",
+        {
+            "form": form,
+            "qr_data_uri": qr.svg_data_uri(scale=5),
+            "next": _safe_next(request),
+            "secret": b32encode(device.bin_key).decode().rstrip("="),
+            "replacing": current is not None,
+        },
+    )
 
 
 @login_required
@@ -212,8 +251,11 @@ def two_factor_reset(request):
         except DomainError as error:
             form.add_error("username", error.message)
         else:
-            messages.success(request, _("The two-factor login of %(user)s is reset: they set up a new "
-                                        "authenticator app at their next login.") % {"user": user})
+            messages.success(
+                request,
+                _("The two-factor login of %(user)s is reset: they set up a new authenticator app at their next login.")
+                % {"user": user},
+            )
             return redirect("account-2fa-reset")
     return render(request, "communities/two_factor_reset.html", {"form": form})
 
@@ -225,8 +267,9 @@ def security_policy(request):
         raise PermissionDenied
     policy = SecurityPolicy.current()
     if request.method == "POST":
-        services.security_policy_update(actor=request.user,
-                                        require_2fa_for_officials=request.POST.get("require_2fa") == "on")
+        services.security_policy_update(
+            actor=request.user, require_2fa_for_officials=request.POST.get("require_2fa") == "on"
+        )
         messages.success(request, _("Saved."))
         return redirect("account-security-policy")
     return render(request, "communities/security_policy.html", {"policy": policy})
@@ -238,5 +281,9 @@ def locked_out(request, response=None, credentials=None):
     message = _("Too many failed logins. Try again in %(minutes)d minutes.") % {"minutes": minutes}
     if request.path.startswith("/api/"):
         return api_error_response(429, "locked_out", message)
-    return render(request, "registration/locked_out.html",
-                  {"minutes": minutes, "failure_limit": settings.AXES_FAILURE_LIMIT}, status=429)
+    return render(
+        request,
+        "registration/locked_out.html",
+        {"minutes": minutes, "failure_limit": settings.AXES_FAILURE_LIMIT},
+        status=429,
+    )

@@ -35,8 +35,10 @@ class BallotAdmin(ScopedAdmin):
         return False
 
 
-for model, fields in ((Need, ["content", "compound", "channel", "category"]),
-                      (Meeting, ["compound", "kind", "held_at", "minutes_published_at"]),
-                      (OwnerUnit, ["compound", "building", "unit", "owner_name", "area"]),
-                      (ResidentProblem, ["description", "compound", "status", "created_at"])):
+for model, fields in (
+    (Need, ["content", "compound", "channel", "category"]),
+    (Meeting, ["compound", "kind", "held_at", "minutes_published_at"]),
+    (OwnerUnit, ["compound", "building", "unit", "owner_name", "area"]),
+    (ResidentProblem, ["description", "compound", "status", "created_at"]),
+):
     admin.site.register(model, ScopedAdmin, list_display=fields)

@@ -20,6 +20,9 @@ class ConsultationsConfig(AppConfig):
         register_kinds(NotificationKind)
         register_home_section(secretary_home)
         connect_tombstones(self.label)
-        register_nav_item(_("Consultation"), "consultations:workspace",
-                          (RoleKind.DISTRICT_OFFICIAL, RoleKind.SUBDISTRICT_OFFICIAL, RoleKind.COMMUNITY_SECRETARY),
-                          position=50)
+        register_nav_item(
+            _("Consultation"),
+            "consultations:workspace",
+            (RoleKind.DISTRICT_OFFICIAL, RoleKind.SUBDISTRICT_OFFICIAL, RoleKind.COMMUNITY_SECRETARY),
+            position=50,
+        )

@@ -13,10 +13,20 @@ from django.utils import timezone
 
 from communities.demo import _upsert
 from communities.models import Compound, User
-from consultations.choices import (BallotChannel, BallotChoice, Channel, Electorate, MatterType, MeetingKind,
-                                   NeedCategory, ProblemStatus, Step, VoteResult, VoteStatus)
-from consultations.models import (Ballot, Meeting, Need, OwnerUnit, ResidentProblem, Topic, TopicStepEvent, Vote,
-                                  Voter)
+from consultations.choices import (
+    BallotChannel,
+    BallotChoice,
+    Channel,
+    Electorate,
+    MatterType,
+    MeetingKind,
+    NeedCategory,
+    ProblemStatus,
+    Step,
+    VoteResult,
+    VoteStatus,
+)
+from consultations.models import Ballot, Meeting, Need, OwnerUnit, ResidentProblem, Topic, TopicStepEvent, Vote, Voter
 from consultations.tally import is_major, tally
 from projects.models import PlanVersion, ScopeItem
 
@@ -34,51 +44,91 @@ def _roll(compound, building, units_per_stair=12, stairs=2):
         for index in range(units_per_stair):
             floor, room = index // 2 + 1, index % 2 + 1
             label = f"{stair}-{floor}0{room}"
-            units.append(_upsert(OwnerUnit, {"building": building, "unit": label}, {
-                "compound": compound, "stairwell": stair,
-                "owner_name": SURNAMES[(index + stair) % len(SURNAMES)] + "业主" + label,
-                "owner_phone": f"1380000{building.pk % 100:02d}{index:02d}",
-                "area": Decimal(58 + (index * 7 + stair * 5) % 39)}))
+            units.append(
+                _upsert(
+                    OwnerUnit,
+                    {"building": building, "unit": label},
+                    {
+                        "compound": compound,
+                        "stairwell": stair,
+                        "owner_name": SURNAMES[(index + stair) % len(SURNAMES)] + "业主" + label,
+                        "owner_phone": f"1380000{building.pk % 100:02d}{index:02d}",
+                        "area": Decimal(58 + (index * 7 + stair * 5) % 39),
+                    },
+                )
+            )
     return units
 
 
 def _topic(compound, title, step, actor, **record):
-    topic, created = Topic.objects.get_or_create(compound=compound, title=title,
-                                                 defaults={"step": step, "created_by": actor, **record})
+    topic, created = Topic.objects.get_or_create(
+        compound=compound, title=title, defaults={"step": step, "created_by": actor, **record}
+    )
     if created:
         steps = list(Step.values)
         previous = ""
-        for value in steps[:steps.index(step) + 1]:
+        for value in steps[: steps.index(step) + 1]:
             TopicStepEvent.objects.create(topic=topic, from_step=previous, to_step=value, actor=actor)
             previous = value
     return topic
 
 
 def _vote(topic, title, building, actor, turnout: float, approve: float, opened):
-    vote, created = Vote.objects.get_or_create(topic=topic, title=title, defaults={
-        "matter_type": MatterType.REBUILD, "electorate": Electorate.BUILDING, "building": building,
-        "status": VoteStatus.CLOSED, "organiser": actor, "opened_at": opened, "closed_at": opened + timedelta(days=7)})
+    vote, created = Vote.objects.get_or_create(
+        topic=topic,
+        title=title,
+        defaults={
+            "matter_type": MatterType.REBUILD,
+            "electorate": Electorate.BUILDING,
+            "building": building,
+            "status": VoteStatus.CLOSED,
+            "organiser": actor,
+            "opened_at": opened,
+            "closed_at": opened + timedelta(days=7),
+        },
+    )
     if created:
         units = list(OwnerUnit.objects.filter(building=building).order_by("stairwell", "unit"))
-        voters = Voter.objects.bulk_create([Voter(vote=vote, owner_unit=u, unit_label=f"{building.number} {u.unit}",
-                                                  owner_name=u.owner_name, area=u.area) for u in units])
-        voting = voters[:round(len(voters) * turnout)]
+        voters = Voter.objects.bulk_create(
+            [
+                Voter(
+                    vote=vote,
+                    owner_unit=u,
+                    unit_label=f"{building.number} {u.unit}",
+                    owner_name=u.owner_name,
+                    area=u.area,
+                )
+                for u in units
+            ]
+        )
+        voting = voters[: round(len(voters) * turnout)]
         in_favour = round(len(voting) * approve)
         for index, voter in enumerate(voting):
-            Ballot.objects.create(voter=voter, choice=BallotChoice.FOR if index < in_favour else BallotChoice.AGAINST,
-                                  channel=BallotChannel.ONLINE, confirmation_ref=f"示例-{vote.pk}-{index + 1:04d}",
-                                  entered_by=actor, cast_at=opened + timedelta(days=index % 5))
-        result = tally(voters=[(v.area, None) for v in voters[len(voting):]]
-                       + [(v.area, BallotChoice.FOR if i < in_favour else BallotChoice.AGAINST)
-                          for i, v in enumerate(voting)], major=is_major(vote.matter_type))
-        vote.result = (VoteResult.PASSED if result.passed else VoteResult.FAILED_PARTICIPATION
-                       if not result.participation_met else VoteResult.FAILED_APPROVAL)
+            Ballot.objects.create(
+                voter=voter,
+                choice=BallotChoice.FOR if index < in_favour else BallotChoice.AGAINST,
+                channel=BallotChannel.ONLINE,
+                confirmation_ref=f"示例-{vote.pk}-{index + 1:04d}",
+                entered_by=actor,
+                cast_at=opened + timedelta(days=index % 5),
+            )
+        result = tally(
+            voters=[(v.area, None) for v in voters[len(voting) :]]
+            + [(v.area, BallotChoice.FOR if i < in_favour else BallotChoice.AGAINST) for i, v in enumerate(voting)],
+            major=is_major(vote.matter_type),
+        )
+        vote.result = (
+            VoteResult.PASSED
+            if result.passed
+            else VoteResult.FAILED_PARTICIPATION
+            if not result.participation_met
+            else VoteResult.FAILED_APPROVAL
+        )
         vote.save(update_fields=["result"])
     return vote
 
 
 def load(stdout=None) -> dict:
-    district = User.objects.get(username="district")
     lianxiu = User.objects.get(username="secretary_lianxiu")
     xiahe = User.objects.get(username="secretary")
     hlr = Compound.objects.filter(code="LX-HLR").first()
@@ -96,58 +146,124 @@ def load(stdout=None) -> dict:
         ]
         plan = PlanVersion.objects.filter(project__compound=hlr).order_by("-number").first()
         shed = ScopeItem.objects.filter(project__compound=hlr, name="电动车停车棚").first()
-        parking = _topic(hlr, "电动车停车棚与集中充电", Step.PUBLIC_FEEDBACK, lianxiu,
-                         description="在小公园旁新建电动车停车棚，配集中充电桩。",
-                         research_notes="楼栋长入户摸排：约 300 辆电动车，现有停放点不足。",
-                         decision="近邻茶话会一致同意：在小公园旁新建停车棚。",
-                         result_summary="写入改造方案第 2 版，新增电动车停车棚 80 个车位。", plan_version=plan,
-                         supervision_notes="业委会成员张淑珍每周现场查看施工。",
-                         feedback="停车棚已建成投用，居民骑车进出有序。",
-                         feedback_published_at=_at(timezone.localdate().replace(year=2024, month=1, day=10), 10))
+        parking = _topic(
+            hlr,
+            "电动车停车棚与集中充电",
+            Step.PUBLIC_FEEDBACK,
+            lianxiu,
+            description="在小公园旁新建电动车停车棚，配集中充电桩。",
+            research_notes="楼栋长入户摸排：约 300 辆电动车，现有停放点不足。",
+            decision="近邻茶话会一致同意：在小公园旁新建停车棚。",
+            result_summary="写入改造方案第 2 版，新增电动车停车棚 80 个车位。",
+            plan_version=plan,
+            supervision_notes="业委会成员张淑珍每周现场查看施工。",
+            feedback="停车棚已建成投用，居民骑车进出有序。",
+            feedback_published_at=_at(timezone.localdate().replace(year=2024, month=1, day=10), 10),
+        )
         if shed is not None:
             parking.scope_items.add(shed)
-        elevator3 = _topic(hlr, "3号楼加装电梯", Step.APPLY_RESULT, lianxiu,
-                           description="3号楼（6层，24户）加装电梯，费用按楼层分摊。",
-                           research_notes="征询意见：多数高层住户支持，一楼住户关注采光。",
-                           decision="3号楼业主表决通过加装电梯。")
-        elevator7 = _topic(hlr, "7号楼加装电梯", Step.DELIBERATION, lianxiu,
-                           description="7号楼加装电梯。", research_notes="部分住户在外地，意见征集不充分。")
+        elevator3 = _topic(
+            hlr,
+            "3号楼加装电梯",
+            Step.APPLY_RESULT,
+            lianxiu,
+            description="3号楼（6层，24户）加装电梯，费用按楼层分摊。",
+            research_notes="征询意见：多数高层住户支持，一楼住户关注采光。",
+            decision="3号楼业主表决通过加装电梯。",
+        )
+        elevator7 = _topic(
+            hlr,
+            "7号楼加装电梯",
+            Step.DELIBERATION,
+            lianxiu,
+            description="7号楼加装电梯。",
+            research_notes="部分住户在外地，意见征集不充分。",
+        )
         for index, (channel, category, content, building) in enumerate(needs):
             topic = {0: elevator3, 1: elevator7, 2: parking}.get(index)
-            _upsert(Need, {"compound": hlr, "content": content}, {
-                "channel": channel, "category": category, "building": building, "topic": topic,
-                "raised_by_name": "居民" + SURNAMES[index], "raised_by_phone": f"1395000{index:04d}",
-                "on_behalf_role": "building_lead" if channel == Channel.DOOR_TO_DOOR else "", "recorded_by": lianxiu})
+            _upsert(
+                Need,
+                {"compound": hlr, "content": content},
+                {
+                    "channel": channel,
+                    "category": category,
+                    "building": building,
+                    "topic": topic,
+                    "raised_by_name": "居民" + SURNAMES[index],
+                    "raised_by_phone": f"1395000{index:04d}",
+                    "on_behalf_role": "building_lead" if channel == Channel.DOOR_TO_DOOR else "",
+                    "recorded_by": lianxiu,
+                },
+            )
         opened = _at(timezone.localdate().replace(year=2023, month=5, day=6))
         _vote(elevator3, "3号楼是否加装电梯", b3, lianxiu, turnout=0.9, approve=0.85, opened=opened)
         _vote(elevator7, "7号楼是否加装电梯", b7, lianxiu, turnout=0.5, approve=0.9, opened=opened)
-        meeting, created = Meeting.objects.get_or_create(compound=hlr, held_at=_at(opened.date() - timedelta(days=20)),
-                                                         defaults={
-            "kind": MeetingKind.TEA_MEETING, "place": "菡凌蓉小区党群服务站", "convener": lianxiu, "attendance": 32,
-            "representatives": "李勇（党支部书记、业委会主任）\n张淑珍（业委会成员）\n15 名楼栋长代表",
-            "minutes": "讨论停车棚选址、加装电梯意向和小公园改造。", "decisions": "停车棚建在小公园旁；3号楼、7号楼分别组织加装电梯表决。",
-            "minutes_published_at": _at(opened.date() - timedelta(days=19))})
+        meeting, created = Meeting.objects.get_or_create(
+            compound=hlr,
+            held_at=_at(opened.date() - timedelta(days=20)),
+            defaults={
+                "kind": MeetingKind.TEA_MEETING,
+                "place": "菡凌蓉小区党群服务站",
+                "convener": lianxiu,
+                "attendance": 32,
+                "representatives": "李勇（党支部书记、业委会主任）\n张淑珍（业委会成员）\n15 名楼栋长代表",
+                "minutes": "讨论停车棚选址、加装电梯意向和小公园改造。",
+                "decisions": "停车棚建在小公园旁；3号楼、7号楼分别组织加装电梯表决。",
+                "minutes_published_at": _at(opened.date() - timedelta(days=19)),
+            },
+        )
         if created:
             meeting.topics.set([parking, elevator3, elevator7])
     if jmhy is not None:
-        topic = _topic(jmhy, "废弃水池改建集中充电桩", Step.RESEARCH, xiahe, description="拆除废弃水池，改建集中充电桩。")
-        _upsert(Need, {"compound": jmhy, "content": "道路太窄，早晚高峰拥堵"}, {
-            "channel": Channel.HOTLINE, "category": NeedCategory.INFRASTRUCTURE, "recorded_by": xiahe,
-            "raised_by_name": "徐林", "raised_by_phone": "13950001111"})
-        meeting, created = Meeting.objects.get_or_create(compound=jmhy, place="厦禾社区党群服务中心", defaults={
-            "kind": MeetingKind.JINLIN_SIMIN, "held_at": timezone.now() - timedelta(days=5), "convener": xiahe,
-            "attendance": 18, "minutes": "", "decisions": ""})
+        topic = _topic(
+            jmhy, "废弃水池改建集中充电桩", Step.RESEARCH, xiahe, description="拆除废弃水池，改建集中充电桩。"
+        )
+        _upsert(
+            Need,
+            {"compound": jmhy, "content": "道路太窄，早晚高峰拥堵"},
+            {
+                "channel": Channel.HOTLINE,
+                "category": NeedCategory.INFRASTRUCTURE,
+                "recorded_by": xiahe,
+                "raised_by_name": "徐林",
+                "raised_by_phone": "13950001111",
+            },
+        )
+        meeting, created = Meeting.objects.get_or_create(
+            compound=jmhy,
+            place="厦禾社区党群服务中心",
+            defaults={
+                "kind": MeetingKind.JINLIN_SIMIN,
+                "held_at": timezone.now() - timedelta(days=5),
+                "convener": xiahe,
+                "attendance": 18,
+                "minutes": "",
+                "decisions": "",
+            },
+        )
         if created:
             meeting.topics.set([topic])
-        for index, (text, state) in enumerate([("施工噪音影响休息", ProblemStatus.RESOLVED),
-                                               ("楼道堆放建材", ProblemStatus.ANSWERED),
-                                               ("充电桩何时开通", ProblemStatus.OPEN)]):
+        for index, (text, state) in enumerate(
+            [
+                ("施工噪音影响休息", ProblemStatus.RESOLVED),
+                ("楼道堆放建材", ProblemStatus.ANSWERED),
+                ("充电桩何时开通", ProblemStatus.OPEN),
+            ]
+        ):
             raised = _at(timezone.localdate() - timedelta(days=10 - index), 9)  # same on a second load
-            _upsert(ResidentProblem, {"compound": jmhy, "description": text}, {
-                "channel": Channel.WECHAT_GROUP, "status": state, "created_by": xiahe, "created_at": raised,
-                "answer": "" if state == ProblemStatus.OPEN else "已协调施工单位处理。",
-                "answered_at": None if state == ProblemStatus.OPEN else raised + timedelta(hours=6),
-                "resolved_at": raised + timedelta(days=1) if state == ProblemStatus.RESOLVED else None})
+            _upsert(
+                ResidentProblem,
+                {"compound": jmhy, "description": text},
+                {
+                    "channel": Channel.WECHAT_GROUP,
+                    "status": state,
+                    "created_by": xiahe,
+                    "created_at": raised,
+                    "answer": "" if state == ProblemStatus.OPEN else "已协调施工单位处理。",
+                    "answered_at": None if state == ProblemStatus.OPEN else raised + timedelta(hours=6),
+                    "resolved_at": raised + timedelta(days=1) if state == ProblemStatus.RESOLVED else None,
+                },
+            )
     # Today's minutes reminder (嘉美花园's meeting), so the secretary's demo inbox has it (sent once: reruns add
     # nothing).
     from consultations import sweeps

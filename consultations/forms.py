@@ -3,8 +3,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from communities.models import Building, Compound
-from consultations.choices import (BallotChannel, BallotChoice, Channel, Electorate, MatterType, MeetingKind,
-                                   NeedCategory)
+from consultations.choices import (
+    BallotChannel,
+    BallotChoice,
+    Channel,
+    Electorate,
+    MatterType,
+    MeetingKind,
+    NeedCategory,
+)
 from consultations.models import Topic
 from projects.forms import MultiplePhotoField
 from renovation_portal.forms import PortalFormMixin
@@ -25,11 +32,14 @@ class NeedForm(PortalFormMixin, CompoundChoiceMixin, forms.Form):
     category = forms.ChoiceField(label=_("Category"), choices=NeedCategory.choices)
     content = forms.CharField(label=_("Need"), widget=forms.Textarea(attrs={"rows": 3}))
     raised_by_name = forms.CharField(label=_("Raised by"), max_length=50, required=False)
-    raised_by_phone = forms.CharField(label=_("Phone"), max_length=20, required=False,
-                                      widget=forms.TextInput(attrs={"inputmode": "tel"}))
-    on_behalf_role = forms.ChoiceField(label=_("Recorded on the resident's behalf by"), required=False,
-                                       choices=[("", "—"), ("building_lead", _("Building lead")),
-                                                ("grid_worker", _("Grid worker"))])
+    raised_by_phone = forms.CharField(
+        label=_("Phone"), max_length=20, required=False, widget=forms.TextInput(attrs={"inputmode": "tel"})
+    )
+    on_behalf_role = forms.ChoiceField(
+        label=_("Recorded on the resident's behalf by"),
+        required=False,
+        choices=[("", "—"), ("building_lead", _("Building lead")), ("grid_worker", _("Grid worker"))],
+    )
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -52,18 +62,29 @@ class MeetingForm(PortalFormMixin, CompoundChoiceMixin, forms.Form):
 
     compound = forms.ModelChoiceField(label=_("Compound"), queryset=Compound.objects.none())
     kind = forms.ChoiceField(label=_("Kind"), choices=MeetingKind.choices)
-    held_at = forms.DateTimeField(label=_("Held at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
-                                                                                  format="%Y-%m-%dT%H:%M"))
+    held_at = forms.DateTimeField(
+        label=_("Held at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    )
     place = forms.CharField(label=_("Place"), max_length=120)
     attendance = forms.IntegerField(label=_("Attendance"), min_value=0, max_value=100000, initial=0)
-    representatives = forms.CharField(label=_("Named representatives"), required=False,
-                                      widget=forms.Textarea(attrs={"rows": 2}),
-                                      help_text=_("One per line."))
-    topics = forms.ModelMultipleChoiceField(label=_("Existing topics on the agenda"), required=False,
-                                            queryset=Topic.objects.none(),
-                                            widget=forms.CheckboxSelectMultiple)
-    new_topics = forms.CharField(label=_("New topics"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
-                                 help_text=_("One topic title per line; each becomes a topic at step 1."))
+    representatives = forms.CharField(
+        label=_("Named representatives"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("One per line."),
+    )
+    topics = forms.ModelMultipleChoiceField(
+        label=_("Existing topics on the agenda"),
+        required=False,
+        queryset=Topic.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    new_topics = forms.CharField(
+        label=_("New topics"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("One topic title per line; each becomes a topic at step 1."),
+    )
     minutes = forms.CharField(label=_("Minutes"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
     decisions = forms.CharField(label=_("Decisions"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     publish = forms.BooleanField(label=_("Publish the minutes now"), required=False)
@@ -98,14 +119,19 @@ class BallotForm(PortalFormMixin, forms.Form):
     voter = forms.IntegerField(widget=forms.HiddenInput)
     choice = forms.ChoiceField(label=_("Choice"), choices=BallotChoice.choices)
     channel = forms.ChoiceField(label=_("How it was cast"), choices=BallotChannel.choices, initial=BallotChannel.PAPER)
-    scan = PhotoFormField(label=_("Scan or attachment"), required=False,
-                          widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}))
+    scan = PhotoFormField(
+        label=_("Scan or attachment"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}),
+    )
     confirmation_ref = forms.CharField(label=_("Confirmation reference"), max_length=100, required=False)
 
 
 class RollImportForm(forms.Form):
-    file = forms.FileField(label=_("CSV or XLSX file"),
-                           widget=forms.ClearableFileInput(attrs={"class": "form-control", "accept": ".csv,.xlsx"}))
+    file = forms.FileField(
+        label=_("CSV or XLSX file"),
+        widget=forms.ClearableFileInput(attrs={"class": "form-control", "accept": ".csv,.xlsx"}),
+    )
 
 
 class ProblemForm(PortalFormMixin, CompoundChoiceMixin, forms.Form):

@@ -11,8 +11,20 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from communities.querysets import ScopedQuerySet
-from consultations.choices import (BallotChannel, BallotChoice, Channel, Electorate, MatterType, MeetingKind,
-                                   NeedCategory, ProblemStatus, RollImportStatus, Step, VoteResult, VoteStatus)
+from consultations.choices import (
+    BallotChannel,
+    BallotChoice,
+    Channel,
+    Electorate,
+    MatterType,
+    MeetingKind,
+    NeedCategory,
+    ProblemStatus,
+    RollImportStatus,
+    Step,
+    VoteResult,
+    VoteStatus,
+)
 from renovation_portal.uploads import private_upload_to
 
 
@@ -23,23 +35,32 @@ class CompoundScoped(ScopedQuerySet):
 class Topic(models.Model):
     """A topic (议题) that gathers residents' needs and moves through the seven steps, with a record per step."""
 
-    compound = models.ForeignKey("communities.Compound", on_delete=models.PROTECT, related_name="topics",
-                                 verbose_name=_("compound"))
+    compound = models.ForeignKey(
+        "communities.Compound", on_delete=models.PROTECT, related_name="topics", verbose_name=_("compound")
+    )
     title = models.CharField(_("title"), max_length=120)
     description = models.TextField(_("topic"), blank=True)
     step = models.CharField(_("step"), max_length=20, choices=Step.choices, default=Step.COLLECT_NEEDS)
     research_notes = models.TextField(_("pre-meeting research"), blank=True)
     decision = models.TextField(_("decision"), blank=True)
     result_summary = models.TextField(_("how the result was applied"), blank=True)
-    plan_version = models.ForeignKey("projects.PlanVersion", on_delete=models.SET_NULL, null=True, blank=True,
-                                     related_name="topics", verbose_name=_("plan version changed"))
-    scope_items = models.ManyToManyField("projects.ScopeItem", blank=True, related_name="topics",
-                                         verbose_name=_("work items changed"))
+    plan_version = models.ForeignKey(
+        "projects.PlanVersion",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="topics",
+        verbose_name=_("plan version changed"),
+    )
+    scope_items = models.ManyToManyField(
+        "projects.ScopeItem", blank=True, related_name="topics", verbose_name=_("work items changed")
+    )
     supervision_notes = models.TextField(_("supervision notes"), blank=True)
     feedback = models.TextField(_("public feedback"), blank=True)
     feedback_published_at = models.DateTimeField(_("feedback published at"), null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                   verbose_name=_("created by"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -65,8 +86,9 @@ class TopicStepEvent(models.Model):
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="events", verbose_name=_("topic"))
     from_step = models.CharField(_("from"), max_length=20, choices=Step.choices, blank=True)
     to_step = models.CharField(_("to"), max_length=20, choices=Step.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                              verbose_name=_("by"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(_("at"), default=timezone.now)
 
@@ -81,22 +103,34 @@ class TopicStepEvent(models.Model):
 class Need(models.Model):
     """A resident's need or suggestion (搜集需求), through one of the channels."""
 
-    compound = models.ForeignKey("communities.Compound", on_delete=models.PROTECT, related_name="needs",
-                                 verbose_name=_("compound"))
-    building = models.ForeignKey("communities.Building", on_delete=models.SET_NULL, null=True, blank=True,
-                                 related_name="needs", verbose_name=_("building"))
+    compound = models.ForeignKey(
+        "communities.Compound", on_delete=models.PROTECT, related_name="needs", verbose_name=_("compound")
+    )
+    building = models.ForeignKey(
+        "communities.Building",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="needs",
+        verbose_name=_("building"),
+    )
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     category = models.CharField(_("category"), max_length=20, choices=NeedCategory.choices)
     content = models.TextField(_("need"))
     raised_by_name = models.CharField(_("raised by"), max_length=50, blank=True)
     raised_by_phone = models.CharField(_("phone"), max_length=20, blank=True)
-    on_behalf_role = models.CharField(_("recorded on the resident's behalf by"), max_length=20, blank=True,
-                                      choices=[("building_lead", _("Building lead")),
-                                               ("grid_worker", _("Grid worker"))])
-    topic = models.ForeignKey(Topic, on_delete=models.SET_NULL, null=True, blank=True, related_name="needs",
-                              verbose_name=_("topic"))
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                    verbose_name=_("recorded by"))
+    on_behalf_role = models.CharField(
+        _("recorded on the resident's behalf by"),
+        max_length=20,
+        blank=True,
+        choices=[("building_lead", _("Building lead")), ("grid_worker", _("Grid worker"))],
+    )
+    topic = models.ForeignKey(
+        Topic, on_delete=models.SET_NULL, null=True, blank=True, related_name="needs", verbose_name=_("topic")
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -117,16 +151,19 @@ class Meeting(models.Model):
 
     MINUTES_DUE_DAYS = 3
 
-    compound = models.ForeignKey("communities.Compound", on_delete=models.PROTECT, related_name="meetings",
-                                 verbose_name=_("compound"))
+    compound = models.ForeignKey(
+        "communities.Compound", on_delete=models.PROTECT, related_name="meetings", verbose_name=_("compound")
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=MeetingKind.choices, default=MeetingKind.TEA_MEETING)
     held_at = models.DateTimeField(_("held at"))
     place = models.CharField(_("place"), max_length=120)
-    convener = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                 verbose_name=_("convener"))
+    convener = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("convener")
+    )
     attendance = models.PositiveIntegerField(_("attendance"), default=0)
-    representatives = models.TextField(_("named representatives"), blank=True,
-                                       help_text=_("Residents' representatives present, one per line."))
+    representatives = models.TextField(
+        _("named representatives"), blank=True, help_text=_("Residents' representatives present, one per line.")
+    )
     topics = models.ManyToManyField(Topic, blank=True, related_name="meetings", verbose_name=_("agenda topics"))
     minutes = models.TextField(_("minutes"), blank=True)
     decisions = models.TextField(_("decisions"), blank=True)
@@ -142,8 +179,9 @@ class Meeting(models.Model):
         ordering = ["-held_at"]
         indexes = [
             # meetings_minutes_overdue(): unpublished minutes of meetings held more than 3 days ago.
-            models.Index(fields=["held_at"], condition=Q(minutes_published_at__isnull=True),
-                         name="meeting_minutes_unpublished"),
+            models.Index(
+                fields=["held_at"], condition=Q(minutes_published_at__isnull=True), name="meeting_minutes_unpublished"
+            ),
             models.Index(fields=["updated_at", "id"], name="meeting_updated"),
         ]
 
@@ -152,8 +190,9 @@ class Meeting(models.Model):
 
     @property
     def minutes_overdue(self) -> bool:
-        return (self.minutes_published_at is None
-                and timezone.now() - self.held_at > timezone.timedelta(days=self.MINUTES_DUE_DAYS))
+        return self.minutes_published_at is None and timezone.now() - self.held_at > timezone.timedelta(
+            days=self.MINUTES_DUE_DAYS
+        )
 
 
 class MeetingPhotoQuerySet(ScopedQuerySet):
@@ -161,8 +200,7 @@ class MeetingPhotoQuerySet(ScopedQuerySet):
 
 
 class MeetingPhoto(models.Model):
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="photos",
-                                verbose_name=_("meeting"))
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="photos", verbose_name=_("meeting"))
     image = models.ImageField(_("photo"), upload_to=private_upload_to("meetings"))
     thumbnail = models.ImageField(_("thumbnail"), upload_to=private_upload_to("meetings/thumbs"), blank=True)
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
@@ -177,16 +215,19 @@ class MeetingPhoto(models.Model):
 class OwnerUnit(models.Model):
     """One unit (专有部分) of the owners' roll with its owner and exclusive floor area."""
 
-    compound = models.ForeignKey("communities.Compound", on_delete=models.PROTECT, related_name="owner_units",
-                                 verbose_name=_("compound"))
-    building = models.ForeignKey("communities.Building", on_delete=models.PROTECT, related_name="owner_units",
-                                 verbose_name=_("building"))
+    compound = models.ForeignKey(
+        "communities.Compound", on_delete=models.PROTECT, related_name="owner_units", verbose_name=_("compound")
+    )
+    building = models.ForeignKey(
+        "communities.Building", on_delete=models.PROTECT, related_name="owner_units", verbose_name=_("building")
+    )
     stairwell = models.PositiveSmallIntegerField(_("stairwell"), default=1)
     unit = models.CharField(_("unit"), max_length=20)
     owner_name = models.CharField(_("owner"), max_length=50)
     owner_phone = models.CharField(_("phone"), max_length=20, blank=True)
-    area = models.DecimalField(_("exclusive floor area (m²)"), max_digits=9, decimal_places=2,
-                               validators=[MinValueValidator(Decimal("0.01"))])
+    area = models.DecimalField(
+        _("exclusive floor area (m²)"), max_digits=9, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = CompoundScoped.as_manager()
@@ -214,15 +255,23 @@ class Vote(models.Model):
     topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="votes", verbose_name=_("topic"))
     title = models.CharField(_("question"), max_length=200)
     matter_type = models.CharField(_("matter"), max_length=30, choices=MatterType.choices)
-    electorate = models.CharField(_("electorate"), max_length=20, choices=Electorate.choices,
-                                  default=Electorate.COMPOUND)
-    building = models.ForeignKey("communities.Building", on_delete=models.PROTECT, null=True, blank=True,
-                                 related_name="votes", verbose_name=_("building"))
+    electorate = models.CharField(
+        _("electorate"), max_length=20, choices=Electorate.choices, default=Electorate.COMPOUND
+    )
+    building = models.ForeignKey(
+        "communities.Building",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="votes",
+        verbose_name=_("building"),
+    )
     stairwell = models.PositiveSmallIntegerField(_("stairwell"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=VoteStatus.choices, default=VoteStatus.DRAFT)
     result = models.CharField(_("result"), max_length=30, choices=VoteResult.choices, blank=True)
-    organiser = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                  verbose_name=_("organiser"))
+    organiser = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("organiser")
+    )
     opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -239,7 +288,8 @@ class Vote(models.Model):
                 condition=Q(electorate=Electorate.COMPOUND, building__isnull=True, stairwell__isnull=True)
                 | Q(electorate=Electorate.BUILDING, building__isnull=False, stairwell__isnull=True)
                 | Q(electorate=Electorate.STAIRWELL, building__isnull=False, stairwell__isnull=False),
-                name="vote_electorate_matches_its_fields"),
+                name="vote_electorate_matches_its_fields",
+            ),
         ]
 
     def __str__(self):
@@ -254,8 +304,7 @@ class Voter(models.Model):
     """A unit entitled to vote, with the owner and area as they were when the vote opened."""
 
     vote = models.ForeignKey(Vote, on_delete=models.CASCADE, related_name="voters", verbose_name=_("vote"))
-    owner_unit = models.ForeignKey(OwnerUnit, on_delete=models.PROTECT, related_name="+",
-                                   verbose_name=_("unit"))
+    owner_unit = models.ForeignKey(OwnerUnit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"))
     unit_label = models.CharField(_("unit"), max_length=40)
     owner_name = models.CharField(_("owner"), max_length=50)
     area = models.DecimalField(_("area (m²)"), max_digits=9, decimal_places=2)
@@ -283,12 +332,12 @@ class Ballot(models.Model):
 
     voter = models.OneToOneField(Voter, on_delete=models.CASCADE, related_name="ballot", verbose_name=_("voter"))
     choice = models.CharField(_("choice"), max_length=10, choices=BallotChoice.choices)
-    channel = models.CharField(_("channel"), max_length=10, choices=BallotChannel.choices,
-                               default=BallotChannel.PAPER)
+    channel = models.CharField(_("channel"), max_length=10, choices=BallotChannel.choices, default=BallotChannel.PAPER)
     scan = models.ImageField(_("scan or attachment"), upload_to=private_upload_to("ballots"), blank=True)
     confirmation_ref = models.CharField(_("confirmation reference"), max_length=100, blank=True)
-    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                   verbose_name=_("entered by"))
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("entered by")
+    )
     cast_at = models.DateTimeField(_("cast at"), default=timezone.now)
 
     objects = BallotQuerySet.as_manager()
@@ -321,7 +370,8 @@ class RollImportJobQuerySet(models.QuerySet):
             return self.none()
         q = Q(pk__in=[])
         for district_id, subdistrict_id, community_id in user.roles.filter(kind__in=PLACE_EDITOR_ROLES).values_list(
-                "district_id", "subdistrict_id", "community_id"):
+            "district_id", "subdistrict_id", "community_id"
+        ):
             if district_id:
                 q |= Q(compound__community__subdistrict__district_id=district_id)
             if subdistrict_id:
@@ -335,22 +385,29 @@ class RollImportJob(models.Model):
     """An import of the owners' roll run by a worker: the uploaded file (private, deleted once the job has run),
     the progress and the per-row report. All or nothing: the units are written only when every row is right."""
 
-    compound = models.ForeignKey("communities.Compound", on_delete=models.PROTECT, related_name="roll_imports",
-                                 verbose_name=_("compound"))
+    compound = models.ForeignKey(
+        "communities.Compound", on_delete=models.PROTECT, related_name="roll_imports", verbose_name=_("compound")
+    )
     file = models.FileField(_("file"), upload_to=private_upload_to("roll-imports"), blank=True)
     file_format = models.CharField(_("file format"), max_length=4, choices=[("csv", "CSV"), ("xlsx", "XLSX")])
-    status = models.CharField(_("status"), max_length=10, choices=RollImportStatus.choices,
-                              default=RollImportStatus.QUEUED)
+    status = models.CharField(
+        _("status"), max_length=10, choices=RollImportStatus.choices, default=RollImportStatus.QUEUED
+    )
     rows_total = models.PositiveIntegerField(_("rows"), default=0)
     rows_done = models.PositiveIntegerField(_("rows checked"), default=0)
     created_count = models.PositiveIntegerField(_("units created"), default=0)
     updated_count = models.PositiveIntegerField(_("units updated"), default=0)
-    errors = models.JSONField(_("errors"), default=list, blank=True,
-                              help_text=_("Each wrong row: its row number in the file and what is wrong."))
+    errors = models.JSONField(
+        _("errors"),
+        default=list,
+        blank=True,
+        help_text=_("Each wrong row: its row number in the file and what is wrong."),
+    )
     failure = models.TextField(_("why the file was refused"), blank=True)
     language = models.CharField(_("language of the report"), max_length=10, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                   verbose_name=_("created by"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
@@ -373,23 +430,36 @@ class RollImportJob(models.Model):
 class ResidentProblem(models.Model):
     """A problem residents raise about the renovation (涉改问题), assigned, answered and resolved."""
 
-    compound = models.ForeignKey("communities.Compound", on_delete=models.PROTECT, related_name="problems",
-                                 verbose_name=_("compound"))
-    building = models.ForeignKey("communities.Building", on_delete=models.SET_NULL, null=True, blank=True,
-                                 related_name="+", verbose_name=_("building"))
+    compound = models.ForeignKey(
+        "communities.Compound", on_delete=models.PROTECT, related_name="problems", verbose_name=_("compound")
+    )
+    building = models.ForeignKey(
+        "communities.Building",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("building"),
+    )
     description = models.TextField(_("problem"))
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.HOTLINE)
     raised_by_name = models.CharField(_("raised by"), max_length=50, blank=True)
     raised_by_phone = models.CharField(_("phone"), max_length=20, blank=True)
-    status = models.CharField(_("status"), max_length=10, choices=ProblemStatus.choices,
-                              default=ProblemStatus.OPEN)
-    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="+", verbose_name=_("assigned to"))
+    status = models.CharField(_("status"), max_length=10, choices=ProblemStatus.choices, default=ProblemStatus.OPEN)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("assigned to"),
+    )
     answer = models.TextField(_("answer"), blank=True)
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                   verbose_name=_("recorded by"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
     created_at = models.DateTimeField(_("raised at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -399,8 +469,10 @@ class ResidentProblem(models.Model):
         verbose_name = _("resident problem")
         verbose_name_plural = _("resident problems")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "compound"], name="problem_status"),
-                   models.Index(fields=["updated_at", "id"], name="problem_updated")]
+        indexes = [
+            models.Index(fields=["status", "compound"], name="problem_status"),
+            models.Index(fields=["updated_at", "id"], name="problem_updated"),
+        ]
 
     def __str__(self):
         return self.description[:40]

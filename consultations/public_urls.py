@@ -6,6 +6,7 @@ from django.urls.converters import StringConverter
 
 from consultations import views as consultation_views
 
+
 class CodeConverter(StringConverter):
     """A record's code in a URL: no NUL byte, which no stored code can hold (PostgreSQL refuses it in a query,
     so ``/public/compounds/A%00/`` would be a 500 instead of a 404)."""
@@ -18,6 +19,9 @@ register_converter(CodeConverter, "code")
 
 urlpatterns = [
     path("public/compounds/<code:code>/", consultation_views.public_compound, name="public-compound"),
-    path("public/compounds/<code:code>/buildings/<int:building_pk>/plate/", consultation_views.building_plate,
-         name="building-plate"),
+    path(
+        "public/compounds/<code:code>/buildings/<int:building_pk>/plate/",
+        consultation_views.building_plate,
+        name="building-plate",
+    ),
 ]

@@ -15,8 +15,9 @@ def meetings_minutes_overdue(now=None):
     """Meetings whose minutes are still unpublished 3 days after the meeting (set-based; the partial index
     meeting_minutes_unpublished serves it). The reminders sweep uses this."""
     now = now or timezone.now()
-    return Meeting.objects.filter(minutes_published_at__isnull=True,
-                                  held_at__lt=now - timedelta(days=Meeting.MINUTES_DUE_DAYS))
+    return Meeting.objects.filter(
+        minutes_published_at__isnull=True, held_at__lt=now - timedelta(days=Meeting.MINUTES_DUE_DAYS)
+    )
 
 
 def topics(user):
@@ -29,9 +30,18 @@ def meetings(user):
 
 def votes(user):
     """Votes with their voters and ballots prefetched: a page of votes and their tallies is three queries."""
-    return (Vote.objects.visible_to(user).select_related("topic__compound", "building")
-            .prefetch_related(Prefetch("voters", queryset=Voter.objects.select_related("ballot").only(
-                "id", "vote_id", "area", "ballot__choice", "ballot__channel", "ballot__voter_id"))))
+    return (
+        Vote.objects.visible_to(user)
+        .select_related("topic__compound", "building")
+        .prefetch_related(
+            Prefetch(
+                "voters",
+                queryset=Voter.objects.select_related("ballot").only(
+                    "id", "vote_id", "area", "ballot__choice", "ballot__channel", "ballot__voter_id"
+                ),
+            )
+        )
+    )
 
 
 def problems(user):
@@ -45,8 +55,11 @@ def needs(user):
 def secretary_todo(user) -> dict:
     """The secretary's home: open topics, meetings to write up, problems to answer (three queries)."""
     return {
-        "open_topics": list(topics(user).exclude(step=Step.PUBLIC_FEEDBACK, feedback_published_at__isnull=False)
-                            .order_by("-updated_at")[:10]),
+        "open_topics": list(
+            topics(user)
+            .exclude(step=Step.PUBLIC_FEEDBACK, feedback_published_at__isnull=False)
+            .order_by("-updated_at")[:10]
+        ),
         "meetings_to_write_up": list(meetings(user).filter(minutes_published_at__isnull=True).order_by("held_at")[:10]),
         "problems_to_answer": list(problems(user).filter(status=ProblemStatus.OPEN).order_by("created_at")[:10]),
     }
@@ -66,23 +79,31 @@ def public_compound(compound) -> dict:
     """
     from projects.models import Project
 
-    published = (Topic.objects.filter(compound=compound, feedback_published_at__isnull=False)
-                 .select_related("plan_version").prefetch_related("scope_items")
-                 .order_by("-feedback_published_at"))
-    closed_votes = (Vote.objects.filter(topic__compound=compound, status=VoteStatus.CLOSED)
-                    .select_related("topic", "building").order_by("-closed_at"))
+    published = (
+        Topic.objects.filter(compound=compound, feedback_published_at__isnull=False)
+        .select_related("plan_version")
+        .prefetch_related("scope_items")
+        .order_by("-feedback_published_at")
+    )
+    closed_votes = (
+        Vote.objects.filter(topic__compound=compound, status=VoteStatus.CLOSED)
+        .select_related("topic", "building")
+        .order_by("-closed_at")
+    )
     return {
         "topics": list(published),
         "votes": list(closed_votes),
-        "projects": list(Project.objects.filter(compound=compound).select_related("contractor")
-                         .order_by("-batch")),
+        "projects": list(Project.objects.filter(compound=compound).select_related("contractor").order_by("-batch")),
         "buildings": list(compound.buildings.all().order_by("id")),
-        "meetings": list(Meeting.objects.filter(compound=compound, minutes_published_at__isnull=False)
-                         .order_by("-held_at")[:5]),
+        "meetings": list(
+            Meeting.objects.filter(compound=compound, minutes_published_at__isnull=False).order_by("-held_at")[:5]
+        ),
     }
 
 
 def problem_stats(user) -> dict:
-    rows = problems(user).aggregate(resolved=Count("id", filter=Q(status=ProblemStatus.RESOLVED)),
-                                    open=Count("id", filter=Q(status=ProblemStatus.OPEN)))
+    rows = problems(user).aggregate(
+        resolved=Count("id", filter=Q(status=ProblemStatus.RESOLVED)),
+        open=Count("id", filter=Q(status=ProblemStatus.OPEN)),
+    )
     return rows

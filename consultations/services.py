@@ -20,10 +20,29 @@ from django.utils.translation import gettext as _
 from communities.models import Building, Compound, User
 from communities.permissions import can_change_compound, compound_staff
 from communities.scoping import get_scope
-from consultations.choices import (STEP_ORDER, BallotChannel, Electorate, ProblemStatus, RollImportStatus, Step,
-                                   VoteResult, VoteStatus)
-from consultations.models import (Ballot, Meeting, MeetingPhoto, Need, OwnerUnit, ResidentProblem, RollImportJob,
-                                  Topic, TopicStepEvent, Vote, Voter)
+from consultations.choices import (
+    STEP_ORDER,
+    BallotChannel,
+    Electorate,
+    ProblemStatus,
+    RollImportStatus,
+    Step,
+    VoteResult,
+    VoteStatus,
+)
+from consultations.models import (
+    Ballot,
+    Meeting,
+    MeetingPhoto,
+    Need,
+    OwnerUnit,
+    ResidentProblem,
+    RollImportJob,
+    Topic,
+    TopicStepEvent,
+    Vote,
+    Voter,
+)
 from consultations.tally import is_major, tally
 from renovation_portal.errors import DomainError
 from renovation_portal.uploads import prepare_photo, prepare_photos
@@ -49,10 +68,21 @@ def _photos_ok(photos):
 
 # --- needs ---
 
+
 @transaction.atomic
-def need_record(*, actor: User, compound: Compound, channel: str, category: str, content: str,
-                building: Building | None = None, raised_by_name: str = "", raised_by_phone: str = "",
-                on_behalf_role: str = "", topic: Topic | None = None) -> Need:
+def need_record(
+    *,
+    actor: User,
+    compound: Compound,
+    channel: str,
+    category: str,
+    content: str,
+    building: Building | None = None,
+    raised_by_name: str = "",
+    raised_by_phone: str = "",
+    on_behalf_role: str = "",
+    topic: Topic | None = None,
+) -> Need:
     _require(actor, compound)
     if building is not None and building.compound_id != compound.pk:
         raise DomainError(_("The building is not in this compound."), code="foreign_building", field="building")
@@ -60,9 +90,18 @@ def need_record(*, actor: User, compound: Compound, channel: str, category: str,
         raise DomainError(_("The topic belongs to another compound."), code="foreign_topic", field="topic")
     if not content.strip():
         raise DomainError(_("Describe the need."), code="required", field="content")
-    need = Need(compound=compound, building=building, channel=channel, category=category, content=content.strip(),
-                raised_by_name=raised_by_name.strip(), raised_by_phone=raised_by_phone.strip(),
-                on_behalf_role=on_behalf_role, topic=topic, recorded_by=actor)
+    need = Need(
+        compound=compound,
+        building=building,
+        channel=channel,
+        category=category,
+        content=content.strip(),
+        raised_by_name=raised_by_name.strip(),
+        raised_by_phone=raised_by_phone.strip(),
+        on_behalf_role=on_behalf_role,
+        topic=topic,
+        recorded_by=actor,
+    )
     need.full_clean()
     need.save()
     return need
@@ -70,14 +109,17 @@ def need_record(*, actor: User, compound: Compound, channel: str, category: str,
 
 # --- topics and the seven steps ---
 
+
 @transaction.atomic
-def topic_create(*, actor: User, compound: Compound, title: str, description: str = "",
-                 needs: list[Need] | tuple = ()) -> Topic:
+def topic_create(
+    *, actor: User, compound: Compound, title: str, description: str = "", needs: list[Need] | tuple = ()
+) -> Topic:
     _require(actor, compound)
     if not title.strip():
         raise DomainError(_("Give the topic a title."), code="required", field="title")
-    topic = Topic.objects.create(compound=compound, title=title.strip(), description=description.strip(),
-                                 created_by=actor)
+    topic = Topic.objects.create(
+        compound=compound, title=title.strip(), description=description.strip(), created_by=actor
+    )
     TopicStepEvent.objects.create(topic=topic, to_step=Step.COLLECT_NEEDS, actor=actor)
     for need in needs:
         if need.compound_id != compound.pk:
@@ -108,8 +150,11 @@ def _step_record_missing(topic: Topic) -> str | None:
 
 
 STEP_RECORD_FIELDS = {
-    Step.DRAFT_TOPIC: ("description",), Step.RESEARCH: ("research_notes",), Step.DELIBERATION: ("decision",),
-    Step.APPLY_RESULT: ("result_summary", "plan_version", "scope_items"), Step.SUPERVISION: ("supervision_notes",),
+    Step.DRAFT_TOPIC: ("description",),
+    Step.RESEARCH: ("research_notes",),
+    Step.DELIBERATION: ("decision",),
+    Step.APPLY_RESULT: ("result_summary", "plan_version", "scope_items"),
+    Step.SUPERVISION: ("supervision_notes",),
     Step.PUBLIC_FEEDBACK: ("feedback",),
 }
 
@@ -122,21 +167,25 @@ def topic_record(*, actor: User, topic: Topic, **record) -> Topic:
     allowed = STEP_RECORD_FIELDS.get(locked.step, ())
     unknown = set(record) - set(allowed)
     if unknown:
-        raise DomainError(_("At step “%(step)s” only its own record can be written.")
-                          % {"step": locked.get_step_display()}, code="wrong_step_record")
+        raise DomainError(
+            _("At step “%(step)s” only its own record can be written.") % {"step": locked.get_step_display()},
+            code="wrong_step_record",
+        )
     scope_items = record.pop("scope_items", None)
     plan = record.get("plan_version")
     if plan is not None and plan.project.compound_id != locked.compound_id:
-        raise DomainError(_("The plan version belongs to another compound's project."), code="foreign_plan",
-                          field="plan_version")
+        raise DomainError(
+            _("The plan version belongs to another compound's project."), code="foreign_plan", field="plan_version"
+        )
     for name, value in record.items():
         setattr(locked, name, value.strip() if isinstance(value, str) else value)
     if record:
         locked.save(update_fields=[*record, "updated_at"])
     if scope_items is not None:
         if any(item.project.compound_id != locked.compound_id for item in scope_items):
-            raise DomainError(_("A work item belongs to another compound's project."), code="foreign_item",
-                              field="scope_items")
+            raise DomainError(
+                _("A work item belongs to another compound's project."), code="foreign_item", field="scope_items"
+            )
         locked.scope_items.set(scope_items)
     return locked
 
@@ -154,8 +203,7 @@ def topic_advance(*, actor: User, topic: Topic, note: str = "") -> Topic:
         raise DomainError(missing, code="step_record_missing")
     previous, locked.step = locked.step, STEP_ORDER[index + 1]
     locked.save(update_fields=["step", "updated_at"])
-    TopicStepEvent.objects.create(topic=locked, from_step=previous, to_step=locked.step, actor=actor,
-                                  note=note.strip())
+    TopicStepEvent.objects.create(topic=locked, from_step=previous, to_step=locked.step, actor=actor, note=note.strip())
     return locked
 
 
@@ -176,10 +224,24 @@ def topic_publish_feedback(*, actor: User, topic: Topic, feedback: str) -> Topic
 
 # --- meetings ---
 
+
 @transaction.atomic
-def meeting_log(*, actor: User, compound: Compound, kind: str, held_at, place: str, attendance: int = 0,
-                representatives: str = "", topics: list[Topic] | tuple = (), new_topic_titles: list[str] | tuple = (),
-                minutes: str = "", decisions: str = "", publish: bool = False, photos=()) -> Meeting:
+def meeting_log(
+    *,
+    actor: User,
+    compound: Compound,
+    kind: str,
+    held_at,
+    place: str,
+    attendance: int = 0,
+    representatives: str = "",
+    topics: list[Topic] | tuple = (),
+    new_topic_titles: list[str] | tuple = (),
+    minutes: str = "",
+    decisions: str = "",
+    publish: bool = False,
+    photos=(),
+) -> Meeting:
     """Log a meeting in one go: agenda topics (existing ones, and new ones created from their titles), minutes,
     decisions, photos; publish the minutes now or later."""
     _require(actor, compound)
@@ -191,11 +253,18 @@ def meeting_log(*, actor: User, compound: Compound, kind: str, held_at, place: s
         raise DomainError(_("An agenda topic belongs to another compound."), code="foreign_topic", field="topics")
     stored = _photos_ok(list(photos))
     meeting = Meeting.objects.create(
-        compound=compound, kind=kind, held_at=held_at, place=place.strip(), convener=actor, attendance=attendance,
-        representatives=representatives.strip(), minutes=minutes.strip(), decisions=decisions.strip(),
-        minutes_published_at=timezone.now() if publish else None)
-    created = [topic_create(actor=actor, compound=compound, title=title) for title in new_topic_titles
-               if title.strip()]
+        compound=compound,
+        kind=kind,
+        held_at=held_at,
+        place=place.strip(),
+        convener=actor,
+        attendance=attendance,
+        representatives=representatives.strip(),
+        minutes=minutes.strip(),
+        decisions=decisions.strip(),
+        minutes_published_at=timezone.now() if publish else None,
+    )
+    created = [topic_create(actor=actor, compound=compound, title=title) for title in new_topic_titles if title.strip()]
     meeting.topics.set([*topics, *created])
     for photo in stored:  # a meeting has its own time and place: the camera's are not kept
         MeetingPhoto.objects.create(meeting=meeting, image=photo.image, thumbnail=photo.thumbnail)
@@ -203,10 +272,10 @@ def meeting_log(*, actor: User, compound: Compound, kind: str, held_at, place: s
 
 
 @transaction.atomic
-def meeting_publish_minutes(*, actor: User, meeting: Meeting, minutes: str | None = None,
-                            decisions: str | None = None) -> Meeting:
-    locked = Meeting.objects.select_for_update().select_related("compound__community__subdistrict").get(
-        pk=meeting.pk)
+def meeting_publish_minutes(
+    *, actor: User, meeting: Meeting, minutes: str | None = None, decisions: str | None = None
+) -> Meeting:
+    locked = Meeting.objects.select_for_update().select_related("compound__community__subdistrict").get(pk=meeting.pk)
     _require(actor, locked.compound)
     if minutes is not None:
         locked.minutes = minutes.strip()
@@ -223,8 +292,11 @@ def meeting_publish_minutes(*, actor: User, meeting: Meeting, minutes: str | Non
 
 ROLL_COLUMNS = ("building", "stairwell", "unit", "owner_name", "owner_phone", "area")
 ROLL_HEADERS = {  # accepted column titles, Chinese or English
-    "building": ("楼栋", "楼栋号", "building"), "stairwell": ("单元", "stairwell"), "unit": ("房号", "户号", "unit"),
-    "owner_name": ("业主", "业主姓名", "owner", "owner_name"), "owner_phone": ("电话", "联系电话", "phone", "owner_phone"),
+    "building": ("楼栋", "楼栋号", "building"),
+    "stairwell": ("单元", "stairwell"),
+    "unit": ("房号", "户号", "unit"),
+    "owner_name": ("业主", "业主姓名", "owner", "owner_name"),
+    "owner_phone": ("电话", "联系电话", "phone", "owner_phone"),
     "area": ("专有部分面积", "面积", "area"),
 }
 # Files up to this many rows are imported within the request; larger ones by a worker (RollImportJob), so a
@@ -280,8 +352,9 @@ def _xlsx_cell(value) -> str:
 
 
 def _too_many_rows(count: int) -> DomainError:
-    return DomainError(_("The file has more than %(max)d rows: split it.") % {"max": ROLL_MAX_ROWS},
-                       code="too_many_rows", field="file")
+    return DomainError(
+        _("The file has more than %(max)d rows: split it.") % {"max": ROLL_MAX_ROWS}, code="too_many_rows", field="file"
+    )
 
 
 def _read_rows(upload, file_format: str) -> list[list[str]]:
@@ -317,8 +390,9 @@ def _read_rows(upload, file_format: str) -> list[list[str]]:
             if len(rows) > ROLL_MAX_ROWS + 1:
                 raise _too_many_rows(ROLL_MAX_ROWS)
     except csv.Error:
-        raise DomainError(_("The CSV file cannot be read (line %(line)d).") % {"line": reader.line_num},
-                          code="bad_file", field="file") from None
+        raise DomainError(
+            _("The CSV file cannot be read (line %(line)d).") % {"line": reader.line_num}, code="bad_file", field="file"
+        ) from None
     return rows
 
 
@@ -343,8 +417,12 @@ def _column_map(header: list[str]) -> dict[str, int]:
                 break
     missing = [c for c in ("building", "unit", "owner_name", "area") if c not in mapping]
     if missing:
-        raise DomainError(_("The header row lacks the columns: %(columns)s (expected 楼栋, 单元, 房号, 业主, 电话, "
-                            "专有部分面积).") % {"columns": ", ".join(missing)}, code="bad_header", field="file")
+        raise DomainError(
+            _("The header row lacks the columns: %(columns)s (expected 楼栋, 单元, 房号, 业主, 电话, 专有部分面积).")
+            % {"columns": ", ".join(missing)},
+            code="bad_header",
+            field="file",
+        )
     return mapping
 
 
@@ -381,8 +459,11 @@ def _building_lookup(compound: Compound):
             return matches[0], None
         if matches:
             return None, _("the building “%(b)s” could be %(names)s: write it as in the compound's records") % {
-                "b": text, "names": "、".join(sorted(b.number for b in matches))}
+                "b": text,
+                "names": "、".join(sorted(b.number for b in matches)),
+            }
         return None, _("unknown building “%(b)s”") % {"b": text}
+
     return find
 
 
@@ -431,17 +512,24 @@ def _check_roll(compound: Compound, rows: list[list[str]], progress=None) -> tup
             problems.append(_("the owner is missing"))
         for name, value in (("unit", unit), ("owner_name", owner), ("owner_phone", phone)):
             if len(value) > limits[name]:
-                problems.append(_("%(field)s is longer than %(max)d characters") % {
-                    "field": labels[name], "max": limits[name]})
+                problems.append(
+                    _("%(field)s is longer than %(max)d characters") % {"field": labels[name], "max": limits[name]}
+                )
         try:
             area = Decimal(cell(row, "area"))
-            if not area.is_finite() or area <= 0 or area >= Decimal("10000000") or area != area.quantize(
-                    Decimal("0.01")):
+            if (
+                not area.is_finite()
+                or area <= 0
+                or area >= Decimal("10000000")
+                or area != area.quantize(Decimal("0.01"))
+            ):
                 raise InvalidOperation
         except InvalidOperation:
             area = None
-            problems.append(_("the area “%(a)s” is not a positive number of m² with at most two decimals")
-                            % {"a": cell(row, "area")})
+            problems.append(
+                _("the area “%(a)s” is not a positive number of m² with at most two decimals")
+                % {"a": cell(row, "area")}
+            )
         stairwell_text = cell(row, "stairwell") or "1"
         stairwell = int(stairwell_text) if stairwell_text.isdigit() and 0 < int(stairwell_text) < 100 else None
         if stairwell is None:
@@ -461,9 +549,12 @@ def _write_roll(compound: Compound, parsed: list[_RollRow]) -> tuple[int, int]:
     """Create the new units and update the changed ones in bulk. The compound's row is locked first, so two
     imports of one compound run one after the other and never both create the same unit."""
     Compound.objects.select_for_update().filter(pk=compound.pk).first()
-    existing = {(building_id, unit): (pk, stairwell, owner, phone, area) for pk, building_id, unit, stairwell, owner,
-                phone, area in OwnerUnit.objects.filter(compound=compound).values_list(
-                    "pk", "building_id", "unit", "stairwell", "owner_name", "owner_phone", "area")}
+    existing = {
+        (building_id, unit): (pk, stairwell, owner, phone, area)
+        for pk, building_id, unit, stairwell, owner, phone, area in OwnerUnit.objects.filter(
+            compound=compound
+        ).values_list("pk", "building_id", "unit", "stairwell", "owner_name", "owner_phone", "area")
+    }
     now = timezone.now()
     new, changed = [], []
     for row in parsed:
@@ -475,13 +566,36 @@ def _write_roll(compound: Compound, parsed: list[_RollRow]) -> tuple[int, int]:
     if connection.vendor == "postgresql":
         _write_roll_set_based(compound, new, changed, now)
     else:  # the demo's SQLite: small rolls
-        OwnerUnit.objects.bulk_create([OwnerUnit(
-            compound=compound, building=row.building, stairwell=row.stairwell, unit=row.unit,
-            owner_name=row.owner_name, owner_phone=row.owner_phone, area=row.area) for row in new], batch_size=500)
-        OwnerUnit.objects.bulk_update([OwnerUnit(
-            pk=pk, stairwell=row.stairwell, owner_name=row.owner_name, owner_phone=row.owner_phone, area=row.area,
-            updated_at=now) for pk, row in changed], ["stairwell", "owner_name", "owner_phone", "area", "updated_at"],
-            batch_size=500)
+        OwnerUnit.objects.bulk_create(
+            [
+                OwnerUnit(
+                    compound=compound,
+                    building=row.building,
+                    stairwell=row.stairwell,
+                    unit=row.unit,
+                    owner_name=row.owner_name,
+                    owner_phone=row.owner_phone,
+                    area=row.area,
+                )
+                for row in new
+            ],
+            batch_size=500,
+        )
+        OwnerUnit.objects.bulk_update(
+            [
+                OwnerUnit(
+                    pk=pk,
+                    stairwell=row.stairwell,
+                    owner_name=row.owner_name,
+                    owner_phone=row.owner_phone,
+                    area=row.area,
+                    updated_at=now,
+                )
+                for pk, row in changed
+            ],
+            ["stairwell", "owner_name", "owner_phone", "area", "updated_at"],
+            batch_size=500,
+        )
     return len(new), len(changed)
 
 
@@ -495,22 +609,37 @@ def _write_roll_set_based(compound: Compound, new: list[_RollRow], changed: list
     table = OwnerUnit._meta.db_table
     with connection.cursor() as cursor:
         for start in range(0, len(new), ROLL_WRITE_CHUNK):
-            chunk = new[start:start + ROLL_WRITE_CHUNK]
+            chunk = new[start : start + ROLL_WRITE_CHUNK]
             cursor.execute(
                 f"INSERT INTO {table} (compound_id, building_id, stairwell, unit, owner_name, owner_phone, area, "
                 "updated_at) SELECT %s, b, s, u, n, p, a, %s FROM unnest(%s::bigint[], %s::smallint[], %s::text[], "
                 "%s::text[], %s::text[], %s::numeric[]) AS t(b, s, u, n, p, a)",
-                [compound.pk, now, [r.building.pk for r in chunk], [r.stairwell for r in chunk],
-                 [r.unit for r in chunk], [r.owner_name for r in chunk], [r.owner_phone for r in chunk],
-                 [r.area for r in chunk]])
+                [
+                    compound.pk,
+                    now,
+                    [r.building.pk for r in chunk],
+                    [r.stairwell for r in chunk],
+                    [r.unit for r in chunk],
+                    [r.owner_name for r in chunk],
+                    [r.owner_phone for r in chunk],
+                    [r.area for r in chunk],
+                ],
+            )
         for start in range(0, len(changed), ROLL_WRITE_CHUNK):
-            chunk = changed[start:start + ROLL_WRITE_CHUNK]
+            chunk = changed[start : start + ROLL_WRITE_CHUNK]
             cursor.execute(
                 f"UPDATE {table} AS o SET stairwell = t.s, owner_name = t.n, owner_phone = t.p, area = t.a, "
                 "updated_at = %s FROM unnest(%s::bigint[], %s::smallint[], %s::text[], %s::text[], %s::numeric[]) "
                 "AS t(id, s, n, p, a) WHERE o.id = t.id",
-                [now, [pk for pk, _ in chunk], [r.stairwell for _, r in chunk], [r.owner_name for _, r in chunk],
-                 [r.owner_phone for _, r in chunk], [r.area for _, r in chunk]])
+                [
+                    now,
+                    [pk for pk, _ in chunk],
+                    [r.stairwell for _, r in chunk],
+                    [r.owner_name for _, r in chunk],
+                    [r.owner_phone for _, r in chunk],
+                    [r.area for _, r in chunk],
+                ],
+            )
 
 
 def _import_rows(compound: Compound, rows: list[list[str]], progress=None) -> ImportReport:
@@ -548,19 +677,26 @@ def owner_roll_submit(*, actor: User, compound: Compound, upload) -> ImportRepor
         if size is not None and size - 1 <= limit:
             return owner_roll_import(actor=actor, compound=compound, upload=upload)
         total = max((size or 1) - 1, 0)
-    return roll_import_job_create(actor=actor, compound=compound, upload=upload, file_format=file_format,
-                                  rows_total=total)
+    return roll_import_job_create(
+        actor=actor, compound=compound, upload=upload, file_format=file_format, rows_total=total
+    )
 
 
 @transaction.atomic
-def roll_import_job_create(*, actor: User, compound: Compound, upload, file_format: str,
-                           rows_total: int = 0) -> RollImportJob:
+def roll_import_job_create(
+    *, actor: User, compound: Compound, upload, file_format: str, rows_total: int = 0
+) -> RollImportJob:
     """Store the file privately and queue its import (the task gets the job's id once this transaction has
     committed, so a worker never looks for a job that is not there yet)."""
     _require(actor, compound)
     upload.seek(0)
-    job = RollImportJob(compound=compound, created_by=actor, file_format=file_format, rows_total=rows_total,
-                        language=translation.get_language() or "")
+    job = RollImportJob(
+        compound=compound,
+        created_by=actor,
+        file_format=file_format,
+        rows_total=rows_total,
+        language=translation.get_language() or "",
+    )
     job.file.save(f"roll.{file_format}", upload, save=False)
     job.save()
     # The task by its registered name: consultations.tasks imports this module, not the other way round.
@@ -588,8 +724,9 @@ def _roll_import_job_run(job_id: int) -> RollImportJob | None:
     and mark it failed with the report. A job that already finished is left as it is, so a redelivered task (a
     killed worker) runs a job at most once to its end; one killed mid-run wrote nothing and runs again."""
     with transaction.atomic():
-        job = RollImportJob.objects.select_for_update().select_related("compound", "created_by").filter(
-            pk=job_id).first()
+        job = (
+            RollImportJob.objects.select_for_update().select_related("compound", "created_by").filter(pk=job_id).first()
+        )
         if job is None or job.finished:
             return job
         _job_update(job, status=RollImportStatus.RUNNING, started_at=timezone.now(), rows_done=0)
@@ -603,21 +740,40 @@ def _roll_import_job_run(job_id: int) -> RollImportJob | None:
         _job_update(job, rows_total=len(rows) - 1)
         parsed, errors = _check_roll(job.compound, rows, progress=lambda done: _job_update(job, rows_done=done))
         if errors:
-            _job_update(job, status=RollImportStatus.FAILED, rows_done=job.rows_total, finished_at=timezone.now(),
-                        errors=[{"row": row, "message": message} for row, message in errors])
+            _job_update(
+                job,
+                status=RollImportStatus.FAILED,
+                rows_done=job.rows_total,
+                finished_at=timezone.now(),
+                errors=[{"row": row, "message": message} for row, message in errors],
+            )
         else:
             with transaction.atomic():
                 created, updated = _write_roll(job.compound, parsed)
-                _job_update(job, status=RollImportStatus.SUCCEEDED, rows_done=job.rows_total,
-                            created_count=created, updated_count=updated, finished_at=timezone.now())
+                _job_update(
+                    job,
+                    status=RollImportStatus.SUCCEEDED,
+                    rows_done=job.rows_total,
+                    created_count=created,
+                    updated_count=updated,
+                    finished_at=timezone.now(),
+                )
     except DomainError as error:
         _job_update(job, status=RollImportStatus.FAILED, failure=error.message, finished_at=timezone.now())
     except PermissionDenied:
-        _job_update(job, status=RollImportStatus.FAILED, finished_at=timezone.now(),
-                    failure=_("You may no longer import the roll of this compound."))
+        _job_update(
+            job,
+            status=RollImportStatus.FAILED,
+            finished_at=timezone.now(),
+            failure=_("You may no longer import the roll of this compound."),
+        )
     except Exception:
-        _job_update(job, status=RollImportStatus.FAILED, finished_at=timezone.now(),
-                    failure=_("The import failed unexpectedly; nothing was imported. Try again later."))
+        _job_update(
+            job,
+            status=RollImportStatus.FAILED,
+            finished_at=timezone.now(),
+            failure=_("The import failed unexpectedly; nothing was imported. Try again later."),
+        )
         raise
     finally:
         if job.finished and job.file:
@@ -628,20 +784,35 @@ def _roll_import_job_run(job_id: int) -> RollImportJob | None:
 
 # --- votes ---
 
+
 def may_see_ballots(user, vote: Vote) -> bool:
     """The vote's organiser and officials over the compound."""
     scope = get_scope(user)
-    return scope.is_global or vote.organiser_id == user.pk or (
-        scope.is_official and can_change_compound(user, vote.topic.compound))
+    return (
+        scope.is_global
+        or vote.organiser_id == user.pk
+        or (scope.is_official and can_change_compound(user, vote.topic.compound))
+    )
 
 
 @transaction.atomic
-def vote_create(*, actor: User, topic: Topic, title: str, matter_type: str, electorate: str = Electorate.COMPOUND,
-                building: Building | None = None, stairwell: int | None = None) -> Vote:
+def vote_create(
+    *,
+    actor: User,
+    topic: Topic,
+    title: str,
+    matter_type: str,
+    electorate: str = Electorate.COMPOUND,
+    building: Building | None = None,
+    stairwell: int | None = None,
+) -> Vote:
     _require(actor, topic.compound)
     if topic.step != Step.DELIBERATION:
-        raise DomainError(_("Votes are held at the deliberation step (the topic is at “%(step)s”).")
-                          % {"step": topic.get_step_display()}, code="wrong_step")
+        raise DomainError(
+            _("Votes are held at the deliberation step (the topic is at “%(step)s”).")
+            % {"step": topic.get_step_display()},
+            code="wrong_step",
+        )
     if electorate == Electorate.COMPOUND:
         building, stairwell = None, None
     elif building is None or building.compound_id != topic.compound_id:
@@ -652,8 +823,15 @@ def vote_create(*, actor: User, topic: Topic, title: str, matter_type: str, elec
         raise DomainError(_("Choose the stairwell."), code="stairwell_required", field="stairwell")
     if not title.strip():
         raise DomainError(_("Write the question put to the owners."), code="required", field="title")
-    vote = Vote(topic=topic, title=title.strip(), matter_type=matter_type, electorate=electorate,
-                building=building, stairwell=stairwell, organiser=actor)
+    vote = Vote(
+        topic=topic,
+        title=title.strip(),
+        matter_type=matter_type,
+        electorate=electorate,
+        building=building,
+        stairwell=stairwell,
+        organiser=actor,
+    )
     vote.full_clean()
     vote.save()
     return vote
@@ -677,10 +855,21 @@ def vote_open(*, actor: User, vote: Vote) -> Vote:
         raise DomainError(_("Only a draft vote can be opened."), code="not_draft")
     units = list(_electorate_units(locked))
     if not units:
-        raise DomainError(_("The owners' roll has no units for this electorate: import it first."),
-                          code="empty_electorate")
-    Voter.objects.bulk_create([Voter(vote=locked, owner_unit=u, unit_label=f"{u.building.number} {u.unit}"[:40],
-                                     owner_name=u.owner_name, area=u.area) for u in units])
+        raise DomainError(
+            _("The owners' roll has no units for this electorate: import it first."), code="empty_electorate"
+        )
+    Voter.objects.bulk_create(
+        [
+            Voter(
+                vote=locked,
+                owner_unit=u,
+                unit_label=f"{u.building.number} {u.unit}"[:40],
+                owner_name=u.owner_name,
+                area=u.area,
+            )
+            for u in units
+        ]
+    )
     locked.status, locked.opened_at = VoteStatus.OPEN, timezone.now()
     locked.save(update_fields=["status", "opened_at", "updated_at"])
     return locked
@@ -690,8 +879,16 @@ CONFIRMATION_REF_MAX = Ballot._meta.get_field("confirmation_ref").max_length
 
 
 @transaction.atomic
-def ballot_record(*, actor: User, vote: Vote, voter: Voter, choice: str, channel: str = BallotChannel.PAPER,
-                  scan=None, confirmation_ref: str = "") -> Ballot:
+def ballot_record(
+    *,
+    actor: User,
+    vote: Vote,
+    voter: Voter,
+    choice: str,
+    channel: str = BallotChannel.PAPER,
+    scan=None,
+    confirmation_ref: str = "",
+) -> Ballot:
     """Enter one unit's ballot. Staff enter every ballot, so each comes with its evidence: a paper ballot with
     its scan, an owner's online ballot with the platform's confirmation reference, and a ballot staff enter on
     the owner's behalf with an attachment (e.g. the signed authorisation) or a confirmation reference (e.g. the
@@ -706,33 +903,55 @@ def ballot_record(*, actor: User, vote: Vote, voter: Voter, choice: str, channel
         raise DomainError(_("Choose how the ballot was cast."), code="bad_channel", field="channel")
     confirmation_ref = (confirmation_ref or "").strip()
     if len(confirmation_ref) > CONFIRMATION_REF_MAX or _CONTROL.search(confirmation_ref):
-        raise DomainError(_("The confirmation reference is at most %(max)d characters of text.")
-                          % {"max": CONFIRMATION_REF_MAX}, code="bad_confirmation_ref", field="confirmation_ref")
+        raise DomainError(
+            _("The confirmation reference is at most %(max)d characters of text.") % {"max": CONFIRMATION_REF_MAX},
+            code="bad_confirmation_ref",
+            field="confirmation_ref",
+        )
     if channel == BallotChannel.PAPER and scan is None:
         raise DomainError(_("Attach the scan of the paper ballot."), code="scan_required", field="scan")
     if channel == BallotChannel.ONLINE and not confirmation_ref:
-        raise DomainError(_("Give the online platform's confirmation reference of the owner's ballot."),
-                          code="confirmation_required", field="confirmation_ref")
+        raise DomainError(
+            _("Give the online platform's confirmation reference of the owner's ballot."),
+            code="confirmation_required",
+            field="confirmation_ref",
+        )
     if channel == BallotChannel.STAFF and scan is None and not confirmation_ref:
-        raise DomainError(_("A ballot entered on the owner's behalf needs its evidence: attach it (e.g. the signed "
-                            "authorisation) or give a confirmation reference."),
-                          code="evidence_required", field="confirmation_ref")
+        raise DomainError(
+            _(
+                "A ballot entered on the owner's behalf needs its evidence: attach it (e.g. the signed "
+                "authorisation) or give a confirmation reference."
+            ),
+            code="evidence_required",
+            field="confirmation_ref",
+        )
     if scan is not None:
         try:
             scan = prepare_photo(scan).image  # no EXIF: a phone's GPS would say where the voter lives
         except ValidationError as error:
             raise DomainError(error.messages[0], code=error.code or "photo_invalid", field="scan") from None
     if Ballot.objects.filter(voter=voter).exists():
-        raise DomainError(_("Unit %(unit)s has already voted.") % {"unit": voter.unit_label},
-                          code="already_voted", field="voter")
-    return Ballot.objects.create(voter=voter, choice=choice, channel=channel, scan=scan or "",
-                                 confirmation_ref=confirmation_ref, entered_by=actor)
+        raise DomainError(
+            _("Unit %(unit)s has already voted.") % {"unit": voter.unit_label}, code="already_voted", field="voter"
+        )
+    return Ballot.objects.create(
+        voter=voter,
+        choice=choice,
+        channel=channel,
+        scan=scan or "",
+        confirmation_ref=confirmation_ref,
+        entered_by=actor,
+    )
 
 
 def vote_tally(vote: Vote):
     if "voters" in getattr(vote, "_prefetched_objects_cache", {}):  # a page of votes (selectors.votes)
-        rows = [(voter.area, voter.ballot.choice, voter.ballot.channel) if hasattr(voter, "ballot")
-                else (voter.area, None, None) for voter in vote.voters.all()]
+        rows = [
+            (voter.area, voter.ballot.choice, voter.ballot.channel)
+            if hasattr(voter, "ballot")
+            else (voter.area, None, None)
+            for voter in vote.voters.all()
+        ]
     else:
         rows = vote.voters.values_list("area", "ballot__choice", "ballot__channel")
     return tally(voters=rows, major=is_major(vote.matter_type))
@@ -745,8 +964,13 @@ def vote_close(*, actor: User, vote: Vote) -> Vote:
     if locked.status != VoteStatus.OPEN:
         raise DomainError(_("The vote is not open."), code="vote_not_open")
     result = vote_tally(locked)
-    locked.result = (VoteResult.PASSED if result.passed else VoteResult.FAILED_PARTICIPATION
-                     if not result.participation_met else VoteResult.FAILED_APPROVAL)
+    locked.result = (
+        VoteResult.PASSED
+        if result.passed
+        else VoteResult.FAILED_PARTICIPATION
+        if not result.participation_met
+        else VoteResult.FAILED_APPROVAL
+    )
     locked.status, locked.closed_at = VoteStatus.CLOSED, timezone.now()
     locked.save(update_fields=["status", "result", "closed_at", "updated_at"])
     return locked
@@ -754,28 +978,52 @@ def vote_close(*, actor: User, vote: Vote) -> Vote:
 
 # --- residents' problems ---
 
+
 @transaction.atomic
-def problem_record(*, actor: User, compound: Compound, description: str, channel: str,
-                   raised_by_name: str = "", raised_by_phone: str = "", building: Building | None = None,
-                   assigned_to: User | None = None) -> ResidentProblem:
+def problem_record(
+    *,
+    actor: User,
+    compound: Compound,
+    description: str,
+    channel: str,
+    raised_by_name: str = "",
+    raised_by_phone: str = "",
+    building: Building | None = None,
+    assigned_to: User | None = None,
+) -> ResidentProblem:
     _require(actor, compound)
     if not description.strip():
         raise DomainError(_("Describe the problem."), code="required", field="description")
     if building is not None and building.compound_id != compound.pk:
         raise DomainError(_("The building is not in this compound."), code="foreign_building", field="building")
     if assigned_to is not None and not compound_staff(compound).filter(pk=assigned_to.pk).exists():
-        raise DomainError(_("Assign the problem to the compound's community secretary or to an official of its "
-                            "subdistrict or district."), code="invalid_assignee", field="assigned_to")
-    return ResidentProblem.objects.create(compound=compound, building=building, description=description.strip(),
-                                          channel=channel, raised_by_name=raised_by_name.strip(),
-                                          raised_by_phone=raised_by_phone.strip(), assigned_to=assigned_to,
-                                          created_by=actor)
+        raise DomainError(
+            _(
+                "Assign the problem to the compound's community secretary or to an official of its "
+                "subdistrict or district."
+            ),
+            code="invalid_assignee",
+            field="assigned_to",
+        )
+    return ResidentProblem.objects.create(
+        compound=compound,
+        building=building,
+        description=description.strip(),
+        channel=channel,
+        raised_by_name=raised_by_name.strip(),
+        raised_by_phone=raised_by_phone.strip(),
+        assigned_to=assigned_to,
+        created_by=actor,
+    )
 
 
 @transaction.atomic
 def problem_answer(*, actor: User, problem: ResidentProblem, answer: str, resolved: bool = False) -> ResidentProblem:
-    locked = ResidentProblem.objects.select_for_update().select_related("compound__community__subdistrict").get(
-        pk=problem.pk)
+    locked = (
+        ResidentProblem.objects.select_for_update()
+        .select_related("compound__community__subdistrict")
+        .get(pk=problem.pk)
+    )
     _require(actor, locked.compound)
     if locked.status == ProblemStatus.RESOLVED:
         raise DomainError(_("The problem is already resolved."), code="already_resolved")

@@ -18,7 +18,14 @@ CHUNK = 2000
 def remind_minutes(now=None) -> int:
     """Secretaries: meetings whose minutes are unpublished 3 days after (one reminder per meeting)."""
     rows = meetings_minutes_overdue(now).values_list("pk", "convener_id", "held_at").iterator(chunk_size=CHUNK)
-    return notify(Reminder(convener, NotificationKind.MINUTES_OVERDUE, f"meeting:{pk}", "once",
-                           _("Publish the minutes of the meeting of %(day)s") % {"day": timezone.localtime(held).date()},
-                           url=reverse("consultations:meeting-detail", args=[pk]))
-                  for pk, convener, held in rows)
+    return notify(
+        Reminder(
+            convener,
+            NotificationKind.MINUTES_OVERDUE,
+            f"meeting:{pk}",
+            "once",
+            _("Publish the minutes of the meeting of %(day)s") % {"day": timezone.localtime(held).date()},
+            url=reverse("consultations:meeting-detail", args=[pk]),
+        )
+        for pk, convener, held in rows
+    )

@@ -96,8 +96,9 @@ class Tally:
         missing = TWO_THIRDS * Fraction(self.total_area) - Fraction(self.voted_area)
         if missing <= 0:
             return Decimal(0)
-        return (Decimal(missing.numerator) / Decimal(missing.denominator)).quantize(Decimal("0.01"),
-                                                                                    rounding="ROUND_CEILING")
+        return (Decimal(missing.numerator) / Decimal(missing.denominator)).quantize(
+            Decimal("0.01"), rounding="ROUND_CEILING"
+        )
 
     @property
     def owners_still_needed(self) -> int:
@@ -125,10 +126,20 @@ def tally(*, voters, major: bool) -> Tally:
             against += 1
         else:
             abstain += 1
-    return Tally(major=major, total_area=total_area, total_owners=total, voted_area=voted_area, voted_owners=voted,
-                 for_area=for_area, for_owners=for_count, against_owners=against, abstain_owners=abstain,
-                 paper_ballots=channels[BallotChannel.PAPER], online_ballots=channels[BallotChannel.ONLINE],
-                 staff_entered_ballots=channels[BallotChannel.STAFF])
+    return Tally(
+        major=major,
+        total_area=total_area,
+        total_owners=total,
+        voted_area=voted_area,
+        voted_owners=voted,
+        for_area=for_area,
+        for_owners=for_count,
+        against_owners=against,
+        abstain_owners=abstain,
+        paper_ballots=channels[BallotChannel.PAPER],
+        online_ballots=channels[BallotChannel.ONLINE],
+        staff_entered_ballots=channels[BallotChannel.STAFF],
+    )
 
 
 def is_major(matter_type: str) -> bool:

@@ -16,11 +16,18 @@ from django.views.decorators.http import require_POST
 from communities.models import Building, Compound
 from communities.scoping import get_object_for
 from consultations import selectors, services
-from consultations.choices import STEP_ORDER, BallotChannel, Step, VoteStatus
-from consultations.forms import (AnswerForm, BallotForm, MeetingForm, NeedForm, ProblemForm, RollImportForm,
-                                 TopicForm, VoteForm)
-from consultations.models import (Meeting, MeetingPhoto, OwnerUnit, ResidentProblem, RollImportJob, Topic, Vote,
-                                  Voter)
+from consultations.choices import STEP_ORDER, BallotChannel, Step
+from consultations.forms import (
+    AnswerForm,
+    BallotForm,
+    MeetingForm,
+    NeedForm,
+    ProblemForm,
+    RollImportForm,
+    TopicForm,
+    VoteForm,
+)
+from consultations.models import MeetingPhoto, OwnerUnit, RollImportJob, Topic, Voter
 from consultations.tally import percent
 from projects.models import PlanVersion, ScopeItem
 from renovation_portal.errors import DomainError
@@ -36,14 +43,18 @@ def _error(form, error):
 def workspace(request):
     """The consultation workspace: topics, meetings, votes, problems and needs of the user's compounds."""
     user = request.user
-    return render(request, "consultations/workspace.html", {
-        "topics": selectors.topics(user).order_by("-updated_at")[:30],
-        "meetings": selectors.meetings(user).order_by("-held_at")[:20],
-        "votes": selectors.votes(user).order_by("-created_at")[:20],
-        "problems": selectors.problems(user).order_by("status", "-created_at")[:20],
-        "needs": selectors.needs(user).order_by("-created_at")[:20],
-        "stats": selectors.problem_stats(user),
-    })
+    return render(
+        request,
+        "consultations/workspace.html",
+        {
+            "topics": selectors.topics(user).order_by("-updated_at")[:30],
+            "meetings": selectors.meetings(user).order_by("-held_at")[:20],
+            "votes": selectors.votes(user).order_by("-created_at")[:20],
+            "problems": selectors.problems(user).order_by("status", "-created_at")[:20],
+            "needs": selectors.needs(user).order_by("-created_at")[:20],
+            "stats": selectors.problem_stats(user),
+        },
+    )
 
 
 @login_required
@@ -76,8 +87,11 @@ def topic_create(request):
 
 @login_required
 def topic_detail(request, pk):
-    topic = get_object_for(request.user, selectors.topics(request.user).prefetch_related(
-        "needs", "events__actor", "votes", "meetings", "scope_items"), pk)
+    topic = get_object_for(
+        request.user,
+        selectors.topics(request.user).prefetch_related("needs", "events__actor", "votes", "meetings", "scope_items"),
+        pk,
+    )
     can_manage = services.can_manage(request.user, topic.compound)
     if request.method == "POST":
         if not can_manage:
@@ -85,17 +99,24 @@ def topic_detail(request, pk):
         action = request.POST.get("action")
         try:
             if action == "record":
-                record = {name: request.POST.get(name, "") for name in services.STEP_RECORD_FIELDS.get(topic.step, ())
-                          if name not in ("plan_version", "scope_items")}
+                record = {
+                    name: request.POST.get(name, "")
+                    for name in services.STEP_RECORD_FIELDS.get(topic.step, ())
+                    if name not in ("plan_version", "scope_items")
+                }
                 if topic.step == Step.APPLY_RESULT:
                     plan_id = request.POST.get("plan_version") or None
-                    record["plan_version"] = (PlanVersion.objects.visible_to(request.user)
-                                              .filter(pk=plan_id).first() if plan_id and plan_id.isdigit() else None)
+                    record["plan_version"] = (
+                        PlanVersion.objects.visible_to(request.user).filter(pk=plan_id).first()
+                        if plan_id and plan_id.isdigit()
+                        else None
+                    )
                     ids = [i for i in request.POST.getlist("scope_items") if i.isdigit()]
                     record["scope_items"] = list(ScopeItem.objects.visible_to(request.user).filter(pk__in=ids))
                 if topic.step == Step.PUBLIC_FEEDBACK:
-                    services.topic_publish_feedback(actor=request.user, topic=topic,
-                                                    feedback=request.POST.get("feedback", ""))
+                    services.topic_publish_feedback(
+                        actor=request.user, topic=topic, feedback=request.POST.get("feedback", "")
+                    )
                 else:
                     services.topic_record(actor=request.user, topic=topic, **record)
                 messages.success(request, _("Saved."))
@@ -111,16 +132,22 @@ def topic_detail(request, pk):
             messages.error(request, error.message)
         return redirect("consultations:topic-detail", pk=topic.pk)
     step_index = STEP_ORDER.index(topic.step)
-    return render(request, "consultations/topic_detail.html", {
-        "topic": topic, "can_manage": can_manage,
-        "steps": [(value, label, i < step_index, i == step_index) for i, (value, label) in enumerate(Step.choices)],
-        "free_needs": selectors.needs(request.user).filter(compound=topic.compound, topic__isnull=True)[:50],
-        "plans": PlanVersion.objects.filter(project__compound=topic.compound).select_related("project")
-        .order_by("-project__batch", "-number"),
-        "scope_items": ScopeItem.objects.filter(project__compound=topic.compound).order_by("category", "id"),
-        "vote_form": VoteForm(compound=topic.compound),
-        "chosen_items": {item.pk for item in topic.scope_items.all()},
-    })
+    return render(
+        request,
+        "consultations/topic_detail.html",
+        {
+            "topic": topic,
+            "can_manage": can_manage,
+            "steps": [(value, label, i < step_index, i == step_index) for i, (value, label) in enumerate(Step.choices)],
+            "free_needs": selectors.needs(request.user).filter(compound=topic.compound, topic__isnull=True)[:50],
+            "plans": PlanVersion.objects.filter(project__compound=topic.compound)
+            .select_related("project")
+            .order_by("-project__batch", "-number"),
+            "scope_items": ScopeItem.objects.filter(project__compound=topic.compound).order_by("category", "id"),
+            "vote_form": VoteForm(compound=topic.compound),
+            "chosen_items": {item.pk for item in topic.scope_items.all()},
+        },
+    )
 
 
 @login_required
@@ -130,10 +157,20 @@ def meeting_create(request):
         data = form.cleaned_data
         try:
             meeting = services.meeting_log(
-                actor=request.user, compound=data["compound"], kind=data["kind"], held_at=data["held_at"],
-                place=data["place"], attendance=data["attendance"] or 0, representatives=data["representatives"],
-                topics=list(data["topics"]), new_topic_titles=form.new_topic_titles(), minutes=data["minutes"],
-                decisions=data["decisions"], publish=data["publish"], photos=data["photos"])
+                actor=request.user,
+                compound=data["compound"],
+                kind=data["kind"],
+                held_at=data["held_at"],
+                place=data["place"],
+                attendance=data["attendance"] or 0,
+                representatives=data["representatives"],
+                topics=list(data["topics"]),
+                new_topic_titles=form.new_topic_titles(),
+                minutes=data["minutes"],
+                decisions=data["decisions"],
+                publish=data["publish"],
+                photos=data["photos"],
+            )
         except DomainError as error:
             _error(form, error)
         else:
@@ -147,16 +184,22 @@ def meeting_detail(request, pk):
     meeting = get_object_for(request.user, selectors.meetings(request.user).prefetch_related("topics", "photos"), pk)
     if request.method == "POST":
         try:
-            services.meeting_publish_minutes(actor=request.user, meeting=meeting,
-                                             minutes=request.POST.get("minutes"),
-                                             decisions=request.POST.get("decisions"))
+            services.meeting_publish_minutes(
+                actor=request.user,
+                meeting=meeting,
+                minutes=request.POST.get("minutes"),
+                decisions=request.POST.get("decisions"),
+            )
         except DomainError as error:
             messages.error(request, error.message)
         else:
             messages.success(request, _("Minutes published."))
         return redirect("consultations:meeting-detail", pk=meeting.pk)
-    return render(request, "consultations/meeting_detail.html", {
-        "meeting": meeting, "can_manage": services.can_manage(request.user, meeting.compound)})
+    return render(
+        request,
+        "consultations/meeting_detail.html",
+        {"meeting": meeting, "can_manage": services.can_manage(request.user, meeting.compound)},
+    )
 
 
 @login_required
@@ -174,8 +217,7 @@ def owner_roll(request, compound_pk):
     report = None
     if request.method == "POST" and form.is_valid():
         try:
-            result = services.owner_roll_submit(actor=request.user, compound=compound,
-                                                upload=form.cleaned_data["file"])
+            result = services.owner_roll_submit(actor=request.user, compound=compound, upload=form.cleaned_data["file"])
         except DomainError as error:
             form.add_error("file", error.message)
         else:
@@ -183,13 +225,25 @@ def owner_roll(request, compound_pk):
                 return redirect("consultations:roll-import", pk=result.pk)
             report = result
             if report.ok:
-                messages.success(request, _("Imported: %(created)d new units, %(updated)d updated.")
-                                 % {"created": report.created, "updated": report.updated})
+                messages.success(
+                    request,
+                    _("Imported: %(created)d new units, %(updated)d updated.")
+                    % {"created": report.created, "updated": report.updated},
+                )
                 return redirect("consultations:owner-roll", compound_pk=compound.pk)
     units = OwnerUnit.objects.filter(compound=compound).select_related("building")
-    return render(request, "consultations/owner_roll.html", {
-        "compound": compound, "form": form, "report": report, "units": units[:500], "unit_count": units.count(),
-        "jobs": RollImportJob.objects.visible_to(request.user).filter(compound=compound)[:5]})
+    return render(
+        request,
+        "consultations/owner_roll.html",
+        {
+            "compound": compound,
+            "form": form,
+            "report": report,
+            "units": units[:500],
+            "unit_count": units.count(),
+            "jobs": RollImportJob.objects.visible_to(request.user).filter(compound=compound)[:5],
+        },
+    )
 
 
 @login_required
@@ -222,19 +276,36 @@ def _tally_lines(result):
     """The result in plain words: each figure against its threshold."""
     threshold = _("at least three quarters") if result.major else _("more than half")
     return [
-        (_("Area taking part: %(a)s m² of %(t)s m² (%(p)s); needs at least two thirds.")
-         % {"a": result.voted_area, "t": result.total_area, "p": percent(result.area_participation)},
-         result.area_participation_met),
-        (_("Owners taking part: %(v)d of %(t)d (%(p)s); needs at least two thirds.")
-         % {"v": result.voted_owners, "t": result.total_owners, "p": percent(result.owner_participation)},
-         result.owner_participation_met),
-        (_("Area in favour: %(f)s m² of the %(v)s m² taking part (%(p)s); needs %(threshold)s.")
-         % {"f": result.for_area, "v": result.voted_area, "p": percent(result.area_approval), "threshold": threshold},
-         result.area_approval_met),
-        (_("Owners in favour: %(f)d of the %(v)d taking part (%(p)s); needs %(threshold)s.")
-         % {"f": result.for_owners, "v": result.voted_owners, "p": percent(result.owner_approval),
-            "threshold": threshold},
-         result.owner_approval_met),
+        (
+            _("Area taking part: %(a)s m² of %(t)s m² (%(p)s); needs at least two thirds.")
+            % {"a": result.voted_area, "t": result.total_area, "p": percent(result.area_participation)},
+            result.area_participation_met,
+        ),
+        (
+            _("Owners taking part: %(v)d of %(t)d (%(p)s); needs at least two thirds.")
+            % {"v": result.voted_owners, "t": result.total_owners, "p": percent(result.owner_participation)},
+            result.owner_participation_met,
+        ),
+        (
+            _("Area in favour: %(f)s m² of the %(v)s m² taking part (%(p)s); needs %(threshold)s.")
+            % {
+                "f": result.for_area,
+                "v": result.voted_area,
+                "p": percent(result.area_approval),
+                "threshold": threshold,
+            },
+            result.area_approval_met,
+        ),
+        (
+            _("Owners in favour: %(f)d of the %(v)d taking part (%(p)s); needs %(threshold)s.")
+            % {
+                "f": result.for_owners,
+                "v": result.voted_owners,
+                "p": percent(result.owner_approval),
+                "threshold": threshold,
+            },
+            result.owner_approval_met,
+        ),
     ]
 
 
@@ -256,23 +327,40 @@ def vote_detail(request, pk):
                 if not form.is_valid():
                     raise DomainError(" ".join(str(e) for errors in form.errors.values() for e in errors))
                 voter = get_object_or_404(vote.voters, pk=form.cleaned_data["voter"])
-                services.ballot_record(actor=request.user, vote=vote, voter=voter,
-                                       choice=form.cleaned_data["choice"], channel=form.cleaned_data["channel"],
-                                       scan=form.cleaned_data.get("scan"),
-                                       confirmation_ref=form.cleaned_data["confirmation_ref"])
+                services.ballot_record(
+                    actor=request.user,
+                    vote=vote,
+                    voter=voter,
+                    choice=form.cleaned_data["choice"],
+                    channel=form.cleaned_data["channel"],
+                    scan=form.cleaned_data.get("scan"),
+                    confirmation_ref=form.cleaned_data["confirmation_ref"],
+                )
         except DomainError as error:
             messages.error(request, error.message)
         return redirect("consultations:vote-detail", pk=vote.pk)
     result = services.vote_tally(vote)
     see_ballots = services.may_see_ballots(request.user, vote)
     # Not vote.voters: that is the selector's prefetch, which loads only what the tally needs.
-    voters = (Voter.objects.filter(vote=vote).select_related("ballot__entered_by").order_by("unit_label")
-              if see_ballots else [])
-    return render(request, "consultations/vote_detail.html", {
-        "vote": vote, "result": result, "lines": _tally_lines(result), "can_manage": can_manage,
-        "see_ballots": see_ballots, "voters": voters, "ballot_form": BallotForm(),
-        "channels": BallotChannel.choices,
-    })
+    voters = (
+        Voter.objects.filter(vote=vote).select_related("ballot__entered_by").order_by("unit_label")
+        if see_ballots
+        else []
+    )
+    return render(
+        request,
+        "consultations/vote_detail.html",
+        {
+            "vote": vote,
+            "result": result,
+            "lines": _tally_lines(result),
+            "can_manage": can_manage,
+            "see_ballots": see_ballots,
+            "voters": voters,
+            "ballot_form": BallotForm(),
+            "channels": BallotChannel.choices,
+        },
+    )
 
 
 @login_required
@@ -286,8 +374,11 @@ def problem_list(request):
         else:
             messages.success(request, _("Problem recorded."))
             return redirect("consultations:problem-list")
-    return render(request, "consultations/problem_list.html", {
-        "form": form, "problems": selectors.problems(request.user).order_by("status", "-created_at")[:100]})
+    return render(
+        request,
+        "consultations/problem_list.html",
+        {"form": form, "problems": selectors.problems(request.user).order_by("status", "-created_at")[:100]},
+    )
 
 
 @login_required
@@ -307,6 +398,7 @@ def problem_detail(request, pk):
 
 # --- public pages: no login ---
 
+
 def public_lookup_limited(view):
     """Anonymous lookups of a compound's public pages, limited per client address (``PUBLIC_PAGE_RATE``), and
     unknown codes more tightly (``PUBLIC_MISS_RATE``): the pages are public, the list of compounds is not meant
@@ -317,8 +409,9 @@ def public_lookup_limited(view):
         if request.user.is_authenticated:
             return view(request, code, *args, **kwargs)
         address = client_address(request)
-        wait = (over_limit(f"public-page:{address}", settings.PUBLIC_PAGE_RATE)
-                or over_limit(f"public-miss:{address}", settings.PUBLIC_MISS_RATE, count=False))
+        wait = over_limit(f"public-page:{address}", settings.PUBLIC_PAGE_RATE) or over_limit(
+            f"public-miss:{address}", settings.PUBLIC_MISS_RATE, count=False
+        )
         if wait:
             response = render(request, "consultations/public_throttled.html", {"wait": wait}, status=429)
             response["Retry-After"] = str(wait)
@@ -334,20 +427,32 @@ def public_lookup_limited(view):
 
 @public_lookup_limited
 def public_compound(request, code):
-    compound = get_object_or_404(Compound.objects.select_related(
-        "community__subdistrict", "party_branch", "owners_body", "property_service__company"), code=code)
-    return render(request, "consultations/public_compound.html", {"compound": compound,
-                                                                  **selectors.public_compound(compound)})
+    compound = get_object_or_404(
+        Compound.objects.select_related(
+            "community__subdistrict", "party_branch", "owners_body", "property_service__company"
+        ),
+        code=code,
+    )
+    return render(
+        request, "consultations/public_compound.html", {"compound": compound, **selectors.public_compound(compound)}
+    )
 
 
 @public_lookup_limited
 def building_plate(request, code, building_pk):
     """A printable plate for a building's door: the contact board and a QR code of the public page."""
-    compound = get_object_or_404(Compound.objects.select_related("party_branch", "owners_body", "property_service"),
-                                 code=code)
+    compound = get_object_or_404(
+        Compound.objects.select_related("party_branch", "owners_body", "property_service"), code=code
+    )
     building = get_object_or_404(Building, pk=building_pk, compound=compound)
     url = request.build_absolute_uri(reverse("public-compound", args=[compound.code]))
-    return render(request, "consultations/building_plate.html", {
-        "compound": compound, "building": building, "url": url,
-        "qr": segno.make(url, error="m").svg_data_uri(scale=6)})
-
+    return render(
+        request,
+        "consultations/building_plate.html",
+        {
+            "compound": compound,
+            "building": building,
+            "url": url,
+            "qr": segno.make(url, error="m").svg_data_uri(scale=6),
+        },
+    )

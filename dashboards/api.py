@@ -37,11 +37,17 @@ class DashboardView(APIView):
     """Every figure of the dashboard of one place (district, subdistrict, community or compound)."""
 
     @extend_schema(
-        parameters=[OpenApiParameter("level", str, OpenApiParameter.PATH, enum=list(figures.LEVELS)),
-                    OpenApiParameter("id", int, OpenApiParameter.PATH),
-                    OpenApiParameter("year", int, description="The year measured against its target (default: the "
-                                     "latest year with a target).")],
-        responses={200: OpenApiTypes.OBJECT})
+        parameters=[
+            OpenApiParameter("level", str, OpenApiParameter.PATH, enum=list(figures.LEVELS)),
+            OpenApiParameter("id", int, OpenApiParameter.PATH),
+            OpenApiParameter(
+                "year",
+                int,
+                description="The year measured against its target (default: the latest year with a target).",
+            ),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+    )
     def get(self, request, level, id):
         place = place_for(request.user, level, id)  # every request: 404 outside the user's places
         show_rounds, year = shows_rounds(request.user, level, place), requested_year(request)
@@ -60,12 +66,22 @@ class DashboardView(APIView):
     def figures(level, place, board) -> dict:
         target = board.progress["target"]
         return {
-            "level": level, "place": {"id": place.pk, "name": place.name}, "date": board.today,
-            "progress": {**_plain(board.progress), "target": None if target is None else {
-                "year": target.year, "to_start": target.to_start, "to_finish": target.to_finish}},
-            "scope": _plain(board.scope), "inspections": _plain(board.inspections),
-            "consultation": _plain(board.consultation), "contractors": _plain(board.contractors),
-            "evaluations": _plain(board.evaluations), "children": _plain(board.children)}
+            "level": level,
+            "place": {"id": place.pk, "name": place.name},
+            "date": board.today,
+            "progress": {
+                **_plain(board.progress),
+                "target": None
+                if target is None
+                else {"year": target.year, "to_start": target.to_start, "to_finish": target.to_finish},
+            },
+            "scope": _plain(board.scope),
+            "inspections": _plain(board.inspections),
+            "consultation": _plain(board.consultation),
+            "contractors": _plain(board.contractors),
+            "evaluations": _plain(board.evaluations),
+            "children": _plain(board.children),
+        }
 
 
 class TargetSerializer(StrictModelSerializer):
@@ -95,6 +111,11 @@ class TargetViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.Gen
         body.is_valid(raise_exception=True)
         data = body.validated_data
         district = place_for(request.user, "district", data["district"].pk)
-        target = project_services.target_set(actor=request.user, district=district, year=data["year"],
-                                             to_start=data["to_start"], to_finish=data["to_finish"])
+        target = project_services.target_set(
+            actor=request.user,
+            district=district,
+            year=data["year"],
+            to_start=data["to_start"],
+            to_finish=data["to_finish"],
+        )
         return Response(self.get_serializer(target).data, status=status.HTTP_201_CREATED)

@@ -18,7 +18,6 @@ from django.db import connection
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from communities.models import Community, Compound, District, Subdistrict
 from consultations.choices import ProblemStatus, Step, VoteResult, VoteStatus
@@ -27,15 +26,19 @@ from inspections.choices import InspectionStatus, IssueStatus
 from inspections.models import Inspection, RectificationIssue
 from projects.choices import CATEGORY_UNITS as SCOPE_UNITS
 from projects.choices import OPEN_STATUSES, ProjectStatus, ScopeCategory
-from projects.models import Project, ProgrammeTarget, ScopeItem
+from projects.models import ProgrammeTarget, Project, ScopeItem
 from projects.selectors import with_pending_confirmation
 
 LEVELS = ("district", "subdistrict", "community", "compound")
 PLACE_MODELS = {"district": District, "subdistrict": Subdistrict, "community": Community, "compound": Compound}
 CHILD_LEVEL = {"district": "subdistrict", "subdistrict": "community", "community": "compound", "compound": None}
 # From a compound to the id of the place at each level.
-COMPOUND_TO = {"district": "community__subdistrict__district_id", "subdistrict": "community__subdistrict_id",
-               "community": "community_id", "compound": "id"}
+COMPOUND_TO = {
+    "district": "community__subdistrict__district_id",
+    "subdistrict": "community__subdistrict_id",
+    "community": "community_id",
+    "compound": "id",
+}
 STARTED = (ProjectStatus.CONSTRUCTION, ProjectStatus.COMPLETION_ACCEPTANCE, ProjectStatus.HANDED_OVER)
 
 
@@ -79,12 +82,16 @@ def _days(delta) -> float | None:
 def _median_hours(queryset, start: str, end: str) -> float | None:
     """Median of ``end - start`` in hours: PERCENTILE_CONT on PostgreSQL; the demo's SQLite counts in Python."""
     durations = queryset.filter(**{f"{end}__isnull": False}).annotate(
-        took=ExpressionWrapper(F(end) - F(start), output_field=DurationField()))
+        took=ExpressionWrapper(F(end) - F(start), output_field=DurationField())
+    )
     if connection.vendor == "postgresql":
         sql, params = durations.values("took").query.sql_with_params()
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM took)) "
-                           f"FROM ({sql}) AS durations", params)
+            cursor.execute(
+                f"SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM took)) "
+                f"FROM ({sql}) AS durations",
+                params,
+            )
             value = cursor.fetchone()[0]
         return None if value is None else round(value / 3600, 1)
     values = [row.total_seconds() for row in durations.values_list("took", flat=True)]
@@ -92,12 +99,17 @@ def _median_hours(queryset, start: str, end: str) -> float | None:
 
 
 def district_of(level: str, place) -> int:
-    return {"district": lambda: place.pk, "subdistrict": lambda: place.district_id,
-            "community": lambda: place.subdistrict.district_id,
-            "compound": lambda: place.community.subdistrict.district_id}[level]()
+    return {
+        "district": lambda: place.pk,
+        "subdistrict": lambda: place.district_id,
+        "community": lambda: place.subdistrict.district_id,
+        "compound": lambda: place.community.subdistrict.district_id,
+    }[level]()
 
 
-def build(level: str, place, *, user, show_rounds: bool, today: date | None = None, year: int | None = None) -> Dashboard:
+def build(
+    level: str, place, *, user, show_rounds: bool, today: date | None = None, year: int | None = None
+) -> Dashboard:
     today = today or timezone.localdate()
     board = Dashboard(level=level, place=place, today=today, show_rounds=show_rounds)
     where = {path("compound__", level): place.pk}
@@ -107,14 +119,28 @@ def build(level: str, place, *, user, show_rounds: bool, today: date | None = No
     # --- Progress: compounds by status and batch, against the year's targets. ---
     by_status = dict(projects.order_by().values_list("status").annotate(n=Count("id")))
     board.progress["by_status"] = [
-        {"status": value, "label": label, "count": by_status.get(value, 0),
-         "url": _link("projects:project-list", status=value, **param)} for value, label in ProjectStatus.choices]
+        {
+            "status": value,
+            "label": label,
+            "count": by_status.get(value, 0),
+            "url": _link("projects:project-list", status=value, **param),
+        }
+        for value, label in ProjectStatus.choices
+    ]
     board.progress["total"] = sum(by_status.values())
-    batches = (projects.order_by().values("batch")
-               .annotate(total=Count("id"), started=Count("id", filter=Q(status__in=STARTED)),
-                         finished=Count("id", filter=Q(status=ProjectStatus.HANDED_OVER))).order_by("batch"))
-    board.progress["batches"] = [dict(row, url=_link("projects:project-list", batch=row["batch"], **param))
-                                 for row in batches]
+    batches = (
+        projects.order_by()
+        .values("batch")
+        .annotate(
+            total=Count("id"),
+            started=Count("id", filter=Q(status__in=STARTED)),
+            finished=Count("id", filter=Q(status=ProjectStatus.HANDED_OVER)),
+        )
+        .order_by("batch")
+    )
+    board.progress["batches"] = [
+        dict(row, url=_link("projects:project-list", batch=row["batch"], **param)) for row in batches
+    ]
     targets = {t.year: t for t in ProgrammeTarget.objects.filter(district_id=district_of(level, place))}
     # The year measured: the one asked for, else the latest year with a target, else this year.
     year = year or max((y for y in targets if y <= today.year), default=today.year)
@@ -122,51 +148,84 @@ def build(level: str, place, *, user, show_rounds: bool, today: date | None = No
     years = projects.order_by().aggregate(
         started=Count("id", filter=Q(actual_start__year=year)),
         finished=Count("id", filter=Q(status=ProjectStatus.HANDED_OVER, actual_finish__year=year)),
-        behind=Count("id", filter=Q(status__in=OPEN_STATUSES, planned_finish__lt=today)))
-    board.progress.update({
-        "year": year, "target": targets.get(year),
-        "started": years["started"], "started_url": _link("projects:project-list", started=year, **param),
-        "finished": years["finished"], "finished_url": _link("projects:project-list", finished=year, **param),
-        "behind": years["behind"], "behind_url": _link("projects:project-list", overdue="true", **param),
-        "pending_confirmation": with_pending_confirmation(
-            projects.filter(status=ProjectStatus.PLAN_CONFIRMATION)).count(),
-        "pending_confirmation_url": _link("projects:project-list", pending_confirmation="true", **param),
-    })
+        behind=Count("id", filter=Q(status__in=OPEN_STATUSES, planned_finish__lt=today)),
+    )
+    board.progress.update(
+        {
+            "year": year,
+            "target": targets.get(year),
+            "started": years["started"],
+            "started_url": _link("projects:project-list", started=year, **param),
+            "finished": years["finished"],
+            "finished_url": _link("projects:project-list", finished=year, **param),
+            "behind": years["behind"],
+            "behind_url": _link("projects:project-list", overdue="true", **param),
+            "pending_confirmation": with_pending_confirmation(
+                projects.filter(status=ProjectStatus.PLAN_CONFIRMATION)
+            ).count(),
+            "pending_confirmation_url": _link("projects:project-list", pending_confirmation="true", **param),
+        }
+    )
 
     # --- 数说改造: planned and completed quantity of every category (one GROUP BY). ---
-    totals = {row["category"]: row for row in ScopeItem.objects.filter(**{path("project__compound__", level): place.pk})
-              .order_by().values("category").annotate(planned=Sum("planned_quantity"),
-                                                      completed=Sum("completed_quantity"), projects=Count("project",
-                                                                                                          distinct=True))}
-    board.scope = [{"category": value, "label": label, "unit": SCOPE_UNITS.get(value, ""),
-                    "planned": totals.get(value, {}).get("planned") or 0,
-                    "completed": totals.get(value, {}).get("completed") or 0,
-                    "projects": totals.get(value, {}).get("projects") or 0}
-                   for value, label in ScopeCategory.choices]
+    totals = {
+        row["category"]: row
+        for row in ScopeItem.objects.filter(**{path("project__compound__", level): place.pk})
+        .order_by()
+        .values("category")
+        .annotate(
+            planned=Sum("planned_quantity"),
+            completed=Sum("completed_quantity"),
+            projects=Count("project", distinct=True),
+        )
+    }
+    board.scope = [
+        {
+            "category": value,
+            "label": label,
+            "unit": SCOPE_UNITS.get(value, ""),
+            "planned": totals.get(value, {}).get("planned") or 0,
+            "completed": totals.get(value, {}).get("completed") or 0,
+            "projects": totals.get(value, {}).get("projects") or 0,
+        }
+        for value, label in ScopeCategory.choices
+    ]
 
     # --- Inspections: issues by state and tier, time to rectify, this week's rounds. ---
     issues = RectificationIssue.objects.filter(**{path("project__compound__", level): place.pk})
     unclosed = ~Q(status=IssueStatus.CLOSED)
     late = unclosed & Q(deadline__lt=today)
     rectify_time = ExpressionWrapper(F("closed_at") - F("created_at"), output_field=DurationField())
-    tiers = (issues.order_by().values("tier")
-             .annotate(total=Count("id"), open=Count("id", filter=Q(status=IssueStatus.OPEN)),
-                       submitted=Count("id", filter=Q(status=IssueStatus.SUBMITTED)),
-                       closed=Count("id", filter=Q(status=IssueStatus.CLOSED)), overdue=Count("id", filter=late),
-                       mean=Avg(rectify_time, filter=Q(status=IssueStatus.CLOSED))).order_by("tier"))
+    tiers = (
+        issues.order_by()
+        .values("tier")
+        .annotate(
+            total=Count("id"),
+            open=Count("id", filter=Q(status=IssueStatus.OPEN)),
+            submitted=Count("id", filter=Q(status=IssueStatus.SUBMITTED)),
+            closed=Count("id", filter=Q(status=IssueStatus.CLOSED)),
+            overdue=Count("id", filter=late),
+            mean=Avg(rectify_time, filter=Q(status=IssueStatus.CLOSED)),
+        )
+        .order_by("tier")
+    )
     tier_rows = []
     for row in tiers:
         row["mean_days"] = _days(row.pop("mean"))
         row["url"] = _link("inspections:issue-list", tier=row["tier"], **param)
         tier_rows.append(row)
     overall = issues.order_by().aggregate(
-        total=Count("id"), open=Count("id", filter=Q(status=IssueStatus.OPEN)),
+        total=Count("id"),
+        open=Count("id", filter=Q(status=IssueStatus.OPEN)),
         submitted=Count("id", filter=Q(status=IssueStatus.SUBMITTED)),
-        closed=Count("id", filter=Q(status=IssueStatus.CLOSED)), overdue=Count("id", filter=late),
-        mean=Avg(rectify_time, filter=Q(status=IssueStatus.CLOSED)))
+        closed=Count("id", filter=Q(status=IssueStatus.CLOSED)),
+        overdue=Count("id", filter=late),
+        mean=Avg(rectify_time, filter=Q(status=IssueStatus.CLOSED)),
+    )
     board.inspections = {
         **{k: overall[k] for k in ("total", "open", "submitted", "closed", "overdue")},
-        "mean_days": _days(overall["mean"]), "tiers": tier_rows,
+        "mean_days": _days(overall["mean"]),
+        "tiers": tier_rows,
         "open_url": _link("inspections:issue-list", status=IssueStatus.OPEN, **param),
         "submitted_url": _link("inspections:issue-list", status=IssueStatus.SUBMITTED, **param),
         "closed_url": _link("inspections:issue-list", status=IssueStatus.CLOSED, **param),
@@ -176,65 +235,110 @@ def build(level: str, place, *, user, show_rounds: bool, today: date | None = No
     if show_rounds:  # the unannounced plan: officials only, never the inspected side
         monday = today - timedelta(days=today.weekday())
         rounds = Inspection.objects.filter(**{path("project__compound__", level): place.pk}, week=monday).aggregate(
-            planned=Count("id"), done=Count("id", filter=Q(status=InspectionStatus.FILED)))
+            planned=Count("id"), done=Count("id", filter=Q(status=InspectionStatus.FILED))
+        )
         board.inspections["rounds"] = {**rounds, "week": monday}
 
     # --- Consultation: needs, topics by step, meetings, votes, residents' problems. ---
     compound_where = {path("compound__", level): place.pk}
     topic_steps = dict(Topic.objects.filter(**compound_where).order_by().values_list("step").annotate(n=Count("id")))
-    votes = Vote.objects.filter(**{path("topic__compound__", level): place.pk}).order_by().aggregate(
-        passed=Count("id", filter=Q(status=VoteStatus.CLOSED, result=VoteResult.PASSED)),
-        failed=Count("id", filter=Q(status=VoteStatus.CLOSED) & ~Q(result=VoteResult.PASSED)),
-        open=Count("id", filter=Q(status=VoteStatus.OPEN)))
-    meetings = Meeting.objects.filter(**compound_where).order_by().aggregate(
-        held=Count("id", filter=Q(held_at__lte=timezone.now())),
-        minutes_published=Count("id", filter=Q(minutes_published_at__isnull=False)))
+    votes = (
+        Vote.objects.filter(**{path("topic__compound__", level): place.pk})
+        .order_by()
+        .aggregate(
+            passed=Count("id", filter=Q(status=VoteStatus.CLOSED, result=VoteResult.PASSED)),
+            failed=Count("id", filter=Q(status=VoteStatus.CLOSED) & ~Q(result=VoteResult.PASSED)),
+            open=Count("id", filter=Q(status=VoteStatus.OPEN)),
+        )
+    )
+    meetings = (
+        Meeting.objects.filter(**compound_where)
+        .order_by()
+        .aggregate(
+            held=Count("id", filter=Q(held_at__lte=timezone.now())),
+            minutes_published=Count("id", filter=Q(minutes_published_at__isnull=False)),
+        )
+    )
     problems = ResidentProblem.objects.filter(**compound_where)
     problem_counts = problems.order_by().aggregate(
-        total=Count("id"), resolved=Count("id", filter=Q(status=ProblemStatus.RESOLVED)),
+        total=Count("id"),
+        resolved=Count("id", filter=Q(status=ProblemStatus.RESOLVED)),
         answered=Count("id", filter=Q(status=ProblemStatus.ANSWERED)),
-        open=Count("id", filter=Q(status=ProblemStatus.OPEN)))
+        open=Count("id", filter=Q(status=ProblemStatus.OPEN)),
+    )
     board.consultation = {
         "needs": Need.objects.filter(**compound_where).count(),
         "steps": [{"step": value, "label": label, "count": topic_steps.get(value, 0)} for value, label in Step.choices],
         "topics": sum(topic_steps.values()),
-        "meetings": meetings, "votes": votes, "problems": problem_counts,
+        "meetings": meetings,
+        "votes": votes,
+        "problems": problem_counts,
         "median_response_hours": _median_hours(problems, "created_at", "answered_at"),
         "problems_url": _link("consultations:problem-list", **param),
     }
 
     # --- Contractor scorecard and the mid-term evaluation. ---
     on_time = Q(status=IssueStatus.CLOSED, closed_at__date__lte=F("deadline"))
-    cards = {row["contractor_id"]: row for row in issues.exclude(contractor__isnull=True).order_by()
-             .values("contractor_id", "contractor__name")
-             .annotate(issues=Count("id"), closed=Count("id", filter=Q(status=IssueStatus.CLOSED)),
-                       on_time=Count("id", filter=on_time), overdue=Count("id", filter=late))}
+    cards = {
+        row["contractor_id"]: row
+        for row in issues.exclude(contractor__isnull=True)
+        .order_by()
+        .values("contractor_id", "contractor__name")
+        .annotate(
+            issues=Count("id"),
+            closed=Count("id", filter=Q(status=IssueStatus.CLOSED)),
+            on_time=Count("id", filter=on_time),
+            overdue=Count("id", filter=late),
+        )
+    }
     repeats = {}
-    for contractor_id, kinds in (issues.exclude(contractor__isnull=True).order_by().values("contractor_id", "kind")
-                                 .annotate(n=Count("id")).filter(n__gt=1).values_list("contractor_id", "n")):
+    for contractor_id, kinds in (
+        issues.exclude(contractor__isnull=True)
+        .order_by()
+        .values("contractor_id", "kind")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .values_list("contractor_id", "n")
+    ):
         repeats[contractor_id] = repeats.get(contractor_id, 0) + kinds - 1  # findings beyond the first of a kind
     slip = ExpressionWrapper(F("actual_finish") - F("planned_finish"), output_field=DurationField())
-    schedule = {row["contractor_id"]: row for row in projects.exclude(contractor__isnull=True).order_by()
-                .values("contractor_id", "contractor__name")
-                .annotate(projects=Count("id"), behind=Count("id", filter=Q(status__in=OPEN_STATUSES,
-                                                                               planned_finish__lt=today)),
-                          slip=Avg(slip, filter=Q(actual_finish__isnull=False, planned_finish__isnull=False)))}
+    schedule = {
+        row["contractor_id"]: row
+        for row in projects.exclude(contractor__isnull=True)
+        .order_by()
+        .values("contractor_id", "contractor__name")
+        .annotate(
+            projects=Count("id"),
+            behind=Count("id", filter=Q(status__in=OPEN_STATUSES, planned_finish__lt=today)),
+            slip=Avg(slip, filter=Q(actual_finish__isnull=False, planned_finish__isnull=False)),
+        )
+    }
     for contractor_id in sorted(set(cards) | set(schedule)):
         card, plan = cards.get(contractor_id, {}), schedule.get(contractor_id, {})
         closed = card.get("closed", 0)
-        board.contractors.append({
-            "id": contractor_id, "name": card.get("contractor__name") or plan.get("contractor__name"),
-            "projects": plan.get("projects", 0), "behind": plan.get("behind", 0),
-            "slip_days": _days(plan.get("slip")), "issues": card.get("issues", 0), "closed": closed,
-            "on_time_rate": round(100 * card.get("on_time", 0) / closed) if closed else None,
-            "overdue": card.get("overdue", 0), "repeats": repeats.get(contractor_id, 0),
-            "url": _link("inspections:issue-list", contractor=contractor_id, **param),
-        })
+        board.contractors.append(
+            {
+                "id": contractor_id,
+                "name": card.get("contractor__name") or plan.get("contractor__name"),
+                "projects": plan.get("projects", 0),
+                "behind": plan.get("behind", 0),
+                "slip_days": _days(plan.get("slip")),
+                "issues": card.get("issues", 0),
+                "closed": closed,
+                "on_time_rate": round(100 * card.get("on_time", 0) / closed) if closed else None,
+                "overdue": card.get("overdue", 0),
+                "repeats": repeats.get(contractor_id, 0),
+                "url": _link("inspections:issue-list", contractor=contractor_id, **param),
+            }
+        )
     board.contractors.sort(key=lambda c: (-(c["overdue"] + c["repeats"]), c["name"] or ""))
     board.evaluations = list(
-        Inspection.objects.filter(**{path("project__compound__", level): place.pk}, tier=3,
-                                  status=InspectionStatus.FILED, score__isnull=False)
-        .order_by("-filed_at").values("pk", "project__compound__name", "score", "filed_at")[:20])
+        Inspection.objects.filter(
+            **{path("project__compound__", level): place.pk}, tier=3, status=InspectionStatus.FILED, score__isnull=False
+        )
+        .order_by("-filed_at")
+        .values("pk", "project__compound__name", "score", "filed_at")[:20]
+    )
 
     # --- One row per child place: the drill-down table (three GROUP BYs). ---
     child = CHILD_LEVEL[level]
@@ -261,8 +365,10 @@ def cached(parts: tuple, compute):
 
 def build_cached(level: str, place, *, user, show_rounds: bool, year: int | None = None) -> Dashboard:
     """``build`` through the cache (the web pages; the API caches its finished JSON body the same way)."""
-    return cached(("figures", level, place.pk, year or "latest", int(show_rounds)),
-                  lambda: build(level, place, user=user, show_rounds=show_rounds, year=year))
+    return cached(
+        ("figures", level, place.pk, year or "latest", int(show_rounds)),
+        lambda: build(level, place, user=user, show_rounds=show_rounds, year=year),
+    )
 
 
 def _children(level, place, child, today):
@@ -270,26 +376,49 @@ def _children(level, place, child, today):
     parent_lookup = {"subdistrict": "district_id", "community": "subdistrict_id", "compound": "community_id"}[child]
     places = list(model.objects.filter(**{parent_lookup: place.pk}).order_by("code").values("pk", "name", "code"))
     key = COMPOUND_TO[child]
-    compounds = dict(Compound.objects.filter(**{COMPOUND_TO[level]: place.pk}).order_by().values(key)
-                     .annotate(n=Count("id")).values_list(key, "n"))
-    project_rows = {row["node"]: row for row in Project.objects.filter(**{path("compound__", level): place.pk})
-                    .order_by().values(node=F(path("compound__", child)))
-                    .annotate(projects=Count("id"), started=Count("id", filter=Q(status__in=STARTED)),
-                              finished=Count("id", filter=Q(status=ProjectStatus.HANDED_OVER)),
-                              behind=Count("id", filter=Q(status__in=OPEN_STATUSES, planned_finish__lt=today)))}
+    compounds = dict(
+        Compound.objects.filter(**{COMPOUND_TO[level]: place.pk})
+        .order_by()
+        .values(key)
+        .annotate(n=Count("id"))
+        .values_list(key, "n")
+    )
+    project_rows = {
+        row["node"]: row
+        for row in Project.objects.filter(**{path("compound__", level): place.pk})
+        .order_by()
+        .values(node=F(path("compound__", child)))
+        .annotate(
+            projects=Count("id"),
+            started=Count("id", filter=Q(status__in=STARTED)),
+            finished=Count("id", filter=Q(status=ProjectStatus.HANDED_OVER)),
+            behind=Count("id", filter=Q(status__in=OPEN_STATUSES, planned_finish__lt=today)),
+        )
+    }
     unclosed = ~Q(status=IssueStatus.CLOSED)
-    issue_rows = {row["node"]: row for row in RectificationIssue.objects
-                  .filter(**{path("project__compound__", level): place.pk}).order_by()
-                  .values(node=F(path("project__compound__", child)))
-                  .annotate(open=Count("id", filter=unclosed), overdue=Count("id", filter=unclosed & Q(
-                      deadline__lt=today)))}
+    issue_rows = {
+        row["node"]: row
+        for row in RectificationIssue.objects.filter(**{path("project__compound__", level): place.pk})
+        .order_by()
+        .values(node=F(path("project__compound__", child)))
+        .annotate(open=Count("id", filter=unclosed), overdue=Count("id", filter=unclosed & Q(deadline__lt=today)))
+    }
     rows = []
     for node in places:
         projects, issues = project_rows.get(node["pk"], {}), issue_rows.get(node["pk"], {})
-        rows.append({**node, "level": child, "compounds": compounds.get(node["pk"], 0),
-                     "projects": projects.get("projects", 0), "started": projects.get("started", 0),
-                     "finished": projects.get("finished", 0), "behind": projects.get("behind", 0),
-                     "open_issues": issues.get("open", 0), "overdue_issues": issues.get("overdue", 0),
-                     "url": reverse("dashboard:place", args=[child, node["pk"]]),
-                     "issues_url": _link("inspections:issue-list", unclosed="true", **{child: node["pk"]})})
+        rows.append(
+            {
+                **node,
+                "level": child,
+                "compounds": compounds.get(node["pk"], 0),
+                "projects": projects.get("projects", 0),
+                "started": projects.get("started", 0),
+                "finished": projects.get("finished", 0),
+                "behind": projects.get("behind", 0),
+                "open_issues": issues.get("open", 0),
+                "overdue_issues": issues.get("overdue", 0),
+                "url": reverse("dashboard:place", args=[child, node["pk"]]),
+                "issues_url": _link("inspections:issue-list", unclosed="true", **{child: node["pk"]}),
+            }
+        )
     return rows

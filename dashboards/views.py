@@ -47,14 +47,19 @@ def place_for(user, level: str, pk: int):
     if not scope.has_role(*VIEWERS):
         raise PermissionDenied
     model = figures.PLACE_MODELS[level]
-    related = {"compound": ["community__subdistrict"], "community": ["subdistrict"], "subdistrict": [],
-               "district": []}[level]
+    related = {"compound": ["community__subdistrict"], "community": ["subdistrict"], "subdistrict": [], "district": []}[
+        level
+    ]
     place = model.objects.select_related(*related).filter(pk=pk).first()
     if place is None:
         raise Http404
     ids = _ancestry(level, place)
-    inside = scope.is_global or ids.get("district") in scope.district_ids \
-        or ids.get("subdistrict") in scope.subdistrict_ids or ids.get("community") in scope.community_ids
+    inside = (
+        scope.is_global
+        or ids.get("district") in scope.district_ids
+        or ids.get("subdistrict") in scope.subdistrict_ids
+        or ids.get("community") in scope.community_ids
+    )
     if not inside:
         raise Http404
     return place
@@ -64,8 +69,9 @@ def shows_rounds(user, level: str, place) -> bool:
     """This week's unannounced-round counts: only for district officials and tier-2/3 inspectors of the place's
     district — never for subdistrict officials or community secretaries, the inspected side."""
     scope = get_scope(user)
-    return scope.is_global or (scope.sees_unannounced_rounds
-                               and figures.district_of(level, place) in scope.district_ids)
+    return scope.is_global or (
+        scope.sees_unannounced_rounds and figures.district_of(level, place) in scope.district_ids
+    )
 
 
 def _crumbs(level: str, place) -> list[tuple[str, str, int]]:
@@ -73,9 +79,11 @@ def _crumbs(level: str, place) -> list[tuple[str, str, int]]:
     node, node_level = place, level
     while node is not None:
         chain.append((node_level, node.name, node.pk))
-        node, node_level = {"compound": (getattr(node, "community", None), "community"),
-                            "community": (getattr(node, "subdistrict", None), "subdistrict"),
-                            "subdistrict": (getattr(node, "district", None), "district")}.get(node_level, (None, None))
+        node, node_level = {
+            "compound": (getattr(node, "community", None), "community"),
+            "community": (getattr(node, "subdistrict", None), "subdistrict"),
+            "subdistrict": (getattr(node, "district", None), "district"),
+        }.get(node_level, (None, None))
     return list(reversed(chain))
 
 
@@ -83,8 +91,11 @@ def _crumbs(level: str, place) -> list[tuple[str, str, int]]:
 def home(request):
     """The user's own top place."""
     scope = get_scope(request.user)
-    for level, ids in (("district", scope.district_ids), ("subdistrict", scope.subdistrict_ids),
-                       ("community", scope.community_ids)):
+    for level, ids in (
+        ("district", scope.district_ids),
+        ("subdistrict", scope.subdistrict_ids),
+        ("community", scope.community_ids),
+    ):
         if ids and scope.has_role(*VIEWERS):
             return redirect("dashboard:place", level, min(ids))
     if scope.is_global:
@@ -104,8 +115,13 @@ def requested_year(request) -> int | None:
 def _board(request, level, pk):
     place = place_for(request.user, level, pk)
     scope = get_scope(request.user)
-    board = figures.build_cached(level, place, user=request.user,
-                                 show_rounds=shows_rounds(request.user, level, place), year=requested_year(request))
+    board = figures.build_cached(
+        level,
+        place,
+        user=request.user,
+        show_rounds=shows_rounds(request.user, level, place),
+        year=requested_year(request),
+    )
     return board, scope
 
 
@@ -113,8 +129,10 @@ class TargetForm(forms.ModelForm):
     class Meta:
         model = ProgrammeTarget
         fields = ["year", "to_start", "to_finish"]
-        widgets = {name: forms.NumberInput(attrs={"class": "form-control", "inputmode": "numeric"})
-                   for name in ["year", "to_start", "to_finish"]}
+        widgets = {
+            name: forms.NumberInput(attrs={"class": "form-control", "inputmode": "numeric"})
+            for name in ["year", "to_start", "to_finish"]
+        }
 
 
 @login_required
@@ -123,23 +141,36 @@ def place(request, level, pk):
     fmt = requested_format(request)
     if fmt:
         return table_response(f"{_('dashboard')}-{board.place.name}", fmt, export_sheets(board))
-    may_set_target = level == "district" and (scope.is_global or (
-        RoleKind.DISTRICT_OFFICIAL in scope.role_kinds and board.place.pk in scope.district_ids))
+    may_set_target = level == "district" and (
+        scope.is_global or (RoleKind.DISTRICT_OFFICIAL in scope.role_kinds and board.place.pk in scope.district_ids)
+    )
     target = board.progress["target"]
     query = request.GET.copy()
     query.pop("export", None)
-    return render(request, "dashboard/place.html", {"query": query.urlencode(),
-        "board": board, "crumbs": _crumbs(level, board.place), "may_set_target": may_set_target,
-        "target_form": (TargetForm(instance=target, initial={"year": board.progress["year"]})
-                        if may_set_target else None),
-        "chart": chart_data(board)})
+    return render(
+        request,
+        "dashboard/place.html",
+        {
+            "query": query.urlencode(),
+            "board": board,
+            "crumbs": _crumbs(level, board.place),
+            "may_set_target": may_set_target,
+            "target_form": (
+                TargetForm(instance=target, initial={"year": board.progress["year"]}) if may_set_target else None
+            ),
+            "chart": chart_data(board),
+        },
+    )
 
 
 @login_required
 def weekly(request, level, pk):
     board, _scope = _board(request, level, pk)
-    return render(request, "dashboard/weekly.html", {"board": board, "crumbs": _crumbs(level, board.place),
-                                                     "printed_at": timezone.localtime()})
+    return render(
+        request,
+        "dashboard/weekly.html",
+        {"board": board, "crumbs": _crumbs(level, board.place), "printed_at": timezone.localtime()},
+    )
 
 
 @login_required
@@ -161,20 +192,33 @@ def set_target(request, pk):
 
 def chart_data(board) -> dict:
     return {
-        "status": {"labels": [str(r["label"]) for r in board.progress["by_status"]],
-                   "values": [r["count"] for r in board.progress["by_status"]]},
-        "batches": {"labels": [str(r["batch"]) for r in board.progress["batches"]],
-                    "total": [r["total"] for r in board.progress["batches"]],
-                    "started": [r["started"] for r in board.progress["batches"]],
-                    "finished": [r["finished"] for r in board.progress["batches"]]},
-        "tiers": {"labels": [str(r["tier"]) for r in board.inspections["tiers"]],
-                  "open": [r["open"] for r in board.inspections["tiers"]],
-                  "submitted": [r["submitted"] for r in board.inspections["tiers"]],
-                  "closed": [r["closed"] for r in board.inspections["tiers"]],
-                  "overdue": [r["overdue"] for r in board.inspections["tiers"]]},
-        "labels": {"total": _("Projects"), "started": _("Started"), "finished": _("Finished"),
-                   "open": _("Open issues"), "submitted": _("Rectification submitted"), "closed": pgettext("issue status", "Closed"),
-                   "overdue": _("Overdue"), "tier": _("Tier")},
+        "status": {
+            "labels": [str(r["label"]) for r in board.progress["by_status"]],
+            "values": [r["count"] for r in board.progress["by_status"]],
+        },
+        "batches": {
+            "labels": [str(r["batch"]) for r in board.progress["batches"]],
+            "total": [r["total"] for r in board.progress["batches"]],
+            "started": [r["started"] for r in board.progress["batches"]],
+            "finished": [r["finished"] for r in board.progress["batches"]],
+        },
+        "tiers": {
+            "labels": [str(r["tier"]) for r in board.inspections["tiers"]],
+            "open": [r["open"] for r in board.inspections["tiers"]],
+            "submitted": [r["submitted"] for r in board.inspections["tiers"]],
+            "closed": [r["closed"] for r in board.inspections["tiers"]],
+            "overdue": [r["overdue"] for r in board.inspections["tiers"]],
+        },
+        "labels": {
+            "total": _("Projects"),
+            "started": _("Started"),
+            "finished": _("Finished"),
+            "open": _("Open issues"),
+            "submitted": _("Rectification submitted"),
+            "closed": pgettext("issue status", "Closed"),
+            "overdue": _("Overdue"),
+            "tier": _("Tier"),
+        },
     }
 
 
@@ -183,35 +227,94 @@ def export_sheets(board) -> list[tuple[str, list[str], list[list]]]:
     p, i, c = board.progress, board.inspections, board.consultation
     summary = [[_("Projects"), _("Total"), p["total"]]]
     summary += [[_("Projects"), str(r["label"]), r["count"]] for r in p["by_status"]]
-    summary += [[_("Projects"), _("Started in %(year)s") % {"year": p["year"]}, p["started"]],
-                [_("Projects"), _("Finished in %(year)s") % {"year": p["year"]}, p["finished"]],
-                [_("Projects"), _("Behind schedule"), p["behind"]],
-                [_("Projects"), _("Six-party confirmation pending"), p["pending_confirmation"]],
-                [_("Rectification issues"), _("Total"), i["total"]], [_("Rectification issues"), pgettext("issue status", "Open"), i["open"]],
-                [_("Rectification issues"), _("Rectification submitted"), i["submitted"]],
-                [_("Rectification issues"), pgettext("issue status", "Closed"), i["closed"]],
-                [_("Rectification issues"), _("Overdue"), i["overdue"]],
-                [_("Rectification issues"), _("Mean days to rectify"), i["mean_days"]],
-                [_("Consultation"), _("Needs collected"), c["needs"]], [_("Consultation"), _("Topics"), c["topics"]],
-                [_("Consultation"), _("Meetings held"), c["meetings"]["held"]],
-                [_("Consultation"), _("Votes passed"), c["votes"]["passed"]],
-                [_("Consultation"), _("Votes failed"), c["votes"]["failed"]],
-                [_("Consultation"), _("Resident problems"), c["problems"]["total"]],
-                [_("Consultation"), _("Resolved"), c["problems"]["resolved"]],
-                [_("Consultation"), _("Median response (hours)"), c["median_response_hours"]]]
+    summary += [
+        [_("Projects"), _("Started in %(year)s") % {"year": p["year"]}, p["started"]],
+        [_("Projects"), _("Finished in %(year)s") % {"year": p["year"]}, p["finished"]],
+        [_("Projects"), _("Behind schedule"), p["behind"]],
+        [_("Projects"), _("Six-party confirmation pending"), p["pending_confirmation"]],
+        [_("Rectification issues"), _("Total"), i["total"]],
+        [_("Rectification issues"), pgettext("issue status", "Open"), i["open"]],
+        [_("Rectification issues"), _("Rectification submitted"), i["submitted"]],
+        [_("Rectification issues"), pgettext("issue status", "Closed"), i["closed"]],
+        [_("Rectification issues"), _("Overdue"), i["overdue"]],
+        [_("Rectification issues"), _("Mean days to rectify"), i["mean_days"]],
+        [_("Consultation"), _("Needs collected"), c["needs"]],
+        [_("Consultation"), _("Topics"), c["topics"]],
+        [_("Consultation"), _("Meetings held"), c["meetings"]["held"]],
+        [_("Consultation"), _("Votes passed"), c["votes"]["passed"]],
+        [_("Consultation"), _("Votes failed"), c["votes"]["failed"]],
+        [_("Consultation"), _("Resident problems"), c["problems"]["total"]],
+        [_("Consultation"), _("Resolved"), c["problems"]["resolved"]],
+        [_("Consultation"), _("Median response (hours)"), c["median_response_hours"]],
+    ]
     if "rounds" in i:  # only on a board built for those who may know the unannounced plan (shows_rounds)
-        summary += [[_("Inspections"), _("This week's unannounced rounds planned"), i["rounds"]["planned"]],
-                    [_("Inspections"), _("This week's unannounced rounds done"), i["rounds"]["done"]]]
-    sheets = [(pgettext("dashboard", "Summary"), [_("Section"), _("Figure"), _("Value")], summary),
-              (_("数说改造"), [_("Category"), pgettext("dashboard", "Unit"), _("Planned"), _("Completed"), _("Projects")],
-               [[str(r["label"]), r["unit"], r["planned"], r["completed"], r["projects"]] for r in board.scope]),
-              (_("Contractors"), [_("Contractor"), _("Projects"), _("Behind schedule"), _("Mean slip (days)"),
-                                  _("Issues"), _("Closed"), _("On time (%)"), _("Overdue"), _("Repeat findings")],
-               [[r["name"], r["projects"], r["behind"], r["slip_days"], r["issues"], r["closed"], r["on_time_rate"],
-                 r["overdue"], r["repeats"]] for r in board.contractors])]
+        summary += [
+            [_("Inspections"), _("This week's unannounced rounds planned"), i["rounds"]["planned"]],
+            [_("Inspections"), _("This week's unannounced rounds done"), i["rounds"]["done"]],
+        ]
+    sheets = [
+        (pgettext("dashboard", "Summary"), [_("Section"), _("Figure"), _("Value")], summary),
+        (
+            _("数说改造"),
+            [_("Category"), pgettext("dashboard", "Unit"), _("Planned"), _("Completed"), _("Projects")],
+            [[str(r["label"]), r["unit"], r["planned"], r["completed"], r["projects"]] for r in board.scope],
+        ),
+        (
+            _("Contractors"),
+            [
+                _("Contractor"),
+                _("Projects"),
+                _("Behind schedule"),
+                _("Mean slip (days)"),
+                _("Issues"),
+                _("Closed"),
+                _("On time (%)"),
+                _("Overdue"),
+                _("Repeat findings"),
+            ],
+            [
+                [
+                    r["name"],
+                    r["projects"],
+                    r["behind"],
+                    r["slip_days"],
+                    r["issues"],
+                    r["closed"],
+                    r["on_time_rate"],
+                    r["overdue"],
+                    r["repeats"],
+                ]
+                for r in board.contractors
+            ],
+        ),
+    ]
     if board.children:
-        sheets.append((_("Places"), [_("Name"), _("Compounds"), _("Projects"), _("Started"), _("Finished"),
-                                     _("Behind schedule"), _("Open issues"), _("Overdue issues")],
-                       [[r["name"], r["compounds"], r["projects"], r["started"], r["finished"], r["behind"],
-                         r["open_issues"], r["overdue_issues"]] for r in board.children]))
+        sheets.append(
+            (
+                _("Places"),
+                [
+                    _("Name"),
+                    _("Compounds"),
+                    _("Projects"),
+                    _("Started"),
+                    _("Finished"),
+                    _("Behind schedule"),
+                    _("Open issues"),
+                    _("Overdue issues"),
+                ],
+                [
+                    [
+                        r["name"],
+                        r["compounds"],
+                        r["projects"],
+                        r["started"],
+                        r["finished"],
+                        r["behind"],
+                        r["open_issues"],
+                        r["overdue_issues"],
+                    ]
+                    for r in board.children
+                ],
+            )
+        )
     return sheets

@@ -20,9 +20,21 @@ class InspectionsConfig(AppConfig):
         register_kinds(NotificationKind)
         connect_tombstones(self.label)
         all_roles = tuple(RoleKind.values)
-        register_nav_item(_("Inspections"), "inspections:my-inspections",
-                          (RoleKind.INSPECTOR, RoleKind.DISTRICT_OFFICIAL, RoleKind.SUBDISTRICT_OFFICIAL,
-                           RoleKind.COMMUNITY_SECRETARY), position=60)
+        register_nav_item(
+            _("Inspections"),
+            "inspections:my-inspections",
+            (
+                RoleKind.INSPECTOR,
+                RoleKind.DISTRICT_OFFICIAL,
+                RoleKind.SUBDISTRICT_OFFICIAL,
+                RoleKind.COMMUNITY_SECRETARY,
+            ),
+            position=60,
+        )
         register_nav_item(_("Rectification issues"), "inspections:issue-list", all_roles, position=70)
-        register_nav_item(_("Overdue board"), "inspections:overdue-board",
-                          (RoleKind.DISTRICT_OFFICIAL, RoleKind.SUBDISTRICT_OFFICIAL), position=80)
+        register_nav_item(
+            _("Overdue board"),
+            "inspections:overdue-board",
+            (RoleKind.DISTRICT_OFFICIAL, RoleKind.SUBDISTRICT_OFFICIAL),
+            position=80,
+        )

@@ -20,17 +20,32 @@ class IssueFilterSet(UpdatedSinceFilterSet):
     contractor = django_filters.NumberFilter(field_name="contractor", label=_("Contractor"))
     project = django_filters.NumberFilter(field_name="project", label=_("Project"))
     inspection = django_filters.NumberFilter(field_name="inspection", label=_("Inspection"))
-    district = django_filters.NumberFilter(field_name="project__compound__community__subdistrict__district",
-                                           label=_("District"))
-    subdistrict = django_filters.NumberFilter(field_name="project__compound__community__subdistrict",
-                                              label=_("Subdistrict"))
+    district = django_filters.NumberFilter(
+        field_name="project__compound__community__subdistrict__district", label=_("District")
+    )
+    subdistrict = django_filters.NumberFilter(
+        field_name="project__compound__community__subdistrict", label=_("Subdistrict")
+    )
     community = django_filters.NumberFilter(field_name="project__compound__community", label=_("Community"))
     compound = django_filters.NumberFilter(field_name="project__compound", label=_("Compound"))
 
     class Meta:
         model = RectificationIssue
-        fields = ["status", "unclosed", "overdue", "severity", "tier", "contractor", "project", "inspection",
-                  "district", "subdistrict", "community", "compound", "updated_since"]
+        fields = [
+            "status",
+            "unclosed",
+            "overdue",
+            "severity",
+            "tier",
+            "contractor",
+            "project",
+            "inspection",
+            "district",
+            "subdistrict",
+            "community",
+            "compound",
+            "updated_since",
+        ]
 
     def filter_unclosed(self, queryset, name, value):
         return queryset.exclude(status=IssueStatus.CLOSED) if value else queryset.filter(status=IssueStatus.CLOSED)

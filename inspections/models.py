@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from communities.choices import InspectionTier, RoleKind
-from communities.querysets import ProjectScopedQuerySet, ScopedQuerySet
+from communities.choices import InspectionTier
+from communities.querysets import ProjectScopedQuerySet
 from inspections.choices import InspectionStatus, IssueAction, IssueStatus, ItemKind, Outcome, PhotoKind, Severity
 from renovation_portal.uploads import private_upload_to
 
@@ -20,10 +20,15 @@ class InspectionGroup(models.Model):
 
     name = models.CharField(_("name"), max_length=80, unique=True)
     tier = models.PositiveSmallIntegerField(_("tier"), choices=InspectionTier.choices)
-    district = models.ForeignKey("communities.District", on_delete=models.PROTECT, related_name="inspection_groups",
-                                 verbose_name=_("district"))
-    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="inspection_groups", blank=True,
-                                     verbose_name=pgettext_lazy("inspection group", "members"))
+    district = models.ForeignKey(
+        "communities.District", on_delete=models.PROTECT, related_name="inspection_groups", verbose_name=_("district")
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        related_name="inspection_groups",
+        blank=True,
+        verbose_name=pgettext_lazy("inspection group", "members"),
+    )
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -54,11 +59,13 @@ class ChecklistTemplate(models.Model):
 
 
 class ChecklistItem(models.Model):
-    template = models.ForeignKey(ChecklistTemplate, on_delete=models.CASCADE, related_name="items",
-                                 verbose_name=_("template"))
+    template = models.ForeignKey(
+        ChecklistTemplate, on_delete=models.CASCADE, related_name="items", verbose_name=_("template")
+    )
     position = models.PositiveSmallIntegerField(_("position"))
-    code = models.SlugField(_("code"), max_length=40,
-                            help_text=_("Stable across versions: repeat findings are counted by it."))
+    code = models.SlugField(
+        _("code"), max_length=40, help_text=_("Stable across versions: repeat findings are counted by it.")
+    )
     text = models.CharField(_("item"), max_length=200)
     kind = models.CharField(_("kind"), max_length=10, choices=ItemKind.choices, default=ItemKind.PASS_FAIL)
     max_score = models.PositiveSmallIntegerField(_("maximum score"), default=0)
@@ -90,20 +97,35 @@ class InspectionQuerySet(ProjectScopedQuerySet):
 class Inspection(models.Model):
     """One inspection of one project, planned (tier-2 weekly rounds) or filed on the spot."""
 
-    project = models.ForeignKey("projects.Project", on_delete=models.PROTECT, related_name="inspections",
-                                verbose_name=_("project"))
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.PROTECT, related_name="inspections", verbose_name=_("project")
+    )
     tier = models.PositiveSmallIntegerField(_("tier"), choices=InspectionTier.choices)
-    group = models.ForeignKey(InspectionGroup, on_delete=models.PROTECT, null=True, blank=True,
-                              related_name="inspections", verbose_name=_("group"))
-    template = models.ForeignKey(ChecklistTemplate, on_delete=models.PROTECT, related_name="inspections",
-                                 verbose_name=_("checklist"))
+    group = models.ForeignKey(
+        InspectionGroup,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="inspections",
+        verbose_name=_("group"),
+    )
+    template = models.ForeignKey(
+        ChecklistTemplate, on_delete=models.PROTECT, related_name="inspections", verbose_name=_("checklist")
+    )
     planned_date = models.DateField(_("planned date"))
     week = models.DateField(_("round week"), null=True, blank=True, help_text=_("Monday of a weekly round."))
     unannounced = models.BooleanField(_("unannounced"), default=False)
-    status = models.CharField(_("status"), max_length=10, choices=InspectionStatus.choices,
-                              default=InspectionStatus.PLANNED)
-    inspector = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                  related_name="+", verbose_name=_("filed by"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=InspectionStatus.choices, default=InspectionStatus.PLANNED
+    )
+    inspector = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("filed by"),
+    )
     summary = models.TextField(pgettext_lazy("inspection", "summary"), blank=True)
     score = models.PositiveIntegerField(_("score"), null=True, blank=True)
     filed_at = models.DateTimeField(_("filed at"), null=True, blank=True)
@@ -117,8 +139,9 @@ class Inspection(models.Model):
         ordering = ["-planned_date", "id"]
         constraints = [
             # One tier-2 round inspection per project and week: planning the same week twice adds nothing.
-            models.UniqueConstraint(fields=["project", "week"], condition=Q(week__isnull=False),
-                                    name="one_round_inspection_per_week"),
+            models.UniqueConstraint(
+                fields=["project", "week"], condition=Q(week__isnull=False), name="one_round_inspection_per_week"
+            ),
         ]
         indexes = [
             # Inspectors' reminders: planned inspections due on a day.
@@ -135,8 +158,9 @@ class InspectionResultQuerySet(ProjectScopedQuerySet):
 
 
 class InspectionResult(models.Model):
-    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="results",
-                                   verbose_name=_("inspection"))
+    inspection = models.ForeignKey(
+        Inspection, on_delete=models.CASCADE, related_name="results", verbose_name=_("inspection")
+    )
     item = models.ForeignKey(ChecklistItem, on_delete=models.PROTECT, related_name="+", verbose_name=_("item"))
     outcome = models.CharField(_("outcome"), max_length=4, choices=Outcome.choices, blank=True)
     score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
@@ -157,14 +181,23 @@ class IssueQuerySet(ProjectScopedQuerySet):
 class RectificationIssue(models.Model):
     """A finding to fix (整改问题), assigned to the project's contractor, closed (销号) only by an inspector."""
 
-    inspection = models.ForeignKey(Inspection, on_delete=models.PROTECT, related_name="issues",
-                                   verbose_name=_("inspection"))
-    project = models.ForeignKey("projects.Project", on_delete=models.PROTECT, related_name="issues",
-                                verbose_name=_("project"))
-    contractor = models.ForeignKey("communities.Company", on_delete=models.PROTECT, null=True,
-                                   related_name="issues", verbose_name=_("contractor"))
-    item = models.ForeignKey(ChecklistItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                             verbose_name=_("checklist item"))
+    inspection = models.ForeignKey(
+        Inspection, on_delete=models.PROTECT, related_name="issues", verbose_name=_("inspection")
+    )
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.PROTECT, related_name="issues", verbose_name=_("project")
+    )
+    contractor = models.ForeignKey(
+        "communities.Company", on_delete=models.PROTECT, null=True, related_name="issues", verbose_name=_("contractor")
+    )
+    item = models.ForeignKey(
+        ChecklistItem,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("checklist item"),
+    )
     kind = models.SlugField(_("kind"), max_length=40, help_text=_("What kind of problem (repeat findings)."))
     description = models.TextField(_("problem"))
     location = models.CharField(_("location"), max_length=120)
@@ -172,14 +205,21 @@ class RectificationIssue(models.Model):
     deadline = models.DateField(_("deadline"))
     status = models.CharField(_("status"), max_length=10, choices=IssueStatus.choices, default=IssueStatus.OPEN)
     tier = models.PositiveSmallIntegerField(_("tier"), choices=InspectionTier.choices)
-    escalated_to = models.PositiveSmallIntegerField(_("escalated to tier"), null=True, blank=True,
-                                                    validators=[MinValueValidator(2), MaxValueValidator(3)])
+    escalated_to = models.PositiveSmallIntegerField(
+        _("escalated to tier"), null=True, blank=True, validators=[MinValueValidator(2), MaxValueValidator(3)]
+    )
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
     rectification_note = models.TextField(_("rectification"), blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     closed_at = models.DateTimeField(pgettext_lazy("issue", "closed at"), null=True, blank=True)
-    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                  related_name="+", verbose_name=_("closed by"))
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("closed by"),
+    )
     created_at = models.DateTimeField(_("found at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -190,8 +230,10 @@ class RectificationIssue(models.Model):
         verbose_name_plural = _("rectification issues")
         ordering = ["deadline", "id"]
         constraints = [
-            models.CheckConstraint(condition=~Q(status=IssueStatus.CLOSED) | Q(closed_at__isnull=False),
-                                   name="closed_issue_has_closing_time"),
+            models.CheckConstraint(
+                condition=~Q(status=IssueStatus.CLOSED) | Q(closed_at__isnull=False),
+                name="closed_issue_has_closing_time",
+            ),
         ]
         indexes = [
             # Reminder and escalation sweeps: unclosed issues by deadline.
@@ -214,11 +256,13 @@ class IssueEventQuerySet(ProjectScopedQuerySet):
 
 
 class IssueEvent(models.Model):
-    issue = models.ForeignKey(RectificationIssue, on_delete=models.CASCADE, related_name="events",
-                              verbose_name=_("issue"))
+    issue = models.ForeignKey(
+        RectificationIssue, on_delete=models.CASCADE, related_name="events", verbose_name=_("issue")
+    )
     action = models.CharField(_("action"), max_length=20, choices=IssueAction.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+",
-                              verbose_name=_("by"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("by")
+    )
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(_("at"), default=timezone.now)
 
@@ -235,8 +279,9 @@ class IssuePhotoQuerySet(ProjectScopedQuerySet):
 
 
 class IssuePhoto(models.Model):
-    issue = models.ForeignKey(RectificationIssue, on_delete=models.CASCADE, related_name="photos",
-                              verbose_name=_("issue"))
+    issue = models.ForeignKey(
+        RectificationIssue, on_delete=models.CASCADE, related_name="photos", verbose_name=_("issue")
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=PhotoKind.choices)
     image = models.ImageField(_("photo"), upload_to=private_upload_to("issues"))
     thumbnail = models.ImageField(_("thumbnail"), upload_to=private_upload_to("issues/thumbs"), blank=True)

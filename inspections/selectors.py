@@ -24,11 +24,14 @@ def overdue_board(user) -> dict:
         "overdue": unclosed.filter(deadline__lt=today).order_by("deadline")[:200],
         "escalated": unclosed.filter(escalated_at__isnull=False).order_by("-escalated_at")[:100],
         "repeats": repeat_findings(user)[:50],
-        "by_contractor": (visible.values("contractor__name")
-                          .annotate(open=Count("id", filter=~Q(status=IssueStatus.CLOSED)),
-                                    overdue=Count("id", filter=~Q(status=IssueStatus.CLOSED) & Q(deadline__lt=today)),
-                                    closed=Count("id", filter=Q(status=IssueStatus.CLOSED)),
-                                    days_to_close=Avg(F("closed_at") - F("created_at"),
-                                                      filter=Q(status=IssueStatus.CLOSED)))
-                          .order_by("-overdue", "contractor__name")),
+        "by_contractor": (
+            visible.values("contractor__name")
+            .annotate(
+                open=Count("id", filter=~Q(status=IssueStatus.CLOSED)),
+                overdue=Count("id", filter=~Q(status=IssueStatus.CLOSED) & Q(deadline__lt=today)),
+                closed=Count("id", filter=Q(status=IssueStatus.CLOSED)),
+                days_to_close=Avg(F("closed_at") - F("created_at"), filter=Q(status=IssueStatus.CLOSED)),
+            )
+            .order_by("-overdue", "contractor__name")
+        ),
     }

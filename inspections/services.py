@@ -15,10 +15,25 @@ from django.utils.translation import gettext as _
 from communities.choices import InspectionTier, RoleKind
 from communities.models import User
 from communities.scoping import get_scope
-from inspections.choices import (DEFAULT_DEADLINE_DAYS, InspectionStatus, IssueAction, IssueStatus, Outcome, PhotoKind,
-                                 Severity)
-from inspections.models import (ChecklistItem, ChecklistTemplate, Inspection, InspectionGroup, InspectionResult,
-                                IssueEvent, IssuePhoto, RectificationIssue)
+from inspections.choices import (
+    DEFAULT_DEADLINE_DAYS,
+    InspectionStatus,
+    IssueAction,
+    IssueStatus,
+    Outcome,
+    PhotoKind,
+    Severity,
+)
+from inspections.models import (
+    ChecklistItem,
+    ChecklistTemplate,
+    Inspection,
+    InspectionGroup,
+    InspectionResult,
+    IssueEvent,
+    IssuePhoto,
+    RectificationIssue,
+)
 from projects.models import Project
 from renovation_portal.errors import DomainError
 from renovation_portal.uploads import StoredPhoto, prepare_photos
@@ -27,6 +42,7 @@ WORKDAYS = 5
 
 
 # --- who may do what ---
+
 
 def is_inspector(user, tier: int | None = None) -> bool:
     scope = get_scope(user)
@@ -47,10 +63,19 @@ def can_inspect(user, project: Project, tier: int) -> bool:
     if not covered:
         return False
     if tier == InspectionTier.SITE:
-        return bool(scope.role_kinds.intersection({RoleKind.INSPECTOR, RoleKind.COMMUNITY_SECRETARY,
-                                                   RoleKind.SUBDISTRICT_OFFICIAL, RoleKind.DISTRICT_OFFICIAL}))
-    return is_inspector(user, tier) or (tier == InspectionTier.LEADERSHIP
-                                         and RoleKind.DISTRICT_OFFICIAL in scope.role_kinds)
+        return bool(
+            scope.role_kinds.intersection(
+                {
+                    RoleKind.INSPECTOR,
+                    RoleKind.COMMUNITY_SECRETARY,
+                    RoleKind.SUBDISTRICT_OFFICIAL,
+                    RoleKind.DISTRICT_OFFICIAL,
+                }
+            )
+        )
+    return is_inspector(user, tier) or (
+        tier == InspectionTier.LEADERSHIP and RoleKind.DISTRICT_OFFICIAL in scope.role_kinds
+    )
 
 
 def is_issue_contractor(user, issue: RectificationIssue) -> bool:
@@ -67,11 +92,13 @@ def can_verify(user, issue: RectificationIssue) -> bool:
     if scope.is_global:
         return True
     ranks = RoleKind.DISTRICT_OFFICIAL in scope.role_kinds or (
-        RoleKind.INSPECTOR in scope.role_kinds and any(tier >= issue.tier for tier in scope.inspector_tiers))
+        RoleKind.INSPECTOR in scope.role_kinds and any(tier >= issue.tier for tier in scope.inspector_tiers)
+    )
     return ranks and Project.objects.visible_to(user).filter(pk=issue.project_id).exists()
 
 
 # --- the weekly tier-2 rounds ---
+
 
 def monday_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
@@ -86,8 +113,11 @@ def plan_weekly_round(*, week: date, district_id: int | None = None) -> list[Ins
     another group can go. Planning a week twice adds nothing.
     """
     week = monday_of(week)
-    groups = list(InspectionGroup.objects.filter(tier=InspectionTier.DISTRICT, active=True)
-                  .filter(**({"district_id": district_id} if district_id else {})).order_by("id"))
+    groups = list(
+        InspectionGroup.objects.filter(tier=InspectionTier.DISTRICT, active=True)
+        .filter(**({"district_id": district_id} if district_id else {}))
+        .order_by("id")
+    )
     if not groups:
         return []
     template = current_template(InspectionTier.DISTRICT)
@@ -99,8 +129,9 @@ def plan_weekly_round(*, week: date, district_id: int | None = None) -> list[Ins
     for project in projects.order_by("compound_id", "-batch", "-id"):
         chosen.setdefault(project.compound_id, project)
     planned = set(Inspection.objects.filter(week=week).values_list("project_id", flat=True))
-    last_week = dict(Inspection.objects.filter(week=week - timedelta(days=7)).values_list("project__compound_id",
-                                                                                           "group_id"))
+    last_week = dict(
+        Inspection.objects.filter(week=week - timedelta(days=7)).values_list("project__compound_id", "group_id")
+    )
     load = {group.id: 0 for group in groups}
     for existing in Inspection.objects.filter(week=week).values("group_id").annotate(n=Count("id")):
         load[existing["group_id"]] = existing["n"]
@@ -110,12 +141,22 @@ def plan_weekly_round(*, week: date, district_id: int | None = None) -> list[Ins
             continue
         candidates = sorted(groups, key=lambda g: (load[g.id], g.id))
         avoid = last_week.get(compound_id)
-        group = next((g for g in candidates if g.id != avoid and load[g.id] == load[candidates[0].id]), None) \
-            or next((g for g in candidates if g.id != avoid), candidates[0])
+        group = next((g for g in candidates if g.id != avoid and load[g.id] == load[candidates[0].id]), None) or next(
+            (g for g in candidates if g.id != avoid), candidates[0]
+        )
         day = week + timedelta(days=load[group.id] % WORKDAYS)
         load[group.id] += 1
-        created.append(Inspection(project=project, tier=InspectionTier.DISTRICT, group=group, template=template,
-                                  planned_date=day, week=week, unannounced=True))
+        created.append(
+            Inspection(
+                project=project,
+                tier=InspectionTier.DISTRICT,
+                group=group,
+                template=template,
+                planned_date=day,
+                week=week,
+                unannounced=True,
+            )
+        )
     return Inspection.objects.bulk_create(created)
 
 
@@ -133,12 +174,14 @@ def checklist_new_version(*, actor: User, template: ChecklistTemplate, items: li
         raise PermissionDenied
     latest = ChecklistTemplate.objects.filter(name=template.name).order_by("-version").first()
     new = ChecklistTemplate.objects.create(name=template.name, tier=template.tier, version=latest.version + 1)
-    ChecklistItem.objects.bulk_create([ChecklistItem(template=new, position=i, **item) for i, item in
-                                       enumerate(items, start=1)])
+    ChecklistItem.objects.bulk_create(
+        [ChecklistItem(template=new, position=i, **item) for i, item in enumerate(items, start=1)]
+    )
     return new
 
 
 # --- filing an inspection ---
+
 
 @dataclass
 class FindingInput:
@@ -163,63 +206,90 @@ def inspection_start(*, actor: User, project: Project, tier: int) -> Inspection:
     """An inspection begun on the spot (site patrols, the leadership evaluation)."""
     if not can_inspect(actor, project, tier):
         raise PermissionDenied
-    return Inspection.objects.create(project=project, tier=tier, template=current_template(tier),
-                                     planned_date=timezone.localdate())
+    return Inspection.objects.create(
+        project=project, tier=tier, template=current_template(tier), planned_date=timezone.localdate()
+    )
 
 
 @transaction.atomic
-def inspection_file(*, actor: User, inspection: Inspection, results: list[ResultInput],
-                    findings: list[FindingInput], summary: str = "") -> Inspection:
+def inspection_file(
+    *, actor: User, inspection: Inspection, results: list[ResultInput], findings: list[FindingInput], summary: str = ""
+) -> Inspection:
     """File the checklist and the findings. Every failed item needs a finding; each finding becomes a
     rectification issue assigned to the project's contractor, with a deadline by severity."""
-    locked = Inspection.objects.select_for_update().select_related("project__compound__community__subdistrict",
-                                                                   "template").get(pk=inspection.pk)
+    locked = (
+        Inspection.objects.select_for_update()
+        .select_related("project__compound__community__subdistrict", "template")
+        .get(pk=inspection.pk)
+    )
     if not can_inspect(actor, locked.project, locked.tier):
         raise PermissionDenied
     if locked.status == InspectionStatus.FILED:
         raise DomainError(_("This inspection has already been filed."), code="already_filed")
     items = {item.pk: item for item in locked.template.items.all()}
     if any(result.item.pk not in items for result in results):
-        raise DomainError(_("A result refers to an item of another checklist."), code="foreign_item",
-                          field="results")
+        raise DomainError(_("A result refers to an item of another checklist."), code="foreign_item", field="results")
     answered = {result.item.pk for result in results if result.outcome or result.score is not None}
     if answered != set(items):
         raise DomainError(_("Answer every item of the checklist."), code="incomplete_checklist", field="results")
     for result in results:
         item = items[result.item.pk]
         if item.kind == "score" and (result.score is None or result.score > item.max_score):
-            raise DomainError(_("Score “%(item)s” between 0 and %(max)d.") % {"item": item.text, "max": item.max_score},
-                              code="bad_score", field="results")
+            raise DomainError(
+                _("Score “%(item)s” between 0 and %(max)d.") % {"item": item.text, "max": item.max_score},
+                code="bad_score",
+                field="results",
+            )
     foreign = sorted({f.item.pk for f in findings if f.item is not None and f.item.pk not in items})
     if foreign:
-        raise DomainError(_("A finding refers to item %(items)s, which is not on this inspection's checklist.")
-                          % {"items": ", ".join(str(pk) for pk in foreign)}, code="foreign_item", field="findings")
+        raise DomainError(
+            _("A finding refers to item %(items)s, which is not on this inspection's checklist.")
+            % {"items": ", ".join(str(pk) for pk in foreign)},
+            code="foreign_item",
+            field="findings",
+        )
     failed = {r.item.pk for r in results if r.outcome == Outcome.FAIL}
     found = {f.item.pk for f in findings if f.item is not None}
     if failed - found:
         missing = "、".join(items[pk].text for pk in sorted(failed - found))
-        raise DomainError(_("Each failed item needs a finding: %(items)s.") % {"items": missing},
-                          code="finding_missing", field="findings")
+        raise DomainError(
+            _("Each failed item needs a finding: %(items)s.") % {"items": missing},
+            code="finding_missing",
+            field="findings",
+        )
     finding_photos = []
     for finding in findings:
         if finding.severity not in Severity.values or not finding.description.strip() or not finding.location.strip():
-            raise DomainError(_("Each finding needs a description, a location and a severity."),
-                              code="incomplete_finding", field="findings")
+            raise DomainError(
+                _("Each finding needs a description, a location and a severity."),
+                code="incomplete_finding",
+                field="findings",
+            )
         try:
             finding_photos.append(prepare_photos(finding.photos))  # checked and stripped of EXIF before any write
         except ValidationError as error:
             raise DomainError(error.messages[0], code=error.code or "photo_invalid", field="photos") from None
-    InspectionResult.objects.bulk_create([
-        InspectionResult(inspection=locked, item_id=r.item.pk, outcome=r.outcome, score=r.score, note=r.note[:300])
-        for r in results])
+    InspectionResult.objects.bulk_create(
+        [
+            InspectionResult(inspection=locked, item_id=r.item.pk, outcome=r.outcome, score=r.score, note=r.note[:300])
+            for r in results
+        ]
+    )
     today = timezone.localdate()
     project = locked.project
     for finding, photos in zip(findings, finding_photos):
         issue = RectificationIssue.objects.create(
-            inspection=locked, project=project, contractor_id=project.contractor_id, item=finding.item,
-            kind=finding.item.code if finding.item else "other", description=finding.description.strip(),
-            location=finding.location.strip(), severity=finding.severity, tier=locked.tier,
-            deadline=finding.deadline or today + timedelta(days=DEFAULT_DEADLINE_DAYS[finding.severity]))
+            inspection=locked,
+            project=project,
+            contractor_id=project.contractor_id,
+            item=finding.item,
+            kind=finding.item.code if finding.item else "other",
+            description=finding.description.strip(),
+            location=finding.location.strip(),
+            severity=finding.severity,
+            tier=locked.tier,
+            deadline=finding.deadline or today + timedelta(days=DEFAULT_DEADLINE_DAYS[finding.severity]),
+        )
         IssueEvent.objects.create(issue=issue, action=IssueAction.OPENED, actor=actor)
         _save_photos(issue, PhotoKind.FINDING, photos)
     scores = [r.score for r in results if r.score is not None]
@@ -231,16 +301,27 @@ def inspection_file(*, actor: User, inspection: Inspection, results: list[Result
 
 # --- rectification issues ---
 
+
 def _save_photos(issue, kind: str, photos: list[StoredPhoto]) -> None:
     """Photos as ``prepare_photos`` left them: no EXIF in the file; the camera's time and position as fields."""
     for photo in photos:
-        IssuePhoto.objects.create(issue=issue, kind=kind, image=photo.image, thumbnail=photo.thumbnail,
-                                  taken_at=photo.taken_at, latitude=photo.latitude, longitude=photo.longitude)
+        IssuePhoto.objects.create(
+            issue=issue,
+            kind=kind,
+            image=photo.image,
+            thumbnail=photo.thumbnail,
+            taken_at=photo.taken_at,
+            latitude=photo.latitude,
+            longitude=photo.longitude,
+        )
 
 
 def _lock(issue):
-    return RectificationIssue.objects.select_for_update().select_related("project__compound__community__subdistrict")\
+    return (
+        RectificationIssue.objects.select_for_update()
+        .select_related("project__compound__community__subdistrict")
         .get(pk=issue.pk)
+    )
 
 
 @transaction.atomic
@@ -299,16 +380,24 @@ def issue_send_back(*, actor: User, issue: RectificationIssue, note: str) -> Rec
 
 def open_serious_issue_reasons(project) -> list[str]:
     """The completion blocker registered with the projects app."""
-    count = RectificationIssue.objects.filter(project=project, severity=Severity.SERIOUS).exclude(
-        status=IssueStatus.CLOSED).count()
+    count = (
+        RectificationIssue.objects.filter(project=project, severity=Severity.SERIOUS)
+        .exclude(status=IssueStatus.CLOSED)
+        .count()
+    )
     return [_("%(count)d serious rectification issues are not closed") % {"count": count}] if count else []
 
 
 def repeat_findings(user=None):
     """Findings of the same kind on one contractor's projects, counted (more than once = a repeat)."""
     issues = RectificationIssue.objects.all() if user is None else RectificationIssue.objects.visible_to(user)
-    return (issues.exclude(contractor__isnull=True).values("contractor_id", "contractor__name", "kind")
-            .annotate(count=Count("id")).filter(count__gt=1).order_by("-count", "contractor__name"))
+    return (
+        issues.exclude(contractor__isnull=True)
+        .values("contractor_id", "contractor__name", "kind")
+        .annotate(count=Count("id"))
+        .filter(count__gt=1)
+        .order_by("-count", "contractor__name")
+    )
 
 
 def escalation_recipients(tier: int, district_id: int) -> list[int]:

@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from communities.models import Role
 from communities.choices import RoleKind
+from communities.models import Role
 from inspections.choices import ESCALATION_GRACE_DAYS, InspectionStatus, IssueStatus, NotificationKind
 from inspections.models import Inspection, RectificationIssue
 from inspections.services import escalation_recipients
@@ -25,13 +25,25 @@ CHUNK = 2000
 def remind_inspectors(today: date | None = None) -> int:
     """Group members: inspections planned for today and tomorrow (one reminder per inspection and day)."""
     today = today or timezone.localdate()
-    rows = (Inspection.objects.filter(status=InspectionStatus.PLANNED, planned_date__in=[today, today + timedelta(1)],
-                                      group__isnull=False)
-            .values_list("pk", "planned_date", "project__name", "group__members").iterator(chunk_size=CHUNK))
-    return notify(Reminder(member, NotificationKind.INSPECTION_DUE, f"inspection:{pk}", today.isoformat(),
-                           _("Inspection on %(day)s: %(project)s") % {"day": day, "project": name},
-                           url=reverse("inspections:inspection-detail", args=[pk]))
-                  for pk, day, name, member in rows if member)
+    rows = (
+        Inspection.objects.filter(
+            status=InspectionStatus.PLANNED, planned_date__in=[today, today + timedelta(1)], group__isnull=False
+        )
+        .values_list("pk", "planned_date", "project__name", "group__members")
+        .iterator(chunk_size=CHUNK)
+    )
+    return notify(
+        Reminder(
+            member,
+            NotificationKind.INSPECTION_DUE,
+            f"inspection:{pk}",
+            today.isoformat(),
+            _("Inspection on %(day)s: %(project)s") % {"day": day, "project": name},
+            url=reverse("inspections:inspection-detail", args=[pk]),
+        )
+        for pk, day, name, member in rows
+        if member
+    )
 
 
 def _company_members() -> dict[int, list[int]]:
@@ -44,8 +56,11 @@ def _company_members() -> dict[int, list[int]]:
 def _issues_to_remind(today: date):
     """Issues waiting for their contractor (neither closed nor submitted for verification), due within 48 hours
     or overdue."""
-    return (RectificationIssue.objects.exclude(status__in=[IssueStatus.CLOSED, IssueStatus.SUBMITTED])
-            .filter(contractor__isnull=False, deadline__lte=today + timedelta(2)).order_by())
+    return (
+        RectificationIssue.objects.exclude(status__in=[IssueStatus.CLOSED, IssueStatus.SUBMITTED])
+        .filter(contractor__isnull=False, deadline__lte=today + timedelta(2))
+        .order_by()
+    )
 
 
 def remind_contractors(today: date | None = None) -> int:
@@ -54,18 +69,30 @@ def remind_contractors(today: date | None = None) -> int:
     if connection.vendor == "postgresql":
         return _remind_contractors_in_sql(today)
     members = _company_members()
-    rows = (_issues_to_remind(today).values_list("pk", "contractor_id", "deadline", "description")
-            .iterator(chunk_size=CHUNK))
+    rows = (
+        _issues_to_remind(today)
+        .values_list("pk", "contractor_id", "deadline", "description")
+        .iterator(chunk_size=CHUNK)
+    )
 
     def reminders():
         for pk, company, deadline, text in rows:
             overdue = deadline < today
             kind = NotificationKind.ISSUE_OVERDUE if overdue else NotificationKind.ISSUE_DUE
             title = (_("Overdue since %(day)s: %(text)s") if overdue else _("Due by %(day)s: %(text)s")) % {
-                "day": deadline, "text": text[:60]}
+                "day": deadline,
+                "text": text[:60],
+            }
             for user_id in members.get(company, []):
-                yield Reminder(user_id, kind, f"issue:{pk}", today.isoformat(), title,
-                               url=reverse("inspections:issue-detail", args=[pk]))
+                yield Reminder(
+                    user_id,
+                    kind,
+                    f"issue:{pk}",
+                    today.isoformat(),
+                    title,
+                    url=reverse("inspections:issue-detail", args=[pk]),
+                )
+
     return notify(reminders())
 
 
@@ -87,19 +114,38 @@ def _remind_contractors_in_sql(today: date) -> int:
     open issues keeps the worker's memory flat. The same INSERT marks the rows of recipients no channel can reach
     (no e-mail address) as handled, so they are written once and never read again; then each channel delivers
     the rows left to send — through the outbox's partial index, which holds only those."""
-    due_sql, due_params = _issues_to_remind(today).values("id", "contractor_id", "deadline", "description") \
-        .query.sql_with_params()
+    due_sql, due_params = (
+        _issues_to_remind(today).values("id", "contractor_id", "deadline", "description").query.sql_with_params()
+    )
     marker = 987654321  # an issue id in the reversed URL, replaced by each row's id
     prefix, suffix = reverse("inspections:issue-detail", args=[marker]).split(str(marker))
     now = timezone.now()
     marked, marks, marks_params = unreachable_at_claim("role.user_id", now)
-    sql = _CLAIM_IN_SQL.format(notification=Notification._meta.db_table, role=Role._meta.db_table, due=due_sql,
-                               marked="".join(f", {column}" for column in marked),
-                               marks="".join(f", {expression}" for expression in marks))
+    sql = _CLAIM_IN_SQL.format(
+        notification=Notification._meta.db_table,
+        role=Role._meta.db_table,
+        due=due_sql,
+        marked="".join(f", {column}" for column in marked),
+        marks="".join(f", {expression}" for expression in marks),
+    )
     overdue, due = NotificationKind.ISSUE_OVERDUE, NotificationKind.ISSUE_DUE
-    params = [today, overdue, due, today.isoformat(),
-              today, _("Overdue since %(day)s: %(text)s"), _("Due by %(day)s: %(text)s"), "%(day)s", "%(text)s",
-              prefix, suffix, now, *marks_params, *due_params, RoleKind.CONTRACTOR]
+    params = [
+        today,
+        overdue,
+        due,
+        today.isoformat(),
+        today,
+        _("Overdue since %(day)s: %(text)s"),
+        _("Due by %(day)s: %(text)s"),
+        "%(day)s",
+        "%(text)s",
+        prefix,
+        suffix,
+        now,
+        *marks_params,
+        *due_params,
+        RoleKind.CONTRACTOR,
+    ]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
         claimed = cursor.rowcount
@@ -117,9 +163,12 @@ def escalate_overdue(today: date | None = None) -> int:
     (even when it has nothing new to escalate). Returns how many issues escalated."""
     today = today or timezone.localdate()
     cutoff = today - timedelta(days=ESCALATION_GRACE_DAYS)
-    due = (RectificationIssue.objects.exclude(status=IssueStatus.CLOSED)
-           .filter(deadline__lt=cutoff, escalated_at__isnull=True, tier__lt=3)
-           .values_list("pk", flat=True).iterator(chunk_size=CHUNK))
+    due = (
+        RectificationIssue.objects.exclude(status=IssueStatus.CLOSED)
+        .filter(deadline__lt=cutoff, escalated_at__isnull=True, tier__lt=3)
+        .values_list("pk", flat=True)
+        .iterator(chunk_size=CHUNK)
+    )
     escalated = 0
     batch: list[int] = []
     recipients: dict[tuple[int, int], list[int]] = {}
@@ -132,18 +181,33 @@ def escalate_overdue(today: date | None = None) -> int:
     def flush(ids):
         nonlocal escalated
         with transaction.atomic():
-            claimable = (RectificationIssue.objects.filter(pk__in=ids, escalated_at__isnull=True)
-                         .exclude(status=IssueStatus.CLOSED))
+            claimable = RectificationIssue.objects.filter(pk__in=ids, escalated_at__isnull=True).exclude(
+                status=IssueStatus.CLOSED
+            )
             # Locked in id order (no deadlock between two sweeps); a sweep that waited re-reads escalated_at after
             # the other's commit and skips what it escalated.
-            rows = list(claimable.order_by("pk").select_for_update(of=("self",)).values_list(
-                "pk", "tier", "description", "project__compound__community__subdistrict__district_id"))
+            rows = list(
+                claimable.order_by("pk")
+                .select_for_update(of=("self",))
+                .values_list("pk", "tier", "description", "project__compound__community__subdistrict__district_id")
+            )
             RectificationIssue.objects.filter(pk__in=[r[0] for r in rows]).update(
-                escalated_at=timezone.now(), escalated_to=F("tier") + 1)
-            claimed = claim([Reminder(user_id, NotificationKind.ESCALATION, f"issue:{pk}", "escalation",
-                                      _("Escalated to tier %(tier)d: %(text)s") % {"tier": tier + 1, "text": text[:60]},
-                                      url=reverse("inspections:issue-detail", args=[pk]))
-                             for pk, tier, text, district in rows for user_id in officials(tier + 1, district)])
+                escalated_at=timezone.now(), escalated_to=F("tier") + 1
+            )
+            claimed = claim(
+                [
+                    Reminder(
+                        user_id,
+                        NotificationKind.ESCALATION,
+                        f"issue:{pk}",
+                        "escalation",
+                        _("Escalated to tier %(tier)d: %(text)s") % {"tier": tier + 1, "text": text[:60]},
+                        url=reverse("inspections:issue-detail", args=[pk]),
+                    )
+                    for pk, tier, text, district in rows
+                    for user_id in officials(tier + 1, district)
+                ]
+            )
         escalated += len(rows)
         for channel in CHANNELS:
             channel.deliver(claimed)
@@ -170,9 +234,16 @@ def weekly_digest(today: date | None = None) -> int:
         open_count = issues.exclude(status=IssueStatus.CLOSED).count()
         overdue = issues.exclude(status=IssueStatus.CLOSED).filter(deadline__lt=today).count()
         closed = issues.filter(closed_at__date__gte=today - timedelta(days=7)).count()
-        reminders.append(Reminder(user_id, NotificationKind.WEEKLY_DIGEST, f"district:{district_id}",
-                                  f"{year}-W{week:02d}", _("Weekly digest, week %(week)d") % {"week": week},
-                                  _("Open issues: %(open)d; overdue: %(overdue)d; closed this week: %(closed)d.")
-                                  % {"open": open_count, "overdue": overdue, "closed": closed},
-                                  url=reverse("inspections:overdue-board")))
+        reminders.append(
+            Reminder(
+                user_id,
+                NotificationKind.WEEKLY_DIGEST,
+                f"district:{district_id}",
+                f"{year}-W{week:02d}",
+                _("Weekly digest, week %(week)d") % {"week": week},
+                _("Open issues: %(open)d; overdue: %(overdue)d; closed this week: %(closed)d.")
+                % {"open": open_count, "overdue": overdue, "closed": closed},
+                url=reverse("inspections:overdue-board"),
+            )
+        )
     return notify(reminders)

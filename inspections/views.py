@@ -14,7 +14,7 @@ from communities.scoping import get_object_for
 from inspections import selectors, services
 from inspections.choices import InspectionStatus, IssueStatus, Outcome, Severity
 from inspections.filtersets import IssueFilterSet
-from inspections.models import Inspection, IssuePhoto, RectificationIssue
+from inspections.models import IssuePhoto
 from projects.models import Project
 from renovation_portal.errors import DomainError
 from renovation_portal.exports import Column, export_response, requested_format
@@ -26,14 +26,22 @@ def my_inspections(request):
     """Today's and upcoming inspections of the user's groups and scope, and recent filed ones."""
     today = timezone.localdate()
     visible = selectors.inspections(request.user)
-    return render(request, "inspections/my_inspections.html", {
-        "due": visible.filter(status=InspectionStatus.PLANNED, planned_date__lte=today + timezone.timedelta(days=7))
-        .order_by("planned_date")[:50],
-        "filed": visible.filter(status=InspectionStatus.FILED).order_by("-filed_at")[:20],
-        "projects": Project.objects.visible_to(request.user).unaccepted().select_related("compound")
-        .order_by("compound__name")[:200],
-        "tiers": services.InspectionTier.choices, "today": today,
-    })
+    return render(
+        request,
+        "inspections/my_inspections.html",
+        {
+            "due": visible.filter(
+                status=InspectionStatus.PLANNED, planned_date__lte=today + timezone.timedelta(days=7)
+            ).order_by("planned_date")[:50],
+            "filed": visible.filter(status=InspectionStatus.FILED).order_by("-filed_at")[:20],
+            "projects": Project.objects.visible_to(request.user)
+            .unaccepted()
+            .select_related("compound")
+            .order_by("compound__name")[:200],
+            "tiers": services.InspectionTier.choices,
+            "today": today,
+        },
+    )
 
 
 @login_required
@@ -41,8 +49,9 @@ def my_inspections(request):
 def inspection_start(request):
     project = get_object_for(request.user, Project.objects.all(), request.POST.get("project"))
     try:
-        inspection = services.inspection_start(actor=request.user, project=project,
-                                               tier=int(request.POST.get("tier", "1")))
+        inspection = services.inspection_start(
+            actor=request.user, project=project, tier=int(request.POST.get("tier", "1"))
+        )
     except (DomainError, ValueError) as error:
         messages.error(request, getattr(error, "message", _("Choose a tier.")))
         return redirect("inspections:my-inspections")
@@ -57,56 +66,96 @@ def _results_and_findings(request, inspection):
         score = int(score_text) if score_text.isdigit() else None
         if outcome not in Outcome.values:
             outcome = ""
-        results.append(services.ResultInput(item=item, outcome=outcome, score=score,
-                                            note=request.POST.get(f"note_{item.pk}", "")))
+        results.append(
+            services.ResultInput(item=item, outcome=outcome, score=score, note=request.POST.get(f"note_{item.pk}", ""))
+        )
         description = request.POST.get(f"finding_{item.pk}", "").strip()
         if description or outcome == Outcome.FAIL:
-            findings.append(services.FindingInput(
-                item=item, description=description, location=request.POST.get(f"location_{item.pk}", ""),
-                severity=request.POST.get(f"severity_{item.pk}", ""),
-                photos=request.FILES.getlist(f"photos_{item.pk}")))
+            findings.append(
+                services.FindingInput(
+                    item=item,
+                    description=description,
+                    location=request.POST.get(f"location_{item.pk}", ""),
+                    severity=request.POST.get(f"severity_{item.pk}", ""),
+                    photos=request.FILES.getlist(f"photos_{item.pk}"),
+                )
+            )
     return results, findings
 
 
 def _form_rows(inspection, posted):
     """One row per checklist item with what was posted, so a form sent back with an error keeps every answer."""
-    return [{"item": item, "outcome": posted.get(f"outcome_{item.pk}", ""), "score": posted.get(f"score_{item.pk}", ""),
-             "finding": posted.get(f"finding_{item.pk}", ""), "location": posted.get(f"location_{item.pk}", ""),
-             "severity": posted.get(f"severity_{item.pk}", "")} for item in inspection.template.items.all()]
+    return [
+        {
+            "item": item,
+            "outcome": posted.get(f"outcome_{item.pk}", ""),
+            "score": posted.get(f"score_{item.pk}", ""),
+            "finding": posted.get(f"finding_{item.pk}", ""),
+            "location": posted.get(f"location_{item.pk}", ""),
+            "severity": posted.get(f"severity_{item.pk}", ""),
+        }
+        for item in inspection.template.items.all()
+    ]
 
 
 @login_required
 def inspection_detail(request, pk):
     inspection = get_object_for(request.user, selectors.inspections(request.user).select_related("template"), pk)
     may_file = inspection.status == InspectionStatus.PLANNED and services.can_inspect(
-        request.user, inspection.project, inspection.tier)
-    context = {"inspection": inspection, "may_file": may_file, "severities": Severity.choices,
-               "items": inspection.template.items.all()}
+        request.user, inspection.project, inspection.tier
+    )
+    context = {
+        "inspection": inspection,
+        "may_file": may_file,
+        "severities": Severity.choices,
+        "items": inspection.template.items.all(),
+    }
     if request.method == "POST":
         if not may_file:
             raise PermissionDenied
         results, findings = _results_and_findings(request, inspection)
         try:
-            services.inspection_file(actor=request.user, inspection=inspection, results=results, findings=findings,
-                                     summary=request.POST.get("summary", ""))
+            services.inspection_file(
+                actor=request.user,
+                inspection=inspection,
+                results=results,
+                findings=findings,
+                summary=request.POST.get("summary", ""),
+            )
         except DomainError as error:
-            return render(request, "inspections/inspection_detail.html", {
-                **context, "error": error.message, "rows": _form_rows(inspection, request.POST),
-                "summary": request.POST.get("summary", "")}, status=400)
+            return render(
+                request,
+                "inspections/inspection_detail.html",
+                {
+                    **context,
+                    "error": error.message,
+                    "rows": _form_rows(inspection, request.POST),
+                    "summary": request.POST.get("summary", ""),
+                },
+                status=400,
+            )
         messages.success(request, _("Inspection filed."))
         return redirect("inspections:inspection-detail", pk=inspection.pk)
-    return render(request, "inspections/inspection_detail.html", {
-        **context, "rows": _form_rows(inspection, {}), "issues": inspection.issues.all()})
+    return render(
+        request,
+        "inspections/inspection_detail.html",
+        {**context, "rows": _form_rows(inspection, {}), "issues": inspection.issues.all()},
+    )
 
 
 ISSUE_COLUMNS = [
-    Column(gettext_lazy("Rectification issue"), "description"), Column(gettext_lazy("Compound"), "project__compound__name"),
-    Column(gettext_lazy("Location"), "location"), Column(gettext_lazy("Tier"), "tier"),
+    Column(gettext_lazy("Rectification issue"), "description"),
+    Column(gettext_lazy("Compound"), "project__compound__name"),
+    Column(gettext_lazy("Location"), "location"),
+    Column(gettext_lazy("Tier"), "tier"),
     Column(gettext_lazy("Severity"), "severity", dict(Severity.choices)),
     Column(gettext_lazy("Status"), "status", dict(IssueStatus.choices)),
-    Column(gettext_lazy("Contractor"), "contractor__name"), Column(gettext_lazy("Found at"), "created_at"),
-    Column(gettext_lazy("Deadline"), "deadline"), Column(gettext_lazy("Submitted at"), "submitted_at"),
-    Column(gettext_lazy("Closed at"), "closed_at"), Column(gettext_lazy("Escalated to tier"), "escalated_to"),
+    Column(gettext_lazy("Contractor"), "contractor__name"),
+    Column(gettext_lazy("Found at"), "created_at"),
+    Column(gettext_lazy("Deadline"), "deadline"),
+    Column(gettext_lazy("Submitted at"), "submitted_at"),
+    Column(gettext_lazy("Closed at"), "closed_at"),
+    Column(gettext_lazy("Escalated to tier"), "escalated_to"),
 ]
 
 
@@ -127,24 +176,36 @@ def issue_list(request):
     query.pop("page", None)
     status_query = query.copy()
     status_query.pop("status", None)
-    return render(request, "inspections/issue_list.html", {
-        "page": Paginator(issues, 50).get_page(request.GET.get("page")), "filter": filterset,
-        "status": request.GET.get("status", ""), "query": query.urlencode(), "status_query": status_query.urlencode(),
-        "today": timezone.localdate()})
+    return render(
+        request,
+        "inspections/issue_list.html",
+        {
+            "page": Paginator(issues, 50).get_page(request.GET.get("page")),
+            "filter": filterset,
+            "status": request.GET.get("status", ""),
+            "query": query.urlencode(),
+            "status_query": status_query.urlencode(),
+            "today": timezone.localdate(),
+        },
+    )
 
 
 @login_required
 def issue_detail(request, pk):
     issue = get_object_for(request.user, selectors.issues(request.user).prefetch_related("photos", "events__actor"), pk)
-    context = {"issue": issue, "is_contractor": services.is_issue_contractor(request.user, issue),
-               "can_verify": services.can_verify(request.user, issue)}
+    context = {
+        "issue": issue,
+        "is_contractor": services.is_issue_contractor(request.user, issue),
+        "can_verify": services.can_verify(request.user, issue),
+    }
     if request.method == "POST":
         action = request.POST.get("action")
         note = request.POST.get("note", "")
         try:
             if action == "submit":
-                services.issue_submit_rectification(actor=request.user, issue=issue, note=note,
-                                                    photos=request.FILES.getlist("photos"))
+                services.issue_submit_rectification(
+                    actor=request.user, issue=issue, note=note, photos=request.FILES.getlist("photos")
+                )
                 messages.success(request, _("Rectification submitted for verification."))
             elif action == "verify":
                 services.issue_verify(actor=request.user, issue=issue, note=note)
@@ -155,8 +216,9 @@ def issue_detail(request, pk):
             else:
                 raise DomainError(_("Unknown action."), code="unknown_action")
         except DomainError as error:
-            return render(request, "inspections/issue_detail.html", {**context, "error": error.message, "note": note},
-                          status=400)
+            return render(
+                request, "inspections/issue_detail.html", {**context, "error": error.message, "note": note}, status=400
+            )
         return redirect("inspections:issue-detail", pk=issue.pk)
     return render(request, "inspections/issue_detail.html", context)
 

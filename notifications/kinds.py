@@ -18,7 +18,8 @@ def register_kinds(choices) -> None:
         registered = _KINDS.get(value)
         if registered is not None and registered[0] != owner:
             raise ImproperlyConfigured(
-                f"Notification kind {value!r} of {owner} is already registered by {registered[0]}.")
+                f"Notification kind {value!r} of {owner} is already registered by {registered[0]}."
+            )
         _KINDS[value] = (owner, label)
 
 

@@ -16,8 +16,13 @@ class Notification(models.Model):
 
     # No index of its own: the unique constraint's index leads with the recipient and serves every lookup by it
     # (a user's notifications, the cascade when a user is deleted) — one index less to write per claimed row.
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
-                                  verbose_name=_("recipient"), db_index=False)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("recipient"),
+        db_index=False,
+    )
     # The domain apps' kinds (notifications.kinds): this app knows none of them.
     kind = models.CharField(_("kind"), max_length=20, choices=kind_choices)
     subject_key = models.CharField(_("subject"), max_length=60)
@@ -33,12 +38,17 @@ class Notification(models.Model):
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["recipient", "kind", "subject_key", "period_key"],
-                                               name="notification_once_per_subject_and_period")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "subject_key", "period_key"],
+                name="notification_once_per_subject_and_period",
+            )
+        ]
         indexes = [
             # The inbox: a user's unread notifications, newest first.
-            models.Index(fields=["recipient", "-created_at"], condition=Q(read_at__isnull=True),
-                         name="notification_unread"),
+            models.Index(
+                fields=["recipient", "-created_at"], condition=Q(read_at__isnull=True), name="notification_unread"
+            ),
             # The e-mail outbox, Channel.deliver_unsent: rows not yet e-mailed, in keyset pages of ids (and the
             # unreachable recipients' rows it marks). Only rows still to send are in it — a claim marks those of
             # recipients without an address at once — so the query stays instant however many rows the table holds.

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import timedelta
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from itertools import islice
 
 from django.conf import settings
@@ -77,8 +77,9 @@ class Channel:
         memory stays flat however many there are."""
         if self.delivered_field is None or not kinds:
             return 0
-        unsent = Notification.objects.filter(**{f"{self.delivered_field}__isnull": True}, kind__in=sorted(kinds),
-                                             created_at__gte=since).order_by("pk")
+        unsent = Notification.objects.filter(
+            **{f"{self.delivered_field}__isnull": True}, kind__in=sorted(kinds), created_at__gte=since
+        ).order_by("pk")
         unreachable = self.unreachable(unsent)
         if unreachable is not None:  # no address: handled in one statement, however many
             unreachable.update(**{self.delivered_field: timezone.now()})
@@ -100,14 +101,19 @@ class Channel:
             skipped = set(unreachable.values_list("pk", flat=True))
             if skipped:
                 Notification.objects.filter(pk__in=skipped, **{f"{field}__isnull": True}).update(
-                    **{field: timezone.now()})
+                    **{field: timezone.now()}
+                )
                 candidates = [pk for pk in candidates if pk not in skipped]
         sent = 0
         delay = getattr(settings, "REMINDER_SEND_DELAY", 0)  # throttle for the gateway
         for pk in candidates:
             with transaction.atomic():
-                notification = (Notification.objects.select_for_update(skip_locked=True, of=("self",))
-                                .select_related("recipient").filter(pk=pk, **{f"{field}__isnull": True}).first())
+                notification = (
+                    Notification.objects.select_for_update(skip_locked=True, of=("self",))
+                    .select_related("recipient")
+                    .filter(pk=pk, **{f"{field}__isnull": True})
+                    .first()
+                )
                 if notification is None:
                     continue  # another run holds it or has sent it
                 try:
@@ -138,8 +144,12 @@ class EmailChannel(Channel):
     def send(self, notification):
         email = notification.recipient.email
         if email:
-            send_mail(notification.title, f"{notification.body}\n\n{notification.url}".strip(),
-                      settings.DEFAULT_FROM_EMAIL, [email])
+            send_mail(
+                notification.title,
+                f"{notification.body}\n\n{notification.url}".strip(),
+                settings.DEFAULT_FROM_EMAIL,
+                [email],
+            )
 
 
 CHANNELS: list[Channel] = [InAppChannel(), EmailChannel()]
@@ -156,6 +166,7 @@ def register_channel(channel: Channel) -> None:
     if any(existing.name == channel.name for existing in CHANNELS):
         raise ValueError(f"A notification channel named {channel.name!r} is already registered.")
     CHANNELS.append(channel)
+
 
 _INSERT = """
 INSERT INTO {table}
@@ -182,8 +193,12 @@ def claim(reminders: list[Reminder]) -> list[int]:
     claimed = []
     for r in reminders:  # SQLite (the demo): one conditional insert each
         notification, created = Notification.objects.get_or_create(
-            recipient_id=r.recipient_id, kind=r.kind, subject_key=r.subject_key, period_key=r.period_key,
-            defaults={"title": r.title[:200], "body": r.body, "url": r.url[:300], "created_at": now})
+            recipient_id=r.recipient_id,
+            kind=r.kind,
+            subject_key=r.subject_key,
+            period_key=r.period_key,
+            defaults={"title": r.title[:200], "body": r.body, "url": r.url[:300], "created_at": now},
+        )
         if created:
             claimed.append(notification.pk)
     return claimed
@@ -232,8 +247,9 @@ def deliver_unsent(kinds: set[str]) -> None:
         channel.deliver_unsent(kinds, since=since)
 
 
-def notify_once(*, recipient_id: int, kind: str, subject_key: str, period_key: str, title: str, body: str = "",
-                url: str = "") -> bool:
+def notify_once(
+    *, recipient_id: int, kind: str, subject_key: str, period_key: str, title: str, body: str = "", url: str = ""
+) -> bool:
     """One reminder; True if this call sent it."""
     return notify([Reminder(recipient_id, kind, subject_key, period_key, title, body, url)]) == 1
 

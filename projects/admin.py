@@ -2,8 +2,17 @@ from django.contrib import admin
 
 from communities.choices import CompanyKind
 from communities.models import Company
-from projects.models import (PlanConfirmation, PlanVersion, ProgrammeTarget, ProgressPhoto, ProgressReport, Project,
-                             ProjectEvent, ProjectFunding, ScopeItem)
+from projects.models import (
+    PlanConfirmation,
+    PlanVersion,
+    ProgrammeTarget,
+    ProgressPhoto,
+    ProgressReport,
+    Project,
+    ProjectEvent,
+    ProjectFunding,
+    ScopeItem,
+)
 
 
 class ScopedAdmin(admin.ModelAdmin):
@@ -45,10 +54,12 @@ class ProjectEventAdmin(ScopedAdmin):
         return False
 
 
-for model, fields in ((PlanVersion, ["project", "number", "created_at"]),
-                      (PlanConfirmation, ["plan_version", "party", "confirmed_by", "confirmed_at"]),
-                      (ScopeItem, ["project", "category", "name", "planned_quantity", "completed_quantity"]),
-                      (ProgressReport, ["project", "report_date", "percent_complete", "created_by"])):
+for model, fields in (
+    (PlanVersion, ["project", "number", "created_at"]),
+    (PlanConfirmation, ["plan_version", "party", "confirmed_by", "confirmed_at"]),
+    (ScopeItem, ["project", "category", "name", "planned_quantity", "completed_quantity"]),
+    (ProgressReport, ["project", "report_date", "percent_complete", "created_by"]),
+):
     admin.site.register(model, ScopedAdmin, list_display=fields)
 
 

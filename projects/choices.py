@@ -18,8 +18,12 @@ class ProjectStatus(models.TextChoices):
 
 # A project is "not yet accepted" (still inspected weekly) in these states.
 UNACCEPTED_STATUSES = (
-    ProjectStatus.PLANNING, ProjectStatus.SURVEY_DESIGN, ProjectStatus.PLAN_CONFIRMATION,
-    ProjectStatus.CONSTRUCTION, ProjectStatus.COMPLETION_ACCEPTANCE, ProjectStatus.SUSPENDED,
+    ProjectStatus.PLANNING,
+    ProjectStatus.SURVEY_DESIGN,
+    ProjectStatus.PLAN_CONFIRMATION,
+    ProjectStatus.CONSTRUCTION,
+    ProjectStatus.COMPLETION_ACCEPTANCE,
+    ProjectStatus.SUSPENDED,
 )
 # States in which the project's schedule still runs (used for "behind schedule").
 OPEN_STATUSES = UNACCEPTED_STATUSES
@@ -77,18 +81,34 @@ class ScopeCategory(models.TextChoices):
     OTHER = "other", _("Other works")
 
 
-PIPELINE_CATEGORIES = (ScopeCategory.PIPE_WATER, ScopeCategory.PIPE_GAS, ScopeCategory.PIPE_POWER,
-                       ScopeCategory.PIPE_TELECOM, ScopeCategory.PIPE_RAIN_SEWAGE)
+PIPELINE_CATEGORIES = (
+    ScopeCategory.PIPE_WATER,
+    ScopeCategory.PIPE_GAS,
+    ScopeCategory.PIPE_POWER,
+    ScopeCategory.PIPE_TELECOM,
+    ScopeCategory.PIPE_RAIN_SEWAGE,
+)
 
 # The unit each category is counted in (pipelines in km, areas in m², the rest in pieces or places).
 CATEGORY_UNITS = {
     **{c: "km" for c in PIPELINE_CATEGORIES},
-    ScopeCategory.ROAD: "m²", ScopeCategory.LIGHTS: "盏", ScopeCategory.FIRE_SYSTEM: "套",
-    ScopeCategory.ILLEGAL_STRUCTURES: "m²", ScopeCategory.FACADE: "m²", ScopeCategory.WASTE_POINT: "处",
-    ScopeCategory.ELEVATOR: "部", ScopeCategory.PARKING: "个", ScopeCategory.ELDERLY: "处",
-    ScopeCategory.GREENING: "m²", ScopeCategory.LEISURE: "处", ScopeCategory.VIDEO: "套",
-    ScopeCategory.SMART_PARKING: "处", ScopeCategory.SERVICE_SPACE: "m²", ScopeCategory.CONVENIENCE_SPACE: "m²",
-    ScopeCategory.CULTURAL: "处", ScopeCategory.OTHER: "项",
+    ScopeCategory.ROAD: "m²",
+    ScopeCategory.LIGHTS: "盏",
+    ScopeCategory.FIRE_SYSTEM: "套",
+    ScopeCategory.ILLEGAL_STRUCTURES: "m²",
+    ScopeCategory.FACADE: "m²",
+    ScopeCategory.WASTE_POINT: "处",
+    ScopeCategory.ELEVATOR: "部",
+    ScopeCategory.PARKING: "个",
+    ScopeCategory.ELDERLY: "处",
+    ScopeCategory.GREENING: "m²",
+    ScopeCategory.LEISURE: "处",
+    ScopeCategory.VIDEO: "套",
+    ScopeCategory.SMART_PARKING: "处",
+    ScopeCategory.SERVICE_SPACE: "m²",
+    ScopeCategory.CONVENIENCE_SPACE: "m²",
+    ScopeCategory.CULTURAL: "处",
+    ScopeCategory.OTHER: "项",
 }
 
 HUNDRED = Decimal(100)

@@ -13,12 +13,27 @@ from django.utils import timezone
 from communities.demo import COMPANIES, _upsert
 from communities.models import Company, Compound, District, User
 from projects.choices import CATEGORY_UNITS, FundingSource, Party, ProjectStatus, ScopeCategory, WorkClass
-from projects.models import (PlanConfirmation, PlanVersion, ProgrammeTarget, ProgressReport, Project, ProjectEvent,
-                             ProjectFunding, ReportQuantity, ScopeItem)
+from projects.models import (
+    PlanConfirmation,
+    PlanVersion,
+    ProgrammeTarget,
+    ProgressReport,
+    Project,
+    ProjectEvent,
+    ProjectFunding,
+    ReportQuantity,
+    ScopeItem,
+)
 
 STEP_DAYS = 20  # days between lifecycle steps in the demo's history
-LIFECYCLE = [ProjectStatus.PLANNING, ProjectStatus.SURVEY_DESIGN, ProjectStatus.PLAN_CONFIRMATION,
-             ProjectStatus.CONSTRUCTION, ProjectStatus.COMPLETION_ACCEPTANCE, ProjectStatus.HANDED_OVER]
+LIFECYCLE = [
+    ProjectStatus.PLANNING,
+    ProjectStatus.SURVEY_DESIGN,
+    ProjectStatus.PLAN_CONFIRMATION,
+    ProjectStatus.CONSTRUCTION,
+    ProjectStatus.COMPLETION_ACCEPTANCE,
+    ProjectStatus.HANDED_OVER,
+]
 
 C = ScopeCategory
 W = WorkClass
@@ -75,8 +90,16 @@ STORY = [
     ("YHX-YHNL", 2023, ProjectStatus.HANDED_OVER, 100, 1, YHNL_SCOPE, 1, list(Party.values)),
     ("XH-JMHY", 2024, ProjectStatus.COMPLETION_ACCEPTANCE, 100, 0, JMHY_SCOPE, 1, list(Party.values)),
     ("ZCA-ZCAXL", 2024, ProjectStatus.CONSTRUCTION, 60, 0, ZCA_SCOPE, 1, list(Party.values)),
-    ("KY-XGGC", 2024, ProjectStatus.PLAN_CONFIRMATION, 0, 1, XGGC_SCOPE, 1,
-     [Party.CONSTRUCTION_OWNER, Party.DESIGNER, Party.CONTRACTOR, Party.SUPERVISOR]),
+    (
+        "KY-XGGC",
+        2024,
+        ProjectStatus.PLAN_CONFIRMATION,
+        0,
+        1,
+        XGGC_SCOPE,
+        1,
+        [Party.CONSTRUCTION_OWNER, Party.DESIGNER, Party.CONTRACTOR, Party.SUPERVISOR],
+    ),
 ]
 
 
@@ -86,64 +109,106 @@ def _at(day: date, hour: int = 10):
 
 def _project(compound, batch, status, progress, contractor, scope, versions, confirmed, actors, start):
     finish = start + timedelta(days=150)
-    project, created = Project.objects.get_or_create(compound=compound, batch=batch, defaults={
-        "name": f"{compound.name}老旧小区改造工程", "contractor": contractor, "status": status,
-        "progress_percent": progress, "budget": Decimal(compound.household_count) * 12000,
-        "engineering_coordinator": "黄宏伟（示例）" if contractor.name == COMPANIES[0][0] else "郑国强（示例）",
-        "masses_coordinator": getattr(getattr(compound, "party_branch", None), "secretary_name", ""),
-        "planned_start": start, "planned_finish": finish,
-        "actual_start": start + timedelta(days=STEP_DAYS * 3) if LIFECYCLE.index(status) >= 3 else None,
-        "actual_finish": finish if status == ProjectStatus.HANDED_OVER else None,
-    })
+    project, created = Project.objects.get_or_create(
+        compound=compound,
+        batch=batch,
+        defaults={
+            "name": f"{compound.name}老旧小区改造工程",
+            "contractor": contractor,
+            "status": status,
+            "progress_percent": progress,
+            "budget": Decimal(compound.household_count) * 12000,
+            "engineering_coordinator": "黄宏伟（示例）" if contractor.name == COMPANIES[0][0] else "郑国强（示例）",
+            "masses_coordinator": getattr(getattr(compound, "party_branch", None), "secretary_name", ""),
+            "planned_start": start,
+            "planned_finish": finish,
+            "actual_start": start + timedelta(days=STEP_DAYS * 3) if LIFECYCLE.index(status) >= 3 else None,
+            "actual_finish": finish if status == ProjectStatus.HANDED_OVER else None,
+        },
+    )
     budget = project.budget
-    for source, share in ((FundingSource.DISTRICT_SUBSIDY, "0.7"), (FundingSource.RESIDENTS, "0.1"),
-                          (FundingSource.MAINTENANCE_FUND, "0.1"), (FundingSource.UTILITIES, "0.1")):
+    for source, share in (
+        (FundingSource.DISTRICT_SUBSIDY, "0.7"),
+        (FundingSource.RESIDENTS, "0.1"),
+        (FundingSource.MAINTENANCE_FUND, "0.1"),
+        (FundingSource.UTILITIES, "0.1"),
+    ):
         _upsert(ProjectFunding, {"project": project, "source": source}, {"amount": budget * Decimal(share)})
     if created:
         reached = LIFECYCLE.index(status)
         previous = ""
-        for step, target in enumerate(LIFECYCLE[:reached + 1]):
-            ProjectEvent.objects.create(project=project, from_status=previous, to_status=target,
-                                        actor=actors["contractor"] if step in (1, 2, 3, 4) else actors["district"],
-                                        created_at=_at(start + timedelta(days=step * STEP_DAYS)))
+        for step, target in enumerate(LIFECYCLE[: reached + 1]):
+            ProjectEvent.objects.create(
+                project=project,
+                from_status=previous,
+                to_status=target,
+                actor=actors["contractor"] if step in (1, 2, 3, 4) else actors["district"],
+                created_at=_at(start + timedelta(days=step * STEP_DAYS)),
+            )
             previous = target
     for number in range(1, versions + 1):
-        plan = _upsert(PlanVersion, {"project": project, "number": number}, {
-            "summary": "改造方案：" + "、".join(name for _, _, name, *_ in scope),
-            "changes": "" if number == 1 else "根据近邻茶话会居民意见调整：增设电动车停车棚、适老化设施。",
-            "created_by": actors["contractor"]})
+        plan = _upsert(
+            PlanVersion,
+            {"project": project, "number": number},
+            {
+                "summary": "改造方案：" + "、".join(name for _, _, name, *_ in scope),
+                "changes": "" if number == 1 else "根据近邻茶话会居民意见调整：增设电动车停车棚、适老化设施。",
+                "created_by": actors["contractor"],
+            },
+        )
         parties = confirmed if number == versions else list(Party.values)
         for party in parties:
-            PlanConfirmation.objects.get_or_create(plan_version=plan, party=party, defaults={
-                "confirmed_by": actors["contractor"] if party == Party.CONTRACTOR else actors["district"],
-                "confirmed_at": _at(start + timedelta(days=STEP_DAYS * 2 + number))})
+            PlanConfirmation.objects.get_or_create(
+                plan_version=plan,
+                party=party,
+                defaults={
+                    "confirmed_by": actors["contractor"] if party == Party.CONTRACTOR else actors["district"],
+                    "confirmed_at": _at(start + timedelta(days=STEP_DAYS * 2 + number)),
+                },
+            )
     items = []
     for category, work_class, name, planned, share, window in scope:
         planned = Decimal(planned)
         done_share = Decimal(progress) / 100 if share is None else Decimal(share)
-        items.append(_upsert(ScopeItem, {"project": project, "name": name}, {
-            "category": category, "work_class": work_class, "unit": CATEGORY_UNITS[category],
-            "planned_quantity": planned, "completed_quantity": (planned * done_share).quantize(Decimal("0.01")),
-            "excavation_start": start + timedelta(days=window[0]) if window else None,
-            "excavation_end": start + timedelta(days=window[1]) if window else None}))
+        items.append(
+            _upsert(
+                ScopeItem,
+                {"project": project, "name": name},
+                {
+                    "category": category,
+                    "work_class": work_class,
+                    "unit": CATEGORY_UNITS[category],
+                    "planned_quantity": planned,
+                    "completed_quantity": (planned * done_share).quantize(Decimal("0.01")),
+                    "excavation_start": start + timedelta(days=window[0]) if window else None,
+                    "excavation_end": start + timedelta(days=window[1]) if window else None,
+                },
+            )
+        )
     done = [item for item in items if item.completed_quantity > 0]
     if LIFECYCLE.index(status) >= 3 and done:
         for week, percent in enumerate(range(20, progress + 1, 20), start=1):
             item = done[(week - 1) % len(done)]
             report, made = ProgressReport.objects.get_or_create(
-                project=project, report_date=start + timedelta(days=STEP_DAYS * 3 + week * 7), defaults={
+                project=project,
+                report_date=start + timedelta(days=STEP_DAYS * 3 + week * 7),
+                defaults={
                     "work_done": f"第{week}周：按计划推进{item.name}。",
-                    "percent_complete": percent, "manpower": 20 + week * 3, "weather": "晴",
-                    "created_by": actors["contractor"]})
+                    "percent_complete": percent,
+                    "manpower": 20 + week * 3,
+                    "weather": "晴",
+                    "created_by": actors["contractor"],
+                },
+            )
             if made:
-                ReportQuantity.objects.create(report=report, scope_item=item,
-                                              quantity=(item.completed_quantity / 5).quantize(Decimal("0.01")))
+                ReportQuantity.objects.create(
+                    report=report, scope_item=item, quantity=(item.completed_quantity / 5).quantize(Decimal("0.01"))
+                )
     return project
 
 
 def load(stdout=None) -> dict:
-    actors = {"district": User.objects.get(username="district"),
-              "contractor": User.objects.get(username="contractor")}
+    actors = {"district": User.objects.get(username="district"), "contractor": User.objects.get(username="contractor")}
     contractors = [Company.objects.get(name=COMPANIES[0][0]), Company.objects.get(name=COMPANIES[1][0])]
     base = date(2023, 3, 1)
     for code, batch, status, progress, contractor, scope, versions, confirmed in STORY:
@@ -151,25 +216,45 @@ def load(stdout=None) -> dict:
         if compound is None:
             continue
         start = base if batch == 2023 else date(2024, 3, 1)
-        _project(compound, batch, status, progress, contractors[contractor], scope, versions, confirmed, actors,
-                 start)
+        _project(compound, batch, status, progress, contractors[contractor], scope, versions, confirmed, actors, start)
     # Synthetic compounds: the next states in turn, two in three with the demo contractor.
     synthetic = Compound.objects.filter(is_synthetic=True).select_related("party_branch").order_by("code")
-    states = [ProjectStatus.HANDED_OVER, ProjectStatus.CONSTRUCTION, ProjectStatus.SURVEY_DESIGN,
-              ProjectStatus.HANDED_OVER, ProjectStatus.CONSTRUCTION, ProjectStatus.PLANNING,
-              ProjectStatus.COMPLETION_ACCEPTANCE, ProjectStatus.HANDED_OVER]
+    states = [
+        ProjectStatus.HANDED_OVER,
+        ProjectStatus.CONSTRUCTION,
+        ProjectStatus.SURVEY_DESIGN,
+        ProjectStatus.HANDED_OVER,
+        ProjectStatus.CONSTRUCTION,
+        ProjectStatus.PLANNING,
+        ProjectStatus.COMPLETION_ACCEPTANCE,
+        ProjectStatus.HANDED_OVER,
+    ]
     for index, compound in enumerate(synthetic):
         status = states[index % len(states)]
-        progress = {ProjectStatus.HANDED_OVER: 100, ProjectStatus.COMPLETION_ACCEPTANCE: 100,
-                    ProjectStatus.CONSTRUCTION: 40 + (index * 7) % 50}.get(status, 0)
+        progress = {
+            ProjectStatus.HANDED_OVER: 100,
+            ProjectStatus.COMPLETION_ACCEPTANCE: 100,
+            ProjectStatus.CONSTRUCTION: 40 + (index * 7) % 50,
+        }.get(status, 0)
         batch = 2023 if status == ProjectStatus.HANDED_OVER and index % 3 else 2024
         start = date(batch, 3 + index % 6, 1)
         parties = list(Party.values) if LIFECYCLE.index(status) >= 3 else []
-        _project(compound, batch, status, progress, contractors[0 if index % 3 else 1], SYNTHETIC_SCOPE,
-                 1 if LIFECYCLE.index(status) >= 2 else 0, parties, actors, start)
+        _project(
+            compound,
+            batch,
+            status,
+            progress,
+            contractors[0 if index % 3 else 1],
+            SYNTHETIC_SCOPE,
+            1 if LIFECYCLE.index(status) >= 2 else 0,
+            parties,
+            actors,
+            start,
+        )
     # The programme's targets, from the article: 637 compounds started in 2023 (158 finished), 479 finished in 2024.
     siming = District.objects.get(code="350203")
     for year, to_start, to_finish in ((2023, 637, 158), (2024, 0, 479)):
-        ProgrammeTarget.objects.get_or_create(district=siming, year=year,
-                                              defaults={"to_start": to_start, "to_finish": to_finish})
+        ProgrammeTarget.objects.get_or_create(
+            district=siming, year=year, defaults={"to_start": to_start, "to_finish": to_finish}
+        )
     return {}

@@ -14,34 +14,50 @@ SELECT = forms.Select(attrs={"class": "form-select"})
 
 class ProjectFilterSet(UpdatedSinceFilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_q")
-    status = django_filters.ChoiceFilter(choices=ProjectStatus.choices, label=_("Status"), empty_label=_("All"),
-                                         widget=SELECT)
-    district = django_filters.NumberFilter(field_name="compound__community__subdistrict__district",
-                                           label=_("District"))
+    status = django_filters.ChoiceFilter(
+        choices=ProjectStatus.choices, label=_("Status"), empty_label=_("All"), widget=SELECT
+    )
+    district = django_filters.NumberFilter(field_name="compound__community__subdistrict__district", label=_("District"))
     subdistrict = django_filters.NumberFilter(field_name="compound__community__subdistrict", label=_("Subdistrict"))
     community = django_filters.NumberFilter(field_name="compound__community", label=_("Community"))
     compound = django_filters.NumberFilter(field_name="compound", label=_("Compound"))
     batch = django_filters.NumberFilter(label=_("Batch"))
     contractor = django_filters.NumberFilter(field_name="contractor", label=_("Contractor"))
-    overdue = django_filters.BooleanFilter(label=_("Behind schedule"), method="filter_overdue",
-                                           widget=forms.Select(choices=[("", "—"), ("true", _("Yes")),
-                                                                        ("false", _("No"))],
-                                                               attrs={"class": "form-select"}))
+    overdue = django_filters.BooleanFilter(
+        label=_("Behind schedule"),
+        method="filter_overdue",
+        widget=forms.Select(
+            choices=[("", "—"), ("true", _("Yes")), ("false", _("No"))], attrs={"class": "form-select"}
+        ),
+    )
 
     class Meta:
         model = Project
-        fields = ["q", "status", "district", "subdistrict", "community", "compound", "batch", "contractor", "overdue",
-                  "updated_since"]
+        fields = [
+            "q",
+            "status",
+            "district",
+            "subdistrict",
+            "community",
+            "compound",
+            "batch",
+            "contractor",
+            "overdue",
+            "updated_since",
+        ]
 
     def filter_q(self, queryset, name, value):
         return queryset.filter(Q(name__icontains=value) | Q(compound__name__icontains=value))
 
-    started = django_filters.NumberFilter(label=_("Started in"), field_name="actual_start", lookup_expr="year",
-                                          min_value=1900, max_value=2100)
-    finished = django_filters.NumberFilter(label=_("Finished in"), method="filter_finished", min_value=1900,
-                                           max_value=2100)
-    pending_confirmation = django_filters.BooleanFilter(label=_("Six-party confirmation pending"),
-                                                        method="filter_pending_confirmation")
+    started = django_filters.NumberFilter(
+        label=_("Started in"), field_name="actual_start", lookup_expr="year", min_value=1900, max_value=2100
+    )
+    finished = django_filters.NumberFilter(
+        label=_("Finished in"), method="filter_finished", min_value=1900, max_value=2100
+    )
+    pending_confirmation = django_filters.BooleanFilter(
+        label=_("Six-party confirmation pending"), method="filter_pending_confirmation"
+    )
 
     def filter_finished(self, queryset, name, value):
         return queryset.filter(status=ProjectStatus.HANDED_OVER, actual_finish__year=value)

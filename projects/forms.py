@@ -25,7 +25,8 @@ class ProjectForm(PortalFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["contractor"].queryset = Company.objects.filter(kind=CompanyKind.CONTRACTOR)
         self.fields["contractor"].error_messages["invalid_choice"] = _(
-            "Choose an EPC contractor: only a company of that kind can carry out the project.")
+            "Choose an EPC contractor: only a company of that kind can carry out the project."
+        )
         if self.instance.pk and not self.is_bound:
             self.initial["version"] = self.instance.version
 
@@ -35,8 +36,9 @@ class FundingForm(PortalFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         current = {f.source: f.amount for f in project.funding.all()} if project else {}
         for source, label in FundingSource.choices:
-            self.fields[source] = forms.DecimalField(label=label, min_value=0, max_digits=14, decimal_places=2,
-                                                     required=False, initial=current.get(source))
+            self.fields[source] = forms.DecimalField(
+                label=label, min_value=0, max_digits=14, decimal_places=2, required=False, initial=current.get(source)
+            )
 
 
 class TransitionForm(forms.Form):
@@ -79,8 +81,9 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 class MultiplePhotoField(forms.FileField):
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp",
-                                                             "capture": "environment"}))
+        kwargs.setdefault(
+            "widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp", "capture": "environment"})
+        )
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):
@@ -97,19 +100,26 @@ class ProgressReportForm(PortalFormMixin, forms.Form):
     manpower = forms.IntegerField(label=_("Workers on site"), min_value=0, max_value=100000, initial=0)
     weather = forms.CharField(label=_("Weather"), max_length=40, required=False)
     issues_met = forms.CharField(label=_("Issues met"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    photos = MultiplePhotoField(label=_("Site photos"), required=False,
-                                help_text=_("JPEG, PNG or WebP, up to 10 MB each, at most %(count)d.")
-                                % {"count": MAX_PHOTOS_PER_UPLOAD})
+    photos = MultiplePhotoField(
+        label=_("Site photos"),
+        required=False,
+        help_text=_("JPEG, PNG or WebP, up to 10 MB each, at most %(count)d.") % {"count": MAX_PHOTOS_PER_UPLOAD},
+    )
 
     def __init__(self, *args, scope_items=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.initial.setdefault("report_date", timezone.localdate())
         self.scope_items = list(scope_items)
         for item in self.scope_items:
-            field = forms.DecimalField(label=f"{item.name}（{item.unit}）", min_value=0, max_digits=14,
-                                       decimal_places=2, required=False,
-                                       help_text=_("Done so far: %(done)s of %(planned)s")
-                                       % {"done": item.completed_quantity, "planned": item.planned_quantity})
+            field = forms.DecimalField(
+                label=f"{item.name}（{item.unit}）",
+                min_value=0,
+                max_digits=14,
+                decimal_places=2,
+                required=False,
+                help_text=_("Done so far: %(done)s of %(planned)s")
+                % {"done": item.completed_quantity, "planned": item.planned_quantity},
+            )
             field.widget.attrs.update({"class": "form-control", "inputmode": "decimal"})
             self.fields[f"qty_{item.pk}"] = field
 
@@ -117,9 +127,14 @@ class ProgressReportForm(PortalFormMixin, forms.Form):
         return [self[f"qty_{item.pk}"] for item in self.scope_items]
 
     def main_fields(self):
-        return [self[name] for name in ("report_date", "percent_complete", "work_done", "manpower", "weather",
-                                        "issues_met", "photos")]
+        return [
+            self[name]
+            for name in ("report_date", "percent_complete", "work_done", "manpower", "weather", "issues_met", "photos")
+        ]
 
     def quantities(self) -> dict[int, object]:
-        return {item.pk: self.cleaned_data.get(f"qty_{item.pk}") for item in self.scope_items
-                if self.cleaned_data.get(f"qty_{item.pk}")}
+        return {
+            item.pk: self.cleaned_data.get(f"qty_{item.pk}")
+            for item in self.scope_items
+            if self.cleaned_data.get(f"qty_{item.pk}")
+        }

@@ -15,8 +15,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from communities.querysets import ProjectScopedQuerySet
-from projects.choices import (PIPELINE_CATEGORIES, UNACCEPTED_STATUSES, FundingSource, Party, ProjectStatus,
-                              ScopeCategory, WorkClass)
+from projects.choices import (
+    PIPELINE_CATEGORIES,
+    UNACCEPTED_STATUSES,
+    FundingSource,
+    Party,
+    ProjectStatus,
+    ScopeCategory,
+    WorkClass,
+)
 from renovation_portal.uploads import private_upload_to
 
 
@@ -41,36 +48,57 @@ class ProjectQuerySet(ProjectScopedQuerySet):
 class Project(models.Model):
     """The renovation project of one compound, carried out under an EPC contract."""
 
-    compound = models.ForeignKey("communities.Compound", on_delete=models.PROTECT, related_name="projects",
-                                 verbose_name=_("compound"))
-    contractor = models.ForeignKey("communities.Company", on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="projects", verbose_name=_("EPC contractor"))
+    compound = models.ForeignKey(
+        "communities.Compound", on_delete=models.PROTECT, related_name="projects", verbose_name=_("compound")
+    )
+    contractor = models.ForeignKey(
+        "communities.Company",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="projects",
+        verbose_name=_("EPC contractor"),
+    )
     name = models.CharField(_("name"), max_length=120)
-    batch = models.PositiveSmallIntegerField(_("batch (year)"), default=2023,
-                                             validators=[MinValueValidator(2000), MaxValueValidator(2100)])
-    status = models.CharField(_("status"), max_length=30, choices=ProjectStatus.choices,
-                              default=ProjectStatus.PLANNING)
-    status_before_suspension = models.CharField(_("status before suspension"), max_length=30, blank=True,
-                                                choices=ProjectStatus.choices)
-    budget = models.DecimalField(_("budget (yuan)"), max_digits=14, decimal_places=2, default=0,
-                                 validators=[MinValueValidator(Decimal(0))])
-    engineering_coordinator = models.CharField(_("engineering general coordinator"), max_length=50, blank=True,
-                                               help_text=_("工程总协调人, of the EPC contractor"))
-    engineering_coordinator_phone = models.CharField(_("engineering coordinator phone"), max_length=20,
-                                                     blank=True)
-    masses_coordinator = models.CharField(_("masses general coordinator"), max_length=50, blank=True,
-                                          help_text=_("群众总协调人: the compound's party-branch secretary"))
-    liaisons = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="hooked_projects",
-                                      verbose_name=_("hooked subdistrict leaders"))
+    batch = models.PositiveSmallIntegerField(
+        _("batch (year)"), default=2023, validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    status = models.CharField(_("status"), max_length=30, choices=ProjectStatus.choices, default=ProjectStatus.PLANNING)
+    status_before_suspension = models.CharField(
+        _("status before suspension"), max_length=30, blank=True, choices=ProjectStatus.choices
+    )
+    budget = models.DecimalField(
+        _("budget (yuan)"), max_digits=14, decimal_places=2, default=0, validators=[MinValueValidator(Decimal(0))]
+    )
+    engineering_coordinator = models.CharField(
+        _("engineering general coordinator"),
+        max_length=50,
+        blank=True,
+        help_text=_("工程总协调人, of the EPC contractor"),
+    )
+    engineering_coordinator_phone = models.CharField(_("engineering coordinator phone"), max_length=20, blank=True)
+    masses_coordinator = models.CharField(
+        _("masses general coordinator"),
+        max_length=50,
+        blank=True,
+        help_text=_("群众总协调人: the compound's party-branch secretary"),
+    )
+    liaisons = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="hooked_projects",
+        verbose_name=_("hooked subdistrict leaders"),
+    )
     planned_start = models.DateField(_("planned start"), null=True, blank=True)
     planned_finish = models.DateField(_("planned finish"), null=True, blank=True)
     actual_start = models.DateField(_("actual start"), null=True, blank=True)
     actual_finish = models.DateField(_("actual finish"), null=True, blank=True)
-    progress_percent = models.PositiveSmallIntegerField(_("progress (%)"), default=0,
-                                                        validators=[MaxValueValidator(100)])
-    version = models.PositiveIntegerField(_("edit version"), default=1,
-                                          help_text=_("Raised by every edit; a form sent with an older one is a "
-                                                      "conflict."))
+    progress_percent = models.PositiveSmallIntegerField(
+        _("progress (%)"), default=0, validators=[MaxValueValidator(100)]
+    )
+    version = models.PositiveIntegerField(
+        _("edit version"), default=1, help_text=_("Raised by every edit; a form sent with an older one is a conflict.")
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = ProjectQuerySet.as_manager()
@@ -82,9 +110,11 @@ class Project(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(progress_percent__lte=100), name="project_progress_at_most_100"),
             models.CheckConstraint(
-                condition=Q(planned_start__isnull=True) | Q(planned_finish__isnull=True)
+                condition=Q(planned_start__isnull=True)
+                | Q(planned_finish__isnull=True)
                 | Q(planned_finish__gte=models.F("planned_start")),
-                name="project_planned_finish_after_start"),
+                name="project_planned_finish_after_start",
+            ),
         ]
         indexes = [
             # The project list filters by status and batch; dashboards group by them.
@@ -98,8 +128,11 @@ class Project(models.Model):
 
     @property
     def is_overdue(self) -> bool:
-        return (self.status in UNACCEPTED_STATUSES and self.planned_finish is not None
-                and self.planned_finish < timezone.localdate())
+        return (
+            self.status in UNACCEPTED_STATUSES
+            and self.planned_finish is not None
+            and self.planned_finish < timezone.localdate()
+        )
 
     def current_plan(self):
         return self.plan_versions.order_by("-number").first()
@@ -108,11 +141,11 @@ class Project(models.Model):
 class ProjectFunding(models.Model):
     """One source of a project's money: district subsidy, residents, maintenance fund, utility companies."""
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="funding",
-                                verbose_name=_("project"))
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="funding", verbose_name=_("project"))
     source = models.CharField(_("source"), max_length=30, choices=FundingSource.choices)
-    amount = models.DecimalField(_("amount (yuan)"), max_digits=14, decimal_places=2,
-                                 validators=[MinValueValidator(Decimal(0))])
+    amount = models.DecimalField(
+        _("amount (yuan)"), max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal(0))]
+    )
 
     class Meta:
         verbose_name = _("funding source")
@@ -130,12 +163,12 @@ class ProjectEventQuerySet(ProjectScopedQuerySet):
 class ProjectEvent(models.Model):
     """A status change of a project, with who made it, when and why (the project's history)."""
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="events",
-                                verbose_name=_("project"))
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="events", verbose_name=_("project"))
     from_status = models.CharField(_("from"), max_length=30, choices=ProjectStatus.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=30, choices=ProjectStatus.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                              verbose_name=_("by"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(_("at"), default=timezone.now)
 
@@ -157,14 +190,17 @@ class PlanVersionQuerySet(ProjectScopedQuerySet):
 class PlanVersion(models.Model):
     """A version of a project's renovation plan; the six parties confirm a version (六方确认)."""
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="plan_versions",
-                                verbose_name=_("project"))
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="plan_versions", verbose_name=_("project")
+    )
     number = models.PositiveIntegerField(_("version"))
     summary = models.TextField(_("summary"), blank=True)
-    changes = models.TextField(_("what changed"), blank=True,
-                               help_text=_("What this version changes, e.g. after residents' consultation."))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
-                                   related_name="+", verbose_name=_("created by"))
+    changes = models.TextField(
+        _("what changed"), blank=True, help_text=_("What this version changes, e.g. after residents' consultation.")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("created by")
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = PlanVersionQuerySet.as_manager()
@@ -186,13 +222,16 @@ class PlanConfirmationQuerySet(ProjectScopedQuerySet):
 class PlanConfirmation(models.Model):
     """One party's confirmation of one plan version."""
 
-    plan_version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="confirmations",
-                                     verbose_name=_("plan version"))
+    plan_version = models.ForeignKey(
+        PlanVersion, on_delete=models.CASCADE, related_name="confirmations", verbose_name=_("plan version")
+    )
     party = models.CharField(_("party"), max_length=30, choices=Party.choices)
-    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                     verbose_name=_("recorded by"))
-    signatory = models.CharField(_("signatory"), max_length=80, blank=True,
-                                 help_text=_("Who signed for the party, when recorded on its behalf."))
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
+    signatory = models.CharField(
+        _("signatory"), max_length=80, blank=True, help_text=_("Who signed for the party, when recorded on its behalf.")
+    )
     note = models.CharField(_("note"), max_length=200, blank=True)
     confirmed_at = models.DateTimeField(_("confirmed at"), default=timezone.now)
 
@@ -214,16 +253,19 @@ class ScopeItemQuerySet(ProjectScopedQuerySet):
 class ScopeItem(models.Model):
     """A work item of a project's scope, with unit and planned and completed quantities."""
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="scope_items",
-                                verbose_name=_("project"))
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="scope_items", verbose_name=_("project")
+    )
     category = models.CharField(_("category"), max_length=40, choices=ScopeCategory.choices)
     work_class = models.CharField(_("class"), max_length=20, choices=WorkClass.choices, default=WorkClass.BASIC)
     name = models.CharField(_("name"), max_length=120)
     unit = models.CharField(_("unit"), max_length=20)
-    planned_quantity = models.DecimalField(_("planned quantity"), max_digits=14, decimal_places=2, default=0,
-                                           validators=[MinValueValidator(Decimal(0))])
-    completed_quantity = models.DecimalField(_("completed quantity"), max_digits=14, decimal_places=2, default=0,
-                                             validators=[MinValueValidator(Decimal(0))])
+    planned_quantity = models.DecimalField(
+        _("planned quantity"), max_digits=14, decimal_places=2, default=0, validators=[MinValueValidator(Decimal(0))]
+    )
+    completed_quantity = models.DecimalField(
+        _("completed quantity"), max_digits=14, decimal_places=2, default=0, validators=[MinValueValidator(Decimal(0))]
+    )
     excavation_start = models.DateField(_("excavation from"), null=True, blank=True)
     excavation_end = models.DateField(_("excavation until"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -236,9 +278,11 @@ class ScopeItem(models.Model):
         ordering = ["project_id", "category", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(excavation_start__isnull=True) | Q(excavation_end__isnull=True)
+                condition=Q(excavation_start__isnull=True)
+                | Q(excavation_end__isnull=True)
                 | Q(excavation_end__gte=models.F("excavation_start")),
-                name="scope_item_excavation_window_ordered"),
+                name="scope_item_excavation_window_ordered",
+            ),
         ]
         indexes = [
             # Roll-ups group scope items by category under a place level.
@@ -266,16 +310,16 @@ class ProgressReportQuerySet(ProjectScopedQuerySet):
 class ProgressReport(models.Model):
     """A contractor's dated progress report: work done, quantities, percent complete, manpower, weather."""
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="reports",
-                                verbose_name=_("project"))
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="reports", verbose_name=_("project"))
     report_date = models.DateField(_("date"))
     work_done = models.TextField(_("work done"))
     percent_complete = models.PositiveSmallIntegerField(_("percent complete"), validators=[MaxValueValidator(100)])
     manpower = models.PositiveIntegerField(_("workers on site"), default=0)
     weather = models.CharField(_("weather"), max_length=40, blank=True)
     issues_met = models.TextField(_("issues met"), blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                                   verbose_name=_("filed by"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("filed by")
+    )
     created_at = models.DateTimeField(_("filed at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -285,8 +329,9 @@ class ProgressReport(models.Model):
         verbose_name = _("progress report")
         verbose_name_plural = _("progress reports")
         ordering = ["-report_date", "-id"]
-        constraints = [models.CheckConstraint(condition=Q(percent_complete__lte=100),
-                                              name="report_percent_at_most_100")]
+        constraints = [
+            models.CheckConstraint(condition=Q(percent_complete__lte=100), name="report_percent_at_most_100")
+        ]
         indexes = [models.Index(fields=["updated_at", "id"], name="report_updated")]
 
     def __str__(self):
@@ -296,12 +341,15 @@ class ProgressReport(models.Model):
 class ReportQuantity(models.Model):
     """The quantity of one scope item completed in one report (added to the item's completed quantity)."""
 
-    report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, related_name="quantities",
-                               verbose_name=_("report"))
-    scope_item = models.ForeignKey(ScopeItem, on_delete=models.PROTECT, related_name="report_quantities",
-                                   verbose_name=_("scope item"))
-    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=2,
-                                   validators=[MinValueValidator(Decimal(0))])
+    report = models.ForeignKey(
+        ProgressReport, on_delete=models.CASCADE, related_name="quantities", verbose_name=_("report")
+    )
+    scope_item = models.ForeignKey(
+        ScopeItem, on_delete=models.PROTECT, related_name="report_quantities", verbose_name=_("scope item")
+    )
+    quantity = models.DecimalField(
+        _("quantity"), max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal(0))]
+    )
 
     class Meta:
         verbose_name = _("reported quantity")
@@ -316,8 +364,9 @@ class ProgressPhotoQuerySet(ProjectScopedQuerySet):
 class ProgressPhoto(models.Model):
     """A site photo of a progress report, stored privately under a random name, with a thumbnail."""
 
-    report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, related_name="photos",
-                               verbose_name=_("report"))
+    report = models.ForeignKey(
+        ProgressReport, on_delete=models.CASCADE, related_name="photos", verbose_name=_("report")
+    )
     image = models.ImageField(_("photo"), upload_to=private_upload_to("progress"))
     thumbnail = models.ImageField(_("thumbnail"), upload_to=private_upload_to("progress/thumbs"), blank=True)
     taken_at = models.DateTimeField(_("taken at"), null=True, blank=True)
@@ -337,8 +386,9 @@ class ProgrammeTarget(models.Model):
     """The district's yearly target: how many compounds' renovations to start and to finish (set by district
     officials; the dashboard measures the year against it)."""
 
-    district = models.ForeignKey("communities.District", on_delete=models.CASCADE, related_name="targets",
-                                 verbose_name=_("district"))
+    district = models.ForeignKey(
+        "communities.District", on_delete=models.CASCADE, related_name="targets", verbose_name=_("district")
+    )
     year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)])
     to_start = models.PositiveIntegerField(_("compounds to start"), default=0)
     to_finish = models.PositiveIntegerField(_("compounds to finish"), default=0)

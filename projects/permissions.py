@@ -23,8 +23,11 @@ def _place_roles(user, project, kinds) -> bool:
         return False
     community = project.compound.community
     return user.roles.filter(
-        Q(district_id=community.subdistrict.district_id) | Q(subdistrict_id=community.subdistrict_id)
-        | Q(community_id=community.pk), kind__in=kinds).exists()
+        Q(district_id=community.subdistrict.district_id)
+        | Q(subdistrict_id=community.subdistrict_id)
+        | Q(community_id=community.pk),
+        kind__in=kinds,
+    ).exists()
 
 
 def is_official_for(user, project) -> bool:
@@ -65,8 +68,11 @@ PARTY_RECORDERS = {
     Party.CONSTRUCTION_OWNER: (RoleKind.DISTRICT_OFFICIAL,),
     Party.DESIGNER: (RoleKind.DISTRICT_OFFICIAL,),
     Party.SUPERVISOR: (RoleKind.DISTRICT_OFFICIAL,),
-    Party.SUBDISTRICT_COMMUNITY: (RoleKind.SUBDISTRICT_OFFICIAL, RoleKind.COMMUNITY_SECRETARY,
-                                  RoleKind.DISTRICT_OFFICIAL),
+    Party.SUBDISTRICT_COMMUNITY: (
+        RoleKind.SUBDISTRICT_OFFICIAL,
+        RoleKind.COMMUNITY_SECRETARY,
+        RoleKind.DISTRICT_OFFICIAL,
+    ),
     Party.RESIDENTS: (RoleKind.COMMUNITY_SECRETARY,),
 }
 

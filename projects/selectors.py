@@ -12,8 +12,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from projects.choices import PIPELINE_CATEGORIES, Party, ProjectStatus
-from projects.models import (PlanConfirmation, PlanVersion, ProgressReport, Project, ProjectEvent, ScopeItem,
-                             behind_schedule)
+from projects.models import (
+    PlanConfirmation,
+    PlanVersion,
+    ProgressReport,
+    Project,
+    ProjectEvent,
+    ScopeItem,
+    behind_schedule,
+)
 
 # The lookup from a scope item to the id of each place level, for roll-ups.
 LEVEL_PATHS = {
@@ -26,8 +33,7 @@ REPORT_EVERY_DAYS = 7
 
 
 def project_list(user):
-    return (Project.objects.visible_to(user)
-            .select_related("compound__community__subdistrict", "contractor"))
+    return Project.objects.visible_to(user).select_related("compound__community__subdistrict", "contractor")
 
 
 def project_is_overdue():
@@ -38,32 +44,50 @@ def project_is_overdue():
 def project_detail_queryset(user):
     return project_list(user).prefetch_related(
         Prefetch("events", queryset=ProjectEvent.objects.select_related("actor").order_by("-created_at", "-id")),
-        Prefetch("plan_versions", queryset=PlanVersion.objects.select_related("created_by")
-                 .prefetch_related("confirmations__confirmed_by").order_by("-number")),
+        Prefetch(
+            "plan_versions",
+            queryset=PlanVersion.objects.select_related("created_by")
+            .prefetch_related("confirmations__confirmed_by")
+            .order_by("-number"),
+        ),
         Prefetch("scope_items", queryset=ScopeItem.objects.order_by("category", "id")),
-        Prefetch("reports", queryset=ProgressReport.objects.select_related("created_by")
-                 .prefetch_related("photos", "quantities__scope_item").order_by("-report_date", "-id")),
-        "funding", "liaisons",
+        Prefetch(
+            "reports",
+            queryset=ProgressReport.objects.select_related("created_by")
+            .prefetch_related("photos", "quantities__scope_item")
+            .order_by("-report_date", "-id"),
+        ),
+        "funding",
+        "liaisons",
     )
 
 
 def scope_totals(user, level: str):
     """Planned and completed quantity of every scope category under each node of ``level`` in the user's
     scope — one aggregate query, whatever the number of projects. Rows: node, category, planned, completed."""
-    return (ScopeItem.objects.visible_to(user)
-            .values(node=F(LEVEL_PATHS[level]), item_category=F("category"))
-            .annotate(planned=Sum("planned_quantity"), completed=Sum("completed_quantity"), items=Count("id"))
-            .order_by("node", "item_category"))
+    return (
+        ScopeItem.objects.visible_to(user)
+        .values(node=F(LEVEL_PATHS[level]), item_category=F("category"))
+        .annotate(planned=Sum("planned_quantity"), completed=Sum("completed_quantity"), items=Count("id"))
+        .order_by("node", "item_category")
+    )
 
 
 def with_pending_confirmation(projects):
     """The projects whose current (latest) plan version lacks a confirmation by one of the six parties."""
     latest = PlanVersion.objects.filter(project=OuterRef("pk")).order_by("-number").values("pk")[:1]
-    confirmed = (PlanConfirmation.objects.filter(plan_version=OuterRef("current_plan")).order_by()
-                 .values("plan_version").annotate(n=Count("party", distinct=True)).values("n"))
-    return (projects.annotate(current_plan=Subquery(latest))
-            .annotate(confirmed_parties=Coalesce(Subquery(confirmed), 0))
-            .filter(confirmed_parties__lt=len(Party.values)))
+    confirmed = (
+        PlanConfirmation.objects.filter(plan_version=OuterRef("current_plan"))
+        .order_by()
+        .values("plan_version")
+        .annotate(n=Count("party", distinct=True))
+        .values("n")
+    )
+    return (
+        projects.annotate(current_plan=Subquery(latest))
+        .annotate(confirmed_parties=Coalesce(Subquery(confirmed), 0))
+        .filter(confirmed_parties__lt=len(Party.values))
+    )
 
 
 def status_counts(user) -> dict[str, int]:
@@ -83,11 +107,14 @@ def dig_once_conflicts(scope_items) -> list[DigOnceConflict]:
     Takes the project's (prefetched) scope items; every pair of pipeline items whose windows share no day is
     named.
     """
-    pipes = [item for item in scope_items if item.category in PIPELINE_CATEGORIES
-             and item.excavation_start and item.excavation_end]
+    pipes = [
+        item
+        for item in scope_items
+        if item.category in PIPELINE_CATEGORIES and item.excavation_start and item.excavation_end
+    ]
     conflicts = []
     for index, first in enumerate(pipes):
-        for second in pipes[index + 1:]:
+        for second in pipes[index + 1 :]:
             if first.excavation_end < second.excavation_start or second.excavation_end < first.excavation_start:
                 conflicts.append(DigOnceConflict(first, second))
     return conflicts
@@ -103,16 +130,26 @@ def contractor_action_items(user, company_ids, today: date | None = None) -> lis
     """The company's open projects, each with what needs the contractor now (one query)."""
     today = today or timezone.localdate()
     # Inside the Exists below, the project is two levels out.
-    current_number = (PlanVersion.objects.filter(project=OuterRef(OuterRef("pk"))).order_by("-number")
-                      .values("number")[:1])
-    projects = (project_list(user).filter(contractor_id__in=sorted(company_ids))
-                .exclude(status=ProjectStatus.HANDED_OVER)
-                .annotate(latest_report=Max("reports__report_date"),
-                          plan_count=Count("plan_versions", distinct=True),
-                          contractor_confirmed=Exists(PlanConfirmation.objects.filter(
-                              plan_version__project=OuterRef("pk"), party=Party.CONTRACTOR,
-                              plan_version__number=Subquery(current_number))))
-                .order_by("planned_finish", "pk"))
+    current_number = (
+        PlanVersion.objects.filter(project=OuterRef(OuterRef("pk"))).order_by("-number").values("number")[:1]
+    )
+    projects = (
+        project_list(user)
+        .filter(contractor_id__in=sorted(company_ids))
+        .exclude(status=ProjectStatus.HANDED_OVER)
+        .annotate(
+            latest_report=Max("reports__report_date"),
+            plan_count=Count("plan_versions", distinct=True),
+            contractor_confirmed=Exists(
+                PlanConfirmation.objects.filter(
+                    plan_version__project=OuterRef("pk"),
+                    party=Party.CONTRACTOR,
+                    plan_version__number=Subquery(current_number),
+                )
+            ),
+        )
+        .order_by("planned_finish", "pk")
+    )
     result = []
     for project in projects:
         needs = []
@@ -121,7 +158,8 @@ def contractor_action_items(user, company_ids, today: date | None = None) -> lis
         if project.status == ProjectStatus.PLAN_CONFIRMATION and not project.contractor_confirmed:
             needs.append(_("Confirm the current plan for the contractor"))
         if project.status == ProjectStatus.CONSTRUCTION and (
-                project.latest_report is None or project.latest_report < today - timedelta(days=REPORT_EVERY_DAYS)):
+            project.latest_report is None or project.latest_report < today - timedelta(days=REPORT_EVERY_DAYS)
+        ):
             needs.append(_("File a progress report"))
         if project.is_overdue:
             needs.append(_("Past the planned finish"))

@@ -25,30 +25,52 @@ from communities.scoping import get_scope
 from projects import permissions as perms
 from projects.choices import CATEGORY_UNITS, Party, ProjectStatus
 from projects.hooks import completion_blockers
-from projects.models import (PlanConfirmation, PlanVersion, ProgressPhoto, ProgressReport, Project, ProjectEvent,
-                             ProjectFunding, ReportQuantity, ScopeItem)
+from projects.models import (
+    PlanConfirmation,
+    PlanVersion,
+    ProgrammeTarget,
+    ProgressPhoto,
+    ProgressReport,
+    Project,
+    ProjectEvent,
+    ProjectFunding,
+    ReportQuantity,
+    ScopeItem,
+)
 from renovation_portal.errors import ConflictError, DomainError
 from renovation_portal.uploads import prepare_photos
 
 # --- creation and edits ---
 
-PROJECT_EDITABLE_FIELDS = ("name", "batch", "contractor", "budget", "engineering_coordinator",
-                           "engineering_coordinator_phone", "masses_coordinator", "planned_start",
-                           "planned_finish")
+PROJECT_EDITABLE_FIELDS = (
+    "name",
+    "batch",
+    "contractor",
+    "budget",
+    "engineering_coordinator",
+    "engineering_coordinator_phone",
+    "masses_coordinator",
+    "planned_start",
+    "planned_finish",
+)
 
 
 def _require_epc_contractor(contractor: Company | None) -> None:
     """A project's contractor is the EPC contractor that designs and builds it: a designer, supervisor or
     property company cannot hold that place."""
     if contractor is not None and contractor.kind != CompanyKind.CONTRACTOR:
-        raise DomainError(_("%(company)s is a %(kind)s, not an EPC contractor: choose an EPC contractor.")
-                          % {"company": contractor.name, "kind": contractor.get_kind_display()},
-                          code="not_a_contractor", field="contractor")
+        raise DomainError(
+            _("%(company)s is a %(kind)s, not an EPC contractor: choose an EPC contractor.")
+            % {"company": contractor.name, "kind": contractor.get_kind_display()},
+            code="not_a_contractor",
+            field="contractor",
+        )
 
 
 @transaction.atomic
-def project_create(*, actor: User, compound: Compound, name: str, batch: int, contractor: Company | None = None,
-                   **fields) -> Project:
+def project_create(
+    *, actor: User, compound: Compound, name: str, batch: int, contractor: Company | None = None, **fields
+) -> Project:
     """Officials over the compound open its renovation project; its masses general coordinator defaults to the
     compound's party-branch secretary."""
     project = Project(compound=compound, name=name, batch=batch, contractor=contractor, **fields)
@@ -71,12 +93,19 @@ def project_update(*, actor: User, project: Project, expected_version: int | Non
     if not perms.can_edit_project(actor, locked):
         raise PermissionDenied
     if expected_version is not None and expected_version != locked.version:
-        raise ConflictError(_("Someone else changed this project while you were editing it. Reload the page to "
-                              "see their changes, then make yours again."), code="edit_conflict")
+        raise ConflictError(
+            _(
+                "Someone else changed this project while you were editing it. Reload the page to "
+                "see their changes, then make yours again."
+            ),
+            code="edit_conflict",
+        )
     unknown = set(changes) - set(PROJECT_EDITABLE_FIELDS)
     if unknown:
-        raise DomainError(_("Fields cannot be changed here: %(fields)s") % {"fields": ", ".join(sorted(unknown))},
-                          code="unknown_field")
+        raise DomainError(
+            _("Fields cannot be changed here: %(fields)s") % {"fields": ", ".join(sorted(unknown))},
+            code="unknown_field",
+        )
     if "contractor" in changes:
         _require_epc_contractor(changes["contractor"])
     changed = [name for name, value in changes.items() if getattr(locked, name) != value]
@@ -106,6 +135,7 @@ def project_set_funding(*, actor: User, project: Project, amounts: dict[str, Dec
 
 # --- the lifecycle ---
 
+
 @dataclass(frozen=True)
 class Transition:
     name: str
@@ -115,36 +145,75 @@ class Transition:
     note_required: bool = False
 
 
-TRANSITIONS = {t.name: t for t in (
-    Transition("start_survey", (ProjectStatus.PLANNING,), ProjectStatus.SURVEY_DESIGN,
-               gettext_lazy("Start survey and design")),
-    Transition("submit_plan", (ProjectStatus.SURVEY_DESIGN,), ProjectStatus.PLAN_CONFIRMATION,
-               gettext_lazy("Submit the plan for six-party confirmation")),
-    Transition("start_construction", (ProjectStatus.PLAN_CONFIRMATION,), ProjectStatus.CONSTRUCTION,
-               gettext_lazy("Start construction")),
-    Transition("request_acceptance", (ProjectStatus.CONSTRUCTION,), ProjectStatus.COMPLETION_ACCEPTANCE,
-               gettext_lazy("Request completion acceptance")),
-    Transition("accept_completion", (ProjectStatus.COMPLETION_ACCEPTANCE,), ProjectStatus.HANDED_OVER,
-               gettext_lazy("Accept completion and hand over")),
-    Transition("reject_acceptance", (ProjectStatus.COMPLETION_ACCEPTANCE,), ProjectStatus.CONSTRUCTION,
-               gettext_lazy("Send back to construction"), note_required=True),
-    Transition("suspend", (ProjectStatus.PLANNING, ProjectStatus.SURVEY_DESIGN, ProjectStatus.PLAN_CONFIRMATION,
-                           ProjectStatus.CONSTRUCTION, ProjectStatus.COMPLETION_ACCEPTANCE),
-               ProjectStatus.SUSPENDED, gettext_lazy("Suspend"), note_required=True),
-    Transition("resume", (ProjectStatus.SUSPENDED,), None, gettext_lazy("Resume")),
-)}
+TRANSITIONS = {
+    t.name: t
+    for t in (
+        Transition(
+            "start_survey",
+            (ProjectStatus.PLANNING,),
+            ProjectStatus.SURVEY_DESIGN,
+            gettext_lazy("Start survey and design"),
+        ),
+        Transition(
+            "submit_plan",
+            (ProjectStatus.SURVEY_DESIGN,),
+            ProjectStatus.PLAN_CONFIRMATION,
+            gettext_lazy("Submit the plan for six-party confirmation"),
+        ),
+        Transition(
+            "start_construction",
+            (ProjectStatus.PLAN_CONFIRMATION,),
+            ProjectStatus.CONSTRUCTION,
+            gettext_lazy("Start construction"),
+        ),
+        Transition(
+            "request_acceptance",
+            (ProjectStatus.CONSTRUCTION,),
+            ProjectStatus.COMPLETION_ACCEPTANCE,
+            gettext_lazy("Request completion acceptance"),
+        ),
+        Transition(
+            "accept_completion",
+            (ProjectStatus.COMPLETION_ACCEPTANCE,),
+            ProjectStatus.HANDED_OVER,
+            gettext_lazy("Accept completion and hand over"),
+        ),
+        Transition(
+            "reject_acceptance",
+            (ProjectStatus.COMPLETION_ACCEPTANCE,),
+            ProjectStatus.CONSTRUCTION,
+            gettext_lazy("Send back to construction"),
+            note_required=True,
+        ),
+        Transition(
+            "suspend",
+            (
+                ProjectStatus.PLANNING,
+                ProjectStatus.SURVEY_DESIGN,
+                ProjectStatus.PLAN_CONFIRMATION,
+                ProjectStatus.CONSTRUCTION,
+                ProjectStatus.COMPLETION_ACCEPTANCE,
+            ),
+            ProjectStatus.SUSPENDED,
+            gettext_lazy("Suspend"),
+            note_required=True,
+        ),
+        Transition("resume", (ProjectStatus.SUSPENDED,), None, gettext_lazy("Resume")),
+    )
+}
 
 
 def _move(*, actor: User, project: Project, name: str, note: str, allowed, guard=None) -> Project:
     transition = TRANSITIONS[name]
-    locked = Project.objects.select_for_update().select_related("compound__community__subdistrict").get(
-        pk=project.pk)
+    locked = Project.objects.select_for_update().select_related("compound__community__subdistrict").get(pk=project.pk)
     if not allowed(actor, locked):
         raise PermissionDenied
     if locked.status not in transition.sources:
         raise DomainError(
             _("“%(action)s” is not possible while the project is in “%(status)s”.")
-            % {"action": transition.label, "status": locked.get_status_display()}, code="invalid_transition")
+            % {"action": transition.label, "status": locked.get_status_display()},
+            code="invalid_transition",
+        )
     if transition.note_required and not note.strip():
         raise DomainError(_("Give a reason."), code="note_required", field="note")
     if guard is not None:
@@ -164,8 +233,7 @@ def _move(*, actor: User, project: Project, name: str, note: str, allowed, guard
     locked.version = F("version") + 1
     locked.save(update_fields=update_fields)
     locked.refresh_from_db()
-    ProjectEvent.objects.create(project=locked, from_status=previous, to_status=target, actor=actor,
-                                note=note.strip())
+    ProjectEvent.objects.create(project=locked, from_status=previous, to_status=target, actor=actor, note=note.strip())
     return locked
 
 
@@ -187,21 +255,32 @@ def _require_six_parties(project: Project) -> None:
     missing = missing_confirmations(project)
     if missing:
         names = "、".join(str(Party(party).label) for party in missing)
-        raise DomainError(_("Construction cannot start before all six parties confirmed the current plan. "
-                            "Still missing: %(parties)s.") % {"parties": names}, code="confirmations_missing")
+        raise DomainError(
+            _(
+                "Construction cannot start before all six parties confirmed the current plan. "
+                "Still missing: %(parties)s."
+            )
+            % {"parties": names},
+            code="confirmations_missing",
+        )
 
 
 def _require_finished(project: Project) -> None:
     if project.progress_percent < 100:
-        raise DomainError(_("Completion acceptance needs the works 100%% complete (now %(percent)d%%).")
-                          % {"percent": project.progress_percent}, code="not_finished")
+        raise DomainError(
+            _("Completion acceptance needs the works 100%% complete (now %(percent)d%%).")
+            % {"percent": project.progress_percent},
+            code="not_finished",
+        )
 
 
 def _require_no_blockers(project: Project) -> None:
     reasons = completion_blockers(project)
     if reasons:
-        raise DomainError(_("Completion cannot be accepted yet: %(reasons)s") % {"reasons": "；".join(reasons)},
-                          code="completion_blocked")
+        raise DomainError(
+            _("Completion cannot be accepted yet: %(reasons)s") % {"reasons": "；".join(reasons)},
+            code="completion_blocked",
+        )
 
 
 def _manager(user, project) -> bool:
@@ -220,26 +299,35 @@ def project_submit_plan(*, actor: User, project: Project, note: str = "") -> Pro
 
 @transaction.atomic
 def project_start_construction(*, actor: User, project: Project, note: str = "") -> Project:
-    return _move(actor=actor, project=project, name="start_construction", note=note, allowed=_manager,
-                 guard=_require_six_parties)
+    return _move(
+        actor=actor, project=project, name="start_construction", note=note, allowed=_manager, guard=_require_six_parties
+    )
 
 
 @transaction.atomic
 def project_request_acceptance(*, actor: User, project: Project, note: str = "") -> Project:
-    return _move(actor=actor, project=project, name="request_acceptance", note=note, allowed=_manager,
-                 guard=_require_finished)
+    return _move(
+        actor=actor, project=project, name="request_acceptance", note=note, allowed=_manager, guard=_require_finished
+    )
 
 
 @transaction.atomic
 def project_accept_completion(*, actor: User, project: Project, note: str = "") -> Project:
-    return _move(actor=actor, project=project, name="accept_completion", note=note,
-                 allowed=perms.is_district_official_for, guard=_require_no_blockers)
+    return _move(
+        actor=actor,
+        project=project,
+        name="accept_completion",
+        note=note,
+        allowed=perms.is_district_official_for,
+        guard=_require_no_blockers,
+    )
 
 
 @transaction.atomic
 def project_reject_acceptance(*, actor: User, project: Project, note: str = "") -> Project:
-    return _move(actor=actor, project=project, name="reject_acceptance", note=note,
-                 allowed=perms.is_district_official_for)
+    return _move(
+        actor=actor, project=project, name="reject_acceptance", note=note, allowed=perms.is_district_official_for
+    )
 
 
 @transaction.atomic
@@ -253,26 +341,38 @@ def project_resume(*, actor: User, project: Project, note: str = "") -> Project:
 
 
 TRANSITION_SERVICES = {
-    "start_survey": project_start_survey, "submit_plan": project_submit_plan,
-    "start_construction": project_start_construction, "request_acceptance": project_request_acceptance,
-    "accept_completion": project_accept_completion, "reject_acceptance": project_reject_acceptance,
-    "suspend": project_suspend, "resume": project_resume,
+    "start_survey": project_start_survey,
+    "submit_plan": project_submit_plan,
+    "start_construction": project_start_construction,
+    "request_acceptance": project_request_acceptance,
+    "accept_completion": project_accept_completion,
+    "reject_acceptance": project_reject_acceptance,
+    "suspend": project_suspend,
+    "resume": project_resume,
 }
 TRANSITION_PERMISSIONS = {
-    "start_survey": _manager, "submit_plan": _manager, "start_construction": _manager,
-    "request_acceptance": _manager, "accept_completion": perms.is_district_official_for,
-    "reject_acceptance": perms.is_district_official_for, "suspend": perms.is_official_for,
+    "start_survey": _manager,
+    "submit_plan": _manager,
+    "start_construction": _manager,
+    "request_acceptance": _manager,
+    "accept_completion": perms.is_district_official_for,
+    "reject_acceptance": perms.is_district_official_for,
+    "suspend": perms.is_official_for,
     "resume": perms.is_official_for,
 }
 
 
 def available_transitions(user, project: Project) -> list[Transition]:
     """The transitions this user may attempt now (guards are checked when they do)."""
-    return [t for name, t in TRANSITIONS.items()
-            if project.status in t.sources and TRANSITION_PERMISSIONS[name](user, project)]
+    return [
+        t
+        for name, t in TRANSITIONS.items()
+        if project.status in t.sources and TRANSITION_PERMISSIONS[name](user, project)
+    ]
 
 
 # --- plans and the six-party confirmation ---
+
 
 @transaction.atomic
 def plan_version_create(*, actor: User, project: Project, summary: str, changes: str = "") -> PlanVersion:
@@ -285,13 +385,15 @@ def plan_version_create(*, actor: User, project: Project, summary: str, changes:
     if not summary.strip():
         raise DomainError(_("Describe the plan."), code="required", field="summary")
     number = (locked.plan_versions.aggregate(top=Max("number"))["top"] or 0) + 1
-    return PlanVersion.objects.create(project=locked, number=number, summary=summary.strip(),
-                                      changes=changes.strip(), created_by=actor)
+    return PlanVersion.objects.create(
+        project=locked, number=number, summary=summary.strip(), changes=changes.strip(), created_by=actor
+    )
 
 
 @transaction.atomic
-def plan_confirm(*, actor: User, plan_version: PlanVersion, party: str, signatory: str = "",
-                 note: str = "") -> PlanConfirmation:
+def plan_confirm(
+    *, actor: User, plan_version: PlanVersion, party: str, signatory: str = "", note: str = ""
+) -> PlanConfirmation:
     """Record one party's confirmation of the current plan version."""
     project = Project.objects.select_for_update().get(pk=plan_version.project_id)
     if party not in Party.values:
@@ -300,28 +402,49 @@ def plan_confirm(*, actor: User, plan_version: PlanVersion, party: str, signator
         raise PermissionDenied
     current = project.current_plan()
     if current is None or current.pk != plan_version.pk:
-        raise DomainError(_("Only the current plan version can be confirmed; version %(number)d has been "
-                            "replaced.") % {"number": plan_version.number}, code="plan_superseded")
+        raise DomainError(
+            _("Only the current plan version can be confirmed; version %(number)d has been replaced.")
+            % {"number": plan_version.number},
+            code="plan_superseded",
+        )
     if plan_version.confirmations.filter(party=party).exists():
-        raise DomainError(_("%(party)s has already confirmed this version.") % {"party": Party(party).label},
-                          code="already_confirmed", field="party")
-    return PlanConfirmation.objects.create(plan_version=plan_version, party=party, confirmed_by=actor,
-                                           signatory=signatory.strip(), note=note.strip())
+        raise DomainError(
+            _("%(party)s has already confirmed this version.") % {"party": Party(party).label},
+            code="already_confirmed",
+            field="party",
+        )
+    return PlanConfirmation.objects.create(
+        plan_version=plan_version, party=party, confirmed_by=actor, signatory=signatory.strip(), note=note.strip()
+    )
 
 
 # --- scope ---
 
-SCOPE_EDITABLE_FIELDS = ("category", "work_class", "name", "unit", "planned_quantity", "excavation_start",
-                         "excavation_end")
+SCOPE_EDITABLE_FIELDS = (
+    "category",
+    "work_class",
+    "name",
+    "unit",
+    "planned_quantity",
+    "excavation_start",
+    "excavation_end",
+)
 
 
 @transaction.atomic
-def scope_item_create(*, actor: User, project: Project, category: str, name: str, planned_quantity: Decimal,
-                      unit: str = "", **fields) -> ScopeItem:
+def scope_item_create(
+    *, actor: User, project: Project, category: str, name: str, planned_quantity: Decimal, unit: str = "", **fields
+) -> ScopeItem:
     if not perms.can_manage_scope(actor, project):
         raise PermissionDenied
-    item = ScopeItem(project=project, category=category, name=name, planned_quantity=planned_quantity,
-                     unit=unit or CATEGORY_UNITS.get(category, ""), **fields)
+    item = ScopeItem(
+        project=project,
+        category=category,
+        name=name,
+        planned_quantity=planned_quantity,
+        unit=unit or CATEGORY_UNITS.get(category, ""),
+        **fields,
+    )
     item.full_clean()
     item.save()
     return item
@@ -329,14 +452,15 @@ def scope_item_create(*, actor: User, project: Project, category: str, name: str
 
 @transaction.atomic
 def scope_item_update(*, actor: User, scope_item: ScopeItem, **changes) -> ScopeItem:
-    locked = ScopeItem.objects.select_for_update().select_related("project__compound__community").get(
-        pk=scope_item.pk)
+    locked = ScopeItem.objects.select_for_update().select_related("project__compound__community").get(pk=scope_item.pk)
     if not perms.can_manage_scope(actor, locked.project):
         raise PermissionDenied
     unknown = set(changes) - set(SCOPE_EDITABLE_FIELDS)
     if unknown:
-        raise DomainError(_("Fields cannot be changed here: %(fields)s") % {"fields": ", ".join(sorted(unknown))},
-                          code="unknown_field")
+        raise DomainError(
+            _("Fields cannot be changed here: %(fields)s") % {"fields": ", ".join(sorted(unknown))},
+            code="unknown_field",
+        )
     changed = [name for name, value in changes.items() if getattr(locked, name) != value]
     for name in changed:
         setattr(locked, name, changes[name])
@@ -348,6 +472,7 @@ def scope_item_update(*, actor: User, scope_item: ScopeItem, **changes) -> Scope
 
 # --- progress reports ---
 
+
 @dataclass
 class PhotoUpload:
     file: object
@@ -357,24 +482,34 @@ class PhotoUpload:
 
 
 @transaction.atomic
-def progress_report_file(*, actor: User, project: Project, report_date: date, work_done: str,
-                         percent_complete: int, manpower: int = 0, weather: str = "", issues_met: str = "",
-                         quantities: dict[int, Decimal] | None = None,
-                         photos: list[PhotoUpload] | None = None) -> ProgressReport:
+def progress_report_file(
+    *,
+    actor: User,
+    project: Project,
+    report_date: date,
+    work_done: str,
+    percent_complete: int,
+    manpower: int = 0,
+    weather: str = "",
+    issues_met: str = "",
+    quantities: dict[int, Decimal] | None = None,
+    photos: list[PhotoUpload] | None = None,
+) -> ProgressReport:
     """A contractor files a dated report. Its quantities are added to the scope items' completed quantities,
     and its percent becomes the project's progress. Photos are checked first: a bad photo files nothing."""
-    locked = Project.objects.select_for_update().select_related("compound__community__subdistrict").get(
-        pk=project.pk)
+    locked = Project.objects.select_for_update().select_related("compound__community__subdistrict").get(pk=project.pk)
     if not perms.can_file_report(actor, locked):
         raise PermissionDenied
     if locked.status != ProjectStatus.CONSTRUCTION:
-        raise DomainError(_("Progress reports are filed during construction (the project is in “%(status)s”).")
-                          % {"status": locked.get_status_display()}, code="not_in_construction")
+        raise DomainError(
+            _("Progress reports are filed during construction (the project is in “%(status)s”).")
+            % {"status": locked.get_status_display()},
+            code="not_in_construction",
+        )
     if report_date > timezone.localdate():
         raise DomainError(_("The report date cannot be in the future."), code="future_date", field="report_date")
     if not 0 <= percent_complete <= 100:
-        raise DomainError(_("Percent complete is between 0 and 100."), code="invalid_percent",
-                          field="percent_complete")
+        raise DomainError(_("Percent complete is between 0 and 100."), code="invalid_percent", field="percent_complete")
     if not work_done.strip():
         raise DomainError(_("Describe the work done."), code="required", field="work_done")
     photos = photos or []
@@ -383,31 +518,49 @@ def progress_report_file(*, actor: User, project: Project, report_date: date, wo
     except ValidationError as error:
         raise DomainError(error.messages[0], code=error.code or "photo_invalid", field="photos") from None
     quantities = {int(k): Decimal(v) for k, v in (quantities or {}).items() if v not in (None, "", 0)}
-    items = {item.pk: item for item in ScopeItem.objects.select_for_update().filter(project=locked,
-                                                                                    pk__in=quantities)}
+    items = {item.pk: item for item in ScopeItem.objects.select_for_update().filter(project=locked, pk__in=quantities)}
     if set(quantities) - set(items):
-        raise DomainError(_("A quantity refers to a work item of another project."), code="foreign_item",
-                          field="quantities")
+        raise DomainError(
+            _("A quantity refers to a work item of another project."), code="foreign_item", field="quantities"
+        )
     if any(value < 0 for value in quantities.values()):
         raise DomainError(_("Quantities cannot be negative."), code="negative_quantity", field="quantities")
 
     report = ProgressReport.objects.create(
-        project=locked, report_date=report_date, work_done=work_done.strip(), percent_complete=percent_complete,
-        manpower=manpower, weather=weather.strip(), issues_met=issues_met.strip(), created_by=actor)
-    ReportQuantity.objects.bulk_create([ReportQuantity(report=report, scope_item_id=pk, quantity=value)
-                                        for pk, value in quantities.items()])
+        project=locked,
+        report_date=report_date,
+        work_done=work_done.strip(),
+        percent_complete=percent_complete,
+        manpower=manpower,
+        weather=weather.strip(),
+        issues_met=issues_met.strip(),
+        created_by=actor,
+    )
+    ReportQuantity.objects.bulk_create(
+        [ReportQuantity(report=report, scope_item_id=pk, quantity=value) for pk, value in quantities.items()]
+    )
     for pk, value in quantities.items():
-        ScopeItem.objects.filter(pk=pk).update(completed_quantity=F("completed_quantity") + value,
-                                               updated_at=timezone.now())
+        ScopeItem.objects.filter(pk=pk).update(
+            completed_quantity=F("completed_quantity") + value, updated_at=timezone.now()
+        )
     for photo, clean in zip(photos, stored):
         # What the client sent wins; else what the camera wrote (kept here, never in the served file).
-        position = ((photo.latitude, photo.longitude) if photo.latitude is not None and photo.longitude is not None
-                    else (clean.latitude, clean.longitude))
+        position = (
+            (photo.latitude, photo.longitude)
+            if photo.latitude is not None and photo.longitude is not None
+            else (clean.latitude, clean.longitude)
+        )
         ProgressPhoto.objects.create(
-            report=report, image=clean.image, thumbnail=clean.thumbnail, taken_at=photo.taken_at or clean.taken_at,
-            latitude=position[0], longitude=position[1])
-    Project.objects.filter(pk=locked.pk).update(progress_percent=percent_complete, version=F("version") + 1,
-                                                updated_at=timezone.now())
+            report=report,
+            image=clean.image,
+            thumbnail=clean.thumbnail,
+            taken_at=photo.taken_at or clean.taken_at,
+            latitude=position[0],
+            longitude=position[1],
+        )
+    Project.objects.filter(pk=locked.pk).update(
+        progress_percent=percent_complete, version=F("version") + 1, updated_at=timezone.now()
+    )
     return report
 
 
@@ -416,15 +569,14 @@ def contractor_company_ids(user) -> list[int]:
 
 
 @transaction.atomic
-def target_set(*, actor: User, district, year: int, to_start: int, to_finish: int) -> "ProgrammeTarget":
+def target_set(*, actor: User, district, year: int, to_start: int, to_finish: int) -> ProgrammeTarget:
     """A district official sets the year's target of compounds to start and to finish (one per year)."""
-    from projects.models import ProgrammeTarget
-
     scope = get_scope(actor)
     if not (scope.is_global or (RoleKind.DISTRICT_OFFICIAL in scope.role_kinds and district.pk in scope.district_ids)):
         raise PermissionDenied
     if not 2000 <= year <= 2100:
         raise DomainError(_("Enter a year between 2000 and 2100."), code="bad_year", field="year")
     target, _created = ProgrammeTarget.objects.update_or_create(
-        district=district, year=year, defaults={"to_start": to_start, "to_finish": to_finish})
+        district=district, year=year, defaults={"to_start": to_start, "to_finish": to_finish}
+    )
     return target

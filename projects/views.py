@@ -16,10 +16,17 @@ from projects import permissions as perms
 from projects import selectors, services
 from projects.choices import ProjectStatus
 from projects.filtersets import ProjectFilterSet
-from projects.forms import (ConfirmationForm, FundingForm, PlanVersionForm, ProgressReportForm, ProjectForm,
-                            ScopeItemForm, TransitionForm)
+from projects.forms import (
+    ConfirmationForm,
+    FundingForm,
+    PlanVersionForm,
+    ProgressReportForm,
+    ProjectForm,
+    ScopeItemForm,
+    TransitionForm,
+)
 from projects.models import PlanVersion, ProgressPhoto, Project, ScopeItem
-from renovation_portal.errors import ConflictError, DomainError
+from renovation_portal.errors import DomainError
 from renovation_portal.exports import Column, export_response, requested_format
 from renovation_portal.uploads import serve_private_image
 
@@ -39,12 +46,19 @@ def _form_error(form, error):
 
 
 PROJECT_COLUMNS = [
-    Column(gettext_lazy("Project"), "name"), Column(gettext_lazy("Compound"), "compound__name"), Column(gettext_lazy("Compound code"), "compound__code"),
-    Column(gettext_lazy("Community"), "compound__community__name"), Column(gettext_lazy("Subdistrict"), "compound__community__subdistrict__name"),
-    Column(gettext_lazy("Batch"), "batch"), Column(gettext_lazy("Status"), "status", dict(ProjectStatus.choices)),
-    Column(gettext_lazy("Contractor"), "contractor__name"), Column(gettext_lazy("Budget (yuan)"), "budget"),
-    Column(gettext_lazy("Planned start"), "planned_start"), Column(gettext_lazy("Planned finish"), "planned_finish"),
-    Column(gettext_lazy("Actual start"), "actual_start"), Column(gettext_lazy("Actual finish"), "actual_finish"),
+    Column(gettext_lazy("Project"), "name"),
+    Column(gettext_lazy("Compound"), "compound__name"),
+    Column(gettext_lazy("Compound code"), "compound__code"),
+    Column(gettext_lazy("Community"), "compound__community__name"),
+    Column(gettext_lazy("Subdistrict"), "compound__community__subdistrict__name"),
+    Column(gettext_lazy("Batch"), "batch"),
+    Column(gettext_lazy("Status"), "status", dict(ProjectStatus.choices)),
+    Column(gettext_lazy("Contractor"), "contractor__name"),
+    Column(gettext_lazy("Budget (yuan)"), "budget"),
+    Column(gettext_lazy("Planned start"), "planned_start"),
+    Column(gettext_lazy("Planned finish"), "planned_finish"),
+    Column(gettext_lazy("Actual start"), "actual_start"),
+    Column(gettext_lazy("Actual finish"), "actual_finish"),
     Column(gettext_lazy("Progress (%)"), "progress_percent"),
 ]
 
@@ -61,14 +75,20 @@ def project_list(request):
     page = Paginator(projects, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "projects/project_list.html", {
-        "filter": filterset, "page": page, "query": query.urlencode(),
-        "status_counts": selectors.status_counts(request.user),
-        "subdistricts": Subdistrict.objects.visible_to(request.user),
-        "communities": Community.objects.visible_to(request.user),
-        "contractors": Company.objects.filter(kind="contractor", projects__in=base).distinct().order_by("name"),
-        "batches": base.order_by("-batch").values_list("batch", flat=True).distinct(),
-    })
+    return render(
+        request,
+        "projects/project_list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "query": query.urlencode(),
+            "status_counts": selectors.status_counts(request.user),
+            "subdistricts": Subdistrict.objects.visible_to(request.user),
+            "communities": Community.objects.visible_to(request.user),
+            "contractors": Company.objects.filter(kind="contractor", projects__in=base).distinct().order_by("name"),
+            "batches": base.order_by("-batch").values_list("batch", flat=True).distinct(),
+        },
+    )
 
 
 @login_required
@@ -78,23 +98,27 @@ def project_detail(request, pk):
     current_plan = plans[0] if plans else None
     scope_items = list(project.scope_items.all())
     user = request.user
-    return render(request, "projects/project_detail.html", {
-        "project": project,
-        "events": project.events.all(),
-        "plans": plans,
-        "current_plan": current_plan,
-        "confirmations": selectors.confirmation_matrix(current_plan),
-        "confirmable": perms.confirmable_parties(user, project) if current_plan else [],
-        "confirm_form": ConfirmationForm(parties=perms.confirmable_parties(user, project)),
-        "scope_items": scope_items,
-        "dig_once": selectors.dig_once_conflicts(scope_items),
-        "reports": project.reports.all(),
-        "transitions": services.available_transitions(user, project),
-        "can_edit": perms.can_edit_project(user, project),
-        "can_manage_scope": perms.can_manage_scope(user, project),
-        "can_file_report": perms.can_file_report(user, project) and project.status == ProjectStatus.CONSTRUCTION,
-        "missing_confirmations": services.missing_confirmations(project),
-    })
+    return render(
+        request,
+        "projects/project_detail.html",
+        {
+            "project": project,
+            "events": project.events.all(),
+            "plans": plans,
+            "current_plan": current_plan,
+            "confirmations": selectors.confirmation_matrix(current_plan),
+            "confirmable": perms.confirmable_parties(user, project) if current_plan else [],
+            "confirm_form": ConfirmationForm(parties=perms.confirmable_parties(user, project)),
+            "scope_items": scope_items,
+            "dig_once": selectors.dig_once_conflicts(scope_items),
+            "reports": project.reports.all(),
+            "transitions": services.available_transitions(user, project),
+            "can_edit": perms.can_edit_project(user, project),
+            "can_manage_scope": perms.can_manage_scope(user, project),
+            "can_file_report": perms.can_file_report(user, project) and project.status == ProjectStatus.CONSTRUCTION,
+            "missing_confirmations": services.missing_confirmations(project),
+        },
+    )
 
 
 @login_required
@@ -107,8 +131,9 @@ def project_edit(request, pk):
     if request.method == "POST" and form.is_valid() and funding.is_valid():
         changes = {name: form.cleaned_data[name] for name in services.PROJECT_EDITABLE_FIELDS}
         try:
-            services.project_update(actor=request.user, project=project,
-                                    expected_version=form.cleaned_data["version"], **changes)
+            services.project_update(
+                actor=request.user, project=project, expected_version=form.cleaned_data["version"], **changes
+            )
             services.project_set_funding(actor=request.user, project=project, amounts=funding.cleaned_data)
         except (DomainError, ValidationError) as error:
             _form_error(form, error)
@@ -148,8 +173,10 @@ def plan_create(request, pk):
         except DomainError as error:
             _form_error(form, error)
         else:
-            messages.success(request, _("Plan version %(number)d saved. Earlier confirmations no longer count.")
-                             % {"number": plan.number})
+            messages.success(
+                request,
+                _("Plan version %(number)d saved. Earlier confirmations no longer count.") % {"number": plan.number},
+            )
             return redirect("projects:project-detail", pk=project.pk)
     return render(request, "projects/plan_form.html", {"form": form, "project": project})
 
@@ -205,10 +232,17 @@ def report_create(request, pk):
         data = form.cleaned_data
         try:
             services.progress_report_file(
-                actor=request.user, project=project, report_date=data["report_date"], work_done=data["work_done"],
-                percent_complete=data["percent_complete"], manpower=data["manpower"] or 0,
-                weather=data["weather"], issues_met=data["issues_met"], quantities=form.quantities(),
-                photos=[services.PhotoUpload(file=f) for f in data["photos"]])
+                actor=request.user,
+                project=project,
+                report_date=data["report_date"],
+                work_done=data["work_done"],
+                percent_complete=data["percent_complete"],
+                manpower=data["manpower"] or 0,
+                weather=data["weather"],
+                issues_met=data["issues_met"],
+                quantities=form.quantities(),
+                photos=[services.PhotoUpload(file=f) for f in data["photos"]],
+            )
         except DomainError as error:
             _form_error(form, error)
         else:

@@ -1,20 +1,20 @@
 """API building blocks shared by every app: pagination and the JSON 404/500 for unknown API paths."""
 
-from django.http import JsonResponse
-from django.utils.translation import gettext as _
 import hashlib
 import json
 
 from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
-from django.db import DataError, transaction
-from django.utils.translation import gettext_lazy
-from rest_framework.response import Response
-from rest_framework.routers import DefaultRouter
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError, transaction
+from django.http import JsonResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_standardized_errors.handler import ExceptionHandler as StandardExceptionHandler
 from rest_framework.exceptions import APIException, ErrorDetail, ParseError, ValidationError
 from rest_framework.fields import ListField
 from rest_framework.pagination import CursorPagination, PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.routers import DefaultRouter
 
 from renovation_portal.errors import DomainError
 
@@ -40,8 +40,11 @@ class KeysetPagination(CursorPagination):
 def api_error_response(status: int, code: str, detail: str) -> JsonResponse:
     """The portal's one error shape (drf-standardized-errors), for responses made outside DRF views."""
     error_type = "server_error" if status >= 500 else "client_error"
-    return JsonResponse({"type": error_type, "errors": [{"code": code, "detail": detail, "attr": None}]},
-                        status=status, json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(
+        {"type": error_type, "errors": [{"code": code, "detail": detail, "attr": None}]},
+        status=status,
+        json_dumps_params={"ensure_ascii": False},
+    )
 
 
 def api_not_found() -> JsonResponse:
@@ -73,8 +76,10 @@ class ExceptionHandler(StandardExceptionHandler):
         if isinstance(exc, DjangoValidationError):
             # A model's own validation (full_clean in a service) is the client's error, never a 500.
             if hasattr(exc, "error_dict"):
-                detail = {("non_field_errors" if field == NON_FIELD_ERRORS else field): messages
-                          for field, messages in exc.message_dict.items()}
+                detail = {
+                    ("non_field_errors" if field == NON_FIELD_ERRORS else field): messages
+                    for field, messages in exc.message_dict.items()
+                }
             else:
                 detail = {"non_field_errors": exc.messages}
             return ValidationError(detail)
@@ -89,15 +94,18 @@ class ExceptionHandler(StandardExceptionHandler):
 class PreconditionRequired(APIException):
     status_code = 428
     default_code = "precondition_required"
-    default_detail = gettext_lazy("Send the If-Match header with the ETag of your last GET of this record, so that "
-                           "newer changes are not overwritten.")
+    default_detail = gettext_lazy(
+        "Send the If-Match header with the ETag of your last GET of this record, so that "
+        "newer changes are not overwritten."
+    )
 
 
 class PreconditionFailed(APIException):
     status_code = 412
     default_code = "precondition_failed"
-    default_detail = gettext_lazy("This record was changed since you loaded it. GET it again, re-apply your change and "
-                           "send it with the new ETag.")
+    default_detail = gettext_lazy(
+        "This record was changed since you loaded it. GET it again, re-apply your change and send it with the new ETag."
+    )
 
 
 class PayloadTooLarge(APIException):
@@ -155,9 +163,12 @@ class ConcurrencyControlMixin:
             if not if_match:
                 raise PreconditionRequired()
             if "*" in _if_match_values(if_match):  # "any version" would overwrite changes the client never saw
-                raise PreconditionRequired(gettext_lazy(
-                    "If-Match: * is not accepted. Send the ETag of your last GET of this record, so that newer "
-                    "changes are not overwritten."))
+                raise PreconditionRequired(
+                    gettext_lazy(
+                        "If-Match: * is not accepted. Send the ETag of your last GET of this record, so that newer "
+                        "changes are not overwritten."
+                    )
+                )
             if self.etag_for(instance) not in _if_match_values(if_match):
                 raise PreconditionFailed()
             partial = kwargs.pop("partial", False)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import timedelta
 from collections.abc import Callable, Iterable, Iterator
+from datetime import timedelta
 from itertools import islice
 
 from django.db import connection, models
@@ -37,8 +37,9 @@ def _csv_value(value):
     return value
 
 
-def copy_rows(model: type[models.Model], columns: list[str], rows: Iterable[tuple],
-              progress: Callable[[int], None] | None = None) -> int:
+def copy_rows(
+    model: type[models.Model], columns: list[str], rows: Iterable[tuple], progress: Callable[[int], None] | None = None
+) -> int:
     """Load rows (tuples in ``columns`` order, column names as in the database) into the model's table."""
     table = model._meta.db_table
     total = 0
@@ -75,8 +76,9 @@ def _reset_sequence(model: type[models.Model]) -> None:
             cursor.execute(statement)
 
 
-def copy_dicts(model: type[models.Model], rows: Iterable[dict], progress: Callable[[int], None] | None = None,
-               now=None) -> int:
+def copy_dicts(
+    model: type[models.Model], rows: Iterable[dict], progress: Callable[[int], None] | None = None, now=None
+) -> int:
     """Load rows given as {attname: value}: every other column gets its field's default, "" when blank is
     allowed, or NULL — so a generator names only what it cares about. ``now`` fills auto timestamps."""
     from django.utils import timezone
@@ -105,4 +107,5 @@ def copy_dicts(model: type[models.Model], rows: Iterable[dict], progress: Callab
                 # Distinct change times, as real edits have: keyset pages and updated_since rely on them.
                 row["updated_at"] = now - timedelta(microseconds=n)
             yield tuple(row[a] if a in row else filler[a] for a in attnames)
+
     return copy_rows(model, columns, tuples(), progress=progress)

@@ -40,8 +40,13 @@ def redis_failed(server: str, error: Exception, what: str) -> None:
         if now - _logged_at.get(server, float("-inf")) < retry_after:
             return
         _logged_at[server] = now
-    logger.warning("Redis unavailable (%s: %s) for %s; the portal carries on without it and retries in %s s",
-                   error.__class__.__name__, error, what, retry_after)
+    logger.warning(
+        "Redis unavailable (%s: %s) for %s; the portal carries on without it and retries in %s s",
+        error.__class__.__name__,
+        error,
+        what,
+        retry_after,
+    )
 
 
 def redis_recovered(server: str) -> None:

@@ -110,6 +110,7 @@ def table_response(name: str, fmt: str, sheets: list[tuple[str, list[str], objec
             yield "\ufeff" + writer.writerow([_csv_cell(h) for h in headers])
             for row in rows:
                 yield writer.writerow([_csv_cell(v) for v in row])
+
         response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = content_disposition_header(True, f"{name}-{stamp}.csv")
         return response

@@ -51,8 +51,11 @@ def _request_user(request):
 
 
 def _replay(record: IdempotencyKey) -> HttpResponse:
-    response = HttpResponse(bytes(record.response_body), status=record.status_code,
-                            content_type=record.response_content_type or "application/json")
+    response = HttpResponse(
+        bytes(record.response_body),
+        status=record.status_code,
+        content_type=record.response_content_type or "application/json",
+    )
     response["Idempotent-Replayed"] = "true"
     return response
 
@@ -72,8 +75,9 @@ def request_digest(request, body: bytes) -> str:
     if request.content_type == "multipart/form-data":
         try:
             fields = sorted([name, value] for name in request.POST for value in request.POST.getlist(name))
-            files = sorted([name, _file_digest(upload)] for name in request.FILES
-                           for upload in request.FILES.getlist(name))
+            files = sorted(
+                [name, _file_digest(upload)] for name in request.FILES for upload in request.FILES.getlist(name)
+            )
         except Exception:  # a malformed body: the view answers 400; compare it as bytes meanwhile
             pass
         else:
@@ -100,8 +104,9 @@ class IdempotencyMiddleware:
         if request.method != "POST" or key is None or not request.path.startswith("/api/"):
             return self.get_response(request)
         if not key or len(key) > 100 or not key.isprintable():
-            return api_error_response(422, "invalid_idempotency_key",
-                                      _("The Idempotency-Key header must be 1 to 100 printable characters."))
+            return api_error_response(
+                422, "invalid_idempotency_key", _("The Idempotency-Key header must be 1 to 100 printable characters.")
+            )
         user = _request_user(request)
         if user is None:  # DRF answers 401; there is nothing to remember for an anonymous request
             return self.get_response(request)
@@ -112,8 +117,9 @@ class IdempotencyMiddleware:
         digest = request_digest(request, body)
         try:
             with transaction.atomic():
-                record = IdempotencyKey.objects.create(user=user, key=key, method=request.method,
-                                                       path=request.path[:300], request_hash=digest)
+                record = IdempotencyKey.objects.create(
+                    user=user, key=key, method=request.method, path=request.path[:300], request_hash=digest
+                )
         except IntegrityError:
             record, refusal = self._repeat(user, key, digest)
             if refusal is not None:
@@ -130,8 +136,10 @@ class IdempotencyMiddleware:
         if hasattr(response, "render") and not getattr(response, "is_rendered", True):
             response.render()
         IdempotencyKey.objects.filter(pk=record.pk, created_at=started).update(
-            status_code=response.status_code, response_body=response.content,
-            response_content_type=response.get("Content-Type", ""))
+            status_code=response.status_code,
+            response_body=response.content,
+            response_content_type=response.get("Content-Type", ""),
+        )
         return response
 
     def _repeat(self, user, key, digest):
@@ -142,9 +150,10 @@ class IdempotencyMiddleware:
             return None, self._in_progress()
         if record.request_hash != digest:
             return None, api_error_response(
-                422, "idempotency_key_reused",
-                _("This Idempotency-Key was already used for a different request. Use a new key for a new "
-                  "request."))
+                422,
+                "idempotency_key_reused",
+                _("This Idempotency-Key was already used for a different request. Use a new key for a new request."),
+            )
         if record.status_code is not None:
             return None, _replay(record)
         now = timezone.now()
@@ -152,8 +161,9 @@ class IdempotencyMiddleware:
             return None, self._in_progress()
         # The request holding the key died without an answer (killed, timed out, or unable to release it): take
         # the key over. The condition on created_at lets only one of several retries win it.
-        if IdempotencyKey.objects.filter(pk=record.pk, status_code__isnull=True,
-                                         created_at=record.created_at).update(created_at=now):
+        if IdempotencyKey.objects.filter(pk=record.pk, status_code__isnull=True, created_at=record.created_at).update(
+            created_at=now
+        ):
             record.created_at = now
             return record, None
         return None, self._in_progress()
@@ -161,8 +171,10 @@ class IdempotencyMiddleware:
     @staticmethod
     def _in_progress():
         response = api_error_response(
-            409, "idempotency_request_in_progress",
-            _("A request with this Idempotency-Key is still being processed. Retry shortly."))
+            409,
+            "idempotency_request_in_progress",
+            _("A request with this Idempotency-Key is still being processed. Retry shortly."),
+        )
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
 

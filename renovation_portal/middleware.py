@@ -49,11 +49,18 @@ class RequestSizeLimitMiddleware:
         if request.path.startswith("/api/"):
             with translation.override(translation.get_language_from_request(request)):
                 return api_error_response(
-                    413, "request_too_large",
+                    413,
+                    "request_too_large",
                     _("The request is too large: at most %(size)s (photos: 10 MB each).")
-                    % {"size": filesizeformat(limit)})
+                    % {"size": filesizeformat(limit)},
+                )
         with translation.override(settings.LANGUAGE_CODE):
             return HttpResponse(
-                _("The upload is too large: at most %(size)s at a time (photos: 10 MB each). Go back and send "
-                  "fewer or smaller photos.") % {"size": filesizeformat(limit)},
-                status=413, content_type="text/plain; charset=utf-8")
+                _(
+                    "The upload is too large: at most %(size)s at a time (photos: 10 MB each). Go back and send "
+                    "fewer or smaller photos."
+                )
+                % {"size": filesizeformat(limit)},
+                status=413,
+                content_type="text/plain; charset=utf-8",
+            )

@@ -55,5 +55,6 @@ BEAT_SCHEDULE: dict[str, dict] = {
 
 # The entries whose missed runs are sent again (renovation_portal.tasks.catch_up_missed_runs, from the heartbeat):
 # all but the heartbeat itself. Each of their tasks is idempotent per period (a day, an ISO week, a meeting).
-CAUGHT_UP: dict[str, dict] = {name: entry for name, entry in BEAT_SCHEDULE.items()
-                              if name != "healthz-broker-heartbeat"}
+CAUGHT_UP: dict[str, dict] = {
+    name: entry for name, entry in BEAT_SCHEDULE.items() if name != "healthz-broker-heartbeat"
+}

@@ -32,12 +32,20 @@ class ClientErrorResponseSerializer(serializers.Serializer):
 
 
 IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
     description="Any unique string (a UUID) per intended request. A retry with the same key and body gets the "
-                "original response and creates nothing; kept 48 hours.")
+    "original response and creates nothing; kept 48 hours.",
+)
 IF_MATCH = OpenApiParameter(
-    "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, required=True,
-    description="The ETag of your last GET of this record. Missing: 428; stale: 412.")
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=True,
+    description="The ETag of your last GET of this record. Missing: 428; stale: 412.",
+)
 
 
 # --- Which DomainErrors an operation can answer with: read from the source of its view method and of the portal's
@@ -45,9 +53,12 @@ IF_MATCH = OpenApiParameter(
 # without anyone declaring it again. ---
 
 # The view methods behind an action whose DRF mixin method (in site-packages, not read) calls back into the view.
-ACTION_HANDLERS = {"create": ("create", "perform_create"), "update": ("update", "perform_update"),
-                   "partial_update": ("partial_update", "update", "perform_update"),
-                   "destroy": ("destroy", "perform_destroy")}
+ACTION_HANDLERS = {
+    "create": ("create", "perform_create"),
+    "update": ("update", "perform_update"),
+    "partial_update": ("partial_update", "update", "perform_update"),
+    "destroy": ("destroy", "perform_destroy"),
+}
 
 
 @functools.cache
@@ -239,12 +250,20 @@ def closed_request_bodies(result, generator, request, public):
     # Each operation's field errors may also name a field it does not have: {"attr": <that name>,
     # "code": "unknown_field"}. The discriminator on ``attr`` cannot map unknown names, so it goes.
     schemas["UnknownFieldErrorComponent"] = {
-        "type": "object", "required": ["attr", "code", "detail"],
-        "properties": {"attr": {"type": "string"}, "code": {"type": "string", "enum": ["unknown_field"]},
-                       "detail": {"type": "string"}}}
+        "type": "object",
+        "required": ["attr", "code", "detail"],
+        "properties": {
+            "attr": {"type": "string"},
+            "code": {"type": "string", "enum": ["unknown_field"]},
+            "detail": {"type": "string"},
+        },
+    }
     for name, component in list(schemas.items()):
-        if (name.endswith("Error") and "oneOf" in component
-                and component.get("discriminator", {}).get("propertyName") == "attr"):
+        if (
+            name.endswith("Error")
+            and "oneOf" in component
+            and component.get("discriminator", {}).get("propertyName") == "attr"
+        ):
             component.pop("discriminator")
             component["oneOf"].append({"$ref": "#/components/schemas/UnknownFieldErrorComponent"})
     return result

@@ -11,8 +11,9 @@ class StrictFieldsMixin:
         if hasattr(data, "keys"):
             unknown = sorted(set(data.keys()) - set(self.fields))
             if unknown:
-                raise ValidationError({name: [ValidationError("Unknown field.", code="unknown_field").detail[0]]
-                                       for name in unknown})
+                raise ValidationError(
+                    {name: [ValidationError("Unknown field.", code="unknown_field").detail[0]] for name in unknown}
+                )
         return super().to_internal_value(data)
 
 

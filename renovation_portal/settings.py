@@ -17,9 +17,9 @@ Environment variables:
     MAX_IMAGE_PIXELS   uploaded images above this pixel count are refused before decoding (default 40,000,000)
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
-import os
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -209,8 +209,11 @@ BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
 
 CACHES = {
     "default": (
-        {"BACKEND": "renovation_portal.cache.FailSoftRedisCache", "LOCATION": REDIS_URL,
-         "OPTIONS": {"socket_connect_timeout": REDIS_CONNECT_TIMEOUT, "socket_timeout": REDIS_SOCKET_TIMEOUT}}
+        {
+            "BACKEND": "renovation_portal.cache.FailSoftRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": REDIS_CONNECT_TIMEOUT, "socket_timeout": REDIS_SOCKET_TIMEOUT},
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
@@ -281,10 +284,26 @@ IDEMPOTENCY_TOKEN_AUTHENTICATION = "communities.authentication.DeviceTokenAuthen
 DRF_STANDARDIZED_ERRORS = {
     "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
     "EXCEPTION_HANDLER_CLASS": "renovation_portal.api.ExceptionHandler",
-    "ALLOWED_ERROR_STATUS_CODES": ["400", "401", "403", "404", "405", "406", "409", "412", "413", "415", "422",
-                                   "428", "429", "500"],
-    "ERROR_SCHEMAS": {code: "renovation_portal.schema.ClientErrorResponseSerializer"
-                      for code in ("409", "412", "413", "422", "428", "429")},
+    "ALLOWED_ERROR_STATUS_CODES": [
+        "400",
+        "401",
+        "403",
+        "404",
+        "405",
+        "406",
+        "409",
+        "412",
+        "413",
+        "415",
+        "422",
+        "428",
+        "429",
+        "500",
+    ],
+    "ERROR_SCHEMAS": {
+        code: "renovation_portal.schema.ClientErrorResponseSerializer"
+        for code in ("409", "412", "413", "422", "428", "429")
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "老旧小区改造管理平台 API",
@@ -312,8 +331,10 @@ SPECTACULAR_SETTINGS = {
         "ErrorCode429Enum": "drf_standardized_errors.openapi_serializers.ErrorCode429Enum.choices",
         "ErrorCode500Enum": "drf_standardized_errors.openapi_serializers.ErrorCode500Enum.choices",
     },
-    "POSTPROCESSING_HOOKS": ["drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
-                             "renovation_portal.schema.closed_request_bodies"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
+        "renovation_portal.schema.closed_request_bodies",
+    ],
 }
 
 # --- Mail: the console in development; set EMAIL_BACKEND/EMAIL_HOST in production. ---
@@ -343,7 +364,13 @@ OTP_TOTP_ISSUER = "老旧小区改造管理平台"
 # purge command never deletes younger rows, and on PostgreSQL a trigger refuses any other change to the table.
 AUDITLOG_INCLUDE_ALL_MODELS = True
 AUDITLOG_EXCLUDE_TRACKING_MODELS = (
-    "sessions", "contenttypes", "admin", "axes", "auth.permission", "otp_totp", "django_otp",
+    "sessions",
+    "contenttypes",
+    "admin",
+    "axes",
+    "auth.permission",
+    "otp_totp",
+    "django_otp",
 )
 AUDITLOG_EXCLUDE_TRACKING_FIELDS = ("last_login", "last_used_at")
 AUDITLOG_MASK_TRACKING_FIELDS = ("password", "key_digest", "credential_stamp")

@@ -4,11 +4,10 @@ A client stores the time of its last sync, then asks each list for ``?updated_si
 ``/api/v1/sync/deletions/?since=<that time>`` for what was deleted meanwhile, and drops those records.
 """
 
-from datetime import timezone as dt_timezone
+from datetime import UTC
 
 import django_filters
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
@@ -37,15 +36,16 @@ class UTCIsoDateTimeField(django_filters.fields.IsoDateTimeField):
     A time at the very edge of Python's range (0001-01-01T00:00+14:00, 9999-12-31T23:59-12:00, or a naive one
     read in the portal's time zone) has no UTC equivalent: a form error, not an OverflowError."""
 
-    default_error_messages = {"out_of_range": _("This time is out of range: give one between the years 1 and 9999 "
-                                                "in UTC.")}
+    default_error_messages = {
+        "out_of_range": _("This time is out of range: give one between the years 1 and 9999 in UTC.")
+    }
 
     def to_python(self, value):
         value = super().to_python(value)
         if value is None:
             return None
         try:
-            return value.astimezone(dt_timezone.utc)
+            return value.astimezone(UTC)
         except OverflowError:
             raise ValidationError(self.error_messages["out_of_range"], code="out_of_range") from None
 
@@ -57,8 +57,7 @@ class UTCDateTimeFilter(django_filters.IsoDateTimeFilter):
 class UpdatedSinceFilterSet(django_filters.FilterSet):
     """Mix into a FilterSet of a model with ``updated_at``: ``?updated_since=2026-11-24T08:00:00+08:00``."""
 
-    updated_since = UTCDateTimeFilter(field_name="updated_at", lookup_expr="gt",
-                                                     label="changed after (ISO 8601)")
+    updated_since = UTCDateTimeFilter(field_name="updated_at", lookup_expr="gt", label="changed after (ISO 8601)")
 
 
 def tombstone_record(instance, *, compound=None) -> Tombstone:
@@ -103,8 +102,9 @@ class TombstoneSerializer(serializers.ModelSerializer):
 
 
 class TombstoneFilterSet(django_filters.FilterSet):
-    since = UTCDateTimeFilter(field_name="deleted_at", lookup_expr="gt", required=True,
-                                             label="deleted after (ISO 8601)")
+    since = UTCDateTimeFilter(
+        field_name="deleted_at", lookup_expr="gt", required=True, label="deleted after (ISO 8601)"
+    )
     model = django_filters.CharFilter(label="record type, e.g. projects.progressreport")
 
     class Meta:

@@ -47,6 +47,7 @@ def catch_up_missed_runs(now=None) -> list[str]:
     reminder thus goes out when the broker is back, once: the sweeps claim each reminder per day. Returns the
     names of the entries sent."""
     from celery import current_app as app  # the project app (renovation_portal/__init__.py), not imported back
+
     from renovation_portal.models import ScheduledRun
     from renovation_portal.schedules import CAUGHT_UP
 

@@ -82,15 +82,18 @@ def check_pixels(upload) -> None:
     if width * height > limit:
         raise ValidationError(
             _("The photo %(name)s has too many pixels: at most %(megapixels)d megapixels.")
-            % {"name": upload.name, "megapixels": limit // 1_000_000}, code="photo_too_many_pixels")
+            % {"name": upload.name, "megapixels": limit // 1_000_000},
+            code="photo_too_many_pixels",
+        )
 
 
 def validate_photo(upload) -> str:
     """Check an uploaded photo's size, pixel count, type and integrity; return its format. Raises
     ValidationError. Nothing is decoded here."""
     if upload.size > MAX_PHOTO_BYTES:
-        raise ValidationError(_("The photo %(name)s is larger than 10 MB.") % {"name": upload.name},
-                              code="photo_too_large")
+        raise ValidationError(
+            _("The photo %(name)s is larger than 10 MB.") % {"name": upload.name}, code="photo_too_large"
+        )
     check_pixels(upload)
     try:
         upload.seek(0)
@@ -98,20 +101,23 @@ def validate_photo(upload) -> str:
             image_format = image.format
             image.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise ValidationError(_("The file %(name)s is not a valid image.") % {"name": upload.name},
-                              code="photo_invalid") from None
+        raise ValidationError(
+            _("The file %(name)s is not a valid image.") % {"name": upload.name}, code="photo_invalid"
+        ) from None
     finally:
         upload.seek(0)
     if image_format not in ALLOWED_FORMATS:
-        raise ValidationError(_("The photo %(name)s must be a JPEG, PNG or WebP image.") % {"name": upload.name},
-                              code="photo_type")
+        raise ValidationError(
+            _("The photo %(name)s must be a JPEG, PNG or WebP image.") % {"name": upload.name}, code="photo_type"
+        )
     return image_format
 
 
 def validate_photos(uploads) -> None:
     if len(uploads) > MAX_PHOTOS_PER_UPLOAD:
-        raise ValidationError(_("At most %(count)d photos at a time.") % {"count": MAX_PHOTOS_PER_UPLOAD},
-                              code="too_many_photos")
+        raise ValidationError(
+            _("At most %(count)d photos at a time.") % {"count": MAX_PHOTOS_PER_UPLOAD}, code="too_many_photos"
+        )
     for upload in uploads:
         validate_photo(upload)
 
@@ -181,12 +187,18 @@ def store_photo(upload) -> StoredPhoto:
         image.save(buffer, format=image_format, **options)
         thumbnail = _thumbnail(image)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, KeyError, Image.DecompressionBombError):
-        raise ValidationError(_("The file %(name)s is not a valid image.") % {"name": upload.name},
-                              code="photo_invalid") from None
+        raise ValidationError(
+            _("The file %(name)s is not a valid image.") % {"name": upload.name}, code="photo_invalid"
+        ) from None
     finally:
         upload.seek(0)
-    return StoredPhoto(image=ContentFile(buffer.getvalue(), name=f"photo.{extension}"), thumbnail=thumbnail,
-                       taken_at=taken_at, latitude=latitude, longitude=longitude)
+    return StoredPhoto(
+        image=ContentFile(buffer.getvalue(), name=f"photo.{extension}"),
+        thumbnail=thumbnail,
+        taken_at=taken_at,
+        latitude=latitude,
+        longitude=longitude,
+    )
 
 
 def _thumbnail(image) -> ContentFile:

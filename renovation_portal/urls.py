@@ -6,7 +6,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from renovation_portal import views
 
-
 api_v1 = [
     path("", include("communities.api.urls")),
     path("", include("projects.api.urls")),
@@ -37,4 +36,3 @@ urlpatterns = [
 
 handler404 = "renovation_portal.views.not_found"
 handler500 = "renovation_portal.views.server_failure"
-

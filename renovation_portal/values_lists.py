@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
@@ -30,19 +30,33 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 # Field types whose JSON differs from the value the database driver returns.
-_CONVERTED = (serializers.DateTimeField, serializers.DateField, serializers.TimeField, serializers.DecimalField,
-              serializers.DurationField, serializers.UUIDField, serializers.FloatField, serializers.FileField)
+_CONVERTED = (
+    serializers.DateTimeField,
+    serializers.DateField,
+    serializers.TimeField,
+    serializers.DecimalField,
+    serializers.DurationField,
+    serializers.UUIDField,
+    serializers.FloatField,
+    serializers.FileField,
+)
 # A converter that stands for DRF's default DateTimeField representation: in the request's time zone, ISO 8601,
 # "Z" for UTC. Done inline in ``_row`` with the time zone looked up once per page, not once per value.
 _ISO_DATETIME = object()
 
 
 def _converter(field_):
-    if (isinstance(field_, serializers.DateTimeField) and settings.USE_TZ and not hasattr(field_, "timezone")
-            and str(getattr(field_, "format", api_settings.DATETIME_FORMAT)).lower() == ISO_8601):
+    if (
+        isinstance(field_, serializers.DateTimeField)
+        and settings.USE_TZ
+        and not hasattr(field_, "timezone")
+        and str(getattr(field_, "format", api_settings.DATETIME_FORMAT)).lower() == ISO_8601
+    ):
         return _ISO_DATETIME
-    if (type(field_) is serializers.DateField
-            and str(getattr(field_, "format", api_settings.DATE_FORMAT)).lower() == ISO_8601):
+    if (
+        type(field_) is serializers.DateField
+        and str(getattr(field_, "format", api_settings.DATE_FORMAT)).lower() == ISO_8601
+    ):
         return _isoformat
     return field_.to_representation if isinstance(field_, _CONVERTED) else None
 
@@ -59,7 +73,7 @@ class _Many:
     parent_key: str  # the column holding the parent's pk in the parent's rows
     related_field: str  # the child's foreign key to the parent (its attname)
     model: type[models.Model]
-    plan: "ValuesPlan"
+    plan: ValuesPlan
 
 
 @dataclass
@@ -74,8 +88,9 @@ class ValuesPlan:
     many: list[_Many] = field(default_factory=list)
     postprocess: Callable | None = None
 
-    def queryset(self, queryset: models.QuerySet, annotations: dict | None = None,
-                 keep: Iterable[str] = ()) -> models.QuerySet:
+    def queryset(
+        self, queryset: models.QuerySet, annotations: dict | None = None, keep: Iterable[str] = ()
+    ) -> models.QuerySet:
         """``queryset`` as rows of this plan's columns (plus ``keep``, e.g. the pagination's ordering)."""
         columns = list(dict.fromkeys([*self.columns, *keep]))
         queryset = queryset.prefetch_related(None)
@@ -161,8 +176,10 @@ def _compile(serializer_class, model, prefix: str, annotations: frozenset, plan:
         if isinstance(field_, serializers.ListSerializer):
             relation = model._meta.get_field(attrs[0]) if len(attrs) == 1 else None
             if prefix or not isinstance(relation, models.ManyToOneRel):
-                raise ImproperlyConfigured(f"{serializer_class.__name__}.{name}: only a reverse foreign key can be a "
-                                           "nested list of a values() list")
+                raise ImproperlyConfigured(
+                    f"{serializer_class.__name__}.{name}: only a reverse foreign key can be a "
+                    "nested list of a values() list"
+                )
             child_plan = _new_plan(field_.child.__class__)
             _compile(field_.child.__class__, relation.related_model, "", frozenset(), child_plan)
             plan.columns.append("pk")
@@ -174,7 +191,8 @@ def _compile(serializer_class, model, prefix: str, annotations: frozenset, plan:
         except (FieldDoesNotExist, AttributeError):
             raise ImproperlyConfigured(
                 f"{serializer_class.__name__}.{name} (source {field_.source!r}) is no database column: give it as "
-                "an expression in the view's list_annotations") from None
+                "an expression in the view's list_annotations"
+            ) from None
         if isinstance(field_, serializers.Serializer):
             nested = _new_plan(field_.__class__)
             _compile(field_.__class__, related, path + "__", frozenset(), nested)
@@ -183,8 +201,10 @@ def _compile(serializer_class, model, prefix: str, annotations: frozenset, plan:
             plan.steps.append((name, nested, path + "__pk"))
             continue
         if isinstance(field_, serializers.SerializerMethodField) or type(field_) is serializers.ReadOnlyField:
-            raise ImproperlyConfigured(f"{serializer_class.__name__}.{name} is computed in Python: give it as an "
-                                       "expression in the view's list_annotations")
+            raise ImproperlyConfigured(
+                f"{serializer_class.__name__}.{name} is computed in Python: give it as an "
+                "expression in the view's list_annotations"
+            )
         plan.columns.append(path)
         plan.steps.append((name, path, _converter(field_)))
 
@@ -195,7 +215,7 @@ def _new_plan(serializer_class) -> ValuesPlan:
     return ValuesPlan(serializer_class, postprocess=getattr(serializer_class, "postprocess_rows", None))
 
 
-@lru_cache(maxsize=None)
+@cache
 def values_plan(serializer_class, model, annotated: frozenset = frozenset()) -> ValuesPlan:
     """The plan of ``serializer_class`` over ``model``, compiled once; ``annotated`` names the fields that
     the view gives as database expressions."""

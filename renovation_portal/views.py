@@ -29,8 +29,11 @@ def _check_broker() -> dict:
     if not settings.REDIS_URL:
         return {"ok": True, "mode": "in-process (eager): no broker configured"}
     try:
-        client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=settings.REDIS_CONNECT_TIMEOUT,
-                                      socket_timeout=settings.REDIS_SOCKET_TIMEOUT)
+        client = redis.Redis.from_url(
+            settings.REDIS_URL,
+            socket_connect_timeout=settings.REDIS_CONNECT_TIMEOUT,
+            socket_timeout=settings.REDIS_SOCKET_TIMEOUT,
+        )
         client.ping()
         redis_recovered(settings.REDIS_URL)  # the cache need not wait out its retry interval
         return {"ok": True, "mode": "redis", "last_worker_heartbeat": cache.get(HEARTBEAT_CACHE_KEY)}
@@ -62,8 +65,10 @@ def healthz(request):
     monitors and the compose health check)."""
     database, broker, static = _check_database(), _check_broker(), _check_static()
     ok = database["ok"] and broker["ok"] and static["ok"]
-    return JsonResponse({"status": "ok" if ok else "error", "database": database, "broker": broker,
-                         "static": static}, status=200 if ok else 503)
+    return JsonResponse(
+        {"status": "ok" if ok else "error", "database": database, "broker": broker, "static": static},
+        status=200 if ok else 503,
+    )
 
 
 @csrf_exempt  # an unknown API path is a 404 whatever the method, never a CSRF failure page

@@ -1,7 +1,7 @@
 """Shared fixtures: a small place tree with two of everything, and named actors on it.
 
-    district ── sub_a ── comm_a ── compound_a (project of company_a) ── building_a
-             └─ sub_b ── comm_b ── compound_b (project of company_b) ── building_b
+district ── sub_a ── comm_a ── compound_a (project of company_a) ── building_a
+         └─ sub_b ── comm_b ── compound_b (project of company_b) ── building_b
 """
 
 import pytest
@@ -34,8 +34,15 @@ def tree(db):
     f.ProjectFactory(compound=compound_a, contractor=company_a)
     f.ProjectFactory(compound=compound_b, contractor=company_b)
     return {
-        "district": district, "sub_a": sub_a, "sub_b": sub_b, "comm_a": comm_a, "comm_b": comm_b,
-        "compound_a": compound_a, "compound_b": compound_b, "company_a": company_a, "company_b": company_b,
+        "district": district,
+        "sub_a": sub_a,
+        "sub_b": sub_b,
+        "comm_a": comm_a,
+        "comm_b": comm_b,
+        "compound_a": compound_a,
+        "compound_b": compound_b,
+        "company_a": company_a,
+        "company_b": company_b,
         "building_a": f.BuildingFactory(compound=compound_a, number="1号楼"),
         "building_b": f.BuildingFactory(compound=compound_b, number="1号楼"),
     }
@@ -64,6 +71,7 @@ def api_as(api):
     def login(user):
         api.force_authenticate(user)
         return api
+
     return login
 
 

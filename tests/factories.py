@@ -4,8 +4,19 @@ import factory
 from factory.django import DjangoModelFactory
 
 from communities.choices import CompanyKind, InspectionTier, RoleKind
-from communities.models import (Building, Community, Company, Compound, District, OwnersBody, PartyBranch,
-                                PropertyService, Role, Subdistrict, User)
+from communities.models import (
+    Building,
+    Community,
+    Company,
+    Compound,
+    District,
+    OwnersBody,
+    PartyBranch,
+    PropertyService,
+    Role,
+    Subdistrict,
+    User,
+)
 from projects.models import PlanVersion, Project, ScopeItem
 
 PASSWORD = "Test-password-2026"

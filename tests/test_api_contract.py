@@ -2,8 +2,7 @@
 
 import threading
 import time
-from datetime import datetime
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime
 
 import pytest
 from django.db import connection
@@ -41,8 +40,9 @@ def test_same_key_with_a_different_body_is_refused(tree, actors, api):
     key = _token(user)
     auth = {"HTTP_AUTHORIZATION": f"Token {key}", "HTTP_IDEMPOTENCY_KEY": "k-2"}
     api.post(LOGIN, {"username": user.username, "password": f.PASSWORD, "device_name": "a"}, format="json", **auth)
-    response = api.post(LOGIN, {"username": user.username, "password": f.PASSWORD, "device_name": "b"},
-                        format="json", **auth)
+    response = api.post(
+        LOGIN, {"username": user.username, "password": f.PASSWORD, "device_name": "b"}, format="json", **auth
+    )
     assert response.status_code == 422
     assert response.json()["errors"][0]["code"] == "idempotency_key_reused"
     assert not ApiToken.objects.filter(device_name="b").exists()
@@ -55,9 +55,10 @@ def test_bad_idempotency_key_is_422(tree, actors, api):
 
 
 def test_keys_are_kept_48_hours_then_purged(tree, actors):
+    from datetime import timedelta
+
     import time_machine
     from django.utils import timezone
-    from datetime import timedelta
 
     now = timezone.now()
     with time_machine.travel(now - timedelta(hours=30)):
@@ -78,8 +79,9 @@ def test_concurrent_retries_with_the_same_key_create_one_row(tree, actors):
     def post():
         client = APIClient()
         barrier.wait()
-        response = client.post(LOGIN, body, format="json", HTTP_AUTHORIZATION=f"Token {key}",
-                               HTTP_IDEMPOTENCY_KEY="same-key")
+        response = client.post(
+            LOGIN, body, format="json", HTTP_AUTHORIZATION=f"Token {key}", HTTP_IDEMPOTENCY_KEY="same-key"
+        )
         results.append((response.status_code, response.json()))
         connection.close()
 
@@ -92,8 +94,9 @@ def test_concurrent_retries_with_the_same_key_create_one_row(tree, actors):
     statuses = sorted(status for status, _ in results)
     assert statuses.count(201) >= 1 and set(statuses) <= {201, 409}
     assert len({body["token"] for status, body in results if status == 201}) == 1
-    assert all(body["errors"][0]["code"] == "idempotency_request_in_progress"
-               for status, body in results if status == 409)
+    assert all(
+        body["errors"][0]["code"] == "idempotency_request_in_progress" for status, body in results if status == 409
+    )
     assert ApiToken.objects.filter(user=user, device_name="并发").count() == 1
 
 
@@ -102,7 +105,8 @@ def _in_progress(user, key, age):
     from django.utils import timezone
 
     IdempotencyKey.objects.filter(user=user, key=key).update(
-        status_code=None, response_body=b"", response_content_type="", created_at=timezone.now() - age)
+        status_code=None, response_body=b"", response_content_type="", created_at=timezone.now() - age
+    )
 
 
 def test_a_repeat_meeting_its_first_request_still_running_gets_409_at_once(tree, actors, api):
@@ -150,18 +154,36 @@ def test_a_retried_photo_upload_with_another_boundary_gets_the_first_answer(tree
     from projects.models import Project
 
     project = Project.objects.get(compound=tree["compound_a"])
-    inspection = Inspection.objects.create(project=project, tier=2, planned_date="2026-11-25", status="filed",
-                                           template=ChecklistTemplate.objects.create(name="表", tier=2))
+    inspection = Inspection.objects.create(
+        project=project,
+        tier=2,
+        planned_date="2026-11-25",
+        status="filed",
+        template=ChecklistTemplate.objects.create(name="表", tier=2),
+    )
     issue = RectificationIssue.objects.create(
-        inspection=inspection, project=project, contractor=project.contractor, kind="safety", description="护栏",
-        location="1号楼", severity=Severity.MAJOR, tier=2, deadline="2026-12-01")
+        inspection=inspection,
+        project=project,
+        contractor=project.contractor,
+        kind="safety",
+        description="护栏",
+        location="1号楼",
+        severity=Severity.MAJOR,
+        tier=2,
+        deadline="2026-12-01",
+    )
     url = f"/api/v1/issues/{issue.pk}/submit/"
     token = _token(actors["contractor"])
 
     def upload(boundary, photo, key="photo-1"):
         body = encode_multipart(boundary, {"note": "已整改", "photos": [photo]})
-        return api.post(url, body, content_type=f"multipart/form-data; boundary={boundary}",
-                        HTTP_AUTHORIZATION=f"Token {token}", HTTP_IDEMPOTENCY_KEY=key)
+        return api.post(
+            url,
+            body,
+            content_type=f"multipart/form-data; boundary={boundary}",
+            HTTP_AUTHORIZATION=f"Token {token}",
+            HTTP_IDEMPOTENCY_KEY=key,
+        )
 
     first = upload("----phoneBoundaryA1b2", f.photo_file())
     assert first.status_code == 200 and first.json()["status"] == "submitted"
@@ -251,11 +273,14 @@ def test_deletions_are_synced_as_tombstones_within_scope(tree, actors, api_as):
     tombstone_record(tree["building_b"])
     own = api_as(actors["community_secretary"]).get("/api/v1/sync/deletions/", {"since": mark.isoformat()})
     assert [(row["model"], row["object_pk"]) for row in own.json()["results"]] == [
-        ("communities.building", str(tree["building_a"].pk))]
+        ("communities.building", str(tree["building_a"].pk))
+    ]
     assert api_as(actors["community_secretary"]).get("/api/v1/sync/deletions/").status_code == 400
 
 
-@pytest.mark.parametrize("query", [{"built_after": "99999999999999999999"}, {"updated_since": "4943-01-16T21:40:40-19:29"}])
+@pytest.mark.parametrize(
+    "query", [{"built_after": "99999999999999999999"}, {"updated_since": "4943-01-16T21:40:40-19:29"}]
+)
 def test_out_of_range_values_are_4xx_not_500(query, tree, actors, api_as):
     response = api_as(actors["district_official"]).get("/api/v1/compounds/", query)
     assert response.status_code in (200, 400)
@@ -288,7 +313,9 @@ def test_deleting_a_synced_record_anywhere_leaves_a_tombstone(tree, actors, api_
     project.delete()
     rows = api_as(actors["community_secretary"]).get("/api/v1/sync/deletions/", {"since": mark.isoformat()}).json()
     assert {(row["model"], row["object_pk"]) for row in rows["results"]} >= {
-        ("projects.project", str(project_pk)), ("projects.scopeitem", str(item.pk))}
+        ("projects.project", str(project_pk)),
+        ("projects.scopeitem", str(item.pk)),
+    }
     # The project's own contractor learns of it too (it no longer sees the compound); another company does not.
     own = api_as(actors["contractor"]).get("/api/v1/sync/deletions/", {"since": mark.isoformat()}).json()
     assert ("projects.project", str(project_pk)) in {(r["model"], r["object_pk"]) for r in own["results"]}
@@ -302,8 +329,9 @@ def test_an_unknown_field_is_refused_not_dropped(tree, actors, api_as):
     url = f"/api/v1/buildings/{tree['building_a'].pk}/"
     response = etag_patch(client, url, {"lead_name": "林楼长", "lead_phone_number": "13800000000"})
     assert response.status_code == 400
-    assert response.json()["errors"] == [{"code": "unknown_field", "detail": "Unknown field.",
-                                          "attr": "lead_phone_number"}]
+    assert response.json()["errors"] == [
+        {"code": "unknown_field", "detail": "Unknown field.", "attr": "lead_phone_number"}
+    ]
     assert client.get(url).json()["lead_name"] != "林楼长"  # nothing saved
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
     assert schema["components"]["schemas"]["PatchedBuildingRequest"]["additionalProperties"] is False
@@ -316,7 +344,7 @@ def test_per_user_throttling_answers_429_with_a_clear_body(tree, actors, api_as,
 
     monkeypatch.setattr(UserRateThrottle, "rate", "3/minute", raising=False)
     client = api_as(actors["community_secretary"])
-    with time_machine.travel(datetime(2026, 11, 25, 10, 0, 5, tzinfo=dt_timezone.utc), tick=False) as traveller:
+    with time_machine.travel(datetime(2026, 11, 25, 10, 0, 5, tzinfo=UTC), tick=False) as traveller:
         assert [client.get("/api/v1/me/").status_code for _ in range(3)] == [200, 200, 200]
         response = client.get("/api/v1/me/")
         assert response.status_code == 429 and int(response["Retry-After"]) == 55  # until the minute is over
@@ -336,7 +364,7 @@ def test_the_rate_limit_keeps_one_counter_per_user_and_window(tree, actors, api_
     import time_machine
 
     client = api_as(actors["community_secretary"])
-    with time_machine.travel(datetime(2026, 11, 25, 10, 0, 5, tzinfo=dt_timezone.utc), tick=False):
+    with time_machine.travel(datetime(2026, 11, 25, 10, 0, 5, tzinfo=UTC), tick=False):
         for _ in range(20):
             assert client.get("/api/v1/me/").status_code == 200
         window = int(time.time() // 3600)

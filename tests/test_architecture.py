@@ -7,8 +7,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 # From the bottom: the core, places and people, notifications, the domain apps (of one rank: they may import one
 # another), the dashboards (nothing imports them).
-RANKS = {"renovation_portal": 0, "communities": 1, "notifications": 2, "projects": 3, "consultations": 3,
-         "inspections": 3, "dashboards": 4}
+RANKS = {
+    "renovation_portal": 0,
+    "communities": 1,
+    "notifications": 2,
+    "projects": 3,
+    "consultations": 3,
+    "inspections": 3,
+    "dashboards": 4,
+}
 SHARED_RANK = 3
 
 
@@ -33,7 +40,7 @@ def _imports(name: str, path: Path, modules) -> set[str]:
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                anchor = package.split(".")[:len(package.split(".")) - node.level + 1]
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join(anchor + ([base] if base else []))
             targets = [f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base for alias in node.names]
         else:

@@ -14,9 +14,19 @@ pytestmark = pytest.mark.django_db
 
 # Every list a syncing client asks for ``?updated_since=``.
 UPDATED_SINCE_LISTS = [
-    "/api/v1/compounds/", "/api/v1/buildings/", "/api/v1/projects/", "/api/v1/scope-items/",
-    "/api/v1/progress-reports/", "/api/v1/needs/", "/api/v1/topics/", "/api/v1/meetings/", "/api/v1/owner-units/",
-    "/api/v1/votes/", "/api/v1/resident-problems/", "/api/v1/issues/", "/api/v1/inspections/",
+    "/api/v1/compounds/",
+    "/api/v1/buildings/",
+    "/api/v1/projects/",
+    "/api/v1/scope-items/",
+    "/api/v1/progress-reports/",
+    "/api/v1/needs/",
+    "/api/v1/topics/",
+    "/api/v1/meetings/",
+    "/api/v1/owner-units/",
+    "/api/v1/votes/",
+    "/api/v1/resident-problems/",
+    "/api/v1/issues/",
+    "/api/v1/inspections/",
 ]
 # Times Python can parse but not express in UTC (year 0 and year 10000), aware and naive (read in Asia/Shanghai).
 EDGE_TIMES = ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00"]
@@ -27,8 +37,10 @@ EDGE_TIMES = ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00", "0001-01
 def test_updated_since_at_the_edge_of_the_datetime_range_is_a_validation_error(path, when, actors, api_as):
     response = api_as(actors["district_official"]).get(path, {"updated_since": when})
     assert response.status_code == 400, response.content[:300]
-    assert response.json() == {"type": "validation_error", "errors": [
-        {"code": "out_of_range", "detail": response.json()["errors"][0]["detail"], "attr": "updated_since"}]}
+    assert response.json() == {
+        "type": "validation_error",
+        "errors": [{"code": "out_of_range", "detail": response.json()["errors"][0]["detail"], "attr": "updated_since"}],
+    }
 
 
 @pytest.mark.parametrize("when", EDGE_TIMES)
@@ -61,8 +73,9 @@ def inspection(tree, actors):
     template = ChecklistTemplate.objects.create(name="表2", tier=InspectionTier.DISTRICT)
     ChecklistItem.objects.create(template=template, position=1, code="safety", text="临边防护")
     project = Project.objects.get(compound=tree["compound_a"])
-    return inspection_services.inspection_start(actor=actors["inspector"], project=project,
-                                                tier=InspectionTier.DISTRICT)
+    return inspection_services.inspection_start(
+        actor=actors["inspector"], project=project, tier=InspectionTier.DISTRICT
+    )
 
 
 def test_filing_a_finding_for_an_item_that_does_not_exist_is_a_validation_error(inspection, actors, api_as):
@@ -71,8 +84,10 @@ def test_filing_a_finding_for_an_item_that_does_not_exist_is_a_validation_error(
     foreign = ChecklistItem.objects.create(template=other_checklist, position=1, code="dust", text="扬尘控制")
     api = api_as(actors["inspector"])
     for missing in (999_999, foreign.pk):
-        body = {"results": [{"item": item.pk, "outcome": "pass"}],
-                "findings": [{"item": missing, "description": "护栏缺失", "location": "1号楼", "severity": "major"}]}
+        body = {
+            "results": [{"item": item.pk, "outcome": "pass"}],
+            "findings": [{"item": missing, "description": "护栏缺失", "location": "1号楼", "severity": "major"}],
+        }
         response = api.post(f"/api/v1/inspections/{inspection.pk}/file/", body, format="json")
         assert response.status_code == 400, response.content[:300]
         error = response.json()["errors"][0]
@@ -90,8 +105,9 @@ def test_a_5000_character_username_is_a_failed_login_not_a_server_error(actors, 
     assert "_auth_user_id" not in client.session
 
 
-@pytest.mark.parametrize("path", ["/public/compounds/A%00B/", "/public/compounds/%00/",
-                                  "/public/compounds/A%00/buildings/1/plate/"])
+@pytest.mark.parametrize(
+    "path", ["/public/compounds/A%00B/", "/public/compounds/%00/", "/public/compounds/A%00/buildings/1/plate/"]
+)
 def test_a_nul_byte_in_a_public_compound_url_is_not_found(path, tree, client):
     assert client.get(path).status_code == 404
 
@@ -106,8 +122,9 @@ def test_a_scope_item_needs_its_planned_quantity(tree, actors, api_as):
     body = {"project": project.pk, "category": "pipe_water", "name": "屋面防水"}
     response = api.post("/api/v1/scope-items/", body, format="json")
     assert response.status_code == 400, response.content[:300]
-    assert response.json()["errors"] == [{"code": "required", "detail": response.json()["errors"][0]["detail"],
-                                          "attr": "planned_quantity"}]
+    assert response.json()["errors"] == [
+        {"code": "required", "detail": response.json()["errors"][0]["detail"], "attr": "planned_quantity"}
+    ]
     assert not ScopeItem.objects.exists()
     created = api.post("/api/v1/scope-items/", {**body, "planned_quantity": "120.00"}, format="json")
     assert created.status_code == 201, created.content[:300]

@@ -12,8 +12,12 @@ from rest_framework.test import APIClient
 from bench.floors import FLOORS, floor
 from communities.models import ApiToken, User
 
-API = {"projects": "/api/v1/projects/", "issues": "/api/v1/issues/", "inspections": "/api/v1/inspections/",
-       "compounds": "/api/v1/compounds/"}
+API = {
+    "projects": "/api/v1/projects/",
+    "issues": "/api/v1/issues/",
+    "inspections": "/api/v1/inspections/",
+    "compounds": "/api/v1/compounds/",
+}
 
 
 def _keys(value):

@@ -23,9 +23,14 @@ from tests import factories as f
 def demo(db):
     call_command("load_demo", stdout=io.StringIO())
     siming = District.objects.get(code="350203")
-    return {"district": siming, "user": lambda name: User.objects.get(username=name),
-            "yundang": Subdistrict.objects.get(name="筼筜街道"), "lujiang": Subdistrict.objects.get(name="鹭江街道"),
-            "xiahe": Community.objects.get(name="厦禾社区"), "zca": Compound.objects.get(code="ZCA-ZCAXL")}
+    return {
+        "district": siming,
+        "user": lambda name: User.objects.get(username=name),
+        "yundang": Subdistrict.objects.get(name="筼筜街道"),
+        "lujiang": Subdistrict.objects.get(name="鹭江街道"),
+        "xiahe": Community.objects.get(name="厦禾社区"),
+        "zca": Compound.objects.get(code="ZCA-ZCAXL"),
+    }
 
 
 def figures(client, user, level, pk, **params):
@@ -42,15 +47,24 @@ def test_district_figures_match_the_demo(demo, client):
     # 45 projects: 5 of the article's compounds and 40 synthetic ones cycling through the lifecycle.
     assert p["total"] == 45
     assert {row["status"]: row["count"] for row in p["by_status"]} == {
-        "planning": 5, "survey_design": 5, "plan_confirmation": 1, "construction": 11, "completion_acceptance": 6,
-        "handed_over": 17, "suspended": 0}
+        "planning": 5,
+        "survey_design": 5,
+        "plan_confirmation": 1,
+        "construction": 11,
+        "completion_acceptance": 6,
+        "handed_over": 17,
+        "suspended": 0,
+    }
     assert [(b["batch"], b["total"], b["started"], b["finished"]) for b in p["batches"]] == [
-        (2023, 11, 11, 11), (2024, 34, 23, 6)]
+        (2023, 11, 11, 11),
+        (2024, 34, 23, 6),
+    ]
     # The latest year with a target is measured: 2024 (0 to start, 479 to finish, from the article).
     assert p["year"] == 2024 and p["target"] == {"year": 2024, "to_start": 0, "to_finish": 479}
     assert (p["started"], p["finished"], p["behind"], p["pending_confirmation"]) == (23, 6, 28, 1)
     assert figures(client, demo["user"]("district"), "district", demo["district"].pk, year=2023)["progress"][
-        "target"] == {"year": 2023, "to_start": 637, "to_finish": 158}
+        "target"
+    ] == {"year": 2023, "to_start": 637, "to_finish": 158}
 
     scope = {row["category"]: row for row in board["scope"]}
     assert (scope["pipe_gas"]["planned"], scope["pipe_gas"]["completed"]) == (0.6, 0)
@@ -67,13 +81,23 @@ def test_district_figures_match_the_demo(demo, client):
 
     c = board["consultation"]
     assert (c["needs"], c["topics"], c["meetings"]["held"], c["votes"]["passed"], c["votes"]["failed"]) == (
-        5, 4, 2, 1, 1)
+        5,
+        4,
+        2,
+        1,
+        1,
+    )
     assert (c["problems"]["total"], c["problems"]["resolved"], c["median_response_hours"]) == (3, 1, 6.0)
 
     company = {row["name"]: row for row in board["contractors"]}["厦门思明城建工程有限公司（示例）"]
     # two closed (one on time), repeats: safety ×2 and road ×2 on its projects.
-    assert (company["issues"], company["closed"], company["on_time_rate"], company["overdue"], company["repeats"]) \
-        == (6, 2, 50, 2, 2)
+    assert (company["issues"], company["closed"], company["on_time_rate"], company["overdue"], company["repeats"]) == (
+        6,
+        2,
+        50,
+        2,
+        2,
+    )
     assert [(e["project__compound__name"], e["score"]) for e in board["evaluations"]] == [("菡凌蓉小区", 93)]
     children = {row["name"]: row for row in board["children"]}
     assert len(children) == 10 and sum(row["projects"] for row in children.values()) == 45
@@ -96,13 +120,18 @@ def test_subdistrict_official_cannot_reach_another_by_editing_the_url(demo, clie
     own = client.get(reverse("dashboard:place", args=["subdistrict", demo["yundang"].pk]))
     assert own.status_code == 200
     other_compound = Compound.objects.filter(community__subdistrict=demo["lujiang"]).first()
-    for level, pk in [("subdistrict", demo["lujiang"].pk), ("district", demo["district"].pk),
-                      ("compound", other_compound.pk), ("community", demo["xiahe"].pk)]:
+    for level, pk in [
+        ("subdistrict", demo["lujiang"].pk),
+        ("district", demo["district"].pk),
+        ("compound", other_compound.pk),
+        ("community", demo["xiahe"].pk),
+    ]:
         assert client.get(reverse("dashboard:place", args=[level, pk])).status_code == 404, level
         assert client.get(reverse("api:dashboard", args=[level, pk])).status_code == 404, level
     assert client.get(reverse("dashboard:place", args=["planet", 1])).status_code == 404
-    assert client.get(reverse("dashboard:home"))["Location"] == reverse("dashboard:place",
-                                                                        args=["subdistrict", demo["yundang"].pk])
+    assert client.get(reverse("dashboard:home"))["Location"] == reverse(
+        "dashboard:place", args=["subdistrict", demo["yundang"].pk]
+    )
 
 
 def test_contractors_have_no_dashboard_and_secretaries_never_see_the_secret_rounds(demo, client):
@@ -118,8 +147,12 @@ def test_contractors_have_no_dashboard_and_secretaries_never_see_the_secret_roun
 
 @pytest.mark.parametrize("level", ["district", "subdistrict", "community", "compound"])
 def test_a_dashboard_costs_a_fixed_number_of_queries(demo, client, level):
-    place = {"district": demo["district"], "subdistrict": demo["yundang"], "community": demo["xiahe"],
-             "compound": demo["zca"]}[level]
+    place = {
+        "district": demo["district"],
+        "subdistrict": demo["yundang"],
+        "community": demo["xiahe"],
+        "compound": demo["zca"],
+    }[level]
     client.force_login(demo["user"]("district"))
     url = reverse("dashboard:place", args=[level, place.pk])
 
@@ -130,18 +163,38 @@ def test_a_dashboard_costs_a_fixed_number_of_queries(demo, client, level):
             assert client.get(url).status_code == 200
         seen.append([q["sql"] for q in queries.captured_queries])
         return len(queries)
+
     count()  # the first request of a session also loads the session's own rows
     before = count()
-    compound = place if level == "compound" else Compound.objects.filter(
-        **{{"district": "community__subdistrict__district", "subdistrict": "community__subdistrict",
-            "community": "community"}[level]: place}).first()
+    compound = (
+        place
+        if level == "compound"
+        else Compound.objects.filter(
+            **{
+                {
+                    "district": "community__subdistrict__district",
+                    "subdistrict": "community__subdistrict",
+                    "community": "community",
+                }[level]: place
+            }
+        ).first()
+    )
     inspection = Inspection.objects.filter(project__compound=demo["zca"]).first()
     for _ in range(5):  # more compounds, projects and issues: the same number of queries
-        project = f.ProjectFactory(compound=compound if level == "compound" else f.CompoundFactory(
-            community=compound.community))
-        RectificationIssue.objects.create(inspection=inspection, project=project, contractor=project.contractor,
-                                          kind="safety", description="新问题", location="1号楼", severity="major",
-                                          tier=2, deadline=timezone.localdate() - timedelta(days=1))
+        project = f.ProjectFactory(
+            compound=compound if level == "compound" else f.CompoundFactory(community=compound.community)
+        )
+        RectificationIssue.objects.create(
+            inspection=inspection,
+            project=project,
+            contractor=project.contractor,
+            kind="safety",
+            description="新问题",
+            location="1号楼",
+            severity="major",
+            tier=2,
+            deadline=timezone.localdate() - timedelta(days=1),
+        )
     count()  # steady state: a first request after new rows may fill a per-process cache once
     after = count()
     assert after == before <= 40, "\n".join(set(seen[-1]) ^ set(seen[-2]))
@@ -207,20 +260,29 @@ def test_targets_set_by_district_officials_only(demo, client):
     url = reverse("dashboard:set-target", args=[demo["district"].pk])
     assert client.post(url, {"year": 2026, "to_start": 120, "to_finish": 80}).status_code == 302
     assert ProgrammeTarget.objects.get(district=demo["district"], year=2026).to_start == 120
-    response = client.post(reverse("api:programme-target-list"), {"district": demo["district"].pk, "year": 2026,
-                                                                   "to_start": 130, "to_finish": 90},
-                           content_type="application/json")
+    response = client.post(
+        reverse("api:programme-target-list"),
+        {"district": demo["district"].pk, "year": 2026, "to_start": 130, "to_finish": 90},
+        content_type="application/json",
+    )
     assert response.status_code == 201 and response.json()["to_start"] == 130
     assert ProgrammeTarget.objects.filter(district=demo["district"], year=2026).count() == 1
-    bad = client.post(reverse("api:programme-target-list"), {"district": demo["district"].pk, "year": 1800,
-                                                              "to_start": -1, "to_finish": 0},
-                      content_type="application/json")
+    bad = client.post(
+        reverse("api:programme-target-list"),
+        {"district": demo["district"].pk, "year": 1800, "to_start": -1, "to_finish": 0},
+        content_type="application/json",
+    )
     assert bad.status_code == 400
     client.force_login(demo["user"]("subdistrict"))
     assert client.post(url, {"year": 2026, "to_start": 1, "to_finish": 1}).status_code == 404
-    assert client.post(reverse("api:programme-target-list"), {"district": demo["district"].pk, "year": 2026,
-                                                              "to_start": 1, "to_finish": 1},
-                       content_type="application/json").status_code == 404
+    assert (
+        client.post(
+            reverse("api:programme-target-list"),
+            {"district": demo["district"].pk, "year": 2026, "to_start": 1, "to_finish": 1},
+            content_type="application/json",
+        ).status_code
+        == 404
+    )
     assert ProgrammeTarget.objects.get(district=demo["district"], year=2026).to_start == 130
 
 
@@ -236,9 +298,16 @@ def test_figures_are_cached_for_the_stated_bound(demo, client, settings):
     url = reverse("api:dashboard", args=["district", demo["district"].pk])
     first = client.get(url).json()["inspections"]["total"]
     inspection = Inspection.objects.filter(project__compound=demo["zca"]).first()
-    RectificationIssue.objects.create(inspection=inspection, project=inspection.project, kind="safety",
-                                      description="新问题", location="1号楼", severity="major", tier=2,
-                                      deadline=timezone.localdate())
+    RectificationIssue.objects.create(
+        inspection=inspection,
+        project=inspection.project,
+        kind="safety",
+        description="新问题",
+        location="1号楼",
+        severity="major",
+        tier=2,
+        deadline=timezone.localdate(),
+    )
     with CaptureQueriesContext(connection) as queries:
         cached = client.get(url).json()["inspections"]["total"]
     assert cached == first and len(queries) <= 8  # at most 60 s old, and cheap

@@ -34,9 +34,11 @@ def planned_round(tree):
 
 def _places(tree, role):
     """The dashboards each viewer opens: their own top place and a compound below it."""
-    top = {"district_official": ("district", tree["district"].pk),
-           "subdistrict_official": ("subdistrict", tree["sub_a"].pk),
-           "community_secretary": ("community", tree["comm_a"].pk)}[role]
+    top = {
+        "district_official": ("district", tree["district"].pk),
+        "subdistrict_official": ("subdistrict", tree["sub_a"].pk),
+        "community_secretary": ("community", tree["comm_a"].pk),
+    }[role]
     return [top, ("compound", tree["compound_a"].pk)]
 
 
@@ -53,8 +55,7 @@ def _round_rows(rows):
 
 
 @pytest.mark.parametrize("role", ["subdistrict_official", "community_secretary"])
-def test_subdistrict_official_and_secretary_see_no_unannounced_round_figures(role, tree, actors, planned_round,
-                                                                             client):
+def test_subdistrict_official_and_secretary_see_no_unannounced_round_figures(role, tree, actors, planned_round, client):
     client.force_login(actors[role])
     for level, pk in _places(tree, role):
         api = client.get(reverse("api:dashboard", args=[level, pk]))
@@ -83,13 +84,13 @@ def test_district_official_sees_the_round_figures_everywhere(tree, actors, plann
         weekly = client.get(reverse("dashboard:weekly", args=[level, pk])).content.decode()
         assert any(word in weekly for word in ROUND_WORDS)
         for fmt in ("csv", "xlsx"):
-            rows = _round_rows(_export_rows(client.get(reverse("dashboard:place", args=[level, pk]),
-                                                       {"export": fmt})))
+            rows = _round_rows(_export_rows(client.get(reverse("dashboard:place", args=[level, pk]), {"export": fmt})))
             assert [row[-1] for row in rows] == [str(planned), "0"], (level, fmt)
 
 
-def test_cached_figures_of_the_district_official_never_reach_the_subdistrict(tree, actors, planned_round, client,
-                                                                             settings):
+def test_cached_figures_of_the_district_official_never_reach_the_subdistrict(
+    tree, actors, planned_round, client, settings
+):
     settings.DASHBOARD_CACHE_SECONDS = 60
     pk = tree["compound_a"].pk
     client.force_login(actors["district_official"])
@@ -104,5 +105,7 @@ def test_subdistrict_official_who_also_inspects_at_tier1_sees_no_rounds(tree, ac
     official = actors["subdistrict_official"]
     f.RoleFactory(user=official, kind=RoleKind.INSPECTOR, subdistrict=tree["sub_a"], tier=InspectionTier.SITE)
     client.force_login(official)
-    assert "rounds" not in client.get(reverse("api:dashboard", args=["subdistrict", tree["sub_a"].pk])).json()[
-        "inspections"]
+    assert (
+        "rounds"
+        not in client.get(reverse("api:dashboard", args=["subdistrict", tree["sub_a"].pk])).json()["inspections"]
+    )

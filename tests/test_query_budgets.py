@@ -47,9 +47,14 @@ def test_every_list_and_detail_costs_a_fixed_number_of_queries(generated, api):
     admin = User.objects.create(username="budget", is_superuser=True, is_staff=True)
     api.force_authenticate(admin)
     schema = api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
-    lists = sorted(path for path, ops in schema["paths"].items()
-                   if "get" in ops and "{" not in path and path.startswith("/api/v1/")
-                   and "page_size" in {p["name"] for p in ops["get"].get("parameters", [])})
+    lists = sorted(
+        path
+        for path, ops in schema["paths"].items()
+        if "get" in ops
+        and "{" not in path
+        and path.startswith("/api/v1/")
+        and "page_size" in {p["name"] for p in ops["get"].get("parameters", [])}
+    )
     assert len(lists) >= 20
     checked_details = 0
     required = {"/api/v1/sync/deletions/": "since=2000-01-01T00:00:00Z&"}

@@ -15,8 +15,8 @@ from django.core import mail
 from django.test import override_settings
 
 from communities.models import ApiToken
-from notifications.models import Notification
 from dashboards import figures
+from notifications.models import Notification
 from renovation_portal.models import ScheduledRun
 from renovation_portal.tasks import catch_up_missed_runs, record_success
 from tests import factories as f
@@ -29,8 +29,9 @@ UNREACHABLE = "redis://127.0.0.1:1/0"
 
 def _redis_at(url):
     """The portal's own cache configuration (backend, timeouts) and broker URL, pointed at ``url``."""
-    return override_settings(REDIS_URL=url, DASHBOARD_CACHE_SECONDS=60,
-                             CACHES={"default": {**settings.CACHES["default"], "LOCATION": url}})
+    return override_settings(
+        REDIS_URL=url, DASHBOARD_CACHE_SECONDS=60, CACHES={"default": {**settings.CACHES["default"], "LOCATION": url}}
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -153,11 +154,18 @@ def due_reminders(tree, actors):
     project = Project.objects.get(compound=tree["compound_a"])
     template = ChecklistTemplate.objects.create(name="表", tier=2)
     day = datetime(2026, 11, 25).date()
-    inspection = Inspection.objects.create(project=project, tier=2, template=template, planned_date=day,
-                                           status="filed")
+    inspection = Inspection.objects.create(project=project, tier=2, template=template, planned_date=day, status="filed")
     return RectificationIssue.objects.create(
-        inspection=inspection, project=project, contractor=project.contractor, kind="safety", description="护栏松动",
-        location="1号楼", severity=Severity.MAJOR, tier=2, deadline=day + timedelta(days=1))
+        inspection=inspection,
+        project=project,
+        contractor=project.contractor,
+        kind="safety",
+        description="护栏松动",
+        location="1号楼",
+        severity=Severity.MAJOR,
+        tier=2,
+        deadline=day + timedelta(days=1),
+    )
 
 
 def _missed_the_contractors_reminder_of_the_25th():
@@ -167,9 +175,11 @@ def _missed_the_contractors_reminder_of_the_25th():
 
     for name in CAUGHT_UP:
         ScheduledRun.objects.update_or_create(
-            entry=name, defaults={"last_success_at": datetime(2026, 11, 25, 9, 20, tzinfo=BEIJING)})
+            entry=name, defaults={"last_success_at": datetime(2026, 11, 25, 9, 20, tzinfo=BEIJING)}
+        )
     ScheduledRun.objects.filter(entry="remind-contractors").update(
-        last_success_at=datetime(2026, 11, 24, 8, 1, tzinfo=BEIJING))
+        last_success_at=datetime(2026, 11, 24, 8, 1, tzinfo=BEIJING)
+    )
 
 
 def test_a_daily_reminder_missed_while_the_broker_was_down_is_sent_once_when_it_is_back(due_reminders):

@@ -37,36 +37,48 @@ def _codes_by_attr(spec, method, path) -> dict[str, set[str]]:
     return codes
 
 
-@pytest.mark.parametrize("component, field", [("PropertyService", "company_name"), ("Voter", "choice"),
-                                              ("Project", "contractor_name")])
+@pytest.mark.parametrize(
+    "component, field", [("PropertyService", "company_name"), ("Voter", "choice"), ("Project", "contractor_name")]
+)
 def test_fields_that_fall_back_to_null_are_declared_nullable(spec, component, field):
     assert spec["components"]["schemas"][component]["properties"][field]["nullable"] is True
 
 
-@pytest.mark.parametrize("method, path, attr, code", [
-    ("post", "/api/v1/meetings/", "minutes", "minutes_required"),
-    ("post", "/api/v1/meetings/{id}/publish/", "minutes", "minutes_required"),
-    ("post", "/api/v1/meetings/", "held_at", "bad_date"),
-    ("post", "/api/v1/plan-versions/{id}/confirmations/", "party", "already_confirmed"),
-    ("post", "/api/v1/plan-versions/{id}/confirmations/", "non_field_errors", "plan_superseded"),
-    ("post", "/api/v1/inspections/{id}/file/", "results", "incomplete_checklist"),
-    ("post", "/api/v1/inspections/{id}/file/", "findings", "foreign_item"),
-    ("post", "/api/v1/inspections/{id}/file/", "non_field_errors", "already_filed"),
-    # A code that is not a literal: the codes of the photo validation the service turns into DomainErrors.
-    ("post", "/api/v1/meetings/", "photos", "photo_too_large"),
-    ("post", "/api/v1/projects/{id}/transitions/", "non_field_errors", "invalid_transition"),
-    ("post", "/api/v1/projects/{id}/transitions/", "note", "note_required"),  # through a dispatch table
-    ("post", "/api/v1/votes/{id}/open/", "non_field_errors", "empty_electorate"),
-])
+@pytest.mark.parametrize(
+    "method, path, attr, code",
+    [
+        ("post", "/api/v1/meetings/", "minutes", "minutes_required"),
+        ("post", "/api/v1/meetings/{id}/publish/", "minutes", "minutes_required"),
+        ("post", "/api/v1/meetings/", "held_at", "bad_date"),
+        ("post", "/api/v1/plan-versions/{id}/confirmations/", "party", "already_confirmed"),
+        ("post", "/api/v1/plan-versions/{id}/confirmations/", "non_field_errors", "plan_superseded"),
+        ("post", "/api/v1/inspections/{id}/file/", "results", "incomplete_checklist"),
+        ("post", "/api/v1/inspections/{id}/file/", "findings", "foreign_item"),
+        ("post", "/api/v1/inspections/{id}/file/", "non_field_errors", "already_filed"),
+        # A code that is not a literal: the codes of the photo validation the service turns into DomainErrors.
+        ("post", "/api/v1/meetings/", "photos", "photo_too_large"),
+        ("post", "/api/v1/projects/{id}/transitions/", "non_field_errors", "invalid_transition"),
+        ("post", "/api/v1/projects/{id}/transitions/", "note", "note_required"),  # through a dispatch table
+        ("post", "/api/v1/votes/{id}/open/", "non_field_errors", "empty_electorate"),
+    ],
+)
 def test_each_operation_lists_the_domain_error_codes_its_services_raise(spec, method, path, attr, code):
     assert code in _codes_by_attr(spec, method, path).get(attr, set())
 
 
 def test_the_codes_are_read_from_the_services_and_their_helpers():
-    found = {(code, field) for error, code, field in raised_errors(consultation_services.meeting_log)
-             if issubclass(error, DomainError)}
-    assert {("bad_date", "held_at"), ("minutes_required", "minutes"), ("foreign_topic", "topics"),
-            ("photo_type", "photos"), ("too_many_photos", "photos")} <= found
+    found = {
+        (code, field)
+        for error, code, field in raised_errors(consultation_services.meeting_log)
+        if issubclass(error, DomainError)
+    }
+    assert {
+        ("bad_date", "held_at"),
+        ("minutes_required", "minutes"),
+        ("foreign_topic", "topics"),
+        ("photo_type", "photos"),
+        ("too_many_photos", "photos"),
+    } <= found
 
 
 def test_403_and_404_are_documented_wherever_they_can_happen(spec):

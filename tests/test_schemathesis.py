@@ -19,8 +19,12 @@ from hypothesis import HealthCheck, settings
 from rest_framework.renderers import JSONRenderer
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
-from schemathesis.specs.openapi.checks import (content_type_conformance, response_headers_conformance,
-                                               response_schema_conformance, status_code_conformance)
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from communities.models import ApiToken, Building, Community, Compound, District, Subdistrict
 from projects.models import PlanVersion, Project, ScopeItem
@@ -30,8 +34,13 @@ from tests import factories as f
 # What the contract promises: no server error, and every response — status, content type, headers, body —
 # as the schema says. (Schemathesis's positive/negative data heuristics are left out: a schema cannot say
 # that an id must exist, and lenient parsing of e.g. page_size is intended.)
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
-          response_schema_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "4"))
 COVERAGE = os.environ.get("SCHEMATHESIS_COVERAGE", "") == "1"
 ROLES = ["district_official", "subdistrict_official", "community_secretary", "contractor", "inspector"]
@@ -73,8 +82,16 @@ def real_ids(tree):
     for project in Project.objects.all():
         f.PlanVersionFactory(project=project)
         f.ScopeItemFactory(project=project)
-    models = {"districts": District, "subdistricts": Subdistrict, "communities": Community, "compounds": Compound,
-              "buildings": Building, "projects": Project, "plan-versions": PlanVersion, "scope-items": ScopeItem}
+    models = {
+        "districts": District,
+        "subdistricts": Subdistrict,
+        "communities": Community,
+        "compounds": Compound,
+        "buildings": Building,
+        "projects": Project,
+        "plan-versions": PlanVersion,
+        "scope-items": ScopeItem,
+    }
     return {prefix: sorted(model.objects.values_list("pk", flat=True)) for prefix, model in models.items()}
 
 
@@ -93,8 +110,7 @@ def role_token(request, actors):
 
 
 @schema.parametrize()
-@settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_api_matches_its_schema_and_never_fails(case, db, real_ids, role_token, keep_test_connection):
     _name_real_rows(case, real_ids)
     case.call_and_validate(headers={"Authorization": f"Token {role_token}"}, checks=CHECKS)

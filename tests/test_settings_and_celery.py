@@ -17,8 +17,9 @@ def _django_check(**env):
     environment = {k: v for k, v in os.environ.items() if k not in {"PORTAL_TESTING", "DEBUG", "SECRET_KEY"}}
     environment.update(env)
     environment["DJANGO_SETTINGS_MODULE"] = "renovation_portal.settings"
-    return subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=environment,
-                          capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=environment, capture_output=True, text=True
+    )
 
 
 def test_production_without_secret_key_refuses_to_start():

@@ -17,11 +17,26 @@ from openpyxl import load_workbook
 
 from communities.choices import InspectionTier, RoleKind
 from inspections.choices import InspectionStatus, PhotoKind
-from inspections.models import (ChecklistItem, ChecklistTemplate, Inspection, InspectionResult, IssueEvent,
-                                IssuePhoto, RectificationIssue)
+from inspections.models import (
+    ChecklistItem,
+    ChecklistTemplate,
+    Inspection,
+    InspectionResult,
+    IssueEvent,
+    IssuePhoto,
+    RectificationIssue,
+)
 from projects.choices import Party, ProjectStatus
-from projects.models import (PlanConfirmation, PlanVersion, ProgressPhoto, ProgressReport, Project, ProjectEvent,
-                             ProjectFunding, ScopeItem)
+from projects.models import (
+    PlanConfirmation,
+    PlanVersion,
+    ProgressPhoto,
+    ProgressReport,
+    Project,
+    ProjectEvent,
+    ProjectFunding,
+    ScopeItem,
+)
 from renovation_portal.sync import tombstones_visible_to
 from tests import factories as f
 
@@ -32,34 +47,71 @@ def _records(project, *, tag, budget, actor):
     """A project with one of every project-level record, each named with ``tag``."""
     Project.objects.filter(pk=project.pk).update(status=ProjectStatus.CONSTRUCTION, budget=budget)
     ProjectFunding.objects.create(project=project, source="district_subsidy", amount=budget)
-    event = ProjectEvent.objects.create(project=project, from_status=ProjectStatus.PLAN_CONFIRMATION,
-                                        to_status=ProjectStatus.CONSTRUCTION, actor=actor, note=f"{tag}开工")
+    event = ProjectEvent.objects.create(
+        project=project,
+        from_status=ProjectStatus.PLAN_CONFIRMATION,
+        to_status=ProjectStatus.CONSTRUCTION,
+        actor=actor,
+        note=f"{tag}开工",
+    )
     plan = f.PlanVersionFactory(project=project, number=1, summary=f"{tag}方案")
     confirmation = PlanConfirmation.objects.create(plan_version=plan, party=Party.CONTRACTOR, confirmed_by=actor)
-    item = f.ScopeItemFactory(project=project, name=f"{tag}道路", planned_quantity=Decimal("777") if tag == "甲"
-                              else Decimal("50"))
-    report = ProgressReport.objects.create(project=project, report_date=timezone.localdate(),
-                                           work_done=f"{tag}完成路面", percent_complete=30, created_by=actor)
+    item = f.ScopeItemFactory(
+        project=project, name=f"{tag}道路", planned_quantity=Decimal("777") if tag == "甲" else Decimal("50")
+    )
+    report = ProgressReport.objects.create(
+        project=project,
+        report_date=timezone.localdate(),
+        work_done=f"{tag}完成路面",
+        percent_complete=30,
+        created_by=actor,
+    )
     progress_photo = ProgressPhoto.objects.create(report=report, image=f.photo_file(), thumbnail=f.photo_file())
     template = ChecklistTemplate.objects.get_or_create(name="区级巡检表", tier=InspectionTier.DISTRICT)[0]
-    check = ChecklistItem.objects.get_or_create(template=template, code="safety",
-                                                defaults={"position": 1, "text": "临边防护"})[0]
-    inspection = Inspection.objects.create(project=project, tier=InspectionTier.DISTRICT, template=template,
-                                           status=InspectionStatus.FILED, planned_date=timezone.localdate(),
-                                           summary=f"{tag}巡检", filed_at=timezone.now())
+    check = ChecklistItem.objects.get_or_create(
+        template=template, code="safety", defaults={"position": 1, "text": "临边防护"}
+    )[0]
+    inspection = Inspection.objects.create(
+        project=project,
+        tier=InspectionTier.DISTRICT,
+        template=template,
+        status=InspectionStatus.FILED,
+        planned_date=timezone.localdate(),
+        summary=f"{tag}巡检",
+        filed_at=timezone.now(),
+    )
     result = InspectionResult.objects.create(inspection=inspection, item=check, outcome="fail")
     issue = RectificationIssue.objects.create(
-        inspection=inspection, project=project, contractor=project.contractor, kind="safety",
-        description=f"{tag}临边无防护", location="1号楼", severity="minor", tier=InspectionTier.DISTRICT,
-        deadline=timezone.localdate() + timedelta(days=5))
+        inspection=inspection,
+        project=project,
+        contractor=project.contractor,
+        kind="safety",
+        description=f"{tag}临边无防护",
+        location="1号楼",
+        severity="minor",
+        tier=InspectionTier.DISTRICT,
+        deadline=timezone.localdate() + timedelta(days=5),
+    )
     issue_event = IssueEvent.objects.create(issue=issue, action="opened", actor=actor)
     finding_photo = IssuePhoto.objects.create(issue=issue, kind=PhotoKind.FINDING, image=f.photo_file())
-    evidence_photo = IssuePhoto.objects.create(issue=issue, kind=PhotoKind.EVIDENCE, image=f.photo_file(),
-                                               thumbnail=f.photo_file())
-    return {"project": project, "event": event, "plan": plan, "confirmation": confirmation, "item": item,
-            "report": report, "progress_photo": progress_photo, "inspection": inspection, "result": result,
-            "issue": issue, "issue_event": issue_event, "finding_photo": finding_photo,
-            "evidence_photo": evidence_photo}
+    evidence_photo = IssuePhoto.objects.create(
+        issue=issue, kind=PhotoKind.EVIDENCE, image=f.photo_file(), thumbnail=f.photo_file()
+    )
+    return {
+        "project": project,
+        "event": event,
+        "plan": plan,
+        "confirmation": confirmation,
+        "item": item,
+        "report": report,
+        "progress_photo": progress_photo,
+        "inspection": inspection,
+        "result": result,
+        "issue": issue,
+        "issue_event": issue_event,
+        "finding_photo": finding_photo,
+        "evidence_photo": evidence_photo,
+    }
 
 
 @pytest.fixture
@@ -71,7 +123,8 @@ def shared(tree, actors):
     project_2 = f.ProjectFactory(compound=compound, contractor=company_2, name="乙批项目", batch=2024)
     official = actors["district_official"]
     return {
-        "compound": compound, "building": building,
+        "compound": compound,
+        "building": building,
         "one": _records(project_1, tag="甲", budget=Decimal("1234567.89"), actor=official),
         "two": _records(project_2, tag="乙", budget=Decimal("222.00"), actor=official),
         "contractor_1": f.user_with_role(RoleKind.CONTRACTOR, company=company_1),
@@ -82,10 +135,19 @@ def shared(tree, actors):
 # --- the permission layer itself ---
 
 MODELS = {
-    "project": Project, "event": ProjectEvent, "plan": PlanVersion, "confirmation": PlanConfirmation,
-    "item": ScopeItem, "report": ProgressReport, "progress_photo": ProgressPhoto, "inspection": Inspection,
-    "result": InspectionResult, "issue": RectificationIssue, "issue_event": IssueEvent,
-    "finding_photo": IssuePhoto, "evidence_photo": IssuePhoto,
+    "project": Project,
+    "event": ProjectEvent,
+    "plan": PlanVersion,
+    "confirmation": PlanConfirmation,
+    "item": ScopeItem,
+    "report": ProgressReport,
+    "progress_photo": ProgressPhoto,
+    "inspection": Inspection,
+    "result": InspectionResult,
+    "issue": RectificationIssue,
+    "issue_event": IssueEvent,
+    "finding_photo": IssuePhoto,
+    "evidence_photo": IssuePhoto,
 }
 
 
@@ -122,8 +184,12 @@ def test_funding_of_the_other_companys_project_is_not_reachable(shared, api_as):
 # --- the API: lists, details, totals, writes, deletions ---
 
 API_LISTS = {
-    "projects": "project", "plan-versions": "plan", "scope-items": "item", "progress-reports": "report",
-    "inspections": "inspection", "issues": "issue",
+    "projects": "project",
+    "plan-versions": "plan",
+    "scope-items": "item",
+    "progress-reports": "report",
+    "inspections": "inspection",
+    "issues": "issue",
 }
 
 
@@ -166,16 +232,37 @@ def test_api_writes_on_the_other_companys_project_are_404(shared, api_as):
     client = api_as(shared["contractor_2"])
     one = shared["one"]
     before = ScopeItem.objects.count(), PlanVersion.objects.count(), ProgressReport.objects.count()
-    assert client.post("/api/v1/scope-items/", {"project": one["project"].pk, "category": "road", "name": "x",
-                                                "unit": "m²", "planned_quantity": "1"},
-                       format="json").status_code == 404
-    assert client.post("/api/v1/plan-versions/", {"project": one["project"].pk, "summary": "x"},
-                       format="json").status_code == 404
-    assert client.post("/api/v1/progress-reports/", {
-        "project": one["project"].pk, "report_date": str(timezone.localdate()), "work_done": "x",
-        "percent_complete": 40}, format="json").status_code == 404
-    assert client.post(f"/api/v1/plan-versions/{one['plan'].pk}/confirmations/", {"party": Party.CONTRACTOR},
-                       format="json").status_code == 404
+    assert (
+        client.post(
+            "/api/v1/scope-items/",
+            {"project": one["project"].pk, "category": "road", "name": "x", "unit": "m²", "planned_quantity": "1"},
+            format="json",
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post("/api/v1/plan-versions/", {"project": one["project"].pk, "summary": "x"}, format="json").status_code
+        == 404
+    )
+    assert (
+        client.post(
+            "/api/v1/progress-reports/",
+            {
+                "project": one["project"].pk,
+                "report_date": str(timezone.localdate()),
+                "work_done": "x",
+                "percent_complete": 40,
+            },
+            format="json",
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            f"/api/v1/plan-versions/{one['plan'].pk}/confirmations/", {"party": Party.CONTRACTOR}, format="json"
+        ).status_code
+        == 404
+    )
     assert client.post(f"/api/v1/issues/{one['issue'].pk}/submit/", {"note": "x"}).status_code == 404
     assert (ScopeItem.objects.count(), PlanVersion.objects.count(), ProgressReport.objects.count()) == before
 
@@ -185,33 +272,42 @@ def test_deletions_of_the_other_companys_records_are_not_listed(shared):
     one_pk, two_pk = one_item.pk, two_item.pk
     one_item.delete()
     two_item.delete()
-    seen = set(tombstones_visible_to(shared["contractor_2"]).filter(model="projects.scopeitem")
-               .values_list("object_pk", flat=True))
+    seen = set(
+        tombstones_visible_to(shared["contractor_2"])
+        .filter(model="projects.scopeitem")
+        .values_list("object_pk", flat=True)
+    )
     assert str(two_pk) in seen and str(one_pk) not in seen
 
 
 # --- photo URLs (web and API) ---
+
 
 def test_photos_of_the_other_companys_project_are_404(shared, client, api_as):
     one, two = shared["one"], shared["two"]
     client.force_login(shared["contractor_2"])
     api = api_as(shared["contractor_2"])
     for records, expected in ((one, 404), (two, 200)):
-        urls = [reverse("projects:photo", args=[records["progress_photo"].pk]),
-                reverse("projects:photo-thumbnail", args=[records["progress_photo"].pk]),
-                reverse("inspections:issue-photo", args=[records["finding_photo"].pk]),
-                reverse("inspections:issue-photo", args=[records["evidence_photo"].pk])]
+        urls = [
+            reverse("projects:photo", args=[records["progress_photo"].pk]),
+            reverse("projects:photo-thumbnail", args=[records["progress_photo"].pk]),
+            reverse("inspections:issue-photo", args=[records["finding_photo"].pk]),
+            reverse("inspections:issue-photo", args=[records["evidence_photo"].pk]),
+        ]
         for url in urls:
             assert client.get(url).status_code == expected, url
-        api_urls = [f"/api/v1/progress-photos/{records['progress_photo'].pk}/image/",
-                    f"/api/v1/progress-photos/{records['progress_photo'].pk}/thumbnail/",
-                    f"/api/v1/issues/photos/{records['finding_photo'].pk}/",
-                    f"/api/v1/issues/photos/{records['evidence_photo'].pk}/"]
+        api_urls = [
+            f"/api/v1/progress-photos/{records['progress_photo'].pk}/image/",
+            f"/api/v1/progress-photos/{records['progress_photo'].pk}/thumbnail/",
+            f"/api/v1/issues/photos/{records['finding_photo'].pk}/",
+            f"/api/v1/issues/photos/{records['evidence_photo'].pk}/",
+        ]
         for url in api_urls:
             assert api.get(url).status_code == expected, url
 
 
 # --- web pages and exports ---
+
 
 def test_web_project_pages_show_only_own_companys_project(shared, client):
     client.force_login(shared["contractor_2"])
@@ -229,10 +325,12 @@ def test_web_inspection_pages_show_only_own_companys_records(shared, client):
     page = client.get(reverse("inspections:issue-list")).content.decode()
     assert "乙临边无防护" in page and "甲临边无防护" not in page
     assert client.get(reverse("inspections:issue-detail", args=[shared["one"]["issue"].pk])).status_code == 404
-    assert client.get(reverse("inspections:inspection-detail",
-                              args=[shared["one"]["inspection"].pk])).status_code == 404
-    assert client.get(reverse("inspections:inspection-detail",
-                              args=[shared["two"]["inspection"].pk])).status_code == 200
+    assert (
+        client.get(reverse("inspections:inspection-detail", args=[shared["one"]["inspection"].pk])).status_code == 404
+    )
+    assert (
+        client.get(reverse("inspections:inspection-detail", args=[shared["two"]["inspection"].pk])).status_code == 200
+    )
 
 
 def _export_text(response) -> str:

@@ -59,19 +59,34 @@ def project(tree):
 @pytest.fixture
 def issue(project):
     template = ChecklistTemplate.objects.create(name="表", tier=2)
-    inspection = Inspection.objects.create(project=project, tier=2, template=template, status="filed",
-                                           planned_date=timezone.localdate())
+    inspection = Inspection.objects.create(
+        project=project, tier=2, template=template, status="filed", planned_date=timezone.localdate()
+    )
     return RectificationIssue.objects.create(
-        inspection=inspection, project=project, contractor=project.contractor, kind="road", description="裂缝",
-        location="1号楼", severity="minor", tier=2, deadline=timezone.localdate() + timedelta(days=5))
+        inspection=inspection,
+        project=project,
+        contractor=project.contractor,
+        kind="road",
+        description="裂缝",
+        location="1号楼",
+        severity="minor",
+        tier=2,
+        deadline=timezone.localdate() + timedelta(days=5),
+    )
 
 
 def report_data(project, photos):
-    return {"project": project.pk, "report_date": timezone.localdate().isoformat(), "work_done": "铺设道路",
-            "percent_complete": 40, "photos": photos}
+    return {
+        "project": project.pk,
+        "report_date": timezone.localdate().isoformat(),
+        "work_done": "铺设道路",
+        "percent_complete": 40,
+        "photos": photos,
+    }
 
 
 # --- decompression bombs ---
+
 
 def test_pillow_refuses_bombs_at_the_portal_limit_too():
     assert settings.MAX_IMAGE_PIXELS == 40_000_000 and Image.MAX_IMAGE_PIXELS == settings.MAX_IMAGE_PIXELS
@@ -82,6 +97,7 @@ def test_a_bomb_is_refused_from_its_header_by_the_shared_checks(decoded):
         uploads.validate_photo(bomb())
     assert refused.value.code == "photo_too_many_pixels" and "40" in refused.value.messages[0]
     from rest_framework.exceptions import ValidationError as APIValidationError
+
     with pytest.raises(APIValidationError):
         uploads.PhotoField().run_validation(bomb())
     form = BallotForm({"voter": 1, "choice": "for", "paper": True}, {"scan": bomb("scan.png")})
@@ -92,23 +108,33 @@ def test_a_bomb_is_refused_from_its_header_by_the_shared_checks(decoded):
 
 def test_bombs_are_refused_before_decoding_on_the_api_upload_paths(project, issue, actors, api_as, tree, decoded):
     contractor = api_as(actors["contractor"])
-    response = contractor.post("/api/v1/progress-reports/", report_data(project, [bomb(), bomb(), bomb()]),
-                               format="multipart")
+    response = contractor.post(
+        "/api/v1/progress-reports/", report_data(project, [bomb(), bomb(), bomb()]), format="multipart"
+    )
     assert response.status_code == 400, response.content
     error = response.json()["errors"][0]
     assert error["attr"] == "photos" and "40" in error["detail"]
     assert not ProgressReport.objects.exists()
 
-    response = contractor.post(f"/api/v1/issues/{issue.pk}/submit/", {"note": "已整改", "photos": [bomb()]},
-                               format="multipart")
+    response = contractor.post(
+        f"/api/v1/issues/{issue.pk}/submit/", {"note": "已整改", "photos": [bomb()]}, format="multipart"
+    )
     assert response.status_code == 400 and "40" in response.json()["errors"][0]["detail"]
     issue.refresh_from_db()
     assert issue.status == "open" and not IssuePhoto.objects.exists()
 
-    response = api_as(actors["community_secretary"]).post("/api/v1/meetings/", {
-        "compound": tree["compound_a"].pk, "kind": "tea_meeting",
-        "held_at": (timezone.now() - timedelta(days=1)).isoformat(), "place": "党群服务中心", "attendance": 10,
-        "photos": [bomb()]}, format="multipart")
+    response = api_as(actors["community_secretary"]).post(
+        "/api/v1/meetings/",
+        {
+            "compound": tree["compound_a"].pk,
+            "kind": "tea_meeting",
+            "held_at": (timezone.now() - timedelta(days=1)).isoformat(),
+            "place": "党群服务中心",
+            "attendance": 10,
+            "photos": [bomb()],
+        },
+        format="multipart",
+    )
     assert response.status_code == 400 and "40" in response.json()["errors"][0]["detail"]
     assert not Meeting.objects.exists()
     assert never_decoded_a_bomb(decoded)
@@ -116,8 +142,9 @@ def test_bombs_are_refused_before_decoding_on_the_api_upload_paths(project, issu
 
 def test_a_bomb_is_a_form_error_on_the_web_report_page(project, actors, client, decoded):
     client.force_login(actors["contractor"])
-    response = client.post(reverse("projects:report-create", args=[project.pk]),
-                           {**report_data(project, [bomb()]), "manpower": 3})
+    response = client.post(
+        reverse("projects:report-create", args=[project.pk]), {**report_data(project, [bomb()]), "manpower": 3}
+    )
     assert response.status_code == 200 and "40" in response.context["form"].errors["photos"][0]
     assert not ProgressReport.objects.exists() and never_decoded_a_bomb(decoded)
 
@@ -130,11 +157,18 @@ def test_a_bomb_among_inspection_findings_files_nothing(project, actors, decoded
     template = ChecklistTemplate.objects.create(name="二级巡检表", tier=2)
     item = ChecklistItem.objects.create(template=template, position=1, code="safety", text="临边防护")
     inspection = services.inspection_start(actor=actors["inspector"], project=project, tier=2)
-    findings = [services.FindingInput(item=item, description="无防护", location="3号楼", severity="serious",
-                                      photos=[f.photo_file(), bomb()])]
+    findings = [
+        services.FindingInput(
+            item=item, description="无防护", location="3号楼", severity="serious", photos=[f.photo_file(), bomb()]
+        )
+    ]
     with pytest.raises(DomainError) as refused:
-        services.inspection_file(actor=actors["inspector"], inspection=inspection, findings=findings,
-                                 results=[services.ResultInput(item=item, outcome="fail")])
+        services.inspection_file(
+            actor=actors["inspector"],
+            inspection=inspection,
+            findings=findings,
+            results=[services.ResultInput(item=item, outcome="fail")],
+        )
     assert refused.value.code == "photo_too_many_pixels" and refused.value.field == "photos"
     assert not RectificationIssue.objects.exists() and not InspectionResult.objects.exists()
     assert never_decoded_a_bomb(decoded)
@@ -142,14 +176,20 @@ def test_a_bomb_among_inspection_findings_files_nothing(project, actors, decoded
 
 # --- EXIF ---
 
+
 def gps_jpeg(name="site.jpg") -> SimpleUploadedFile:
     """A 64×48 JPEG turned by EXIF orientation 6 (shown 48×64), with capture time, camera and GPS position."""
     exif = Image.Exif()
     exif[Base.Make], exif[Base.Model], exif[Base.Orientation] = "Phone", "X-1 serial 1234", 6
     exif.get_ifd(IFD.Exif)[Base.DateTimeOriginal] = "2026:11:20 09:30:00"
-    exif.get_ifd(IFD.GPSInfo).update({
-        GPS.GPSLatitudeRef: "N", GPS.GPSLatitude: (24.0, 28.0, 48.0),
-        GPS.GPSLongitudeRef: "E", GPS.GPSLongitude: (118.0, 5.0, 24.0)})
+    exif.get_ifd(IFD.GPSInfo).update(
+        {
+            GPS.GPSLatitudeRef: "N",
+            GPS.GPSLatitude: (24.0, 28.0, 48.0),
+            GPS.GPSLongitudeRef: "E",
+            GPS.GPSLongitude: (118.0, 5.0, 24.0),
+        }
+    )
     buffer = io.BytesIO()
     Image.new("RGB", (64, 48), (120, 160, 200)).save(buffer, format="JPEG", exif=exif)
     served = Image.open(io.BytesIO(buffer.getvalue()))
@@ -182,17 +222,26 @@ def test_served_progress_photos_carry_no_exif_and_the_camera_data_is_kept_as_fie
 
 
 def test_issue_and_meeting_photos_are_stored_without_exif(issue, actors, api_as, tree):
-    api_as(actors["contractor"]).post(f"/api/v1/issues/{issue.pk}/submit/", {"note": "已整改", "photos": [gps_jpeg()]},
-                                      format="multipart")
+    api_as(actors["contractor"]).post(
+        f"/api/v1/issues/{issue.pk}/submit/", {"note": "已整改", "photos": [gps_jpeg()]}, format="multipart"
+    )
     photo = IssuePhoto.objects.get()
     assert (photo.latitude, photo.longitude) == (Decimal("24.480000"), Decimal("118.090000"))
     assert photo.taken_at == timezone.make_aware(datetime(2026, 11, 20, 9, 30))
     with photo.image.open("rb") as file:
         assert_clean(file.read())
-    response = api_as(actors["community_secretary"]).post("/api/v1/meetings/", {
-        "compound": tree["compound_a"].pk, "kind": "tea_meeting",
-        "held_at": (timezone.now() - timedelta(days=1)).isoformat(), "place": "党群服务中心", "attendance": 10,
-        "photos": [gps_jpeg()]}, format="multipart")
+    response = api_as(actors["community_secretary"]).post(
+        "/api/v1/meetings/",
+        {
+            "compound": tree["compound_a"].pk,
+            "kind": "tea_meeting",
+            "held_at": (timezone.now() - timedelta(days=1)).isoformat(),
+            "place": "党群服务中心",
+            "attendance": 10,
+            "photos": [gps_jpeg()],
+        },
+        format="multipart",
+    )
     assert response.status_code == 201, response.json()
     with MeetingPhoto.objects.get().image.open("rb") as file:
         assert_clean(file.read())
@@ -201,12 +250,14 @@ def test_issue_and_meeting_photos_are_stored_without_exif(issue, actors, api_as,
 def test_a_photo_that_cannot_be_decoded_is_refused_and_files_nothing(project, actors, api_as):
     whole = gps_jpeg().read()
     truncated = SimpleUploadedFile("cut.jpg", whole[: len(whole) // 2], content_type="image/jpeg")
-    response = api_as(actors["contractor"]).post("/api/v1/progress-reports/", report_data(project, [truncated]),
-                                                 format="multipart")
+    response = api_as(actors["contractor"]).post(
+        "/api/v1/progress-reports/", report_data(project, [truncated]), format="multipart"
+    )
     assert response.status_code == 400 and not ProgressReport.objects.exists()
 
 
 # --- request size ---
+
 
 class UnreadableBody:
     """A request body that fails the test if anything reads it."""
@@ -220,12 +271,17 @@ class UnreadableBody:
 def test_an_oversized_request_is_413_before_its_body_is_read(actors, client, settings):
     client.force_login(actors["contractor"])
     assert settings.MAX_REQUEST_BYTES < 31 * 1024 * 1024  # the tester's 31 MB upload is refused unread
-    too_big = {"CONTENT_LENGTH": str(31 * 1024 * 1024), "wsgi.input": UnreadableBody(),
-               "CONTENT_TYPE": "multipart/form-data; boundary=x"}
+    too_big = {
+        "CONTENT_LENGTH": str(31 * 1024 * 1024),
+        "wsgi.input": UnreadableBody(),
+        "CONTENT_TYPE": "multipart/form-data; boundary=x",
+    }
     response = client.generic("POST", "/api/v1/progress-reports/", **too_big)
     assert response.status_code == 413
-    assert response.json() == {"type": "client_error", "errors": [
-        {"code": "request_too_large", "detail": response.json()["errors"][0]["detail"], "attr": None}]}
+    assert response.json() == {
+        "type": "client_error",
+        "errors": [{"code": "request_too_large", "detail": response.json()["errors"][0]["detail"], "attr": None}],
+    }
     assert "30.0\xa0MB" in response.json()["errors"][0]["detail"]
     response = client.generic("POST", reverse("projects:report-create", args=[1]), **too_big)
     assert response.status_code == 413 and response["Content-Type"].startswith("text/plain")
@@ -245,8 +301,13 @@ def test_a_request_within_the_limit_goes_through(actors, client, settings):
 def test_photos_stored_before_the_fix_are_stripped_by_the_command(project, actors):
     from django.core.management import call_command
 
-    report = ProgressReport.objects.create(project=project, report_date=timezone.localdate(), work_done="x",
-                                           percent_complete=1, created_by=actors["contractor"])
+    report = ProgressReport.objects.create(
+        project=project,
+        report_date=timezone.localdate(),
+        work_done="x",
+        percent_complete=1,
+        created_by=actors["contractor"],
+    )
     old = ProgressPhoto.objects.create(report=report, image=gps_jpeg(), thumbnail=gps_jpeg("thumb.jpg"))
     with old.image.open("rb") as file:
         assert Image.open(file).getexif().get_ifd(IFD.GPSInfo)  # as uploads were stored until now

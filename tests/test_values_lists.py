@@ -20,8 +20,15 @@ from projects.models import Project
 from renovation_portal.values_lists import ValuesListMixin, values_plan
 from tests import factories as f
 
-FAST_LISTS = ["/api/v1/projects/", "/api/v1/scope-items/", "/api/v1/issues/", "/api/v1/inspections/",
-              "/api/v1/compounds/", "/api/v1/buildings/", "/api/v1/needs/"]
+FAST_LISTS = [
+    "/api/v1/projects/",
+    "/api/v1/scope-items/",
+    "/api/v1/issues/",
+    "/api/v1/inspections/",
+    "/api/v1/compounds/",
+    "/api/v1/buildings/",
+    "/api/v1/needs/",
+]
 
 
 @pytest.fixture
@@ -29,12 +36,18 @@ def generated(db):
     call_command("generate_data", scale="district", districts=1, compounds_per_community=1, stdout=io.StringIO())
     issue = RectificationIssue.objects.order_by("updated_at", "pk").first()  # on the first page
     for kind, latitude in (("finding", "24.455123"), ("evidence", None)):
-        IssuePhoto.objects.create(issue=issue, kind=kind, image="issues/x.jpg", latitude=latitude,
-                                  taken_at=timezone.now() - timedelta(hours=3))
+        IssuePhoto.objects.create(
+            issue=issue,
+            kind=kind,
+            image="issues/x.jpg",
+            latitude=latitude,
+            taken_at=timezone.now() - timedelta(hours=3),
+        )
     compound = Compound.objects.order_by("pk").first()
     f.PartyBranchFactory(compound=compound)
     Project.objects.filter(pk=Project.objects.order_by("pk").values("pk")[:1]).update(
-        contractor=None, planned_finish=timezone.localdate() - timedelta(days=1))
+        contractor=None, planned_finish=timezone.localdate() - timedelta(days=1)
+    )
     return issue
 
 
@@ -69,8 +82,10 @@ def test_values_lists_cover_nulls_nested_objects_photos_and_overdue(generated, m
     assert [p["kind"] for p in with_photos["photos"]] == ["finding", "evidence"]
     assert with_photos["photos"][0]["latitude"] == "24.455123" and with_photos["photos"][1]["latitude"] is None
     projects, _ = _both(client, "/api/v1/projects/?page_size=200", monkeypatch)
-    assert any(row["contractor"] is None and row["contractor_name"] is None and row["is_overdue"]
-               for row in projects["results"])
+    assert any(
+        row["contractor"] is None and row["contractor_name"] is None and row["is_overdue"]
+        for row in projects["results"]
+    )
     assert {row["is_overdue"] for row in projects["results"]} == {True, False}
     compounds, _ = _both(client, "/api/v1/compounds/?page_size=200", monkeypatch)
     branches = [row["party_branch"] for row in compounds["results"]]
@@ -155,13 +170,21 @@ def test_nested_and_listed_objects_are_masked_as_their_serializer_masks_them(tre
             fields = ["id", "building"]
 
     Building.objects.filter(pk=tree["building_a"].pk).update(lead_phone="13912345678")
-    Need.objects.create(compound=tree["compound_a"], building=tree["building_a"], channel="tea_meeting",
-                        category="parking", content="充电桩", recorded_by=actors["community_secretary"])
+    Need.objects.create(
+        compound=tree["compound_a"],
+        building=tree["building_a"],
+        channel="tea_meeting",
+        category="parking",
+        content="充电桩",
+        recorded_by=actors["community_secretary"],
+    )
     request = APIRequestFactory().get("/")
     request.user = actors["contractor"]  # may not see residents' phone numbers
     context = {"request": request}
-    for serializer_class, queryset in ((CompoundWithBuildings, Compound.objects.filter(pk=tree["compound_a"].pk)),
-                                       (NeedWithBuilding, Need.objects.all())):
+    for serializer_class, queryset in (
+        (CompoundWithBuildings, Compound.objects.filter(pk=tree["compound_a"].pk)),
+        (NeedWithBuilding, Need.objects.all()),
+    ):
         plan = values_plan(serializer_class, queryset.model)
         fast = plan.render(list(plan.queryset(queryset)), context)
         assert fast == serializer_class(queryset, many=True, context=context).data

@@ -1,7 +1,18 @@
 from rest_framework import serializers
 
-from communities.models import (ApiToken, Building, Community, Compound, District, OwnersBody, PartyBranch,
-                                PropertyService, Role, Subdistrict, User)
+from communities.models import (
+    ApiToken,
+    Building,
+    Community,
+    Compound,
+    District,
+    OwnersBody,
+    PartyBranch,
+    PropertyService,
+    Role,
+    Subdistrict,
+    User,
+)
 from communities.privacy import MaskPersonalDataMixin
 from communities.scoping import get_scope
 from renovation_portal.serializers import StrictModelSerializer, StrictSerializer
@@ -55,10 +66,27 @@ class CompoundSerializer(StrictModelSerializer):
 
     class Meta:
         model = Compound
-        fields = ["id", "code", "name", "community", "community_name", "subdistrict", "subdistrict_name",
-                  "address", "year_built", "building_count", "household_count", "resident_count", "floor_area",
-                  "property_mode", "is_synthetic", "party_branch", "owners_body", "property_service",
-                  "updated_at"]
+        fields = [
+            "id",
+            "code",
+            "name",
+            "community",
+            "community_name",
+            "subdistrict",
+            "subdistrict_name",
+            "address",
+            "year_built",
+            "building_count",
+            "household_count",
+            "resident_count",
+            "floor_area",
+            "property_mode",
+            "is_synthetic",
+            "party_branch",
+            "owners_body",
+            "property_service",
+            "updated_at",
+        ]
         read_only_fields = ["id", "code", "name", "community", "is_synthetic", "updated_at"]
 
 
@@ -67,8 +95,19 @@ class BuildingSerializer(MaskPersonalDataMixin, StrictModelSerializer):
 
     class Meta:
         model = Building
-        fields = ["id", "compound", "number", "floors", "stairwells", "household_count", "lead_name",
-                  "lead_phone", "grid_worker_name", "grid_worker_phone", "updated_at"]
+        fields = [
+            "id",
+            "compound",
+            "number",
+            "floors",
+            "stairwells",
+            "household_count",
+            "lead_name",
+            "lead_phone",
+            "grid_worker_name",
+            "grid_worker_phone",
+            "updated_at",
+        ]
         read_only_fields = ["id", "compound", "number", "updated_at"]
 
 
@@ -106,23 +145,29 @@ class MeSerializer(StrictModelSerializer):
 
     def get_scope(self, user) -> ScopeSerializer:
         scope = get_scope(user)
-        return ScopeSerializer({
-            "is_global": scope.is_global,
-            "district_ids": sorted(scope.district_ids),
-            "subdistrict_ids": sorted(scope.subdistrict_ids),
-            "community_ids": sorted(scope.community_ids),
-            "company_ids": sorted(scope.company_ids),
-        }).data
+        return ScopeSerializer(
+            {
+                "is_global": scope.is_global,
+                "district_ids": sorted(scope.district_ids),
+                "subdistrict_ids": sorted(scope.subdistrict_ids),
+                "community_ids": sorted(scope.community_ids),
+                "company_ids": sorted(scope.company_ids),
+            }
+        ).data
 
 
 class TokenLoginSerializer(StrictSerializer):
     username = serializers.CharField(max_length=150)
-    password = serializers.CharField(max_length=256, style={"input_type": "password"}, trim_whitespace=False,
-                                     write_only=True)
+    password = serializers.CharField(
+        max_length=256, style={"input_type": "password"}, trim_whitespace=False, write_only=True
+    )
     device_name = serializers.CharField(max_length=100)
-    otp_token = serializers.CharField(max_length=8, required=False, allow_blank=True,
-                                      help_text="The 6-digit code of the user's authenticator app, when two-factor "
-                                                "login applies to them.")
+    otp_token = serializers.CharField(
+        max_length=8,
+        required=False,
+        allow_blank=True,
+        help_text="The 6-digit code of the user's authenticator app, when two-factor login applies to them.",
+    )
 
 
 class ApiTokenSerializer(StrictModelSerializer):
@@ -132,7 +177,9 @@ class ApiTokenSerializer(StrictModelSerializer):
 
 
 class IssuedTokenSerializer(ApiTokenSerializer):
-    token = serializers.CharField(read_only=True, help_text="The key; shown this once. Send 'Authorization: Token <key>'.")
+    token = serializers.CharField(
+        read_only=True, help_text="The key; shown this once. Send 'Authorization: Token <key>'."
+    )
 
     class Meta(ApiTokenSerializer.Meta):
         fields = ["token", *ApiTokenSerializer.Meta.fields]

@@ -13,8 +13,8 @@ from communities import services
 from communities.api import serializers as s
 from communities.filtersets import BuildingFilterSet, CompoundFilterSet
 from communities.models import ApiToken, Building, Community, Compound, District, Subdistrict
-from communities.scoping import get_object_for
 from communities.permissions import can_change_building, can_change_compound
+from communities.scoping import get_object_for
 from renovation_portal.api import ConcurrencyControlMixin, KeysetPagination
 from renovation_portal.values_lists import ValuesListMixin
 
@@ -50,8 +50,9 @@ class CommunityViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["code", "name"]
 
 
-class CompoundViewSet(ValuesListMixin, ConcurrencyControlMixin, ScopedViewSetMixin, mixins.UpdateModelMixin,
-                      viewsets.ReadOnlyModelViewSet):
+class CompoundViewSet(
+    ValuesListMixin, ConcurrencyControlMixin, ScopedViewSetMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+):
     """Compounds in the user's scope; officials and community secretaries may update basic data."""
 
     model = Compound
@@ -62,17 +63,23 @@ class CompoundViewSet(ValuesListMixin, ConcurrencyControlMixin, ScopedViewSetMix
     select = ("community__subdistrict", "party_branch", "owners_body", "property_service__company")
 
     def get_object(self):
-        return get_object_for(self.request.user, self.get_queryset(), self.kwargs["pk"],
-                              action="view" if self.request.method in ("GET", "HEAD", "OPTIONS") else "change",
-                              can=can_change_compound)
+        return get_object_for(
+            self.request.user,
+            self.get_queryset(),
+            self.kwargs["pk"],
+            action="view" if self.request.method in ("GET", "HEAD", "OPTIONS") else "change",
+            can=can_change_compound,
+        )
 
     def perform_update(self, serializer):
-        serializer.instance = services.compound_update(actor=self.request.user, compound=serializer.instance,
-                                                       **serializer.validated_data)
+        serializer.instance = services.compound_update(
+            actor=self.request.user, compound=serializer.instance, **serializer.validated_data
+        )
 
 
-class BuildingViewSet(ValuesListMixin, ConcurrencyControlMixin, ScopedViewSetMixin, mixins.UpdateModelMixin,
-                      viewsets.ReadOnlyModelViewSet):
+class BuildingViewSet(
+    ValuesListMixin, ConcurrencyControlMixin, ScopedViewSetMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+):
     """Buildings with their contact board (亮牌) data."""
 
     model = Building
@@ -83,13 +90,18 @@ class BuildingViewSet(ValuesListMixin, ConcurrencyControlMixin, ScopedViewSetMix
     select = ("compound",)
 
     def get_object(self):
-        return get_object_for(self.request.user, self.get_queryset(), self.kwargs["pk"],
-                              action="view" if self.request.method in ("GET", "HEAD", "OPTIONS") else "change",
-                              can=can_change_building)
+        return get_object_for(
+            self.request.user,
+            self.get_queryset(),
+            self.kwargs["pk"],
+            action="view" if self.request.method in ("GET", "HEAD", "OPTIONS") else "change",
+            can=can_change_building,
+        )
 
     def perform_update(self, serializer):
-        serializer.instance = services.building_update(actor=self.request.user, building=serializer.instance,
-                                                       **serializer.validated_data)
+        serializer.instance = services.building_update(
+            actor=self.request.user, building=serializer.instance, **serializer.validated_data
+        )
 
 
 class MeView(APIView):
@@ -97,13 +109,19 @@ class MeView(APIView):
 
     @extend_schema(responses=s.MeSerializer)
     def get(self, request):
-        user = type(request.user).objects.prefetch_related(
-            "roles__district", "roles__subdistrict", "roles__community", "roles__company").get(pk=request.user.pk)
+        user = (
+            type(request.user)
+            .objects.prefetch_related("roles__district", "roles__subdistrict", "roles__community", "roles__company")
+            .get(pk=request.user.pk)
+        )
         return Response(s.MeSerializer(user).data)
 
 
-@extend_validation_errors(["invalid_credentials", "two_factor_setup_required", "no_token"],
-                          field_name="non_field_errors", methods=["post", "delete"])
+@extend_validation_errors(
+    ["invalid_credentials", "two_factor_setup_required", "no_token"],
+    field_name="non_field_errors",
+    methods=["post", "delete"],
+)
 @extend_validation_errors(["otp_required", "otp_invalid"], field_name="otp_token", methods=["post"])
 class TokenView(APIView):
     """Mobile login (POST: username, password, device name → token) and logout (DELETE: revoke this token)."""
@@ -127,7 +145,8 @@ class TokenView(APIView):
         if not isinstance(request.auth, ApiToken):
             raise ValidationError(
                 {"non_field_errors": [_("This request was not made with a token; there is nothing to revoke.")]},
-                code="no_token")
+                code="no_token",
+            )
         services.api_token_revoke(actor=request.user, token=request.auth)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

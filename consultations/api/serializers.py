@@ -3,8 +3,7 @@ from rest_framework import serializers
 
 from communities.privacy import MaskPersonalDataMixin
 from consultations.choices import BallotChannel, BallotChoice
-from consultations.models import (Ballot, Meeting, Need, OwnerUnit, ResidentProblem, RollImportJob, Topic, Vote,
-                                  Voter)
+from consultations.models import Ballot, Meeting, Need, OwnerUnit, ResidentProblem, RollImportJob, Topic, Vote, Voter
 from renovation_portal.api import WholeListField
 from renovation_portal.serializers import StrictModelSerializer, StrictSerializer
 from renovation_portal.uploads import PhotoField
@@ -15,20 +14,60 @@ class NeedSerializer(MaskPersonalDataMixin, StrictModelSerializer):
 
     class Meta:
         model = Need
-        fields = ["id", "compound", "building", "channel", "category", "content", "raised_by_name", "raised_by_phone",
-                  "on_behalf_role", "topic", "recorded_by", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "compound",
+            "building",
+            "channel",
+            "category",
+            "content",
+            "raised_by_name",
+            "raised_by_phone",
+            "on_behalf_role",
+            "topic",
+            "recorded_by",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["id", "recorded_by", "created_at", "updated_at"]
 
 
 class TopicSerializer(StrictModelSerializer):
     class Meta:
         model = Topic
-        fields = ["id", "compound", "title", "description", "step", "research_notes", "decision", "result_summary",
-                  "plan_version", "scope_items", "supervision_notes", "feedback", "feedback_published_at",
-                  "created_by", "created_at", "updated_at"]
-        read_only_fields = ["id", "step", "research_notes", "decision", "result_summary", "plan_version",
-                            "scope_items", "supervision_notes", "feedback", "feedback_published_at", "created_by",
-                            "created_at", "updated_at"]
+        fields = [
+            "id",
+            "compound",
+            "title",
+            "description",
+            "step",
+            "research_notes",
+            "decision",
+            "result_summary",
+            "plan_version",
+            "scope_items",
+            "supervision_notes",
+            "feedback",
+            "feedback_published_at",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "id",
+            "step",
+            "research_notes",
+            "decision",
+            "result_summary",
+            "plan_version",
+            "scope_items",
+            "supervision_notes",
+            "feedback",
+            "feedback_published_at",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
 
 
 class TopicRecordSerializer(StrictSerializer):
@@ -49,18 +88,35 @@ class AdvanceSerializer(StrictSerializer):
 
 
 class MeetingSerializer(StrictModelSerializer):
-    new_topic_titles = WholeListField(child=serializers.CharField(max_length=120), required=False, write_only=True,
-                                      default=list)
+    new_topic_titles = WholeListField(
+        child=serializers.CharField(max_length=120), required=False, write_only=True, default=list
+    )
     publish = serializers.BooleanField(required=False, default=False, write_only=True)
-    photos = WholeListField(child=PhotoField(), required=False, write_only=True, default=list,
-                            max_length=10)
+    photos = WholeListField(child=PhotoField(), required=False, write_only=True, default=list, max_length=10)
     minutes_overdue = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = Meeting
-        fields = ["id", "compound", "kind", "held_at", "place", "convener", "attendance", "representatives",
-                  "topics", "minutes", "decisions", "minutes_published_at", "minutes_overdue", "new_topic_titles",
-                  "publish", "photos", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "compound",
+            "kind",
+            "held_at",
+            "place",
+            "convener",
+            "attendance",
+            "representatives",
+            "topics",
+            "minutes",
+            "decisions",
+            "minutes_published_at",
+            "minutes_overdue",
+            "new_topic_titles",
+            "publish",
+            "photos",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["id", "convener", "minutes_published_at", "created_at", "updated_at"]
         extra_kwargs = {"kind": {"required": True}}  # a meeting is logged as what it was, never a guessed kind
 
@@ -75,8 +131,7 @@ class OwnerUnitSerializer(MaskPersonalDataMixin, StrictModelSerializer):
 
     class Meta:
         model = OwnerUnit
-        fields = ["id", "compound", "building", "stairwell", "unit", "owner_name", "owner_phone", "area",
-                  "updated_at"]
+        fields = ["id", "compound", "building", "stairwell", "unit", "owner_name", "owner_phone", "area", "updated_at"]
 
 
 class RollImportSerializer(StrictSerializer):
@@ -106,8 +161,22 @@ class RollImportJobSerializer(StrictModelSerializer):
 
     class Meta:
         model = RollImportJob
-        fields = ["id", "compound", "status", "finished", "rows_total", "rows_done", "created", "updated", "errors",
-                  "failure", "created_by", "created_at", "started_at", "finished_at"]
+        fields = [
+            "id",
+            "compound",
+            "status",
+            "finished",
+            "rows_total",
+            "rows_done",
+            "created",
+            "updated",
+            "errors",
+            "failure",
+            "created_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
         read_only_fields = fields
 
 
@@ -136,7 +205,8 @@ class TallySerializer(StrictSerializer):
     paper_ballots = serializers.IntegerField()
     online_ballots = serializers.IntegerField()
     staff_entered_ballots = serializers.IntegerField(
-        help_text="Ballots staff entered on the owners' behalf (not the owners' own paper or online ballots).")
+        help_text="Ballots staff entered on the owners' behalf (not the owners' own paper or online ballots)."
+    )
 
 
 class VoteSerializer(StrictModelSerializer):
@@ -144,8 +214,22 @@ class VoteSerializer(StrictModelSerializer):
 
     class Meta:
         model = Vote
-        fields = ["id", "topic", "title", "matter_type", "electorate", "building", "stairwell", "status", "result",
-                  "organiser", "opened_at", "closed_at", "tally", "updated_at"]
+        fields = [
+            "id",
+            "topic",
+            "title",
+            "matter_type",
+            "electorate",
+            "building",
+            "stairwell",
+            "status",
+            "result",
+            "organiser",
+            "opened_at",
+            "closed_at",
+            "tally",
+            "updated_at",
+        ]
         read_only_fields = ["id", "status", "result", "organiser", "opened_at", "closed_at", "updated_at"]
 
     @extend_schema_field(TallySerializer)
@@ -178,8 +262,17 @@ class BallotSerializer(StrictModelSerializer):
 
     class Meta:
         model = Ballot
-        fields = ["id", "voter", "choice", "channel", "scan", "confirmation_ref", "entered_by", "entered_by_staff",
-                  "cast_at"]
+        fields = [
+            "id",
+            "voter",
+            "choice",
+            "channel",
+            "scan",
+            "confirmation_ref",
+            "entered_by",
+            "entered_by_staff",
+            "cast_at",
+        ]
         read_only_fields = ["id", "entered_by", "cast_at"]
         extra_kwargs = {"confirmation_ref": {"required": False}}
 
@@ -189,8 +282,22 @@ class ProblemSerializer(MaskPersonalDataMixin, StrictModelSerializer):
 
     class Meta:
         model = ResidentProblem
-        fields = ["id", "compound", "building", "description", "channel", "raised_by_name", "raised_by_phone",
-                  "status", "assigned_to", "answer", "answered_at", "resolved_at", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "compound",
+            "building",
+            "description",
+            "channel",
+            "raised_by_name",
+            "raised_by_phone",
+            "status",
+            "assigned_to",
+            "answer",
+            "answered_at",
+            "resolved_at",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["id", "status", "answer", "answered_at", "resolved_at", "created_at", "updated_at"]
 
 

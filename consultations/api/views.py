@@ -10,16 +10,22 @@ from communities.models import Compound
 from communities.scoping import get_object_for, get_scope
 from consultations import selectors, services
 from consultations.api import serializers as s
-from consultations.models import (Ballot, Meeting, Need, OwnerUnit, ResidentProblem, RollImportJob, Topic, Vote,
-                                  Voter)
+from consultations.models import Ballot, Meeting, Need, OwnerUnit, ResidentProblem, RollImportJob, Topic, Vote, Voter
 from projects.models import PlanVersion, ScopeItem
 from renovation_portal.api import KeysetPagination
 from renovation_portal.parsers import JSONParser
 from renovation_portal.sync import UpdatedSinceFilterSet
 from renovation_portal.values_lists import ValuesListMixin
 
-STEP_CODES = ["step_record_missing", "last_step", "wrong_step_record", "not_feedback_step", "foreign_plan",
-              "foreign_item", "required"]
+STEP_CODES = [
+    "step_record_missing",
+    "last_step",
+    "wrong_step_record",
+    "not_feedback_step",
+    "foreign_plan",
+    "foreign_item",
+    "required",
+]
 
 
 def _compound(request, pk):
@@ -32,8 +38,9 @@ class NeedFilterSet(UpdatedSinceFilterSet):
         fields = ["compound", "topic", "channel", "category", "updated_since"]
 
 
-@extend_validation_errors(["foreign_building", "foreign_topic", "required"], field_name="non_field_errors",
-                          actions=["create"])
+@extend_validation_errors(
+    ["foreign_building", "foreign_topic", "required"], field_name="non_field_errors", actions=["create"]
+)
 class NeedViewSet(ValuesListMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Residents' needs (搜集需求) of the user's compounds."""
 
@@ -74,8 +81,9 @@ class TopicViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def perform_create(self, serializer):
         data = serializer.validated_data
         compound = _compound(self.request, data["compound"].pk)
-        serializer.instance = services.topic_create(actor=self.request.user, compound=compound, title=data["title"],
-                                                    description=data.get("description", ""))
+        serializer.instance = services.topic_create(
+            actor=self.request.user, compound=compound, title=data["title"], description=data.get("description", "")
+        )
 
     @extend_schema(request=s.TopicRecordSerializer, responses={200: s.TopicSerializer})
     @action(detail=True, methods=["post"])
@@ -112,8 +120,11 @@ class MeetingFilterSet(UpdatedSinceFilterSet):
         fields = ["compound", "kind", "updated_since"]
 
 
-@extend_validation_errors(["bad_date", "minutes_required", "foreign_topic", "photo_invalid", "photo_too_many_pixels"],
-                          field_name="non_field_errors", actions=["create", "publish"])
+@extend_validation_errors(
+    ["bad_date", "minutes_required", "foreign_topic", "photo_invalid", "photo_too_many_pixels"],
+    field_name="non_field_errors",
+    actions=["create", "publish"],
+)
 class MeetingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Consultation meetings; ``publish`` publishes the minutes."""
 
@@ -149,10 +160,12 @@ class OwnerUnitFilterSet(UpdatedSinceFilterSet):
         fields = ["compound", "building", "stairwell", "updated_since"]
 
 
-@extend_validation_errors(["bad_file", "bad_header", "too_many_rows"], field_name="non_field_errors",
-                          actions=["import_roll"])
-@extend_validation_errors(["invalid_rows", "bad_file", "bad_header", "too_many_rows"], field_name="file",
-                          actions=["import_roll"])
+@extend_validation_errors(
+    ["bad_file", "bad_header", "too_many_rows"], field_name="non_field_errors", actions=["import_roll"]
+)
+@extend_validation_errors(
+    ["invalid_rows", "bad_file", "bad_header", "too_many_rows"], field_name="file", actions=["import_roll"]
+)
 class OwnerUnitViewSet(viewsets.ReadOnlyModelViewSet):
     """The owners' roll, to those who run the compound's consultations; ``import`` loads a CSV/XLSX file."""
 
@@ -168,10 +181,18 @@ class OwnerUnitViewSet(viewsets.ReadOnlyModelViewSet):
             return OwnerUnit.objects.none()
         return OwnerUnit.objects.visible_to(self.request.user)
 
-    @extend_schema(request=s.RollImportSerializer,
-                   responses={201: s.ImportReportSerializer, 202: s.RollImportAcceptedSerializer})
-    @action(detail=False, methods=["post"], url_path="import", parser_classes=[MultiPartParser, FormParser],
-            serializer_class=s.RollImportSerializer, filterset_class=None, pagination_class=None)
+    @extend_schema(
+        request=s.RollImportSerializer, responses={201: s.ImportReportSerializer, 202: s.RollImportAcceptedSerializer}
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="import",
+        parser_classes=[MultiPartParser, FormParser],
+        serializer_class=s.RollImportSerializer,
+        filterset_class=None,
+        pagination_class=None,
+    )
     def import_roll(self, request):
         """A file of up to 2,000 rows is imported at once: 201 with the counts, or 400 with one error per wrong row
         and nothing imported. A larger file is imported by a worker: 202 with the job (``Location`` is its URL;
@@ -183,12 +204,22 @@ class OwnerUnitViewSet(viewsets.ReadOnlyModelViewSet):
         if isinstance(result, RollImportJob):
             result.refresh_from_db()  # a job run in-process (no broker) has already finished
             url = reverse("api:roll-import-detail", args=[result.pk], request=request)
-            return Response({**s.RollImportJobSerializer(result).data, "url": url}, status=status.HTTP_202_ACCEPTED,
-                            headers={"Location": url})
+            return Response(
+                {**s.RollImportJobSerializer(result).data, "url": url},
+                status=status.HTTP_202_ACCEPTED,
+                headers={"Location": url},
+            )
         if not result.ok:
-            return Response({"type": "validation_error", "errors": [
-                {"code": "invalid_rows", "detail": f"Row {row}: {message}", "attr": "file"}
-                for row, message in result.errors]}, status=status.HTTP_400_BAD_REQUEST)
+            return Response(
+                {
+                    "type": "validation_error",
+                    "errors": [
+                        {"code": "invalid_rows", "detail": f"Row {row}: {message}", "attr": "file"}
+                        for row, message in result.errors
+                    ],
+                },
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         data = {"ok": True, "created": result.created, "updated": result.updated, "errors": []}
         return Response(data, status=status.HTTP_201_CREATED)
 
@@ -211,9 +242,19 @@ class VoteFilterSet(UpdatedSinceFilterSet):
         fields = ["topic", "status", "updated_since"]
 
 
-@extend_validation_errors(["wrong_step", "building_required", "stairwell_required", "required", "not_draft",
-                           "empty_electorate", "vote_not_open"], field_name="non_field_errors",
-                          actions=["create", "open", "close"])
+@extend_validation_errors(
+    [
+        "wrong_step",
+        "building_required",
+        "stairwell_required",
+        "required",
+        "not_draft",
+        "empty_electorate",
+        "vote_not_open",
+    ],
+    field_name="non_field_errors",
+    actions=["create", "open", "close"],
+)
 class VoteViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Owners' votes with their tally; ``open`` freezes the electorate, ``close`` counts and decides."""
 
@@ -258,11 +299,24 @@ class VoteViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return Response(s.VoterSerializer(voters, many=True).data)
 
 
-@extend_validation_errors(["vote_not_open", "not_in_electorate", "scan_required", "confirmation_required",
-                           "evidence_required", "bad_channel", "bad_confirmation_ref", "already_voted",
-                           "photo_invalid", "photo_type", "photo_too_large", "photo_too_many_pixels"],
-                          field_name="non_field_errors",
-                          actions=["create"])
+@extend_validation_errors(
+    [
+        "vote_not_open",
+        "not_in_electorate",
+        "scan_required",
+        "confirmation_required",
+        "evidence_required",
+        "bad_channel",
+        "bad_confirmation_ref",
+        "already_voted",
+        "photo_invalid",
+        "photo_type",
+        "photo_too_large",
+        "photo_too_many_pixels",
+    ],
+    field_name="non_field_errors",
+    actions=["create"],
+)
 @extend_validation_errors(["photo_too_many_pixels"], field_name="scan", actions=["create"])
 class BallotViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Ballots: staff enter them with their evidence (see the channel); visible to the vote's organiser and
@@ -287,10 +341,15 @@ class BallotViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         data = serializer.validated_data
         voter = data["voter"]
         vote = get_object_for(self.request.user, Vote.objects.all(), voter.vote_id)
-        serializer.instance = services.ballot_record(actor=self.request.user, vote=vote, voter=voter,
-                                                     choice=data["choice"], channel=data["channel"],
-                                                     scan=data.get("scan"),
-                                                     confirmation_ref=data.get("confirmation_ref", ""))
+        serializer.instance = services.ballot_record(
+            actor=self.request.user,
+            vote=vote,
+            voter=voter,
+            choice=data["choice"],
+            channel=data["channel"],
+            scan=data.get("scan"),
+            confirmation_ref=data.get("confirmation_ref", ""),
+        )
 
 
 class ProblemFilterSet(UpdatedSinceFilterSet):
@@ -299,8 +358,9 @@ class ProblemFilterSet(UpdatedSinceFilterSet):
         fields = ["compound", "status", "updated_since"]
 
 
-@extend_validation_errors(["required", "foreign_building", "already_resolved"], field_name="non_field_errors",
-                          actions=["create", "answer"])
+@extend_validation_errors(
+    ["required", "foreign_building", "already_resolved"], field_name="non_field_errors", actions=["create", "answer"]
+)
 @extend_validation_errors(["invalid_assignee"], field_name="assigned_to", actions=["create"])
 class ProblemViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Residents' problems about the renovation; ``answer`` answers (and may resolve) one."""
@@ -327,4 +387,3 @@ class ProblemViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         body.is_valid(raise_exception=True)
         problem = services.problem_answer(actor=request.user, problem=problem, **body.validated_data)
         return Response(s.ProblemSerializer(self.get_queryset().get(pk=problem.pk)).data)
-

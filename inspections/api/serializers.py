@@ -26,8 +26,22 @@ class InspectionSerializer(StrictModelSerializer):
 
     class Meta:
         model = Inspection
-        fields = ["id", "project", "compound_name", "tier", "group", "template", "planned_date", "unannounced",
-                  "status", "inspector", "summary", "score", "filed_at", "updated_at"]
+        fields = [
+            "id",
+            "project",
+            "compound_name",
+            "tier",
+            "group",
+            "template",
+            "planned_date",
+            "unannounced",
+            "status",
+            "inspector",
+            "summary",
+            "score",
+            "filed_at",
+            "updated_at",
+        ]
 
 
 class StartSerializer(StrictSerializer):
@@ -68,9 +82,28 @@ class IssueSerializer(StrictModelSerializer):
 
     class Meta:
         model = RectificationIssue
-        fields = ["id", "inspection", "project", "compound_name", "contractor", "kind", "description", "location",
-                  "severity", "deadline", "status", "tier", "escalated_to", "escalated_at", "rectification_note",
-                  "submitted_at", "closed_at", "created_at", "updated_at", "photos"]
+        fields = [
+            "id",
+            "inspection",
+            "project",
+            "compound_name",
+            "contractor",
+            "kind",
+            "description",
+            "location",
+            "severity",
+            "deadline",
+            "status",
+            "tier",
+            "escalated_to",
+            "escalated_at",
+            "rectification_note",
+            "submitted_at",
+            "closed_at",
+            "created_at",
+            "updated_at",
+            "photos",
+        ]
 
 
 class SubmitSerializer(StrictSerializer):

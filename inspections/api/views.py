@@ -16,10 +16,26 @@ from renovation_portal.api import KeysetPagination
 from renovation_portal.uploads import serve_private_image
 from renovation_portal.values_lists import ValuesListMixin
 
-FILE_CODES = ["already_filed", "foreign_item", "incomplete_checklist", "bad_score", "finding_missing",
-              "incomplete_finding", "no_checklist"]
-ISSUE_CODES = ["not_open", "not_submitted", "required", "evidence_required", "photo_invalid", "photo_type",
-               "photo_too_large", "photo_too_many_pixels", "too_many_photos"]
+FILE_CODES = [
+    "already_filed",
+    "foreign_item",
+    "incomplete_checklist",
+    "bad_score",
+    "finding_missing",
+    "incomplete_finding",
+    "no_checklist",
+]
+ISSUE_CODES = [
+    "not_open",
+    "not_submitted",
+    "required",
+    "evidence_required",
+    "photo_invalid",
+    "photo_type",
+    "photo_too_large",
+    "photo_too_many_pixels",
+    "too_many_photos",
+]
 
 
 class ChecklistViewSet(viewsets.ReadOnlyModelViewSet):
@@ -65,13 +81,32 @@ class InspectionViewSet(ValuesListMixin, viewsets.ReadOnlyModelViewSet):
             # An id not on this checklist goes to the service as it is, which refuses it as a foreign item.
             return items.get(pk, ChecklistItem(pk=pk)) if pk else None
 
-        results = [services.ResultInput(item=items.get(r["item"], ChecklistItem(pk=r["item"])), outcome=r["outcome"],
-                                        score=r.get("score"), note=r["note"]) for r in body.validated_data["results"]]
-        findings = [services.FindingInput(item=item(f.get("item")), description=f["description"],
-                                          location=f["location"], severity=f["severity"], deadline=f.get("deadline"))
-                    for f in body.validated_data["findings"]]
-        inspection = services.inspection_file(actor=request.user, inspection=inspection, results=results,
-                                              findings=findings, summary=body.validated_data["summary"])
+        results = [
+            services.ResultInput(
+                item=items.get(r["item"], ChecklistItem(pk=r["item"])),
+                outcome=r["outcome"],
+                score=r.get("score"),
+                note=r["note"],
+            )
+            for r in body.validated_data["results"]
+        ]
+        findings = [
+            services.FindingInput(
+                item=item(f.get("item")),
+                description=f["description"],
+                location=f["location"],
+                severity=f["severity"],
+                deadline=f.get("deadline"),
+            )
+            for f in body.validated_data["findings"]
+        ]
+        inspection = services.inspection_file(
+            actor=request.user,
+            inspection=inspection,
+            results=results,
+            findings=findings,
+            summary=body.validated_data["summary"],
+        )
         return Response(s.InspectionSerializer(inspection).data)
 
 
@@ -97,8 +132,9 @@ class IssueViewSet(ValuesListMixin, viewsets.ReadOnlyModelViewSet):
         issue = get_object_for(request.user, self.get_queryset(), pk)
         body = s.SubmitSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return self._respond(services.issue_submit_rectification(actor=request.user, issue=issue,
-                                                                 **body.validated_data))
+        return self._respond(
+            services.issue_submit_rectification(actor=request.user, issue=issue, **body.validated_data)
+        )
 
     @extend_schema(request=s.NoteSerializer, responses={200: s.IssueSerializer})
     @action(detail=True, methods=["post"])
@@ -117,8 +153,13 @@ class IssueViewSet(ValuesListMixin, viewsets.ReadOnlyModelViewSet):
         return self._respond(services.issue_send_back(actor=request.user, issue=issue, **body.validated_data))
 
     @extend_schema(responses={(200, "image/jpeg"): OpenApiResponse(OpenApiTypes.BINARY)})
-    @action(detail=False, methods=["get"], url_path=r"photos/(?P<photo_pk>[0-9]+)", filterset_class=None,
-            pagination_class=None)
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path=r"photos/(?P<photo_pk>[0-9]+)",
+        filterset_class=None,
+        pagination_class=None,
+    )
     def photo(self, request, photo_pk=None):
         photo = get_object_for(request.user, IssuePhoto.objects.all(), photo_pk)
         return serve_private_image(photo.thumbnail or photo.image)

@@ -2,8 +2,17 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from projects.choices import Party, ScopeCategory
-from projects.models import (PlanConfirmation, PlanVersion, ProgressPhoto, ProgressReport, Project, ProjectEvent,
-                             ProjectFunding, ReportQuantity, ScopeItem)
+from projects.models import (
+    PlanConfirmation,
+    PlanVersion,
+    ProgressPhoto,
+    ProgressReport,
+    Project,
+    ProjectEvent,
+    ProjectFunding,
+    ReportQuantity,
+    ScopeItem,
+)
 from projects.services import TRANSITIONS
 from renovation_portal.api import WholeListField
 from renovation_portal.serializers import StrictModelSerializer, StrictSerializer
@@ -25,12 +34,37 @@ class ProjectSerializer(StrictModelSerializer):
 
     class Meta:
         model = Project
-        fields = ["id", "name", "compound", "compound_name", "community", "subdistrict", "batch", "status",
-                  "contractor", "contractor_name", "budget", "engineering_coordinator", "masses_coordinator",
-                  "planned_start", "planned_finish", "actual_start", "actual_finish", "progress_percent",
-                  "is_overdue", "updated_at"]
-        read_only_fields = ["id", "compound", "status", "actual_start", "actual_finish", "progress_percent",
-                            "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "compound",
+            "compound_name",
+            "community",
+            "subdistrict",
+            "batch",
+            "status",
+            "contractor",
+            "contractor_name",
+            "budget",
+            "engineering_coordinator",
+            "masses_coordinator",
+            "planned_start",
+            "planned_finish",
+            "actual_start",
+            "actual_finish",
+            "progress_percent",
+            "is_overdue",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "id",
+            "compound",
+            "status",
+            "actual_start",
+            "actual_finish",
+            "progress_percent",
+            "updated_at",
+        ]
 
 
 class ProjectEventSerializer(StrictModelSerializer):
@@ -67,8 +101,17 @@ class PlanVersionSerializer(StrictModelSerializer):
 
     class Meta:
         model = PlanVersion
-        fields = ["id", "project", "number", "summary", "changes", "created_by", "created_at", "confirmations",
-                  "is_current"]
+        fields = [
+            "id",
+            "project",
+            "number",
+            "summary",
+            "changes",
+            "created_by",
+            "created_at",
+            "confirmations",
+            "is_current",
+        ]
         read_only_fields = ["id", "number", "created_by", "created_at"]
 
     @extend_schema_field(serializers.BooleanField())
@@ -89,8 +132,19 @@ class ScopeItemSerializer(StrictModelSerializer):
 
     class Meta:
         model = ScopeItem
-        fields = ["id", "project", "category", "work_class", "name", "unit", "planned_quantity",
-                  "completed_quantity", "excavation_start", "excavation_end", "updated_at"]
+        fields = [
+            "id",
+            "project",
+            "category",
+            "work_class",
+            "name",
+            "unit",
+            "planned_quantity",
+            "completed_quantity",
+            "excavation_start",
+            "excavation_end",
+            "updated_at",
+        ]
         read_only_fields = ["id", "completed_quantity", "updated_at"]
         # The model's default of 0 would make the item's progress meaningless: the client must say how much.
         extra_kwargs = {"planned_quantity": {"required": True}}
@@ -131,8 +185,21 @@ class ProgressReportSerializer(StrictModelSerializer):
 
     class Meta:
         model = ProgressReport
-        fields = ["id", "project", "report_date", "work_done", "percent_complete", "manpower", "weather",
-                  "issues_met", "created_by", "created_at", "updated_at", "quantities", "photos"]
+        fields = [
+            "id",
+            "project",
+            "report_date",
+            "work_done",
+            "percent_complete",
+            "manpower",
+            "weather",
+            "issues_met",
+            "created_by",
+            "created_at",
+            "updated_at",
+            "quantities",
+            "photos",
+        ]
         read_only_fields = ["id", "created_by", "created_at", "updated_at"]
 
 
@@ -151,25 +218,32 @@ class ProgressReportCreateSerializer(StrictSerializer):
     quantities = serializers.JSONField(required=False, default=dict)
     photos = WholeListField(child=PhotoField(), required=False, default=list, max_length=10)
     photo_taken_at = WholeListField(child=serializers.DateTimeField(), required=False, default=list)
-    photo_latitude = WholeListField(child=serializers.DecimalField(max_digits=9, decimal_places=6,
-                                                                          min_value=-90, max_value=90),
-                                           required=False, default=list)
-    photo_longitude = WholeListField(child=serializers.DecimalField(max_digits=9, decimal_places=6,
-                                                                           min_value=-180, max_value=180),
-                                            required=False, default=list)
+    photo_latitude = WholeListField(
+        child=serializers.DecimalField(max_digits=9, decimal_places=6, min_value=-90, max_value=90),
+        required=False,
+        default=list,
+    )
+    photo_longitude = WholeListField(
+        child=serializers.DecimalField(max_digits=9, decimal_places=6, min_value=-180, max_value=180),
+        required=False,
+        default=list,
+    )
 
     def validate_quantities(self, value):
         if not isinstance(value, dict):
-            raise serializers.ValidationError("Give quantities as an object {\"<scope item id>\": number}.",
-                                              code="invalid")
+            raise serializers.ValidationError(
+                'Give quantities as an object {"<scope item id>": number}.', code="invalid"
+            )
         cleaned = {}
         for key, quantity in value.items():
             try:
-                cleaned[int(key)] = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0) \
-                    .to_internal_value(quantity)
+                cleaned[int(key)] = serializers.DecimalField(
+                    max_digits=14, decimal_places=2, min_value=0
+                ).to_internal_value(quantity)
             except (TypeError, ValueError, serializers.ValidationError):
-                raise serializers.ValidationError("Each quantity is a non-negative number keyed by a scope item "
-                                                  "id.", code="invalid") from None
+                raise serializers.ValidationError(
+                    "Each quantity is a non-negative number keyed by a scope item id.", code="invalid"
+                ) from None
         return cleaned
 
 

@@ -19,8 +19,14 @@ from renovation_portal.parsers import JSONParser
 from renovation_portal.uploads import serve_private_image
 from renovation_portal.values_lists import ValuesListMixin
 
-TRANSITION_CODES = ["invalid_transition", "note_required", "no_plan", "confirmations_missing", "not_finished",
-                    "completion_blocked"]
+TRANSITION_CODES = [
+    "invalid_transition",
+    "note_required",
+    "no_plan",
+    "confirmations_missing",
+    "not_finished",
+    "completion_blocked",
+]
 
 
 @extend_validation_errors(TRANSITION_CODES, field_name="non_field_errors", actions=["transitions"])
@@ -39,8 +45,9 @@ class ProjectViewSet(ValuesListMixin, ConcurrencyControlMixin, mixins.UpdateMode
         queryset = selectors.project_list(self.request.user)
         if self.action == "retrieve":
             queryset = queryset.prefetch_related(
-                "funding", Prefetch("events", queryset=ProjectEvent.objects.order_by("created_at", "id")
-                                    .select_related("actor")))
+                "funding",
+                Prefetch("events", queryset=ProjectEvent.objects.order_by("created_at", "id").select_related("actor")),
+            )
         return self.locked_queryset(queryset)
 
     def list_annotations(self):
@@ -54,14 +61,18 @@ class ProjectViewSet(ValuesListMixin, ConcurrencyControlMixin, mixins.UpdateMode
         return s.ProjectSerializer
 
     def get_object(self):
-        return get_object_for(self.request.user, self.get_queryset(), self.kwargs["pk"],
-                              action="view" if self.request.method in ("GET", "HEAD", "OPTIONS") else "change",
-                              can=perms.can_edit_project if self.action in ("update", "partial_update") else
-                              (lambda user, obj: True))
+        return get_object_for(
+            self.request.user,
+            self.get_queryset(),
+            self.kwargs["pk"],
+            action="view" if self.request.method in ("GET", "HEAD", "OPTIONS") else "change",
+            can=perms.can_edit_project if self.action in ("update", "partial_update") else (lambda user, obj: True),
+        )
 
     def perform_update(self, serializer):
-        serializer.instance = services.project_update(actor=self.request.user, project=serializer.instance,
-                                                      **serializer.validated_data)
+        serializer.instance = services.project_update(
+            actor=self.request.user, project=serializer.instance, **serializer.validated_data
+        )
 
     @extend_schema(request=s.TransitionSerializer, responses={200: s.ProjectDetailSerializer})
     @action(detail=True, methods=["post"])
@@ -76,9 +87,10 @@ class ProjectViewSet(ValuesListMixin, ConcurrencyControlMixin, mixins.UpdateMode
         project = selectors.project_detail_queryset(request.user).get(pk=project.pk)
         return Response(s.ProjectDetailSerializer(project).data)
 
-    @extend_schema(parameters=[OpenApiParameter("level", OpenApiTypes.STR, enum=list(selectors.LEVEL_PATHS),
-                                                required=True)],
-                   responses={200: s.ScopeTotalSerializer(many=True)})
+    @extend_schema(
+        parameters=[OpenApiParameter("level", OpenApiTypes.STR, enum=list(selectors.LEVEL_PATHS), required=True)],
+        responses={200: s.ScopeTotalSerializer(many=True)},
+    )
     @action(detail=False, methods=["get"], pagination_class=None, filterset_class=None)
     def totals(self, request):
         """Planned and completed quantities per scope category under each place node of a level."""
@@ -89,8 +101,9 @@ class ProjectViewSet(ValuesListMixin, ConcurrencyControlMixin, mixins.UpdateMode
 
 
 @extend_validation_errors(["project_closed", "required"], field_name="non_field_errors", actions=["create"])
-@extend_validation_errors(["plan_superseded", "already_confirmed", "invalid_party"], field_name="non_field_errors",
-                          actions=["confirmations"])
+@extend_validation_errors(
+    ["plan_superseded", "already_confirmed", "invalid_party"], field_name="non_field_errors", actions=["confirmations"]
+)
 class PlanVersionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Plan versions; ``POST /plan-versions/{id}/confirmations/`` records a party's confirmation."""
 
@@ -99,24 +112,34 @@ class PlanVersionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
     queryset = PlanVersion.objects.none()
 
     def get_queryset(self):
-        return (PlanVersion.objects.visible_to(self.request.user).select_related("project")
-                .prefetch_related("confirmations").order_by("project_id", "number"))
+        return (
+            PlanVersion.objects.visible_to(self.request.user)
+            .select_related("project")
+            .prefetch_related("confirmations")
+            .order_by("project_id", "number")
+        )
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
         if self.action in ("list", "retrieve"):
             context["latest_numbers"] = dict(
-                PlanVersion.objects.visible_to(self.request.user).values_list("project_id")
-                .annotate(top=Max("number")).values_list("project_id", "top"))
+                PlanVersion.objects.visible_to(self.request.user)
+                .values_list("project_id")
+                .annotate(top=Max("number"))
+                .values_list("project_id", "top")
+            )
         return context
 
     def create(self, request, *args, **kwargs):
         body = s.PlanVersionSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         project = get_object_for(request.user, Project.objects.all(), body.validated_data["project"].pk)
-        plan = services.plan_version_create(actor=request.user, project=project,
-                                            summary=body.validated_data.get("summary", ""),
-                                            changes=body.validated_data.get("changes", ""))
+        plan = services.plan_version_create(
+            actor=request.user,
+            project=project,
+            summary=body.validated_data.get("summary", ""),
+            changes=body.validated_data.get("changes", ""),
+        )
         return Response(s.PlanVersionSerializer(plan).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.ConfirmSerializer, responses={201: s.PlanConfirmationSerializer})
@@ -129,8 +152,13 @@ class PlanVersionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
         return Response(s.PlanConfirmationSerializer(confirmation).data, status=status.HTTP_201_CREATED)
 
 
-class ScopeItemViewSet(ValuesListMixin, ConcurrencyControlMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
-                       viewsets.ReadOnlyModelViewSet):
+class ScopeItemViewSet(
+    ValuesListMixin,
+    ConcurrencyControlMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
+):
     """Work items with planned and completed quantities (completed ones grow only through reports)."""
 
     serializer_class = s.ScopeItemSerializer
@@ -140,13 +168,18 @@ class ScopeItemViewSet(ValuesListMixin, ConcurrencyControlMixin, mixins.CreateMo
     queryset = ScopeItem.objects.none()
 
     def get_queryset(self):
-        return self.locked_queryset(ScopeItem.objects.visible_to(self.request.user).select_related(
-            "project__compound__community__subdistrict"))
+        return self.locked_queryset(
+            ScopeItem.objects.visible_to(self.request.user).select_related("project__compound__community__subdistrict")
+        )
 
     def get_object(self):
-        return get_object_for(self.request.user, self.get_queryset(), self.kwargs["pk"],
-                              action="view" if self.request.method in ("GET", "HEAD", "OPTIONS") else "change",
-                              can=lambda user, item: perms.can_manage_scope(user, item.project))
+        return get_object_for(
+            self.request.user,
+            self.get_queryset(),
+            self.kwargs["pk"],
+            action="view" if self.request.method in ("GET", "HEAD", "OPTIONS") else "change",
+            can=lambda user, item: perms.can_manage_scope(user, item.project),
+        )
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
@@ -154,8 +187,9 @@ class ScopeItemViewSet(ValuesListMixin, ConcurrencyControlMixin, mixins.CreateMo
         serializer.instance = services.scope_item_create(actor=self.request.user, project=project, **data)
 
     def perform_update(self, serializer):
-        serializer.instance = services.scope_item_update(actor=self.request.user, scope_item=serializer.instance,
-                                                         **serializer.validated_data)
+        serializer.instance = services.scope_item_update(
+            actor=self.request.user, scope_item=serializer.instance, **serializer.validated_data
+        )
 
 
 @extend_validation_errors(["not_in_construction", "required"], field_name="non_field_errors", actions=["create"])
@@ -163,8 +197,11 @@ class ScopeItemViewSet(ValuesListMixin, ConcurrencyControlMixin, mixins.CreateMo
 @extend_validation_errors(["invalid_percent"], field_name="percent_complete", actions=["create"])
 @extend_validation_errors(["required"], field_name="work_done", actions=["create"])
 @extend_validation_errors(["foreign_item", "negative_quantity"], field_name="quantities", actions=["create"])
-@extend_validation_errors(["photo_too_large", "photo_too_many_pixels", "photo_invalid", "photo_type",
-                           "too_many_photos"], field_name="photos", actions=["create"])
+@extend_validation_errors(
+    ["photo_too_large", "photo_too_many_pixels", "photo_invalid", "photo_type", "too_many_photos"],
+    field_name="photos",
+    actions=["create"],
+)
 class ProgressReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Contractors' progress reports. POST is multipart (photos) or JSON (no photos)."""
 
@@ -175,8 +212,7 @@ class ProgressReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewS
     queryset = ProgressReport.objects.none()
 
     def get_queryset(self):
-        return (ProgressReport.objects.visible_to(self.request.user)
-                .prefetch_related("quantities", "photos"))
+        return ProgressReport.objects.visible_to(self.request.user).prefetch_related("quantities", "photos")
 
     def get_serializer_class(self):
         return s.ProgressReportCreateSerializer if self.action == "create" else s.ProgressReportSerializer
@@ -188,14 +224,27 @@ class ProgressReportViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewS
         data = body.validated_data
         project = get_object_for(request.user, Project.objects.all(), data["project"])
         taken, lats, lngs = data["photo_taken_at"], data["photo_latitude"], data["photo_longitude"]
-        photos = [services.PhotoUpload(file=f, taken_at=taken[i] if i < len(taken) else None,
-                                       latitude=lats[i] if i < len(lats) else None,
-                                       longitude=lngs[i] if i < len(lngs) else None)
-                  for i, f in enumerate(data["photos"])]
+        photos = [
+            services.PhotoUpload(
+                file=f,
+                taken_at=taken[i] if i < len(taken) else None,
+                latitude=lats[i] if i < len(lats) else None,
+                longitude=lngs[i] if i < len(lngs) else None,
+            )
+            for i, f in enumerate(data["photos"])
+        ]
         report = services.progress_report_file(
-            actor=request.user, project=project, report_date=data["report_date"], work_done=data["work_done"],
-            percent_complete=data["percent_complete"], manpower=data["manpower"], weather=data["weather"],
-            issues_met=data["issues_met"], quantities=data["quantities"], photos=photos)
+            actor=request.user,
+            project=project,
+            report_date=data["report_date"],
+            work_done=data["work_done"],
+            percent_complete=data["percent_complete"],
+            manpower=data["manpower"],
+            weather=data["weather"],
+            issues_met=data["issues_met"],
+            quantities=data["quantities"],
+            photos=photos,
+        )
         report = self.get_queryset().get(pk=report.pk)
         return Response(s.ProgressReportSerializer(report).data, status=status.HTTP_201_CREATED)
 

@@ -10,8 +10,16 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-dev-shm-usage",
+]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make around it are
@@ -39,8 +47,9 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server, request):
-    context = browser.new_context(base_url=live_server.url, locale="zh-CN", viewport={"width": 390, "height": 844},
-                                  accept_downloads=True)
+    context = browser.new_context(
+        base_url=live_server.url, locale="zh-CN", viewport={"width": 390, "height": 844}, accept_downloads=True
+    )
     context.set_default_timeout(15000)
     page = context.new_page()
     yield page
@@ -62,6 +71,7 @@ def pytest_runtest_makereport(item, call):
 @pytest.fixture
 def login(page):
     """Log in through the real form and land on the home page."""
+
     def do_login(username: str, password: str):
         page.goto("/login/")
         page.fill("#id_username", username)
@@ -69,4 +79,5 @@ def login(page):
         page.click("button[type=submit]")
         page.wait_for_url("**/")
         return page
+
     return do_login

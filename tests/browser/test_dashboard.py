@@ -36,8 +36,7 @@ def test_drill_from_district_to_compound_and_download_xlsx(demo_data, login, pag
     if page.locator("[data-testid=children]").get_by_role("link", name=community).count() == 0:
         # 曾厝垵 lies in another subdistrict: go back up and take its own path.
         page.locator("[data-testid=crumbs]").get_by_role("link", name="思明区").click()
-        page.locator("[data-testid=children]").get_by_role(
-            "link", name=compound.community.subdistrict.name).click()
+        page.locator("[data-testid=children]").get_by_role("link", name=compound.community.subdistrict.name).click()
     page.locator("[data-testid=children]").get_by_role("link", name=community).click()
     assert page.locator("[data-testid=dashboard-title]").inner_text().startswith(community)
     page.locator("[data-testid=children]").get_by_role("link", name=compound.name).click()

@@ -67,12 +67,13 @@ def test_inspection_two_findings_evidence_verify_and_send_back(demo_data, login,
     assert "检查已提交" in page.locator(".alert-success").inner_text()
     issues = {issue.description: issue for issue in RectificationIssue.objects.exclude(pk__in=before)}
     assert set(issues) == {"沟槽临边防护缺失", "新铺路面出现裂缝"}
-    assert all(issue.status == IssueStatus.OPEN and issue.contractor_id == project.contractor_id
-               for issue in issues.values())
+    assert all(
+        issue.status == IssueStatus.OPEN and issue.contractor_id == project.contractor_id for issue in issues.values()
+    )
 
     # The contractor submits evidence for both, from its issue list.
     switch_user(page, login, "contractor")
-    for description, issue in issues.items():
+    for description in issues:
         page.goto("/inspections/issues/?status=open")
         page.get_by_text(description).click()
         assert page.locator("[data-testid=issue-status]").inner_text() == "待整改"

@@ -11,13 +11,16 @@ def demo_data(transactional_db):
     call_command("load_demo", stdout=open("/dev/null", "w"))
 
 
-@pytest.mark.parametrize("username,section", [
-    ("district", "home-district"),
-    ("subdistrict", "home-communities"),
-    ("secretary", "home-secretary"),
-    ("contractor", "home-contractor"),
-    ("inspector", "home-communities"),
-])
+@pytest.mark.parametrize(
+    "username,section",
+    [
+        ("district", "home-district"),
+        ("subdistrict", "home-communities"),
+        ("secretary", "home-secretary"),
+        ("contractor", "home-contractor"),
+        ("inspector", "home-communities"),
+    ],
+)
 def test_demo_role_logs_in_and_sees_home(username, section, demo_data, login, page):
     login(username, DEMO_PASSWORD)
     assert page.locator(f"[data-testid={section}]").is_visible()

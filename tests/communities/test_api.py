@@ -6,7 +6,6 @@ from django.test.utils import CaptureQueriesContext
 
 from communities.models import ApiToken, User
 from tests import factories as f
-
 from tests.conftest import etag_patch
 
 pytestmark = pytest.mark.django_db
@@ -26,8 +25,9 @@ def test_bad_token_is_401_json(api):
     assert response.json()["errors"][0]["code"] == "authentication_failed"
 
 
-@pytest.mark.parametrize("path", ["/api/v1/compounds/999999/", "/api/v1/compounds/abc/", "/api/v1/nope/",
-                                  "/api/v1/buildings/0/"])
+@pytest.mark.parametrize(
+    "path", ["/api/v1/compounds/999999/", "/api/v1/compounds/abc/", "/api/v1/nope/", "/api/v1/buildings/0/"]
+)
 def test_unknown_id_or_path_is_404_json(path, tree, actors, api_as):
     response = api_as(actors["district_official"]).get(path)
     assert response.status_code == 404
@@ -37,8 +37,9 @@ def test_unknown_id_or_path_is_404_json(path, tree, actors, api_as):
 
 def test_token_login_use_and_logout(tree, actors, api):
     user = actors["community_secretary"]
-    login = api.post("/api/v1/auth/token/", {"username": user.username, "password": f.PASSWORD,
-                                             "device_name": "张书记的手机"})
+    login = api.post(
+        "/api/v1/auth/token/", {"username": user.username, "password": f.PASSWORD, "device_name": "张书记的手机"}
+    )
     assert login.status_code == 201
     key = login.json()["token"]
     assert ApiToken.objects.get(user=user).device_name == "张书记的手机"
@@ -54,8 +55,9 @@ def test_token_login_use_and_logout(tree, actors, api):
 
 
 def test_token_login_with_wrong_password_is_clear_400(tree, actors, api):
-    response = api.post("/api/v1/auth/token/", {"username": actors["contractor"].username, "password": "wrong",
-                                                "device_name": "phone"})
+    response = api.post(
+        "/api/v1/auth/token/", {"username": actors["contractor"].username, "password": "wrong", "device_name": "phone"}
+    )
     assert response.status_code == 400
     assert response.json()["errors"][0]["code"] == "invalid_credentials"
     assert not ApiToken.objects.exists()
@@ -85,8 +87,11 @@ def test_user_can_revoke_own_device_but_not_anothers(tree, actors, api_as):
 
 def test_invalid_patch_value_is_400_and_changes_nothing(tree, actors, api_as):
     compound = tree["compound_a"]
-    response = etag_patch(api_as(actors["district_official"]), f"/api/v1/compounds/{compound.pk}/",
-                          {"address": "新地址", "year_built": "古代"})
+    response = etag_patch(
+        api_as(actors["district_official"]),
+        f"/api/v1/compounds/{compound.pk}/",
+        {"address": "新地址", "year_built": "古代"},
+    )
     assert response.status_code == 400
     assert response.json()["errors"][0]["attr"] == "year_built"
     compound.refresh_from_db()
@@ -94,8 +99,9 @@ def test_invalid_patch_value_is_400_and_changes_nothing(tree, actors, api_as):
 
 
 def test_implausible_year_is_refused(tree, actors, api_as):
-    response = etag_patch(api_as(actors["district_official"]), f"/api/v1/compounds/{tree['compound_a'].pk}/",
-                          {"year_built": 1200})
+    response = etag_patch(
+        api_as(actors["district_official"]), f"/api/v1/compounds/{tree['compound_a'].pk}/", {"year_built": 1200}
+    )
     assert response.status_code == 400
 
 
@@ -116,10 +122,14 @@ def _count_queries(client, path):
     return len(ctx.captured_queries)
 
 
-@pytest.mark.parametrize("path,queries", [
-    ("/api/v1/compounds/", 2), ("/api/v1/buildings/", 2),  # roles, the keyset page
-    ("/api/v1/communities/", 3),  # roles, the count, the numbered page
-])
+@pytest.mark.parametrize(
+    "path,queries",
+    [
+        ("/api/v1/compounds/", 2),
+        ("/api/v1/buildings/", 2),  # roles, the keyset page
+        ("/api/v1/communities/", 3),  # roles, the count, the numbered page
+    ],
+)
 def test_list_query_count_does_not_grow_with_rows(path, queries, tree, actors, api_as):
     """Pinned for 2 rows and for 12."""
     official = actors["district_official"]

@@ -14,7 +14,6 @@ from django.utils import timezone
 from communities import services
 from communities.models import ApiToken, Compound
 from tests import factories as f
-
 from tests.conftest import etag_patch
 
 pytestmark = pytest.mark.django_db
@@ -26,9 +25,19 @@ def _entries_for(obj):
 
 def test_web_write_is_audited_with_actor_address_path_and_values(tree, actors, client):
     client.force_login(actors["community_secretary"])
-    client.post(reverse("communities:compound-edit", args=[tree["compound_a"].pk]),
-                {"address": "莲花二村 1 号", "building_count": 5, "household_count": 170, "resident_count": 500,
-                 "floor_area": "0", "property_mode": "none", "year_built": 1990}, REMOTE_ADDR="192.0.2.7")
+    client.post(
+        reverse("communities:compound-edit", args=[tree["compound_a"].pk]),
+        {
+            "address": "莲花二村 1 号",
+            "building_count": 5,
+            "household_count": 170,
+            "resident_count": 500,
+            "floor_area": "0",
+            "property_mode": "none",
+            "year_built": 1990,
+        },
+        REMOTE_ADDR="192.0.2.7",
+    )
     entry = _entries_for(tree["compound_a"]).last()
     assert entry.action == LogEntry.Action.UPDATE
     assert entry.actor == actors["community_secretary"]
@@ -41,8 +50,9 @@ def test_web_write_is_audited_with_actor_address_path_and_values(tree, actors, c
 def test_api_write_by_token_names_the_token_user(tree, actors, api):
     user = actors["district_official"]
     _, key = ApiToken.issue(user=user, device_name="平板")
-    response = etag_patch(api, f"/api/v1/buildings/{tree['building_b'].pk}/", {"lead_name": "徐林"},
-                         HTTP_AUTHORIZATION=f"Token {key}")
+    response = etag_patch(
+        api, f"/api/v1/buildings/{tree['building_b'].pk}/", {"lead_name": "徐林"}, HTTP_AUTHORIZATION=f"Token {key}"
+    )
     assert response.status_code == 200
     entry = _entries_for(tree["building_b"]).last()
     assert (entry.actor, entry.cid) == (user, "api")
@@ -53,12 +63,25 @@ def test_admin_write_is_audited(tree, client):
     admin = f.UserFactory(is_staff=True, is_superuser=True)
     client.force_login(admin)
     compound = tree["compound_b"]
-    response = client.post(f"/admin/communities/compound/{compound.pk}/change/", {
-        "community": compound.community_id, "code": compound.code, "name": "嘉美花园（改）", "address": "",
-        "year_built": 1990, "building_count": 5, "household_count": 170, "resident_count": 500,
-        "floor_area": "0", "property_mode": "none",
-        "buildings-TOTAL_FORMS": 0, "buildings-INITIAL_FORMS": 0, "buildings-MIN_NUM_FORMS": 0,
-        "buildings-MAX_NUM_FORMS": 1000})
+    response = client.post(
+        f"/admin/communities/compound/{compound.pk}/change/",
+        {
+            "community": compound.community_id,
+            "code": compound.code,
+            "name": "嘉美花园（改）",
+            "address": "",
+            "year_built": 1990,
+            "building_count": 5,
+            "household_count": 170,
+            "resident_count": 500,
+            "floor_area": "0",
+            "property_mode": "none",
+            "buildings-TOTAL_FORMS": 0,
+            "buildings-INITIAL_FORMS": 0,
+            "buildings-MIN_NUM_FORMS": 0,
+            "buildings-MAX_NUM_FORMS": 1000,
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:500]
     entry = _entries_for(compound).last()
     assert (entry.actor, entry.cid) == (admin, "admin")
@@ -107,8 +130,9 @@ def test_purge_deletes_only_rows_past_retention(tree, actors):
     with pytest.raises(CommandError):
         call_command("purge_audit_log", days=30)
     call_command("purge_audit_log", stdout=open("/dev/null", "w"))
-    remaining = [e.changes_dict["address"][1] for e in _entries_for(tree["compound_a"])
-                 if e.action == LogEntry.Action.UPDATE]
+    remaining = [
+        e.changes_dict["address"][1] for e in _entries_for(tree["compound_a"]) if e.action == LogEntry.Action.UPDATE
+    ]
     assert remaining == ["中"]
 
 

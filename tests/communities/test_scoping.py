@@ -58,11 +58,14 @@ def test_nobody_but_district_can_patch_foreign_compound(tree, actors, api_as):
     assert tree["compound_b"].address == ""
 
 
-@pytest.mark.parametrize("endpoint,key,owner_visible", [
-    ("subdistricts", "sub_b", ("district_official", "inspector")),
-    ("communities", "comm_b", ("district_official", "inspector")),
-    ("buildings", "building_b", ("district_official", "inspector")),
-])
+@pytest.mark.parametrize(
+    "endpoint,key,owner_visible",
+    [
+        ("subdistricts", "sub_b", ("district_official", "inspector")),
+        ("communities", "comm_b", ("district_official", "inspector")),
+        ("buildings", "building_b", ("district_official", "inspector")),
+    ],
+)
 def test_api_other_place_levels_are_scoped(endpoint, key, owner_visible, tree, actors, api_as):
     for role in MATRIX:
         response = api_as(actors[role]).get(f"/api/v1/{endpoint}/{tree[key].pk}/")
@@ -76,8 +79,11 @@ def test_subdistrict_official_lists_only_own_subdistrict(tree, actors, api_as):
 
 def test_building_patch_by_secretary_updates_contact_board(tree, actors, api_as):
     building = tree["building_a"]
-    response = etag_patch(api_as(actors["community_secretary"]), f"/api/v1/buildings/{building.pk}/",
-                          {"lead_name": "徐林", "lead_phone": "13900000000"})
+    response = etag_patch(
+        api_as(actors["community_secretary"]),
+        f"/api/v1/buildings/{building.pk}/",
+        {"lead_name": "徐林", "lead_phone": "13900000000"},
+    )
     assert response.status_code == 200
     building.refresh_from_db()
     assert building.lead_name == "徐林"
@@ -91,10 +97,20 @@ def test_web_compound_pages_are_scoped(role, tree, actors, client):
     assert ("屿后南里小区" in listing) is sees_a
     assert ("嘉美花园" in listing) is sees_b
     assert client.get(reverse("communities:compound-detail", args=[tree["compound_b"].pk])).status_code == (
-        200 if sees_b else 404)
-    edit = client.post(reverse("communities:compound-edit", args=[tree["compound_a"].pk]),
-                       {"address": "网页地址", "building_count": 5, "household_count": 170, "resident_count": 500,
-                        "floor_area": "100.00", "property_mode": "menu", "year_built": 1990})
+        200 if sees_b else 404
+    )
+    edit = client.post(
+        reverse("communities:compound-edit", args=[tree["compound_a"].pk]),
+        {
+            "address": "网页地址",
+            "building_count": 5,
+            "household_count": 170,
+            "resident_count": 500,
+            "floor_area": "100.00",
+            "property_mode": "menu",
+            "year_built": 1990,
+        },
+    )
     assert edit.status_code == (302 if may_change else (403 if sees_a else 404))
     tree["compound_a"].refresh_from_db()
     assert (tree["compound_a"].address == "网页地址") is may_change
@@ -119,10 +135,16 @@ def test_admin_lists_only_scope_for_staff_official(tree, actors, client):
     assert client.get(f"/admin/communities/compound/{tree['compound_b'].pk}/change/").status_code == 302
 
 
-@pytest.mark.parametrize("role,masked", [
-    ("district_official", False), ("subdistrict_official", False), ("community_secretary", False),
-    ("contractor", True), ("inspector", True),
-])
+@pytest.mark.parametrize(
+    "role,masked",
+    [
+        ("district_official", False),
+        ("subdistrict_official", False),
+        ("community_secretary", False),
+        ("contractor", True),
+        ("inspector", True),
+    ],
+)
 def test_building_phones_are_masked_for_roles_that_do_not_need_them(role, masked, tree, actors, api_as):
     building = tree["building_a"]
     building.lead_phone = "13912345678"

@@ -61,10 +61,10 @@ def test_attacker_elsewhere_cannot_lock_the_victim_out(tree, actors, client):
 def test_api_login_lockout_is_429_json(tree, actors, api):
     user = actors["contractor"]
     for _ in range(5):
-        api.post("/api/v1/auth/token/", {"username": user.username, "password": "x", "device_name": "p"},
-                 format="json")
-    response = api.post("/api/v1/auth/token/", {"username": user.username, "password": f.PASSWORD,
-                                                "device_name": "p"}, format="json")
+        api.post("/api/v1/auth/token/", {"username": user.username, "password": "x", "device_name": "p"}, format="json")
+    response = api.post(
+        "/api/v1/auth/token/", {"username": user.username, "password": f.PASSWORD, "device_name": "p"}, format="json"
+    )
     assert response.status_code == 429
     assert response.json()["errors"][0]["code"] == "locked_out"
 
@@ -139,8 +139,7 @@ def test_token_login_asks_for_the_code_when_the_user_has_2fa(tree, actors, api):
     wrong = api.post("/api/v1/auth/token/", {**body, "otp_token": "000000"}, format="json")
     assert wrong.json()["errors"][0]["code"] == "otp_invalid"
     with time_machine.travel(timezone.now() + timedelta(seconds=3)):  # past django-otp's throttle after a miss
-        assert api.post("/api/v1/auth/token/", {**body, "otp_token": _code(device)},
-                        format="json").status_code == 201
+        assert api.post("/api/v1/auth/token/", {**body, "otp_token": _code(device)}, format="json").status_code == 201
 
 
 def test_pages_send_a_strict_content_security_policy(tree, actors, client):

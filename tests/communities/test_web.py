@@ -5,12 +5,28 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from communities.models import Building, Compound, Role, User
-from projects.models import (PlanConfirmation, PlanVersion, ProgressReport, Project, ProjectEvent, ProjectFunding,
-                             ReportQuantity, ScopeItem)
-
-PROJECT_MODELS = (Project, PlanVersion, PlanConfirmation, ScopeItem, ProgressReport, ReportQuantity, ProjectEvent,
-                  ProjectFunding)
+from projects.models import (
+    PlanConfirmation,
+    PlanVersion,
+    ProgressReport,
+    Project,
+    ProjectEvent,
+    ProjectFunding,
+    ReportQuantity,
+    ScopeItem,
+)
 from tests import factories as f
+
+PROJECT_MODELS = (
+    Project,
+    PlanVersion,
+    PlanConfirmation,
+    ScopeItem,
+    ProgressReport,
+    ReportQuantity,
+    ProjectEvent,
+    ProjectFunding,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -22,8 +38,9 @@ def test_wrong_password_gets_a_clear_chinese_message(tree, actors, client):
 
 
 def test_login_then_home(tree, actors, client):
-    response = client.post(reverse("login"), {"username": actors["district_official"].username,
-                                              "password": f.PASSWORD}, follow=True)
+    response = client.post(
+        reverse("login"), {"username": actors["district_official"].username, "password": f.PASSWORD}, follow=True
+    )
     assert response.redirect_chain[-1][0] == reverse("home")
     assert "筼筜街道" in response.content.decode()
 
@@ -33,13 +50,16 @@ def test_home_requires_login(client):
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
 
 
-@pytest.mark.parametrize("role,section", [
-    ("district_official", 'data-testid="home-district"'),
-    ("subdistrict_official", 'data-testid="home-communities"'),
-    ("community_secretary", 'data-testid="home-secretary"'),
-    ("contractor", 'data-testid="home-contractor"'),
-    ("inspector", 'data-testid="home-communities"'),
-])
+@pytest.mark.parametrize(
+    "role,section",
+    [
+        ("district_official", 'data-testid="home-district"'),
+        ("subdistrict_official", 'data-testid="home-communities"'),
+        ("community_secretary", 'data-testid="home-secretary"'),
+        ("contractor", 'data-testid="home-contractor"'),
+        ("inspector", 'data-testid="home-communities"'),
+    ],
+)
 def test_each_role_has_its_home_page_in_chinese(role, section, tree, actors, client):
     client.force_login(actors[role])
     page = client.get(reverse("home")).content.decode()
@@ -77,9 +97,17 @@ def test_no_cdn_links_in_pages(tree, actors, client):
 
 def test_compound_edit_with_bad_input_shows_error_and_saves_nothing(tree, actors, client):
     client.force_login(actors["community_secretary"])
-    response = client.post(reverse("communities:compound-edit", args=[tree["compound_a"].pk]),
-                           {"address": "不应保存", "building_count": "很多", "household_count": 170,
-                            "resident_count": 500, "floor_area": "1", "property_mode": "menu"})
+    response = client.post(
+        reverse("communities:compound-edit", args=[tree["compound_a"].pk]),
+        {
+            "address": "不应保存",
+            "building_count": "很多",
+            "household_count": 170,
+            "resident_count": 500,
+            "floor_area": "1",
+            "property_mode": "menu",
+        },
+    )
     assert response.status_code == 200
     assert "invalid-feedback" in response.content.decode()
     tree["compound_a"].refresh_from_db()
@@ -105,19 +133,32 @@ def test_load_demo_twice_changes_nothing(db):
     call_command("load_demo", stdout=open("/dev/null", "w"))
 
     def snapshot():
-        return {model.__name__: sorted(map(repr, model.objects.values()))
-                for model in (Compound, Building, Role, User, *PROJECT_MODELS)}
+        return {
+            model.__name__: sorted(map(repr, model.objects.values()))
+            for model in (Compound, Building, Role, User, *PROJECT_MODELS)
+        }
 
     first = snapshot()
     call_command("load_demo", stdout=open("/dev/null", "w"))
     assert snapshot() == first
-    assert Compound.objects.filter(name="菡凌蓉小区", year_built=1989, building_count=35, household_count=800,
-                                   resident_count=2450, is_synthetic=False).exists()
+    assert Compound.objects.filter(
+        name="菡凌蓉小区",
+        year_built=1989,
+        building_count=35,
+        household_count=800,
+        resident_count=2450,
+        is_synthetic=False,
+    ).exists()
     assert Compound.objects.filter(is_synthetic=True).count() == 40
     assert Project.objects.get(compound__name="菡凌蓉小区").status == "handed_over"
     assert Project.objects.filter(status="construction").exists()
     assert set(Role.objects.values_list("kind", flat=True)) == {
-        "district_official", "subdistrict_official", "community_secretary", "contractor", "inspector"}
+        "district_official",
+        "subdistrict_official",
+        "community_secretary",
+        "contractor",
+        "inspector",
+    }
 
 
 def test_pages_are_chinese_even_for_an_english_browser(tree, actors, client):

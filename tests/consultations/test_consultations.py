@@ -2,7 +2,7 @@
 problems, scoping, and that the public page shows nothing private."""
 
 import io
-from datetime import timedelta
+from datetime import UTC, timedelta
 from decimal import Decimal
 
 import pytest
@@ -13,8 +13,16 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from consultations import selectors, services
-from consultations.choices import (STEP_ORDER, BallotChannel, BallotChoice, Channel, Electorate, MatterType, Step,
-                                   VoteResult)
+from consultations.choices import (
+    STEP_ORDER,
+    BallotChannel,
+    BallotChoice,
+    Channel,
+    Electorate,
+    MatterType,
+    Step,
+    VoteResult,
+)
 from consultations.models import Ballot, Meeting, Need, OwnerUnit, Topic
 from renovation_portal.errors import DomainError
 from tests import factories as f
@@ -34,14 +42,23 @@ def topic(tree, secretary):
 
 
 def _need(tree, secretary, topic=None):
-    return services.need_record(actor=secretary, compound=tree["compound_a"], channel=Channel.TEA_MEETING,
-                                category="elevator", content="希望加装电梯", raised_by_name="徐林",
-                                raised_by_phone="13912345678", topic=topic)
+    return services.need_record(
+        actor=secretary,
+        compound=tree["compound_a"],
+        channel=Channel.TEA_MEETING,
+        category="elevator",
+        content="希望加装电梯",
+        raised_by_name="徐林",
+        raised_by_phone="13912345678",
+        topic=topic,
+    )
 
 
 RECORDS = {
-    Step.DRAFT_TOPIC: {"description": "3号楼加装电梯"}, Step.RESEARCH: {"research_notes": "入户调研"},
-    Step.DELIBERATION: {"decision": "同意"}, Step.APPLY_RESULT: {"result_summary": "写入方案"},
+    Step.DRAFT_TOPIC: {"description": "3号楼加装电梯"},
+    Step.RESEARCH: {"research_notes": "入户调研"},
+    Step.DELIBERATION: {"decision": "同意"},
+    Step.APPLY_RESULT: {"result_summary": "写入方案"},
     Step.SUPERVISION: {"supervision_notes": "每周巡查"},
 }
 
@@ -73,9 +90,17 @@ def test_a_step_record_cannot_be_written_at_another_step(tree, secretary, topic)
     assert refused.value.code == "wrong_step_record"
 
 
-@pytest.mark.parametrize("role,allowed", [("district_official", True), ("subdistrict_official", True),
-                                          ("community_secretary", True), ("contractor", False),
-                                          ("inspector", False), ("outsider", False)])
+@pytest.mark.parametrize(
+    "role,allowed",
+    [
+        ("district_official", True),
+        ("subdistrict_official", True),
+        ("community_secretary", True),
+        ("contractor", False),
+        ("inspector", False),
+        ("outsider", False),
+    ],
+)
 def test_who_may_move_a_topic(role, allowed, tree, actors, topic):
     _need(tree, actors["community_secretary"], topic)
     if allowed:
@@ -95,17 +120,29 @@ def test_secretary_of_another_community_cannot_touch_the_compound(tree, actors):
 
 def test_meeting_with_two_new_topics_and_overdue_minutes(tree, secretary):
     held = timezone.now() - timedelta(days=4)
-    meeting = services.meeting_log(actor=secretary, compound=tree["compound_a"], kind="tea_meeting", held_at=held,
-                                   place="党群服务站", attendance=20, new_topic_titles=["停车棚", "小公园"],
-                                   photos=[f.photo_file()])
+    meeting = services.meeting_log(
+        actor=secretary,
+        compound=tree["compound_a"],
+        kind="tea_meeting",
+        held_at=held,
+        place="党群服务站",
+        attendance=20,
+        new_topic_titles=["停车棚", "小公园"],
+        photos=[f.photo_file()],
+    )
     assert sorted(meeting.topics.values_list("title", flat=True)) == ["停车棚", "小公园"]
     assert list(selectors.meetings_minutes_overdue()) == [meeting]
     with pytest.raises(DomainError):
         services.meeting_publish_minutes(actor=secretary, meeting=meeting)  # nothing written yet
     services.meeting_publish_minutes(actor=secretary, meeting=meeting, minutes="讨论了两个议题")
     assert not selectors.meetings_minutes_overdue().exists()
-    recent = services.meeting_log(actor=secretary, compound=tree["compound_a"], kind="tea_meeting",
-                                  held_at=timezone.now() - timedelta(days=2), place="x")
+    recent = services.meeting_log(
+        actor=secretary,
+        compound=tree["compound_a"],
+        kind="tea_meeting",
+        held_at=timezone.now() - timedelta(days=2),
+        place="x",
+    )
     assert recent not in selectors.meetings_minutes_overdue()
 
 
@@ -115,12 +152,18 @@ def _roll_csv(rows, header="楼栋,单元,房号,业主,电话,专有部分面�
 
 def test_roll_import_reports_every_bad_row_and_imports_nothing(tree, secretary):
     building = tree["building_a"]
-    report = services.owner_roll_import(actor=secretary, compound=tree["compound_a"], upload=_roll_csv([
-        f"{building.number},1,101,张三,139,80.5",
-        "99号楼,1,102,李四,,70",
-        f"{building.number},1,103,,,abc",
-        f"{building.number},1,101,重复,,60",
-    ]))
+    report = services.owner_roll_import(
+        actor=secretary,
+        compound=tree["compound_a"],
+        upload=_roll_csv(
+            [
+                f"{building.number},1,101,张三,139,80.5",
+                "99号楼,1,102,李四,,70",
+                f"{building.number},1,103,,,abc",
+                f"{building.number},1,101,重复,,60",
+            ]
+        ),
+    )
     assert not report.ok
     assert [row for row, _ in report.errors] == [3, 4, 5]
     assert "99号楼" in report.errors[0][1] and "abc" in report.errors[1][1]
@@ -139,22 +182,34 @@ def test_roll_import_from_xlsx_creates_then_updates(tree, secretary):
     upload = SimpleUploadedFile("roll.xlsx", buffer.getvalue())
     report = services.owner_roll_import(actor=secretary, compound=tree["compound_a"], upload=upload)
     assert (report.ok, report.created, report.updated) == (True, 2, 0)
-    again = services.owner_roll_import(actor=secretary, compound=tree["compound_a"], upload=_roll_csv([
-        f"{building.number},1,101,张三,13900000000,81.0"]))
+    again = services.owner_roll_import(
+        actor=secretary,
+        compound=tree["compound_a"],
+        upload=_roll_csv([f"{building.number},1,101,张三,13900000000,81.0"]),
+    )
     assert (again.created, again.updated) == (0, 1)
     assert OwnerUnit.objects.get(unit="101").area == Decimal("81.00")
 
 
 def test_roll_import_refuses_a_file_without_the_columns(tree, secretary):
     with pytest.raises(DomainError) as refused:
-        services.owner_roll_import(actor=secretary, compound=tree["compound_a"],
-                                   upload=_roll_csv(["a,b"], header="名字,其他"))
+        services.owner_roll_import(
+            actor=secretary, compound=tree["compound_a"], upload=_roll_csv(["a,b"], header="名字,其他")
+        )
     assert refused.value.code == "bad_header"
 
 
 def _units(tree, count=4, area="100"):
-    return [OwnerUnit.objects.create(compound=tree["compound_a"], building=tree["building_a"], unit=f"{i}01",
-                                     owner_name=f"业主{i}", area=Decimal(area)) for i in range(count)]
+    return [
+        OwnerUnit.objects.create(
+            compound=tree["compound_a"],
+            building=tree["building_a"],
+            unit=f"{i}01",
+            owner_name=f"业主{i}",
+            area=Decimal(area),
+        )
+        for i in range(count)
+    ]
 
 
 def _vote_at_deliberation(tree, secretary, topic, matter=MatterType.REBUILD):
@@ -164,8 +219,14 @@ def _vote_at_deliberation(tree, secretary, topic, matter=MatterType.REBUILD):
         services.topic_record(actor=secretary, topic=topic, **RECORDS[step])
     topic = services.topic_advance(actor=secretary, topic=topic)
     assert topic.step == Step.DELIBERATION
-    return services.vote_create(actor=secretary, topic=topic, title="是否加装电梯", matter_type=matter,
-                                electorate=Electorate.BUILDING, building=tree["building_a"])
+    return services.vote_create(
+        actor=secretary,
+        topic=topic,
+        title="是否加装电梯",
+        matter_type=matter,
+        electorate=Electorate.BUILDING,
+        building=tree["building_a"],
+    )
 
 
 def test_vote_freezes_the_electorate_counts_and_decides(tree, secretary, topic):
@@ -177,14 +238,21 @@ def test_vote_freezes_the_electorate_counts_and_decides(tree, secretary, topic):
     voters = list(vote.voters.order_by("unit_label"))
     scan = f.photo_file("ballot.jpg")
     for voter, choice in zip(voters, [BallotChoice.FOR, BallotChoice.FOR, BallotChoice.FOR]):
-        services.ballot_record(actor=secretary, vote=vote, voter=voter, choice=choice, channel=BallotChannel.PAPER,
-                               scan=f.photo_file("ballot.jpg"))
+        services.ballot_record(
+            actor=secretary,
+            vote=vote,
+            voter=voter,
+            choice=choice,
+            channel=BallotChannel.PAPER,
+            scan=f.photo_file("ballot.jpg"),
+        )
     with pytest.raises(DomainError) as again:
         services.ballot_record(actor=secretary, vote=vote, voter=voters[0], choice=BallotChoice.AGAINST, scan=scan)
     assert again.value.code == "already_voted"
     with pytest.raises(DomainError) as no_scan:
-        services.ballot_record(actor=secretary, vote=vote, voter=voters[3], choice=BallotChoice.FOR,
-                               channel=BallotChannel.PAPER)
+        services.ballot_record(
+            actor=secretary, vote=vote, voter=voters[3], choice=BallotChoice.FOR, channel=BallotChannel.PAPER
+        )
     assert no_scan.value.code == "scan_required"
     open_tally = services.vote_tally(vote)
     assert open_tally.participation_met and open_tally.owners_still_needed == 0
@@ -221,8 +289,13 @@ def test_ballots_are_visible_only_to_the_organiser_and_officials(tree, actors, s
     services.vote_open(actor=secretary, vote=vote)
     services.ballot_record(actor=secretary, vote=vote, voter=vote.voters.first(), choice=BallotChoice.FOR, **ONLINE)
     colleague = f.user_with_role(RoleKind.COMMUNITY_SECRETARY, community=tree["comm_a"])
-    expected = {"community_secretary": 1, "district_official": 1, "subdistrict_official": 1, "contractor": 0,
-                "inspector": 0}
+    expected = {
+        "community_secretary": 1,
+        "district_official": 1,
+        "subdistrict_official": 1,
+        "contractor": 0,
+        "inspector": 0,
+    }
     for role, count in expected.items():
         assert api_as(actors[role]).get("/api/v1/ballots/").json()["count"] == count, role
     assert api_as(colleague).get("/api/v1/ballots/").json()["count"] == 0
@@ -252,8 +325,9 @@ def test_public_page_shows_decisions_and_progress_but_nothing_private(tree, secr
 
 
 def test_problem_answer_and_resolve_with_response_time(tree, secretary):
-    problem = services.problem_record(actor=secretary, compound=tree["compound_a"], description="噪音",
-                                      channel=Channel.HOTLINE)
+    problem = services.problem_record(
+        actor=secretary, compound=tree["compound_a"], description="噪音", channel=Channel.HOTLINE
+    )
     answered = services.problem_answer(actor=secretary, problem=problem, answer="已协调")
     assert answered.status == "answered" and answered.response_time is not None
     resolved = services.problem_answer(actor=secretary, problem=problem, answer="已解决", resolved=True)
@@ -262,10 +336,18 @@ def test_problem_answer_and_resolve_with_response_time(tree, secretary):
         services.problem_answer(actor=secretary, problem=problem, answer="again")
 
 
-@pytest.mark.parametrize("role,sees_a,sees_b", [
-    ("district_official", True, True), ("subdistrict_official", True, False), ("community_secretary", True, False),
-    # contractors read the consultations of the compounds where their company works (they carry out decisions)
-    ("contractor", True, False), ("inspector", True, True), ("outsider", False, False)])
+@pytest.mark.parametrize(
+    "role,sees_a,sees_b",
+    [
+        ("district_official", True, True),
+        ("subdistrict_official", True, False),
+        ("community_secretary", True, False),
+        # contractors read the consultations of the compounds where their company works (they carry out decisions)
+        ("contractor", True, False),
+        ("inspector", True, True),
+        ("outsider", False, False),
+    ],
+)
 def test_consultation_lists_are_scoped(role, sees_a, sees_b, tree, actors, api_as):
     services.topic_create(actor=actors["district_official"], compound=tree["compound_a"], title="甲议题")
     services.topic_create(actor=actors["district_official"], compound=tree["compound_b"], title="乙议题")
@@ -275,8 +357,10 @@ def test_consultation_lists_are_scoped(role, sees_a, sees_b, tree, actors, api_a
 
 def test_phones_in_the_api_are_masked_for_roles_that_do_not_need_them(tree, actors, api_as):
     _need(tree, actors["community_secretary"])
-    assert api_as(actors["community_secretary"]).get("/api/v1/needs/").json()["results"][0]["raised_by_phone"] \
+    assert (
+        api_as(actors["community_secretary"]).get("/api/v1/needs/").json()["results"][0]["raised_by_phone"]
         == "13912345678"
+    )
     assert api_as(actors["inspector"]).get("/api/v1/needs/").json()["results"][0]["raised_by_phone"] == "139****5678"
     assert api_as(actors["inspector"]).get("/api/v1/owner-units/").json()["results"] == []
 
@@ -295,51 +379,84 @@ def test_topic_advance_through_the_api(tree, actors, api_as, topic):
 
 def test_roll_import_through_the_api_reports_rows(tree, actors, api_as):
     api = api_as(actors["community_secretary"])
-    bad = api.post("/api/v1/owner-units/import/", {"compound": tree["compound_a"].pk,
-                                                   "file": _roll_csv(["99号楼,1,101,张三,,80"])}, format="multipart")
+    bad = api.post(
+        "/api/v1/owner-units/import/",
+        {"compound": tree["compound_a"].pk, "file": _roll_csv(["99号楼,1,101,张三,,80"])},
+        format="multipart",
+    )
     assert bad.status_code == 400 and bad.json()["errors"][0]["detail"].startswith("Row 2")
-    good = api.post("/api/v1/owner-units/import/", {"compound": tree["compound_a"].pk, "file": _roll_csv(
-        [f"{tree['building_a'].number},1,101,张三,,80"])}, format="multipart")
+    good = api.post(
+        "/api/v1/owner-units/import/",
+        {"compound": tree["compound_a"].pk, "file": _roll_csv([f"{tree['building_a'].number},1,101,张三,,80"])},
+        format="multipart",
+    )
     assert good.status_code == 201 and good.json()["created"] == 1
 
 
 def test_meeting_form_on_the_web_with_errors_keeps_input(tree, actors, client):
     client.force_login(actors["community_secretary"])
-    response = client.post(reverse("consultations:meeting-create"), {
-        "compound": tree["compound_a"].pk, "kind": "tea_meeting", "held_at": "不是日期", "place": "活动室",
-        "attendance": 12, "new_topics": "停车棚"})
+    response = client.post(
+        reverse("consultations:meeting-create"),
+        {
+            "compound": tree["compound_a"].pk,
+            "kind": "tea_meeting",
+            "held_at": "不是日期",
+            "place": "活动室",
+            "attendance": 12,
+            "new_topics": "停车棚",
+        },
+    )
     assert response.status_code == 200
     assert "活动室" in response.content.decode() and not Meeting.objects.exists()
 
 
 def test_secretary_home_lists_the_todo(tree, actors, client, topic):
-    services.meeting_log(actor=actors["community_secretary"], compound=tree["compound_a"], kind="tea_meeting",
-                         held_at=timezone.now() - timedelta(days=5), place="x")
+    services.meeting_log(
+        actor=actors["community_secretary"],
+        compound=tree["compound_a"],
+        kind="tea_meeting",
+        held_at=timezone.now() - timedelta(days=5),
+        place="x",
+    )
     client.force_login(actors["community_secretary"])
     page = client.get(reverse("home")).content.decode()
     assert 'data-testid="secretary-todo"' in page and "加装电梯" in page and "逾期" in page
 
 
 def test_need_recorded_on_behalf_by_a_building_lead(tree, secretary):
-    need = services.need_record(actor=secretary, compound=tree["compound_a"], channel=Channel.DOOR_TO_DOOR,
-                                category="parking", content="停车难", on_behalf_role="building_lead",
-                                building=tree["building_a"])
+    need = services.need_record(
+        actor=secretary,
+        compound=tree["compound_a"],
+        channel=Channel.DOOR_TO_DOOR,
+        category="parking",
+        content="停车难",
+        on_behalf_role="building_lead",
+        building=tree["building_a"],
+    )
     assert Need.objects.get(pk=need.pk).on_behalf_role == "building_lead"
     with pytest.raises(DomainError):
-        services.need_record(actor=secretary, compound=tree["compound_a"], channel=Channel.HOTLINE,
-                             category="other", content="x", building=tree["building_b"])
+        services.need_record(
+            actor=secretary,
+            compound=tree["compound_a"],
+            channel=Channel.HOTLINE,
+            category="other",
+            content="x",
+            building=tree["building_b"],
+        )
     assert not Ballot.objects.exists()
 
 
 # --- Anonymous lookups of the public pages are rate-limited per address ---
 
+
 def test_anonymous_public_page_lookups_are_limited_per_address(tree, actors, client, settings):
+    from datetime import datetime
+
     import time_machine
-    from datetime import datetime, timezone as dt_timezone
 
     settings.PUBLIC_PAGE_RATE = "5/minute"
     url = reverse("public-compound", args=[tree["compound_a"].code])
-    with time_machine.travel(datetime(2026, 11, 25, 2, 0, 10, tzinfo=dt_timezone.utc), tick=False) as traveller:
+    with time_machine.travel(datetime(2026, 11, 25, 2, 0, 10, tzinfo=UTC), tick=False) as traveller:
         assert [client.get(url).status_code for _ in range(5)] == [200] * 5
         refused = client.get(url)
         assert refused.status_code == 429 and refused["Retry-After"] == "50"

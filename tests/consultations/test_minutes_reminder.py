@@ -21,16 +21,30 @@ def test_the_secretary_is_reminded_once_per_meeting_with_unpublished_minutes(tre
     secretary = actors["community_secretary"]
     secretary.email = "secretary@example.cn"
     secretary.save(update_fields=["email"])
-    overdue = services.meeting_log(actor=secretary, compound=tree["compound_a"], kind="tea_meeting",
-                                   held_at=timezone.now() - timedelta(days=4), place="党群服务站")
-    services.meeting_log(actor=secretary, compound=tree["compound_a"], kind="tea_meeting",
-                         held_at=timezone.now() - timedelta(days=1), place="党群服务站")
+    overdue = services.meeting_log(
+        actor=secretary,
+        compound=tree["compound_a"],
+        kind="tea_meeting",
+        held_at=timezone.now() - timedelta(days=4),
+        place="党群服务站",
+    )
+    services.meeting_log(
+        actor=secretary,
+        compound=tree["compound_a"],
+        kind="tea_meeting",
+        held_at=timezone.now() - timedelta(days=1),
+        place="党群服务站",
+    )
     assert sweeps.remind_minutes() == 1
     assert remind_minutes.delay().get() == 0  # the task, run again: already claimed
     row = Notification.objects.get()
     assert (row.recipient, row.kind, row.subject_key, row.period_key, row.url) == (
-        secretary, "minutes_overdue", f"meeting:{overdue.pk}", "once",
-        reverse("consultations:meeting-detail", args=[overdue.pk]))
+        secretary,
+        "minutes_overdue",
+        f"meeting:{overdue.pk}",
+        "once",
+        reverse("consultations:meeting-detail", args=[overdue.pk]),
+    )
     assert NotificationKind.MINUTES_OVERDUE == "minutes_overdue"
     assert [m.to for m in mailoutbox] == [[secretary.email]]
 

@@ -15,8 +15,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _record(tree, actor, assignee):
-    return services.problem_record(actor=actor, compound=tree["compound_a"], description="楼道漏水",
-                                   channel=Channel.HOTLINE, assigned_to=assignee)
+    return services.problem_record(
+        actor=actor, compound=tree["compound_a"], description="楼道漏水", channel=Channel.HOTLINE, assigned_to=assignee
+    )
 
 
 @pytest.mark.parametrize("role", ["community_secretary", "subdistrict_official", "district_official"])
@@ -25,8 +26,10 @@ def test_problem_can_be_assigned_to_staff_over_the_compound(role, tree, actors):
     assert problem.assigned_to == actors[role]
 
 
-@pytest.mark.parametrize("who", ["superuser", "contractor", "inspector", "other_secretary", "other_official",
-                                 "outsider", "inactive_secretary"])
+@pytest.mark.parametrize(
+    "who",
+    ["superuser", "contractor", "inspector", "other_secretary", "other_official", "outsider", "inactive_secretary"],
+)
 def test_problem_cannot_be_assigned_to_anyone_else(who, tree, actors):
     assignee = {
         "superuser": lambda: f.UserFactory(is_superuser=True, is_staff=True),
@@ -35,8 +38,9 @@ def test_problem_cannot_be_assigned_to_anyone_else(who, tree, actors):
         "other_secretary": lambda: f.user_with_role(RoleKind.COMMUNITY_SECRETARY, community=tree["comm_b"]),
         "other_official": lambda: f.user_with_role(RoleKind.SUBDISTRICT_OFFICIAL, subdistrict=tree["sub_b"]),
         "outsider": lambda: actors["outsider"],
-        "inactive_secretary": lambda: _inactive(f.user_with_role(RoleKind.COMMUNITY_SECRETARY,
-                                                                 community=tree["comm_a"])),
+        "inactive_secretary": lambda: _inactive(
+            f.user_with_role(RoleKind.COMMUNITY_SECRETARY, community=tree["comm_a"])
+        ),
     }[who]()
     with pytest.raises(DomainError) as refused:
         _record(tree, actors["community_secretary"], assignee)
@@ -52,9 +56,16 @@ def _inactive(user):
 
 def test_api_refuses_a_superuser_assignee_with_a_400(tree, actors, api_as):
     admin = f.UserFactory(is_superuser=True, is_staff=True)
-    response = api_as(actors["community_secretary"]).post("/api/v1/resident-problems/", {
-        "compound": tree["compound_a"].pk, "description": "楼道漏水", "channel": Channel.HOTLINE,
-        "assigned_to": admin.pk}, format="json")
+    response = api_as(actors["community_secretary"]).post(
+        "/api/v1/resident-problems/",
+        {
+            "compound": tree["compound_a"].pk,
+            "description": "楼道漏水",
+            "channel": Channel.HOTLINE,
+            "assigned_to": admin.pk,
+        },
+        format="json",
+    )
     assert response.status_code == 400
     error = response.json()["errors"][0]
     assert error["code"] == "invalid_assignee" and error["attr"] == "assigned_to"
@@ -63,8 +74,15 @@ def test_api_refuses_a_superuser_assignee_with_a_400(tree, actors, api_as):
 
 def test_api_accepts_the_compounds_secretary_as_assignee(tree, actors, api_as):
     secretary = actors["community_secretary"]
-    response = api_as(secretary).post("/api/v1/resident-problems/", {
-        "compound": tree["compound_a"].pk, "description": "楼道漏水", "channel": Channel.HOTLINE,
-        "assigned_to": secretary.pk}, format="json")
+    response = api_as(secretary).post(
+        "/api/v1/resident-problems/",
+        {
+            "compound": tree["compound_a"].pk,
+            "description": "楼道漏水",
+            "channel": Channel.HOTLINE,
+            "assigned_to": secretary.pk,
+        },
+        format="json",
+    )
     assert response.status_code == 201
     assert ResidentProblem.objects.get().assigned_to == secretary

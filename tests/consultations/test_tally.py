@@ -2,8 +2,6 @@
 
 from decimal import Decimal
 
-import pytest
-
 from consultations.choices import BallotChoice
 from consultations.tally import tally
 
@@ -37,8 +35,9 @@ def test_participation_just_below_two_thirds_of_area_fails():
 
 
 def test_area_around_two_thirds_with_decimals():
-    assert tally(voters=[(Decimal("40"), FOR), (Decimal("40"), FOR), (Decimal("40"), None)],
-                 major=False).area_participation_met  # 80/120 = 2/3 exactly
+    assert tally(
+        voters=[(Decimal("40"), FOR), (Decimal("40"), FOR), (Decimal("40"), None)], major=False
+    ).area_participation_met  # 80/120 = 2/3 exactly
     assert tally(voters=[(Decimal("66.67"), FOR), (Decimal("33.33"), None)], major=False).area_participation_met
     assert not tally(voters=[(Decimal("66.66"), FOR), (Decimal("33.34"), None)], major=False).area_participation_met
 

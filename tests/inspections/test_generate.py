@@ -56,8 +56,14 @@ def test_top_up_again_adds_nothing(generated):
 
 
 def test_scale_and_open_issues_generate_then_top_up(db):
-    call_command("generate_data", scale="district", districts=1, compounds_per_community=1, open_issues=2000,
-                 stdout=io.StringIO())
+    call_command(
+        "generate_data",
+        scale="district",
+        districts=1,
+        compounds_per_community=1,
+        open_issues=2000,
+        stdout=io.StringIO(),
+    )
     assert _unclosed().count() == 2000
 
 

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from communities.choices import InspectionTier, RoleKind
 from inspections import services
-from inspections.choices import InspectionStatus, IssueStatus, Outcome, Severity
-from inspections.models import ChecklistItem, ChecklistTemplate, Inspection, InspectionGroup, RectificationIssue
+from inspections.choices import IssueStatus, Outcome, Severity
+from inspections.models import ChecklistItem, ChecklistTemplate, InspectionGroup, RectificationIssue
 from projects import services as project_services
 from projects.choices import ProjectStatus
 from projects.models import Project
@@ -36,8 +36,10 @@ def checklists(db):
 
 @pytest.fixture
 def groups(tree):
-    return [InspectionGroup.objects.create(name=f"第{i}组", tier=InspectionTier.DISTRICT, district=tree["district"])
-            for i in range(3)]
+    return [
+        InspectionGroup.objects.create(name=f"第{i}组", tier=InspectionTier.DISTRICT, district=tree["district"])
+        for i in range(3)
+    ]
 
 
 def _projects(tree, count):
@@ -69,11 +71,17 @@ def test_no_group_returns_to_the_same_compound_two_weeks_running(tree, checklist
     assert all(first[c] != second[c] for c in first)
 
 
-@pytest.mark.parametrize("role,sees_planned", [
-    ("district_official", True), ("inspector", True), ("subdistrict_official", False),
-    ("community_secretary", False), ("contractor", False)])
-def test_unannounced_round_is_secret_until_filed(role, sees_planned, tree, actors, checklists, groups, api_as,
-                                                 client):
+@pytest.mark.parametrize(
+    "role,sees_planned",
+    [
+        ("district_official", True),
+        ("inspector", True),
+        ("subdistrict_official", False),
+        ("community_secretary", False),
+        ("contractor", False),
+    ],
+)
+def test_unannounced_round_is_secret_until_filed(role, sees_planned, tree, actors, checklists, groups, api_as, client):
     (inspection,) = [i for i in services.plan_weekly_round(week=MONDAY) if i.project.compound == tree["compound_a"]]
     api = api_as(actors[role])
     listed = {row["id"] for row in api.get("/api/v1/inspections/").json()["results"]}
@@ -82,9 +90,11 @@ def test_unannounced_round_is_secret_until_filed(role, sees_planned, tree, actor
     client.force_login(actors[role])
     page = client.get(reverse("inspections:my-inspections")).content.decode()
     assert (reverse("inspections:inspection-detail", args=[inspection.pk]) in page) is (
-        sees_planned and role == "inspector" or sees_planned and role == "district_official")
+        sees_planned and role == "inspector" or sees_planned and role == "district_official"
+    )
     assert client.get(reverse("inspections:inspection-detail", args=[inspection.pk])).status_code == (
-        200 if sees_planned else 404)
+        200 if sees_planned else 404
+    )
     _file(actors["inspector"], inspection, fail=[])
     assert api_as(actors[role]).get(f"/api/v1/inspections/{inspection.pk}/").status_code == 200
 
@@ -93,8 +103,13 @@ def _file(actor, inspection, fail=("safety",), severity=Severity.SERIOUS, findin
     items = list(inspection.template.items.all())
     results = [services.ResultInput(item=i, outcome=Outcome.FAIL if i.code in fail else Outcome.PASS) for i in items]
     if findings is None:
-        findings = [services.FindingInput(item=i, description=f"{i.text}不合格", location="3号楼", severity=severity,
-                                          photos=[f.photo_file()]) for i in items if i.code in fail]
+        findings = [
+            services.FindingInput(
+                item=i, description=f"{i.text}不合格", location="3号楼", severity=severity, photos=[f.photo_file()]
+            )
+            for i in items
+            if i.code in fail
+        ]
     return services.inspection_file(actor=actor, inspection=inspection, results=results, findings=findings)
 
 
@@ -120,27 +135,41 @@ def test_a_failed_item_must_produce_a_finding(inspection, actors):
 def test_every_item_must_be_answered(inspection, actors):
     item = inspection.template.items.first()
     with pytest.raises(DomainError) as refused:
-        services.inspection_file(actor=actors["inspector"], inspection=inspection,
-                                 results=[services.ResultInput(item=item, outcome=Outcome.PASS)], findings=[])
+        services.inspection_file(
+            actor=actors["inspector"],
+            inspection=inspection,
+            results=[services.ResultInput(item=item, outcome=Outcome.PASS)],
+            findings=[],
+        )
     assert refused.value.code == "incomplete_checklist"
 
 
 def test_old_inspections_keep_their_checklist_version(inspection, actors, checklists):
     _file(actors["inspector"], inspection, fail=[])
-    new = services.checklist_new_version(actor=actors["district_official"], template=checklists[2],
-                                         items=[{"code": "safety", "text": "临边防护（新）"}])
+    new = services.checklist_new_version(
+        actor=actors["district_official"], template=checklists[2], items=[{"code": "safety", "text": "临边防护（新）"}]
+    )
     assert new.version == 2 and services.current_template(2) == new
     inspection.refresh_from_db()
     assert inspection.template == checklists[2] and inspection.results.count() == 2
 
 
-@pytest.mark.parametrize("role,may", [("inspector", True), ("district_official", True), ("contractor", False),
-                                      ("community_secretary", False), ("subdistrict_official", False)])
+@pytest.mark.parametrize(
+    "role,may",
+    [
+        ("inspector", True),
+        ("district_official", True),
+        ("contractor", False),
+        ("community_secretary", False),
+        ("subdistrict_official", False),
+    ],
+)
 def test_who_may_verify_a_rectification(role, may, inspection, actors):
     _file(actors["inspector"], inspection)
     issue = RectificationIssue.objects.get()
-    services.issue_submit_rectification(actor=actors["contractor"], issue=issue, note="已加装护栏",
-                                        photos=[f.photo_file()])
+    services.issue_submit_rectification(
+        actor=actors["contractor"], issue=issue, note="已加装护栏", photos=[f.photo_file()]
+    )
     if may:
         assert services.issue_verify(actor=actors[role], issue=issue).status == IssueStatus.CLOSED
     else:
@@ -175,8 +204,13 @@ def test_issue_states_submit_send_back_resubmit_close(inspection, actors):
     services.issue_submit_rectification(actor=actors["contractor"], issue=issue, note="加高", photos=[f.photo_file()])
     closed = services.issue_verify(actor=actors["inspector"], issue=issue)
     assert closed.closed_by == actors["inspector"]
-    assert list(closed.events.values_list("action", flat=True)) == ["opened", "submitted", "sent_back", "submitted",
-                                                                   "closed"]
+    assert list(closed.events.values_list("action", flat=True)) == [
+        "opened",
+        "submitted",
+        "sent_back",
+        "submitted",
+        "closed",
+    ]
 
 
 def test_open_serious_issues_block_completion_acceptance(inspection, actors):
@@ -190,8 +224,10 @@ def test_open_serious_issues_block_completion_acceptance(inspection, actors):
     issue = RectificationIssue.objects.get()
     services.issue_submit_rectification(actor=actors["contractor"], issue=issue, note="x", photos=[f.photo_file()])
     services.issue_verify(actor=actors["inspector"], issue=issue)
-    assert project_services.project_accept_completion(actor=actors["district_official"],
-                                                      project=project).status == ProjectStatus.HANDED_OVER
+    assert (
+        project_services.project_accept_completion(actor=actors["district_official"], project=project).status
+        == ProjectStatus.HANDED_OVER
+    )
 
 
 def test_repeat_findings_of_the_same_kind_are_counted(tree, actors, checklists):
@@ -219,16 +255,19 @@ def test_issue_pages_by_role(inspection, actors, client):
 def test_filing_through_the_api_and_issue_flow(inspection, actors, api_as):
     items = list(inspection.template.items.all())
     api = api_as(actors["inspector"])
-    body = {"results": [{"item": items[0].pk, "outcome": "fail"}, {"item": items[1].pk, "outcome": "pass"}],
-            "findings": []}
+    body = {
+        "results": [{"item": items[0].pk, "outcome": "fail"}, {"item": items[1].pk, "outcome": "pass"}],
+        "findings": [],
+    }
     refused = api.post(f"/api/v1/inspections/{inspection.pk}/file/", body, format="json")
     assert refused.status_code == 400 and refused.json()["errors"][0]["code"] == "finding_missing"
     body["findings"] = [{"item": items[0].pk, "description": "护栏缺失", "location": "1号楼", "severity": "major"}]
     assert api.post(f"/api/v1/inspections/{inspection.pk}/file/", body, format="json").status_code == 200
     issue = RectificationIssue.objects.get()
     contractor = api_as(actors["contractor"])
-    submitted = contractor.post(f"/api/v1/issues/{issue.pk}/submit/", {"note": "已整改", "photos": [f.photo_file()]},
-                                format="multipart")
+    submitted = contractor.post(
+        f"/api/v1/issues/{issue.pk}/submit/", {"note": "已整改", "photos": [f.photo_file()]}, format="multipart"
+    )
     assert submitted.status_code == 200 and submitted.json()["status"] == "submitted"
     assert contractor.post(f"/api/v1/issues/{issue.pk}/verify/", {}).status_code == 403
     assert api_as(actors["inspector"]).post(f"/api/v1/issues/{issue.pk}/verify/", {}).json()["status"] == "closed"

@@ -48,15 +48,38 @@ class Worker:
 
     def __init__(self, queue, concurrency=1, **env):
         db = connection.settings_dict
-        environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "renovation_portal.settings", "PORTAL_TESTING": "1",
-                       "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/"
-                                       f"{db['NAME']}",
-                       "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15"),
-                       **{k: str(v) for k, v in env.items()}}
+        environment = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "renovation_portal.settings",
+            "PORTAL_TESTING": "1",
+            "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+            "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15"),
+            **{k: str(v) for k, v in env.items()},
+        }
         self.process = subprocess.Popen(
-            [CELERY, "-A", "renovation_portal", "worker", "-Q", queue, "-c", str(concurrency), "-l", "warning",
-             "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"{queue}@%h"],
-            cwd=ROOT, env=environment, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            [
+                CELERY,
+                "-A",
+                "renovation_portal",
+                "worker",
+                "-Q",
+                queue,
+                "-c",
+                str(concurrency),
+                "-l",
+                "warning",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-n",
+                f"{queue}@%h",
+            ],
+            cwd=ROOT,
+            env=environment,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
 
     def kill(self):
         os.killpg(self.process.pid, signal.SIGKILL)
@@ -79,6 +102,7 @@ def workers():
         worker = Worker(queue, **kwargs)
         started.append(worker)
         return worker
+
     yield start
     for worker in started:
         worker.stop()
@@ -102,17 +126,37 @@ def due_issues(tree, actors):
         role.user.save(update_fields=["email"])
     project = Project.objects.get(compound=tree["compound_a"])
     template = ChecklistTemplate.objects.create(name="表", tier=InspectionTier.DISTRICT)
-    inspection = Inspection.objects.create(project=project, tier=2, template=template,
-                                           planned_date=timezone.localdate(), status="filed")
+    inspection = Inspection.objects.create(
+        project=project, tier=2, template=template, planned_date=timezone.localdate(), status="filed"
+    )
     today = timezone.localdate()
-    issues = [RectificationIssue.objects.create(
-        inspection=inspection, project=project, contractor=project.contractor, kind="safety", description=f"问题{i}",
-        location="1号楼", severity=Severity.MAJOR, tier=2, deadline=today + timedelta(days=i - 3))
-        for i in range(6)]
+    issues = [
+        RectificationIssue.objects.create(
+            inspection=inspection,
+            project=project,
+            contractor=project.contractor,
+            kind="safety",
+            description=f"问题{i}",
+            location="1号楼",
+            severity=Severity.MAJOR,
+            tier=2,
+            deadline=today + timedelta(days=i - 3),
+        )
+        for i in range(6)
+    ]
     closed = RectificationIssue.objects.create(
-        inspection=inspection, project=project, contractor=project.contractor, kind="safety", description="已销号",
-        location="1号楼", severity=Severity.MAJOR, tier=2, deadline=today - timedelta(days=5),
-        status=IssueStatus.CLOSED, closed_at=timezone.now())
+        inspection=inspection,
+        project=project,
+        contractor=project.contractor,
+        kind="safety",
+        description="已销号",
+        location="1号楼",
+        severity=Severity.MAJOR,
+        tier=2,
+        deadline=today - timedelta(days=5),
+        status=IssueStatus.CLOSED,
+        closed_at=timezone.now(),
+    )
     return issues, closed
 
 
@@ -143,8 +187,13 @@ def test_rerun_through_the_worker_sends_nothing_twice_and_nothing_for_closed(bro
 
 def test_two_runs_at_once_in_a_two_process_worker(broker_mode, workers, due_issues, tmp_path):
     queue = f"test-{uuid.uuid4().hex[:8]}"
-    workers(queue, concurrency=2, REMINDER_SEND_DELAY="0.2",
-            EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend", EMAIL_FILE_PATH=str(tmp_path))
+    workers(
+        queue,
+        concurrency=2,
+        REMINDER_SEND_DELAY="0.2",
+        EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+        EMAIL_FILE_PATH=str(tmp_path),
+    )
     remind_contractors.apply_async(queue=queue)
     remind_contractors.apply_async(queue=queue)
     assert wait_for(lambda: Notification.objects.count() == EXPECTED)
@@ -208,7 +257,8 @@ def test_concurrent_sweeps_in_threads_claim_each_reminder_once(due_issues, mailo
         thread.join()
     assert sum(results) == EXPECTED and Notification.objects.count() == EXPECTED
     assert sorted(m.to[0] for m in mailoutbox) == sorted(
-        n.recipient.email for n in Notification.objects.select_related("recipient"))
+        n.recipient.email for n in Notification.objects.select_related("recipient")
+    )
 
 
 def test_claimed_reminders_name_the_deadline_and_the_problem_and_link_to_the_issue(due_issues):
@@ -216,12 +266,28 @@ def test_claimed_reminders_name_the_deadline_and_the_problem_and_link_to_the_iss
     issues, _closed = due_issues
     today = timezone.localdate()
     later = RectificationIssue.objects.create(
-        inspection=issues[0].inspection, project=issues[0].project, contractor=issues[0].contractor, kind="safety",
-        description="三天后", location="1号楼", severity=Severity.MINOR, tier=2, deadline=today + timedelta(days=3))
+        inspection=issues[0].inspection,
+        project=issues[0].project,
+        contractor=issues[0].contractor,
+        kind="safety",
+        description="三天后",
+        location="1号楼",
+        severity=Severity.MINOR,
+        tier=2,
+        deadline=today + timedelta(days=3),
+    )
     submitted = RectificationIssue.objects.create(
-        inspection=issues[0].inspection, project=issues[0].project, contractor=issues[0].contractor, kind="safety",
-        description="待核查", location="1号楼", severity=Severity.MINOR, tier=2, deadline=today,
-        status=IssueStatus.SUBMITTED)
+        inspection=issues[0].inspection,
+        project=issues[0].project,
+        contractor=issues[0].contractor,
+        kind="safety",
+        description="待核查",
+        location="1号楼",
+        severity=Severity.MINOR,
+        tier=2,
+        deadline=today,
+        status=IssueStatus.SUBMITTED,
+    )
     assert sweeps.remind_contractors() == EXPECTED
     assert not Notification.objects.filter(subject_key__in=[f"issue:{later.pk}", f"issue:{submitted.pk}"]).exists()
     for issue in issues:
@@ -229,10 +295,14 @@ def test_claimed_reminders_name_the_deadline_and_the_problem_and_link_to_the_iss
         template = _("Overdue since %(day)s: %(text)s") if overdue else _("Due by %(day)s: %(text)s")
         rows = Notification.objects.filter(subject_key=f"issue:{issue.pk}")
         assert rows.count() == 2
-        assert set(rows.values_list("kind", "title", "url", "period_key")) == {(
-            NotificationKind.ISSUE_OVERDUE if overdue else NotificationKind.ISSUE_DUE,
-            template % {"day": issue.deadline, "text": issue.description},
-            reverse("inspections:issue-detail", args=[issue.pk]), today.isoformat())}
+        assert set(rows.values_list("kind", "title", "url", "period_key")) == {
+            (
+                NotificationKind.ISSUE_OVERDUE if overdue else NotificationKind.ISSUE_DUE,
+                template % {"day": issue.deadline, "text": issue.description},
+                reverse("inspections:issue-detail", args=[issue.pk]),
+                today.isoformat(),
+            )
+        }
 
 
 def test_a_member_without_an_address_is_marked_handled_by_the_claim_itself(due_issues, mailoutbox):
@@ -261,6 +331,7 @@ def test_a_reminder_an_interrupted_run_left_unsent_goes_out_with_the_next_run(du
 
 # --- Escalations: the claim and its notifications commit together; leftover e-mails go out with the next run ---
 
+
 def _district_officials(tree, n):
     """``n`` more district officials with e-mail addresses (the recipients of a tier-3 escalation)."""
     officials = [f.UserFactory(email=f"official{i}@gov.example.cn") for i in range(n)]
@@ -285,13 +356,18 @@ def test_an_escalation_never_commits_without_its_notifications(due_issues, actor
         assert not RectificationIssue.objects.filter(escalated_at__isnull=False).exists()
     finally:
         with connection.cursor() as cursor:
-            cursor.execute("DROP TRIGGER refuse_escalation_note ON notifications_notification; "
-                           "DROP FUNCTION refuse_escalation_note();")
+            cursor.execute(
+                "DROP TRIGGER refuse_escalation_note ON notifications_notification; "
+                "DROP FUNCTION refuse_escalation_note();"
+            )
     assert sweeps.escalate_overdue() == 1
     escalated = RectificationIssue.objects.get(escalated_at__isnull=False)
     assert escalated == issues[0]
-    assert list(Notification.objects.filter(kind=NotificationKind.ESCALATION, subject_key=f"issue:{escalated.pk}")
-                .values_list("recipient_id", flat=True)) == [actors["district_official"].pk]
+    assert list(
+        Notification.objects.filter(kind=NotificationKind.ESCALATION, subject_key=f"issue:{escalated.pk}").values_list(
+            "recipient_id", flat=True
+        )
+    ) == [actors["district_official"].pk]
 
 
 def test_escalation_emails_an_interrupted_run_left_unsent_go_out_with_the_next_run(due_issues, tree, mailoutbox):
@@ -307,8 +383,7 @@ def test_escalation_emails_an_interrupted_run_left_unsent_go_out_with_the_next_r
     assert not Notification.objects.filter(emailed_at__isnull=True).exists()
 
 
-def test_killed_escalation_worker_sends_every_escalation_email_once(broker_mode, workers, due_issues, tree,
-                                                                    tmp_path):
+def test_killed_escalation_worker_sends_every_escalation_email_once(broker_mode, workers, due_issues, tree, tmp_path):
     """Killed while e-mailing an escalation's officials: the redelivered task finds nothing left to escalate, and
     still sends the e-mails the killed run had not."""
     _district_officials(tree, 5)

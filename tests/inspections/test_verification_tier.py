@@ -21,13 +21,23 @@ pytestmark = pytest.mark.django_db
 def _submitted_issue(tree, actors, tier):
     project = Project.objects.get(compound=tree["compound_a"])
     template = ChecklistTemplate.objects.get_or_create(name=f"表{tier}", tier=tier)[0]
-    inspection = Inspection.objects.create(project=project, tier=tier, template=template,
-                                           status=InspectionStatus.FILED, planned_date=timezone.localdate())
+    inspection = Inspection.objects.create(
+        project=project, tier=tier, template=template, status=InspectionStatus.FILED, planned_date=timezone.localdate()
+    )
     issue = RectificationIssue.objects.create(
-        inspection=inspection, project=project, contractor=project.contractor, kind="safety", description="临边无防护",
-        location="1号楼", severity="minor", tier=tier, deadline=timezone.localdate() + timedelta(days=5))
-    services.issue_submit_rectification(actor=actors["contractor"], issue=issue, note="已加装护栏",
-                                        photos=[f.photo_file()])
+        inspection=inspection,
+        project=project,
+        contractor=project.contractor,
+        kind="safety",
+        description="临边无防护",
+        location="1号楼",
+        severity="minor",
+        tier=tier,
+        deadline=timezone.localdate() + timedelta(days=5),
+    )
+    services.issue_submit_rectification(
+        actor=actors["contractor"], issue=issue, note="已加装护栏", photos=[f.photo_file()]
+    )
     issue.refresh_from_db()
     return issue
 

@@ -23,14 +23,32 @@ pytestmark = pytest.mark.django_db
 def inbox(actors):
     """Two notifications of the contractor (one read) and one of someone else."""
     contractor, now = actors["contractor"], timezone.now()
-    older = Notification.objects.create(recipient=contractor, kind=NotificationKind.ISSUE_DUE, subject_key="issue:1",
-                                        period_key="2026-11-25", title="明天到期", url="/inspections/issues/1/",
-                                        created_at=now - timedelta(hours=2), read_at=now - timedelta(hours=1))
-    newer = Notification.objects.create(recipient=contractor, kind=NotificationKind.ISSUE_OVERDUE,
-                                        subject_key="issue:2", period_key="2026-11-25", title="已逾期", body="请整改",
-                                        created_at=now)
-    foreign = Notification.objects.create(recipient=actors["outsider"], kind=ConsultationKind.MINUTES_OVERDUE,
-                                          subject_key="meeting:1", period_key="once", title="别人的消息")
+    older = Notification.objects.create(
+        recipient=contractor,
+        kind=NotificationKind.ISSUE_DUE,
+        subject_key="issue:1",
+        period_key="2026-11-25",
+        title="明天到期",
+        url="/inspections/issues/1/",
+        created_at=now - timedelta(hours=2),
+        read_at=now - timedelta(hours=1),
+    )
+    newer = Notification.objects.create(
+        recipient=contractor,
+        kind=NotificationKind.ISSUE_OVERDUE,
+        subject_key="issue:2",
+        period_key="2026-11-25",
+        title="已逾期",
+        body="请整改",
+        created_at=now,
+    )
+    foreign = Notification.objects.create(
+        recipient=actors["outsider"],
+        kind=ConsultationKind.MINUTES_OVERDUE,
+        subject_key="meeting:1",
+        period_key="once",
+        title="别人的消息",
+    )
     return contractor, [newer, older], foreign
 
 
@@ -58,8 +76,15 @@ def test_the_api_keeps_its_path_and_json(api_as, inbox):
     api = api_as(contractor)
     body = api.get("/api/v1/notifications/").json()
     assert [row["id"] for row in body["results"]] == [newer.pk, older.pk]
-    assert body["results"][0] == {"id": newer.pk, "kind": "issue_overdue", "title": "已逾期", "body": "请整改", "url": "",
-                                  "created_at": body["results"][0]["created_at"], "read_at": None}
+    assert body["results"][0] == {
+        "id": newer.pk,
+        "kind": "issue_overdue",
+        "title": "已逾期",
+        "body": "请整改",
+        "url": "",
+        "created_at": body["results"][0]["created_at"],
+        "read_at": None,
+    }
     assert [row["id"] for row in api.get("/api/v1/notifications/?kind=issue_due").json()["results"]] == [older.pk]
     bad = api.get("/api/v1/notifications/?kind=no_such_kind")
     assert bad.status_code == 400 and bad.json()["errors"][0]["attr"] == "kind"
@@ -107,8 +132,13 @@ def extra_channel():
 
 def test_a_registered_channel_delivers_each_claim_once(actors, extra_channel, mailoutbox):
     user = f.UserFactory(email="someone@example.cn")
-    reminder = {"recipient_id": user.pk, "kind": NotificationKind.WEEKLY_DIGEST, "subject_key": "district:1",
-                "period_key": "2026-W48", "title": "周报"}
+    reminder = {
+        "recipient_id": user.pk,
+        "kind": NotificationKind.WEEKLY_DIGEST,
+        "subject_key": "district:1",
+        "period_key": "2026-W48",
+        "title": "周报",
+    }
     assert services.notify_once(**reminder) is True
     assert services.notify_once(**reminder) is False
     row = Notification.objects.get(recipient=user)

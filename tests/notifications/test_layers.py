@@ -19,6 +19,10 @@ def _imported_modules(path: Path):
 def test_notifications_imports_no_domain_app():
     files = sorted(NOTIFICATIONS.rglob("*.py"))
     assert len(files) > 5
-    offending = [(str(path.relative_to(NOTIFICATIONS)), module) for path in files
-                 for module in _imported_modules(path) if module.split(".")[0] in HIGHER]
+    offending = [
+        (str(path.relative_to(NOTIFICATIONS)), module)
+        for path in files
+        for module in _imported_modules(path)
+        if module.split(".")[0] in HIGHER
+    ]
     assert offending == []

@@ -23,8 +23,19 @@ from projects.models import Project
 pytestmark = pytest.mark.django_db(transaction=True)
 
 BEFORE_THE_MOVE = [("inspections", "0002_notification_outbox_index"), ("notifications", None)]
-FIELDS = ["id", "recipient_id", "kind", "subject_key", "period_key", "title", "body", "url", "created_at",
-          "emailed_at", "read_at"]
+FIELDS = [
+    "id",
+    "recipient_id",
+    "kind",
+    "subject_key",
+    "period_key",
+    "title",
+    "body",
+    "url",
+    "created_at",
+    "emailed_at",
+    "read_at",
+]
 
 
 @pytest.fixture
@@ -52,18 +63,33 @@ def due_issue(tree, actors):
         user.save(update_fields=["email"])
     project = Project.objects.get(compound=tree["compound_a"])
     template = ChecklistTemplate.objects.create(name="表", tier=InspectionTier.DISTRICT)
-    inspection = Inspection.objects.create(project=project, tier=2, template=template,
-                                           planned_date=timezone.localdate(), status="filed")
+    inspection = Inspection.objects.create(
+        project=project, tier=2, template=template, planned_date=timezone.localdate(), status="filed"
+    )
     return RectificationIssue.objects.create(
-        inspection=inspection, project=project, contractor=project.contractor, kind="safety", description="临边无防护",
-        location="1号楼", severity=Severity.MAJOR, tier=2, deadline=timezone.localdate() + timedelta(days=1))
+        inspection=inspection,
+        project=project,
+        contractor=project.contractor,
+        kind="safety",
+        description="临边无防护",
+        location="1号楼",
+        severity=Severity.MAJOR,
+        tier=2,
+        deadline=timezone.localdate() + timedelta(days=1),
+    )
 
 
-def test_the_move_keeps_every_row_and_sends_nothing_twice_across_the_upgrade(migrator, due_issue, tree, actors,
-                                                                             mailoutbox):
+def test_the_move_keeps_every_row_and_sends_nothing_twice_across_the_upgrade(
+    migrator, due_issue, tree, actors, mailoutbox
+):
     secretary, contractor, official = actors["community_secretary"], actors["contractor"], actors["district_official"]
-    meeting = consultation_services.meeting_log(actor=secretary, compound=tree["compound_a"], kind="tea_meeting",
-                                                held_at=timezone.now() - timedelta(days=5), place="党群服务站")
+    meeting = consultation_services.meeting_log(
+        actor=secretary,
+        compound=tree["compound_a"],
+        kind="tea_meeting",
+        held_at=timezone.now() - timedelta(days=5),
+        place="党群服务站",
+    )
     content_type = ContentType.objects.get_for_model(Notification).pk
     today = timezone.localdate().isoformat()
     now = timezone.now()
@@ -75,23 +101,47 @@ def test_the_move_keeps_every_row_and_sends_nothing_twice_across_the_upgrade(mig
     rows = [
         # Today's 48-hour reminder to the contractor: claimed by a run that died before e-mailing it.
         OldNotification.objects.create(
-            recipient_id=contractor.pk, kind="issue_due", subject_key=f"issue:{due_issue.pk}", period_key=today,
-            title="Due by tomorrow: 临边无防护", url=f"/inspections/issues/{due_issue.pk}/",
-            created_at=now - timedelta(hours=1)),
+            recipient_id=contractor.pk,
+            kind="issue_due",
+            subject_key=f"issue:{due_issue.pk}",
+            period_key=today,
+            title="Due by tomorrow: 临边无防护",
+            url=f"/inspections/issues/{due_issue.pk}/",
+            created_at=now - timedelta(hours=1),
+        ),
         # The minutes reminder (still sent by the inspections app then): claimed, e-mailed and read.
         OldNotification.objects.create(
-            recipient_id=secretary.pk, kind="minutes_overdue", subject_key=f"meeting:{meeting.pk}", period_key="once",
-            title="Publish the minutes", url=f"/consultations/meetings/{meeting.pk}/",
-            created_at=now - timedelta(hours=3), emailed_at=now - timedelta(hours=3), read_at=now - timedelta(hours=2)),
+            recipient_id=secretary.pk,
+            kind="minutes_overdue",
+            subject_key=f"meeting:{meeting.pk}",
+            period_key="once",
+            title="Publish the minutes",
+            url=f"/consultations/meetings/{meeting.pk}/",
+            created_at=now - timedelta(hours=3),
+            emailed_at=now - timedelta(hours=3),
+            read_at=now - timedelta(hours=2),
+        ),
         # An escalation claimed but not yet e-mailed, with a body.
         OldNotification.objects.create(
-            recipient_id=official.pk, kind="escalation", subject_key="issue:999999", period_key="escalation",
-            title="Escalated to tier 3", body="详见问题", created_at=now - timedelta(minutes=30)),
+            recipient_id=official.pk,
+            kind="escalation",
+            subject_key="issue:999999",
+            period_key="escalation",
+            title="Escalated to tier 3",
+            body="详见问题",
+            created_at=now - timedelta(minutes=30),
+        ),
         # Last week's digest, e-mailed.
         OldNotification.objects.create(
-            recipient_id=official.pk, kind="weekly_digest", subject_key="district:1", period_key="2026-W47",
-            title="Weekly digest, week 47", body="Open issues: 3", created_at=now - timedelta(days=5),
-            emailed_at=now - timedelta(days=5)),
+            recipient_id=official.pk,
+            kind="weekly_digest",
+            subject_key="district:1",
+            period_key="2026-W47",
+            title="Weekly digest, week 47",
+            body="Open issues: 3",
+            created_at=now - timedelta(days=5),
+            emailed_at=now - timedelta(days=5),
+        ),
     ]
     before = {row["id"]: row for row in OldNotification.objects.values(*FIELDS)}
     assert len(before) == 4
@@ -109,11 +159,17 @@ def test_the_move_keeps_every_row_and_sends_nothing_twice_across_the_upgrade(mig
     # The minutes reminder keeps its stored kind in the consultations app: no second reminder for the meeting.
     assert ConsultationKind.MINUTES_OVERDUE == "minutes_overdue"
     assert consultation_sweeps.remind_minutes() == 0
-    assert not notify_once(recipient_id=official.pk, kind=NotificationKind.ESCALATION, subject_key="issue:999999",
-                           period_key="escalation", title="again")
+    assert not notify_once(
+        recipient_id=official.pk,
+        kind=NotificationKind.ESCALATION,
+        subject_key="issue:999999",
+        period_key="escalation",
+        title="again",
+    )
     # notify_once's own pass already delivered the escalation left unsent; nothing is left for the outbox.
     deliver_unsent(set(NotificationKind.values) | set(ConsultationKind.values))
-    assert sorted((m.to[0], m.subject) for m in mailoutbox) == sorted([
-        (contractor.email, "Due by tomorrow: 临边无防护"), (official.email, "Escalated to tier 3")])
+    assert sorted((m.to[0], m.subject) for m in mailoutbox) == sorted(
+        [(contractor.email, "Due by tomorrow: 临边无防护"), (official.email, "Escalated to tier 3")]
+    )
     assert Notification.objects.count() == len(rows)
     assert not Notification.objects.filter(emailed_at__isnull=True).exists()

@@ -31,8 +31,9 @@ def test_service_refuses_a_design_company_as_contractor(project, designer, actor
 def test_service_refuses_a_new_project_with_a_design_company(tree, designer, actors):
     count = Project.objects.count()
     with pytest.raises(DomainError) as refused:
-        services.project_create(actor=actors["district_official"], compound=tree["compound_a"], name="二期",
-                                batch=2025, contractor=designer)
+        services.project_create(
+            actor=actors["district_official"], compound=tree["compound_a"], name="二期", batch=2025, contractor=designer
+        )
     assert refused.value.code == "not_a_contractor"
     assert Project.objects.count() == count
 
@@ -45,8 +46,9 @@ def test_service_accepts_an_epc_contractor(project, actors):
 
 def test_api_refuses_a_design_company_with_a_400_on_the_contractor_field(project, designer, actors, api_as):
     before = project.contractor_id
-    response = etag_patch(api_as(actors["district_official"]), f"/api/v1/projects/{project.pk}/",
-                          {"contractor": designer.pk})
+    response = etag_patch(
+        api_as(actors["district_official"]), f"/api/v1/projects/{project.pk}/", {"contractor": designer.pk}
+    )
     assert response.status_code == 400
     body = response.json()
     assert body["type"] == "validation_error"
@@ -56,9 +58,18 @@ def test_api_refuses_a_design_company_with_a_400_on_the_contractor_field(project
 
 def test_web_form_refuses_a_design_company(project, designer, actors, client):
     client.force_login(actors["district_official"])
-    form = {"name": project.name, "batch": project.batch, "contractor": designer.pk, "budget": "100",
-            "engineering_coordinator": "", "engineering_coordinator_phone": "", "masses_coordinator": "",
-            "planned_start": "", "planned_finish": "", "version": project.version}
+    form = {
+        "name": project.name,
+        "batch": project.batch,
+        "contractor": designer.pk,
+        "budget": "100",
+        "engineering_coordinator": "",
+        "engineering_coordinator_phone": "",
+        "masses_coordinator": "",
+        "planned_start": "",
+        "planned_finish": "",
+        "version": project.version,
+    }
     response = client.post(reverse("projects:project-edit", args=[project.pk]), form)
     assert response.status_code == 200
     assert "contractor" in response.context["form"].errors

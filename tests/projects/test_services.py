@@ -24,12 +24,17 @@ S = ProjectStatus
 # transition → (status it starts from, status it leads to, roles allowed on their own project)
 TRANSITION_MATRIX = {
     "start_survey": (S.PLANNING, S.SURVEY_DESIGN, {"district_official", "subdistrict_official", "contractor"}),
-    "submit_plan": (S.SURVEY_DESIGN, S.PLAN_CONFIRMATION, {"district_official", "subdistrict_official",
-                                                            "contractor"}),
-    "start_construction": (S.PLAN_CONFIRMATION, S.CONSTRUCTION, {"district_official", "subdistrict_official",
-                                                                  "contractor"}),
-    "request_acceptance": (S.CONSTRUCTION, S.COMPLETION_ACCEPTANCE, {"district_official", "subdistrict_official",
-                                                                      "contractor"}),
+    "submit_plan": (S.SURVEY_DESIGN, S.PLAN_CONFIRMATION, {"district_official", "subdistrict_official", "contractor"}),
+    "start_construction": (
+        S.PLAN_CONFIRMATION,
+        S.CONSTRUCTION,
+        {"district_official", "subdistrict_official", "contractor"},
+    ),
+    "request_acceptance": (
+        S.CONSTRUCTION,
+        S.COMPLETION_ACCEPTANCE,
+        {"district_official", "subdistrict_official", "contractor"},
+    ),
     "accept_completion": (S.COMPLETION_ACCEPTANCE, S.HANDED_OVER, {"district_official"}),
     "reject_acceptance": (S.COMPLETION_ACCEPTANCE, S.CONSTRUCTION, {"district_official"}),
     "suspend": (S.CONSTRUCTION, S.SUSPENDED, {"district_official", "subdistrict_official"}),
@@ -102,7 +107,9 @@ def test_construction_waits_for_all_six_parties_of_the_current_plan(project, act
         services.project_start_construction(actor=actors["contractor"], project=project)
     assert refused.value.code == "confirmations_missing"
     assert "居民代表" in str(refused.value.message)
-    PlanConfirmation.objects.create(plan_version=plan, party=Party.values[5], confirmed_by=actors["community_secretary"])
+    PlanConfirmation.objects.create(
+        plan_version=plan, party=Party.values[5], confirmed_by=actors["community_secretary"]
+    )
     moved = services.project_start_construction(actor=actors["contractor"], project=project)
     assert moved.status == S.CONSTRUCTION and moved.actual_start == timezone.localdate()
 
@@ -117,12 +124,19 @@ def test_a_new_plan_version_voids_earlier_confirmations(project, confirmed_plan,
     assert superseded.value.code == "plan_superseded"
 
 
-@pytest.mark.parametrize("role,party,allowed", [
-    ("contractor", Party.CONTRACTOR, True), ("contractor", Party.RESIDENTS, False),
-    ("community_secretary", Party.RESIDENTS, True), ("community_secretary", Party.DESIGNER, False),
-    ("subdistrict_official", Party.SUBDISTRICT_COMMUNITY, True), ("subdistrict_official", Party.SUPERVISOR, False),
-    ("district_official", Party.CONSTRUCTION_OWNER, True), ("inspector", Party.SUPERVISOR, False),
-])
+@pytest.mark.parametrize(
+    "role,party,allowed",
+    [
+        ("contractor", Party.CONTRACTOR, True),
+        ("contractor", Party.RESIDENTS, False),
+        ("community_secretary", Party.RESIDENTS, True),
+        ("community_secretary", Party.DESIGNER, False),
+        ("subdistrict_official", Party.SUBDISTRICT_COMMUNITY, True),
+        ("subdistrict_official", Party.SUPERVISOR, False),
+        ("district_official", Party.CONSTRUCTION_OWNER, True),
+        ("inspector", Party.SUPERVISOR, False),
+    ],
+)
 def test_who_records_which_party(role, party, allowed, project, actors):
     plan = f.PlanVersionFactory(project=project, number=1)
     if allowed:
@@ -203,11 +217,16 @@ def test_scope_totals_roll_up_per_level_in_one_query(tree, actors):
     official = User.objects.get(pk=actors["district_official"].pk)
     selectors.scope_totals(official, "district").count()  # the roles query is made once per request
     with CaptureQueriesContext(connection) as queries:
-        by_sub = {(r["node"], r["item_category"]): (r["planned"], r["completed"])
-                  for r in selectors.scope_totals(official, "subdistrict")}
+        by_sub = {
+            (r["node"], r["item_category"]): (r["planned"], r["completed"])
+            for r in selectors.scope_totals(official, "subdistrict")
+        }
     assert len(queries.captured_queries) == 1
-    assert by_sub == {(tree["sub_a"].pk, "road"): (150, 90), (tree["sub_b"].pk, "road"): (30, 0),
-                      (tree["sub_b"].pk, "elevator"): (2, 1)}
+    assert by_sub == {
+        (tree["sub_a"].pk, "road"): (150, 90),
+        (tree["sub_b"].pk, "road"): (30, 0),
+        (tree["sub_b"].pk, "elevator"): (2, 1),
+    }
     district = {(r["node"], r["item_category"]): r["planned"] for r in selectors.scope_totals(official, "district")}
     assert district == {(tree["district"].pk, "road"): 180, (tree["district"].pk, "elevator"): 2}
     # a subdistrict official's roll-up holds only their subtree
@@ -217,15 +236,35 @@ def test_scope_totals_roll_up_per_level_in_one_query(tree, actors):
 
 def test_dig_once_names_pipeline_works_whose_windows_do_not_overlap(project):
     start = date(2026, 3, 1)
-    water = f.ScopeItemFactory(project=project, category="pipe_water", name="供水管",
-                               excavation_start=start, excavation_end=start + timedelta(days=30))
-    f.ScopeItemFactory(project=project, category="pipe_gas", name="燃气管", excavation_start=start + timedelta(days=20),
-                       excavation_end=start + timedelta(days=40))
+    water = f.ScopeItemFactory(
+        project=project,
+        category="pipe_water",
+        name="供水管",
+        excavation_start=start,
+        excavation_end=start + timedelta(days=30),
+    )
+    f.ScopeItemFactory(
+        project=project,
+        category="pipe_gas",
+        name="燃气管",
+        excavation_start=start + timedelta(days=20),
+        excavation_end=start + timedelta(days=40),
+    )
     assert selectors.dig_once_conflicts(project.scope_items.all()) == []
-    sewage = f.ScopeItemFactory(project=project, category="pipe_rain_sewage", name="雨污管",
-                                excavation_start=start + timedelta(days=60), excavation_end=start + timedelta(days=80))
-    f.ScopeItemFactory(project=project, category="road", name="道路", excavation_start=start + timedelta(days=200),
-                       excavation_end=start + timedelta(days=210))  # not a pipeline: never named
+    sewage = f.ScopeItemFactory(
+        project=project,
+        category="pipe_rain_sewage",
+        name="雨污管",
+        excavation_start=start + timedelta(days=60),
+        excavation_end=start + timedelta(days=80),
+    )
+    f.ScopeItemFactory(
+        project=project,
+        category="road",
+        name="道路",
+        excavation_start=start + timedelta(days=200),
+        excavation_end=start + timedelta(days=210),
+    )  # not a pipeline: never named
     conflicts = selectors.dig_once_conflicts(project.scope_items.order_by("id"))
     assert {(c.first.name, c.second.name) for c in conflicts} == {("供水管", "雨污管"), ("燃气管", "雨污管")}
     assert water.is_pipeline and sewage.is_pipeline
@@ -239,9 +278,16 @@ def _in_construction(project, items=1):
 def test_report_feeds_completed_quantities_and_progress(project, actors):
     road, lights = _in_construction(project, 2)
     report = services.progress_report_file(
-        actor=actors["contractor"], project=project, report_date=timezone.localdate(), work_done="铺设沥青",
-        percent_complete=35, manpower=18, weather="多云", quantities={road.pk: Decimal("12.5")},
-        photos=[services.PhotoUpload(file=f.photo_file(), latitude=Decimal("24.47"), longitude=Decimal("118.1"))])
+        actor=actors["contractor"],
+        project=project,
+        report_date=timezone.localdate(),
+        work_done="铺设沥青",
+        percent_complete=35,
+        manpower=18,
+        weather="多云",
+        quantities={road.pk: Decimal("12.5")},
+        photos=[services.PhotoUpload(file=f.photo_file(), latitude=Decimal("24.47"), longitude=Decimal("118.1"))],
+    )
     road.refresh_from_db()
     lights.refresh_from_db()
     project.refresh_from_db()
@@ -253,8 +299,14 @@ def test_report_feeds_completed_quantities_and_progress(project, actors):
 
 def _refused_report(project, actors, upload):
     with pytest.raises(DomainError) as refused:
-        services.progress_report_file(actor=actors["contractor"], project=project, report_date=timezone.localdate(),
-                                      work_done="x", percent_complete=10, photos=[services.PhotoUpload(file=upload)])
+        services.progress_report_file(
+            actor=actors["contractor"],
+            project=project,
+            report_date=timezone.localdate(),
+            work_done="x",
+            percent_complete=10,
+            photos=[services.PhotoUpload(file=upload)],
+        )
     assert not ProgressReport.objects.exists() and not ProgressPhoto.objects.exists()
     project.refresh_from_db()
     assert project.progress_percent == 0
@@ -292,22 +344,42 @@ def test_a_photo_over_the_size_limit_files_nothing(project, actors, monkeypatch)
 
 def test_report_is_refused_outside_construction_for_others_and_for_bad_values(project, foreign_project, actors):
     with pytest.raises(DomainError):
-        services.progress_report_file(actor=actors["contractor"], project=project, report_date=timezone.localdate(),
-                                      work_done="x", percent_complete=10)
+        services.progress_report_file(
+            actor=actors["contractor"],
+            project=project,
+            report_date=timezone.localdate(),
+            work_done="x",
+            percent_complete=10,
+        )
     (item,) = _in_construction(project)
     for role in ("district_official", "community_secretary", "inspector"):
         with pytest.raises(PermissionDenied):
-            services.progress_report_file(actor=actors[role], project=project, report_date=timezone.localdate(),
-                                          work_done="x", percent_complete=10)
+            services.progress_report_file(
+                actor=actors[role],
+                project=project,
+                report_date=timezone.localdate(),
+                work_done="x",
+                percent_complete=10,
+            )
     foreign_item = f.ScopeItemFactory(project=foreign_project)
     with pytest.raises(DomainError) as foreign:
-        services.progress_report_file(actor=actors["contractor"], project=project, report_date=timezone.localdate(),
-                                      work_done="x", percent_complete=10, quantities={foreign_item.pk: 1})
+        services.progress_report_file(
+            actor=actors["contractor"],
+            project=project,
+            report_date=timezone.localdate(),
+            work_done="x",
+            percent_complete=10,
+            quantities={foreign_item.pk: 1},
+        )
     assert foreign.value.code == "foreign_item"
     with pytest.raises(DomainError) as future:
-        services.progress_report_file(actor=actors["contractor"], project=project,
-                                      report_date=timezone.localdate() + timedelta(days=1), work_done="x",
-                                      percent_complete=10)
+        services.progress_report_file(
+            actor=actors["contractor"],
+            project=project,
+            report_date=timezone.localdate() + timedelta(days=1),
+            work_done="x",
+            percent_complete=10,
+        )
     assert future.value.code == "future_date"
     assert not ProgressReport.objects.exists()
     item.refresh_from_db()
@@ -315,8 +387,9 @@ def test_report_is_refused_outside_construction_for_others_and_for_bad_values(pr
 
 
 def test_contractor_home_lists_what_needs_action(project, confirmed_plan, actors):
-    items = dict((p.pk, needs) for p, needs in selectors.contractor_action_items(actors["contractor"],
-                                                                                [project.contractor_id]))
+    items = dict(
+        (p.pk, needs) for p, needs in selectors.contractor_action_items(actors["contractor"], [project.contractor_id])
+    )
     assert items == {project.pk: []}  # the contractor party confirmed, nothing due
     PlanConfirmation.objects.filter(party=Party.CONTRACTOR).delete()
     set_status(project, S.PLAN_CONFIRMATION)

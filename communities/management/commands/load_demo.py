@@ -14,8 +14,11 @@ def demo_modules() -> list[tuple[str, object]]:
     """Each installed app may have a ``demo`` module with ``load(stdout)``; they run in INSTALLED_APPS order (later
     ones build on earlier ones; found by name, so that this app imports none above it). Loading twice changes
     nothing."""
-    return [(config.label, importlib.import_module(f"{config.name}.demo"))
-            for config in apps.get_app_configs() if module_has_submodule(config.module, "demo")]
+    return [
+        (config.label, importlib.import_module(f"{config.name}.demo"))
+        for config in apps.get_app_configs()
+        if module_has_submodule(config.module, "demo")
+    ]
 
 
 class Command(BaseCommand):

@@ -13,14 +13,19 @@ class Command(BaseCommand):
     help = "Delete audit-log rows older than the retention period; never younger ones."
 
     def add_arguments(self, parser):
-        parser.add_argument("--days", type=int, default=settings.AUDIT_RETENTION_DAYS,
-                            help="keep this many days (default AUDIT_RETENTION_DAYS; at least 180)")
+        parser.add_argument(
+            "--days",
+            type=int,
+            default=settings.AUDIT_RETENTION_DAYS,
+            help="keep this many days (default AUDIT_RETENTION_DAYS; at least 180)",
+        )
         parser.add_argument("--dry-run", action="store_true", help="count, delete nothing")
 
     def handle(self, *args, days, dry_run, **options):
         if days < settings.AUDIT_MIN_RETENTION_DAYS:
-            raise CommandError(f"Audit logs are kept at least {settings.AUDIT_MIN_RETENTION_DAYS} days; "
-                               f"--days {days} is refused.")
+            raise CommandError(
+                f"Audit logs are kept at least {settings.AUDIT_MIN_RETENTION_DAYS} days; --days {days} is refused."
+            )
         cutoff = timezone.now() - timedelta(days=days)
         old = LogEntry.objects.filter(timestamp__lt=cutoff)
         if dry_run:

@@ -23,8 +23,14 @@ class Command(BaseCommand):
             problems.append(f"DATABASE_URL does not point at PostgreSQL (engine {db['ENGINE']}).")
         else:
             try:
-                psycopg2.connect(host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"],
-                                 password=db["PASSWORD"] or None, dbname="postgres", connect_timeout=3).close()
+                psycopg2.connect(
+                    host=db["HOST"] or "127.0.0.1",
+                    port=db["PORT"] or 5432,
+                    user=db["USER"],
+                    password=db["PASSWORD"] or None,
+                    dbname="postgres",
+                    connect_timeout=3,
+                ).close()
             except psycopg2.OperationalError as error:
                 problems.append(f"PostgreSQL at {db['HOST']}:{db['PORT']} is unreachable: {str(error).strip()}")
         if not settings.REDIS_URL:

@@ -23,13 +23,22 @@ SCALES = {"district": 1, "city": 10, "province": 60, "nation": 344}  # districts
 
 def generators() -> list[tuple[str, object]]:
     """(app label, its ``generate`` module) of every installed app that has one, in INSTALLED_APPS order."""
-    return [(config.label, importlib.import_module(f"{config.name}.generate"))
-            for config in apps.get_app_configs() if module_has_submodule(config.module, "generate")]
+    return [
+        (config.label, importlib.import_module(f"{config.name}.generate"))
+        for config in apps.get_app_configs()
+        if module_has_submodule(config.module, "generate")
+    ]
 
 
 class Context:
-    def __init__(self, command, scale: str, seed: int, districts: int | None = None,
-                 compounds_per_community: tuple[int, int] | None = None):
+    def __init__(
+        self,
+        command,
+        scale: str,
+        seed: int,
+        districts: int | None = None,
+        compounds_per_community: tuple[int, int] | None = None,
+    ):
         self.command, self.scale, self.seed = command, scale, seed
         self.districts = districts or SCALES[scale]
         self.compounds_per_community = compounds_per_community
@@ -48,6 +57,7 @@ class Context:
             if done - last[0] >= step or done == total:
                 last[0] = done
                 self.say(f"  {what}: {done:,}/{total:,}")
+
         return report
 
 
@@ -55,18 +65,20 @@ class Command(BaseCommand):
     help = "Generate synthetic data at district, city, province or nation scale (for benchmarks)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--scale", choices=SCALES, default=None,
-                            help="district unless only --open-issues is given")
-        parser.add_argument("--open-issues", type=int, default=None, metavar="N",
-                            help="then add rectification issues until N are unclosed; alone: top up the data "
-                                 "already in the database")
+        parser.add_argument("--scale", choices=SCALES, default=None, help="district unless only --open-issues is given")
+        parser.add_argument(
+            "--open-issues",
+            type=int,
+            default=None,
+            metavar="N",
+            help="then add rectification issues until N are unclosed; alone: top up the data already in the database",
+        )
         parser.add_argument("--seed", type=int, default=637)
         # For tests: a smaller tree with the same proportions below the compound.
         parser.add_argument("--districts", type=int, default=None, help=argparse.SUPPRESS)
         parser.add_argument("--compounds-per-community", type=int, default=None, help=argparse.SUPPRESS)
 
-    def handle(self, *args, scale, seed, districts=None, compounds_per_community=None, open_issues=None,
-               **options):
+    def handle(self, *args, scale, seed, districts=None, compounds_per_community=None, open_issues=None, **options):
         generate = scale is not None or open_issues is None
         scale = scale or "district"
         per = (compounds_per_community, compounds_per_community) if compounds_per_community else None

@@ -37,8 +37,11 @@ class Command(BaseCommand):
         for model in apps.get_models():
             names = {field.name for field in model._meta.get_fields()}
             for field in model._meta.get_fields():
-                if (not isinstance(field, models.FileField) or not isinstance(field.upload_to, private_upload_to)
-                        or field.name == "thumbnail"):
+                if (
+                    not isinstance(field, models.FileField)
+                    or not isinstance(field.upload_to, private_upload_to)
+                    or field.name == "thumbnail"
+                ):
                     continue
                 for record in model._default_manager.exclude(**{field.name: ""}).iterator(chunk_size=200):
                     if self._strip(record, field.name, names):
