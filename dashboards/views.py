@@ -74,7 +74,9 @@ def shows_rounds(user, level: str, place) -> bool:
     )
 
 
-def _crumbs(level: str, place) -> list[tuple[str, str, int]]:
+def _crumbs(level: str, place, scope) -> list[tuple[str, str, int, bool]]:
+    """The places from the district down to this one, each with whether the user may open its dashboard: a
+    subdistrict official sees the district's name but gets no link to a dashboard that would answer 404."""
     chain = []
     node, node_level = place, level
     while node is not None:
@@ -84,7 +86,12 @@ def _crumbs(level: str, place) -> list[tuple[str, str, int]]:
             "community": (getattr(node, "subdistrict", None), "subdistrict"),
             "subdistrict": (getattr(node, "district", None), "district"),
         }.get(node_level, (None, None))
-    return list(reversed(chain))
+    own = {"district": scope.district_ids, "subdistrict": scope.subdistrict_ids, "community": scope.community_ids}
+    crumbs, inside = [], scope.is_global
+    for node_level, name, pk in reversed(chain):
+        inside = inside or pk in own.get(node_level, ())
+        crumbs.append((node_level, name, pk, inside))
+    return crumbs
 
 
 @login_required
@@ -153,7 +160,7 @@ def place(request, level, pk):
         {
             "query": query.urlencode(),
             "board": board,
-            "crumbs": _crumbs(level, board.place),
+            "crumbs": _crumbs(level, board.place, scope),
             "may_set_target": may_set_target,
             "target_form": (
                 TargetForm(instance=target, initial={"year": board.progress["year"]}) if may_set_target else None
@@ -165,11 +172,11 @@ def place(request, level, pk):
 
 @login_required
 def weekly(request, level, pk):
-    board, _scope = _board(request, level, pk)
+    board, scope = _board(request, level, pk)
     return render(
         request,
         "dashboard/weekly.html",
-        {"board": board, "crumbs": _crumbs(level, board.place), "printed_at": timezone.localtime()},
+        {"board": board, "crumbs": _crumbs(level, board.place, scope), "printed_at": timezone.localtime()},
     )
 
 

@@ -329,3 +329,19 @@ def test_the_cached_dashboard_is_the_live_json_served_without_aggregating(demo, 
     other = reverse("api:dashboard", args=["subdistrict", demo["district"].subdistricts.order_by("pk").first().pk])
     settings.DASHBOARD_CACHE_SECONDS = 60
     assert client.get(other).json()["level"] == "subdistrict"  # one body per place, never another's
+
+
+def test_breadcrumbs_link_only_to_dashboards_the_user_may_open(demo, client):
+    """A subdistrict official sees the district's name above their subdistrict, but no link to its dashboard
+    (which answers 404 for them); the district official gets the link."""
+    yundang = demo["yundang"]
+    district_url = reverse("dashboard:place", args=["district", demo["district"].pk])
+    own_url = reverse("dashboard:place", args=["subdistrict", yundang.pk])
+    compound = Compound.objects.filter(community__subdistrict=yundang).select_related("community").first()
+    page_url = reverse("dashboard:place", args=["compound", compound.pk])
+    client.force_login(demo["user"]("subdistrict"))
+    page = client.get(page_url).content.decode()
+    assert demo["district"].name in page and f'href="{district_url}"' not in page
+    assert f'href="{own_url}"' in page
+    client.force_login(demo["user"]("district"))
+    assert f'href="{district_url}"' in client.get(page_url).content.decode()
