@@ -127,7 +127,7 @@ def raised_errors(func, owner=None) -> frozenset[tuple[type, str, str | None]]:
                 codes = {n.value for n in ast.walk(code) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
                 codes |= handled
             return {(target, c, field) for c in codes}
-        if callable(target):
+        if inspect.isfunction(target) or inspect.ismethod(target):  # not a callable instance: it may be unhashable
             is_method = isinstance(node.func, ast.Attribute) and getattr(node.func.value, "id", "") == "self"
             return raised_errors(target, owner if is_method else None)
         return set()

@@ -90,3 +90,20 @@ def test_403_and_404_are_documented_wherever_they_can_happen(spec):
             assert "403" in responses, f"{method} {path}"
             if method in ("post", "put", "patch", "delete") or "{" in path:
                 assert "404" in responses, f"{method} {path}"
+
+
+def test_a_service_calling_an_unhashable_callable_does_not_break_the_schema():
+    """A service may call an instance such as ``EmailValidator()(value)`` (unhashable: it defines __eq__); the
+    error-code reader skips it instead of failing the whole schema."""
+    from django.core.validators import EmailValidator
+
+    from renovation_portal.errors import DomainError
+    from renovation_portal.schema import raised_errors
+
+    validate = EmailValidator()
+
+    def service(value):
+        validate(value)
+        raise DomainError("no", code="refused_here", field="email")
+
+    assert ("refused_here", "email") in {(code, field) for _cls, code, field in raised_errors(service)}
