@@ -42,7 +42,7 @@ class Command(BaseCommand):
                 official_email=email,
             )
         except DomainError as error:
-            raise CommandError(str(error.message)) from None
+            raise CommandError(f"{error.message} ({error.code})") from None
         self.stdout.write(
             self.style.SUCCESS(
                 f"Created {district.city}{district.name} ({district.code}) and its district official {user.username}."
