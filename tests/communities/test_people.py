@@ -359,3 +359,27 @@ def test_web_people_page_lists_filters_and_grants(tree, actors, targets, client)
     client.force_login(actors["subdistrict_official"])
     nav = client.get(reverse("home")).content.decode()
     assert reverse("communities:people-list") in nav and reverse("communities:company-list") not in nav
+
+
+def test_people_list_costs_the_same_queries_for_more_users(tree, actors, api_as, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    api = api_as(actors["district_official"])
+    client.force_login(actors["district_official"])
+
+    def count():
+        api.get(USERS)
+        client.get(reverse("communities:people-list"))  # warm per-process caches
+        with CaptureQueriesContext(connection) as api_queries:
+            assert api.get(USERS).status_code == 200
+        with CaptureQueriesContext(connection) as web_queries:
+            assert client.get(reverse("communities:people-list")).status_code == 200
+        return len(api_queries), len(web_queries)
+
+    before = count()
+    for _ in range(5):
+        user = f.user_with_role(RoleKind.COMMUNITY_SECRETARY, community=tree["comm_b"])
+        f.RoleFactory(user=user, kind=RoleKind.INSPECTOR, subdistrict=tree["sub_b"], tier=InspectionTier.SITE)
+        f.user_with_role(RoleKind.CONTRACTOR, company=tree["company_b"])
+    assert count() == before
