@@ -259,6 +259,14 @@ class UserViewSet(
     def reactivate(self, request, pk=None):
         return self._switch(request, pk, services.user_reactivate)
 
+    @extend_schema(request=None, responses={200: s.PortalUserSerializer})
+    @action(detail=True, methods=["post"])
+    def reinvite(self, request, pk=None):
+        """E-mail the one-time set-password link again (a lost mail, an expired link)."""
+        user = get_object_for(request.user, self.get_queryset(), pk, action="change", can=can_manage_user)
+        services.user_send_invitation(actor=request.user, user=user, base_url=_base_url(request))
+        return Response(self.representation(selectors.people(request.user).get(pk=user.pk)))
+
 
 class RoleViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
     """Grant a user another role (POST) or revoke one (DELETE), inside the official's own scope."""

@@ -383,3 +383,20 @@ def test_people_list_costs_the_same_queries_for_more_users(tree, actors, api_as,
         f.RoleFactory(user=user, kind=RoleKind.INSPECTOR, subdistrict=tree["sub_b"], tier=InspectionTier.SITE)
         f.user_with_role(RoleKind.CONTRACTOR, company=tree["company_b"])
     assert count() == before
+
+
+def test_reinvite_sends_a_fresh_link_only_to_reachable_active_users(
+    tree, actors, targets, api_as, mailoutbox, django_capture_on_commit_callbacks
+):
+    user = targets["secretary_a"]
+    user.email = "sec@example.cn"
+    user.save(update_fields=["email"])
+    official = api_as(actors["subdistrict_official"])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert official.post(f"{USERS}{user.pk}/reinvite/").status_code == 200
+        assert official.post(f"{USERS}{targets['secretary_b'].pk}/reinvite/").status_code == 404
+    assert [mail.to for mail in mailoutbox] == [["sec@example.cn"]]
+    assert "/account/set-password/" in mailoutbox[0].body
+    official.post(f"{USERS}{user.pk}/deactivate/")
+    refused = official.post(f"{USERS}{user.pk}/reinvite/")
+    assert refused.status_code == 400 and refused.json()["errors"][0]["code"] == "inactive_user"
