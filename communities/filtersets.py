@@ -5,8 +5,8 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from communities.choices import PropertyMode
-from communities.models import Building, Community, Compound, Subdistrict
+from communities.choices import PropertyMode, RoleKind
+from communities.models import Building, Community, Compound, Role, Subdistrict, User
 from renovation_portal.sync import UpdatedSinceFilterSet
 
 
@@ -56,3 +56,42 @@ class BuildingFilterSet(UpdatedSinceFilterSet):
     class Meta:
         model = Building
         fields = ["compound", "updated_since"]
+
+
+class UserFilterSet(django_filters.FilterSet):
+    """The people list (web and API): a name search, the role, the place and whether the account is active."""
+
+    q = django_filters.CharFilter(label=_("Search"), method="filter_q")
+    role = django_filters.ChoiceFilter(
+        choices=RoleKind.choices, label=_("role"), method="filter_role", empty_label=_("All")
+    )
+    subdistrict = django_filters.ModelChoiceFilter(
+        queryset=Subdistrict.objects.all(), label=_("subdistrict"), method="filter_subdistrict"
+    )
+    is_active = django_filters.BooleanFilter(label=_("active"))
+
+    class Meta:
+        model = User
+        fields = ["q", "role", "subdistrict", "is_active"]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is None and self.request is not None:
+            user = self.request.user
+        if user is not None:
+            self.filters["subdistrict"].queryset = Subdistrict.objects.visible_to(user)
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(
+            Q(username__icontains=value)
+            | Q(display_name__icontains=value)
+            | Q(email__icontains=value)
+            | Q(phone__icontains=value)
+        )
+
+    def filter_role(self, queryset, name, value):
+        return queryset.filter(pk__in=Role.objects.filter(kind=value).values("user_id"))
+
+    def filter_subdistrict(self, queryset, name, value):
+        roles = Role.objects.filter(Q(subdistrict=value) | Q(community__subdistrict=value))
+        return queryset.filter(pk__in=roles.values("user_id"))

@@ -1,9 +1,17 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxLengthValidator
+from django.utils.translation import gettext_lazy as _
 
-from communities.models import Building, Compound
-from communities.services import BUILDING_EDITABLE_FIELDS, COMPOUND_EDITABLE_FIELDS
+from communities.choices import CompanyKind, InspectionTier, RoleKind
+from communities.models import Building, Community, Company, Compound, District, Subdistrict, User
+from communities.permissions import may_manage_companies
+from communities.services import (
+    BUILDING_EDITABLE_FIELDS,
+    COMPANY_EDITABLE_FIELDS,
+    COMPOUND_EDITABLE_FIELDS,
+    USER_EDITABLE_FIELDS,
+)
 from renovation_portal.forms import PortalFormMixin
 
 
@@ -28,3 +36,64 @@ class LoginForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         username = self.fields["username"]
         username.validators.append(MaxLengthValidator(username.max_length))
+
+
+class RoleGrantForm(PortalFormMixin, forms.Form):
+    """A role to grant: the places offered are the official's own subtree; the service checks the rest."""
+
+    kind = forms.ChoiceField(label=_("Role"), choices=RoleKind.choices)
+    district = forms.ModelChoiceField(label=_("District"), queryset=District.objects.none(), required=False)
+    subdistrict = forms.ModelChoiceField(label=_("Subdistrict"), queryset=Subdistrict.objects.none(), required=False)
+    community = forms.ModelChoiceField(label=_("Community"), queryset=Community.objects.none(), required=False)
+    company = forms.ModelChoiceField(label=_("Company"), queryset=Company.objects.none(), required=False)
+    tier = forms.TypedChoiceField(
+        label=_("Inspection tier"),
+        choices=[("", "—"), *InspectionTier.choices],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text=_("Inspectors only: tier 1 patrols a subdistrict or community, tiers 2 and 3 work for the district."),
+    )
+    title = forms.CharField(label=_("Title"), max_length=60, required=False)
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["district"].queryset = District.objects.visible_to(actor).order_by("code")
+        self.fields["subdistrict"].queryset = Subdistrict.objects.visible_to(actor).order_by("code")
+        self.fields["community"].queryset = Community.objects.visible_to(actor).order_by("subdistrict__code", "code")
+        if may_manage_companies(actor):
+            self.fields["company"].queryset = Company.objects.visible_to(actor).filter(kind=CompanyKind.CONTRACTOR)
+        else:
+            del self.fields["company"]
+
+    def role_data(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in ROLE_FIELDS if name in self.cleaned_data}
+
+
+ROLE_FIELDS = ("kind", "district", "subdistrict", "community", "company", "tier", "title")
+
+
+class UserInviteForm(RoleGrantForm):
+    username = forms.CharField(label=_("Username"), max_length=150)
+    email = forms.EmailField(label=_("E-mail"), help_text=_("The link to set a password is sent here."))
+    display_name = forms.CharField(label=_("Name"), max_length=50, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
+
+    field_order = ["username", "display_name", "email", "phone", *ROLE_FIELDS]
+
+
+class UserForm(PortalFormMixin, forms.ModelForm):
+    class Meta:
+        model = User
+        fields = USER_EDITABLE_FIELDS
+
+
+class CompanyForm(PortalFormMixin, forms.ModelForm):
+    class Meta:
+        model = Company
+        fields = COMPANY_EDITABLE_FIELDS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["credit_code"].required = True
+        self.fields["credit_code"].help_text = _("18 characters, as on the business licence.")

@@ -13,7 +13,8 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from communities.choices import CompanyKind, InspectionTier, OwnersBodyKind, PropertyMode, RoleKind
-from communities.querysets import PlaceQuerySet
+from communities.querysets import CompanyQuerySet, PlaceQuerySet, PortalUserManager
+from communities.validators import validate_credit_code
 
 
 class District(models.Model):
@@ -202,14 +203,25 @@ class Company(models.Model):
 
     name = models.CharField(_("name"), max_length=120, unique=True)
     kind = models.CharField(_("kind"), max_length=20, choices=CompanyKind.choices)
-    credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True)
+    # Blank only on rows entered before codes were checked; companies_* services require a valid one.
+    credit_code = models.CharField(
+        _("unified social credit code"), max_length=18, blank=True, validators=[validate_credit_code]
+    )
     contact_name = models.CharField(_("contact"), max_length=50, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
+
+    objects = CompanyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("company")
         verbose_name_plural = _("companies")
         ordering = ["name"]
+        constraints = [
+            # One company per registered legal entity: its code identifies it (blank: older rows without one).
+            models.UniqueConstraint(
+                fields=["credit_code"], condition=~Q(credit_code=""), name="company_credit_code_unique"
+            ),
+        ]
 
     def __str__(self):
         return self.name
@@ -251,6 +263,8 @@ class User(AbstractUser):
 
     display_name = models.CharField(_("display name"), max_length=50, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
+
+    objects = PortalUserManager()
 
     class Meta:
         verbose_name = _("user")

@@ -2,7 +2,7 @@
 
 from django.db.models import Q
 
-from communities.choices import RoleKind
+from communities.choices import InspectionTier, RoleKind
 from communities.models import Building, Compound, Role, User
 from communities.scoping import get_scope
 
@@ -46,3 +46,92 @@ def compound_staff(compound: Compound):
         kind__in=PLACE_EDITOR_ROLES,
     )
     return User.objects.filter(is_active=True, pk__in=roles.values("user_id"))
+
+
+# --- People and roles. Officials manage the accounts of their own part of the tree: a role may be granted (and
+# revoked) only inside the granter's scope, and a user may be changed only when every role they hold is one the
+# granter could have granted. Nobody grants superuser or staff status here (the fields are not offered at all).
+
+PEOPLE_MANAGER_ROLES = (RoleKind.DISTRICT_OFFICIAL, RoleKind.SUBDISTRICT_OFFICIAL)
+_NO_ROLES = Q(pk__in=[])
+
+
+def may_manage_people(user) -> bool:
+    scope = get_scope(user)
+    return scope.is_global or bool(scope.role_kinds.intersection(PEOPLE_MANAGER_ROLES))
+
+
+def may_manage_companies(user) -> bool:
+    scope = get_scope(user)
+    return scope.is_global or RoleKind.DISTRICT_OFFICIAL in scope.role_kinds
+
+
+def grantable_roles_q(actor) -> Q:
+    """Filter on Role for the roles ``actor`` may grant or revoke.
+
+    District officials: any place role within their district (district and subdistrict officials, community
+    secretaries, inspectors of any tier) and contractor accounts (companies are one register shared by the
+    districts). Subdistrict officials: the secretaries of their communities and tier-1 (site patrol) inspectors
+    bound to their subdistrict or its communities."""
+    if get_scope(actor).is_global:
+        return Q()
+    cached = getattr(actor, "_portal_grantable_q", None)
+    if cached is not None:
+        return cached
+    districts, subdistricts = set(), set()
+    for kind, district_id, subdistrict_id in actor.roles.filter(kind__in=PEOPLE_MANAGER_ROLES).values_list(
+        "kind", "district_id", "subdistrict_id"
+    ):
+        if kind == RoleKind.DISTRICT_OFFICIAL:
+            districts.add(district_id)
+        else:
+            subdistricts.add(subdistrict_id)
+    q = _NO_ROLES
+    if districts:
+        ds = sorted(districts)
+        in_district = (
+            Q(district_id__in=ds) | Q(subdistrict__district_id__in=ds) | Q(community__subdistrict__district_id__in=ds)
+        )
+        q |= (
+            Q(kind=RoleKind.DISTRICT_OFFICIAL, district_id__in=ds)
+            | Q(kind=RoleKind.SUBDISTRICT_OFFICIAL, subdistrict__district_id__in=ds)
+            | Q(kind=RoleKind.COMMUNITY_SECRETARY, community__subdistrict__district_id__in=ds)
+            | (Q(kind=RoleKind.INSPECTOR) & in_district)
+            | Q(kind=RoleKind.CONTRACTOR)
+        )
+    if subdistricts:
+        ss = sorted(subdistricts)
+        q |= Q(kind=RoleKind.COMMUNITY_SECRETARY, community__subdistrict_id__in=ss) | (
+            Q(kind=RoleKind.INSPECTOR, tier=InspectionTier.SITE)
+            & (Q(subdistrict_id__in=ss) | Q(community__subdistrict_id__in=ss))
+        )
+    actor._portal_grantable_q = q
+    return q
+
+
+def visible_users_q(actor) -> Q:
+    """Filter on User for the people page: users holding at least one role ``actor`` may grant."""
+    if get_scope(actor).is_global:
+        return Q()
+    if not may_manage_people(actor):
+        return _NO_ROLES
+    return Q(pk__in=Role.objects.filter(grantable_roles_q(actor)).values("user_id"))
+
+
+def manageable_users(actor):
+    """The users ``actor`` may change, deactivate and grant roles to: visible ones whose every role ``actor`` may
+    grant (a district inspector is out of a subdistrict official's reach even while also a secretary there);
+    never the actor, a superuser, or (for officials) a staff account."""
+    users = User.objects.visible_to(actor).exclude(pk=actor.pk).exclude(is_superuser=True)
+    if get_scope(actor).is_global:
+        return users
+    return users.exclude(is_staff=True).exclude(pk__in=Role.objects.exclude(grantable_roles_q(actor)).values("user_id"))
+
+
+def can_manage_user(actor, user) -> bool:
+    return manageable_users(actor).filter(pk=user.pk).exists()
+
+
+def can_grant_role(actor, role: Role) -> bool:
+    """Whether ``actor`` may grant or revoke this (saved) role: the same filter as the lists, one rule."""
+    return Role.objects.filter(pk=role.pk).filter(grantable_roles_q(actor)).exists()

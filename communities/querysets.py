@@ -1,5 +1,6 @@
 """Querysets that know how to scope themselves to a user (see communities.scoping)."""
 
+from django.contrib.auth.models import UserManager
 from django.db import models
 
 
@@ -52,3 +53,29 @@ class PlaceQuerySet(ScopedQuerySet):
         if level in {"district", "subdistrict", "community"}:
             return self.filter(scope.place_q(level))
         return self.filter(scope.compound_q(self.compound_path))
+
+
+class UserQuerySet(models.QuerySet):
+    """Users, scoped for the people pages: those holding a role the viewer may grant (communities.permissions)."""
+
+    def visible_to(self, user):
+        from communities.permissions import visible_users_q
+
+        return self.filter(visible_users_q(user))
+
+
+class CompanyQuerySet(models.QuerySet):
+    """Companies are one register shared by the districts: officials see all of it, contractors their own."""
+
+    def visible_to(self, user):
+        from communities.choices import RoleKind
+        from communities.scoping import get_scope
+
+        scope = get_scope(user)
+        if scope.is_global or scope.has_role(RoleKind.DISTRICT_OFFICIAL, RoleKind.SUBDISTRICT_OFFICIAL):
+            return self.all()
+        return self.filter(pk__in=sorted(scope.company_ids))
+
+
+class PortalUserManager(UserManager.from_queryset(UserQuerySet)):
+    """Django's user manager (create_user, ...) with ``visible_to``."""

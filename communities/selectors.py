@@ -1,8 +1,8 @@
 """Reads of place-tree data for pages: already scoped, each a fixed number of aggregate queries."""
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Prefetch, Q, Sum
 
-from communities.models import Community, Compound, Role, Subdistrict
+from communities.models import Community, Compound, Role, Subdistrict, User
 from communities.scoping import get_scope
 
 
@@ -79,3 +79,17 @@ def home_context(user) -> dict:
     for section in _HOME_SECTIONS:
         context.update(section(user, scope))
     return context
+
+
+def people(user):
+    """The users on ``user``'s people page, with their roles and the places those are bound to (two queries)."""
+    return (
+        User.objects.visible_to(user)
+        .prefetch_related(
+            Prefetch(
+                "roles",
+                queryset=Role.objects.select_related("district", "subdistrict", "community", "company").order_by("pk"),
+            )
+        )
+        .order_by("username")
+    )

@@ -6,15 +6,40 @@ from functools import partial
 from auditlog.models import LogEntry
 from django.conf import settings
 from django.contrib.auth import authenticate
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.core.validators import EmailValidator
+from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from communities.models import ApiToken, Building, Compound, Role, SecurityPolicy, User
-from communities.permissions import can_change_building, can_change_compound
+from communities.choices import CompanyKind, InspectionTier, RoleKind
+from communities.models import (
+    BINDING_FIELDS,
+    ROLE_BINDINGS,
+    ApiToken,
+    Building,
+    Company,
+    Compound,
+    District,
+    Role,
+    SecurityPolicy,
+    User,
+)
+from communities.permissions import (
+    can_change_building,
+    can_change_compound,
+    can_grant_role,
+    can_manage_user,
+    may_manage_companies,
+    may_manage_people,
+)
 from communities.security import (
     confirmed_device,
     forget_cached_policy,
@@ -26,6 +51,7 @@ from communities.security import (
     officials_must_use_2fa,
     two_factor_required,
 )
+from communities.validators import validate_credit_code
 from renovation_portal.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -295,3 +321,312 @@ def api_token_revoke(*, actor: User, token: ApiToken) -> None:
 def api_tokens_revoke_all(*, user: User) -> int:
     """Log every device of a user out (a deactivated account). Returns how many tokens there were."""
     return ApiToken.objects.filter(user=user).delete()[1].get(ApiToken._meta.label, 0)
+
+
+# --- People, roles and companies (the people page and /api/v1/users/, /roles/, /companies/). ---
+
+USER_EDITABLE_FIELDS = ("display_name", "email", "phone")
+COMPANY_EDITABLE_FIELDS = ("name", "kind", "credit_code", "contact_name", "contact_phone")
+
+
+def _validate_email(email: str) -> str:
+    email = (email or "").strip()
+    try:
+        EmailValidator()(email)  # the class, not its validate_email instance: the schema reader hashes call targets
+    except ValidationError:
+        raise DomainError(
+            _("Enter a valid e-mail address: the invitation is sent there."), code="bad_email", field="email"
+        ) from None
+    return email
+
+
+def _role_binding_check(*, kind: str, tier, binding: dict) -> None:
+    """A role is bound to exactly the kind of node its kind needs; inspectors have a tier that fits the node:
+    tier 1 (site patrol) a subdistrict or community, tiers 2 and 3 the district."""
+    if kind not in RoleKind.values:
+        raise DomainError(_("Choose a role."), code="bad_role", field="kind")
+    allowed = ROLE_BINDINGS[kind]
+    given = [name for name in BINDING_FIELDS if binding.get(name) is not None]
+    if len(given) != 1 or given[0] not in allowed:
+        names = {
+            "district": _("district"),
+            "subdistrict": _("subdistrict"),
+            "community": _("community"),
+            "company": _("company"),
+        }
+        raise DomainError(
+            _("This role is bound to exactly one of: %(places)s.")
+            % {"places": "、".join(str(names[a]) for a in allowed)},
+            code="bad_binding",
+            field="non_field_errors",
+        )
+    if kind != RoleKind.INSPECTOR:
+        if tier is not None:
+            raise DomainError(_("Only inspectors have an inspection tier."), code="bad_tier", field="tier")
+        return
+    if tier not in InspectionTier.values:
+        raise DomainError(_("Choose the inspector's tier."), code="bad_tier", field="tier")
+    if (tier == InspectionTier.SITE) == (given[0] == "district"):
+        raise DomainError(
+            _(
+                "Tier-1 inspectors patrol a subdistrict or community; tier-2 and tier-3 inspectors work for the district."
+            ),
+            code="bad_tier",
+            field="tier",
+        )
+
+
+def _role_add(*, actor: User, user: User, kind: str, tier=None, title: str = "", **binding) -> Role:
+    _role_binding_check(kind=kind, tier=tier, binding=binding)
+    binding = {name: binding.get(name) for name in BINDING_FIELDS}
+    if Role.objects.filter(user=user, kind=kind, tier=tier, **binding).exists():
+        raise DomainError(_("The user already holds this role."), code="duplicate_role", field="non_field_errors")
+    role = Role.objects.create(user=user, kind=kind, tier=tier, title=(title or "").strip(), **binding)
+    # The same filter as the people list decides: a role outside the granter's scope is refused (and rolled back).
+    if not can_grant_role(actor, role):
+        raise PermissionDenied(_("You may not grant a role outside your own district or subdistrict."))
+    return role
+
+
+@transaction.atomic
+def user_invite(
+    *,
+    actor: User,
+    username: str,
+    email: str,
+    role: dict,
+    base_url: str,
+    display_name: str = "",
+    phone: str = "",
+) -> User:
+    """Create an account with a first role and e-mail the person a one-time link to set their password. The account
+    has no usable password until then."""
+    if not may_manage_people(actor):
+        raise PermissionDenied
+    username = (username or "").strip()
+    try:
+        User.username_validator(username)
+    except ValidationError:
+        raise DomainError(
+            _("A username has letters, digits and @/./+/-/_ only."), code="bad_username", field="username"
+        ) from None
+    if not username or len(username) > 150:
+        raise DomainError(_("A username has 1 to 150 characters."), code="bad_username", field="username")
+    if User.objects.filter(username__iexact=username).exists():
+        raise DomainError(_("This username is taken."), code="username_taken", field="username")
+    user = User(
+        username=username,
+        email=_validate_email(email),
+        display_name=(display_name or "").strip(),
+        phone=(phone or "").strip(),
+    )
+    user.set_unusable_password()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:  # the same username, invited at the same moment
+        raise DomainError(_("This username is taken."), code="username_taken", field="username") from None
+    _role_add(actor=actor, user=user, **role)
+    transaction.on_commit(partial(_send_invitation, user_id=user.pk, actor_id=actor.pk, base_url=base_url))
+    return user
+
+
+def invitation_link(user: User, base_url: str) -> str:
+    path = reverse(
+        "account-set-password",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    return base_url.rstrip("/") + path
+
+
+def _send_invitation(*, user_id: int, actor_id: int, base_url: str) -> None:
+    user = User.objects.filter(pk=user_id).first()
+    if user is None or not user.email:
+        return
+    actor = User.objects.filter(pk=actor_id).first()
+    subject = _("Your account on the renovation portal")
+    body = _(
+        "%(actor)s has created an account for you on the renovation portal.\n\nUsername: %(username)s\n\n"
+        "Set your password with this link (it works once, for %(days)d days):\n%(link)s"
+    ) % {
+        "actor": actor or _("An official"),
+        "username": user.username,
+        "days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
+        "link": invitation_link(user, base_url),
+    }
+    try:
+        send_mail(subject, body, None, [user.email])
+    except Exception:  # the account exists; the official can send the invitation again
+        logger.exception("Could not e-mail the invitation to user %s.", user_id)
+
+
+def _require_manageable(actor: User, user: User) -> None:
+    if not can_manage_user(actor, user):
+        raise PermissionDenied(_("You may not change this user."))
+
+
+@transaction.atomic
+def user_send_invitation(*, actor: User, user: User, base_url: str) -> None:
+    """Send the set-password link again (the first mail was lost, or the link expired)."""
+    _require_manageable(actor, user)
+    if not user.is_active:
+        raise DomainError(_("Reactivate the user first."), code="inactive_user", field="non_field_errors")
+    transaction.on_commit(partial(_send_invitation, user_id=user.pk, actor_id=actor.pk, base_url=base_url))
+
+
+@transaction.atomic
+def user_update(*, actor: User, user: User, **changes) -> User:
+    """Change a user's name, e-mail address or phone."""
+    _require_manageable(actor, user)
+    if "email" in changes:
+        changes["email"] = _validate_email(changes["email"])
+    changed = _apply(user, USER_EDITABLE_FIELDS, changes)
+    if changed:
+        user.save(update_fields=changed)
+    return user
+
+
+@transaction.atomic
+def user_deactivate(*, actor: User, user: User) -> User:
+    """Switch an account off instead of deleting it (its records keep their author): it can no longer sign in,
+    its sessions end, and every API token of its devices is revoked at once."""
+    _require_manageable(actor, user)
+    if user.is_active:
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+    api_tokens_revoke_all(user=user)
+    return user
+
+
+@transaction.atomic
+def user_reactivate(*, actor: User, user: User) -> User:
+    _require_manageable(actor, user)
+    if not user.is_active:
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+    return user
+
+
+@transaction.atomic
+def role_grant(*, actor: User, user: User, kind: str, tier=None, title: str = "", **binding) -> Role:
+    """Give a user another role, inside the granter's scope."""
+    _require_manageable(actor, user)
+    return _role_add(actor=actor, user=user, kind=kind, tier=tier, title=title, **binding)
+
+
+@transaction.atomic
+def role_revoke(*, actor: User, role: Role) -> None:
+    """Take a role away. The last one stays: deactivate the account instead (an account with no role would drop
+    out of every official's reach)."""
+    _require_manageable(actor, role.user)
+    if not can_grant_role(actor, role):
+        raise PermissionDenied(_("You may not revoke a role outside your own district or subdistrict."))
+    if not Role.objects.filter(user_id=role.user_id).exclude(pk=role.pk).exists():
+        raise DomainError(
+            _("This is the user's only role: deactivate the account instead."),
+            code="last_role",
+            field="non_field_errors",
+        )
+    role.delete()
+
+
+def _company_clean(*, company: Company | None, name=None, credit_code=None) -> dict:
+    cleaned = {}
+    if name is not None:
+        name = name.strip()
+        if not name:
+            raise DomainError(_("Enter the company's name."), code="name_required", field="name")
+        others = Company.objects.filter(name=name)
+        if company is not None:
+            others = others.exclude(pk=company.pk)
+        if others.exists():
+            raise DomainError(_("A company with this name exists."), code="name_taken", field="name")
+        cleaned["name"] = name
+    if credit_code is not None:
+        credit_code = credit_code.strip().upper()
+        try:
+            validate_credit_code(credit_code)
+        except ValidationError as error:
+            raise DomainError(error.messages[0], code="invalid_credit_code", field="credit_code") from None
+        others = Company.objects.filter(credit_code=credit_code)
+        if company is not None:
+            others = others.exclude(pk=company.pk)
+        if others.exists():
+            raise DomainError(
+                _("A company with this unified social credit code exists."),
+                code="credit_code_taken",
+                field="credit_code",
+            )
+        cleaned["credit_code"] = credit_code
+    return cleaned
+
+
+def _company_save(company: Company, fields: list[str] | None) -> Company:
+    try:
+        with transaction.atomic():
+            company.save(update_fields=fields)
+    except IntegrityError:  # the same company entered twice at the same moment
+        raise DomainError(
+            _("A company with this name or unified social credit code exists."),
+            code="credit_code_taken",
+            field="credit_code",
+        ) from None
+    return company
+
+
+@transaction.atomic
+def company_create(
+    *, actor: User, name: str, kind: str, credit_code: str, contact_name: str = "", contact_phone: str = ""
+) -> Company:
+    """Register a company (EPC contractor, designer, supervisor, property company) with its checked code."""
+    if not may_manage_companies(actor):
+        raise PermissionDenied
+    if kind not in CompanyKind.values:
+        raise DomainError(_("Choose the kind of company."), code="bad_kind", field="kind")
+    cleaned = _company_clean(company=None, name=name, credit_code=credit_code)
+    company = Company(kind=kind, contact_name=contact_name.strip(), contact_phone=contact_phone.strip(), **cleaned)
+    return _company_save(company, None)
+
+
+@transaction.atomic
+def company_update(*, actor: User, company: Company, **changes) -> Company:
+    if not may_manage_companies(actor):
+        raise PermissionDenied
+    if "kind" in changes and changes["kind"] not in CompanyKind.values:
+        raise DomainError(_("Choose the kind of company."), code="bad_kind", field="kind")
+    changes.update(_company_clean(company=company, name=changes.get("name"), credit_code=changes.get("credit_code")))
+    changed = _apply(company, COMPANY_EDITABLE_FIELDS, changes)
+    if changed:
+        _company_save(company, changed)
+    return company
+
+
+@transaction.atomic
+def district_set_up(
+    *, code: str, name: str, city: str, official_username: str, official_password: str, official_email: str = ""
+) -> tuple[District, User]:
+    """First start of a district (the create_district command): the district and its first district official, who
+    does everything else in the portal. Refuses an existing district code or username, and a weak password."""
+    code, name, city, official_username = code.strip(), name.strip(), city.strip(), official_username.strip()
+    if not (code.isdigit() and 6 <= len(code) <= 12):
+        raise DomainError(_("A division code has 6 to 12 digits."), code="bad_code", field="code")
+    if not name:
+        raise DomainError(_("Enter the district's name."), code="name_required", field="name")
+    if District.objects.filter(code=code).exists():
+        raise DomainError(_("A district with this code exists."), code="district_exists", field="code")
+    if not official_username or User.objects.filter(username__iexact=official_username).exists():
+        raise DomainError(_("This username is taken."), code="username_taken", field="username")
+    official = User(username=official_username, email=(official_email or "").strip())
+    try:
+        User.username_validator(official_username)
+        validate_password(official_password, official)
+    except ValidationError as error:
+        raise DomainError(" ".join(error.messages), code="bad_password", field="password") from None
+    district = District.objects.create(code=code, name=name, city=city)
+    official.set_password(official_password)
+    official.save()
+    Role.objects.create(user=official, kind=RoleKind.DISTRICT_OFFICIAL, district=district)
+    return district, official

@@ -4,7 +4,7 @@ policy and the audit trail (included at the root by renovation_portal.urls)."""
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from communities import audit_views
+from communities import audit_views, people_views
 from communities import views as community_views
 from communities.forms import LoginForm
 
@@ -23,4 +23,6 @@ urlpatterns = [
     path("account/2fa-reset/", community_views.two_factor_reset, name="account-2fa-reset"),
     path("account/security-policy/", community_views.security_policy, name="account-security-policy"),
     path("audit/", audit_views.audit_log, name="audit-log"),
+    # The one-time link of an invitation e-mail (Django's password-reset token: void once the password is set).
+    path("account/set-password/<uidb64>/<token>/", people_views.SetPasswordView.as_view(), name="account-set-password"),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from communities import views
+from communities import people_views, views
 
 app_name = "communities"
 urlpatterns = [
@@ -8,4 +8,15 @@ urlpatterns = [
     path("compounds/<int:pk>/", views.compound_detail, name="compound-detail"),
     path("compounds/<int:pk>/edit/", views.compound_edit, name="compound-edit"),
     path("buildings/<int:pk>/edit/", views.building_edit, name="building-edit"),
+    path("people/", people_views.people_list, name="people-list"),
+    path("people/invite/", people_views.person_invite, name="person-invite"),
+    path("people/<int:pk>/", people_views.person_detail, name="person-detail"),
+    *[
+        path(f"people/<int:pk>/{state}/", people_views.person_switch, {"state": state}, name=f"person-{state}")
+        for state in ("deactivate", "reactivate", "reinvite")
+    ],
+    path("roles/<int:pk>/revoke/", people_views.role_revoke, name="role-revoke"),
+    path("companies/", people_views.company_list, name="company-list"),
+    path("companies/new/", people_views.company_edit, name="company-create"),
+    path("companies/<int:pk>/edit/", people_views.company_edit, name="company-edit"),
 ]

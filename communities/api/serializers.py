@@ -1,9 +1,11 @@
 from rest_framework import serializers
 
+from communities.choices import InspectionTier, RoleKind
 from communities.models import (
     ApiToken,
     Building,
     Community,
+    Company,
     Compound,
     District,
     OwnersBody,
@@ -183,3 +185,54 @@ class IssuedTokenSerializer(ApiTokenSerializer):
 
     class Meta(ApiTokenSerializer.Meta):
         fields = ["token", *ApiTokenSerializer.Meta.fields]
+
+
+class ManagedRoleSerializer(RoleSerializer):
+    """A role on the people API: with its id (to revoke it)."""
+
+    class Meta(RoleSerializer.Meta):
+        fields = ["id", *RoleSerializer.Meta.fields]
+
+
+class RoleGrantSerializer(StrictSerializer):
+    """A role to grant: its kind, exactly the one place (or company) it is bound to, and an inspector's tier."""
+
+    kind = serializers.ChoiceField(choices=RoleKind.choices)
+    district = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    subdistrict = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    community = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    company = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    tier = serializers.ChoiceField(choices=InspectionTier.choices, required=False, allow_null=True)
+    title = serializers.CharField(max_length=60, required=False, allow_blank=True)
+
+
+class RoleCreateSerializer(RoleGrantSerializer):
+    user = serializers.IntegerField(min_value=1)
+
+
+class PortalUserSerializer(StrictModelSerializer):
+    roles = ManagedRoleSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "display_name", "email", "phone", "is_active", "date_joined", "last_login", "roles"]
+        read_only_fields = ["id", "username", "is_active", "date_joined", "last_login", "roles"]
+
+
+class UserInviteSerializer(StrictSerializer):
+    username = serializers.CharField(max_length=150)
+    email = serializers.CharField(max_length=254)
+    display_name = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    role = RoleGrantSerializer()
+
+
+class CompanySerializer(StrictModelSerializer):
+    # Declared here, without the model's validators: the service checks them and answers with one error code each.
+    name = serializers.CharField(max_length=120)
+    credit_code = serializers.CharField(max_length=18, help_text="统一社会信用代码: 18 characters, GB 32100-2015.")
+
+    class Meta:
+        model = Company
+        fields = ["id", "name", "kind", "credit_code", "contact_name", "contact_phone"]
+        read_only_fields = ["id"]

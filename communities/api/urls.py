@@ -10,6 +10,9 @@ router.register("subdistricts", views.SubdistrictViewSet, basename="subdistrict"
 router.register("communities", views.CommunityViewSet, basename="community")
 router.register("compounds", views.CompoundViewSet, basename="compound")
 router.register("buildings", views.BuildingViewSet, basename="building")
+router.register("users", views.UserViewSet, basename="user")
+router.register("roles", views.RoleViewSet, basename="role")
+router.register("companies", views.CompanyViewSet, basename="company")
 router.register("auth/tokens", views.ApiTokenViewSet, basename="api-token")
 router.register("sync/deletions", DeletionViewSet, basename="sync-deletion")
 

@@ -3,17 +3,25 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import mixins, status, viewsets
-from rest_framework.exceptions import ValidationError
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from communities import services
+from communities import selectors, services
 from communities.api import serializers as s
-from communities.filtersets import BuildingFilterSet, CompoundFilterSet
-from communities.models import ApiToken, Building, Community, Compound, District, Subdistrict
-from communities.permissions import can_change_building, can_change_compound
+from communities.filtersets import BuildingFilterSet, CompoundFilterSet, UserFilterSet
+from communities.models import ApiToken, Building, Community, Company, Compound, District, Role, Subdistrict, User
+from communities.permissions import (
+    can_change_building,
+    can_change_compound,
+    can_grant_role,
+    can_manage_user,
+    may_manage_companies,
+    may_manage_people,
+)
 from communities.scoping import get_object_for
 from renovation_portal.api import ConcurrencyControlMixin, KeysetPagination
 from renovation_portal.values_lists import ValuesListMixin
@@ -165,3 +173,168 @@ class ApiTokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.
 
     def perform_destroy(self, instance):
         services.api_token_revoke(actor=self.request.user, token=instance)
+
+
+# --- People, roles and companies. ---
+
+
+def _binding(data: dict) -> dict:
+    """The role's place or company from their ids (any existing one: whether the granter may bind a role there is
+    the service's decision, a 403; an id that names nothing is a 400)."""
+    binding = {}
+    for name, model in (
+        ("district", District),
+        ("subdistrict", Subdistrict),
+        ("community", Community),
+        ("company", Company),
+    ):
+        pk = data.pop(name, None)
+        if pk is None:
+            continue
+        binding[name] = model.objects.filter(pk=pk).first()
+        if binding[name] is None:
+            raise ValidationError({name: [_("There is no such record.")]}, code="does_not_exist")
+    return binding
+
+
+def _base_url(request) -> str:
+    return request.build_absolute_uri("/")
+
+
+class UserViewSet(
+    ConcurrencyControlMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    """The people of the official's district or subdistrict (users holding a role the official may grant).
+    POST invites a user with a first role (an e-mail with a one-time set-password link); PATCH changes name,
+    e-mail or phone; ``deactivate``/``reactivate`` switch the account off (its API tokens are revoked) and on."""
+
+    serializer_class = s.PortalUserSerializer
+    filterset_class = UserFilterSet
+    queryset = User.objects.none()
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        if not may_manage_people(self.request.user):
+            raise PermissionDenied
+        return self.locked_queryset(selectors.people(self.request.user))
+
+    def get_object(self):
+        return get_object_for(
+            self.request.user,
+            self.get_queryset(),
+            self.kwargs["pk"],
+            action="view" if self.request.method in ("GET", "HEAD", "OPTIONS") else "change",
+            can=can_manage_user,
+        )
+
+    @extend_schema(request=s.UserInviteSerializer, responses={201: s.PortalUserSerializer})
+    def create(self, request, *args, **kwargs):
+        if not may_manage_people(request.user):
+            raise PermissionDenied
+        body = s.UserInviteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        role = dict(data.pop("role"))
+        role.update(_binding(role))
+        user = services.user_invite(actor=request.user, role=role, base_url=_base_url(request), **data)
+        return Response(self.representation(selectors.people(request.user).get(pk=user.pk)), status=201)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.user_update(
+            actor=self.request.user, user=serializer.instance, **serializer.validated_data
+        )
+
+    def _switch(self, request, pk, service):
+        user = get_object_for(request.user, self.get_queryset(), pk, action="change", can=can_manage_user)
+        service(actor=request.user, user=user)
+        return Response(self.representation(selectors.people(request.user).get(pk=user.pk)))
+
+    @extend_schema(request=None, responses={200: s.PortalUserSerializer})
+    @action(detail=True, methods=["post"])
+    def deactivate(self, request, pk=None):
+        return self._switch(request, pk, services.user_deactivate)
+
+    @extend_schema(request=None, responses={200: s.PortalUserSerializer})
+    @action(detail=True, methods=["post"])
+    def reactivate(self, request, pk=None):
+        return self._switch(request, pk, services.user_reactivate)
+
+    @extend_schema(request=None, responses={200: s.PortalUserSerializer})
+    @action(detail=True, methods=["post"])
+    def reinvite(self, request, pk=None):
+        """E-mail the one-time set-password link again (a lost mail, an expired link)."""
+        user = get_object_for(request.user, self.get_queryset(), pk, action="change", can=can_manage_user)
+        services.user_send_invitation(actor=request.user, user=user, base_url=_base_url(request))
+        return Response(self.representation(selectors.people(request.user).get(pk=user.pk)))
+
+
+class RoleViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    """Grant a user another role (POST) or revoke one (DELETE), inside the official's own scope."""
+
+    serializer_class = s.ManagedRoleSerializer
+    queryset = Role.objects.none()
+
+    def get_queryset(self):
+        if not may_manage_people(self.request.user):
+            raise PermissionDenied
+        return Role.objects.filter(user__in=User.objects.visible_to(self.request.user)).select_related(
+            "user", "district", "subdistrict", "community", "company"
+        )
+
+    def get_object(self):
+        role = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        if not (can_manage_user(self.request.user, role.user) and can_grant_role(self.request.user, role)):
+            raise PermissionDenied
+        return role
+
+    @extend_schema(request=s.RoleCreateSerializer, responses={201: s.ManagedRoleSerializer})
+    def create(self, request, *args, **kwargs):
+        body = s.RoleCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        user = get_object_for(
+            request.user,
+            User.objects.filter(pk__in=self.get_queryset().values("user_id")),
+            data.pop("user"),
+            action="change",
+            can=can_manage_user,
+        )
+        data.update(_binding(data))
+        role = services.role_grant(actor=request.user, user=user, **data)
+        return Response(s.ManagedRoleSerializer(role).data, status=201)
+
+    def perform_destroy(self, instance):
+        services.role_revoke(actor=self.request.user, role=instance)
+
+
+class CompanyViewSet(
+    ConcurrencyControlMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    """The register of companies; district officials add and edit them (the credit code is checked)."""
+
+    model = Company
+    serializer_class = s.CompanySerializer
+    filterset_fields = ["kind"]
+    ordering_fields = ["name"]
+    queryset = Company.objects.none()
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return self.locked_queryset(Company.objects.visible_to(self.request.user).order_by("name", "pk"))
+
+    def get_object(self):
+        return get_object_for(
+            self.request.user,
+            self.get_queryset(),
+            self.kwargs["pk"],
+            action="view" if self.request.method in ("GET", "HEAD", "OPTIONS") else "change",
+            can=lambda user, company: may_manage_companies(user),
+        )
+
+    def perform_create(self, serializer):
+        serializer.instance = services.company_create(actor=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.company_update(
+            actor=self.request.user, company=serializer.instance, **serializer.validated_data
+        )
