@@ -11,6 +11,8 @@ class CommunitiesConfig(AppConfig):
         from communities import schema  # noqa: F401  (registers the OpenAPI auth extension)
         from communities.audit import attach_place_data, connect_task_signals
         from communities.choices import RoleKind
+        from communities.permissions import visible_users_q
+        from communities.querysets import UserQuerySet
         from communities.tombstones import tombstone_places, tombstone_q
         from renovation_portal.navigation import register_nav_item
         from renovation_portal.sync import (
@@ -19,6 +21,7 @@ class CommunitiesConfig(AppConfig):
             register_tombstone_visibility,
         )
 
+        UserQuerySet.visibility = staticmethod(visible_users_q)
         attach_place_data()
         connect_task_signals()
         register_tombstone_describer(tombstone_places)

@@ -56,12 +56,14 @@ class PlaceQuerySet(ScopedQuerySet):
 
 
 class UserQuerySet(models.QuerySet):
-    """Users, scoped for the people pages: those holding a role the viewer may grant (communities.permissions)."""
+    """Users, scoped for the people pages: those holding a role the viewer may grant. The rule is
+    ``communities.permissions.visible_users_q``, set as ``visibility`` in CommunitiesConfig.ready(): permissions
+    imports the models, which import this module, so this module cannot import permissions back."""
+
+    visibility = None  # (user) -> Q
 
     def visible_to(self, user):
-        from communities.permissions import visible_users_q
-
-        return self.filter(visible_users_q(user))
+        return self.filter(type(self).visibility(user))
 
 
 class CompanyQuerySet(models.QuerySet):
