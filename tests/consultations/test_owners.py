@@ -15,6 +15,7 @@ from consultations.choices import BallotChannel, BallotChoice, Electorate, Matte
 from consultations.models import Ballot, Owner, OwnerUnit, UnitChange
 from renovation_portal.errors import DomainError
 from tests import factories as f
+from tests.conftest import etag_patch
 
 pytestmark = pytest.mark.django_db
 HEADER = "楼栋,单元,房号,业主,电话,专有部分面积"
@@ -288,3 +289,205 @@ def test_a_scan_is_shared_by_the_ballots_of_an_owners_units(tree, secretary):
     )
     scans = set(Ballot.objects.values_list("scan", flat=True))
     assert len(scans) == 1 and scans != {""}
+
+
+# --- the API: /api/v1/owners/ and owner-units POST / PATCH / retire, role × own / foreign ---
+
+ROLES = ["district_official", "subdistrict_official", "community_secretary", "contractor", "inspector", "outsider"]
+# compound_a is in every official's and the secretary's places; compound_b only in the district official's
+MAY_CHANGE = {"district_official": {"a", "b"}, "subdistrict_official": {"a"}, "community_secretary": {"a"}}
+
+
+@pytest.fixture
+def rolls(tree, actors):
+    official = actors["district_official"]
+    made = {}
+    for key in ("a", "b"):
+        compound = tree[f"compound_{key}"]
+        owner = services.owner_create(actor=official, compound=compound, name=f"业主{key}", phone="13912345678")
+        unit = services.owner_unit_add(
+            actor=official, compound=compound, building=tree[f"building_{key}"], unit="101", area="80", owner=owner
+        )
+        made[key] = (compound, owner, unit)
+    return made
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("key", ["a", "b"])
+def test_api_add_a_unit_matrix(tree, actors, api_as, rolls, role, key):
+    compound, owner, _unit = rolls[key]
+    client = api_as(actors[role])
+    body = {"compound": compound.pk, "building": tree[f"building_{key}"].pk, "unit": "102", "area": "66.5"}
+    response = client.post("/api/v1/owner-units/", {**body, "owner": owner.pk}, format="json")
+    if key in MAY_CHANGE.get(role, ()):
+        assert response.status_code == 201, response.content
+        assert response.json()["owner"] == owner.pk and response.json()["area"] == "66.50"
+        assert OwnerUnit.objects.filter(compound=compound, unit="102").exists()
+    else:
+        assert response.status_code in (403, 404), response.content
+        assert not OwnerUnit.objects.filter(unit="102").exists()
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("key", ["a", "b"])
+def test_api_edit_and_retire_a_unit_matrix(tree, actors, api_as, rolls, role, key):
+    _compound, _owner, unit = rolls[key]
+    client = api_as(actors[role])
+    url = f"/api/v1/owner-units/{unit.pk}/"
+    edited = etag_patch(client, url, {"area": "90.25", "note": "复测"})
+    retired = client.post(f"{url}retire/", {"note": "合并"}, format="json")
+    unit.refresh_from_db()
+    if key in MAY_CHANGE.get(role, ()):
+        assert edited.status_code == 200 and edited.json()["area"] == "90.25"
+        assert retired.status_code == 200 and retired.json()["retired_at"]
+        history = client.get(f"{url}history/").json()
+        assert [h["action"] for h in history] == ["retired", "edited", "added"]
+        assert history[1]["changes"] == {"area": ["80.00", "90.25"]} and history[1]["actor"] == actors[role].pk
+    else:
+        assert edited.status_code == retired.status_code == 404
+        assert unit.area == Decimal("80.00") and unit.retired_at is None
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_api_owner_list_shows_each_owner_with_their_units_in_the_users_places(actors, api_as, rolls, role):
+    response = api_as(actors[role]).get("/api/v1/owners/")
+    assert response.status_code == 200
+    names = {row["name"]: row for row in response.json()["results"]}
+    expected = {f"业主{key}" for key in MAY_CHANGE.get(role, ())}
+    assert set(names) == expected
+    for key in MAY_CHANGE.get(role, ()):
+        assert names[f"业主{key}"]["units"] == [rolls[key][2].pk]
+        assert names[f"业主{key}"]["phone"] == "13912345678"  # officials and secretaries see it in full
+
+
+def test_api_create_and_patch_an_owner(actors, api_as, rolls, tree):
+    client = api_as(actors["community_secretary"])
+    created = client.post(
+        "/api/v1/owners/",
+        {"compound": tree["compound_a"].pk, "kind": "developer", "name": "某置业公司"},
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    url = f"/api/v1/owners/{created.json()['id']}/"
+    assert client.patch(url, {"name": "x"}, format="json").status_code == 428  # If-Match is required
+    response = etag_patch(client, url, {"name": "某置业有限公司", "phone": "0592-1234567"})
+    assert response.status_code == 200 and response.json()["name"] == "某置业有限公司"
+    duplicate = client.post(
+        "/api/v1/owners/", {"compound": tree["compound_a"].pk, "name": "业主a", "phone": "13912345678"}, format="json"
+    )
+    assert duplicate.status_code == 400 and duplicate.json()["errors"][0]["code"] == "owner_exists"
+    foreign = client.post("/api/v1/owners/", {"compound": tree["compound_b"].pk, "name": "y"}, format="json")
+    assert foreign.status_code == 404
+
+
+def test_api_moving_a_unit_to_an_owner_of_another_compound_is_refused(actors, api_as, rolls):
+    client = api_as(actors["district_official"])
+    unit, foreign_owner = rolls["a"][2], rolls["b"][1]
+    response = etag_patch(client, f"/api/v1/owner-units/{unit.pk}/", {"owner": foreign_owner.pk})
+    assert response.status_code == 400 and response.json()["errors"][0]["code"] == "foreign_owner"
+    # an owner the user may not see is not found
+    secretary = api_as(actors["community_secretary"])
+    response = etag_patch(secretary, f"/api/v1/owner-units/{unit.pk}/", {"owner": foreign_owner.pk})
+    assert response.status_code == 404
+    unit.refresh_from_db()
+    assert unit.owner == rolls["a"][1]
+
+
+@pytest.mark.parametrize(
+    "body,code",
+    [
+        ({"area": "0"}, "bad_area"),
+        ({"area": "1e3"}, None),
+        ({"stairwell": 0}, "min_value"),
+        ({"unit": "101"}, "unit_exists"),
+        ({"owner": 999999}, "does_not_exist"),
+        ({"surprise": 1}, "unknown_field"),
+    ],
+)
+def test_api_bad_unit_input_is_a_400_and_writes_nothing(tree, actors, api_as, rolls, body, code):
+    compound, owner, _unit = rolls["a"]
+    client = api_as(actors["community_secretary"])
+    base = {"compound": compound.pk, "building": tree["building_a"].pk, "unit": "103", "area": "50", "owner": owner.pk}
+    before = OwnerUnit.objects.count()
+    response = client.post("/api/v1/owner-units/", {**base, **body}, format="json")
+    if code is None:  # 1e3 is a number: 1000 m²
+        assert response.status_code == 201
+        return
+    assert response.status_code == 400, response.content
+    assert code in {e["code"] for e in response.json()["errors"]}
+    assert OwnerUnit.objects.count() == before
+
+
+def test_api_retiring_twice_is_refused(actors, api_as, rolls):
+    client = api_as(actors["community_secretary"])
+    url = f"/api/v1/owner-units/{rolls['a'][2].pk}/retire/"
+    assert client.post(url, {}, format="json").status_code == 200
+    again = client.post(url, {}, format="json")
+    assert again.status_code == 400 and again.json()["errors"][0]["code"] == "unit_retired"
+
+
+# --- the web: the roll page with owners; add, edit and retire a unit; role × own / foreign ---
+
+
+def test_web_roll_page_lists_owners_with_their_units(tree, secretary, client):
+    _import(tree, secretary, NINE_UNITS)
+    client.force_login(secretary)
+    page = client.get(f"/consultations/compounds/{tree['compound_a'].pk}/owners/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'data-units="3"' in html and "1号楼 101、1号楼 102、1号楼 103" in html
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("key", ["a", "b"])
+def test_web_add_edit_retire_matrix(tree, actors, client, rolls, role, key):
+    compound, owner, unit = rolls[key]
+    client.force_login(actors[role])
+    added = client.post(
+        f"/consultations/compounds/{compound.pk}/owners/units/new/",
+        {
+            "unit-building": tree[f"building_{key}"].pk,
+            "unit-stairwell": 1,
+            "unit-unit": "102",
+            "unit-area": "70",
+            "unit-owner": owner.pk,
+        },
+    )
+    edited = client.post(f"/consultations/roll-units/{unit.pk}/", {"stairwell": 2, "area": "81", "owner": owner.pk})
+    retired = client.post(f"/consultations/roll-units/{unit.pk}/retire/", {"note": "合并"})
+    unit.refresh_from_db()
+    if key in MAY_CHANGE.get(role, ()):
+        assert added.status_code == edited.status_code == retired.status_code == 302
+        assert OwnerUnit.objects.filter(compound=compound, unit="102").exists()
+        assert (unit.stairwell, unit.area, unit.retired_at is not None) == (2, Decimal("81.00"), True)
+        history = client.get(f"/consultations/roll-units/{unit.pk}/")
+        assert history.status_code == 200 and "合并" in history.content.decode()
+    else:
+        assert added.status_code in (403, 404) and edited.status_code in (403, 404)
+        assert retired.status_code in (403, 404)
+        assert not OwnerUnit.objects.filter(unit="102").exists()
+        assert (unit.area, unit.retired_at) == (Decimal("80.00"), None)
+
+
+def test_web_a_bad_unit_is_a_form_error_and_writes_nothing(tree, client, actors, rolls):
+    compound, owner, _unit = rolls["a"]
+    client.force_login(actors["community_secretary"])
+    url = f"/consultations/compounds/{compound.pk}/owners/units/new/"
+    body = {"unit-building": tree["building_a"].pk, "unit-stairwell": 1, "unit-area": "70", "unit-owner": owner.pk}
+    duplicate = client.post(url, {**body, "unit-unit": "101"})
+    assert duplicate.status_code == 200 and "invalid-feedback" in duplicate.content.decode()
+    negative = client.post(url, {**body, "unit-unit": "105", "unit-area": "-1"})
+    assert negative.status_code == 200
+    foreign = client.post(url, {**body, "unit-unit": "106", "unit-owner": rolls["b"][1].pk})
+    assert foreign.status_code == 200  # an owner of another compound is not a choice
+    assert OwnerUnit.objects.filter(compound=compound).count() == 1
+
+
+def test_web_add_an_owner_and_a_duplicate_is_a_form_error(tree, client, actors, rolls):
+    compound = rolls["a"][0]
+    client.force_login(actors["community_secretary"])
+    url = f"/consultations/compounds/{compound.pk}/owners/new/"
+    ok = client.post(url, {"owner-kind": "public_housing", "owner-name": "市公房管理中心"})
+    assert ok.status_code == 302 and Owner.objects.get(name="市公房管理中心").kind == OwnerKind.PUBLIC_HOUSING
+    again = client.post(url, {"owner-kind": "person", "owner-name": "业主a", "owner-phone": "13912345678"})
+    assert again.status_code == 200 and "invalid-feedback" in again.content.decode()
