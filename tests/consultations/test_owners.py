@@ -491,3 +491,19 @@ def test_web_add_an_owner_and_a_duplicate_is_a_form_error(tree, client, actors, 
     assert ok.status_code == 302 and Owner.objects.get(name="市公房管理中心").kind == OwnerKind.PUBLIC_HOUSING
     again = client.post(url, {"owner-kind": "person", "owner-name": "业主a", "owner-phone": "13912345678"})
     assert again.status_code == 200 and "invalid-feedback" in again.content.decode()
+
+
+def test_an_import_records_each_new_and_changed_unit_in_its_history(tree, secretary):
+    _import(tree, secretary, ["1号楼,1,101,张三,13900000001,80", "1号楼,1,102,李四,13900000002,70"])
+    _import(tree, secretary, ["1号楼,1,101,张三,13900000001,81", "1号楼,1,102,李四,13900000002,70"])
+    unit = OwnerUnit.objects.get(unit="101")
+    history = list(unit.changes.order_by("id").values_list("action", "changes", "actor"))
+    assert history == [
+        (
+            UnitChange.Action.IMPORTED,
+            {"stairwell": [None, 1], "owner": [None, "张三"], "area": [None, "80.00"]},
+            secretary.pk,
+        ),
+        (UnitChange.Action.IMPORTED, {"area": ["80.00", "81.00"]}, secretary.pk),
+    ]
+    assert OwnerUnit.objects.get(unit="102").changes.count() == 1  # unchanged by the second import
