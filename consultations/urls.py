@@ -15,6 +15,7 @@ urlpatterns = [
     path("compounds/<int:compound_pk>/owners/", views.owner_roll, name="owner-roll"),
     path("compounds/<int:compound_pk>/owners/units/new/", views.owner_unit_add, name="owner-unit-add"),
     path("compounds/<int:compound_pk>/owners/new/", views.owner_add, name="owner-add"),
+    path("roll-owners/<int:pk>/", views.owner_edit, name="owner-edit"),
     path("roll-units/<int:pk>/", views.owner_unit_edit, name="owner-unit"),
     path("roll-units/<int:pk>/retire/", views.owner_unit_retire, name="owner-unit-retire"),
     path("roll-imports/<int:pk>/", views.roll_import, name="roll-import"),

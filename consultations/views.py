@@ -323,6 +323,33 @@ def owner_add(request, compound_pk):
 
 
 @login_required
+def owner_edit(request, pk):
+    """Change an owner's name, phone, ID tail or kind (their units show the new name and phone)."""
+    owner = get_object_for(
+        request.user,
+        Owner.objects.select_related("compound"),
+        pk,
+        action="change",
+        can=lambda user, obj: services.can_manage(user, obj.compound),
+    )
+    initial = {"kind": owner.kind, "name": owner.name, "phone": owner.phone, "id_tail": owner.id_tail}
+    form = OwnerForm(request.POST or None, prefix="owner", initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            owner = services.owner_update(actor=request.user, owner=owner, **form.cleaned_data)
+        except DomainError as error:
+            _error(form, error)
+        else:
+            messages.success(request, _("Owner %(name)s saved.") % {"name": owner.name})
+            return redirect("consultations:owner-roll", compound_pk=owner.compound_id)
+    return render(
+        request,
+        "consultations/roll_form.html",
+        {"form": form, "compound": owner.compound, "title": _("Edit the owner"), "testid": "owner-edit"},
+    )
+
+
+@login_required
 def owner_unit_edit(request, pk):
     """Change a unit's area, owner or stairwell, or retire it; its history below."""
     unit = get_object_for(

@@ -507,3 +507,26 @@ def test_an_import_records_each_new_and_changed_unit_in_its_history(tree, secret
         (UnitChange.Action.IMPORTED, {"area": ["80.00", "81.00"]}, secretary.pk),
     ]
     assert OwnerUnit.objects.get(unit="102").changes.count() == 1  # unchanged by the second import
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("key", ["a", "b"])
+def test_web_edit_an_owner_matrix(actors, client, rolls, role, key):
+    _compound, owner, unit = rolls[key]
+    client.force_login(actors[role])
+    response = client.post(
+        f"/consultations/roll-owners/{owner.pk}/",
+        {"owner-kind": "person", "owner-name": "新名字", "owner-phone": "13800000000", "owner-id_tail": "1234"},
+    )
+    owner.refresh_from_db()
+    unit.refresh_from_db()
+    if key in MAY_CHANGE.get(role, ()):
+        assert response.status_code == 302
+        assert (owner.name, owner.id_tail, unit.owner_name, unit.owner_phone) == (
+            "新名字",
+            "1234",
+            "新名字",
+            "13800000000",
+        )
+    else:
+        assert response.status_code in (403, 404) and owner.name == f"业主{key}"
