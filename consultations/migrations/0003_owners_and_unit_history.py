@@ -7,16 +7,23 @@ from django.db import migrations, models
 
 
 def owners_from_roll(apps, schema_editor):
-    """One owner per compound + owner name + phone among the existing units, and each unit linked to it."""
+    """One owner per compound + owner name + phone among the existing units, and each unit linked to it: two
+    set-based statements (PostgreSQL and the demo's SQLite alike), so a large roll migrates in one pass."""
     Owner = apps.get_model("consultations", "Owner")
     OwnerUnit = apps.get_model("consultations", "OwnerUnit")
-    keys = list(OwnerUnit.objects.order_by().values_list("compound_id", "owner_name", "owner_phone").distinct())
-    owners = {}
-    for compound_id, name, phone in keys:
-        owner = Owner.objects.create(compound_id=compound_id, name=name, phone=phone)
-        owners[(compound_id, name, phone)] = owner.pk
-    for (compound_id, name, phone), owner_id in owners.items():
-        OwnerUnit.objects.filter(compound_id=compound_id, owner_name=name, owner_phone=phone).update(owner_id=owner_id)
+    owners, units = Owner._meta.db_table, OwnerUnit._meta.db_table
+    now = django.utils.timezone.now()
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {owners} (compound_id, kind, name, phone, id_tail, created_at, updated_at) "
+            f"SELECT DISTINCT compound_id, 'person', owner_name, owner_phone, '', %s, %s FROM {units}",
+            [now, now],
+        )
+        cursor.execute(
+            f"UPDATE {units} SET owner_id = (SELECT o.id FROM {owners} o WHERE o.compound_id = {units}.compound_id "
+            f"AND o.name = {units}.owner_name AND o.phone = {units}.owner_phone AND o.id_tail = '') "
+            "WHERE owner_id IS NULL"
+        )
 
 
 class Migration(migrations.Migration):

@@ -5,10 +5,12 @@ co-ownership, Art. 9)."""
 
 import importlib
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.apps import apps as django_apps
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 
 from consultations import services
 from consultations.choices import BallotChannel, BallotChoice, Electorate, MatterType, OwnerKind, Step, VoteResult
@@ -101,7 +103,7 @@ def test_the_data_migration_makes_owners_of_the_existing_roll(tree):
         compound=tree["compound_b"], building=tree["building_b"], unit="101", owner_name="甲", owner_phone="1", area=1
     )
     migration = importlib.import_module("consultations.migrations.0003_owners_and_unit_history")
-    migration.owners_from_roll(django_apps, None)
+    migration.owners_from_roll(django_apps, SimpleNamespace(connection=connection))
     assert Owner.objects.count() == 4
     units = {u.unit + str(u.compound_id): u.owner_id for u in OwnerUnit.objects.all()}
     a, b = tree["compound_a"].pk, tree["compound_b"].pk
