@@ -275,7 +275,10 @@ class RollImportAcceptedSerializer(RollImportJobSerializer):
 
 class TallySerializer(StrictSerializer):
     total_area = serializers.DecimalField(max_digits=14, decimal_places=2)
-    total_owners = serializers.IntegerField()
+    total_owners = serializers.IntegerField(
+        help_text="Owners by head: an owner of several units of the electorate counts once (the units' owner frozen "
+        "when the vote opened)."
+    )
     voted_area = serializers.DecimalField(max_digits=14, decimal_places=2)
     voted_owners = serializers.IntegerField()
     for_area = serializers.DecimalField(max_digits=14, decimal_places=2)
@@ -332,7 +335,17 @@ class VoterSerializer(StrictModelSerializer):
 
     class Meta:
         model = Voter
-        fields = ["id", "unit_label", "owner_name", "area", "choice", "channel", "entered_by_staff", "entered_by"]
+        fields = [
+            "id",
+            "unit_label",
+            "owner",
+            "owner_name",
+            "area",
+            "choice",
+            "channel",
+            "entered_by_staff",
+            "entered_by",
+        ]
 
 
 class BallotSerializer(StrictModelSerializer):

@@ -532,3 +532,20 @@ def test_web_edit_an_owner_matrix(actors, client, rolls, role, key):
         )
     else:
         assert response.status_code in (403, 404) and owner.name == f"业主{key}"
+
+
+def test_api_vote_shows_heads_per_owner_and_each_voters_frozen_owner(tree, secretary, api_as):
+    _import(tree, secretary, NINE_UNITS)
+    vote = _open_vote(tree, secretary)
+    jia = Owner.objects.get(name="甲")
+    client = api_as(secretary)
+    voters = client.get(f"/api/v1/votes/{vote.pk}/voters/").json()
+    assert sorted(v["unit_label"] for v in voters if v["owner"] == jia.pk) == ["1号楼 101", "1号楼 102", "1号楼 103"]
+    response = client.post(
+        "/api/v1/ballots/",
+        {"voter": voters[0]["id"], "choice": "for", "channel": "online", "confirmation_ref": "WX-1"},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    tally = client.get(f"/api/v1/votes/{vote.pk}/").json()["tally"]
+    assert (tally["total_owners"], tally["voted_owners"], tally["voted_area"]) == (7, 1, "300.00")
