@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from consultations.models import Ballot, Meeting, Need, OwnerUnit, ResidentProblem, Topic, Vote
+from consultations.models import Ballot, Meeting, Need, Owner, OwnerUnit, ResidentProblem, Topic, Vote
 
 
 class ScopedAdmin(admin.ModelAdmin):
@@ -38,7 +38,8 @@ class BallotAdmin(ScopedAdmin):
 for model, fields in (
     (Need, ["content", "compound", "channel", "category"]),
     (Meeting, ["compound", "kind", "held_at", "minutes_published_at"]),
-    (OwnerUnit, ["compound", "building", "unit", "owner_name", "area"]),
+    (Owner, ["name", "compound", "kind"]),
+    (OwnerUnit, ["compound", "building", "unit", "owner_name", "area", "retired_at"]),
     (ResidentProblem, ["description", "compound", "status", "created_at"]),
 ):
     admin.site.register(model, ScopedAdmin, list_display=fields)

@@ -113,3 +113,12 @@ class NotificationKind(models.TextChoices):
     reminder had when the inspections app sent it)."""
 
     MINUTES_OVERDUE = "minutes_overdue", _("Meeting minutes overdue")
+
+
+class OwnerKind(models.TextChoices):
+    """Who holds units of the roll. A developer's unsold units and the housing authority's public units each
+    belong to one owner, so they count as one head in a vote (Civil Code Article 278)."""
+
+    PERSON = "person", _("Person")
+    DEVELOPER = "developer", _("Developer (unsold units)")
+    PUBLIC_HOUSING = "public_housing", _("Public housing authority")

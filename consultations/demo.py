@@ -21,12 +21,24 @@ from consultations.choices import (
     MatterType,
     MeetingKind,
     NeedCategory,
+    OwnerKind,
     ProblemStatus,
     Step,
     VoteResult,
     VoteStatus,
 )
-from consultations.models import Ballot, Meeting, Need, OwnerUnit, ResidentProblem, Topic, TopicStepEvent, Vote, Voter
+from consultations.models import (
+    Ballot,
+    Meeting,
+    Need,
+    Owner,
+    OwnerUnit,
+    ResidentProblem,
+    Topic,
+    TopicStepEvent,
+    Vote,
+    Voter,
+)
 from consultations.tally import is_major, tally
 from projects.models import PlanVersion, ScopeItem
 
@@ -37,13 +49,23 @@ def _at(day, hour=19):
     return timezone.make_aware(datetime.combine(day, time(hour)))
 
 
-def _roll(compound, building, units_per_stair=12, stairs=2):
-    """Owners of one building: units 101..., areas between 58 and 96 m²."""
+def _roll(compound, building, units_per_stair=12, stairs=2, holders=None):
+    """Owners of one building: units 101..., areas between 58 and 96 m². ``holders`` gives some units to one
+    owner (label → (name, phone, kind)): an owner of several units counts once by head in a vote."""
     units = []
     for stair in range(1, stairs + 1):
         for index in range(units_per_stair):
             floor, room = index // 2 + 1, index % 2 + 1
             label = f"{stair}-{floor}0{room}"
+            name, phone, kind = (holders or {}).get(
+                label,
+                (
+                    SURNAMES[(index + stair) % len(SURNAMES)] + "业主" + label,
+                    f"1380000{building.pk % 100:02d}{index:02d}",
+                    OwnerKind.PERSON,
+                ),
+            )
+            owner = _upsert(Owner, {"compound": compound, "name": name, "phone": phone, "id_tail": ""}, {"kind": kind})
             units.append(
                 _upsert(
                     OwnerUnit,
@@ -51,13 +73,20 @@ def _roll(compound, building, units_per_stair=12, stairs=2):
                     {
                         "compound": compound,
                         "stairwell": stair,
-                        "owner_name": SURNAMES[(index + stair) % len(SURNAMES)] + "业主" + label,
-                        "owner_phone": f"1380000{building.pk % 100:02d}{index:02d}",
+                        "owner": owner,
+                        "owner_name": name,
+                        "owner_phone": phone,
                         "area": Decimal(58 + (index * 7 + stair * 5) % 39),
                     },
                 )
             )
     return units
+
+
+# At 菡凌蓉小区 one resident owns three flats of building 3 (one head, three units' area), and the developer still
+# holds two unsold flats of building 7.
+HLR_B3_HOLDERS = dict.fromkeys(("1-101", "1-102", "2-101"), ("陈建国", "13800001111", OwnerKind.PERSON))
+HLR_B7_HOLDERS = dict.fromkeys(("2-601", "2-602"), ("厦门菡凌置业有限公司", "0592-5550000", OwnerKind.DEVELOPER))
 
 
 def _topic(compound, title, step, actor, **record):
@@ -96,6 +125,7 @@ def _vote(topic, title, building, actor, turnout: float, approve: float, opened)
                     owner_unit=u,
                     unit_label=f"{building.number} {u.unit}",
                     owner_name=u.owner_name,
+                    owner_id=u.owner_id,
                     area=u.area,
                 )
                 for u in units
@@ -113,8 +143,11 @@ def _vote(topic, title, building, actor, turnout: float, approve: float, opened)
                 cast_at=opened + timedelta(days=index % 5),
             )
         result = tally(
-            voters=[(v.area, None) for v in voters[len(voting) :]]
-            + [(v.area, BallotChoice.FOR if i < in_favour else BallotChoice.AGAINST) for i, v in enumerate(voting)],
+            voters=[(v.area, None, None, v.owner_id) for v in voters[len(voting) :]]
+            + [
+                (v.area, BallotChoice.FOR if i < in_favour else BallotChoice.AGAINST, None, v.owner_id)
+                for i, v in enumerate(voting)
+            ],
             major=is_major(vote.matter_type),
         )
         vote.result = (
@@ -136,8 +169,8 @@ def load(stdout=None) -> dict:
     if hlr is not None:
         b3 = hlr.buildings.get(number="3号楼")
         b7 = hlr.buildings.get(number="7号楼")
-        _roll(hlr, b3)
-        _roll(hlr, b7)
+        _roll(hlr, b3, holders=HLR_B3_HOLDERS)
+        _roll(hlr, b7, holders=HLR_B7_HOLDERS)
         needs = [
             (Channel.TEA_MEETING, NeedCategory.ELEVATOR, "3号楼老人多，希望加装电梯", b3),
             (Channel.DOOR_TO_DOOR, NeedCategory.ELEVATOR, "7号楼有住户希望加装电梯", b7),

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -11,8 +13,9 @@ from consultations.choices import (
     MatterType,
     MeetingKind,
     NeedCategory,
+    OwnerKind,
 )
-from consultations.models import Topic
+from consultations.models import Owner, Topic
 from projects.forms import MultiplePhotoField
 from renovation_portal.forms import PortalFormMixin
 from renovation_portal.uploads import PhotoFormField
@@ -132,6 +135,58 @@ class RollImportForm(forms.Form):
         label=_("CSV or XLSX file"),
         widget=forms.ClearableFileInput(attrs={"class": "form-control", "accept": ".csv,.xlsx"}),
     )
+
+
+class OwnerForm(PortalFormMixin, forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=OwnerKind.choices, initial=OwnerKind.PERSON)
+    name = forms.CharField(label=_("Name"), max_length=50)
+    phone = forms.CharField(
+        label=_("Phone"), max_length=20, required=False, widget=forms.TextInput(attrs={"inputmode": "tel"})
+    )
+    id_tail = forms.CharField(
+        label=_("ID card (last 4 characters)"),
+        max_length=4,
+        required=False,
+        help_text=_("Only to tell owners of the same name apart."),
+    )
+
+
+def _owner_choices(field, compound):
+    field.queryset = Owner.objects.filter(compound=compound).order_by("name", "id")
+    field.label_from_instance = lambda owner: (
+        (f"{owner.name} ({owner.get_kind_display()})" if owner.kind != OwnerKind.PERSON else owner.name)
+        + (f" ·{owner.id_tail}" if owner.id_tail else "")
+    )
+
+
+class OwnerUnitForm(PortalFormMixin, forms.Form):
+    building = forms.ModelChoiceField(label=_("Building"), queryset=Building.objects.none())
+    stairwell = forms.IntegerField(label=_("Stairwell"), min_value=1, max_value=99, initial=1)
+    unit = forms.CharField(label=_("Unit"), max_length=20)
+    area = forms.DecimalField(label=_("Area (m²)"), min_value=Decimal("0.01"), max_digits=9, decimal_places=2)
+    owner = forms.ModelChoiceField(label=_("Owner"), queryset=Owner.objects.none())
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args, compound, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["building"].queryset = compound.buildings.order_by("id")
+        self.fields["building"].label_from_instance = lambda building: building.number
+        _owner_choices(self.fields["owner"], compound)
+
+
+class OwnerUnitEditForm(PortalFormMixin, forms.Form):
+    stairwell = forms.IntegerField(label=_("Stairwell"), min_value=1, max_value=99)
+    area = forms.DecimalField(label=_("Area (m²)"), min_value=Decimal("0.01"), max_digits=9, decimal_places=2)
+    owner = forms.ModelChoiceField(label=_("Owner"), queryset=Owner.objects.none())
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args, compound, **kwargs):
+        super().__init__(*args, **kwargs)
+        _owner_choices(self.fields["owner"], compound)
+
+
+class RetireForm(PortalFormMixin, forms.Form):
+    note = forms.CharField(label=_("Why it leaves the roll"), max_length=200, required=False)
 
 
 class ProblemForm(PortalFormMixin, CompoundChoiceMixin, forms.Form):

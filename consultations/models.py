@@ -19,6 +19,7 @@ from consultations.choices import (
     MatterType,
     MeetingKind,
     NeedCategory,
+    OwnerKind,
     ProblemStatus,
     RollImportStatus,
     Step,
@@ -212,8 +213,41 @@ class MeetingPhoto(models.Model):
         verbose_name_plural = _("meeting photos")
 
 
+class Owner(models.Model):
+    """An owner (业主) of one or more units of a compound's roll. Article 278 counts each owner once by head
+    however many units they hold (the Supreme People's Court's interpretation on building co-ownership, Art. 9),
+    and their area as the sum of their units. ``id_tail`` (the last 4 characters of the ID card) tells namesakes
+    apart; name, phone and ID tail are personal data, masked for roles that may not see them."""
+
+    compound = models.ForeignKey(
+        "communities.Compound", on_delete=models.PROTECT, related_name="owners", verbose_name=_("compound")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=OwnerKind.choices, default=OwnerKind.PERSON)
+    name = models.CharField(_("name"), max_length=50)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    id_tail = models.CharField(_("ID card (last 4 characters)"), max_length=4, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = CompoundScoped.as_manager()
+
+    class Meta:
+        verbose_name = _("owner")
+        verbose_name_plural = _("owners")
+        ordering = ["name", "id"]
+        constraints = [
+            # The roll import matches an owner by compound, name and phone: one row per such key (and ID tail).
+            models.UniqueConstraint(fields=["compound", "name", "phone", "id_tail"], name="owner_unique_in_compound"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
 class OwnerUnit(models.Model):
-    """One unit (专有部分) of the owners' roll with its owner and exclusive floor area."""
+    """One unit (专有部分) of the owners' roll with its owner and exclusive floor area. ``owner_name`` and
+    ``owner_phone`` repeat the owner's as the roll shows them (the services keep them in step). A retired unit
+    (merged, demolished, entered by mistake) stays for the votes that froze it but leaves the roll."""
 
     compound = models.ForeignKey(
         "communities.Compound", on_delete=models.PROTECT, related_name="owner_units", verbose_name=_("compound")
@@ -225,9 +259,13 @@ class OwnerUnit(models.Model):
     unit = models.CharField(_("unit"), max_length=20)
     owner_name = models.CharField(_("owner"), max_length=50)
     owner_phone = models.CharField(_("phone"), max_length=20, blank=True)
+    owner = models.ForeignKey(
+        Owner, on_delete=models.PROTECT, null=True, related_name="units", verbose_name=_("owner record")
+    )
     area = models.DecimalField(
         _("exclusive floor area (m²)"), max_digits=9, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
     )
+    retired_at = models.DateTimeField(_("retired at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = CompoundScoped.as_manager()
@@ -237,12 +275,45 @@ class OwnerUnit(models.Model):
         verbose_name_plural = _("owners' roll")
         ordering = ["building_id", "stairwell", "unit"]
         constraints = [
-            models.UniqueConstraint(fields=["building", "unit"], name="owner_unit_unique_in_building"),
+            # A retired unit's label may be used again (a unit split or re-entered): unique among current units.
+            models.UniqueConstraint(
+                fields=["building", "unit"], condition=Q(retired_at__isnull=True), name="owner_unit_unique_in_building"
+            ),
             models.CheckConstraint(condition=Q(area__gt=0), name="owner_unit_area_positive"),
         ]
 
     def __str__(self):
         return f"{self.building.number} {self.unit}"
+
+
+class UnitChangeQuerySet(ScopedQuerySet):
+    compound_path = "owner_unit__compound__"
+
+
+class UnitChange(models.Model):
+    """The history of one roll unit: who added, edited or retired it, when, and what changed (old → new)."""
+
+    class Action(models.TextChoices):
+        ADDED = "added", _("Added")
+        IMPORTED = "imported", _("Imported")
+        EDITED = "edited", _("Edited")
+        RETIRED = "retired", _("Retired")
+
+    owner_unit = models.ForeignKey(OwnerUnit, on_delete=models.CASCADE, related_name="changes", verbose_name=_("unit"))
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)  # {field: [old, new]}
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("by")
+    )
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    objects = UnitChangeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("roll unit change")
+        verbose_name_plural = _("roll unit changes")
+        ordering = ["-created_at", "-id"]
 
 
 class VoteQuerySet(ScopedQuerySet):
@@ -307,6 +378,11 @@ class Voter(models.Model):
     owner_unit = models.ForeignKey(OwnerUnit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"))
     unit_label = models.CharField(_("unit"), max_length=40)
     owner_name = models.CharField(_("owner"), max_length=50)
+    # The owner frozen at opening: Article 278 counts one head per owner. Empty for votes opened before owners
+    # were recorded — each unit then counts as its own head, as it was counted then.
+    owner = models.ForeignKey(
+        Owner, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("owner record")
+    )
     area = models.DecimalField(_("area (m²)"), max_digits=9, decimal_places=2)
 
     objects = VoterQuerySet.as_manager()

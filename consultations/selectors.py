@@ -37,7 +37,7 @@ def votes(user):
             Prefetch(
                 "voters",
                 queryset=Voter.objects.select_related("ballot").only(
-                    "id", "vote_id", "area", "ballot__choice", "ballot__channel", "ballot__voter_id"
+                    "id", "vote_id", "area", "owner_id", "ballot__choice", "ballot__channel", "ballot__voter_id"
                 ),
             )
         )

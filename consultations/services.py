@@ -24,6 +24,7 @@ from consultations.choices import (
     STEP_ORDER,
     BallotChannel,
     Electorate,
+    OwnerKind,
     ProblemStatus,
     RollImportStatus,
     Step,
@@ -35,11 +36,13 @@ from consultations.models import (
     Meeting,
     MeetingPhoto,
     Need,
+    Owner,
     OwnerUnit,
     ResidentProblem,
     RollImportJob,
     Topic,
     TopicStepEvent,
+    UnitChange,
     Vote,
     Voter,
 )
@@ -545,26 +548,30 @@ def _check_roll(compound: Compound, rows: list[list[str]], progress=None) -> tup
     return parsed, errors
 
 
-def _write_roll(compound: Compound, parsed: list[_RollRow]) -> tuple[int, int]:
+def _write_roll(compound: Compound, parsed: list[_RollRow], actor: User | None = None) -> tuple[int, int]:
     """Create the new units and update the changed ones in bulk. The compound's row is locked first, so two
-    imports of one compound run one after the other and never both create the same unit."""
+    imports of one compound run one after the other and never both create the same unit. Each new or changed
+    unit's history gets an "imported" entry with what changed."""
     Compound.objects.select_for_update().filter(pk=compound.pk).first()
     existing = {
-        (building_id, unit): (pk, stairwell, owner, phone, area)
-        for pk, building_id, unit, stairwell, owner, phone, area in OwnerUnit.objects.filter(
-            compound=compound
-        ).values_list("pk", "building_id", "unit", "stairwell", "owner_name", "owner_phone", "area")
+        (building_id, unit): (pk, stairwell, owner, phone, area, owner_id)
+        for pk, building_id, unit, stairwell, owner, phone, area, owner_id in OwnerUnit.objects.filter(
+            compound=compound, retired_at__isnull=True
+        ).values_list("pk", "building_id", "unit", "stairwell", "owner_name", "owner_phone", "area", "owner_id")
     }
     now = timezone.now()
-    new, changed = [], []
+    new, changed, keep = [], [], {}
     for row in parsed:
         current = existing.get((row.building.pk, row.unit))
         if current is None:
             new.append(row)
-        elif current[1:] != (row.stairwell, row.owner_name, row.owner_phone, row.area):
+        elif current[1:5] != (row.stairwell, row.owner_name, row.owner_phone, row.area) or current[5] is None:
             changed.append((current[0], row))
+            if current[2:4] == (row.owner_name, row.owner_phone) and current[5] is not None:
+                keep[current[0]] = current[5]  # the same owner as before (perhaps one told apart by the ID tail)
+    owner_ids = _roll_owners(compound, new + [row for pk, row in changed if pk not in keep])
     if connection.vendor == "postgresql":
-        _write_roll_set_based(compound, new, changed, now)
+        _write_roll_set_based(compound, new, changed, now, owner_ids, keep)
     else:  # the demo's SQLite: small rolls
         OwnerUnit.objects.bulk_create(
             [
@@ -575,6 +582,7 @@ def _write_roll(compound: Compound, parsed: list[_RollRow]) -> tuple[int, int]:
                     unit=row.unit,
                     owner_name=row.owner_name,
                     owner_phone=row.owner_phone,
+                    owner_id=owner_ids[row.owner_name, row.owner_phone],
                     area=row.area,
                 )
                 for row in new
@@ -588,21 +596,91 @@ def _write_roll(compound: Compound, parsed: list[_RollRow]) -> tuple[int, int]:
                     stairwell=row.stairwell,
                     owner_name=row.owner_name,
                     owner_phone=row.owner_phone,
+                    owner_id=keep.get(pk) or owner_ids[row.owner_name, row.owner_phone],
                     area=row.area,
                     updated_at=now,
                 )
                 for pk, row in changed
             ],
-            ["stairwell", "owner_name", "owner_phone", "area", "updated_at"],
+            ["stairwell", "owner_name", "owner_phone", "owner", "area", "updated_at"],
             batch_size=500,
         )
+    _record_import(compound, new, changed, existing, now, actor)
     return len(new), len(changed)
+
+
+def _record_import(compound, new, changed, existing, now, actor) -> None:
+    """One history entry per unit the import created or changed: two queries (the new units' ids, one insert per
+    5,000 entries), however many rows."""
+    if not new and not changed:
+        return
+    written = dict(
+        (((building_id, unit), pk))
+        for pk, building_id, unit in OwnerUnit.objects.filter(
+            compound=compound, retired_at__isnull=True, unit__in={row.unit for row in new}
+        ).values_list("pk", "building_id", "unit")
+    )
+    history = []
+    for row in new:
+        changes = {
+            "stairwell": [None, row.stairwell],
+            "owner": [None, row.owner_name],
+            "area": [None, f"{row.area:.2f}"],
+        }
+        history.append((written.get((row.building.pk, row.unit)), changes))
+    for pk, row in changed:
+        _pk, stairwell, name, phone, area, _owner = existing[row.building.pk, row.unit]
+        changes = {
+            key: [old, new_value]
+            for key, old, new_value in (
+                ("stairwell", stairwell, row.stairwell),
+                ("owner_name", name, row.owner_name),
+                ("owner_phone", phone, row.owner_phone),
+                ("area", f"{area:.2f}", f"{row.area:.2f}"),
+            )
+            if old != new_value
+        }
+        history.append((pk, changes))
+    UnitChange.objects.bulk_create(
+        [
+            UnitChange(
+                owner_unit_id=pk, action=UnitChange.Action.IMPORTED, changes=changes, actor=actor, created_at=now
+            )
+            for pk, changes in history
+            if pk is not None
+        ],
+        batch_size=5000,
+    )
+
+
+def _roll_owners(compound: Compound, rows: list[_RollRow]) -> dict[tuple[str, str], int]:
+    """The owner of each (name, phone) of the rows: the compound's existing owner of that name and phone (the
+    oldest, should there be namesakes told apart by their ID tails), or a new person owner. Two queries however
+    many rows (plus one insert per 5,000 new owners)."""
+    wanted = {(row.owner_name, row.owner_phone) for row in rows}
+    if not wanted:
+        return {}
+    found: dict[tuple[str, str], int] = {}
+    names = {name for name, _phone in wanted}
+    for pk, name, phone in (
+        Owner.objects.filter(compound=compound, name__in=names).order_by("-pk").values_list("pk", "name", "phone")
+    ):
+        if (name, phone) in wanted:
+            found[name, phone] = pk  # ordered newest first: the oldest one wins
+    missing = sorted(wanted - found.keys())
+    created = Owner.objects.bulk_create(
+        [Owner(compound=compound, name=name, phone=phone) for name, phone in missing], batch_size=5000
+    )
+    found.update({(owner.name, owner.phone): owner.pk for owner in created})
+    return found
 
 
 ROLL_WRITE_CHUNK = 10_000
 
 
-def _write_roll_set_based(compound: Compound, new: list[_RollRow], changed: list[tuple[int, _RollRow]], now) -> None:
+def _write_roll_set_based(
+    compound: Compound, new: list[_RollRow], changed: list[tuple[int, _RollRow]], now, owner_ids, keep
+) -> None:
     """One INSERT … SELECT FROM unnest(arrays) and one UPDATE … FROM unnest(arrays) per 10,000 units: no model
     instances (bulk_create spent most of a 20,000-row import building and preparing them; bulk_update's CASE per
     row took minutes). Values were checked against the model's limits in _check_roll."""
@@ -611,9 +689,9 @@ def _write_roll_set_based(compound: Compound, new: list[_RollRow], changed: list
         for start in range(0, len(new), ROLL_WRITE_CHUNK):
             chunk = new[start : start + ROLL_WRITE_CHUNK]
             cursor.execute(
-                f"INSERT INTO {table} (compound_id, building_id, stairwell, unit, owner_name, owner_phone, area, "
-                "updated_at) SELECT %s, b, s, u, n, p, a, %s FROM unnest(%s::bigint[], %s::smallint[], %s::text[], "
-                "%s::text[], %s::text[], %s::numeric[]) AS t(b, s, u, n, p, a)",
+                f"INSERT INTO {table} (compound_id, building_id, stairwell, unit, owner_name, owner_phone, owner_id, "
+                "area, updated_at) SELECT %s, b, s, u, n, p, o, a, %s FROM unnest(%s::bigint[], %s::smallint[], "
+                "%s::text[], %s::text[], %s::text[], %s::bigint[], %s::numeric[]) AS t(b, s, u, n, p, o, a)",
                 [
                     compound.pk,
                     now,
@@ -622,33 +700,35 @@ def _write_roll_set_based(compound: Compound, new: list[_RollRow], changed: list
                     [r.unit for r in chunk],
                     [r.owner_name for r in chunk],
                     [r.owner_phone for r in chunk],
+                    [owner_ids[r.owner_name, r.owner_phone] for r in chunk],
                     [r.area for r in chunk],
                 ],
             )
         for start in range(0, len(changed), ROLL_WRITE_CHUNK):
             chunk = changed[start : start + ROLL_WRITE_CHUNK]
             cursor.execute(
-                f"UPDATE {table} AS o SET stairwell = t.s, owner_name = t.n, owner_phone = t.p, area = t.a, "
-                "updated_at = %s FROM unnest(%s::bigint[], %s::smallint[], %s::text[], %s::text[], %s::numeric[]) "
-                "AS t(id, s, n, p, a) WHERE o.id = t.id",
+                f"UPDATE {table} AS o SET stairwell = t.s, owner_name = t.n, owner_phone = t.p, owner_id = t.w, "
+                "area = t.a, updated_at = %s FROM unnest(%s::bigint[], %s::smallint[], %s::text[], %s::text[], "
+                "%s::bigint[], %s::numeric[]) AS t(id, s, n, p, w, a) WHERE o.id = t.id",
                 [
                     now,
                     [pk for pk, _ in chunk],
                     [r.stairwell for _, r in chunk],
                     [r.owner_name for _, r in chunk],
                     [r.owner_phone for _, r in chunk],
+                    [keep.get(pk) or owner_ids[r.owner_name, r.owner_phone] for pk, r in chunk],
                     [r.area for _, r in chunk],
                 ],
             )
 
 
-def _import_rows(compound: Compound, rows: list[list[str]], progress=None) -> ImportReport:
+def _import_rows(compound: Compound, rows: list[list[str]], progress=None, actor: User | None = None) -> ImportReport:
     if not rows:
         raise DomainError(_("The file is empty."), code="bad_file", field="file")
     parsed, errors = _check_roll(compound, rows, progress)
     if errors:
         return ImportReport(errors=errors)
-    created, updated = _write_roll(compound, parsed)
+    created, updated = _write_roll(compound, parsed, actor)
     return ImportReport(created=created, updated=updated)
 
 
@@ -657,7 +737,7 @@ def owner_roll_import(*, actor: User, compound: Compound, upload) -> ImportRepor
     """Import the owners' roll from CSV or XLSX within the call. Every row is checked first; if any row is wrong,
     nothing is imported and the report lists each bad row. Existing units are updated, new ones created."""
     _require(actor, compound)
-    return _import_rows(compound, _read_rows(upload, roll_file_format(upload)))
+    return _import_rows(compound, _read_rows(upload, roll_file_format(upload)), actor=actor)
 
 
 def owner_roll_submit(*, actor: User, compound: Compound, upload) -> ImportReport | RollImportJob:
@@ -670,7 +750,7 @@ def owner_roll_submit(*, actor: User, compound: Compound, upload) -> ImportRepor
         rows = _read_rows(upload, file_format)  # cheap for CSV: read once, and kept for the inline import
         if len(rows) - 1 <= limit:
             with transaction.atomic():
-                return _import_rows(compound, rows)
+                return _import_rows(compound, rows, actor=actor)
         total = len(rows) - 1
     else:
         size = _row_count_at_most(upload, file_format)
@@ -749,7 +829,7 @@ def _roll_import_job_run(job_id: int) -> RollImportJob | None:
             )
         else:
             with transaction.atomic():
-                created, updated = _write_roll(job.compound, parsed)
+                created, updated = _write_roll(job.compound, parsed, job.created_by)
                 _job_update(
                     job,
                     status=RollImportStatus.SUCCEEDED,
@@ -780,6 +860,239 @@ def _roll_import_job_run(job_id: int) -> RollImportJob | None:
             job.file.delete(save=False)  # owners' personal data: kept no longer than the import needs it
             RollImportJob.objects.filter(pk=job.pk).update(file="")
     return job
+
+
+# --- owners and per-unit changes of the roll ---
+
+OWNER_NAME_MAX = Owner._meta.get_field("name").max_length
+OWNER_PHONE_MAX = Owner._meta.get_field("phone").max_length
+UNIT_MAX = OwnerUnit._meta.get_field("unit").max_length
+_ID_TAIL = re.compile(r"^[0-9A-Za-z]{0,4}$")
+
+
+def _owner_clean(*, name: str, phone: str, id_tail: str, kind: str) -> tuple[str, str, str]:
+    name, phone, id_tail = (name or "").strip(), (phone or "").strip(), (id_tail or "").strip().upper()
+    if not name:
+        raise DomainError(_("Give the owner's name."), code="required", field="name")
+    if len(name) > OWNER_NAME_MAX or _CONTROL.search(name):
+        raise DomainError(
+            _("The name is at most %(max)d characters of text.") % {"max": OWNER_NAME_MAX},
+            code="bad_name",
+            field="name",
+        )
+    if len(phone) > OWNER_PHONE_MAX or _CONTROL.search(phone):
+        raise DomainError(
+            _("The phone is at most %(max)d characters of text.") % {"max": OWNER_PHONE_MAX},
+            code="bad_phone",
+            field="phone",
+        )
+    if not _ID_TAIL.match(id_tail):
+        raise DomainError(
+            _("Give only the last 4 characters of the ID card (digits or X)."), code="bad_id_tail", field="id_tail"
+        )
+    if kind not in OwnerKind.values:
+        raise DomainError(_("Choose the kind of owner."), code="bad_kind", field="kind")
+    return name, phone, id_tail
+
+
+def _owner_unique(compound_id: int, name: str, phone: str, id_tail: str, exclude: int | None = None) -> None:
+    same = Owner.objects.filter(compound_id=compound_id, name=name, phone=phone, id_tail=id_tail)
+    if exclude is not None:
+        same = same.exclude(pk=exclude)
+    if same.exists():
+        raise DomainError(
+            _(
+                "This compound already has an owner of this name, phone and ID tail: choose that owner, or tell "
+                "the two apart by the last 4 characters of the ID card."
+            ),
+            code="owner_exists",
+            field="name",
+        )
+
+
+@transaction.atomic
+def owner_create(
+    *, actor: User, compound: Compound, name: str, phone: str = "", id_tail: str = "", kind: str = OwnerKind.PERSON
+) -> Owner:
+    """A new owner of the compound (a person, the developer holding unsold units, or the housing authority)."""
+    _require(actor, compound)
+    name, phone, id_tail = _owner_clean(name=name, phone=phone, id_tail=id_tail, kind=kind)
+    _owner_unique(compound.pk, name, phone, id_tail)
+    return Owner.objects.create(compound=compound, kind=kind, name=name, phone=phone, id_tail=id_tail)
+
+
+OWNER_EDITABLE = ("name", "phone", "id_tail", "kind")
+
+
+@transaction.atomic
+def owner_update(*, actor: User, owner: Owner, **values) -> Owner:
+    """Change an owner's name, phone, ID tail or kind. Their current units show the new name and phone, and each
+    unit's history records the change."""
+    locked = Owner.objects.select_for_update(of=("self",)).select_related("compound").get(pk=owner.pk)
+    _require(actor, locked.compound)
+    merged = {name: values.get(name, getattr(locked, name)) for name in OWNER_EDITABLE}
+    name, phone, id_tail = _owner_clean(**merged)
+    merged.update(name=name, phone=phone, id_tail=id_tail)
+    changed = [name_ for name_ in OWNER_EDITABLE if merged[name_] != getattr(locked, name_)]
+    if not changed:
+        return locked
+    _owner_unique(locked.compound_id, name, phone, id_tail, exclude=locked.pk)
+    for name_ in changed:
+        setattr(locked, name_, merged[name_])
+    locked.save(update_fields=[*changed, "updated_at"])
+    if {"name", "phone"} & set(changed):
+        units = list(OwnerUnit.objects.filter(owner=locked, retired_at__isnull=True).select_for_update())
+        now = timezone.now()
+        history = []
+        for unit in units:
+            diff = {
+                column: [getattr(unit, column), value]
+                for column, value in (("owner_name", name), ("owner_phone", phone))
+                if getattr(unit, column) != value
+            }
+            unit.owner_name, unit.owner_phone, unit.updated_at = name, phone, now
+            if diff:
+                history.append(UnitChange(owner_unit=unit, action=UnitChange.Action.EDITED, changes=diff, actor=actor))
+        OwnerUnit.objects.bulk_update(units, ["owner_name", "owner_phone", "updated_at"])
+        UnitChange.objects.bulk_create(history)
+    return locked
+
+
+def _area_clean(value) -> Decimal:
+    try:
+        area = Decimal(str(value).strip())
+        if not area.is_finite() or area <= 0 or area >= Decimal("10000000") or area != area.quantize(Decimal("0.01")):
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        raise DomainError(
+            _("The area is a positive number of m² with at most two decimals."), code="bad_area", field="area"
+        ) from None
+    return area.quantize(Decimal("0.01"))
+
+
+def _stairwell_clean(value) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 100:
+        raise DomainError(_("The stairwell is a number from 1 to 99."), code="bad_stairwell", field="stairwell")
+    return value
+
+
+def _owner_of(compound: Compound, owner: Owner | None) -> Owner:
+    if owner is None or owner.compound_id != compound.pk:
+        raise DomainError(_("Choose an owner of this compound."), code="foreign_owner", field="owner")
+    return owner
+
+
+@transaction.atomic
+def owner_unit_add(
+    *,
+    actor: User,
+    compound: Compound,
+    building: Building,
+    unit: str,
+    area,
+    owner: Owner,
+    stairwell: int = 1,
+    note: str = "",
+) -> OwnerUnit:
+    """Add one unit to the roll (beside the file import), held by an owner of the compound; its history
+    records who added it."""
+    _require(actor, compound)
+    if building is None or building.compound_id != compound.pk:
+        raise DomainError(_("Choose a building of this compound."), code="building_required", field="building")
+    unit = _unit_key(unit or "")
+    if not unit or len(unit) > UNIT_MAX or _CONTROL.search(unit):
+        raise DomainError(
+            _("Give the unit, at most %(max)d characters.") % {"max": UNIT_MAX}, code="bad_unit", field="unit"
+        )
+    area, stairwell, owner = _area_clean(area), _stairwell_clean(stairwell), _owner_of(compound, owner)
+    Compound.objects.select_for_update().filter(pk=compound.pk).first()  # one at a time with the imports
+    if OwnerUnit.objects.filter(building=building, unit=unit, retired_at__isnull=True).exists():
+        raise DomainError(
+            _("Unit %(unit)s of this building is already on the roll.") % {"unit": unit},
+            code="unit_exists",
+            field="unit",
+        )
+    created = OwnerUnit.objects.create(
+        compound=compound,
+        building=building,
+        stairwell=stairwell,
+        unit=unit,
+        owner=owner,
+        owner_name=owner.name,
+        owner_phone=owner.phone,
+        area=area,
+    )
+    UnitChange.objects.create(
+        owner_unit=created,
+        action=UnitChange.Action.ADDED,
+        changes={
+            "unit": [None, unit],
+            "stairwell": [None, stairwell],
+            "area": [None, str(area)],
+            "owner": [None, owner.name],
+        },
+        note=(note or "")[:200],
+        actor=actor,
+    )
+    return created
+
+
+@transaction.atomic
+def owner_unit_update(
+    *, actor: User, owner_unit: OwnerUnit, area=None, owner: Owner | None = None, stairwell=None, note: str = ""
+) -> OwnerUnit:
+    """Change a unit's area, owner or stairwell; the unit's history records old and new values. A vote already
+    open keeps the area and owner it froze."""
+    locked = OwnerUnit.objects.select_for_update(of=("self",)).select_related("compound", "owner").get(pk=owner_unit.pk)
+    _require(actor, locked.compound)
+    if locked.retired_at is not None:
+        raise DomainError(_("This unit has been retired from the roll."), code="unit_retired")
+    diff, fields = {}, []
+    if area is not None:
+        area = _area_clean(area)
+        if area != locked.area:
+            diff["area"] = [str(locked.area), str(area)]
+            locked.area = area
+            fields.append("area")
+    if stairwell is not None:
+        stairwell = _stairwell_clean(stairwell)
+        if stairwell != locked.stairwell:
+            diff["stairwell"] = [locked.stairwell, stairwell]
+            locked.stairwell = stairwell
+            fields.append("stairwell")
+    if owner is not None:
+        owner = _owner_of(locked.compound, owner)
+        if owner.pk != locked.owner_id:
+            diff["owner"] = [locked.owner.name if locked.owner else locked.owner_name, owner.name]
+            locked.owner, locked.owner_name, locked.owner_phone = owner, owner.name, owner.phone
+            fields += ["owner", "owner_name", "owner_phone"]
+    if not fields:
+        return locked
+    locked.save(update_fields=[*fields, "updated_at"])
+    UnitChange.objects.create(
+        owner_unit=locked, action=UnitChange.Action.EDITED, changes=diff, note=(note or "")[:200], actor=actor
+    )
+    return locked
+
+
+@transaction.atomic
+def owner_unit_retire(*, actor: User, owner_unit: OwnerUnit, note: str = "") -> OwnerUnit:
+    """Take a unit off the roll without deleting it: votes that froze it keep it; later votes leave it out, and
+    its label may be entered again."""
+    locked = OwnerUnit.objects.select_for_update(of=("self",)).select_related("compound").get(pk=owner_unit.pk)
+    _require(actor, locked.compound)
+    if locked.retired_at is not None:
+        raise DomainError(_("This unit has been retired from the roll."), code="unit_retired")
+    locked.retired_at = timezone.now()
+    locked.save(update_fields=["retired_at", "updated_at"])
+    UnitChange.objects.create(
+        owner_unit=locked,
+        action=UnitChange.Action.RETIRED,
+        changes={"retired_at": [None, locked.retired_at.isoformat()]},
+        note=(note or "")[:200],
+        actor=actor,
+    )
+    return locked
 
 
 # --- votes ---
@@ -838,7 +1151,7 @@ def vote_create(
 
 
 def _electorate_units(vote: Vote):
-    units = OwnerUnit.objects.filter(compound_id=vote.topic.compound_id)
+    units = OwnerUnit.objects.filter(compound_id=vote.topic.compound_id, retired_at__isnull=True)
     if vote.electorate in (Electorate.BUILDING, Electorate.STAIRWELL):
         units = units.filter(building_id=vote.building_id)
     if vote.electorate == Electorate.STAIRWELL:
@@ -848,7 +1161,8 @@ def _electorate_units(vote: Vote):
 
 @transaction.atomic
 def vote_open(*, actor: User, vote: Vote) -> Vote:
-    """Open the vote and freeze its electorate: each unit with its owner and area as they are now."""
+    """Open the vote and freeze its electorate: each current (not retired) unit with its owner and area as they
+    are now."""
     locked = Vote.objects.select_for_update().select_related("topic__compound").get(pk=vote.pk)
     _require(actor, locked.topic.compound)
     if locked.status != VoteStatus.DRAFT:
@@ -865,6 +1179,7 @@ def vote_open(*, actor: User, vote: Vote) -> Vote:
                 owner_unit=u,
                 unit_label=f"{u.building.number} {u.unit}"[:40],
                 owner_name=u.owner_name,
+                owner_id=u.owner_id,
                 area=u.area,
             )
             for u in units
@@ -930,11 +1245,20 @@ def ballot_record(
             scan = prepare_photo(scan).image  # no EXIF: a phone's GPS would say where the voter lives
         except ValidationError as error:
             raise DomainError(error.messages[0], code=error.code or "photo_invalid", field="scan") from None
-    if Ballot.objects.filter(voter=voter).exists():
+    # An owner votes once, with all their units of the electorate (Article 278 counts them once by head and
+    # with all their area): the ballot is recorded for each of the owner's units, with the same evidence.
+    units = [voter]
+    if voter.owner_id is not None:
+        units = list(Voter.objects.filter(vote=locked, owner_id=voter.owner_id).order_by("pk"))
+    if Ballot.objects.filter(voter__in=units).exists():
         raise DomainError(
-            _("Unit %(unit)s has already voted.") % {"unit": voter.unit_label}, code="already_voted", field="voter"
+            _("Unit %(unit)s has already voted.") % {"unit": voter.unit_label}
+            if len(units) == 1
+            else _("The owner of unit %(unit)s has already voted.") % {"unit": voter.unit_label},
+            code="already_voted",
+            field="voter",
         )
-    return Ballot.objects.create(
+    ballot = Ballot.objects.create(
         voter=voter,
         choice=choice,
         channel=channel,
@@ -942,18 +1266,33 @@ def ballot_record(
         confirmation_ref=confirmation_ref,
         entered_by=actor,
     )
+    others = [
+        Ballot(
+            voter=unit,
+            choice=choice,
+            channel=channel,
+            scan=ballot.scan.name if ballot.scan else "",
+            confirmation_ref=confirmation_ref,
+            entered_by=actor,
+            cast_at=ballot.cast_at,
+        )
+        for unit in units
+        if unit.pk != voter.pk
+    ]
+    Ballot.objects.bulk_create(others)
+    return ballot
 
 
 def vote_tally(vote: Vote):
     if "voters" in getattr(vote, "_prefetched_objects_cache", {}):  # a page of votes (selectors.votes)
         rows = [
-            (voter.area, voter.ballot.choice, voter.ballot.channel)
+            (voter.area, voter.ballot.choice, voter.ballot.channel, voter.owner_id)
             if hasattr(voter, "ballot")
-            else (voter.area, None, None)
+            else (voter.area, None, None, voter.owner_id)
             for voter in vote.voters.all()
         ]
     else:
-        rows = vote.voters.values_list("area", "ballot__choice", "ballot__channel")
+        rows = vote.voters.values_list("area", "ballot__choice", "ballot__channel", "owner_id")
     return tally(voters=rows, major=is_major(vote.matter_type))
 
 

@@ -1,7 +1,8 @@
 """Counting a vote under the PRC Civil Code, Article 278, with exact fractions.
 
-Participation needs at least 2/3 of the exclusive floor area AND at least 2/3 of the owners (one unit counts as
-one owner). Approval needs at least 3/4 of the participating area AND of the participating owners for raising the
+Participation needs at least 2/3 of the exclusive floor area AND at least 2/3 of the owners. An owner counts once
+by head however many units of the electorate they hold, and with the area of all their units (the Supreme
+People's Court's interpretation on building co-ownership, Art. 9). Approval needs at least 3/4 of the participating area AND of the participating owners for raising the
 maintenance fund, rebuilding or altering, or changing the use of common parts; more than half of each otherwise.
 Abstentions participate but do not approve.
 """
@@ -106,22 +107,38 @@ class Tally:
 
 
 def tally(*, voters, major: bool) -> Tally:
-    """``voters``: (area, choice or None[, channel]) for every unit of the frozen electorate."""
+    """``voters``: (area, choice or None[, channel[, owner key]]) for every unit of the frozen electorate.
+
+    Area is counted per unit, heads per owner key: units with the same key are one owner; a unit without a key
+    (None, or no key given) is an owner of its own. An owner takes part when any of their units has a ballot,
+    and their head counts for the choice of their ballots (ballot_record gives all of an owner's units the same
+    one; should they differ, the head counts as abstaining: it took part but approved nothing)."""
     total_area = voted_area = for_area = Decimal(0)
-    total = voted = for_count = against = abstain = 0
-    channels = dict.fromkeys(BallotChannel.values, 0)
-    for area, choice, *channel in voters:
-        total += 1
+    heads: dict = {}  # owner key -> [choices of the owner's ballots, first channel]
+    for index, (area, choice, *rest) in enumerate(voters):
+        channel = rest[0] if rest else None
+        key = rest[1] if len(rest) > 1 and rest[1] is not None else ("unit", index)
+        head = heads.setdefault(key, [set(), None])
         total_area += area
         if choice is None:
             continue
-        if channel and channel[0] in channels:
-            channels[channel[0]] += 1
-        voted += 1
+        head[0].add(choice)
+        if head[1] is None:
+            head[1] = channel
         voted_area += area
         if choice == BallotChoice.FOR:
-            for_count += 1
             for_area += area
+    voted = for_count = against = abstain = 0
+    channels = dict.fromkeys(BallotChannel.values, 0)
+    for choices, channel in heads.values():
+        if not choices:
+            continue
+        voted += 1
+        if channel in channels:
+            channels[channel] += 1
+        choice = choices.pop() if len(choices) == 1 else BallotChoice.ABSTAIN
+        if choice == BallotChoice.FOR:
+            for_count += 1
         elif choice == BallotChoice.AGAINST:
             against += 1
         else:
@@ -129,7 +146,7 @@ def tally(*, voters, major: bool) -> Tally:
     return Tally(
         major=major,
         total_area=total_area,
-        total_owners=total,
+        total_owners=len(heads),
         voted_area=voted_area,
         voted_owners=voted,
         for_area=for_area,

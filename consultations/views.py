@@ -1,5 +1,6 @@
 """Web pages of resident consultation, and the public compound page. Writes go through services."""
 
+from decimal import Decimal
 from functools import wraps
 
 import segno
@@ -14,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from communities.models import Building, Compound
+from communities.privacy import mask_phone, may_see_personal_data
 from communities.scoping import get_object_for
 from consultations import selectors, services
 from consultations.choices import STEP_ORDER, BallotChannel, Step
@@ -22,12 +24,16 @@ from consultations.forms import (
     BallotForm,
     MeetingForm,
     NeedForm,
+    OwnerForm,
+    OwnerUnitEditForm,
+    OwnerUnitForm,
     ProblemForm,
+    RetireForm,
     RollImportForm,
     TopicForm,
     VoteForm,
 )
-from consultations.models import MeetingPhoto, OwnerUnit, RollImportJob, Topic, Voter
+from consultations.models import MeetingPhoto, Owner, OwnerUnit, RollImportJob, Topic, UnitChange, Voter
 from consultations.tally import percent
 from projects.models import PlanVersion, ScopeItem
 from renovation_portal.errors import DomainError
@@ -231,7 +237,7 @@ def owner_roll(request, compound_pk):
                     % {"created": report.created, "updated": report.updated},
                 )
                 return redirect("consultations:owner-roll", compound_pk=compound.pk)
-    units = OwnerUnit.objects.filter(compound=compound).select_related("building")
+    units = OwnerUnit.objects.filter(compound=compound, retired_at__isnull=True).select_related("building", "owner")
     return render(
         request,
         "consultations/owner_roll.html",
@@ -241,9 +247,178 @@ def owner_roll(request, compound_pk):
             "report": report,
             "units": units[:500],
             "unit_count": units.count(),
+            "owners": _owners_with_units(request.user, compound),
             "jobs": RollImportJob.objects.visible_to(request.user).filter(compound=compound)[:5],
         },
     )
+
+
+def _owners_with_units(user, compound, limit=500):
+    """The compound's owners, each with their current units and total area (phones masked for roles that may
+    not see them). Two queries."""
+    owners = list(Owner.objects.filter(compound=compound).order_by("name", "id")[:limit])
+    by_owner = {owner.pk: [] for owner in owners}
+    for unit in (
+        OwnerUnit.objects.filter(owner_id__in=by_owner, retired_at__isnull=True)
+        .select_related("building")
+        .order_by("building_id", "stairwell", "unit")
+    ):
+        by_owner[unit.owner_id].append(unit)
+    full = may_see_personal_data(user)
+    return [
+        {
+            "owner": owner,
+            "phone": owner.phone if full else mask_phone(owner.phone),
+            "id_tail": owner.id_tail if full else mask_phone(owner.id_tail),
+            "units": by_owner[owner.pk],
+            "area": sum((unit.area for unit in by_owner[owner.pk]), Decimal(0)),
+        }
+        for owner in owners
+    ]
+
+
+def _roll_compound(request, compound_pk):
+    compound = get_object_for(request.user, Compound.objects.all(), compound_pk)
+    if not services.can_manage(request.user, compound):
+        raise PermissionDenied
+    return compound
+
+
+@login_required
+def owner_unit_add(request, compound_pk):
+    compound = _roll_compound(request, compound_pk)
+    form = OwnerUnitForm(request.POST or None, compound=compound, prefix="unit")
+    if request.method == "POST" and form.is_valid():
+        try:
+            unit = services.owner_unit_add(actor=request.user, compound=compound, **form.cleaned_data)
+        except DomainError as error:
+            _error(form, error)
+        else:
+            messages.success(request, _("Unit %(unit)s added to the roll.") % {"unit": unit})
+            return redirect("consultations:owner-roll", compound_pk=compound.pk)
+    return render(
+        request,
+        "consultations/roll_form.html",
+        {"form": form, "compound": compound, "title": _("Add a unit"), "testid": "unit-add"},
+    )
+
+
+@login_required
+def owner_add(request, compound_pk):
+    compound = _roll_compound(request, compound_pk)
+    form = OwnerForm(request.POST or None, prefix="owner")
+    if request.method == "POST" and form.is_valid():
+        try:
+            owner = services.owner_create(actor=request.user, compound=compound, **form.cleaned_data)
+        except DomainError as error:
+            _error(form, error)
+        else:
+            messages.success(request, _("Owner %(name)s added.") % {"name": owner.name})
+            return redirect("consultations:owner-roll", compound_pk=compound.pk)
+    return render(
+        request,
+        "consultations/roll_form.html",
+        {"form": form, "compound": compound, "title": _("Add an owner"), "testid": "owner-add"},
+    )
+
+
+@login_required
+def owner_edit(request, pk):
+    """Change an owner's name, phone, ID tail or kind (their units show the new name and phone)."""
+    owner = get_object_for(
+        request.user,
+        Owner.objects.select_related("compound"),
+        pk,
+        action="change",
+        can=lambda user, obj: services.can_manage(user, obj.compound),
+    )
+    initial = {"kind": owner.kind, "name": owner.name, "phone": owner.phone, "id_tail": owner.id_tail}
+    form = OwnerForm(request.POST or None, prefix="owner", initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            owner = services.owner_update(actor=request.user, owner=owner, **form.cleaned_data)
+        except DomainError as error:
+            _error(form, error)
+        else:
+            messages.success(request, _("Owner %(name)s saved.") % {"name": owner.name})
+            return redirect("consultations:owner-roll", compound_pk=owner.compound_id)
+    return render(
+        request,
+        "consultations/roll_form.html",
+        {"form": form, "compound": owner.compound, "title": _("Edit the owner"), "testid": "owner-edit"},
+    )
+
+
+@login_required
+def owner_unit_edit(request, pk):
+    """Change a unit's area, owner or stairwell, or retire it; its history below."""
+    unit = get_object_for(
+        request.user,
+        OwnerUnit.objects.select_related("compound", "building", "owner"),
+        pk,
+        action="view" if request.method == "GET" else "change",
+        can=lambda user, obj: services.can_manage(user, obj.compound),
+    )
+    if not services.can_manage(request.user, unit.compound):
+        raise PermissionDenied
+    initial = {"stairwell": unit.stairwell, "area": unit.area, "owner": unit.owner_id}
+    form = OwnerUnitEditForm(request.POST or None, compound=unit.compound, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.owner_unit_update(actor=request.user, owner_unit=unit, **form.cleaned_data)
+        except DomainError as error:
+            _error(form, error)
+        else:
+            messages.success(request, _("Unit %(unit)s saved.") % {"unit": unit})
+            return redirect("consultations:owner-roll", compound_pk=unit.compound_id)
+    return render(
+        request,
+        "consultations/owner_unit.html",
+        {
+            "unit": unit,
+            "compound": unit.compound,
+            "form": form,
+            "retire_form": RetireForm(),
+            "changes": _unit_history(unit),
+        },
+    )
+
+
+def _unit_history(unit):
+    labels = {
+        "unit": _("Unit"),
+        "stairwell": _("Stairwell"),
+        "area": _("Area (m²)"),
+        "owner": _("Owner"),
+        "owner_name": _("Owner"),
+        "owner_phone": _("Phone"),
+        "retired_at": _("Retired"),
+    }
+    changes = list(UnitChange.objects.filter(owner_unit=unit).select_related("actor"))
+    for change in changes:
+        change.rows = [(labels.get(name, name), values[0], values[1]) for name, values in change.changes.items()]
+    return changes
+
+
+@login_required
+@require_POST
+def owner_unit_retire(request, pk):
+    unit = get_object_for(
+        request.user,
+        OwnerUnit.objects.select_related("compound", "building"),
+        pk,
+        action="change",
+        can=lambda user, obj: services.can_manage(user, obj.compound),
+    )
+    form = RetireForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        services.owner_unit_retire(actor=request.user, owner_unit=unit, note=note)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("consultations:owner-unit", pk=unit.pk)
+    messages.success(request, _("Unit %(unit)s retired from the roll.") % {"unit": unit})
+    return redirect("consultations:owner-roll", compound_pk=unit.compound_id)
 
 
 @login_required

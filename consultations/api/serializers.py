@@ -2,8 +2,20 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from communities.privacy import MaskPersonalDataMixin
-from consultations.choices import BallotChannel, BallotChoice
-from consultations.models import Ballot, Meeting, Need, OwnerUnit, ResidentProblem, RollImportJob, Topic, Vote, Voter
+from consultations.choices import BallotChannel, BallotChoice, OwnerKind
+from consultations.models import (
+    Ballot,
+    Meeting,
+    Need,
+    Owner,
+    OwnerUnit,
+    ResidentProblem,
+    RollImportJob,
+    Topic,
+    UnitChange,
+    Vote,
+    Voter,
+)
 from renovation_portal.api import WholeListField
 from renovation_portal.serializers import StrictModelSerializer, StrictSerializer
 from renovation_portal.uploads import PhotoField
@@ -127,11 +139,84 @@ class PublishMinutesSerializer(StrictSerializer):
 
 
 class OwnerUnitSerializer(MaskPersonalDataMixin, StrictModelSerializer):
+    """A unit of the roll. POST adds one (``owner`` is an owner of the same compound; ``owner_name`` and
+    ``owner_phone`` repeat the owner's); ``retired_at`` is set once the unit is retired (it stays listed, so a
+    synced client learns of it)."""
+
     masked_fields = ("owner_phone",)
+    owner = serializers.PrimaryKeyRelatedField(queryset=Owner.objects.all())
+    stairwell = serializers.IntegerField(min_value=1, max_value=99, default=1)
+    unit = serializers.CharField(max_length=40)
+    area = serializers.CharField(max_length=20, help_text="m², positive, at most two decimals")
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, write_only=True)
 
     class Meta:
         model = OwnerUnit
-        fields = ["id", "compound", "building", "stairwell", "unit", "owner_name", "owner_phone", "area", "updated_at"]
+        fields = [
+            "id",
+            "compound",
+            "building",
+            "stairwell",
+            "unit",
+            "owner",
+            "owner_name",
+            "owner_phone",
+            "area",
+            "note",
+            "retired_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "owner_name", "owner_phone", "retired_at", "updated_at"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["area"] = str(instance.area)
+        return data
+
+
+class OwnerUnitUpdateSerializer(StrictSerializer):
+    """PATCH of a unit: its area, owner or stairwell (with If-Match); the unit's history records the change."""
+
+    area = serializers.CharField(max_length=20, required=False)
+    owner = serializers.PrimaryKeyRelatedField(queryset=Owner.objects.all(), required=False)
+    stairwell = serializers.IntegerField(min_value=1, max_value=99, required=False)
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class RetireSerializer(StrictSerializer):
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class UnitChangeSerializer(StrictModelSerializer):
+    class Meta:
+        model = UnitChange
+        fields = ["id", "owner_unit", "action", "changes", "note", "actor", "created_at"]
+
+
+class OwnerSerializer(MaskPersonalDataMixin, StrictModelSerializer):
+    """An owner of the compound and their current units (an owner of several units is one head in a vote)."""
+
+    masked_fields = ("phone", "id_tail")
+    kind = serializers.ChoiceField(choices=OwnerKind.choices, default=OwnerKind.PERSON)
+    units = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Owner
+        fields = ["id", "compound", "kind", "name", "phone", "id_tail", "units", "created_at", "updated_at"]
+        read_only_fields = ["id", "created_at", "updated_at"]
+        extra_kwargs = {"phone": {"required": False}, "id_tail": {"required": False}}
+        validators = []  # owner_create refuses a duplicate with its own code (owner_exists), as the web form does
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_units(self, owner):
+        return [unit.pk for unit in owner.units.all() if unit.retired_at is None]
+
+
+class OwnerUpdateSerializer(StrictSerializer):
+    kind = serializers.ChoiceField(choices=OwnerKind.choices, required=False)
+    name = serializers.CharField(max_length=50, required=False)
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    id_tail = serializers.CharField(max_length=4, required=False, allow_blank=True)
 
 
 class RollImportSerializer(StrictSerializer):
@@ -190,7 +275,10 @@ class RollImportAcceptedSerializer(RollImportJobSerializer):
 
 class TallySerializer(StrictSerializer):
     total_area = serializers.DecimalField(max_digits=14, decimal_places=2)
-    total_owners = serializers.IntegerField()
+    total_owners = serializers.IntegerField(
+        help_text="Owners by head: an owner of several units of the electorate counts once (the units' owner frozen "
+        "when the vote opened)."
+    )
     voted_area = serializers.DecimalField(max_digits=14, decimal_places=2)
     voted_owners = serializers.IntegerField()
     for_area = serializers.DecimalField(max_digits=14, decimal_places=2)
@@ -247,7 +335,17 @@ class VoterSerializer(StrictModelSerializer):
 
     class Meta:
         model = Voter
-        fields = ["id", "unit_label", "owner_name", "area", "choice", "channel", "entered_by_staff", "entered_by"]
+        fields = [
+            "id",
+            "unit_label",
+            "owner",
+            "owner_name",
+            "area",
+            "choice",
+            "channel",
+            "entered_by_staff",
+            "entered_by",
+        ]
 
 
 class BallotSerializer(StrictModelSerializer):

@@ -1,3 +1,4 @@
+from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import mixins, status, viewsets
@@ -10,9 +11,21 @@ from communities.models import Compound
 from communities.scoping import get_object_for, get_scope
 from consultations import selectors, services
 from consultations.api import serializers as s
-from consultations.models import Ballot, Meeting, Need, OwnerUnit, ResidentProblem, RollImportJob, Topic, Vote, Voter
+from consultations.models import (
+    Ballot,
+    Meeting,
+    Need,
+    Owner,
+    OwnerUnit,
+    ResidentProblem,
+    RollImportJob,
+    Topic,
+    UnitChange,
+    Vote,
+    Voter,
+)
 from projects.models import PlanVersion, ScopeItem
-from renovation_portal.api import KeysetPagination
+from renovation_portal.api import ConcurrencyControlMixin, KeysetPagination
 from renovation_portal.parsers import JSONParser
 from renovation_portal.sync import UpdatedSinceFilterSet
 from renovation_portal.values_lists import ValuesListMixin
@@ -160,26 +173,102 @@ class OwnerUnitFilterSet(UpdatedSinceFilterSet):
         fields = ["compound", "building", "stairwell", "updated_since"]
 
 
+ROLL_ROLES = ("district_official", "subdistrict_official", "community_secretary")
+
+
+def _roll_visible(user, queryset):
+    """The roll (owners' personal data) only to those who may run consultations; scoped to their places."""
+    if not get_scope(user).has_role(*ROLL_ROLES):
+        return queryset.none()
+    return queryset.visible_to(user)
+
+
+def _changing(request) -> str:
+    return "view" if request.method in ("GET", "HEAD", "OPTIONS") else "change"
+
+
+def _can_manage(user, obj) -> bool:
+    return services.can_manage(user, obj.compound)
+
+
+def _owner(request, owner):
+    """The owner named in the body, as the user may see it (404 otherwise)."""
+    return None if owner is None else get_object_for(request.user, Owner.objects.all(), owner.pk)
+
+
+UNIT_CODES = ["bad_area", "bad_unit", "bad_stairwell", "unit_exists", "foreign_owner", "building_required"]
+
+
+@extend_validation_errors(UNIT_CODES + ["unit_retired"], field_name="non_field_errors", actions=["create"])
+@extend_validation_errors(
+    ["bad_area", "bad_stairwell", "foreign_owner", "unit_retired"],
+    field_name="non_field_errors",
+    actions=["partial_update", "retire"],
+)
 @extend_validation_errors(
     ["bad_file", "bad_header", "too_many_rows"], field_name="non_field_errors", actions=["import_roll"]
 )
 @extend_validation_errors(
     ["invalid_rows", "bad_file", "bad_header", "too_many_rows"], field_name="file", actions=["import_roll"]
 )
-class OwnerUnitViewSet(viewsets.ReadOnlyModelViewSet):
-    """The owners' roll, to those who run the compound's consultations; ``import`` loads a CSV/XLSX file."""
+class OwnerUnitViewSet(
+    ConcurrencyControlMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    """The owners' roll, to those who run the compound's consultations: POST adds a unit, PATCH (with If-Match)
+    changes its area, owner or stairwell, ``retire`` takes it off the roll (never deleted), ``history`` lists its
+    changes; ``import`` loads a CSV/XLSX file."""
 
     serializer_class = s.OwnerUnitSerializer
     filterset_class = OwnerUnitFilterSet
     pagination_class = KeysetPagination
     ordering_fields = ["updated_at"]
     queryset = OwnerUnit.objects.none()
+    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        scope = get_scope(self.request.user)
-        if not scope.has_role("district_official", "subdistrict_official", "community_secretary"):
-            return OwnerUnit.objects.none()
-        return OwnerUnit.objects.visible_to(self.request.user)
+        return self.locked_queryset(_roll_visible(self.request.user, OwnerUnit.objects.select_related("compound")))
+
+    def get_serializer_class(self):
+        if self.action == "partial_update":
+            return s.OwnerUnitUpdateSerializer
+        return super().get_serializer_class()
+
+    def get_object(self):
+        return get_object_for(
+            self.request.user, self.get_queryset(), self.kwargs["pk"], action=_changing(self.request), can=_can_manage
+        )
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        compound = _compound(self.request, data.pop("compound").pk)
+        serializer.instance = services.owner_unit_add(
+            actor=self.request.user, compound=compound, owner=_owner(self.request, data.pop("owner")), **data
+        )
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        if "owner" in data:
+            data["owner"] = _owner(self.request, data["owner"])
+        serializer.instance = services.owner_unit_update(
+            actor=self.request.user, owner_unit=serializer.instance, **data
+        )
+
+    @extend_schema(request=s.RetireSerializer, responses={200: s.OwnerUnitSerializer})
+    @action(detail=True, methods=["post"], serializer_class=s.RetireSerializer, filterset_class=None)
+    def retire(self, request, pk=None):
+        """Take the unit off the roll: later votes leave it out, votes already open keep it."""
+        unit = self.get_object()
+        body = s.RetireSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        unit = services.owner_unit_retire(actor=request.user, owner_unit=unit, note=body.validated_data["note"])
+        return Response(s.OwnerUnitSerializer(unit, context=self.get_serializer_context()).data)
+
+    @extend_schema(responses={200: s.UnitChangeSerializer(many=True)})
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def history(self, request, pk=None):
+        """Who added, edited or retired the unit, when, and what changed (old → new)."""
+        unit = self.get_object()
+        return Response(s.UnitChangeSerializer(UnitChange.objects.filter(owner_unit=unit), many=True).data)
 
     @extend_schema(
         request=s.RollImportSerializer, responses={201: s.ImportReportSerializer, 202: s.RollImportAcceptedSerializer}
@@ -222,6 +311,57 @@ class OwnerUnitViewSet(viewsets.ReadOnlyModelViewSet):
             )
         data = {"ok": True, "created": result.created, "updated": result.updated, "errors": []}
         return Response(data, status=status.HTTP_201_CREATED)
+
+
+class OwnerFilterSet(UpdatedSinceFilterSet):
+    class Meta:
+        model = Owner
+        fields = ["compound", "kind", "updated_since"]
+
+
+@extend_validation_errors(
+    ["required", "bad_name", "bad_phone", "bad_id_tail", "bad_kind", "owner_exists"],
+    field_name="non_field_errors",
+    actions=["create", "partial_update"],
+)
+class OwnerViewSet(
+    ConcurrencyControlMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    """Owners of the roll with their current units: a person, the developer holding unsold units, or the housing
+    authority. An owner of several units is one head in a vote. PATCH with If-Match."""
+
+    serializer_class = s.OwnerSerializer
+    filterset_class = OwnerFilterSet
+    pagination_class = KeysetPagination
+    ordering_fields = ["updated_at"]
+    queryset = Owner.objects.none()
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        owners = Owner.objects.select_related("compound").prefetch_related(
+            Prefetch("units", queryset=OwnerUnit.objects.only("id", "owner_id", "retired_at").order_by("pk"))
+        )
+        return self.locked_queryset(_roll_visible(self.request.user, owners))
+
+    def get_serializer_class(self):
+        if self.action == "partial_update":
+            return s.OwnerUpdateSerializer
+        return super().get_serializer_class()
+
+    def get_object(self):
+        return get_object_for(
+            self.request.user, self.get_queryset(), self.kwargs["pk"], action=_changing(self.request), can=_can_manage
+        )
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        compound = _compound(self.request, data.pop("compound").pk)
+        serializer.instance = services.owner_create(actor=self.request.user, compound=compound, **data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.owner_update(
+            actor=self.request.user, owner=serializer.instance, **serializer.validated_data
+        )
 
 
 class RollImportJobViewSet(viewsets.ReadOnlyModelViewSet):

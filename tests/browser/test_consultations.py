@@ -1,11 +1,12 @@
 """A secretary logs a tea meeting with two topics on a phone and records a vote whose result appears on the
-compound's public page."""
+compound's public page; keeps the owners' roll unit by unit on a phone."""
 
 import pytest
 from django.core.management import call_command
 
 from communities.demo import DEMO_PASSWORD
-from consultations.models import Meeting, Vote
+from communities.models import Compound
+from consultations.models import Meeting, Owner, OwnerUnit, Vote
 
 
 @pytest.fixture
@@ -66,3 +67,40 @@ def test_secretary_logs_tea_meeting_and_vote_result_is_public(demo_data, login, 
     decisions = page.locator("[data-testid=public-decisions]").inner_text()
     assert "3号楼1单元是否加装电梯" in decisions and "通过" in decisions
     assert "138000" not in page.content()  # owners' phones never appear
+
+
+def test_secretary_adds_edits_and_retires_a_roll_unit_on_a_phone(demo_data, login, page):
+    """The roll lists each owner with their units (陈建国 holds three flats of building 3); a unit is added,
+    moved to another owner with a new area, and retired, and its history says so."""
+    compound = Compound.objects.get(name="菡凌蓉小区")
+    login("secretary_lianxiu", DEMO_PASSWORD)
+    page.goto(f"/consultations/compounds/{compound.pk}/owners/")
+    owners = page.locator("[data-testid=roll-owners]")
+    assert "3号楼 1-101、3号楼 1-102、3号楼 2-101" in owners.locator("li", has_text="陈建国").inner_text()
+    page.click("[data-testid=unit-add-link]")
+    form = page.locator("[data-testid=unit-add]")
+    form.locator("#id_unit-building").select_option(label="3号楼")
+    form.locator("#id_unit-stairwell").fill("2")
+    form.locator("#id_unit-unit").fill("2-701")
+    form.locator("#id_unit-area").fill("88.5")
+    form.locator("#id_unit-owner").select_option(label="陈建国")
+    form.locator("button[type=submit]").click()
+    assert "2-701" in page.locator(".alert-success").inner_text()
+    assert "3号楼 2-701" in owners.locator("li", has_text="陈建国").inner_text()
+    unit = OwnerUnit.objects.get(compound=compound, unit="2-701")
+
+    page.goto(f"/consultations/roll-units/{unit.pk}/")
+    edit = page.locator("[data-testid=unit-edit]")
+    edit.locator("#id_area").fill("90")
+    developer = Owner.objects.get(compound=compound, name="厦门菡凌置业有限公司")
+    edit.locator("#id_owner").select_option(str(developer.pk))
+    edit.locator("button[type=submit]").click()
+    page.goto(f"/consultations/roll-units/{unit.pk}/")
+    page.locator("[data-testid=unit-retire] input[name=note]").fill("录入错误")
+    page.locator("[data-testid=unit-retire] button[type=submit]").click()
+    assert "2-701" in page.locator(".alert-success").inner_text()
+    unit.refresh_from_db()
+    assert unit.retired_at is not None and unit.area == 90 and unit.owner.name == "厦门菡凌置业有限公司"
+    page.goto(f"/consultations/roll-units/{unit.pk}/")
+    history = page.locator("[data-testid=unit-history]").inner_text()
+    assert "录入错误" in history and "88.50 → 90.00" in history
