@@ -2,7 +2,7 @@
 
 from django.db.models import Count, Q, Sum
 
-from communities.models import Community, Compound, Role, Subdistrict
+from communities.models import Community, Compound, District, Role, Subdistrict, TaskForce
 from communities.scoping import get_scope
 
 
@@ -79,3 +79,14 @@ def home_context(user) -> dict:
     for section in _HOME_SECTIONS:
         context.update(section(user, scope))
     return context
+
+
+PLACE_MODELS = {"district": District, "subdistrict": Subdistrict, "community": Community, "compound": Compound}
+
+
+def task_forces(user):
+    return (
+        TaskForce.objects.visible_to(user)
+        .select_related("district", "subdistrict", "community", "compound")
+        .prefetch_related("members__user")
+    )

@@ -10,6 +10,7 @@ router.register("subdistricts", views.SubdistrictViewSet, basename="subdistrict"
 router.register("communities", views.CommunityViewSet, basename="community")
 router.register("compounds", views.CompoundViewSet, basename="compound")
 router.register("buildings", views.BuildingViewSet, basename="building")
+router.register("task-forces", views.TaskForceViewSet, basename="task-force")
 router.register("auth/tokens", views.ApiTokenViewSet, basename="api-token")
 router.register("sync/deletions", DeletionViewSet, basename="sync-deletion")
 
