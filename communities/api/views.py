@@ -1,6 +1,7 @@
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -169,6 +170,8 @@ class ApiTokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.
         services.api_token_revoke(actor=self.request.user, token=instance)
 
 
+@extend_validation_errors(["required"], field_name="member", actions=["remove_member"])
+@extend_validation_errors(["invalid"], field_name="user", actions=["members"])
 class TaskForceViewSet(viewsets.ReadOnlyModelViewSet):
     """Task forces (专班) at the four levels with their members and working groups. Officials of a place's scope
     create them and add or remove members; every role whose scope holds the place reads them."""
@@ -220,7 +223,11 @@ class TaskForceViewSet(viewsets.ReadOnlyModelViewSet):
         services.task_force_add_member(actor=request.user, task_force=task_force, user=user, **data)
         return Response(self._data(task_force))
 
-    @extend_schema(request=None, responses={200: s.TaskForceSerializer})
+    @extend_schema(
+        request=None,
+        parameters=[OpenApiParameter("member", OpenApiTypes.INT, required=True)],
+        responses={200: s.TaskForceSerializer},
+    )
     @members.mapping.delete
     def remove_member(self, request, pk=None):
         """Remove a member: ``DELETE /task-forces/{id}/members/?member={member id}``."""

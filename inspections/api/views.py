@@ -1,5 +1,5 @@
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -119,6 +119,7 @@ class ChecklistViewSet(ConcurrencyControlMixin, mixins.UpdateModelMixin, viewset
         return Response(self._data(draft), status=status.HTTP_201_CREATED)
 
 
+@extend_validation_errors(["required"], field_name="user", actions=["remove_member"])
 class InspectionGroupViewSet(ConcurrencyControlMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Inspection groups of a district with their members (users with an inspector role in the district).
     District officials create them, rename them, change the tier, deactivate them (PATCH ``active``) and add or
@@ -168,7 +169,11 @@ class InspectionGroupViewSet(ConcurrencyControlMixin, mixins.UpdateModelMixin, v
         user = User.objects.filter(pk=body.validated_data["user"], is_active=True).first()
         return Response(self._data(services.inspection_group_add_member(actor=request.user, group=group, user=user)))
 
-    @extend_schema(request=None, responses={200: s.InspectionGroupSerializer})
+    @extend_schema(
+        request=None,
+        parameters=[OpenApiParameter("user", OpenApiTypes.INT, required=True)],
+        responses={200: s.InspectionGroupSerializer},
+    )
     @members.mapping.delete
     def remove_member(self, request, pk=None):
         """Remove a member: ``DELETE /inspection-groups/{id}/members/?user={user id}``."""

@@ -34,6 +34,7 @@ TRANSITION_CODES = [
 @extend_validation_errors(TRANSITION_CODES, field_name="non_field_errors", actions=["transitions"])
 @extend_validation_errors(["invalid"], field_name="level", actions=["totals"])
 @extend_validation_errors(["not_a_leader"], field_name="user", actions=["liaisons"])
+@extend_validation_errors(["required"], field_name="user", actions=["remove_liaison"])
 @extend_validation_errors(["not_a_contractor"], field_name="contractor", actions=["update", "partial_update"])
 class ProjectViewSet(ValuesListMixin, ConcurrencyControlMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Renovation projects in the user's scope. Officials edit basic data; status moves only by
@@ -102,7 +103,11 @@ class ProjectViewSet(ValuesListMixin, ConcurrencyControlMixin, mixins.UpdateMode
         services.project_add_liaison(actor=request.user, project=project, user=leader)
         return Response(s.ProjectDetailSerializer(selectors.project_detail_queryset(request.user).get(pk=pk)).data)
 
-    @extend_schema(request=None, responses={200: s.ProjectDetailSerializer})
+    @extend_schema(
+        request=None,
+        parameters=[OpenApiParameter("user", OpenApiTypes.INT, required=True)],
+        responses={200: s.ProjectDetailSerializer},
+    )
     @liaisons.mapping.delete
     def remove_liaison(self, request, pk=None):
         """Unhook a leader: ``DELETE /projects/{id}/liaisons/?user={user id}``."""
