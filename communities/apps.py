@@ -38,6 +38,12 @@ class CommunitiesConfig(AppConfig):
         )
         register_nav_item(_("Companies"), "communities:company-list", (RoleKind.DISTRICT_OFFICIAL,), position=94)
         register_nav_item(
+            _("Task forces"),
+            "communities:task-force-list",
+            (RoleKind.DISTRICT_OFFICIAL, RoleKind.SUBDISTRICT_OFFICIAL, RoleKind.COMMUNITY_SECRETARY),
+            position=35,
+        )
+        register_nav_item(
             _("Audit trail"), "audit-log", (RoleKind.DISTRICT_OFFICIAL, RoleKind.SUBDISTRICT_OFFICIAL), position=100
         )
         register_nav_item(_("Security"), "account-security-policy", (RoleKind.DISTRICT_OFFICIAL,), position=110)

@@ -36,3 +36,20 @@ class InspectionTier(models.IntegerChoices):
     SITE = 1, _("Tier 1: site patrol")
     DISTRICT = 2, _("Tier 2: district inspection group")
     LEADERSHIP = 3, _("Tier 3: leadership special evaluation")
+
+
+class TaskForceLevel(models.TextChoices):
+    """The four levels of task forces (专班), "vertical"."""
+
+    DISTRICT = "district", _("District task force")
+    SUBDISTRICT = "subdistrict", _("Subdistrict task force")
+    COMMUNITY = "community", _("Community task force")
+    COMPOUND = "compound", _("Compound task force")
+
+
+class WorkingGroup(models.TextChoices):
+    """The three working groups (专项工作组), "horizontal": each task-force member serves in one (or none)."""
+
+    GUARANTEE = "guarantee", _("Construction guarantee group")
+    RESIDENTS = "residents", _("Residents' work group")
+    PUBLICITY = "publicity", _("Publicity and guidance group")

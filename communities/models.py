@@ -12,7 +12,15 @@ from django.db.models import Q
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
 
-from communities.choices import CompanyKind, InspectionTier, OwnersBodyKind, PropertyMode, RoleKind
+from communities.choices import (
+    CompanyKind,
+    InspectionTier,
+    OwnersBodyKind,
+    PropertyMode,
+    RoleKind,
+    TaskForceLevel,
+    WorkingGroup,
+)
 from communities.querysets import CompanyQuerySet, PlaceQuerySet, PortalUserManager
 from communities.validators import validate_credit_code
 
@@ -431,3 +439,118 @@ class SecurityPolicy(models.Model):
     @classmethod
     def current(cls) -> "SecurityPolicy":
         return cls.objects.get_or_create(pk=1)[0]
+
+
+def _exactly_one_place() -> Q:
+    options = Q()
+    for level in TaskForceLevel.values:
+        option = Q(level=level, **{f"{level}__isnull": False})
+        for other in TaskForceLevel.values:
+            if other != level:
+                option &= Q(**{f"{other}__isnull": True})
+        options |= option
+    return options
+
+
+class TaskForceQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """A task force is seen by the roles whose scope holds its place (the district's by district roles)."""
+        from communities.scoping import PLACE_PATHS, get_scope
+
+        scope = get_scope(user)
+        if scope.is_global:
+            return self
+        q = (
+            scope._place_q(PLACE_PATHS["district"], "district__")
+            | scope._place_q(PLACE_PATHS["subdistrict"], "subdistrict__")
+            | scope._place_q(PLACE_PATHS["community"], "community__")
+            | (Q(compound__isnull=False) & scope.compound_q("compound__"))
+        )
+        return self.filter(q)
+
+
+class TaskForce(models.Model):
+    """A task force (专班) of one place — district, subdistrict, community or compound — with its members."""
+
+    level = models.CharField(_("level"), max_length=12, choices=TaskForceLevel.choices)
+    name = models.CharField(_("name"), max_length=80)
+    district = models.ForeignKey(
+        District,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="task_forces",
+        verbose_name=_("district"),
+    )
+    subdistrict = models.ForeignKey(
+        Subdistrict,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="task_forces",
+        verbose_name=_("subdistrict"),
+    )
+    community = models.ForeignKey(
+        Community,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="task_forces",
+        verbose_name=_("community"),
+    )
+    compound = models.ForeignKey(
+        Compound,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="task_forces",
+        verbose_name=_("compound"),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = TaskForceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("task force")
+        verbose_name_plural = _("task forces")
+        ordering = ["level", "name", "id"]
+        constraints = [
+            # The place field of its level is set, and no other.
+            models.CheckConstraint(
+                condition=_exactly_one_place(),
+                name="task_force_place_of_its_level",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def place(self):
+        return getattr(self, self.level)
+
+
+class TaskForceMember(models.Model):
+    """A member of a task force: a portal user or a named person, with their role and working group."""
+
+    task_force = models.ForeignKey(
+        TaskForce, on_delete=models.CASCADE, related_name="members", verbose_name=_("task force")
+    )
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, null=True, blank=True, related_name="task_forces", verbose_name=_("user")
+    )
+    name = models.CharField(_("name"), max_length=50, blank=True, help_text=_("For someone without an account."))
+    role = models.CharField(_("role"), max_length=60, blank=True, help_text=_("e.g. 组长, 副组长, 成员"))
+    working_group = models.CharField(_("working group"), max_length=12, choices=WorkingGroup.choices, blank=True)
+
+    class Meta:
+        verbose_name = _("task-force member")
+        verbose_name_plural = _("task-force members")
+        ordering = ["task_force_id", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(user__isnull=False) | ~Q(name=""), name="task_force_member_named"),
+            models.UniqueConstraint(fields=["task_force", "user"], name="task_force_member_once"),
+        ]
+
+    def __str__(self):
+        return str(self.user) if self.user_id else self.name

@@ -2,7 +2,7 @@
 
 from django.db.models import Count, Prefetch, Q, Sum
 
-from communities.models import Community, Compound, Role, Subdistrict, User
+from communities.models import Community, Compound, District, Role, Subdistrict, TaskForce, User
 from communities.scoping import get_scope
 
 
@@ -92,4 +92,15 @@ def people(user):
             )
         )
         .order_by("username")
+    )
+
+
+PLACE_MODELS = {"district": District, "subdistrict": Subdistrict, "community": Community, "compound": Compound}
+
+
+def task_forces(user):
+    return (
+        TaskForce.objects.visible_to(user)
+        .select_related("district", "subdistrict", "community", "compound")
+        .prefetch_related("members__user")
     )

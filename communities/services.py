@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.core.validators import EmailValidator
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -19,7 +20,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from communities.choices import CompanyKind, InspectionTier, RoleKind
+from communities.choices import CompanyKind, InspectionTier, RoleKind, TaskForceLevel, WorkingGroup
 from communities.models import (
     BINDING_FIELDS,
     ROLE_BINDINGS,
@@ -30,6 +31,8 @@ from communities.models import (
     District,
     Role,
     SecurityPolicy,
+    TaskForce,
+    TaskForceMember,
     User,
 )
 from communities.permissions import (
@@ -40,6 +43,7 @@ from communities.permissions import (
     may_manage_companies,
     may_manage_people,
 )
+from communities.scoping import get_scope
 from communities.security import (
     confirmed_device,
     forget_cached_policy,
@@ -630,3 +634,97 @@ def district_set_up(
     official.save()
     Role.objects.create(user=official, kind=RoleKind.DISTRICT_OFFICIAL, district=district)
     return district, official
+
+
+# --- task forces (专班) ---
+
+
+def _place_ids(level: str, place) -> dict:
+    """The district, subdistrict and community ids at and above a place."""
+    if level == TaskForceLevel.DISTRICT:
+        return {"district": place.pk}
+    if level == TaskForceLevel.SUBDISTRICT:
+        return {"district": place.district_id, "subdistrict": place.pk}
+    community = place if level == TaskForceLevel.COMMUNITY else place.community
+    return {
+        "district": community.subdistrict.district_id,
+        "subdistrict": community.subdistrict_id,
+        "community": community.pk,
+    }
+
+
+def can_manage_task_force(user: User, level: str, place) -> bool:
+    """Officials of the place's scope: district officials for every level of their district, subdistrict officials
+    below the district, community secretaries for their community and its compounds."""
+    scope = get_scope(user)
+    if scope.is_global:
+        return True
+    ids = _place_ids(level, place)
+    q = Q(kind=RoleKind.DISTRICT_OFFICIAL, district_id=ids["district"])
+    if "subdistrict" in ids:
+        q |= Q(kind=RoleKind.SUBDISTRICT_OFFICIAL, subdistrict_id=ids["subdistrict"])
+    if "community" in ids:
+        q |= Q(kind=RoleKind.COMMUNITY_SECRETARY, community_id=ids["community"])
+    return user.roles.filter(q).exists()
+
+
+@transaction.atomic
+def task_force_create(*, actor: User, level: str, place, name: str) -> TaskForce:
+    if level not in TaskForceLevel.values or place is None:
+        raise DomainError(_("Choose the level and the place of the task force."), code="invalid_place", field="level")
+    if not can_manage_task_force(actor, level, place):
+        raise PermissionDenied
+    name = (name or "").strip()
+    if not name:
+        raise DomainError(_("Give the task force a name."), code="required", field="name")
+    return TaskForce.objects.create(level=level, name=name, **{level: place})
+
+
+@transaction.atomic
+def task_force_rename(*, actor: User, task_force: TaskForce, name: str) -> TaskForce:
+    locked = TaskForce.objects.select_for_update().get(pk=task_force.pk)
+    if not can_manage_task_force(actor, locked.level, locked.place):
+        raise PermissionDenied
+    name = (name or "").strip()
+    if not name:
+        raise DomainError(_("Give the task force a name."), code="required", field="name")
+    locked.name = name
+    locked.save(update_fields=["name", "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def task_force_add_member(
+    *,
+    actor: User,
+    task_force: TaskForce,
+    user: User | None = None,
+    name: str = "",
+    role: str = "",
+    working_group: str = "",
+) -> TaskForceMember:
+    """Add a portal user or a named person (with the role they hold and the working group they serve in)."""
+    locked = TaskForce.objects.select_for_update().get(pk=task_force.pk)
+    if not can_manage_task_force(actor, locked.level, locked.place):
+        raise PermissionDenied
+    name, role = (name or "").strip(), (role or "").strip()
+    if user is None and not name:
+        raise DomainError(_("Choose a user or give the member's name."), code="member_required", field="name")
+    if working_group and working_group not in WorkingGroup.values:
+        raise DomainError(_("Choose a working group."), code="invalid_working_group", field="working_group")
+    if user is not None and locked.members.filter(user=user).exists():
+        raise DomainError(_("This user is already a member."), code="already_member", field="user")
+    member = TaskForceMember.objects.create(
+        task_force=locked, user=user, name=name[:50], role=role[:60], working_group=working_group
+    )
+    locked.save(update_fields=["updated_at"])
+    return member
+
+
+@transaction.atomic
+def task_force_remove_member(*, actor: User, member: TaskForceMember) -> None:
+    locked = TaskForce.objects.select_for_update().get(pk=member.task_force_id)
+    if not can_manage_task_force(actor, locked.level, locked.place):
+        raise PermissionDenied
+    member.delete()
+    locked.save(update_fields=["updated_at"])

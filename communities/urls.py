@@ -1,6 +1,6 @@
 from django.urls import path
 
-from communities import people_views, views
+from communities import people_views, task_force_views, views
 
 app_name = "communities"
 urlpatterns = [
@@ -19,4 +19,6 @@ urlpatterns = [
     path("companies/", people_views.company_list, name="company-list"),
     path("companies/new/", people_views.company_edit, name="company-create"),
     path("companies/<int:pk>/edit/", people_views.company_edit, name="company-edit"),
+    path("task-forces/", task_force_views.task_force_list, name="task-force-list"),
+    path("task-forces/<int:pk>/", task_force_views.task_force_detail, name="task-force-detail"),
 ]

@@ -166,6 +166,16 @@ def build(
             "pending_confirmation_url": _link("projects:project-list", pending_confirmation="true", **param),
         }
     )
+    # Hooked leaders (挂钩领导): how many, and how many of the place's projects have one (one more query).
+    hooked = projects.order_by().aggregate(
+        leaders=Count("liaisons", distinct=True),
+        covered=Count("id", filter=Q(liaisons__isnull=False), distinct=True),
+    )
+    board.progress["liaisons"] = {
+        "leaders": hooked["leaders"],
+        "covered": hooked["covered"],
+        "projects": board.progress["total"],
+    }
 
     # --- 数说改造: planned and completed quantity of every category (one GROUP BY). ---
     totals = {

@@ -239,6 +239,8 @@ def export_sheets(board) -> list[tuple[str, list[str], list[list]]]:
         [_("Projects"), _("Finished in %(year)s") % {"year": p["year"]}, p["finished"]],
         [_("Projects"), _("Behind schedule"), p["behind"]],
         [_("Projects"), _("Six-party confirmation pending"), p["pending_confirmation"]],
+        [_("Projects"), _("Hooked leaders"), p["liaisons"]["leaders"]],
+        [_("Projects"), _("Projects with a hooked leader"), p["liaisons"]["covered"]],
         [_("Rectification issues"), _("Total"), i["total"]],
         [_("Rectification issues"), pgettext("issue status", "Open"), i["open"]],
         [_("Rectification issues"), _("Rectification submitted"), i["submitted"]],

@@ -32,6 +32,16 @@ class InspectionsConfig(AppConfig):
             position=60,
         )
         register_nav_item(_("Rectification issues"), "inspections:issue-list", all_roles, position=70)
+        register_nav_item(_("Inspection set-up"), "inspections:group-list", (RoleKind.DISTRICT_OFFICIAL,), position=82)
+        register_nav_item(
+            _("Checklists"), "inspections:checklist-list", (RoleKind.DISTRICT_OFFICIAL, RoleKind.INSPECTOR), position=84
+        )
+        register_nav_item(
+            _("Tier-3 ranking"),
+            "inspections:ranking",
+            (RoleKind.DISTRICT_OFFICIAL, RoleKind.SUBDISTRICT_OFFICIAL),
+            position=86,
+        )
         register_nav_item(
             _("Overdue board"),
             "inspections:overdue-board",

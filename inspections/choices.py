@@ -12,6 +12,11 @@ class ItemKind(models.TextChoices):
     SCORE = "score", _("Score")
 
 
+class ChecklistStatus(models.TextChoices):
+    DRAFT = "draft", pgettext_lazy("checklist status", "Draft")
+    PUBLISHED = "published", pgettext_lazy("checklist status", "Published")
+
+
 class Outcome(models.TextChoices):
     PASS = "pass", _("Pass")
     FAIL = "fail", _("Fail")

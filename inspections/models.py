@@ -11,8 +11,50 @@ from django.utils.translation import pgettext_lazy
 
 from communities.choices import InspectionTier
 from communities.querysets import ProjectScopedQuerySet
-from inspections.choices import InspectionStatus, IssueAction, IssueStatus, ItemKind, Outcome, PhotoKind, Severity
+from inspections.choices import (
+    ChecklistStatus,
+    InspectionStatus,
+    IssueAction,
+    IssueStatus,
+    ItemKind,
+    Outcome,
+    PhotoKind,
+    Severity,
+)
 from renovation_portal.uploads import private_upload_to
+
+
+class DistrictScopedQuerySet(models.QuerySet):
+    """Records of a district (inspection groups, a district's checklists): seen by the place roles inside that
+    district — its officials and inspectors, and subdistrict and community roles below it."""
+
+    district_path = "district_id"
+
+    def visible_to(self, user):
+        from communities.models import Community, Subdistrict
+        from communities.scoping import get_scope
+
+        scope = get_scope(user)
+        if scope.is_global:
+            return self
+        q = Q(**{f"{self.district_path}__in": sorted(scope.district_ids)})
+        if scope.subdistrict_ids:
+            q |= Q(
+                **{
+                    f"{self.district_path}__in": Subdistrict.objects.filter(
+                        pk__in=sorted(scope.subdistrict_ids)
+                    ).values("district_id")
+                }
+            )
+        if scope.community_ids:
+            q |= Q(
+                **{
+                    f"{self.district_path}__in": Community.objects.filter(pk__in=sorted(scope.community_ids)).values(
+                        "subdistrict__district_id"
+                    )
+                }
+            )
+        return self.filter(q)
 
 
 class InspectionGroup(models.Model):
@@ -30,6 +72,9 @@ class InspectionGroup(models.Model):
         verbose_name=pgettext_lazy("inspection group", "members"),
     )
     active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = DistrictScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("inspection group")
@@ -40,19 +85,54 @@ class InspectionGroup(models.Model):
         return self.name
 
 
+class ChecklistQuerySet(DistrictScopedQuerySet):
+    def visible_to(self, user):
+        """The programme-wide checklists (no district) to every place role; a district's own to its roles."""
+        from communities.scoping import get_scope
+
+        scope = get_scope(user)
+        if scope.is_global:
+            return self
+        if not (scope.district_ids or scope.subdistrict_ids or scope.community_ids or scope.company_ids):
+            return self.none()
+        return self.filter(Q(district__isnull=True) | Q(pk__in=super().visible_to(user).values("pk")))
+
+
 class ChecklistTemplate(models.Model):
-    """A checklist for one tier. Editing makes a new version; an inspection keeps the version it used."""
+    """A checklist for one tier. A checklist is built as a draft and published; editing a published one means
+    publishing its next version, and an inspection keeps the version it used. Inspections use the latest
+    published version (the district's own, else the programme-wide one)."""
 
     name = models.CharField(_("name"), max_length=80)
     tier = models.PositiveSmallIntegerField(_("tier"), choices=InspectionTier.choices)
     version = models.PositiveIntegerField(_("version"), default=1)
+    district = models.ForeignKey(
+        "communities.District",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="checklists",
+        verbose_name=_("district"),
+        help_text=_("Empty: the programme-wide checklist."),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=ChecklistStatus.choices, default=ChecklistStatus.PUBLISHED
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = ChecklistQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("checklist template")
         verbose_name_plural = _("checklist templates")
         ordering = ["tier", "name", "-version"]
-        constraints = [models.UniqueConstraint(fields=["name", "version"], name="checklist_version_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "version"], name="checklist_version_unique"),
+            # One draft at a time per checklist: the next version is built in it.
+            models.UniqueConstraint(fields=["name"], condition=Q(status="draft"), name="checklist_one_draft"),
+        ]
 
     def __str__(self):
         return f"{self.name} v{self.version}"
@@ -68,7 +148,15 @@ class ChecklistItem(models.Model):
     )
     text = models.CharField(_("item"), max_length=200)
     kind = models.CharField(_("kind"), max_length=10, choices=ItemKind.choices, default=ItemKind.PASS_FAIL)
-    max_score = models.PositiveSmallIntegerField(_("maximum score"), default=0)
+    guideline_ref = models.CharField(
+        _("guideline clause"),
+        max_length=120,
+        blank=True,
+        help_text=_("The clause of the guideline and atlases (一导则两图集) this item checks."),
+    )
+    max_score = models.PositiveSmallIntegerField(
+        _("maximum score"), default=0, help_text=_("The weight of a scored item in the tier-3 evaluation.")
+    )
 
     class Meta:
         verbose_name = _("checklist item")

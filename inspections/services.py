@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,9 +17,11 @@ from communities.models import User
 from communities.scoping import get_scope
 from inspections.choices import (
     DEFAULT_DEADLINE_DAYS,
+    ChecklistStatus,
     InspectionStatus,
     IssueAction,
     IssueStatus,
+    ItemKind,
     Outcome,
     PhotoKind,
     Severity,
@@ -120,7 +122,7 @@ def plan_weekly_round(*, week: date, district_id: int | None = None) -> list[Ins
     )
     if not groups:
         return []
-    template = current_template(InspectionTier.DISTRICT)
+    template = current_template(InspectionTier.DISTRICT, district_id)
     projects = Project.objects.unaccepted().select_related("compound__community__subdistrict")
     if district_id:
         projects = projects.filter(compound__community__subdistrict__district_id=district_id)
@@ -160,8 +162,14 @@ def plan_weekly_round(*, week: date, district_id: int | None = None) -> list[Ins
     return Inspection.objects.bulk_create(created)
 
 
-def current_template(tier: int) -> ChecklistTemplate:
-    template = ChecklistTemplate.objects.filter(tier=tier).order_by("-version", "-id").first()
+def current_template(tier: int, district_id: int | None = None) -> ChecklistTemplate:
+    """The latest published checklist of the tier: the district's own if it has one, else the programme-wide."""
+    candidates = ChecklistTemplate.objects.filter(tier=tier, status=ChecklistStatus.PUBLISHED)
+    template = (
+        candidates.filter(Q(district__isnull=True) | Q(district_id=district_id))
+        .order_by(F("district_id").desc(nulls_last=True), "-version", "-id")
+        .first()
+    )
     if template is None:
         raise DomainError(_("There is no checklist for this tier yet."), code="no_checklist")
     return template
@@ -207,7 +215,10 @@ def inspection_start(*, actor: User, project: Project, tier: int) -> Inspection:
     if not can_inspect(actor, project, tier):
         raise PermissionDenied
     return Inspection.objects.create(
-        project=project, tier=tier, template=current_template(tier), planned_date=timezone.localdate()
+        project=project,
+        tier=tier,
+        template=current_template(tier, project.compound.community.subdistrict.district_id),
+        planned_date=timezone.localdate(),
     )
 
 
@@ -408,3 +419,253 @@ def escalation_recipients(tier: int, district_id: int) -> list[int]:
     if tier == InspectionTier.DISTRICT:
         q |= Q(kind=RoleKind.INSPECTOR, tier=InspectionTier.DISTRICT, district_id=district_id)
     return sorted(set(Role.objects.filter(q).values_list("user_id", flat=True)))
+
+
+# --- setting up: inspection groups and checklists (district officials) ---
+
+
+def is_district_official_of(user, district_id: int | None) -> bool:
+    """Officials of that district manage its groups and checklists; the programme-wide checklists (no district)
+    only an administrator."""
+    scope = get_scope(user)
+    if scope.is_global:
+        return True
+    return (
+        district_id is not None
+        and RoleKind.DISTRICT_OFFICIAL in scope.role_kinds
+        and district_id in set(user.roles.filter(kind=RoleKind.DISTRICT_OFFICIAL).values_list("district_id", flat=True))
+    )
+
+
+def group_member_candidates(district_id: int):
+    """Users with an inspector role in the district (bound to it, or to a subdistrict or community in it)."""
+    in_district = (
+        Q(roles__district_id=district_id)
+        | Q(roles__subdistrict__district_id=district_id)
+        | Q(roles__community__subdistrict__district_id=district_id)
+    )
+    return (
+        User.objects.filter(is_active=True)
+        .filter(Q(roles__kind=RoleKind.INSPECTOR) & in_district)
+        .distinct()
+        .order_by("display_name", "username")
+    )
+
+
+def _require_group_name(name: str, *, exclude_pk=None) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise DomainError(_("Give the group a name."), code="required", field="name")
+    if InspectionGroup.objects.filter(name=name).exclude(pk=exclude_pk).exists():
+        raise DomainError(_("There is already a group of this name."), code="duplicate_name", field="name")
+    return name
+
+
+def _require_tier(tier) -> int:
+    if tier not in InspectionTier.values:
+        raise DomainError(_("Choose a tier."), code="invalid_tier", field="tier")
+    return tier
+
+
+@transaction.atomic
+def inspection_group_create(*, actor: User, district, name: str, tier: int) -> InspectionGroup:
+    if not is_district_official_of(actor, district.pk):
+        raise PermissionDenied
+    return InspectionGroup.objects.create(
+        district=district, name=_require_group_name(name), tier=_require_tier(tier), active=True
+    )
+
+
+@transaction.atomic
+def inspection_group_update(*, actor: User, group: InspectionGroup, **changes) -> InspectionGroup:
+    """Rename, change the tier, or (re)activate a group. A deactivated group is not sent on new rounds; its past
+    inspections keep it."""
+    locked = InspectionGroup.objects.select_for_update().get(pk=group.pk)
+    if not is_district_official_of(actor, locked.district_id):
+        raise PermissionDenied
+    unknown = set(changes) - {"name", "tier", "active"}
+    if unknown:
+        raise DomainError(
+            _("Fields cannot be changed here: %(fields)s") % {"fields": ", ".join(sorted(unknown))},
+            code="unknown_field",
+        )
+    if "name" in changes:
+        changes["name"] = _require_group_name(changes["name"], exclude_pk=locked.pk)
+    if "tier" in changes:
+        _require_tier(changes["tier"])
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    locked.save(update_fields=[*changes, "updated_at"])
+    return locked
+
+
+def inspection_group_deactivate(*, actor: User, group: InspectionGroup) -> InspectionGroup:
+    return inspection_group_update(actor=actor, group=group, active=False)
+
+
+@transaction.atomic
+def inspection_group_add_member(*, actor: User, group: InspectionGroup, user: User | None) -> InspectionGroup:
+    locked = InspectionGroup.objects.select_for_update().get(pk=group.pk)
+    if not is_district_official_of(actor, locked.district_id):
+        raise PermissionDenied
+    if user is None or not group_member_candidates(locked.district_id).filter(pk=user.pk).exists():
+        raise DomainError(
+            _("Only a user with an inspector role in this district can join the group."),
+            code="not_an_inspector",
+            field="user",
+        )
+    locked.members.add(user)
+    locked.save(update_fields=["updated_at"])
+    return locked
+
+
+@transaction.atomic
+def inspection_group_remove_member(*, actor: User, group: InspectionGroup, user: User) -> InspectionGroup:
+    locked = InspectionGroup.objects.select_for_update().get(pk=group.pk)
+    if not is_district_official_of(actor, locked.district_id):
+        raise PermissionDenied
+    locked.members.remove(user)
+    locked.save(update_fields=["updated_at"])
+    return locked
+
+
+@dataclass
+class ItemInput:
+    text: str
+    kind: str = ItemKind.PASS_FAIL
+    guideline_ref: str = ""
+    max_score: int = 0
+    code: str = ""
+
+
+def _require_items(tier: int, items: list[ItemInput]) -> list[ItemInput]:
+    if not items:
+        raise DomainError(_("A checklist needs at least one item."), code="empty_checklist", field="items")
+    codes = set()
+    for position, item in enumerate(items, start=1):
+        item.text, item.guideline_ref, item.code = item.text.strip(), item.guideline_ref.strip(), item.code.strip()
+        if not item.text:
+            raise DomainError(_("Item %(n)d has no text.") % {"n": position}, code="required", field="items")
+        if item.kind not in ItemKind.values:
+            raise DomainError(_("Item %(n)d: choose a kind.") % {"n": position}, code="invalid_kind", field="items")
+        if item.kind == ItemKind.SCORE and not item.max_score:
+            raise DomainError(
+                _("Item %(n)d is scored: give it a weight (maximum score).") % {"n": position},
+                code="weight_required",
+                field="items",
+            )
+        if item.kind == ItemKind.PASS_FAIL:
+            item.max_score = 0
+        if not item.code:
+            item.code = f"item-{position}"
+            while item.code in codes:
+                item.code += "x"
+        if item.code in codes:
+            raise DomainError(
+                _("Item code “%(code)s” is used twice.") % {"code": item.code}, code="duplicate_code", field="items"
+            )
+        codes.add(item.code)
+    return items
+
+
+def _lock_draft(template: ChecklistTemplate, actor: User) -> ChecklistTemplate:
+    locked = ChecklistTemplate.objects.select_for_update().get(pk=template.pk)
+    if not is_district_official_of(actor, locked.district_id):
+        raise PermissionDenied
+    if locked.status != ChecklistStatus.DRAFT:
+        raise DomainError(
+            _("A published checklist cannot be changed: start its next version."), code="already_published"
+        )
+    return locked
+
+
+def _write_items(template: ChecklistTemplate, items: list[ItemInput]) -> None:
+    template.items.all().delete()
+    ChecklistItem.objects.bulk_create(
+        [
+            ChecklistItem(
+                template=template,
+                position=position,
+                code=item.code,
+                text=item.text,
+                kind=item.kind,
+                guideline_ref=item.guideline_ref,
+                max_score=item.max_score,
+            )
+            for position, item in enumerate(items, start=1)
+        ]
+    )
+
+
+@transaction.atomic
+def checklist_create(*, actor: User, district, name: str, tier: int, items: list[ItemInput]) -> ChecklistTemplate:
+    """A new checklist of a district, as a draft (version 1) until it is published."""
+    if not is_district_official_of(actor, district.pk if district else None):
+        raise PermissionDenied
+    name = (name or "").strip()
+    if not name:
+        raise DomainError(_("Give the checklist a name."), code="required", field="name")
+    if ChecklistTemplate.objects.filter(name=name).exists():
+        raise DomainError(
+            _("There is already a checklist of this name: edit it by starting its next version."),
+            code="duplicate_name",
+            field="name",
+        )
+    template = ChecklistTemplate.objects.create(
+        name=name, tier=_require_tier(tier), district=district, status=ChecklistStatus.DRAFT
+    )
+    _write_items(template, _require_items(template.tier, items))
+    return template
+
+
+@transaction.atomic
+def checklist_update_draft(*, actor: User, template: ChecklistTemplate, items: list[ItemInput]) -> ChecklistTemplate:
+    """Replace the items of a draft (a published version is never changed)."""
+    locked = _lock_draft(template, actor)
+    _write_items(locked, _require_items(locked.tier, items))
+    locked.save(update_fields=["updated_at"])
+    return locked
+
+
+@transaction.atomic
+def checklist_start_version(*, actor: User, template: ChecklistTemplate) -> ChecklistTemplate:
+    """Start the next version of a published checklist: a draft with the latest version's items."""
+    if not is_district_official_of(actor, template.district_id):
+        raise PermissionDenied
+    versions = ChecklistTemplate.objects.select_for_update().filter(name=template.name).order_by("-version")
+    latest = versions.first()
+    if any(v.status == ChecklistStatus.DRAFT for v in versions):
+        raise DomainError(_("This checklist already has a draft: finish it first."), code="draft_exists")
+    draft = ChecklistTemplate.objects.create(
+        name=latest.name,
+        tier=latest.tier,
+        district=latest.district,
+        version=latest.version + 1,
+        status=ChecklistStatus.DRAFT,
+    )
+    ChecklistItem.objects.bulk_create(
+        [
+            ChecklistItem(
+                template=draft,
+                position=item.position,
+                code=item.code,
+                text=item.text,
+                kind=item.kind,
+                guideline_ref=item.guideline_ref,
+                max_score=item.max_score,
+            )
+            for item in latest.items.all()
+        ]
+    )
+    return draft
+
+
+@transaction.atomic
+def checklist_publish(*, actor: User, template: ChecklistTemplate) -> ChecklistTemplate:
+    """Publish a draft: new inspections of its tier use it from now on; earlier ones keep theirs."""
+    locked = _lock_draft(template, actor)
+    if not locked.items.exists():
+        raise DomainError(_("A checklist needs at least one item."), code="empty_checklist", field="items")
+    locked.status, locked.published_at = ChecklistStatus.PUBLISHED, timezone.now()
+    locked.save(update_fields=["status", "published_at", "updated_at"])
+    return locked

@@ -251,6 +251,14 @@ def load(stdout=None) -> dict:
             actors,
             start,
         )
+    # The 筼筜 subdistrict's leadership member is hooked (挂钩) to its projects that have started construction.
+    leader = User.objects.filter(username="subdistrict").first()
+    if leader is not None:
+        for project in Project.objects.filter(
+            compound__community__subdistrict__code="350203006",
+            status__in=LIFECYCLE[LIFECYCLE.index(ProjectStatus.CONSTRUCTION) :],
+        ):
+            project.liaisons.add(leader)
     # The programme's targets, from the article: 637 compounds started in 2023 (158 finished), 479 finished in 2024.
     siming = District.objects.get(code="350203")
     for year, to_start, to_finish in ((2023, 637, 158), (2024, 0, 479)):

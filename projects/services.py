@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -115,6 +115,56 @@ def project_update(*, actor: User, project: Project, expected_version: int | Non
         locked.full_clean(exclude=["compound", "liaisons"])
         locked.version = F("version") + 1
         locked.save(update_fields=[*changed, "version", "updated_at"])
+        locked.refresh_from_db()
+    return locked
+
+
+def liaison_candidates(project: Project):
+    """Who may be hooked to a project: subdistrict officials of its subdistrict and district officials of its
+    district (the subdistrict leadership members and the district leaders)."""
+    community = project.compound.community
+    return (
+        User.objects.filter(is_active=True)
+        .filter(
+            Q(roles__kind=RoleKind.SUBDISTRICT_OFFICIAL, roles__subdistrict_id=community.subdistrict_id)
+            | Q(roles__kind=RoleKind.DISTRICT_OFFICIAL, roles__district_id=community.subdistrict.district_id)
+        )
+        .distinct()
+        .order_by("display_name", "username")
+    )
+
+
+@transaction.atomic
+def project_add_liaison(*, actor: User, project: Project, user: User) -> Project:
+    """Hook a subdistrict leader (挂钩) to the project: subdistrict officials of the project's subdistrict and
+    district officials set them."""
+    locked = Project.objects.select_for_update().select_related("compound__community__subdistrict").get(pk=project.pk)
+    if not perms.is_official_for(actor, locked):
+        raise PermissionDenied
+    if user is None or not liaison_candidates(locked).filter(pk=user.pk).exists():
+        raise DomainError(
+            _("Only an official of the project's subdistrict or district can be hooked to it."),
+            code="not_a_leader",
+            field="user",
+        )
+    if not locked.liaisons.filter(pk=user.pk).exists():
+        locked.liaisons.add(user)
+        locked.version = F("version") + 1
+        locked.save(update_fields=["version", "updated_at"])
+        locked.refresh_from_db()
+    return locked
+
+
+@transaction.atomic
+def project_remove_liaison(*, actor: User, project: Project, user: User) -> Project:
+    """Unhook a leader from the project (removing one who is not hooked changes nothing)."""
+    locked = Project.objects.select_for_update().select_related("compound__community__subdistrict").get(pk=project.pk)
+    if not perms.is_official_for(actor, locked):
+        raise PermissionDenied
+    if locked.liaisons.filter(pk=user.pk).exists():
+        locked.liaisons.remove(user)
+        locked.version = F("version") + 1
+        locked.save(update_fields=["version", "updated_at"])
         locked.refresh_from_db()
     return locked
 
@@ -265,6 +315,24 @@ def _require_six_parties(project: Project) -> None:
         )
 
 
+def _require_ready_to_build(project: Project) -> None:
+    """Construction starts only with the six parties' confirmation and the project's three responsible people:
+    a hooked subdistrict leader (挂钩领导), the engineering and the masses general coordinators."""
+    _require_six_parties(project)
+    missing = []
+    if not project.liaisons.exists():
+        missing.append(str(gettext_lazy("hooked subdistrict leader")))
+    if not project.engineering_coordinator.strip():
+        missing.append(str(Project._meta.get_field("engineering_coordinator").verbose_name))
+    if not project.masses_coordinator.strip():
+        missing.append(str(Project._meta.get_field("masses_coordinator").verbose_name))
+    if missing:
+        raise DomainError(
+            _("Construction cannot start before the project has: %(people)s.") % {"people": "、".join(missing)},
+            code="coordinators_missing",
+        )
+
+
 def _require_finished(project: Project) -> None:
     if project.progress_percent < 100:
         raise DomainError(
@@ -300,7 +368,12 @@ def project_submit_plan(*, actor: User, project: Project, note: str = "") -> Pro
 @transaction.atomic
 def project_start_construction(*, actor: User, project: Project, note: str = "") -> Project:
     return _move(
-        actor=actor, project=project, name="start_construction", note=note, allowed=_manager, guard=_require_six_parties
+        actor=actor,
+        project=project,
+        name="start_construction",
+        note=note,
+        allowed=_manager,
+        guard=_require_ready_to_build,
     )
 
 

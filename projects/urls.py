@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.project_list, name="project-list"),
     path("<int:pk>/", views.project_detail, name="project-detail"),
     path("<int:pk>/edit/", views.project_edit, name="project-edit"),
+    path("<int:pk>/liaisons/", views.project_liaisons, name="project-liaisons"),
     path("<int:pk>/transitions/<slug:name>/", views.project_transition, name="project-transition"),
     path("<int:pk>/plans/new/", views.plan_create, name="plan-create"),
     path("<int:pk>/plans/<int:plan_pk>/confirm/", views.plan_confirm, name="plan-confirm"),

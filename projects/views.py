@@ -162,6 +162,42 @@ def project_transition(request, pk, name):
 
 
 @login_required
+def project_liaisons(request, pk):
+    """Hook subdistrict leaders (挂钩领导) to the project or unhook them: officials over the project."""
+    project = get_object_for(
+        request.user, selectors.project_list(request.user), pk, action="change", can=perms.is_official_for
+    )
+    candidates = services.liaison_candidates(project)
+    error = None
+    if request.method == "POST":
+        user_id = request.POST.get("user", "")
+        leader = candidates.filter(pk=int(user_id)).first() if user_id.isdigit() else None
+        try:
+            if request.POST.get("action") == "remove":
+                if leader is not None:
+                    services.project_remove_liaison(actor=request.user, project=project, user=leader)
+            else:
+                services.project_add_liaison(actor=request.user, project=project, user=leader)
+        except DomainError as refused:
+            error = refused.message
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("projects:project-liaisons", pk=project.pk)
+    hooked = list(project.liaisons.order_by("display_name", "username"))
+    return render(
+        request,
+        "projects/project_liaisons.html",
+        {
+            "project": project,
+            "hooked": hooked,
+            "candidates": [user for user in candidates if user not in hooked],
+            "error": error,
+        },
+        status=400 if error else 200,
+    )
+
+
+@login_required
 def plan_create(request, pk):
     project = _project(request, pk)
     if not perms.can_manage_scope(request.user, project):

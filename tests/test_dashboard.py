@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 
 from communities.models import Community, Compound, District, Subdistrict, User
 from inspections.models import Inspection, RectificationIssue
-from projects.models import ProgrammeTarget
+from projects.models import ProgrammeTarget, Project
 from tests import factories as f
 
 
@@ -345,3 +345,31 @@ def test_breadcrumbs_link_only_to_dashboards_the_user_may_open(demo, client):
     assert f'href="{own_url}"' in page
     client.force_login(demo["user"]("district"))
     assert f'href="{district_url}"' in client.get(page_url).content.decode()
+
+
+def test_each_level_shows_the_hooked_leaders_coverage(demo, client):
+    """挂钩领导：N 人，覆盖 M / T 个项目 — at every level, counted over the level's projects."""
+    leader = User.objects.get(username="subdistrict")
+    hooked = Project.objects.filter(liaisons=leader)
+    assert hooked.exists()
+    for level, place, lookup in (
+        ("district", demo["district"], "compound__community__subdistrict__district"),
+        ("subdistrict", demo["yundang"], "compound__community__subdistrict"),
+        ("community", demo["xiahe"], "compound__community"),
+    ):
+        projects = Project.objects.filter(**{lookup: place})
+        covered = projects.filter(liaisons__isnull=False).distinct().count()
+        board = figures(client, demo["user"]("district"), level, place.pk)
+        assert board["progress"]["liaisons"] == {
+            "leaders": 1 if covered else 0,
+            "covered": covered,
+            "projects": projects.count(),
+        }
+    # A second leader on one project: two leaders, the project counted once.
+    project = hooked.first()
+    project.liaisons.add(demo["user"]("district"))
+    board = figures(client, demo["user"]("district"), "district", demo["district"].pk)
+    assert board["progress"]["liaisons"]["leaders"] == 2
+    assert board["progress"]["liaisons"]["covered"] == hooked.count()
+    page = client.get(reverse("dashboard:place", args=["district", demo["district"].pk])).content.decode()
+    assert 'data-testid="fig-liaisons"' in page

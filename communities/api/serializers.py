@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from communities.choices import InspectionTier, RoleKind
+from communities.choices import InspectionTier, RoleKind, TaskForceLevel, WorkingGroup
 from communities.models import (
     ApiToken,
     Building,
@@ -13,6 +13,8 @@ from communities.models import (
     PropertyService,
     Role,
     Subdistrict,
+    TaskForce,
+    TaskForceMember,
     User,
 )
 from communities.privacy import MaskPersonalDataMixin
@@ -236,3 +238,34 @@ class CompanySerializer(StrictModelSerializer):
         model = Company
         fields = ["id", "name", "kind", "credit_code", "contact_name", "contact_phone"]
         read_only_fields = ["id"]
+
+
+class TaskForceMemberSerializer(StrictModelSerializer):
+    display = serializers.CharField(source="__str__", read_only=True)
+
+    class Meta:
+        model = TaskForceMember
+        fields = ["id", "user", "name", "role", "working_group", "display"]
+        read_only_fields = ["id", "display"]
+
+
+class TaskForceSerializer(StrictModelSerializer):
+    members = TaskForceMemberSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = TaskForce
+        fields = ["id", "level", "name", "district", "subdistrict", "community", "compound", "updated_at", "members"]
+        read_only_fields = fields
+
+
+class TaskForceCreateSerializer(StrictSerializer):
+    level = serializers.ChoiceField(choices=TaskForceLevel.choices)
+    place = serializers.IntegerField(help_text="The id of the district, subdistrict, community or compound.")
+    name = serializers.CharField(max_length=80)
+
+
+class TaskForceMemberInputSerializer(StrictSerializer):
+    user = serializers.IntegerField(required=False, allow_null=True, default=None)
+    name = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+    role = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+    working_group = serializers.ChoiceField(choices=WorkingGroup.choices, required=False, allow_blank=True, default="")

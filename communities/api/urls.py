@@ -13,6 +13,7 @@ router.register("buildings", views.BuildingViewSet, basename="building")
 router.register("users", views.UserViewSet, basename="user")
 router.register("roles", views.RoleViewSet, basename="role")
 router.register("companies", views.CompanyViewSet, basename="company")
+router.register("task-forces", views.TaskForceViewSet, basename="task-force")
 router.register("auth/tokens", views.ApiTokenViewSet, basename="api-token")
 router.register("sync/deletions", DeletionViewSet, basename="sync-deletion")
 

@@ -1,6 +1,7 @@
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -13,7 +14,18 @@ from rest_framework.views import APIView
 from communities import selectors, services
 from communities.api import serializers as s
 from communities.filtersets import BuildingFilterSet, CompoundFilterSet, UserFilterSet
-from communities.models import ApiToken, Building, Community, Company, Compound, District, Role, Subdistrict, User
+from communities.models import (
+    ApiToken,
+    Building,
+    Community,
+    Company,
+    Compound,
+    District,
+    Role,
+    Subdistrict,
+    TaskForce,
+    User,
+)
 from communities.permissions import (
     can_change_building,
     can_change_compound,
@@ -23,6 +35,7 @@ from communities.permissions import (
     may_manage_people,
 )
 from communities.scoping import get_object_for
+from communities.selectors import PLACE_MODELS, task_forces
 from renovation_portal.api import ConcurrencyControlMixin, KeysetPagination
 from renovation_portal.values_lists import ValuesListMixin
 
@@ -338,3 +351,74 @@ class CompanyViewSet(
         serializer.instance = services.company_update(
             actor=self.request.user, company=serializer.instance, **serializer.validated_data
         )
+
+
+@extend_validation_errors(["required"], field_name="member", actions=["remove_member"])
+@extend_validation_errors(["invalid"], field_name="user", actions=["members"])
+class TaskForceViewSet(viewsets.ReadOnlyModelViewSet):
+    """Task forces (专班) at the four levels with their members and working groups. Officials of a place's scope
+    create them and add or remove members; every role whose scope holds the place reads them."""
+
+    serializer_class = s.TaskForceSerializer
+    filterset_fields = ["level", "district", "subdistrict", "community", "compound"]
+    queryset = TaskForce.objects.none()
+
+    def get_queryset(self):
+        return task_forces(self.request.user)
+
+    def _manageable(self, pk):
+        return get_object_for(
+            self.request.user,
+            self.get_queryset(),
+            pk,
+            action="change",
+            can=lambda user, obj: services.can_manage_task_force(user, obj.level, obj.place),
+        )
+
+    def _data(self, task_force):
+        return s.TaskForceSerializer(self.get_queryset().get(pk=task_force.pk)).data
+
+    @extend_schema(request=s.TaskForceCreateSerializer, responses={201: s.TaskForceSerializer})
+    def create(self, request):
+        body = s.TaskForceCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        level = body.validated_data["level"]
+        place = get_object_for(request.user, PLACE_MODELS[level].objects.all(), body.validated_data["place"])
+        task_force = services.task_force_create(
+            actor=request.user, level=level, place=place, name=body.validated_data["name"]
+        )
+        return Response(self._data(task_force), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.TaskForceMemberInputSerializer, responses={200: s.TaskForceSerializer})
+    @action(detail=True, methods=["post"])
+    def members(self, request, pk=None):
+        """Add a member: a portal user (``user``) or a named person (``name``), with ``role`` and ``working_group``."""
+        task_force = self._manageable(pk)
+        body = s.TaskForceMemberInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        user_id = data.pop("user")
+        user = None
+        if user_id is not None:
+            user = User.objects.filter(pk=user_id, is_active=True).first()
+            if user is None:
+                raise ValidationError({"user": [_("No such user.")]}, code="invalid")
+        services.task_force_add_member(actor=request.user, task_force=task_force, user=user, **data)
+        return Response(self._data(task_force))
+
+    @extend_schema(
+        request=None,
+        parameters=[OpenApiParameter("member", OpenApiTypes.INT, required=True)],
+        responses={200: s.TaskForceSerializer},
+    )
+    @members.mapping.delete
+    def remove_member(self, request, pk=None):
+        """Remove a member: ``DELETE /task-forces/{id}/members/?member={member id}``."""
+        task_force = self._manageable(pk)
+        member_id = request.query_params.get("member", "")
+        if not member_id.isdigit():
+            raise ValidationError({"member": [_("Give the id of the member to remove.")]}, code="required")
+        member = task_force.members.filter(pk=int(member_id)).first()
+        if member is not None:
+            services.task_force_remove_member(actor=request.user, member=member)
+        return Response(self._data(task_force))

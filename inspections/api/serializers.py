@@ -1,7 +1,14 @@
 from rest_framework import serializers
 
-from inspections.choices import InspectionTier, Outcome, Severity
-from inspections.models import ChecklistItem, ChecklistTemplate, Inspection, IssuePhoto, RectificationIssue
+from inspections.choices import InspectionTier, ItemKind, Outcome, Severity
+from inspections.models import (
+    ChecklistItem,
+    ChecklistTemplate,
+    Inspection,
+    InspectionGroup,
+    IssuePhoto,
+    RectificationIssue,
+)
 from renovation_portal.api import WholeListField
 from renovation_portal.serializers import StrictModelSerializer, StrictSerializer
 from renovation_portal.uploads import PhotoField
@@ -10,7 +17,7 @@ from renovation_portal.uploads import PhotoField
 class ChecklistItemSerializer(StrictModelSerializer):
     class Meta:
         model = ChecklistItem
-        fields = ["id", "position", "code", "text", "kind", "max_score"]
+        fields = ["id", "position", "code", "text", "kind", "guideline_ref", "max_score"]
 
 
 class ChecklistTemplateSerializer(StrictModelSerializer):
@@ -18,7 +25,59 @@ class ChecklistTemplateSerializer(StrictModelSerializer):
 
     class Meta:
         model = ChecklistTemplate
-        fields = ["id", "name", "tier", "version", "items"]
+        fields = ["id", "name", "tier", "version", "district", "status", "published_at", "updated_at", "items"]
+        read_only_fields = fields
+
+
+class ItemInputSerializer(StrictSerializer):
+    text = serializers.CharField(max_length=200)
+    kind = serializers.ChoiceField(choices=ItemKind.choices, default=ItemKind.PASS_FAIL)
+    guideline_ref = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+    max_score = serializers.IntegerField(min_value=0, max_value=1000, required=False, default=0)
+    code = serializers.SlugField(max_length=40, required=False, allow_blank=True, default="")
+
+
+class ChecklistCreateSerializer(StrictSerializer):
+    name = serializers.CharField(max_length=80)
+    tier = serializers.ChoiceField(choices=InspectionTier.choices)
+    district = serializers.IntegerField(help_text="The district whose checklist this is.")
+    items = WholeListField(child=ItemInputSerializer(), max_length=200)
+
+
+class ChecklistItemsSerializer(StrictSerializer):
+    """A draft's items, replaced as a whole."""
+
+    items = WholeListField(child=ItemInputSerializer(), max_length=200)
+
+
+class InspectionGroupSerializer(StrictModelSerializer):
+    members = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = InspectionGroup
+        fields = ["id", "name", "tier", "district", "active", "members", "updated_at"]
+        read_only_fields = ["id", "district", "members", "updated_at"]
+
+
+class InspectionGroupCreateSerializer(StrictSerializer):
+    name = serializers.CharField(max_length=80)
+    tier = serializers.ChoiceField(choices=InspectionTier.choices)
+    district = serializers.IntegerField()
+
+
+class MemberSerializer(StrictSerializer):
+    user = serializers.IntegerField()
+
+
+class RankingSerializer(serializers.Serializer):
+    project = serializers.IntegerField(source="pk")
+    compound_name = serializers.CharField(source="compound.name")
+    subdistrict_name = serializers.CharField(source="compound.community.subdistrict.name")
+    contractor_name = serializers.CharField(source="contractor.name", default=None, allow_null=True)
+    inspection = serializers.IntegerField(source="evaluation_id")
+    score = serializers.IntegerField(source="evaluation_score")
+    max_score = serializers.IntegerField(source="evaluation_max", allow_null=True)
+    filed_at = serializers.DateTimeField(source="evaluation_filed_at")
 
 
 class InspectionSerializer(StrictModelSerializer):

@@ -80,7 +80,12 @@ class ProjectDetailSerializer(ProjectSerializer):
     events = ProjectEventSerializer(many=True, read_only=True)
 
     class Meta(ProjectSerializer.Meta):
-        fields = [*ProjectSerializer.Meta.fields, "funding", "events"]
+        fields = [*ProjectSerializer.Meta.fields, "liaisons", "funding", "events"]
+        read_only_fields = ["liaisons"]
+
+
+class LiaisonSerializer(StrictSerializer):
+    user = serializers.IntegerField(help_text="The id of a subdistrict or district official to hook to the project.")
 
 
 class TransitionSerializer(StrictSerializer):

@@ -8,6 +8,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from communities.models import User
 from communities.scoping import get_object_for
 from projects import permissions as perms
 from projects import selectors, services
@@ -21,6 +22,7 @@ from renovation_portal.values_lists import ValuesListMixin
 
 TRANSITION_CODES = [
     "invalid_transition",
+    "coordinators_missing",
     "note_required",
     "no_plan",
     "confirmations_missing",
@@ -31,6 +33,8 @@ TRANSITION_CODES = [
 
 @extend_validation_errors(TRANSITION_CODES, field_name="non_field_errors", actions=["transitions"])
 @extend_validation_errors(["invalid"], field_name="level", actions=["totals"])
+@extend_validation_errors(["not_a_leader"], field_name="user", actions=["liaisons"])
+@extend_validation_errors(["required"], field_name="user", actions=["remove_liaison"])
 @extend_validation_errors(["not_a_contractor"], field_name="contractor", actions=["update", "partial_update"])
 class ProjectViewSet(ValuesListMixin, ConcurrencyControlMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Renovation projects in the user's scope. Officials edit basic data; status moves only by
@@ -46,6 +50,7 @@ class ProjectViewSet(ValuesListMixin, ConcurrencyControlMixin, mixins.UpdateMode
         if self.action == "retrieve":
             queryset = queryset.prefetch_related(
                 "funding",
+                "liaisons",
                 Prefetch("events", queryset=ProjectEvent.objects.order_by("created_at", "id").select_related("actor")),
             )
         return self.locked_queryset(queryset)
@@ -86,6 +91,34 @@ class ProjectViewSet(ValuesListMixin, ConcurrencyControlMixin, mixins.UpdateMode
         service(actor=request.user, project=project, note=body.validated_data["note"])
         project = selectors.project_detail_queryset(request.user).get(pk=project.pk)
         return Response(s.ProjectDetailSerializer(project).data)
+
+    @extend_schema(request=s.LiaisonSerializer, responses={200: s.ProjectDetailSerializer})
+    @action(detail=True, methods=["post"], filterset_class=None, pagination_class=None)
+    def liaisons(self, request, pk=None):
+        """Hook a subdistrict leader (挂钩领导) to the project: officials of the project's subdistrict or district."""
+        project = get_object_for(request.user, self.get_queryset(), pk, action="change", can=perms.is_official_for)
+        body = s.LiaisonSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        leader = User.objects.filter(pk=body.validated_data["user"], is_active=True).first()
+        services.project_add_liaison(actor=request.user, project=project, user=leader)
+        return Response(s.ProjectDetailSerializer(selectors.project_detail_queryset(request.user).get(pk=pk)).data)
+
+    @extend_schema(
+        request=None,
+        parameters=[OpenApiParameter("user", OpenApiTypes.INT, required=True)],
+        responses={200: s.ProjectDetailSerializer},
+    )
+    @liaisons.mapping.delete
+    def remove_liaison(self, request, pk=None):
+        """Unhook a leader: ``DELETE /projects/{id}/liaisons/?user={user id}``."""
+        project = get_object_for(request.user, self.get_queryset(), pk, action="change", can=perms.is_official_for)
+        user_id = request.query_params.get("user", "")
+        if not user_id.isdigit():
+            raise ValidationError({"user": ["Give the id of the hooked leader to remove."]}, code="required")
+        leader = project.liaisons.filter(pk=int(user_id)).first()
+        if leader is not None:
+            services.project_remove_liaison(actor=request.user, project=project, user=leader)
+        return Response(s.ProjectDetailSerializer(selectors.project_detail_queryset(request.user).get(pk=pk)).data)
 
     @extend_schema(
         parameters=[OpenApiParameter("level", OpenApiTypes.STR, enum=list(selectors.LEVEL_PATHS), required=True)],

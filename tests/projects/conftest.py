@@ -22,6 +22,14 @@ def set_status(project, status):
     return project
 
 
+def staff(project, leader):
+    """The three people construction needs: a hooked leader and both general coordinators."""
+    project.liaisons.add(leader)
+    Project.objects.filter(pk=project.pk).update(engineering_coordinator="王工", masses_coordinator="李书记")
+    project.refresh_from_db()
+    return project
+
+
 def confirm_all(plan, actor):
     for party in Party.values:
         PlanConfirmation.objects.create(plan_version=plan, party=party, confirmed_by=actor)

@@ -16,7 +16,7 @@ from projects.choices import Party, ProjectStatus
 from projects.models import PlanConfirmation, ProgressPhoto, ProgressReport, Project, ProjectEvent, ScopeItem
 from renovation_portal.errors import ConflictError, DomainError
 from tests import factories as f
-from tests.projects.conftest import confirm_all, set_status
+from tests.projects.conftest import confirm_all, set_status, staff
 
 pytestmark = pytest.mark.django_db
 
@@ -51,6 +51,7 @@ def _ready_for(name, project, actor):
         plan = f.PlanVersionFactory(project=project, number=1)
         if name == "start_construction":
             confirm_all(plan, actor)
+            staff(project, actor)
     if name in ("request_acceptance", "accept_completion"):
         Project.objects.filter(pk=project.pk).update(progress_percent=100)
     if name == "resume":
@@ -100,6 +101,7 @@ def test_plan_must_exist_before_submission(project, actors):
 
 def test_construction_waits_for_all_six_parties_of_the_current_plan(project, actors):
     set_status(project, S.PLAN_CONFIRMATION)
+    staff(project, actors["subdistrict_official"])
     plan = services.plan_version_create(actor=actors["contractor"], project=project, summary="方案一")
     for party in Party.values[:5]:
         PlanConfirmation.objects.create(plan_version=plan, party=party, confirmed_by=actors["district_official"])
