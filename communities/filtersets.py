@@ -66,7 +66,11 @@ class UserFilterSet(django_filters.FilterSet):
         choices=RoleKind.choices, label=_("role"), method="filter_role", empty_label=_("All")
     )
     subdistrict = django_filters.ModelChoiceFilter(
-        queryset=Subdistrict.objects.all(), label=_("subdistrict"), method="filter_subdistrict"
+        # field_name names the id's type for the schema; the method filters on roles of the subdistrict and below.
+        field_name="roles__subdistrict",
+        queryset=Subdistrict.objects.all(),
+        label=_("subdistrict"),
+        method="filter_subdistrict",
     )
     is_active = django_filters.BooleanFilter(label=_("active"))
 
