@@ -16,14 +16,16 @@ from communities.filtersets import BuildingFilterSet, CompoundFilterSet, UserFil
 from communities.models import ApiToken, Building, Community, Company, Compound, District, Role, Subdistrict, User
 from communities.permissions import (
     can_change_building,
+    can_change_community,
     can_change_compound,
+    can_change_subdistrict,
     can_grant_role,
     can_manage_user,
     may_manage_companies,
     may_manage_people,
 )
 from communities.scoping import get_object_for
-from renovation_portal.api import ConcurrencyControlMixin, KeysetPagination
+from renovation_portal.api import ConcurrencyControlMixin, KeysetPagination, representation_etag
 from renovation_portal.values_lists import ValuesListMixin
 
 
@@ -44,24 +46,115 @@ class DistrictViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["code", "name"]
 
 
-class SubdistrictViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+class PlaceCreateMixin:
+    """POST of a place-tree record: the body is checked by ``create_serializer``, the write is ``create_service``
+    (which decides whether the actor may add it there: 403), the answer is the record as GET shows it."""
+
+    create_serializer = None
+    create_service = None
+
+    def create(self, request, *args, **kwargs):
+        body = self.create_serializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        obj = type(self).create_service(actor=request.user, **body.validated_data)
+        data = self.representation(self.get_queryset().get(pk=obj.pk))
+        return Response(data, status=status.HTTP_201_CREATED, headers={"ETag": representation_etag(data)})
+
+
+class SubdistrictViewSet(
+    PlaceCreateMixin,
+    ConcurrencyControlMixin,
+    ScopedViewSetMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
+):
+    """Subdistricts in the user's scope; district officials add them to their district (POST) and rename them."""
+
     model = Subdistrict
     serializer_class = s.SubdistrictSerializer
     filterset_fields = ["district"]
     ordering_fields = ["code", "name"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    create_serializer = s.SubdistrictCreateSerializer
+    create_service = services.subdistrict_create
+
+    def get_object(self):
+        return get_object_for(
+            self.request.user,
+            self.get_queryset(),
+            self.kwargs["pk"],
+            action="view" if self.request.method in ("GET", "HEAD", "OPTIONS") else "change",
+            can=can_change_subdistrict,
+        )
+
+    @extend_schema(request=s.SubdistrictCreateSerializer, responses={201: s.SubdistrictSerializer})
+    def create(self, request, *args, **kwargs):
+        return super().create(request, *args, **kwargs)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.subdistrict_update(
+            actor=self.request.user, subdistrict=serializer.instance, **serializer.validated_data
+        )
 
 
-class CommunityViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+class CommunityViewSet(
+    PlaceCreateMixin,
+    ConcurrencyControlMixin,
+    ScopedViewSetMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
+):
+    """Communities in the user's scope; district officials add them to a subdistrict of their district (POST)."""
+
     model = Community
     serializer_class = s.CommunitySerializer
     filterset_fields = ["subdistrict"]
     ordering_fields = ["code", "name"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    select = ("subdistrict",)
+    create_serializer = s.CommunityCreateSerializer
+    create_service = services.community_create
+
+    def get_object(self):
+        return get_object_for(
+            self.request.user,
+            self.get_queryset(),
+            self.kwargs["pk"],
+            action="view" if self.request.method in ("GET", "HEAD", "OPTIONS") else "change",
+            can=can_change_community,
+        )
+
+    @extend_schema(request=s.CommunityCreateSerializer, responses={201: s.CommunitySerializer})
+    def create(self, request, *args, **kwargs):
+        return super().create(request, *args, **kwargs)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.community_update(
+            actor=self.request.user, community=serializer.instance, **serializer.validated_data
+        )
 
 
 class CompoundViewSet(
-    ValuesListMixin, ConcurrencyControlMixin, ScopedViewSetMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+    PlaceCreateMixin,
+    ValuesListMixin,
+    ConcurrencyControlMixin,
+    ScopedViewSetMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
 ):
-    """Compounds in the user's scope; officials and community secretaries may update basic data."""
+    """Compounds in the user's scope; officials and community secretaries may update basic data; subdistrict
+    officials (and district officials above) add compounds (POST)."""
+
+    http_method_names = ["get", "post", "patch", "put", "head", "options"]
+    create_serializer = s.CompoundCreateSerializer
+    create_service = services.compound_create
+
+    @extend_schema(request=s.CompoundCreateSerializer, responses={201: s.CompoundSerializer})
+    def create(self, request, *args, **kwargs):
+        return super().create(request, *args, **kwargs)
 
     model = Compound
     serializer_class = s.CompoundSerializer
@@ -86,9 +179,24 @@ class CompoundViewSet(
 
 
 class BuildingViewSet(
-    ValuesListMixin, ConcurrencyControlMixin, ScopedViewSetMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+    PlaceCreateMixin,
+    ValuesListMixin,
+    ConcurrencyControlMixin,
+    ScopedViewSetMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
 ):
-    """Buildings with their contact board (亮牌) data."""
+    """Buildings with their contact board (亮牌) data; subdistrict officials (and district officials above) add
+    buildings to a compound (POST)."""
+
+    http_method_names = ["get", "post", "patch", "put", "head", "options"]
+    create_serializer = s.BuildingCreateSerializer
+    create_service = services.building_create
+
+    @extend_schema(request=s.BuildingCreateSerializer, responses={201: s.BuildingSerializer})
+    def create(self, request, *args, **kwargs):
+        return super().create(request, *args, **kwargs)
 
     model = Building
     serializer_class = s.BuildingSerializer
