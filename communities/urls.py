@@ -9,6 +9,7 @@ urlpatterns = [
     path("compounds/<int:pk>/", views.compound_detail, name="compound-detail"),
     path("compounds/<int:pk>/buildings/new/", views.building_create, name="building-create"),
     path("places/", views.places, name="places"),
+    path("places/import/", views.places_import, name="places-import"),
     path("places/subdistricts/new/", views.subdistrict_edit, name="subdistrict-create"),
     path("places/subdistricts/<int:pk>/edit/", views.subdistrict_edit, name="subdistrict-edit"),
     path("places/communities/new/", views.community_edit, name="community-create"),

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_otp import login as otp_login
 
-from communities import selectors, services
+from communities import place_import, selectors, services
 from communities.choices import PropertyMode
 from communities.filtersets import CompoundFilterSet
 from communities.forms import (
@@ -315,6 +315,44 @@ def building_create(request, pk):
         title=_("Add a building to %(compound)s") % {"compound": compound.name},
         cancel_url=detail_url,
     )
+
+
+class PlacesImportForm(PortalFormMixin, forms.Form):
+    subdistrict = forms.ModelChoiceField(label=gettext_lazy("Subdistrict"), queryset=Subdistrict.objects.none())
+    file = forms.FileField(
+        label=gettext_lazy("File (CSV or XLSX)"),
+        help_text=gettext_lazy(
+            "Header row: 社区代码, 小区代码, 小区名称, 地址, 建成年份, 楼栋号, 层数, 户数; one row per building."
+        ),
+    )
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["subdistrict"].queryset = Subdistrict.objects.visible_to(actor).order_by("code")
+
+
+@login_required
+def places_import(request):
+    """Upload a subdistrict's compounds and buildings: "Check" lists every row's errors and writes nothing;
+    "Import" writes every row or none."""
+    if not may_add_compounds(request.user):
+        raise PermissionDenied
+    form = PlacesImportForm(request.POST or None, request.FILES or None, actor=request.user)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = place_import.compounds_import(
+                actor=request.user,
+                subdistrict=form.cleaned_data["subdistrict"],
+                upload=form.cleaned_data["file"],
+                dry_run=request.POST.get("action") != "import",
+            )
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            if report.committed:
+                messages.success(request, _("Imported."))
+    return render(request, "communities/places_import.html", {"form": form, "report": report})
 
 
 # --- Account security: two-factor login and the district's security policy ---

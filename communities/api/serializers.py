@@ -303,3 +303,21 @@ class CompanySerializer(StrictModelSerializer):
         model = Company
         fields = ["id", "name", "kind", "credit_code", "contact_name", "contact_phone"]
         read_only_fields = ["id"]
+
+
+class PlacesImportSerializer(StrictSerializer):
+    subdistrict = serializers.IntegerField(min_value=1)
+    file = serializers.FileField(
+        help_text="CSV or XLSX; header: 社区代码, 小区代码, 小区名称, 地址, 建成年份, 楼栋号, 层数, 户数."
+    )
+    dry_run = serializers.BooleanField(default=True, help_text="Check only (the default): nothing is written.")
+
+
+class PlacesImportReportSerializer(StrictSerializer):
+    dry_run = serializers.BooleanField()
+    committed = serializers.BooleanField()
+    compounds_created = serializers.IntegerField()
+    compounds_updated = serializers.IntegerField()
+    buildings_created = serializers.IntegerField()
+    buildings_updated = serializers.IntegerField()
+    errors = serializers.ListField(child=serializers.DictField())

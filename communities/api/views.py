@@ -5,12 +5,13 @@ from drf_standardized_errors.openapi_validation_errors import extend_validation_
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from communities import selectors, services
+from communities import place_import, selectors, services
 from communities.api import serializers as s
 from communities.filtersets import BuildingFilterSet, CompoundFilterSet, UserFilterSet
 from communities.models import ApiToken, Building, Community, Company, Compound, District, Role, Subdistrict, User
@@ -155,6 +156,46 @@ class CompoundViewSet(
     @extend_schema(request=s.CompoundCreateSerializer, responses={201: s.CompoundSerializer})
     def create(self, request, *args, **kwargs):
         return super().create(request, *args, **kwargs)
+
+    @extend_schema(request=s.PlacesImportSerializer, responses={200: s.PlacesImportReportSerializer})
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="import",
+        parser_classes=[MultiPartParser, FormParser],
+        serializer_class=s.PlacesImportSerializer,
+        filterset_class=None,
+        pagination_class=None,
+    )
+    def import_places(self, request):
+        """Compounds with their buildings for one subdistrict from CSV/XLSX, matched by code. ``dry_run`` (the
+        default) checks every row and writes nothing: 200 with the counts and each row's errors. An import writes
+        all rows (200) or, if any row is wrong, none: 400 with one ``invalid_rows`` error per wrong row."""
+        body = s.PlacesImportSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        subdistrict = get_object_for(request.user, Subdistrict.objects.all(), body.validated_data["subdistrict"])
+        report = place_import.compounds_import(
+            actor=request.user,
+            subdistrict=subdistrict,
+            upload=body.validated_data["file"],
+            dry_run=body.validated_data["dry_run"],
+        )
+        errors = [
+            {"code": "invalid_rows", "detail": f"Row {row}: {message}", "attr": "file"}
+            for row, message in report.errors
+        ]
+        if errors and not report.dry_run:
+            return Response({"type": "validation_error", "errors": errors}, status=status.HTTP_400_BAD_REQUEST)
+        data = {
+            "dry_run": report.dry_run,
+            "committed": report.committed,
+            "compounds_created": report.compounds_created,
+            "compounds_updated": report.compounds_updated,
+            "buildings_created": report.buildings_created,
+            "buildings_updated": report.buildings_updated,
+            "errors": [{"row": row, "message": message} for row, message in report.errors],
+        }
+        return Response(data)
 
     model = Compound
     serializer_class = s.CompoundSerializer

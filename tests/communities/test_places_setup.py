@@ -308,3 +308,140 @@ def test_web_foreign_district_official_cannot_edit_our_places(tree, others, clie
     assert client.post(edit, {"code": "1", "name": "x"}).status_code == 404
     tree["sub_a"].refresh_from_db()
     assert tree["sub_a"].name != "x"
+
+
+# --- Import of compounds with their buildings (CSV/XLSX): dry run, all or nothing, matched by code ---
+
+HEADER = "社区代码,小区代码,小区名称,地址,建成年份,楼栋号,层数,户数\n"
+
+
+def _csv(tree, *lines, name="places.csv"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    text = HEADER + "".join(line.format(comm=tree["comm_a"].code) + "\n" for line in lines)
+    return SimpleUploadedFile(name, text.encode("utf-8"), content_type="text/csv")
+
+
+GOOD = (
+    "{comm},XQ-IMP-1,导入一号小区,湖滨南路1号,1985,1号楼,6,24",
+    "{comm},XQ-IMP-1,导入一号小区,湖滨南路1号,1985,2号楼,7,28",
+    "{comm},XQ-IMP-2,导入二号小区,,1992,,,",
+)
+
+
+def test_import_dry_run_writes_nothing_then_import_then_reimport_changes_nothing(tree, actors, api_as):
+    client = api_as(actors["subdistrict_official"])
+    url = "/api/v1/compounds/import/"
+    before = _counts()
+    dry = client.post(url, {"subdistrict": tree["sub_a"].pk, "file": _csv(tree, *GOOD)}, format="multipart")
+    assert dry.status_code == 200, dry.content
+    assert dry.json()["compounds_created"] == 2 and dry.json()["buildings_created"] == 2
+    assert dry.json()["committed"] is False and _counts() == before
+    done = client.post(
+        url, {"subdistrict": tree["sub_a"].pk, "file": _csv(tree, *GOOD), "dry_run": "false"}, format="multipart"
+    )
+    assert done.status_code == 200 and done.json()["committed"] is True
+    compound = Compound.objects.get(code="XQ-IMP-1")
+    assert compound.community == tree["comm_a"] and compound.year_built == 1985
+    assert sorted(compound.buildings.values_list("number", "floors")) == [("1号楼", 6), ("2号楼", 7)]
+    after = _counts()
+    again = client.post(
+        url, {"subdistrict": tree["sub_a"].pk, "file": _csv(tree, *GOOD), "dry_run": "false"}, format="multipart"
+    )
+    body = again.json()
+    assert again.status_code == 200 and _counts() == after
+    assert (
+        body["compounds_created"],
+        body["compounds_updated"],
+        body["buildings_created"],
+        body["buildings_updated"],
+    ) == (
+        0,
+        0,
+        0,
+        0,
+    )
+
+
+def test_import_with_a_bad_row_lists_every_error_and_writes_nothing(tree, actors, api_as, client):
+    bad = (
+        *GOOD,
+        "NOPE,XQ-IMP-3,坏社区小区,,1990,,,",
+        "{comm},XQ-IMP-4,年份错,,1800,1号楼,abc,",
+        "{comm},XQ-IMP-1,导入一号小区,湖滨南路1号,1985,1号楼,6,24",
+    )
+    before = _counts()
+    response = api_as(actors["subdistrict_official"]).post(
+        "/api/v1/compounds/import/",
+        {"subdistrict": tree["sub_a"].pk, "file": _csv(tree, *bad), "dry_run": "false"},
+        format="multipart",
+    )
+    assert response.status_code == 400
+    rows = [e["detail"] for e in response.json()["errors"]]
+    assert [d.split(":")[0] for d in rows] == ["Row 5", "Row 6", "Row 7"]
+    assert _counts() == before
+    # The web page shows the same rows and writes nothing either.
+    client.force_login(actors["subdistrict_official"])
+    page = client.post(
+        reverse("communities:places-import"),
+        {"subdistrict": tree["sub_a"].pk, "file": _csv(tree, *bad), "action": "import"},
+    )
+    assert page.status_code == 200 and len(page.context["report"].errors) == 3
+    assert _counts() == before
+
+
+def test_web_import_xlsx(tree, actors, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(HEADER.strip().split(","))
+    sheet.append([tree["comm_a"].code, "XQ-XLSX", "表格小区", "", 2001, "3号楼", 11.0, 44])
+    buffer = __import__("io").BytesIO()
+    workbook.save(buffer)
+    client.force_login(actors["district_official"])
+    upload = SimpleUploadedFile("p.xlsx", buffer.getvalue())
+    page = client.post(
+        reverse("communities:places-import"), {"subdistrict": tree["sub_a"].pk, "file": upload, "action": "check"}
+    )
+    assert (
+        page.status_code == 200 and page.context["report"].ok and not Compound.objects.filter(code="XQ-XLSX").exists()
+    )
+    upload = SimpleUploadedFile("p.xlsx", buffer.getvalue())
+    page = client.post(
+        reverse("communities:places-import"), {"subdistrict": tree["sub_a"].pk, "file": upload, "action": "import"}
+    )
+    assert page.context["report"].committed
+    assert Building.objects.get(compound__code="XQ-XLSX", number="3号楼").floors == 11
+
+
+@pytest.mark.parametrize(
+    "actor,expected",
+    [
+        ("sub_b_official", 404),
+        ("foreign_district_official", 404),
+        ("community_secretary", 404),
+        ("contractor", 404),
+        ("inspector", 403),
+    ],
+)
+def test_import_outside_scope_is_refused(tree, actors, others, api_as, actor, expected):
+    before = _counts()
+    response = api_as(_actor(actor, actors, others)).post(
+        "/api/v1/compounds/import/",
+        {"subdistrict": tree["sub_a"].pk, "file": _csv(tree, *GOOD), "dry_run": "false"},
+        format="multipart",
+    )
+    assert response.status_code == expected, response.content
+    assert _counts() == before
+
+
+def test_import_of_a_compound_of_another_community_is_a_row_error(tree, actors, api_as):
+    line = "{comm}," + tree["compound_b"].code + ",改名,,1990,,,"
+    response = api_as(actors["district_official"]).post(
+        "/api/v1/compounds/import/", {"subdistrict": tree["sub_a"].pk, "file": _csv(tree, line)}, format="multipart"
+    )
+    assert response.status_code == 200 and len(response.json()["errors"]) == 1
+    tree["compound_b"].refresh_from_db()
+    assert tree["compound_b"].name != "改名"
