@@ -8,8 +8,10 @@ from communities.models import Building, Community, Company, Compound, District,
 from communities.permissions import may_manage_companies
 from communities.services import (
     BUILDING_EDITABLE_FIELDS,
+    COMMUNITY_EDITABLE_FIELDS,
     COMPANY_EDITABLE_FIELDS,
     COMPOUND_EDITABLE_FIELDS,
+    SUBDISTRICT_EDITABLE_FIELDS,
     USER_EDITABLE_FIELDS,
 )
 from renovation_portal.forms import PortalFormMixin
@@ -25,6 +27,67 @@ class BuildingForm(PortalFormMixin, forms.ModelForm):
     class Meta:
         model = Building
         fields = BUILDING_EDITABLE_FIELDS
+
+
+# --- Setting up the place tree. The forms only collect values; the services check scope and unique codes (their
+# DomainError is shown on the field), so the forms skip the model's own unique checks.
+
+
+class _PlaceForm(PortalFormMixin, forms.ModelForm):
+    def validate_unique(self):
+        pass
+
+
+class SubdistrictForm(_PlaceForm):
+    class Meta:
+        model = Subdistrict
+        fields = SUBDISTRICT_EDITABLE_FIELDS
+
+
+class SubdistrictCreateForm(SubdistrictForm):
+    district = forms.ModelChoiceField(label=_("District"), queryset=District.objects.none())
+    field_order = ["district", *SUBDISTRICT_EDITABLE_FIELDS]
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["district"].queryset = District.objects.visible_to(actor).order_by("code")
+
+
+class CommunityForm(_PlaceForm):
+    class Meta:
+        model = Community
+        fields = COMMUNITY_EDITABLE_FIELDS
+
+
+class CommunityCreateForm(CommunityForm):
+    subdistrict = forms.ModelChoiceField(label=_("Subdistrict"), queryset=Subdistrict.objects.none())
+    field_order = ["subdistrict", *COMMUNITY_EDITABLE_FIELDS]
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["subdistrict"].queryset = Subdistrict.objects.visible_to(actor).order_by("code")
+
+
+class CompoundCreateForm(_PlaceForm):
+    community = forms.ModelChoiceField(label=_("Community"), queryset=Community.objects.none())
+
+    class Meta:
+        model = Compound
+        fields = ("code", "name", *COMPOUND_EDITABLE_FIELDS)
+
+    field_order = ["community", "code", "name", *COMPOUND_EDITABLE_FIELDS]
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["community"].queryset = (
+            Community.objects.visible_to(actor).select_related("subdistrict").order_by("subdistrict__code", "code")
+        )
+
+
+class BuildingCreateForm(_PlaceForm):
+    class Meta:
+        model = Building
+        fields = ("number", *BUILDING_EDITABLE_FIELDS)
 
 
 class LoginForm(AuthenticationForm):

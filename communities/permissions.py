@@ -135,3 +135,58 @@ def can_manage_user(actor, user) -> bool:
 def can_grant_role(actor, role: Role) -> bool:
     """Whether ``actor`` may grant or revoke this (saved) role: the same filter as the lists, one rule."""
     return Role.objects.filter(pk=role.pk).filter(grantable_roles_q(actor)).exists()
+
+
+# --- Setting up the place tree. District officials add and rename the subdistricts and communities of their
+# district; subdistrict officials (and district officials above them) add compounds and buildings in their
+# subdistrict. Community secretaries keep editing basic data (above) but add no compounds or buildings.
+
+
+def _district_official_of(user, district_id) -> bool:
+    if get_scope(user).is_global:
+        return True
+    return user.roles.filter(kind=RoleKind.DISTRICT_OFFICIAL, district_id=district_id).exists()
+
+
+def _official_over_subdistrict(user, subdistrict) -> bool:
+    if get_scope(user).is_global:
+        return True
+    return user.roles.filter(
+        Q(kind=RoleKind.DISTRICT_OFFICIAL, district_id=subdistrict.district_id)
+        | Q(kind=RoleKind.SUBDISTRICT_OFFICIAL, subdistrict_id=subdistrict.pk)
+    ).exists()
+
+
+def may_set_up_districts(user) -> bool:
+    """Whether the user may add subdistricts and communities anywhere at all (shows the page and its buttons)."""
+    scope = get_scope(user)
+    return scope.is_global or RoleKind.DISTRICT_OFFICIAL in scope.role_kinds
+
+
+def may_add_compounds(user) -> bool:
+    scope = get_scope(user)
+    return scope.is_global or bool(scope.role_kinds.intersection(PEOPLE_MANAGER_ROLES))
+
+
+def can_add_subdistrict_to(user, district) -> bool:
+    return _district_official_of(user, district.pk)
+
+
+def can_change_subdistrict(user, subdistrict) -> bool:
+    return _district_official_of(user, subdistrict.district_id)
+
+
+def can_add_community_to(user, subdistrict) -> bool:
+    return _district_official_of(user, subdistrict.district_id)
+
+
+def can_change_community(user, community) -> bool:
+    return _district_official_of(user, community.subdistrict.district_id)
+
+
+def can_add_compound_to(user, community) -> bool:
+    return _official_over_subdistrict(user, community.subdistrict)
+
+
+def can_add_building_to(user, compound: Compound) -> bool:
+    return _official_over_subdistrict(user, compound.community.subdistrict)

@@ -26,18 +26,26 @@ from communities.models import (
     ROLE_BINDINGS,
     ApiToken,
     Building,
+    Community,
     Company,
     Compound,
     District,
     Role,
     SecurityPolicy,
+    Subdistrict,
     TaskForce,
     TaskForceMember,
     User,
 )
 from communities.permissions import (
+    can_add_building_to,
+    can_add_community_to,
+    can_add_compound_to,
+    can_add_subdistrict_to,
     can_change_building,
+    can_change_community,
     can_change_compound,
+    can_change_subdistrict,
     can_grant_role,
     can_manage_user,
     may_manage_companies,
@@ -116,6 +124,139 @@ def building_update(*, actor: User, building: Building, **changes) -> Building:
         building.full_clean(exclude=["compound", "number"])
         building.save(update_fields=[*changed, "updated_at"])
     return building
+
+
+# --- Setting up the place tree: subdistricts and communities (district officials), compounds and buildings
+# (subdistrict officials and the district officials above them). Codes are unique; every refusal is a DomainError
+# on its field, and a code taken at the same moment by someone else is one too (never a 500).
+
+SUBDISTRICT_EDITABLE_FIELDS = ("code", "name")
+COMMUNITY_EDITABLE_FIELDS = ("code", "name", "party_secretary_name")
+
+
+def _clean_text(model, name: str, value, *, required: bool) -> str:
+    value = (value or "").strip() if isinstance(value, str) or value is None else str(value).strip()
+    field = model._meta.get_field(name)
+    if required and not value:
+        raise DomainError(
+            _("Enter the %(field)s.") % {"field": field.verbose_name}, code=f"{name}_required", field=name
+        )
+    if len(value) > field.max_length:
+        raise DomainError(
+            _("At most %(count)d characters.") % {"count": field.max_length}, code=f"{name}_too_long", field=name
+        )
+    return value
+
+
+def _clean_code(model, obj, code) -> str:
+    code = _clean_text(model, "code", code, required=True)
+    others = model.objects.filter(code=code)
+    if obj is not None and obj.pk:
+        others = others.exclude(pk=obj.pk)
+    if others.exists():
+        raise DomainError(
+            _("A %(model)s with this code exists.") % {"model": model._meta.verbose_name},
+            code="code_taken",
+            field="code",
+        )
+    return code
+
+
+def _save_place(obj, fields: list[str] | None = None):
+    try:
+        with transaction.atomic():
+            obj.save(update_fields=fields)
+    except IntegrityError:  # the same code (or building number) entered at the same moment
+        field = "number" if isinstance(obj, Building) else "code"
+        raise DomainError(_("This code is taken."), code=f"{field}_taken", field=field) from None
+    return obj
+
+
+def _place_changes(obj, allowed: tuple[str, ...], changes: dict) -> list[str]:
+    model = type(obj)
+    unknown = set(changes) - set(allowed)
+    if unknown:
+        raise DomainError(
+            _("Fields cannot be changed here: %(fields)s") % {"fields": ", ".join(sorted(unknown))},
+            code="unknown_field",
+        )
+    cleaned = {}
+    for name, value in changes.items():
+        if name == "code":
+            cleaned[name] = _clean_code(model, obj, value)
+        else:
+            cleaned[name] = _clean_text(model, name, value, required=name == "name")
+    return _apply(obj, allowed, cleaned)
+
+
+@transaction.atomic
+def subdistrict_create(*, actor: User, district: District, code: str, name: str) -> Subdistrict:
+    """A district official adds a subdistrict (街道) to their district."""
+    if not can_add_subdistrict_to(actor, district):
+        raise PermissionDenied
+    subdistrict = Subdistrict(district=district)
+    _place_changes(subdistrict, SUBDISTRICT_EDITABLE_FIELDS, {"code": code, "name": name})
+    return _save_place(subdistrict)
+
+
+@transaction.atomic
+def subdistrict_update(*, actor: User, subdistrict: Subdistrict, **changes) -> Subdistrict:
+    if not can_change_subdistrict(actor, subdistrict):
+        raise PermissionDenied
+    changed = _place_changes(subdistrict, SUBDISTRICT_EDITABLE_FIELDS, changes)
+    return _save_place(subdistrict, changed) if changed else subdistrict
+
+
+@transaction.atomic
+def community_create(
+    *, actor: User, subdistrict: Subdistrict, code: str, name: str, party_secretary_name: str = ""
+) -> Community:
+    """A district official adds a community (社区) to a subdistrict of their district."""
+    if not can_add_community_to(actor, subdistrict):
+        raise PermissionDenied
+    community = Community(subdistrict=subdistrict)
+    _place_changes(
+        community,
+        COMMUNITY_EDITABLE_FIELDS,
+        {"code": code, "name": name, "party_secretary_name": party_secretary_name},
+    )
+    return _save_place(community)
+
+
+@transaction.atomic
+def community_update(*, actor: User, community: Community, **changes) -> Community:
+    if not can_change_community(actor, community):
+        raise PermissionDenied
+    changed = _place_changes(community, COMMUNITY_EDITABLE_FIELDS, changes)
+    return _save_place(community, changed) if changed else community
+
+
+@transaction.atomic
+def compound_create(*, actor: User, community: Community, code: str, name: str, **fields) -> Compound:
+    """A subdistrict official (or a district official above) adds a compound (小区) to a community."""
+    if not can_add_compound_to(actor, community):
+        raise PermissionDenied
+    compound = Compound(community=community)
+    _place_changes(compound, ("code", "name"), {"code": code, "name": name})
+    _apply(compound, COMPOUND_EDITABLE_FIELDS, {k: v for k, v in fields.items() if v is not None or k == "year_built"})
+    compound.full_clean(exclude=["community", "code"], validate_unique=False)
+    return _save_place(compound)
+
+
+@transaction.atomic
+def building_create(*, actor: User, compound: Compound, number: str, **fields) -> Building:
+    """A subdistrict official (or a district official above) adds a building (楼栋) to a compound."""
+    if not can_add_building_to(actor, compound):
+        raise PermissionDenied
+    number = _clean_text(Building, "number", number, required=True)
+    if Building.objects.filter(compound=compound, number=number).exists():
+        raise DomainError(
+            _("This compound already has a building with this number."), code="number_taken", field="number"
+        )
+    building = Building(compound=compound, number=number)
+    _apply(building, BUILDING_EDITABLE_FIELDS, {k: v for k, v in fields.items() if v is not None or k == "floors"})
+    building.full_clean(exclude=["compound", "number"], validate_constraints=False, validate_unique=False)
+    return _save_place(building)
 
 
 def api_token_create(

@@ -5,7 +5,15 @@ from communities import people_views, task_force_views, views
 app_name = "communities"
 urlpatterns = [
     path("compounds/", views.compound_list, name="compound-list"),
+    path("compounds/new/", views.compound_create, name="compound-create"),
     path("compounds/<int:pk>/", views.compound_detail, name="compound-detail"),
+    path("compounds/<int:pk>/buildings/new/", views.building_create, name="building-create"),
+    path("places/", views.places, name="places"),
+    path("places/import/", views.places_import, name="places-import"),
+    path("places/subdistricts/new/", views.subdistrict_edit, name="subdistrict-create"),
+    path("places/subdistricts/<int:pk>/edit/", views.subdistrict_edit, name="subdistrict-edit"),
+    path("places/communities/new/", views.community_edit, name="community-create"),
+    path("places/communities/<int:pk>/edit/", views.community_edit, name="community-edit"),
     path("compounds/<int:pk>/edit/", views.compound_edit, name="compound-edit"),
     path("buildings/<int:pk>/edit/", views.building_edit, name="building-edit"),
     path("people/", people_views.people_list, name="people-list"),

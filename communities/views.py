@@ -16,12 +16,29 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_otp import login as otp_login
 
-from communities import selectors, services
+from communities import place_import, selectors, services
 from communities.choices import PropertyMode
 from communities.filtersets import CompoundFilterSet
-from communities.forms import BuildingForm, CompoundForm
-from communities.models import Building, Compound, SecurityPolicy
-from communities.permissions import can_change_building, can_change_compound
+from communities.forms import (
+    BuildingCreateForm,
+    BuildingForm,
+    CommunityCreateForm,
+    CommunityForm,
+    CompoundCreateForm,
+    CompoundForm,
+    SubdistrictCreateForm,
+    SubdistrictForm,
+)
+from communities.models import Building, Community, Compound, SecurityPolicy, Subdistrict
+from communities.permissions import (
+    can_add_building_to,
+    can_change_building,
+    can_change_community,
+    can_change_compound,
+    can_change_subdistrict,
+    may_add_compounds,
+    may_set_up_districts,
+)
 from communities.scoping import get_object_for
 from communities.security import (
     confirmed_device,
@@ -72,7 +89,14 @@ def compound_list(request):
     query = request.GET.copy()
     query.pop("page", None)
     return render(
-        request, "communities/compound_list.html", {"filter": filterset, "page": page, "query": query.urlencode()}
+        request,
+        "communities/compound_list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "query": query.urlencode(),
+            "can_add_compound": may_add_compounds(request.user),
+        },
     )
 
 
@@ -86,6 +110,7 @@ def compound_detail(request, pk):
             "compound": compound,
             "buildings": compound.buildings.all(),
             "can_edit": can_change_compound(request.user, compound),
+            "can_add_building": can_add_building_to(request.user, compound),
         },
     )
 
@@ -134,6 +159,200 @@ def building_edit(request, pk):
         "communities/building_form.html",
         can_change_building,
     )
+
+
+# --- Setting up the place tree: subdistricts and communities (district officials), compounds and buildings
+# (subdistrict officials and the district officials above them). The services decide who may write where.
+
+
+def _place_form(request, form, save, *, title, cancel_url):
+    """Show ``form``; on a valid POST call ``save(cleaned_data)`` (a service call) and return its redirect. A
+    refusal of the service is shown on its field (or the form), never a 500."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            target = save(form.cleaned_data)
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect(target)
+    return render(request, "communities/place_form.html", {"form": form, "title": title, "cancel_url": cancel_url})
+
+
+def _fields(cleaned: dict, names) -> dict:
+    return {name: cleaned[name] for name in names}
+
+
+@login_required
+def places(request):
+    """The subdistricts and communities of the district official's district, with their add and edit buttons."""
+    if not may_set_up_districts(request.user):
+        raise PermissionDenied
+    subdistricts = (
+        Subdistrict.objects.visible_to(request.user)
+        .select_related("district")
+        .prefetch_related("communities")
+        .order_by("district__code", "code")
+    )
+    return render(request, "communities/places.html", {"subdistricts": subdistricts})
+
+
+@login_required
+def subdistrict_edit(request, pk=None):
+    if not may_set_up_districts(request.user):
+        raise PermissionDenied
+    cancel_url = reverse("communities:places")
+    if pk is None:
+        form = SubdistrictCreateForm(request.POST or None, actor=request.user)
+        return _place_form(
+            request,
+            form,
+            lambda data: (
+                services.subdistrict_create(
+                    actor=request.user, district=data["district"], code=data["code"], name=data["name"]
+                )
+                and cancel_url
+            ),
+            title=_("Add a subdistrict"),
+            cancel_url=cancel_url,
+        )
+    subdistrict = get_object_for(
+        request.user, Subdistrict.objects.all(), pk, action="change", can=can_change_subdistrict
+    )
+    form = SubdistrictForm(request.POST or None, instance=Subdistrict.objects.get(pk=subdistrict.pk))
+    return _place_form(
+        request,
+        form,
+        lambda data: (
+            services.subdistrict_update(
+                actor=request.user, subdistrict=subdistrict, **_fields(data, SubdistrictForm._meta.fields)
+            )
+            and cancel_url
+        ),
+        title=_("Edit %(name)s") % {"name": subdistrict.name},
+        cancel_url=cancel_url,
+    )
+
+
+@login_required
+def community_edit(request, pk=None):
+    if not may_set_up_districts(request.user):
+        raise PermissionDenied
+    cancel_url = reverse("communities:places")
+    if pk is None:
+        form = CommunityCreateForm(request.POST or None, actor=request.user, initial=request.GET.dict())
+        return _place_form(
+            request,
+            form,
+            lambda data: (
+                services.community_create(
+                    actor=request.user,
+                    subdistrict=data["subdistrict"],
+                    **_fields(data, CommunityForm._meta.fields),
+                )
+                and cancel_url
+            ),
+            title=_("Add a community"),
+            cancel_url=cancel_url,
+        )
+    community = get_object_for(
+        request.user, Community.objects.select_related("subdistrict"), pk, action="change", can=can_change_community
+    )
+    form = CommunityForm(request.POST or None, instance=Community.objects.get(pk=community.pk))
+    return _place_form(
+        request,
+        form,
+        lambda data: (
+            services.community_update(
+                actor=request.user, community=community, **_fields(data, CommunityForm._meta.fields)
+            )
+            and cancel_url
+        ),
+        title=_("Edit %(name)s") % {"name": community.name},
+        cancel_url=cancel_url,
+    )
+
+
+@login_required
+def compound_create(request):
+    if not may_add_compounds(request.user):
+        raise PermissionDenied
+    form = CompoundCreateForm(request.POST or None, actor=request.user, initial=request.GET.dict())
+    return _place_form(
+        request,
+        form,
+        lambda data: reverse(
+            "communities:compound-detail",
+            args=[
+                services.compound_create(
+                    actor=request.user, community=data["community"], **_fields(data, CompoundCreateForm._meta.fields)
+                ).pk
+            ],
+        ),
+        title=_("Add a compound"),
+        cancel_url=reverse("communities:compound-list"),
+    )
+
+
+@login_required
+def building_create(request, pk):
+    compound = get_object_for(
+        request.user, selectors.compound_list(request.user), pk, action="change", can=can_add_building_to
+    )
+    form = BuildingCreateForm(request.POST or None)
+    detail_url = reverse("communities:compound-detail", args=[compound.pk])
+    return _place_form(
+        request,
+        form,
+        lambda data: (
+            services.building_create(
+                actor=request.user, compound=compound, **_fields(data, BuildingCreateForm._meta.fields)
+            )
+            and detail_url
+        ),
+        title=_("Add a building to %(compound)s") % {"compound": compound.name},
+        cancel_url=detail_url,
+    )
+
+
+class PlacesImportForm(PortalFormMixin, forms.Form):
+    subdistrict = forms.ModelChoiceField(label=gettext_lazy("Subdistrict"), queryset=Subdistrict.objects.none())
+    file = forms.FileField(
+        label=gettext_lazy("File (CSV or XLSX)"),
+        help_text=gettext_lazy(
+            "Header row: 社区代码, 小区代码, 小区名称, 地址, 建成年份, 楼栋号, 层数, 户数; one row per building."
+        ),
+    )
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["subdistrict"].queryset = Subdistrict.objects.visible_to(actor).order_by("code")
+
+
+@login_required
+def places_import(request):
+    """Upload a subdistrict's compounds and buildings: "Check" lists every row's errors and writes nothing;
+    "Import" writes every row or none."""
+    if not may_add_compounds(request.user):
+        raise PermissionDenied
+    form = PlacesImportForm(request.POST or None, request.FILES or None, actor=request.user)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = place_import.compounds_import(
+                actor=request.user,
+                subdistrict=form.cleaned_data["subdistrict"],
+                upload=form.cleaned_data["file"],
+                dry_run=request.POST.get("action") != "import",
+            )
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            if report.committed:
+                messages.success(request, _("Imported."))
+    return render(request, "communities/places_import.html", {"form": form, "report": report})
 
 
 # --- Account security: two-factor login and the district's security policy ---

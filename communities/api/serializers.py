@@ -29,15 +29,38 @@ class DistrictSerializer(StrictModelSerializer):
 
 
 class SubdistrictSerializer(StrictModelSerializer):
+    # Declared without the model's unique validator: the service checks codes and answers ``code_taken``.
+    code = serializers.CharField(max_length=16)
+    name = serializers.CharField(max_length=50)
+
     class Meta:
         model = Subdistrict
         fields = ["id", "code", "name", "district"]
+        read_only_fields = ["id", "district"]
+
+
+class SubdistrictCreateSerializer(SubdistrictSerializer):
+    district = serializers.PrimaryKeyRelatedField(queryset=District.objects.all())
+
+    class Meta(SubdistrictSerializer.Meta):
+        read_only_fields = ["id"]
 
 
 class CommunitySerializer(StrictModelSerializer):
+    code = serializers.CharField(max_length=20)
+    name = serializers.CharField(max_length=50)
+
     class Meta:
         model = Community
         fields = ["id", "code", "name", "subdistrict", "party_secretary_name"]
+        read_only_fields = ["id", "subdistrict"]
+
+
+class CommunityCreateSerializer(CommunitySerializer):
+    subdistrict = serializers.PrimaryKeyRelatedField(queryset=Subdistrict.objects.all())
+
+    class Meta(CommunitySerializer.Meta):
+        read_only_fields = ["id"]
 
 
 class PartyBranchSerializer(StrictModelSerializer):
@@ -94,6 +117,28 @@ class CompoundSerializer(StrictModelSerializer):
         read_only_fields = ["id", "code", "name", "community", "is_synthetic", "updated_at"]
 
 
+class CompoundCreateSerializer(StrictModelSerializer):
+    """A new compound: its community, a unique code, a name and the basic data (checked by the service)."""
+
+    code = serializers.CharField(max_length=24)
+    community = serializers.PrimaryKeyRelatedField(queryset=Community.objects.all())
+
+    class Meta:
+        model = Compound
+        fields = [
+            "code",
+            "name",
+            "community",
+            "address",
+            "year_built",
+            "building_count",
+            "household_count",
+            "resident_count",
+            "floor_area",
+            "property_mode",
+        ]
+
+
 class BuildingSerializer(MaskPersonalDataMixin, StrictModelSerializer):
     masked_fields = ("lead_phone", "grid_worker_phone")
 
@@ -113,6 +158,28 @@ class BuildingSerializer(MaskPersonalDataMixin, StrictModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["id", "compound", "number", "updated_at"]
+
+
+class BuildingCreateSerializer(StrictModelSerializer):
+    """A new building of a compound: its number (unique in the compound) and its contact board."""
+
+    compound = serializers.PrimaryKeyRelatedField(queryset=Compound.objects.all())
+
+    class Meta:
+        model = Building
+        fields = [
+            "compound",
+            "number",
+            "floors",
+            "stairwells",
+            "household_count",
+            "lead_name",
+            "lead_phone",
+            "grid_worker_name",
+            "grid_worker_phone",
+        ]
+        # The unique (compound, number) pair is the service's check (``number_taken``), not the serializer's.
+        validators = []
 
 
 class RoleSerializer(StrictModelSerializer):
@@ -269,3 +336,21 @@ class TaskForceMemberInputSerializer(StrictSerializer):
     name = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
     role = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
     working_group = serializers.ChoiceField(choices=WorkingGroup.choices, required=False, allow_blank=True, default="")
+
+
+class PlacesImportSerializer(StrictSerializer):
+    subdistrict = serializers.IntegerField(min_value=1)
+    file = serializers.FileField(
+        help_text="CSV or XLSX; header: 社区代码, 小区代码, 小区名称, 地址, 建成年份, 楼栋号, 层数, 户数."
+    )
+    dry_run = serializers.BooleanField(default=True, help_text="Check only (the default): nothing is written.")
+
+
+class PlacesImportReportSerializer(StrictSerializer):
+    dry_run = serializers.BooleanField()
+    committed = serializers.BooleanField()
+    compounds_created = serializers.IntegerField()
+    compounds_updated = serializers.IntegerField()
+    buildings_created = serializers.IntegerField()
+    buildings_updated = serializers.IntegerField()
+    errors = serializers.ListField(child=serializers.DictField())

@@ -6,12 +6,13 @@ from drf_standardized_errors.openapi_validation_errors import extend_validation_
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from communities import selectors, services
+from communities import place_import, selectors, services
 from communities.api import serializers as s
 from communities.filtersets import BuildingFilterSet, CompoundFilterSet, UserFilterSet
 from communities.models import (
@@ -28,7 +29,9 @@ from communities.models import (
 )
 from communities.permissions import (
     can_change_building,
+    can_change_community,
     can_change_compound,
+    can_change_subdistrict,
     can_grant_role,
     can_manage_user,
     may_manage_companies,
@@ -36,7 +39,7 @@ from communities.permissions import (
 )
 from communities.scoping import get_object_for
 from communities.selectors import PLACE_MODELS, task_forces
-from renovation_portal.api import ConcurrencyControlMixin, KeysetPagination
+from renovation_portal.api import ConcurrencyControlMixin, KeysetPagination, representation_etag
 from renovation_portal.values_lists import ValuesListMixin
 
 
@@ -57,24 +60,155 @@ class DistrictViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["code", "name"]
 
 
-class SubdistrictViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+class PlaceCreateMixin:
+    """POST of a place-tree record: the body is checked by ``create_serializer``, the write is ``create_service``
+    (which decides whether the actor may add it there: 403), the answer is the record as GET shows it."""
+
+    create_serializer = None
+    create_service = None
+
+    def create(self, request, *args, **kwargs):
+        body = self.create_serializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        obj = type(self).create_service(actor=request.user, **body.validated_data)
+        data = self.representation(self.get_queryset().get(pk=obj.pk))
+        return Response(data, status=status.HTTP_201_CREATED, headers={"ETag": representation_etag(data)})
+
+
+class SubdistrictViewSet(
+    PlaceCreateMixin,
+    ConcurrencyControlMixin,
+    ScopedViewSetMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
+):
+    """Subdistricts in the user's scope; district officials add them to their district (POST) and rename them."""
+
     model = Subdistrict
     serializer_class = s.SubdistrictSerializer
     filterset_fields = ["district"]
     ordering_fields = ["code", "name"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    create_serializer = s.SubdistrictCreateSerializer
+    create_service = services.subdistrict_create
+
+    def get_object(self):
+        return get_object_for(
+            self.request.user,
+            self.get_queryset(),
+            self.kwargs["pk"],
+            action="view" if self.request.method in ("GET", "HEAD", "OPTIONS") else "change",
+            can=can_change_subdistrict,
+        )
+
+    @extend_schema(request=s.SubdistrictCreateSerializer, responses={201: s.SubdistrictSerializer})
+    def create(self, request, *args, **kwargs):
+        return super().create(request, *args, **kwargs)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.subdistrict_update(
+            actor=self.request.user, subdistrict=serializer.instance, **serializer.validated_data
+        )
 
 
-class CommunityViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+class CommunityViewSet(
+    PlaceCreateMixin,
+    ConcurrencyControlMixin,
+    ScopedViewSetMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
+):
+    """Communities in the user's scope; district officials add them to a subdistrict of their district (POST)."""
+
     model = Community
     serializer_class = s.CommunitySerializer
     filterset_fields = ["subdistrict"]
     ordering_fields = ["code", "name"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    select = ("subdistrict",)
+    create_serializer = s.CommunityCreateSerializer
+    create_service = services.community_create
+
+    def get_object(self):
+        return get_object_for(
+            self.request.user,
+            self.get_queryset(),
+            self.kwargs["pk"],
+            action="view" if self.request.method in ("GET", "HEAD", "OPTIONS") else "change",
+            can=can_change_community,
+        )
+
+    @extend_schema(request=s.CommunityCreateSerializer, responses={201: s.CommunitySerializer})
+    def create(self, request, *args, **kwargs):
+        return super().create(request, *args, **kwargs)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.community_update(
+            actor=self.request.user, community=serializer.instance, **serializer.validated_data
+        )
 
 
 class CompoundViewSet(
-    ValuesListMixin, ConcurrencyControlMixin, ScopedViewSetMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+    PlaceCreateMixin,
+    ValuesListMixin,
+    ConcurrencyControlMixin,
+    ScopedViewSetMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
 ):
-    """Compounds in the user's scope; officials and community secretaries may update basic data."""
+    """Compounds in the user's scope; officials and community secretaries may update basic data; subdistrict
+    officials (and district officials above) add compounds (POST)."""
+
+    http_method_names = ["get", "post", "patch", "put", "head", "options"]
+    create_serializer = s.CompoundCreateSerializer
+    create_service = services.compound_create
+
+    @extend_schema(request=s.CompoundCreateSerializer, responses={201: s.CompoundSerializer})
+    def create(self, request, *args, **kwargs):
+        return super().create(request, *args, **kwargs)
+
+    @extend_schema(request=s.PlacesImportSerializer, responses={200: s.PlacesImportReportSerializer})
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="import",
+        parser_classes=[MultiPartParser, FormParser],
+        serializer_class=s.PlacesImportSerializer,
+        filterset_class=None,
+        pagination_class=None,
+    )
+    def import_places(self, request):
+        """Compounds with their buildings for one subdistrict from CSV/XLSX, matched by code. ``dry_run`` (the
+        default) checks every row and writes nothing: 200 with the counts and each row's errors. An import writes
+        all rows (200) or, if any row is wrong, none: 400 with one ``invalid_rows`` error per wrong row."""
+        body = s.PlacesImportSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        subdistrict = get_object_for(request.user, Subdistrict.objects.all(), body.validated_data["subdistrict"])
+        report = place_import.compounds_import(
+            actor=request.user,
+            subdistrict=subdistrict,
+            upload=body.validated_data["file"],
+            dry_run=body.validated_data["dry_run"],
+        )
+        errors = [
+            {"code": "invalid_rows", "detail": f"Row {row}: {message}", "attr": "file"}
+            for row, message in report.errors
+        ]
+        if errors and not report.dry_run:
+            return Response({"type": "validation_error", "errors": errors}, status=status.HTTP_400_BAD_REQUEST)
+        data = {
+            "dry_run": report.dry_run,
+            "committed": report.committed,
+            "compounds_created": report.compounds_created,
+            "compounds_updated": report.compounds_updated,
+            "buildings_created": report.buildings_created,
+            "buildings_updated": report.buildings_updated,
+            "errors": [{"row": row, "message": message} for row, message in report.errors],
+        }
+        return Response(data)
 
     model = Compound
     serializer_class = s.CompoundSerializer
@@ -99,9 +233,24 @@ class CompoundViewSet(
 
 
 class BuildingViewSet(
-    ValuesListMixin, ConcurrencyControlMixin, ScopedViewSetMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+    PlaceCreateMixin,
+    ValuesListMixin,
+    ConcurrencyControlMixin,
+    ScopedViewSetMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
 ):
-    """Buildings with their contact board (亮牌) data."""
+    """Buildings with their contact board (亮牌) data; subdistrict officials (and district officials above) add
+    buildings to a compound (POST)."""
+
+    http_method_names = ["get", "post", "patch", "put", "head", "options"]
+    create_serializer = s.BuildingCreateSerializer
+    create_service = services.building_create
+
+    @extend_schema(request=s.BuildingCreateSerializer, responses={201: s.BuildingSerializer})
+    def create(self, request, *args, **kwargs):
+        return super().create(request, *args, **kwargs)
 
     model = Building
     serializer_class = s.BuildingSerializer
