@@ -7,6 +7,11 @@ urlpatterns = [
     path("compounds/", views.compound_list, name="compound-list"),
     path("compounds/<int:pk>/", views.compound_detail, name="compound-detail"),
     path("compounds/<int:pk>/edit/", views.compound_edit, name="compound-edit"),
+    path(
+        "compounds/<int:pk>/<slug:body>/",
+        views.governance,
+        name="governance",
+    ),
     path("buildings/<int:pk>/edit/", views.building_edit, name="building-edit"),
     path("people/", people_views.people_list, name="people-list"),
     path("people/invite/", people_views.person_invite, name="person-invite"),

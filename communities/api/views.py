@@ -13,7 +13,20 @@ from rest_framework.views import APIView
 from communities import selectors, services
 from communities.api import serializers as s
 from communities.filtersets import BuildingFilterSet, CompoundFilterSet, UserFilterSet
-from communities.models import ApiToken, Building, Community, Company, Compound, District, Role, Subdistrict, User
+from communities.models import (
+    ApiToken,
+    Building,
+    Community,
+    Company,
+    Compound,
+    District,
+    OwnersBody,
+    PartyBranch,
+    PropertyService,
+    Role,
+    Subdistrict,
+    User,
+)
 from communities.permissions import (
     can_change_building,
     can_change_compound,
@@ -83,6 +96,53 @@ class CompoundViewSet(
         serializer.instance = services.compound_update(
             actor=self.request.user, compound=serializer.instance, **serializer.validated_data
         )
+
+
+class GovernanceViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """The history of a governance body on the compounds in the user's scope (``?compound=``, ``?is_current=``);
+    POST records a new body for a compound (officials and its community's secretary; the current one is ended)."""
+
+    select = ("compound",)
+    filterset_fields = ["compound"]
+    ordering_fields = ["id"]
+    service = None
+
+    def get_queryset(self):
+        queryset = super().get_queryset().order_by("-id")
+        current = self.request.query_params.get("is_current")
+        if current in ("true", "false"):
+            queryset = queryset.filter(ended_on__isnull=current == "true")
+        return queryset
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        compound = get_object_for(
+            self.request.user,
+            Compound.objects.select_related("community__subdistrict"),
+            data.pop("compound_id"),
+            action="change",
+            can=can_change_compound,
+        )
+        serializer.instance = type(self).service(actor=self.request.user, compound=compound, **data)
+
+
+class PartyBranchViewSet(GovernanceViewSet):
+    model = PartyBranch
+    serializer_class = s.PartyBranchRecordSerializer
+    service = staticmethod(services.party_branch_set)
+
+
+class OwnersBodyViewSet(GovernanceViewSet):
+    model = OwnersBody
+    serializer_class = s.OwnersBodyRecordSerializer
+    service = staticmethod(services.owners_body_elect)
+
+
+class PropertyServiceViewSet(GovernanceViewSet):
+    model = PropertyService
+    serializer_class = s.PropertyServiceRecordSerializer
+    select = ("compound", "company")
+    service = staticmethod(services.property_service_change)
 
 
 class BuildingViewSet(
