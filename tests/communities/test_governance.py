@@ -233,3 +233,17 @@ def test_compound_page_links_to_the_bodies(tree, actors, client):
     page = client.get(reverse("communities:compound-detail", args=[tree["compound_a"].pk])).content.decode()
     for body in ("party-branch", "owners-body", "property-service"):
         assert reverse("communities:governance", args=[tree["compound_a"].pk, body]) in page
+
+
+def test_admin_cannot_overwrite_a_body_or_the_compound_mode(tree, admin_client):
+    """The admin shows the history read-only; the service is the one write path (it keeps the earlier record)."""
+    record = f.PartyBranchFactory(compound=tree["compound_a"])
+    assert admin_client.get(reverse("admin:communities_partybranch_add")).status_code == 403
+    response = admin_client.post(
+        reverse("admin:communities_partybranch_change", args=[record.pk]), {"name": "改名", "secretary_name": "x"}
+    )
+    assert response.status_code == 403
+    record.refresh_from_db()
+    assert record.name != "改名"
+    page = admin_client.get(reverse("admin:communities_compound_change", args=[tree["compound_a"].pk]))
+    assert 'name="property_mode"' not in page.content.decode()
