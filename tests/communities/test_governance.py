@@ -247,3 +247,18 @@ def test_admin_cannot_overwrite_a_body_or_the_compound_mode(tree, admin_client):
     assert record.name != "改名"
     page = admin_client.get(reverse("admin:communities_compound_change", args=[tree["compound_a"].pk]))
     assert 'name="property_mode"' not in page.content.decode()
+
+
+def test_a_new_project_takes_the_current_branch_secretary_or_none(tree, actors):
+    """The project's masses coordinator defaults to the current party-branch secretary; a compound without a
+    branch (its pointer is empty now, no longer a missing one-to-one row) opens a project with none."""
+    from projects import services as project_services
+
+    official = actors["district_official"]
+    bare = project_services.project_create(actor=official, compound=tree["compound_b"], name="无支部", batch=2026)
+    assert bare.masses_coordinator == ""
+    compound = tree["compound_a"]
+    services.party_branch_set(actor=official, compound=compound, name="支部", secretary_name="旧书记")
+    services.party_branch_set(actor=official, compound=compound, name="支部", secretary_name="新书记")
+    project = project_services.project_create(actor=official, compound=compound, name="二期", batch=2026)
+    assert project.masses_coordinator == "新书记"
