@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from communities import services
 from communities.choices import CompanyKind
-from communities.models import Compound, OwnersBody, PartyBranch, PropertyService
+from communities.models import ApiToken, Compound, OwnersBody, PartyBranch, PropertyService
 from tests import factories as f
 
 PARTY_BRANCHES = "/api/v1/party-branches/"
@@ -262,3 +262,14 @@ def test_a_new_project_takes_the_current_branch_secretary_or_none(tree, actors):
     services.party_branch_set(actor=official, compound=compound, name="支部", secretary_name="新书记")
     project = project_services.project_create(actor=official, compound=compound, name="二期", batch=2026)
     assert project.masses_coordinator == "新书记"
+
+
+def test_a_retried_post_with_the_same_idempotency_key_records_one_change(tree, actors, api):
+    key = ApiToken.issue(user=actors["community_secretary"], device_name="手机")[1]
+    auth = {"HTTP_AUTHORIZATION": f"Token {key}", "HTTP_IDEMPOTENCY_KEY": "gov-retry-1"}
+    body = {"compound": tree["compound_a"].pk, "mode": "menu"}
+    first = api.post(PROPERTY_SERVICES, body, format="json", **auth)
+    again = api.post(PROPERTY_SERVICES, body, format="json", **auth)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert first.json()["id"] == again.json()["id"] and again["Idempotent-Replayed"] == "true"
+    assert PropertyService.objects.filter(compound=tree["compound_a"]).count() == 1
