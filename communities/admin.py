@@ -70,6 +70,8 @@ class CompoundAdmin(ScopedAdmin):
     list_filter = ["property_mode", "is_synthetic", "community__subdistrict"]
     search_fields = ["name", "code", "address"]
     list_select_related = ["community"]
+    # The mode follows the current property service (recorded on the compound page), not set here.
+    readonly_fields = ["property_mode"]
     inlines = [BuildingInline]
 
 
@@ -81,10 +83,27 @@ class BuildingAdmin(ScopedAdmin):
     list_select_related = ["compound"]
 
 
+class GovernanceRecordAdmin(admin.ModelAdmin):
+    """Read-only: a body is recorded on the compound page or through the API (the service ends the earlier record
+    and keeps the compound's current body and property mode), never overwritten here."""
+
+    list_display = ["compound", "__str__", "ended_on"]
+    list_filter = [("ended_on", admin.EmptyFieldListFilter)]
+    search_fields = ["compound__name"]
+    list_select_related = ["compound"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 for model in (PartyBranch, OwnersBody, PropertyService):
-    admin.site.register(
-        model, list_display=["compound", "__str__"], search_fields=["compound__name"], list_select_related=["compound"]
-    )
+    admin.site.register(model, GovernanceRecordAdmin)
 
 
 @admin.register(Company)

@@ -214,7 +214,7 @@ def _compound(community: Community, spec: ArticleCompound, rng: random.Random, s
     if spec.branch_secretary:
         _upsert(
             PartyBranch,
-            {"compound": compound},
+            {"compound": compound, "ended_on": None},
             {
                 "name": f"{spec.name}党支部",
                 "secretary_name": spec.branch_secretary,
@@ -226,7 +226,7 @@ def _compound(community: Community, spec: ArticleCompound, rng: random.Random, s
     if spec.owners_director:
         _upsert(
             OwnersBody,
-            {"compound": compound},
+            {"compound": compound, "ended_on": None},
             {
                 "kind": spec.owners_kind,
                 "director_name": spec.owners_director,
@@ -238,7 +238,7 @@ def _compound(community: Community, spec: ArticleCompound, rng: random.Random, s
         company = Company.objects.get(name=COMPANIES[4][0]) if spec.property_mode == PropertyMode.PROFESSIONAL else None
         _upsert(
             PropertyService,
-            {"compound": compound},
+            {"compound": compound, "ended_on": None},
             {
                 "mode": spec.property_mode,
                 "company": company,

@@ -4,7 +4,18 @@ from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from communities.choices import CompanyKind, InspectionTier, RoleKind
-from communities.models import Building, Community, Company, Compound, District, Subdistrict, User
+from communities.models import (
+    Building,
+    Community,
+    Company,
+    Compound,
+    District,
+    OwnersBody,
+    PartyBranch,
+    PropertyService,
+    Subdistrict,
+    User,
+)
 from communities.permissions import may_manage_companies
 from communities.services import (
     BUILDING_EDITABLE_FIELDS,
@@ -88,6 +99,52 @@ class BuildingCreateForm(_PlaceForm):
     class Meta:
         model = Building
         fields = ("number", *BUILDING_EDITABLE_FIELDS)
+
+
+class _DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class PartyBranchForm(PortalFormMixin, forms.ModelForm):
+    class Meta:
+        model = PartyBranch
+        fields = ["name", "secretary_name", "secretary_phone", "member_count", "established_on", "set_up_in_programme"]
+        widgets = {"established_on": _DateInput}
+
+
+class OwnersBodyForm(PortalFormMixin, forms.ModelForm):
+    class Meta:
+        model = OwnersBody
+        fields = [
+            "kind",
+            "director_name",
+            "director_phone",
+            "member_count",
+            "established_on",
+            "term_starts_on",
+            "term_ends_on",
+            "set_up_in_programme",
+        ]
+        widgets = {"established_on": _DateInput, "term_starts_on": _DateInput, "term_ends_on": _DateInput}
+
+
+class PropertyServiceForm(PortalFormMixin, forms.ModelForm):
+    class Meta:
+        model = PropertyService
+        fields = [
+            "mode",
+            "company",
+            "contact_name",
+            "contact_phone",
+            "contract_starts_on",
+            "contract_ends_on",
+            "introduced_in_programme",
+        ]
+        widgets = {"contract_starts_on": _DateInput, "contract_ends_on": _DateInput}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["company"].queryset = Company.objects.filter(kind=CompanyKind.PROPERTY).order_by("name")
 
 
 class LoginForm(AuthenticationForm):

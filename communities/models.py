@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
 
@@ -21,7 +22,7 @@ from communities.choices import (
     TaskForceLevel,
     WorkingGroup,
 )
-from communities.querysets import CompanyQuerySet, PlaceQuerySet, PortalUserManager
+from communities.querysets import CompanyQuerySet, CompoundRecordQuerySet, PlaceQuerySet, PortalUserManager
 from communities.validators import validate_credit_code
 
 
@@ -103,6 +104,17 @@ class Compound(models.Model):
     property_mode = models.CharField(
         _("property service mode"), max_length=20, choices=PropertyMode.choices, default=PropertyMode.NONE
     )
+    # The current governance bodies: the record of each without an end (kept by their save(); earlier records
+    # stay as history). property_mode above is a cache of the current property service's mode.
+    party_branch = models.ForeignKey(
+        "PartyBranch", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+    owners_body = models.ForeignKey(
+        "OwnersBody", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+    property_service = models.ForeignKey(
+        "PropertyService", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
     is_synthetic = models.BooleanField(
         _("synthetic demo record"),
         default=False,
@@ -165,11 +177,44 @@ class Building(models.Model):
         return f"{self.compound.name} {self.number}"
 
 
-class PartyBranch(models.Model):
+class GovernanceRecord(models.Model):
+    """A governance body of a compound with history: a change creates a new record and ends the earlier one
+    (``ended_on``); the compound's current body is the one without an end."""
+
+    pointer: str = ""  # the Compound field that points at the current record
+
+    ended_on = models.DateField(_("ended on"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True, null=True)
+
+    objects = CompoundRecordQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        if self.ended_on is None:
+            cache = self.compound_cache()
+            Compound.objects.filter(pk=self.compound_id).update(**cache, updated_at=timezone.now())
+            if "compound" in self._state.fields_cache:  # keep a compound held in memory from undoing it on save
+                for name, value in cache.items():
+                    setattr(self.compound, name, value)
+
+    @property
+    def is_current(self) -> bool:
+        return self.ended_on is None
+
+    def compound_cache(self) -> dict:
+        return {self.pointer: self}
+
+
+class PartyBranch(GovernanceRecord):
     """The compound's party branch (小区党支部); its secretary is the project's masses general coordinator."""
 
-    compound = models.OneToOneField(
-        Compound, on_delete=models.CASCADE, related_name="party_branch", verbose_name=_("compound")
+    pointer = "party_branch"
+
+    compound = models.ForeignKey(
+        Compound, on_delete=models.CASCADE, related_name="party_branches", verbose_name=_("compound")
     )
     name = models.CharField(_("name"), max_length=80)
     secretary_name = models.CharField(_("secretary"), max_length=50)
@@ -181,26 +226,43 @@ class PartyBranch(models.Model):
     class Meta:
         verbose_name = _("party branch")
         verbose_name_plural = _("party branches")
+        ordering = ["compound_id", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["compound"], condition=Q(ended_on__isnull=True), name="party_branch_one_current_per_compound"
+            ),
+        ]
 
     def __str__(self):
         return self.name
 
 
-class OwnersBody(models.Model):
+class OwnersBody(GovernanceRecord):
     """The owners' committee (业委会) or self-governance group (自治小组) of a compound."""
 
-    compound = models.OneToOneField(
-        Compound, on_delete=models.CASCADE, related_name="owners_body", verbose_name=_("compound")
+    pointer = "owners_body"
+
+    compound = models.ForeignKey(
+        Compound, on_delete=models.CASCADE, related_name="owners_bodies", verbose_name=_("compound")
     )
     kind = models.CharField(_("kind"), max_length=30, choices=OwnersBodyKind.choices)
     director_name = models.CharField(_("director"), max_length=50)
     director_phone = models.CharField(_("director phone"), max_length=20, blank=True)
+    member_count = models.PositiveIntegerField(_("members"), default=0)
     established_on = models.DateField(_("established or re-elected on"), null=True, blank=True)
+    term_starts_on = models.DateField(_("term starts on"), null=True, blank=True)
+    term_ends_on = models.DateField(_("term ends on"), null=True, blank=True)
     set_up_in_programme = models.BooleanField(_("set up or re-elected during the programme"), default=False)
 
     class Meta:
         verbose_name = _("owners' body")
         verbose_name_plural = _("owners' bodies")
+        ordering = ["compound_id", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["compound"], condition=Q(ended_on__isnull=True), name="owners_body_one_current_per_compound"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.compound.name} {self.get_kind_display()}"
@@ -235,11 +297,13 @@ class Company(models.Model):
         return self.name
 
 
-class PropertyService(models.Model):
+class PropertyService(GovernanceRecord):
     """Who manages the compound day to day after handover, and in which mode."""
 
-    compound = models.OneToOneField(
-        Compound, on_delete=models.CASCADE, related_name="property_service", verbose_name=_("compound")
+    pointer = "property_service"
+
+    compound = models.ForeignKey(
+        Compound, on_delete=models.CASCADE, related_name="property_services", verbose_name=_("compound")
     )
     mode = models.CharField(_("mode"), max_length=20, choices=PropertyMode.choices)
     company = models.ForeignKey(
@@ -252,6 +316,8 @@ class PropertyService(models.Model):
     )
     contact_name = models.CharField(_("contact"), max_length=50, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
+    contract_starts_on = models.DateField(_("contract starts on"), null=True, blank=True)
+    contract_ends_on = models.DateField(_("contract ends on"), null=True, blank=True)
     introduced_in_programme = models.BooleanField(
         _("newly introduced during the programme"),
         default=False,
@@ -261,9 +327,21 @@ class PropertyService(models.Model):
     class Meta:
         verbose_name = _("property service")
         verbose_name_plural = _("property services")
+        ordering = ["compound_id", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["compound"],
+                condition=Q(ended_on__isnull=True),
+                name="property_service_one_current_per_compound",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.compound.name} {self.get_mode_display()}"
+
+    def compound_cache(self) -> dict:
+        # The compound's property_mode follows its current service (the service is the source of truth).
+        return {self.pointer: self, "property_mode": self.mode}
 
 
 class User(AbstractUser):

@@ -18,6 +18,12 @@ class ScopedQuerySet(models.QuerySet):
         return self.filter(get_scope(user).compound_q(self.compound_path))
 
 
+class CompoundRecordQuerySet(ScopedQuerySet):
+    """Records that belong to a compound directly (its governance bodies)."""
+
+    compound_path = "compound__"
+
+
 class ProjectScopedQuerySet(ScopedQuerySet):
     """A queryset of a project or of a model that belongs to one; subclasses set ``project_path``.
 

@@ -20,7 +20,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from communities.choices import CompanyKind, InspectionTier, RoleKind, TaskForceLevel, WorkingGroup
+from communities.choices import CompanyKind, InspectionTier, PropertyMode, RoleKind, TaskForceLevel, WorkingGroup
 from communities.models import (
     BINDING_FIELDS,
     ROLE_BINDINGS,
@@ -30,6 +30,9 @@ from communities.models import (
     Company,
     Compound,
     District,
+    OwnersBody,
+    PartyBranch,
+    PropertyService,
     Role,
     SecurityPolicy,
     Subdistrict,
@@ -76,7 +79,6 @@ COMPOUND_EDITABLE_FIELDS = (
     "household_count",
     "resident_count",
     "floor_area",
-    "property_mode",
 )
 BUILDING_EDITABLE_FIELDS = (
     "floors",
@@ -869,3 +871,124 @@ def task_force_remove_member(*, actor: User, member: TaskForceMember) -> None:
         raise PermissionDenied
     member.delete()
     locked.save(update_fields=["updated_at"])
+
+
+# Governance bodies: every change is a new record; the earlier one is ended, never overwritten.
+
+
+def _governance_replace(*, actor: User, compound: Compound, model, starts_on, **fields):
+    if not can_change_compound(actor, compound):
+        raise PermissionDenied
+    # One change of a compound's body at a time: the compound row is the lock.
+    Compound.objects.select_for_update().filter(pk=compound.pk).first()
+    current = model.objects.filter(compound=compound, ended_on__isnull=True).first()
+    record = model(compound=compound, **fields)
+    record.full_clean(exclude=["compound"])
+    if current is not None:
+        current.ended_on = starts_on or timezone.localdate()
+        current.save(update_fields=["ended_on"])
+    record.save()
+    setattr(compound, model.pointer, record)
+    if model is PropertyService:
+        compound.property_mode = record.mode
+    return record
+
+
+@transaction.atomic
+def party_branch_set(
+    *,
+    actor: User,
+    compound: Compound,
+    name: str,
+    secretary_name: str,
+    secretary_phone: str = "",
+    member_count: int = 0,
+    established_on=None,
+    set_up_in_programme: bool = False,
+) -> PartyBranch:
+    """Record the compound's party branch (a new branch or a new secretary); the earlier record is ended."""
+    return _governance_replace(
+        actor=actor,
+        compound=compound,
+        model=PartyBranch,
+        starts_on=established_on,
+        name=name,
+        secretary_name=secretary_name,
+        secretary_phone=secretary_phone,
+        member_count=member_count,
+        established_on=established_on,
+        set_up_in_programme=set_up_in_programme,
+    )
+
+
+@transaction.atomic
+def owners_body_elect(
+    *,
+    actor: User,
+    compound: Compound,
+    kind: str,
+    director_name: str,
+    director_phone: str = "",
+    member_count: int = 0,
+    established_on=None,
+    term_starts_on=None,
+    term_ends_on=None,
+    set_up_in_programme: bool = False,
+) -> OwnersBody:
+    """Record an election of the owners' committee or self-governance group; the earlier term is ended."""
+    if term_starts_on and term_ends_on and term_ends_on < term_starts_on:
+        raise DomainError(_("The term cannot end before it starts."), code="invalid_term", field="term_ends_on")
+    return _governance_replace(
+        actor=actor,
+        compound=compound,
+        model=OwnersBody,
+        starts_on=term_starts_on or established_on,
+        kind=kind,
+        director_name=director_name,
+        director_phone=director_phone,
+        member_count=member_count,
+        established_on=established_on,
+        term_starts_on=term_starts_on,
+        term_ends_on=term_ends_on,
+        set_up_in_programme=set_up_in_programme,
+    )
+
+
+@transaction.atomic
+def property_service_change(
+    *,
+    actor: User,
+    compound: Compound,
+    mode: str,
+    company: Company | None = None,
+    contact_name: str = "",
+    contact_phone: str = "",
+    contract_starts_on=None,
+    contract_ends_on=None,
+    introduced_in_programme: bool = False,
+) -> PropertyService:
+    """Record the compound's property service (a new mode or company); the earlier service is ended and the
+    compound's property mode follows the new one."""
+    if company is not None and company.kind != CompanyKind.PROPERTY:
+        raise DomainError(_("Choose a property service company."), code="not_a_property_company", field="company")
+    if mode == PropertyMode.PROFESSIONAL and company is None:
+        raise DomainError(
+            _("A professional property service needs its company."), code="company_required", field="company"
+        )
+    if contract_starts_on and contract_ends_on and contract_ends_on < contract_starts_on:
+        raise DomainError(
+            _("The contract cannot end before it starts."), code="invalid_contract", field="contract_ends_on"
+        )
+    return _governance_replace(
+        actor=actor,
+        compound=compound,
+        model=PropertyService,
+        starts_on=contract_starts_on,
+        mode=mode,
+        company=company,
+        contact_name=contact_name,
+        contact_phone=contact_phone,
+        contract_starts_on=contract_starts_on,
+        contract_ends_on=contract_ends_on,
+        introduced_in_programme=introduced_in_programme,
+    )

@@ -15,6 +15,11 @@ urlpatterns = [
     path("places/communities/new/", views.community_edit, name="community-create"),
     path("places/communities/<int:pk>/edit/", views.community_edit, name="community-edit"),
     path("compounds/<int:pk>/edit/", views.compound_edit, name="compound-edit"),
+    path(
+        "compounds/<int:pk>/<slug:body>/",
+        views.governance,
+        name="governance",
+    ),
     path("buildings/<int:pk>/edit/", views.building_edit, name="building-edit"),
     path("people/", people_views.people_list, name="people-list"),
     path("people/invite/", people_views.person_invite, name="person-invite"),

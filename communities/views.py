@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -26,6 +27,9 @@ from communities.forms import (
     CommunityForm,
     CompoundCreateForm,
     CompoundForm,
+    OwnersBodyForm,
+    PartyBranchForm,
+    PropertyServiceForm,
     SubdistrictCreateForm,
     SubdistrictForm,
 )
@@ -51,6 +55,17 @@ from renovation_portal.api import api_error_response
 from renovation_portal.errors import DomainError
 from renovation_portal.exports import Column, export_response, requested_format
 from renovation_portal.forms import PortalFormMixin
+
+# The governance bodies edited on the compound page: form, service and the fields shown in the history.
+GOVERNANCE_BODIES = {
+    "party-branch": (PartyBranchForm, services.party_branch_set, gettext_lazy("Party branch")),
+    "owners-body": (
+        OwnersBodyForm,
+        services.owners_body_elect,
+        gettext_lazy("Owners' committee or self-governance group"),
+    ),
+    "property-service": (PropertyServiceForm, services.property_service_change, gettext_lazy("Property service")),
+}
 
 
 @login_required
@@ -131,6 +146,49 @@ def _edit(request, obj, form_class, service, service_kwarg, template, can):
             messages.success(request, _("Saved."))
             return redirect("communities:compound-detail", pk=obj.pk if isinstance(obj, Compound) else obj.compound_id)
     return render(request, template, {"form": form, "object": obj})
+
+
+@login_required
+def governance(request, pk, body):
+    """A governance body of the compound: its history to everyone who sees the compound, and the form that records
+    a new body (re-election, new secretary, change of property mode) to the editors whose scope covers it."""
+    if body not in GOVERNANCE_BODIES:
+        raise Http404
+    form_class, service, title = GOVERNANCE_BODIES[body]
+    compound = get_object_for(request.user, selectors.compound_list(request.user), pk)
+    can_edit = can_change_compound(request.user, compound)
+    if request.method == "POST" and not can_edit:
+        raise PermissionDenied
+    form = form_class(request.POST or None) if can_edit else None
+    if request.method == "POST" and form.is_valid():
+        try:
+            service(actor=request.user, compound=compound, **form.cleaned_data)
+        except DomainError as error:
+            form.add_error(error.field, error.message)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("communities:compound-detail", pk=compound.pk)
+    model = form_class._meta.model
+    history = list(model.objects.filter(compound=compound).order_by("-id"))
+    for record in history:
+        record.summary = [
+            (model._meta.get_field(name).verbose_name, _display(record, name)) for name in form_class._meta.fields
+        ]
+    return render(
+        request,
+        "communities/governance_form.html",
+        {"compound": compound, "form": form, "history": history, "title": title},
+    )
+
+
+def _display(record, name):
+    value = getattr(record, f"get_{name}_display", None)
+    value = value() if value else getattr(record, name)
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return value
 
 
 @login_required

@@ -77,7 +77,7 @@ def project_create(
     if not perms.can_edit_project(actor, project):
         raise PermissionDenied
     _require_epc_contractor(contractor)
-    if not project.masses_coordinator and hasattr(compound, "party_branch"):
+    if not project.masses_coordinator and compound.party_branch is not None:
         project.masses_coordinator = compound.party_branch.secretary_name
     project.full_clean()
     project.save()

@@ -83,6 +83,65 @@ class PropertyServiceSerializer(StrictModelSerializer):
         fields = ["mode", "company_name", "contact_name", "introduced_in_programme"]
 
 
+class GovernanceRecordSerializer(StrictModelSerializer):
+    """One record of a governance body's history; POST records a new one (the current one is ended)."""
+
+    compound = serializers.IntegerField(source="compound_id")
+    is_current = serializers.BooleanField(read_only=True)
+    history_fields = ["id", "compound", "ended_on", "is_current", "created_at"]
+
+
+class PartyBranchRecordSerializer(GovernanceRecordSerializer):
+    class Meta:
+        model = PartyBranch
+        fields = [
+            *GovernanceRecordSerializer.history_fields,
+            "name",
+            "secretary_name",
+            "secretary_phone",
+            "member_count",
+            "established_on",
+            "set_up_in_programme",
+        ]
+
+
+class OwnersBodyRecordSerializer(GovernanceRecordSerializer):
+    class Meta:
+        model = OwnersBody
+        fields = [
+            *GovernanceRecordSerializer.history_fields,
+            "kind",
+            "director_name",
+            "director_phone",
+            "member_count",
+            "established_on",
+            "term_starts_on",
+            "term_ends_on",
+            "set_up_in_programme",
+        ]
+
+
+class PropertyServiceRecordSerializer(GovernanceRecordSerializer):
+    company = serializers.PrimaryKeyRelatedField(
+        queryset=Company.objects.filter(kind="property"), allow_null=True, required=False
+    )
+    company_name = serializers.CharField(source="company.name", default=None, read_only=True)
+
+    class Meta:
+        model = PropertyService
+        fields = [
+            *GovernanceRecordSerializer.history_fields,
+            "mode",
+            "company",
+            "company_name",
+            "contact_name",
+            "contact_phone",
+            "contract_starts_on",
+            "contract_ends_on",
+            "introduced_in_programme",
+        ]
+
+
 class CompoundSerializer(StrictModelSerializer):
     community_name = serializers.CharField(source="community.name", read_only=True)
     subdistrict = serializers.IntegerField(source="community.subdistrict_id", read_only=True)
@@ -114,7 +173,8 @@ class CompoundSerializer(StrictModelSerializer):
             "property_service",
             "updated_at",
         ]
-        read_only_fields = ["id", "code", "name", "community", "is_synthetic", "updated_at"]
+        # property_mode follows the current property service (POST /api/v1/property-services/ changes it).
+        read_only_fields = ["id", "code", "name", "community", "property_mode", "is_synthetic", "updated_at"]
 
 
 class CompoundCreateSerializer(StrictModelSerializer):

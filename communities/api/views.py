@@ -22,6 +22,9 @@ from communities.models import (
     Company,
     Compound,
     District,
+    OwnersBody,
+    PartyBranch,
+    PropertyService,
     Role,
     Subdistrict,
     TaskForce,
@@ -230,6 +233,53 @@ class CompoundViewSet(
         serializer.instance = services.compound_update(
             actor=self.request.user, compound=serializer.instance, **serializer.validated_data
         )
+
+
+class GovernanceViewSet(ScopedViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """The history of a governance body on the compounds in the user's scope (``?compound=``, ``?is_current=``);
+    POST records a new body for a compound (officials and its community's secretary; the current one is ended)."""
+
+    select = ("compound",)
+    filterset_fields = ["compound"]
+    ordering_fields = ["id"]
+    service = None
+
+    def get_queryset(self):
+        queryset = super().get_queryset().order_by("-id")
+        current = self.request.query_params.get("is_current")
+        if current in ("true", "false"):
+            queryset = queryset.filter(ended_on__isnull=current == "true")
+        return queryset
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        compound = get_object_for(
+            self.request.user,
+            Compound.objects.select_related("community__subdistrict"),
+            data.pop("compound_id"),
+            action="change",
+            can=can_change_compound,
+        )
+        serializer.instance = type(self).service(actor=self.request.user, compound=compound, **data)
+
+
+class PartyBranchViewSet(GovernanceViewSet):
+    model = PartyBranch
+    serializer_class = s.PartyBranchRecordSerializer
+    service = staticmethod(services.party_branch_set)
+
+
+class OwnersBodyViewSet(GovernanceViewSet):
+    model = OwnersBody
+    serializer_class = s.OwnersBodyRecordSerializer
+    service = staticmethod(services.owners_body_elect)
+
+
+class PropertyServiceViewSet(GovernanceViewSet):
+    model = PropertyService
+    serializer_class = s.PropertyServiceRecordSerializer
+    select = ("compound", "company")
+    service = staticmethod(services.property_service_change)
 
 
 class BuildingViewSet(
