@@ -321,6 +321,7 @@ SPECTACULAR_SETTINGS = {
         "InspectionTierEnum": "communities.choices.InspectionTier",
         "BallotChannelEnum": "consultations.choices.BallotChannel",
         "CompanyKindEnum": "communities.choices.CompanyKind",
+        "OwnersBodyKindEnum": "communities.choices.OwnersBodyKind",
         "OwnerKindEnum": "consultations.choices.OwnerKind",
         "MeetingKindEnum": "consultations.choices.MeetingKind",
         "ItemKindEnum": "inspections.choices.ItemKind",
