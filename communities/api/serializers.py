@@ -323,14 +323,25 @@ class ManagedRoleSerializer(RoleSerializer):
         fields = ["id", *RoleSerializer.Meta.fields]
 
 
+def _binding_field(model):
+    return serializers.PrimaryKeyRelatedField(
+        queryset=model.objects.all(),
+        required=False,
+        allow_null=True,
+        pk_field=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+    )
+
+
 class RoleGrantSerializer(StrictSerializer):
     """A role to grant: its kind, exactly the one place (or company) it is bound to, and an inspector's tier."""
 
     kind = serializers.ChoiceField(choices=RoleKind.choices)
-    district = serializers.IntegerField(required=False, allow_null=True, min_value=1)
-    subdistrict = serializers.IntegerField(required=False, allow_null=True, min_value=1)
-    community = serializers.IntegerField(required=False, allow_null=True, min_value=1)
-    company = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    # Any existing place or company (an unknown id is a 400 ``does_not_exist``); whether the granter may bind a role
+    # there is the service's decision (403).
+    district = _binding_field(District)
+    subdistrict = _binding_field(Subdistrict)
+    community = _binding_field(Community)
+    company = _binding_field(Company)
     tier = serializers.ChoiceField(choices=InspectionTier.choices, required=False, allow_null=True)
     title = serializers.CharField(max_length=60, required=False, allow_blank=True)
 

@@ -391,21 +391,12 @@ class ApiTokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.
 
 
 def _binding(data: dict) -> dict:
-    """The role's place or company from their ids (any existing one: whether the granter may bind a role there is
-    the service's decision, a 403; an id that names nothing is a 400)."""
+    """The role's place or company (the serializer has looked them up: an unknown id is a 400 there)."""
     binding = {}
-    for name, model in (
-        ("district", District),
-        ("subdistrict", Subdistrict),
-        ("community", Community),
-        ("company", Company),
-    ):
-        pk = data.pop(name, None)
-        if pk is None:
-            continue
-        binding[name] = model.objects.filter(pk=pk).first()
-        if binding[name] is None:
-            raise ValidationError({name: [_("There is no such record.")]}, code="does_not_exist")
+    for name in ("district", "subdistrict", "community", "company"):
+        value = data.pop(name, None)
+        if value is not None:
+            binding[name] = value
     return binding
 
 
@@ -413,6 +404,80 @@ def _base_url(request) -> str:
     return request.build_absolute_uri("/")
 
 
+# The invitation's body is UserInviteSerializer, not the list's serializer the error schema is derived from.
+@extend_validation_errors(
+    [
+        "required",
+        "null",
+        "blank",
+        "invalid",
+        "max_length",
+        "null_characters_not_allowed",
+        "surrogate_characters_not_allowed",
+    ],
+    field_name="username",
+    actions=["create"],
+)
+@extend_validation_errors(
+    [
+        "required",
+        "null",
+        "blank",
+        "invalid",
+        "max_length",
+        "null_characters_not_allowed",
+        "surrogate_characters_not_allowed",
+    ],
+    field_name="email",
+    actions=["create"],
+)
+@extend_validation_errors(
+    [
+        "required",
+        "null",
+        "blank",
+        "invalid",
+        "max_length",
+        "null_characters_not_allowed",
+        "surrogate_characters_not_allowed",
+    ],
+    field_name="display_name",
+    actions=["create"],
+)
+@extend_validation_errors(
+    [
+        "required",
+        "null",
+        "blank",
+        "invalid",
+        "max_length",
+        "null_characters_not_allowed",
+        "surrogate_characters_not_allowed",
+    ],
+    field_name="phone",
+    actions=["create"],
+)
+@extend_validation_errors(["required", "null", "invalid"], field_name="role", actions=["create"])
+@extend_validation_errors(
+    ["does_not_exist", "incorrect_type", "invalid", "max_value", "min_value"],
+    field_name="role.district",
+    actions=["create"],
+)
+@extend_validation_errors(
+    ["does_not_exist", "incorrect_type", "invalid", "max_value", "min_value"],
+    field_name="role.subdistrict",
+    actions=["create"],
+)
+@extend_validation_errors(
+    ["does_not_exist", "incorrect_type", "invalid", "max_value", "min_value"],
+    field_name="role.community",
+    actions=["create"],
+)
+@extend_validation_errors(
+    ["does_not_exist", "incorrect_type", "invalid", "max_value", "min_value"],
+    field_name="role.company",
+    actions=["create"],
+)
 class UserViewSet(
     ConcurrencyControlMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
 ):
@@ -480,6 +545,22 @@ class UserViewSet(
         return Response(self.representation(selectors.people(request.user).get(pk=user.pk)))
 
 
+@extend_validation_errors(
+    ["does_not_exist", "incorrect_type", "invalid", "max_value", "min_value"], field_name="district", actions=["create"]
+)
+@extend_validation_errors(
+    ["does_not_exist", "incorrect_type", "invalid", "max_value", "min_value"],
+    field_name="subdistrict",
+    actions=["create"],
+)
+@extend_validation_errors(
+    ["does_not_exist", "incorrect_type", "invalid", "max_value", "min_value"],
+    field_name="community",
+    actions=["create"],
+)
+@extend_validation_errors(
+    ["does_not_exist", "incorrect_type", "invalid", "max_value", "min_value"], field_name="company", actions=["create"]
+)
 class RoleViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
     """Grant a user another role (POST) or revoke one (DELETE), inside the official's own scope."""
 
