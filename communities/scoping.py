@@ -202,3 +202,21 @@ def get_object_for(user, queryset: QuerySet, pk, action: str = "view", can: call
     if action != "view" and (can is None or not can(user, obj)):
         raise PermissionDenied(action)
     return obj
+
+
+class ScopedObjectMixin:
+    """For an API viewset: the detail object is fetched with ``get_object_for`` — 404 outside the user's scope; for a
+    write, ``change_permission(user, obj)`` must allow it (403 otherwise). One place for the rule every viewset used to
+    spell out in its own ``get_object``."""
+
+    change_permission = None  # staticmethod(user, obj) -> bool
+
+    def get_object(self):
+        write = self.request.method not in ("GET", "HEAD", "OPTIONS")
+        return get_object_for(
+            self.request.user,
+            self.get_queryset(),
+            self.kwargs["pk"],
+            action="change" if write else "view",
+            can=self.change_permission,
+        )

@@ -40,7 +40,7 @@ from communities.permissions import (
     may_manage_companies,
     may_manage_people,
 )
-from communities.scoping import get_object_for
+from communities.scoping import ScopedObjectMixin, get_object_for
 from communities.selectors import PLACE_MODELS, task_forces
 from renovation_portal.api import ConcurrencyControlMixin, KeysetPagination, representation_etag
 from renovation_portal.values_lists import ValuesListMixin
@@ -79,6 +79,7 @@ class PlaceCreateMixin:
 
 
 class SubdistrictViewSet(
+    ScopedObjectMixin,
     PlaceCreateMixin,
     ConcurrencyControlMixin,
     ScopedViewSetMixin,
@@ -96,14 +97,7 @@ class SubdistrictViewSet(
     create_serializer = s.SubdistrictCreateSerializer
     create_service = services.subdistrict_create
 
-    def get_object(self):
-        return get_object_for(
-            self.request.user,
-            self.get_queryset(),
-            self.kwargs["pk"],
-            action="view" if self.request.method in ("GET", "HEAD", "OPTIONS") else "change",
-            can=can_change_subdistrict,
-        )
+    change_permission = staticmethod(can_change_subdistrict)
 
     @extend_schema(request=s.SubdistrictCreateSerializer, responses={201: s.SubdistrictSerializer})
     def create(self, request, *args, **kwargs):
@@ -116,6 +110,7 @@ class SubdistrictViewSet(
 
 
 class CommunityViewSet(
+    ScopedObjectMixin,
     PlaceCreateMixin,
     ConcurrencyControlMixin,
     ScopedViewSetMixin,
@@ -134,14 +129,7 @@ class CommunityViewSet(
     create_serializer = s.CommunityCreateSerializer
     create_service = services.community_create
 
-    def get_object(self):
-        return get_object_for(
-            self.request.user,
-            self.get_queryset(),
-            self.kwargs["pk"],
-            action="view" if self.request.method in ("GET", "HEAD", "OPTIONS") else "change",
-            can=can_change_community,
-        )
+    change_permission = staticmethod(can_change_community)
 
     @extend_schema(request=s.CommunityCreateSerializer, responses={201: s.CommunitySerializer})
     def create(self, request, *args, **kwargs):
@@ -154,6 +142,7 @@ class CommunityViewSet(
 
 
 class CompoundViewSet(
+    ScopedObjectMixin,
     PlaceCreateMixin,
     ValuesListMixin,
     ConcurrencyControlMixin,
@@ -220,14 +209,7 @@ class CompoundViewSet(
     ordering_fields = ["updated_at"]
     select = ("community__subdistrict", "party_branch", "owners_body", "property_service__company")
 
-    def get_object(self):
-        return get_object_for(
-            self.request.user,
-            self.get_queryset(),
-            self.kwargs["pk"],
-            action="view" if self.request.method in ("GET", "HEAD", "OPTIONS") else "change",
-            can=can_change_compound,
-        )
+    change_permission = staticmethod(can_change_compound)
 
     def perform_update(self, serializer):
         serializer.instance = services.compound_update(
@@ -283,6 +265,7 @@ class PropertyServiceViewSet(GovernanceViewSet):
 
 
 class BuildingViewSet(
+    ScopedObjectMixin,
     PlaceCreateMixin,
     ValuesListMixin,
     ConcurrencyControlMixin,
@@ -309,14 +292,7 @@ class BuildingViewSet(
     ordering_fields = ["updated_at"]
     select = ("compound",)
 
-    def get_object(self):
-        return get_object_for(
-            self.request.user,
-            self.get_queryset(),
-            self.kwargs["pk"],
-            action="view" if self.request.method in ("GET", "HEAD", "OPTIONS") else "change",
-            can=can_change_building,
-        )
+    change_permission = staticmethod(can_change_building)
 
     def perform_update(self, serializer):
         serializer.instance = services.building_update(
@@ -479,7 +455,11 @@ def _base_url(request) -> str:
     actions=["create"],
 )
 class UserViewSet(
-    ConcurrencyControlMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+    ScopedObjectMixin,
+    ConcurrencyControlMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
 ):
     """The people of the official's district or subdistrict (users holding a role the official may grant).
     POST invites a user with a first role (an e-mail with a one-time set-password link); PATCH changes name,
@@ -495,14 +475,7 @@ class UserViewSet(
             raise PermissionDenied
         return self.locked_queryset(selectors.people(self.request.user))
 
-    def get_object(self):
-        return get_object_for(
-            self.request.user,
-            self.get_queryset(),
-            self.kwargs["pk"],
-            action="view" if self.request.method in ("GET", "HEAD", "OPTIONS") else "change",
-            can=can_manage_user,
-        )
+    change_permission = staticmethod(can_manage_user)
 
     @extend_schema(request=s.UserInviteSerializer, responses={201: s.PortalUserSerializer})
     def create(self, request, *args, **kwargs):
@@ -601,7 +574,11 @@ class RoleViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.Ge
 
 
 class CompanyViewSet(
-    ConcurrencyControlMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+    ScopedObjectMixin,
+    ConcurrencyControlMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
 ):
     """The register of companies; district officials add and edit them (the credit code is checked)."""
 
@@ -615,14 +592,7 @@ class CompanyViewSet(
     def get_queryset(self):
         return self.locked_queryset(Company.objects.visible_to(self.request.user).order_by("name", "pk"))
 
-    def get_object(self):
-        return get_object_for(
-            self.request.user,
-            self.get_queryset(),
-            self.kwargs["pk"],
-            action="view" if self.request.method in ("GET", "HEAD", "OPTIONS") else "change",
-            can=lambda user, company: may_manage_companies(user),
-        )
+    change_permission = staticmethod(lambda user, company: may_manage_companies(user))
 
     def perform_create(self, serializer):
         serializer.instance = services.company_create(actor=self.request.user, **serializer.validated_data)

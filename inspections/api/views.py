@@ -8,7 +8,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from communities.models import District, User
-from communities.scoping import get_object_for
+from communities.scoping import ScopedObjectMixin, get_object_for
 from inspections import selectors, services
 from inspections.api import serializers as s
 from inspections.filtersets import InspectionFilterSet, IssueFilterSet
@@ -51,7 +51,9 @@ def _items(data) -> list:
     return [services.ItemInput(**item) for item in data]
 
 
-class ChecklistViewSet(ConcurrencyControlMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+class ChecklistViewSet(
+    ScopedObjectMixin, ConcurrencyControlMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+):
     """Checklist templates (every version) with their items. District officials build a checklist as a draft
     (POST), replace a draft's items (PATCH with If-Match), publish it, and start the next version of a published
     one; inspections keep the version they used. Inspectors read the published ones."""
@@ -68,14 +70,7 @@ class ChecklistViewSet(ConcurrencyControlMixin, mixins.UpdateModelMixin, viewset
             return s.ChecklistItemsSerializer
         return s.ChecklistTemplateSerializer
 
-    def get_object(self):
-        return get_object_for(
-            self.request.user,
-            self.get_queryset(),
-            self.kwargs["pk"],
-            action="view" if self.request.method in ("GET", "HEAD", "OPTIONS") else "change",
-            can=lambda user, obj: services.is_district_official_of(user, obj.district_id),
-        )
+    change_permission = staticmethod(lambda user, obj: services.is_district_official_of(user, obj.district_id))
 
     def get_serializer(self, *args, **kwargs):
         if self.action in ("update", "partial_update") and "data" in kwargs:
@@ -120,7 +115,9 @@ class ChecklistViewSet(ConcurrencyControlMixin, mixins.UpdateModelMixin, viewset
 
 
 @extend_validation_errors(["required"], field_name="user", actions=["remove_member"])
-class InspectionGroupViewSet(ConcurrencyControlMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+class InspectionGroupViewSet(
+    ScopedObjectMixin, ConcurrencyControlMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+):
     """Inspection groups of a district with their members (users with an inspector role in the district).
     District officials create them, rename them, change the tier, deactivate them (PATCH ``active``) and add or
     remove members; the district's inspectors and other place roles read them."""
@@ -132,14 +129,7 @@ class InspectionGroupViewSet(ConcurrencyControlMixin, mixins.UpdateModelMixin, v
     def get_queryset(self):
         return self.locked_queryset(selectors.inspection_groups(self.request.user))
 
-    def get_object(self):
-        return get_object_for(
-            self.request.user,
-            self.get_queryset(),
-            self.kwargs["pk"],
-            action="view" if self.request.method in ("GET", "HEAD", "OPTIONS") else "change",
-            can=lambda user, obj: services.is_district_official_of(user, obj.district_id),
-        )
+    change_permission = staticmethod(lambda user, obj: services.is_district_official_of(user, obj.district_id))
 
     def perform_update(self, serializer):
         serializer.instance = services.inspection_group_update(

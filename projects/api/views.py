@@ -9,7 +9,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from communities.models import User
-from communities.scoping import get_object_for
+from communities.scoping import ScopedObjectMixin, get_object_for
 from projects import permissions as perms
 from projects import selectors, services
 from projects.api import serializers as s
@@ -186,6 +186,7 @@ class PlanVersionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet)
 
 
 class ScopeItemViewSet(
+    ScopedObjectMixin,
     ValuesListMixin,
     ConcurrencyControlMixin,
     mixins.CreateModelMixin,
@@ -205,14 +206,7 @@ class ScopeItemViewSet(
             ScopeItem.objects.visible_to(self.request.user).select_related("project__compound__community__subdistrict")
         )
 
-    def get_object(self):
-        return get_object_for(
-            self.request.user,
-            self.get_queryset(),
-            self.kwargs["pk"],
-            action="view" if self.request.method in ("GET", "HEAD", "OPTIONS") else "change",
-            can=lambda user, item: perms.can_manage_scope(user, item.project),
-        )
+    change_permission = staticmethod(lambda user, item: perms.can_manage_scope(user, item.project))
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
