@@ -78,8 +78,8 @@ class CompoundAdmin(ScopedAdmin):
 @admin.register(Building)
 class BuildingAdmin(ScopedAdmin):
     change_check = staticmethod(can_change_building)
-    list_display = ["compound", "number", "floors", "household_count", "lead_name"]
-    search_fields = ["compound__name", "number", "lead_name"]
+    list_display = ["compound", "number", "floors", "household_count"]
+    search_fields = ["compound__name", "number"]
     list_select_related = ["compound"]
 
 

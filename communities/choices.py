@@ -53,3 +53,20 @@ class WorkingGroup(models.TextChoices):
     GUARANTEE = "guarantee", _("Construction guarantee group")
     RESIDENTS = "residents", _("Residents' work group")
     PUBLICITY = "publicity", _("Publicity and guidance group")
+
+
+class LeadChoice(models.TextChoices):
+    """How a building lead (楼栋长) was chosen."""
+
+    APPOINTED = "appointed", _("Appointed")
+    ELECTED = "elected", _("Elected by the building's residents")
+
+
+class BoardRole(models.TextChoices):
+    """The five roles of a building's contact board (亮牌), in the order the board lists them."""
+
+    BUILDING_LEAD = "building_lead", _("Building lead")
+    GRID_WORKER = "grid_worker", _("Grid worker")
+    PARTY_BRANCH = "party_branch", _("Party branch")
+    OWNERS_BODY = "owners_body", _("Owners' committee or self-governance group")
+    PROPERTY_SERVICE = "property_service", _("Property service")

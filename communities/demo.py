@@ -6,12 +6,24 @@ Every write is keyed on a natural key (code, username, name), so loading twice c
 
 import random
 from dataclasses import dataclass
+from datetime import date
 
 from django.db import transaction
 
-from communities.choices import CompanyKind, InspectionTier, OwnersBodyKind, PropertyMode, RoleKind
+from communities import services
+from communities.choices import (
+    BoardRole,
+    CompanyKind,
+    InspectionTier,
+    LeadChoice,
+    OwnersBodyKind,
+    PropertyMode,
+    RoleKind,
+)
 from communities.models import (
+    BoardContact,
     Building,
+    BuildingLead,
     Community,
     Company,
     Compound,
@@ -25,6 +37,7 @@ from communities.models import (
 )
 
 DEMO_PASSWORD = "Siming-demo-2026"
+DEMO_LEADS_CHOSEN_ON = date(2023, 6, 1)
 SYNTHETIC = "（示例）"
 
 DISTRICT = {"code": "350203", "name": "思明区", "city": "厦门市"}
@@ -158,6 +171,21 @@ DEMO_USERS = [
 ]
 
 
+@dataclass
+class BoardPlan:
+    """What the boards of a demo compound will read, drawn while its buildings are loaded; recorded through the
+    services once the demo's users exist (``_boards``)."""
+
+    compound: Compound
+    spec: ArticleCompound
+    buildings: list
+    leads: list  # [(name, phone)]: the compound's building leads; with fewer leads than buildings, one leads several
+    grid_worker: tuple[str, str]
+
+
+BOARD_PLANS: list[BoardPlan] = []
+
+
 def _person(rng: random.Random) -> str:
     return rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN)
 
@@ -196,21 +224,21 @@ def _compound(community: Community, spec: ArticleCompound, rng: random.Random, s
         },
     )
     per_building = max(1, spec.households // max(1, spec.buildings))
+    buildings, named_leads, grid_workers = [], [], []
     for number in range(1, spec.buildings + 1):
         has_lead = number <= spec.building_leads or (synthetic and number % 2 == 1)
-        _upsert(
-            Building,
-            {"compound": compound, "number": f"{number}号楼"},
-            {
-                "floors": 6 + (number % 3),
-                "stairwells": 1 + number % 2,
-                "household_count": per_building,
-                "lead_name": _person(rng) if has_lead else "",
-                "lead_phone": _phone(rng) if has_lead else "",
-                "grid_worker_name": _person(rng),
-                "grid_worker_phone": _phone(rng),
-            },
+        buildings.append(
+            _upsert(
+                Building,
+                {"compound": compound, "number": f"{number}号楼"},
+                {"floors": 6 + (number % 3), "stairwells": 1 + number % 2, "household_count": per_building},
+            )
         )
+        # The same draws as when leads and grid workers were columns of the building: the names stay the same.
+        if has_lead:
+            named_leads.append((_person(rng), _phone(rng)))
+        grid_workers.append((_person(rng), _phone(rng)))
+    BOARD_PLANS.append(BoardPlan(compound, spec, buildings, named_leads, grid_workers[0]))
     if spec.branch_secretary:
         _upsert(
             PartyBranch,
@@ -334,4 +362,74 @@ def load(stdout=None) -> dict:
         admin.set_password(DEMO_PASSWORD)
         admin.save(update_fields=["password"])
     credentials.append(("admin", DEMO_PASSWORD, "系统管理员", "superuser"))
+    _boards(admin)
     return {"credentials": credentials}
+
+
+def _service_phone(compound: Compound, role: int) -> str:
+    """A made-up work number of the compound's service desk (0592 is Xiamen's area code)."""
+    return f"0592-5{compound.pk % 1000:03d}{role:03d}"
+
+
+def _boards(actor: User) -> None:
+    """Every demo building gets a building lead and a full contact board, through the services users call.
+    菡凌蓉小区 elected 15 building leads for its 35 buildings (the article): each leads two or three neighbouring
+    buildings. A second load writes nothing."""
+    plans, BOARD_PLANS[:] = list(BOARD_PLANS), []
+    current = {
+        lead.building_id: lead
+        for lead in BuildingLead.objects.filter(
+            building__compound__in=[plan.compound for plan in plans], ended_on__isnull=True
+        )
+    }
+    entries = {
+        (e.compound_id, e.role): e
+        for e in BoardContact.objects.filter(compound__in=[plan.compound for plan in plans], building__isnull=True)
+    }
+    for plan in plans:
+        compound = Compound.objects.select_related("community__subdistrict").get(pk=plan.compound.pk)
+        rng = random.Random(compound.code)
+        leads = plan.leads or [(_person(rng), _phone(rng))]
+        if len(leads) < len(plan.buildings) and not plan.spec.building_leads:
+            # Synthetic compounds: a lead for every building, so no plate reads "—".
+            leads = leads + [(_person(rng), _phone(rng)) for _ in range(len(plan.buildings) - len(leads))]
+        elected = bool(plan.spec.building_leads)
+        for index, building in enumerate(plan.buildings):
+            name, phone = leads[index * len(leads) // len(plan.buildings)]
+            lead = current.get(building.pk)
+            if lead is not None and lead.name == name:
+                continue
+            building.compound = compound
+            services.building_lead_record(
+                actor=actor,
+                building=building,
+                name=name,
+                phone=phone,
+                service_phone=phone if index % 3 == 0 else "",
+                chosen_by=LeadChoice.ELECTED if elected else LeadChoice.APPOINTED,
+                chosen_on=DEMO_LEADS_CHOSEN_ON,
+                term_starts_on=DEMO_LEADS_CHOSEN_ON,
+                term_ends_on=DEMO_LEADS_CHOSEN_ON.replace(year=DEMO_LEADS_CHOSEN_ON.year + 3),
+                candidates=[{"name": name, "votes": None}] if elected else [],
+                basis="楼栋居民推选" if elected else "社区指定（示例）",
+            )
+        community = compound.community
+        wanted = {
+            BoardRole.GRID_WORKER: (plan.grid_worker[0], _service_phone(compound, 1)),
+            BoardRole.PARTY_BRANCH: (
+                "" if compound.party_branch_id else f"{community.name}党委",
+                _service_phone(compound, 2),
+            ),
+            BoardRole.OWNERS_BODY: (
+                "" if compound.owners_body_id else f"{community.name}居委会",
+                _service_phone(compound, 3),
+            ),
+            BoardRole.PROPERTY_SERVICE: (
+                "" if compound.property_service_id else f"{community.name}居委会（暂无物业）",
+                _service_phone(compound, 4),
+            ),
+        }
+        for role, (name, phone) in wanted.items():
+            entry = entries.get((compound.pk, role))
+            if entry is None or (entry.name, entry.service_phone) != (name, phone):
+                services.board_contact_set(actor=actor, compound=compound, role=role, name=name, service_phone=phone)

@@ -5,8 +5,8 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from communities.choices import PropertyMode, RoleKind
-from communities.models import Building, Community, Compound, Role, Subdistrict, User
+from communities.choices import LeadChoice, PropertyMode, RoleKind
+from communities.models import Building, BuildingLead, Community, Compound, Role, Subdistrict, User
 from renovation_portal.sync import UpdatedSinceFilterSet
 
 
@@ -99,3 +99,13 @@ class UserFilterSet(django_filters.FilterSet):
     def filter_subdistrict(self, queryset, name, value):
         roles = Role.objects.filter(Q(subdistrict=value) | Q(community__subdistrict=value))
         return queryset.filter(pk__in=roles.values("user_id"))
+
+
+class BuildingLeadFilterSet(django_filters.FilterSet):
+    building = django_filters.NumberFilter(field_name="building_id", label=_("building"))
+    compound = django_filters.NumberFilter(field_name="building__compound_id", label=_("compound"))
+    chosen_by = django_filters.ChoiceFilter(choices=LeadChoice.choices, label=_("how chosen"))
+
+    class Meta:
+        model = BuildingLead
+        fields = ["building", "compound", "chosen_by"]

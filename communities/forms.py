@@ -3,9 +3,10 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
-from communities.choices import CompanyKind, InspectionTier, RoleKind
+from communities.choices import CompanyKind, InspectionTier, LeadChoice, RoleKind
 from communities.models import (
     Building,
+    BuildingLead,
     Community,
     Company,
     Compound,
@@ -18,6 +19,7 @@ from communities.models import (
 )
 from communities.permissions import may_manage_companies
 from communities.services import (
+    BOARD_CONTACT_ROLES,
     BUILDING_EDITABLE_FIELDS,
     COMMUNITY_EDITABLE_FIELDS,
     COMPANY_EDITABLE_FIELDS,
@@ -217,3 +219,91 @@ class CompanyForm(PortalFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["credit_code"].required = True
         self.fields["credit_code"].help_text = _("18 characters, as on the business licence.")
+
+
+# --- Building leads (楼栋长) and contact boards (亮牌) ---
+
+
+class BuildingLeadForm(PortalFormMixin, forms.ModelForm):
+    """Appoint a lead or record an election. Candidates are typed one per line, "name votes" (votes optional)."""
+
+    candidates_text = forms.CharField(
+        label=_("Candidates"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For an election: one candidate per line, with the votes if known, e.g. “徐林 37”."),
+    )
+
+    class Meta:
+        model = BuildingLead
+        fields = [
+            "name",
+            "phone",
+            "service_phone",
+            "chosen_by",
+            "chosen_on",
+            "term_starts_on",
+            "term_ends_on",
+            "basis",
+        ]
+        widgets = {
+            "chosen_on": _DateInput,
+            "term_starts_on": _DateInput,
+            "term_ends_on": _DateInput,
+            "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+            "service_phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+        }
+
+    field_order = [*Meta.fields[:4], "candidates_text", *Meta.fields[4:]]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A required choice starts empty, so that nobody records an election as an appointment by not looking.
+        self.fields["chosen_by"].choices = [("", "—"), *LeadChoice.choices]
+        self.fields["phone"].help_text = _("Private: seen by officials and the community, never on the board.")
+
+    def clean_candidates_text(self):
+        candidates = []
+        for line in self.cleaned_data["candidates_text"].splitlines():
+            line = line.replace("：", " ").replace(":", " ").strip()
+            if not line:
+                continue
+            name, _sep, votes = line.rpartition(" ")
+            if name.strip() and votes.isdigit():
+                candidates.append({"name": name.strip(), "votes": int(votes)})
+            else:
+                candidates.append({"name": line, "votes": None})
+        return candidates
+
+    def service_data(self) -> dict:
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        data["candidates"] = self.cleaned_data["candidates_text"]
+        return data
+
+
+class BoardContactForm(PortalFormMixin, forms.Form):
+    role = forms.ChoiceField(label=_("Role"))
+    building = forms.ModelChoiceField(
+        label=_("Building"),
+        queryset=Building.objects.none(),
+        required=False,
+        empty_label=_("Every building of the compound"),
+    )
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=80,
+        required=False,
+        help_text=_("For the bodies, leave blank to show the current secretary, director or company."),
+    )
+    service_phone = forms.CharField(
+        label=_("Published service phone"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel"}),
+        help_text=_("Shown on the plates and the public page: a work number, never a resident's own phone."),
+    )
+
+    def __init__(self, *args, compound, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [("", "—"), *[(r.value, r.label) for r in BOARD_CONTACT_ROLES]]
+        self.fields["building"].queryset = Building.objects.filter(compound=compound).order_by("id")

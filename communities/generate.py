@@ -1,6 +1,6 @@
 """Synthetic national-scale place tree for benchmarks: districts, subdistricts, communities, compounds and
 buildings in realistic proportions (≈640 compounds per district, ≈5 buildings and ≈170 households per
-compound). Deterministic for a seed; loaded with COPY in chunks (renovation_portal.bulkload)."""
+compound), with their building leads and the grid worker on each compound's contact board. Deterministic for a seed; loaded with COPY in chunks (renovation_portal.bulkload)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from communities.choices import PropertyMode
-from communities.models import Building, Community, Compound, District, Subdistrict
+from communities.choices import BoardRole, LeadChoice, PropertyMode
+from communities.models import BoardContact, Building, BuildingLead, Community, Compound, District, Subdistrict
 from renovation_portal.bulkload import copy_rows, next_id
 
 SUBDISTRICTS_PER_DISTRICT = 10
@@ -108,10 +108,6 @@ def generate(ctx) -> None:
                     6,
                     1,
                     per,
-                    "",
-                    "",
-                    "",
-                    "",
                     now - timedelta(microseconds=building_id),
                 )
                 building_id += 1
@@ -126,14 +122,98 @@ def generate(ctx) -> None:
             "floors",
             "stairwells",
             "household_count",
-            "lead_name",
-            "lead_phone",
-            "grid_worker_name",
-            "grid_worker_phone",
             "updated_at",
         ],
         building_rows(),
         progress=ctx.progress("buildings", total),
+    )
+    first_building = building_id - total
+
+    def lead_rows():
+        # Nine buildings in ten have a current lead; one in four of those an earlier, ended one before it.
+        lead_id = next_id(BuildingLead)
+        today = now.date()
+        for pk in range(first_building, building_id):
+            if rng.random() < 0.1:
+                continue
+            if rng.random() < 0.25:
+                yield (
+                    lead_id,
+                    pk,
+                    f"前任楼长{pk}",
+                    "",
+                    "",
+                    LeadChoice.APPOINTED,
+                    today - timedelta(days=1500),
+                    None,
+                    None,
+                    "[]",
+                    "",
+                    today - timedelta(days=400),
+                    None,
+                    now,
+                )
+                lead_id += 1
+            elected = rng.random() < 0.6
+            name = f"楼长{pk}"
+            candidates = f'[{{"name": "{name}", "votes": {rng.randint(10, 60)}}}]' if elected else "[]"
+            yield (
+                lead_id,
+                pk,
+                name,
+                f"139{pk % 100_000_000:08d}",
+                f"0592-{pk % 10_000_000:07d}" if elected else "",
+                LeadChoice.ELECTED if elected else LeadChoice.APPOINTED,
+                today - timedelta(days=400),
+                today - timedelta(days=400),
+                today + timedelta(days=700),
+                candidates,
+                "",
+                None,
+                None,
+                now,
+            )
+            lead_id += 1
+
+    copy_rows(
+        BuildingLead,
+        [
+            "id",
+            "building_id",
+            "name",
+            "phone",
+            "service_phone",
+            "chosen_by",
+            "chosen_on",
+            "term_starts_on",
+            "term_ends_on",
+            "candidates",
+            "basis",
+            "ended_on",
+            "recorded_by_id",
+            "created_at",
+        ],
+        lead_rows(),
+        progress=ctx.progress("building leads", total),
+    )
+    contacts = [
+        (
+            contact_id,
+            row[0],
+            None,
+            BoardRole.GRID_WORKER,
+            f"网格员{row[1]}",
+            f"0592-8{row[1] % 1_000_000:06d}",
+            None,
+            now,
+        )
+        for contact_id, row in enumerate(compounds, start=next_id(BoardContact))
+    ]
+    copy_rows(
+        BoardContact,
+        ["id", "compound_id", "building_id", "role", "name", "service_phone", "updated_by_id", "updated_at"],
+        contacts,
+        progress=ctx.progress("board contacts", len(contacts)),
     )
     ctx.compounds = [(row[0], row[1], row[13], row[14], row[6]) for row in compounds]
     ctx.district_ids = [row[0] for row in districts]

@@ -14,15 +14,23 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from communities.choices import (
+    BoardRole,
     CompanyKind,
     InspectionTier,
+    LeadChoice,
     OwnersBodyKind,
     PropertyMode,
     RoleKind,
     TaskForceLevel,
     WorkingGroup,
 )
-from communities.querysets import CompanyQuerySet, CompoundRecordQuerySet, PlaceQuerySet, PortalUserManager
+from communities.querysets import (
+    BuildingRecordQuerySet,
+    CompanyQuerySet,
+    CompoundRecordQuerySet,
+    PlaceQuerySet,
+    PortalUserManager,
+)
 from communities.validators import validate_credit_code
 
 
@@ -144,7 +152,8 @@ class Compound(models.Model):
 
 
 class Building(models.Model):
-    """A residential building (楼栋) with its building lead and the contact board (亮牌) posted on it."""
+    """A residential building (楼栋). Its building lead is a ``BuildingLead`` record (with history) and its contact
+    board (亮牌) is built by ``communities.selectors.building_boards``."""
 
     compound = models.ForeignKey(
         Compound, on_delete=models.CASCADE, related_name="buildings", verbose_name=_("compound")
@@ -153,10 +162,6 @@ class Building(models.Model):
     floors = models.PositiveSmallIntegerField(_("floors"), null=True, blank=True)
     stairwells = models.PositiveSmallIntegerField(_("stairwells"), default=1)
     household_count = models.PositiveIntegerField(_("households"), default=0)
-    lead_name = models.CharField(_("building lead"), max_length=50, blank=True)
-    lead_phone = models.CharField(_("building lead phone"), max_length=20, blank=True)
-    grid_worker_name = models.CharField(_("grid worker"), max_length=50, blank=True)
-    grid_worker_phone = models.CharField(_("grid worker phone"), max_length=20, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = PlaceQuerySet.as_manager()
@@ -632,3 +637,106 @@ class TaskForceMember(models.Model):
 
     def __str__(self):
         return str(self.user) if self.user_id else self.name
+
+
+class BuildingLead(models.Model):
+    """A building lead (楼栋长), appointed or elected, with history: recording a new lead ends the earlier record
+    (``ended_on``); the building's current lead is the record without an end. ``phone`` is the lead's own phone
+    (personal data, never shown to the public); ``service_phone`` is the number the lead publishes on the contact
+    board (亮牌), if any. An election held as an owners' vote is linked from the consultations side
+    (``consultations.LeadElection``), which records the winner through ``communities.services``."""
+
+    building = models.ForeignKey(Building, on_delete=models.CASCADE, related_name="leads", verbose_name=_("building"))
+    name = models.CharField(_("name"), max_length=50)
+    phone = models.CharField(_("private phone"), max_length=20, blank=True)
+    service_phone = models.CharField(
+        _("published service phone"),
+        max_length=20,
+        blank=True,
+        help_text=_("Shown on the contact board and the public page; leave blank to show no phone."),
+    )
+    chosen_by = models.CharField(_("how chosen"), max_length=12, choices=LeadChoice.choices)
+    chosen_on = models.DateField(_("chosen on"))
+    term_starts_on = models.DateField(_("term starts on"), null=True, blank=True)
+    term_ends_on = models.DateField(_("term ends on"), null=True, blank=True)
+    # [{"name": "徐林", "votes": 37}, ...]; votes is null when not known. Empty for an appointment.
+    candidates = models.JSONField(_("candidates"), default=list, blank=True)
+    basis = models.CharField(
+        _("basis"), max_length=200, blank=True, help_text=_("e.g. the meeting or the owners' vote that chose the lead.")
+    )
+    ended_on = models.DateField(_("ended on"), null=True, blank=True, editable=False)
+    recorded_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("recorded by")
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    objects = BuildingRecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("building lead")
+        verbose_name_plural = _("building leads")
+        ordering = ["building_id", "-id"]
+        constraints = [
+            # The current lead is the one without an end (building_lead_record ends the earlier one first).
+            models.UniqueConstraint(
+                fields=["building"], condition=Q(ended_on__isnull=True), name="building_lead_one_current_per_building"
+            ),
+            models.CheckConstraint(
+                condition=Q(term_ends_on__isnull=True)
+                | Q(term_starts_on__isnull=True)
+                | Q(term_ends_on__gte=models.F("term_starts_on")),
+                name="building_lead_term_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.building} {self.name}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.ended_on is None
+
+
+class BoardContact(models.Model):
+    """A contact posted on the contact board (亮牌) of a compound's buildings: the grid worker (网格员) and the
+    published contact of the party branch, the owners' body and the property service. A row without a building
+    is posted on every building of the compound; a row for one building replaces it there. ``name`` may be left
+    blank for the bodies: the board then names the current body's secretary, director or company. Only
+    ``service_phone`` is shown — the number the role publishes, never a resident's own."""
+
+    compound = models.ForeignKey(
+        Compound, on_delete=models.CASCADE, related_name="board_contacts", verbose_name=_("compound")
+    )
+    building = models.ForeignKey(
+        Building,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="board_contacts",
+        verbose_name=_("building"),
+        help_text=_("Leave empty to post it on every building of the compound."),
+    )
+    role = models.CharField(_("role"), max_length=20, choices=BoardRole.choices)
+    name = models.CharField(_("name"), max_length=80, blank=True)
+    service_phone = models.CharField(_("published service phone"), max_length=20, blank=True)
+    updated_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("updated by")
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = CompoundRecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("contact board entry")
+        verbose_name_plural = _("contact board entries")
+        ordering = ["compound_id", "building_id", "role"]
+        constraints = [
+            # One entry per role for the whole compound and one per role and building (NULL building counts once).
+            models.UniqueConstraint(
+                fields=["compound", "building", "role"], nulls_distinct=False, name="board_contact_once_per_place"
+            ),
+            models.CheckConstraint(condition=~Q(role=BoardRole.BUILDING_LEAD), name="board_contact_not_a_lead"),
+        ]
+
+    def __str__(self):
+        return f"{self.compound} {self.get_role_display()}"

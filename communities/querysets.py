@@ -24,6 +24,12 @@ class CompoundRecordQuerySet(ScopedQuerySet):
     compound_path = "compound__"
 
 
+class BuildingRecordQuerySet(ScopedQuerySet):
+    """Records that belong to a building (its building leads)."""
+
+    compound_path = "building__compound__"
+
+
 class ProjectScopedQuerySet(ScopedQuerySet):
     """A queryset of a project or of a model that belongs to one; subclasses set ``project_path``.
 

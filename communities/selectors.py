@@ -1,8 +1,22 @@
 """Reads of place-tree data for pages: already scoped, each a fixed number of aggregate queries."""
 
+from dataclasses import dataclass
+
 from django.db.models import Count, Prefetch, Q, Sum
 
-from communities.models import Community, Compound, District, Role, Subdistrict, TaskForce, User
+from communities.choices import BoardRole, PropertyMode
+from communities.models import (
+    BoardContact,
+    Building,
+    BuildingLead,
+    Community,
+    Compound,
+    District,
+    Role,
+    Subdistrict,
+    TaskForce,
+    User,
+)
 from communities.scoping import get_scope
 
 
@@ -48,7 +62,7 @@ def compound_list(user):
 
 
 def compound_detail_queryset(user):
-    return compound_list(user).select_related("property_service__company").prefetch_related("buildings")
+    return compound_list(user).select_related("property_service__company")
 
 
 def user_roles(user):
@@ -104,3 +118,145 @@ def task_forces(user):
         .select_related("district", "subdistrict", "community", "compound")
         .prefetch_related("members__user")
     )
+
+
+# --- Building leads (楼栋长) and contact boards (亮牌) ---
+
+
+@dataclass(frozen=True)
+class BoardLine:
+    """One role on a building's contact board: who to ask and the phone the role publishes ("" when none)."""
+
+    role: str
+    label: str
+    name: str
+    phone: str
+
+    @property
+    def filled(self) -> bool:
+        return bool(self.name)
+
+
+def _body_defaults(compound: Compound) -> dict[str, tuple[str, str]]:
+    """The label and the name the board shows for each governance body when no entry names someone else."""
+    branch, body, service = compound.party_branch, compound.owners_body, compound.property_service
+    defaults = {
+        BoardRole.PARTY_BRANCH: (
+            str(BoardRole.PARTY_BRANCH.label),
+            f"{branch.name} · {branch.secretary_name}" if branch else "",
+        ),
+        BoardRole.OWNERS_BODY: (
+            body.get_kind_display() if body else str(BoardRole.OWNERS_BODY.label),
+            body.director_name if body else "",
+        ),
+        BoardRole.PROPERTY_SERVICE: (str(BoardRole.PROPERTY_SERVICE.label), ""),
+    }
+    if service is not None and service.mode != PropertyMode.NONE:
+        who = service.company.name if service.company_id else service.get_mode_display()
+        defaults[BoardRole.PROPERTY_SERVICE] = (str(BoardRole.PROPERTY_SERVICE.label), who)
+    return defaults
+
+
+def building_boards(buildings) -> dict[int, list[BoardLine]]:
+    """The contact board of each building: the five roles in order, each with its name and published phone —
+    the building lead's service phone and the board entries' service phones, never anyone's private phone.
+
+    ``buildings`` come with ``compound`` and its current bodies loaded (``board_buildings``); two more queries
+    whatever their number: the current leads and the board entries of their compounds."""
+    buildings = list(buildings)
+    if not buildings:
+        return {}
+    leads = {
+        lead.building_id: lead
+        for lead in BuildingLead.objects.filter(building__in=[b.pk for b in buildings], ended_on__isnull=True).only(
+            "building_id", "name", "service_phone"
+        )
+    }
+    compound_ids = sorted({b.compound_id for b in buildings})
+    entries = {}
+    for entry in BoardContact.objects.filter(compound_id__in=compound_ids):
+        entries[(entry.compound_id, entry.building_id, entry.role)] = entry
+    defaults = {}
+    boards = {}
+    for building in buildings:
+        compound = building.compound
+        if compound.pk not in defaults:
+            defaults[compound.pk] = _body_defaults(compound)
+        lead = leads.get(building.pk)
+        lines = [
+            BoardLine(
+                BoardRole.BUILDING_LEAD,
+                str(BoardRole.BUILDING_LEAD.label),
+                lead.name if lead else "",
+                lead.service_phone if lead else "",
+            )
+        ]
+        for role in (BoardRole.GRID_WORKER, BoardRole.PARTY_BRANCH, BoardRole.OWNERS_BODY, BoardRole.PROPERTY_SERVICE):
+            entry = entries.get((compound.pk, building.pk, role)) or entries.get((compound.pk, None, role))
+            label, name = defaults[compound.pk].get(role, (str(BoardRole(role).label), ""))
+            if entry is not None and entry.name:
+                name = entry.name
+            lines.append(BoardLine(role, label, name, entry.service_phone if entry is not None else ""))
+        boards[building.pk] = lines
+    return boards
+
+
+def board_buildings(compound: Compound):
+    """The compound's buildings in plate order, with what their boards read (one query)."""
+    return (
+        Building.objects.filter(compound=compound)
+        .select_related("compound__party_branch", "compound__owners_body", "compound__property_service__company")
+        .order_by("id")
+    )
+
+
+def compound_boards(compound: Compound) -> list[tuple[Building, list[BoardLine]]]:
+    """Every building of a compound with its board (three queries however many buildings)."""
+    buildings = list(board_buildings(compound))
+    boards = building_boards(buildings)
+    return [(building, boards[building.pk]) for building in buildings]
+
+
+def compound_board(compound: Compound) -> list[BoardLine]:
+    """The compound-wide part of the board (grid worker and the three bodies), for the public page's header: the
+    entries without a building (one query; the compound comes with its bodies loaded)."""
+    entries = {e.role: e for e in BoardContact.objects.filter(compound=compound, building__isnull=True)}
+    defaults = _body_defaults(compound)
+    lines = []
+    for role in (BoardRole.GRID_WORKER, BoardRole.PARTY_BRANCH, BoardRole.OWNERS_BODY, BoardRole.PROPERTY_SERVICE):
+        entry = entries.get(role)
+        label, name = defaults.get(role, (str(BoardRole(role).label), ""))
+        if entry is not None and entry.name:
+            name = entry.name
+        lines.append(BoardLine(role, label, name, entry.service_phone if entry is not None else ""))
+    return lines
+
+
+def lead_overview(compound: Compound) -> list[dict]:
+    """The leads page of a compound: each building with its current lead and how much of its board is filled
+    (three queries)."""
+    buildings = list(board_buildings(compound))
+    boards = building_boards(buildings)
+    current = {
+        lead.building_id: lead
+        for lead in BuildingLead.objects.filter(building__compound=compound, ended_on__isnull=True)
+    }
+    return [
+        {
+            "building": b,
+            "lead": current.get(b.pk),
+            "board": boards[b.pk],
+            "filled": sum(line.filled for line in boards[b.pk]),
+            "missing": [line.label for line in boards[b.pk] if not line.filled],
+        }
+        for b in buildings
+    ]
+
+
+def building_leads(user):
+    """Building-lead records (current and past) in the user's scope, with their building and compound."""
+    return BuildingLead.objects.visible_to(user).select_related("building__compound", "recorded_by")
+
+
+def board_contacts(user):
+    return BoardContact.objects.visible_to(user).select_related("compound", "building", "updated_by")

@@ -1,6 +1,7 @@
 """Every write to place-tree data, to API tokens and to users' second factors."""
 
 import logging
+import re
 from functools import partial
 
 from auditlog.models import LogEntry
@@ -20,12 +21,23 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from communities.choices import CompanyKind, InspectionTier, PropertyMode, RoleKind, TaskForceLevel, WorkingGroup
+from communities.choices import (
+    BoardRole,
+    CompanyKind,
+    InspectionTier,
+    LeadChoice,
+    PropertyMode,
+    RoleKind,
+    TaskForceLevel,
+    WorkingGroup,
+)
 from communities.models import (
     BINDING_FIELDS,
     ROLE_BINDINGS,
     ApiToken,
+    BoardContact,
     Building,
+    BuildingLead,
     Community,
     Company,
     Compound,
@@ -80,15 +92,7 @@ COMPOUND_EDITABLE_FIELDS = (
     "resident_count",
     "floor_area",
 )
-BUILDING_EDITABLE_FIELDS = (
-    "floors",
-    "stairwells",
-    "household_count",
-    "lead_name",
-    "lead_phone",
-    "grid_worker_name",
-    "grid_worker_phone",
-)
+BUILDING_EDITABLE_FIELDS = ("floors", "stairwells", "household_count")
 
 
 def _apply(obj, allowed: tuple[str, ...], changes: dict) -> list[str]:
@@ -118,7 +122,7 @@ def compound_update(*, actor: User, compound: Compound, **changes) -> Compound:
 
 @transaction.atomic
 def building_update(*, actor: User, building: Building, **changes) -> Building:
-    """Change a building's data and its contact board (亮牌)."""
+    """Change a building's basic data (its lead and contact board have their own services below)."""
     if not can_change_building(actor, building):
         raise PermissionDenied
     changed = _apply(building, BUILDING_EDITABLE_FIELDS, changes)
@@ -992,3 +996,166 @@ def property_service_change(
         contract_ends_on=contract_ends_on,
         introduced_in_programme=introduced_in_programme,
     )
+
+
+# --- Building leads (楼栋长) and contact boards (亮牌). A new lead ends the earlier record (history is kept, as
+# for the governance bodies); the board's entries are kept current (the audit trail keeps their changes). Secretaries
+# for the buildings of their community, officials for their scope (can_change_building / can_change_compound).
+
+_PHONE = re.compile(r"^\+?[0-9][0-9 ()\-]{2,19}$")
+
+
+def _clean_phone(value, field: str) -> str:
+    value = (value or "").strip()
+    if value and not _PHONE.match(value):
+        message = _("Enter a phone number (digits, spaces, + ( ) -; at most 20 characters).")
+        if field == "phone":
+            raise DomainError(message, code="bad_phone", field="phone")
+        raise DomainError(message, code="bad_phone", field="service_phone")
+    return value
+
+
+def _clean_candidates(candidates, *, name: str, chosen_by: str) -> list[dict]:
+    cleaned = []
+    for item in candidates or []:
+        if isinstance(item, str):
+            item = {"name": item}
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str) or not item["name"].strip():
+            raise DomainError(_("Each candidate needs a name."), code="bad_candidates", field="candidates")
+        votes = item.get("votes")
+        if votes is not None and (isinstance(votes, bool) or not isinstance(votes, int) or votes < 0):
+            raise DomainError(
+                _("A candidate's votes are a whole number, 0 or more."), code="bad_candidates", field="candidates"
+            )
+        cleaned.append({"name": item["name"].strip()[:50], "votes": votes})
+    if len(cleaned) > 50:
+        raise DomainError(_("At most 50 candidates."), code="bad_candidates", field="candidates")
+    if len({c["name"] for c in cleaned}) != len(cleaned):
+        raise DomainError(_("A candidate is named twice."), code="bad_candidates", field="candidates")
+    if chosen_by == LeadChoice.ELECTED:
+        if not cleaned:
+            cleaned = [{"name": name, "votes": None}]
+        elif name not in {c["name"] for c in cleaned}:
+            raise DomainError(
+                _("The elected lead must be one of the candidates."), code="lead_not_a_candidate", field="candidates"
+            )
+    elif cleaned:
+        raise DomainError(
+            _("An appointed lead has no candidates: choose “elected” to record an election."),
+            code="candidates_without_election",
+            field="candidates",
+        )
+    return cleaned
+
+
+@transaction.atomic
+def building_lead_record(
+    *,
+    actor: User,
+    building: Building,
+    name: str,
+    chosen_by: str,
+    chosen_on=None,
+    phone: str = "",
+    service_phone: str = "",
+    term_starts_on=None,
+    term_ends_on=None,
+    candidates=None,
+    basis: str = "",
+) -> BuildingLead:
+    """Record the building's lead, appointed or elected (with the candidates and, if known, their votes). The
+    current lead's record is ended the day the new term starts; it stays as history."""
+    if not can_change_building(actor, building):
+        raise PermissionDenied
+    name = _clean_text(BuildingLead, "name", name, required=True)
+    if chosen_by not in LeadChoice.values:
+        raise DomainError(_("Choose how the lead was chosen."), code="bad_chosen_by", field="chosen_by")
+    chosen_on = chosen_on or timezone.localdate()
+    if term_starts_on and term_ends_on and term_ends_on < term_starts_on:
+        raise DomainError(_("The term cannot end before it starts."), code="invalid_term", field="term_ends_on")
+    record = BuildingLead(
+        building=building,
+        name=name,
+        phone=_clean_phone(phone, "phone"),
+        service_phone=_clean_phone(service_phone, "service_phone"),
+        chosen_by=chosen_by,
+        chosen_on=chosen_on,
+        term_starts_on=term_starts_on,
+        term_ends_on=term_ends_on,
+        candidates=_clean_candidates(candidates, name=name, chosen_by=chosen_by),
+        basis=_clean_text(BuildingLead, "basis", basis, required=False),
+        recorded_by=actor,
+    )
+    # One change of a building's lead at a time: the building row is the lock.
+    Building.objects.select_for_update().filter(pk=building.pk).first()
+    current = BuildingLead.objects.filter(building=building, ended_on__isnull=True).first()
+    if current is not None:
+        current.ended_on = max(term_starts_on or chosen_on, current.chosen_on)
+        current.save(update_fields=["ended_on"])
+    record.save()
+    Building.objects.filter(pk=building.pk).update(updated_at=timezone.now())
+    return record
+
+
+@transaction.atomic
+def building_lead_end(*, actor: User, lead: BuildingLead, ended_on=None) -> BuildingLead:
+    """End a lead's term without a successor yet (moved away, stepped down): the board shows no lead until one
+    is recorded."""
+    if not can_change_building(actor, lead.building):
+        raise PermissionDenied
+    locked = BuildingLead.objects.select_for_update().get(pk=lead.pk)
+    if locked.ended_on is not None:
+        raise DomainError(_("This lead's term has already ended."), code="already_ended")
+    locked.ended_on = max(ended_on or timezone.localdate(), locked.chosen_on)
+    locked.save(update_fields=["ended_on"])
+    Building.objects.filter(pk=locked.building_id).update(updated_at=timezone.now())
+    return locked
+
+
+BOARD_CONTACT_ROLES = (BoardRole.GRID_WORKER, BoardRole.PARTY_BRANCH, BoardRole.OWNERS_BODY, BoardRole.PROPERTY_SERVICE)
+
+
+@transaction.atomic
+def board_contact_set(
+    *,
+    actor: User,
+    compound: Compound,
+    role: str,
+    building: Building | None = None,
+    name: str = "",
+    service_phone: str = "",
+) -> tuple[BoardContact, bool]:
+    """Post a role on the contact board of the compound's buildings (``building`` None: all of them) with the
+    phone the role publishes. Replaces the entry of the same role and place. Returns the entry and whether it is
+    new. The building lead is not set here: record the lead (building_lead_record)."""
+    if not can_change_compound(actor, compound):
+        raise PermissionDenied
+    if role not in BOARD_CONTACT_ROLES:
+        raise DomainError(
+            _(
+                "Choose the grid worker, party branch, owners' body or property service (a building lead is recorded "
+                "as a lead)."
+            ),
+            code="bad_role",
+            field="role",
+        )
+    if building is not None and building.compound_id != compound.pk:
+        raise DomainError(_("Choose a building of this compound."), code="building_not_in_compound", field="building")
+    name = _clean_text(BoardContact, "name", name, required=role == BoardRole.GRID_WORKER)
+    service_phone = _clean_phone(service_phone, "service_phone")
+    Compound.objects.select_for_update().filter(pk=compound.pk).first()
+    entry = BoardContact.objects.filter(compound=compound, building=building, role=role).first()
+    created = entry is None
+    if created:
+        entry = BoardContact(compound=compound, building=building, role=role)
+    entry.name, entry.service_phone, entry.updated_by = name, service_phone, actor
+    entry.save()
+    return entry, created
+
+
+@transaction.atomic
+def board_contact_remove(*, actor: User, entry: BoardContact) -> None:
+    """Take an entry off the board (a building's own entry: the compound's shows again)."""
+    if not can_change_compound(actor, entry.compound):
+        raise PermissionDenied
+    entry.delete()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from communities import people_views, task_force_views, views
+from communities import lead_views, people_views, task_force_views, views
 
 app_name = "communities"
 urlpatterns = [
@@ -15,6 +15,10 @@ urlpatterns = [
     path("setup/communities/new/", views.community_edit, name="community-create"),
     path("setup/communities/<int:pk>/edit/", views.community_edit, name="community-edit"),
     path("compounds/<int:pk>/edit/", views.compound_edit, name="compound-edit"),
+    path("compounds/<int:pk>/leads/", lead_views.compound_leads, name="compound-leads"),
+    path("compounds/<int:pk>/board/", lead_views.board_contact_edit, name="board-contact-edit"),
+    path("buildings/<int:pk>/lead/", lead_views.building_lead, name="building-lead"),
+    path("buildings/<int:pk>/lead/end/", lead_views.building_lead_end, name="building-lead-end"),
     path(
         "compounds/<int:pk>/<slug:body>/",
         views.governance,

@@ -123,7 +123,7 @@ def compound_detail(request, pk):
         "communities/compound_detail.html",
         {
             "compound": compound,
-            "buildings": compound.buildings.all(),
+            "rows": selectors.lead_overview(compound),
             "can_edit": can_change_compound(request.user, compound),
             "can_add_building": can_add_building_to(request.user, compound),
         },

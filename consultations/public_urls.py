@@ -24,4 +24,5 @@ urlpatterns = [
         consultation_views.building_plate,
         name="building-plate",
     ),
+    path("public/compounds/<code:code>/plates/", consultation_views.compound_plates, name="compound-plates"),
 ]

@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
+from communities import selectors as community_selectors
 from consultations.choices import ProblemStatus, Step, VoteStatus
 from consultations.models import Meeting, Need, ResidentProblem, Topic, Vote, Voter
 
@@ -75,7 +76,8 @@ def secretary_home(user, scope) -> dict:
 def public_compound(compound) -> dict:
     """What anyone may read about a compound: decisions and what they changed, project progress, contact board.
 
-    Never phone numbers, ballots or the owners' roll.
+    Never a resident's phone number, ballots or the owners' roll: the board shows only the phones its roles
+    publish (communities.selectors.building_boards).
     """
     from projects.models import Project
 
@@ -94,7 +96,8 @@ def public_compound(compound) -> dict:
         "topics": list(published),
         "votes": list(closed_votes),
         "projects": list(Project.objects.filter(compound=compound).select_related("contractor").order_by("-batch")),
-        "buildings": list(compound.buildings.all().order_by("id")),
+        "board": community_selectors.compound_board(compound),
+        "boards": community_selectors.compound_boards(compound),
         "meetings": list(
             Meeting.objects.filter(compound=compound, minutes_published_at__isnull=False).order_by("-held_at")[:5]
         ),

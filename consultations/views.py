@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from communities.models import Building, Compound
+from communities import selectors as community_selectors
+from communities.models import Compound
 from communities.privacy import mask_phone, may_see_personal_data
 from communities.scoping import get_object_for
 from consultations import selectors, services
@@ -613,21 +614,39 @@ def public_compound(request, code):
     )
 
 
+def _plate_url(request, compound) -> tuple[str, str]:
+    url = request.build_absolute_uri(reverse("public-compound", args=[compound.code]))
+    return url, segno.make(url, error="m").svg_data_uri(scale=6)
+
+
 @public_lookup_limited
 def building_plate(request, code, building_pk):
     """A printable plate for a building's door: the contact board and a QR code of the public page."""
-    compound = get_object_or_404(
-        Compound.objects.select_related("party_branch", "owners_body", "property_service"), code=code
-    )
-    building = get_object_or_404(Building, pk=building_pk, compound=compound)
-    url = request.build_absolute_uri(reverse("public-compound", args=[compound.code]))
+    compound = get_object_or_404(Compound.objects.only("pk", "code"), code=code)
+    building = get_object_or_404(community_selectors.board_buildings(compound), pk=building_pk)
+    url, qr = _plate_url(request, building.compound)
     return render(
         request,
         "consultations/building_plate.html",
         {
-            "compound": compound,
-            "building": building,
+            "compound": building.compound,
+            "plates": [(building, community_selectors.building_boards([building])[building.pk])],
             "url": url,
-            "qr": segno.make(url, error="m").svg_data_uri(scale=6),
+            "qr": qr,
         },
+    )
+
+
+@public_lookup_limited
+def compound_plates(request, code):
+    """Every plate of a compound on one print page, one plate a page (A4 or A5), each with the QR code of the
+    public page; a fixed number of queries however many buildings."""
+    compound = get_object_or_404(
+        Compound.objects.select_related("party_branch", "owners_body", "property_service__company"), code=code
+    )
+    url, qr = _plate_url(request, compound)
+    return render(
+        request,
+        "consultations/building_plate.html",
+        {"compound": compound, "plates": community_selectors.compound_boards(compound), "url": url, "qr": qr},
     )

@@ -199,24 +199,24 @@ def test_get_returns_etag_and_patch_requires_it(tree, actors, api_as):
     client = api_as(actors["community_secretary"])
     url = f"/api/v1/buildings/{tree['building_a'].pk}/"
     etag = client.get(url)["ETag"]
-    missing = client.patch(url, {"lead_name": "甲"}, format="json")
+    missing = client.patch(url, {"floors": 11}, format="json")
     assert missing.status_code == 428 and missing.json()["errors"][0]["code"] == "precondition_required"
-    ok = client.patch(url, {"lead_name": "甲"}, format="json", HTTP_IF_MATCH=etag)
+    ok = client.patch(url, {"floors": 11}, format="json", HTTP_IF_MATCH=etag)
     assert ok.status_code == 200 and ok["ETag"] != etag
-    stale = client.patch(url, {"lead_name": "乙"}, format="json", HTTP_IF_MATCH=etag)
+    stale = client.patch(url, {"floors": 12}, format="json", HTTP_IF_MATCH=etag)
     assert stale.status_code == 412 and stale.json()["errors"][0]["code"] == "precondition_failed"
-    assert Building.objects.get(pk=tree["building_a"].pk).lead_name == "甲"
+    assert Building.objects.get(pk=tree["building_a"].pk).floors == 11
 
 
 def test_a_wildcard_if_match_is_refused_and_saves_nothing(tree, actors, api_as):
     client = api_as(actors["community_secretary"])
     url = f"/api/v1/buildings/{tree['building_a'].pk}/"
     for header in ("*", '"abc", *'):
-        response = client.patch(url, {"lead_name": "通配"}, format="json", HTTP_IF_MATCH=header)
+        response = client.patch(url, {"floors": 13}, format="json", HTTP_IF_MATCH=header)
         assert response.status_code == 428
         error = response.json()["errors"][0]
         assert error["code"] == "precondition_required" and "If-Match: *" in error["detail"]
-    assert Building.objects.get(pk=tree["building_a"].pk).lead_name != "通配"
+    assert Building.objects.get(pk=tree["building_a"].pk).floors != 13
 
 
 @pytest.mark.django_db(transaction=True)
@@ -232,7 +232,7 @@ def test_concurrent_patches_with_the_same_etag_one_wins_the_rest_get_412(tree, a
         client = APIClient()
         client.force_authenticate(secretary)
         barrier.wait()
-        statuses.append(client.patch(url, {"lead_name": f"楼长{n}"}, format="json", HTTP_IF_MATCH=etag).status_code)
+        statuses.append(client.patch(url, {"floors": 10 + n}, format="json", HTTP_IF_MATCH=etag).status_code)
         connection.close()
 
     threads = [threading.Thread(target=patch, args=(n,)) for n in range(5)]
@@ -247,7 +247,7 @@ def test_huge_body_is_413_json(tree, actors, api_as, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
     client = api_as(actors["community_secretary"])
     url = f"/api/v1/buildings/{tree['building_a'].pk}/"
-    response = client.patch(url, {"lead_name": "x" * 5000}, format="json", HTTP_IF_MATCH=client.get(url)["ETag"])
+    response = client.patch(url, {"floors": "1" * 5000}, format="json", HTTP_IF_MATCH=client.get(url)["ETag"])
     assert response.status_code == 413
     assert response.json()["errors"][0]["code"] == "payload_too_large"
 
@@ -257,7 +257,7 @@ def test_updated_since_returns_only_changed_rows(tree, actors, api_as):
 
     client = api_as(actors["district_official"])
     mark = timezone.now()
-    Building.objects.filter(pk=tree["building_b"].pk).update(lead_name="新楼长", updated_at=timezone.now())
+    Building.objects.filter(pk=tree["building_b"].pk).update(floors=9, updated_at=timezone.now())
     rows = client.get("/api/v1/buildings/", {"updated_since": mark.isoformat()}).json()["results"]
     assert [row["id"] for row in rows] == [tree["building_b"].pk]
     assert client.get("/api/v1/buildings/", {"updated_since": "昨天"}).status_code == 400
@@ -327,12 +327,12 @@ def test_deleting_a_synced_record_anywhere_leaves_a_tombstone(tree, actors, api_
 def test_an_unknown_field_is_refused_not_dropped(tree, actors, api_as):
     client = api_as(actors["community_secretary"])
     url = f"/api/v1/buildings/{tree['building_a'].pk}/"
-    response = etag_patch(client, url, {"lead_name": "林楼长", "lead_phone_number": "13800000000"})
+    response = etag_patch(client, url, {"floors": 14, "lead_phone_number": "13800000000"})
     assert response.status_code == 400
     assert response.json()["errors"] == [
         {"code": "unknown_field", "detail": "Unknown field.", "attr": "lead_phone_number"}
     ]
-    assert client.get(url).json()["lead_name"] != "林楼长"  # nothing saved
+    assert client.get(url).json()["floors"] != 14  # nothing saved
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
     assert schema["components"]["schemas"]["PatchedBuildingRequest"]["additionalProperties"] is False
 

@@ -93,15 +93,24 @@ def test_values_lists_cover_nulls_nested_objects_photos_and_overdue(generated, m
 
 
 def test_a_values_list_masks_phone_numbers_as_the_serializer_does(generated, monkeypatch):
+    from consultations.models import Need
+
     company = Company.objects.filter(projects__isnull=False).order_by("pk").first()
     contractor = f.user_with_role(RoleKind.CONTRACTOR, company=company)
     compound = Project.objects.filter(contractor=company).order_by("pk").first().compound
-    f.BuildingFactory(compound=compound, number="99号楼", lead_phone="13912345678")
+    Need.objects.create(
+        compound=compound,
+        channel="hotline",
+        category="parking",
+        content="充电桩",
+        raised_by_phone="13912345678",
+        recorded_by=f.UserFactory(),
+    )
     client = APIClient()
     client.force_authenticate(contractor)
-    fast, slow = _both(client, "/api/v1/buildings/?page_size=200", monkeypatch)
+    fast, slow = _both(client, f"/api/v1/needs/?compound={compound.pk}&page_size=200", monkeypatch)
     assert fast == slow
-    assert "139****5678" in {row["lead_phone"] for row in fast["results"]}
+    assert "139****5678" in {row["raised_by_phone"] for row in fast["results"]}
     assert "13912345678" not in str(fast)
 
 
@@ -147,43 +156,61 @@ def test_every_list_read_with_values_is_compared_above(db):
 
 
 def test_nested_and_listed_objects_are_masked_as_their_serializer_masks_them(tree, actors):
-    """A serializer that masks personal data masks it wherever it is nested: as a single object (a need's
-    building) and in a list (a compound's buildings)."""
+    """A serializer that masks personal data masks it wherever it is nested: as a single object (a unit's owner)
+    and in a list (a building's leads)."""
     from rest_framework.test import APIRequestFactory
 
-    from communities.api.serializers import BuildingSerializer
-    from communities.models import Building
-    from consultations.models import Need
+    from communities.models import Building, BuildingLead
+    from communities.privacy import MaskPersonalDataMixin
+    from consultations.models import Owner, OwnerUnit
 
-    class CompoundWithBuildings(serializers.ModelSerializer):
-        buildings = BuildingSerializer(many=True, read_only=True)
-
-        class Meta:
-            model = Compound
-            fields = ["id", "buildings"]
-
-    class NeedWithBuilding(serializers.ModelSerializer):
-        building = BuildingSerializer(read_only=True)
+    class LeadSerializer(MaskPersonalDataMixin, serializers.ModelSerializer):
+        masked_fields = ("phone",)
 
         class Meta:
-            model = Need
-            fields = ["id", "building"]
+            model = BuildingLead
+            fields = ["id", "name", "phone"]
 
-    Building.objects.filter(pk=tree["building_a"].pk).update(lead_phone="13912345678")
-    Need.objects.create(
+    class BuildingWithLeads(serializers.ModelSerializer):
+        leads = LeadSerializer(many=True, read_only=True)
+
+        class Meta:
+            model = Building
+            fields = ["id", "leads"]
+
+    class OwnerBrief(MaskPersonalDataMixin, serializers.ModelSerializer):
+        masked_fields = ("phone",)
+
+        class Meta:
+            model = Owner
+            fields = ["id", "name", "phone"]
+
+    class UnitWithOwner(serializers.ModelSerializer):
+        owner = OwnerBrief(read_only=True)
+
+        class Meta:
+            model = OwnerUnit
+            fields = ["id", "owner"]
+
+    BuildingLead.objects.create(
+        building=tree["building_a"], name="徐林", phone="13912345678", chosen_by="appointed", chosen_on="2024-01-01"
+    )
+    owner = Owner.objects.create(compound=tree["compound_a"], name="业主", phone="13912345678")
+    OwnerUnit.objects.create(
         compound=tree["compound_a"],
         building=tree["building_a"],
-        channel="tea_meeting",
-        category="parking",
-        content="充电桩",
-        recorded_by=actors["community_secretary"],
+        unit="101",
+        owner=owner,
+        owner_name="业主",
+        owner_phone="13912345678",
+        area=60,
     )
     request = APIRequestFactory().get("/")
     request.user = actors["contractor"]  # may not see residents' phone numbers
     context = {"request": request}
     for serializer_class, queryset in (
-        (CompoundWithBuildings, Compound.objects.filter(pk=tree["compound_a"].pk)),
-        (NeedWithBuilding, Need.objects.all()),
+        (BuildingWithLeads, Building.objects.filter(pk=tree["building_a"].pk)),
+        (UnitWithOwner, OwnerUnit.objects.all()),
     ):
         plan = values_plan(serializer_class, queryset.model)
         fast = plan.render(list(plan.queryset(queryset)), context)

@@ -1,9 +1,11 @@
 from rest_framework import serializers
 
-from communities.choices import InspectionTier, RoleKind, TaskForceLevel, WorkingGroup
+from communities.choices import BoardRole, InspectionTier, LeadChoice, RoleKind, TaskForceLevel, WorkingGroup
 from communities.models import (
     ApiToken,
+    BoardContact,
     Building,
+    BuildingLead,
     Community,
     Company,
     Compound,
@@ -19,6 +21,7 @@ from communities.models import (
 )
 from communities.privacy import MaskPersonalDataMixin
 from communities.scoping import get_scope
+from communities.services import BOARD_CONTACT_ROLES
 from renovation_portal.serializers import StrictModelSerializer, StrictSerializer
 
 
@@ -199,9 +202,7 @@ class CompoundCreateSerializer(StrictModelSerializer):
         ]
 
 
-class BuildingSerializer(MaskPersonalDataMixin, StrictModelSerializer):
-    masked_fields = ("lead_phone", "grid_worker_phone")
-
+class BuildingSerializer(StrictModelSerializer):
     class Meta:
         model = Building
         fields = [
@@ -211,17 +212,14 @@ class BuildingSerializer(MaskPersonalDataMixin, StrictModelSerializer):
             "floors",
             "stairwells",
             "household_count",
-            "lead_name",
-            "lead_phone",
-            "grid_worker_name",
-            "grid_worker_phone",
             "updated_at",
         ]
         read_only_fields = ["id", "compound", "number", "updated_at"]
 
 
 class BuildingCreateSerializer(StrictModelSerializer):
-    """A new building of a compound: its number (unique in the compound) and its contact board."""
+    """A new building of a compound: its number (unique in the compound) and basic data. Its lead is recorded with
+    POST /api/v1/building-leads/, its board with POST /api/v1/board-contacts/."""
 
     compound = serializers.PrimaryKeyRelatedField(queryset=Compound.objects.all())
 
@@ -233,10 +231,6 @@ class BuildingCreateSerializer(StrictModelSerializer):
             "floors",
             "stairwells",
             "household_count",
-            "lead_name",
-            "lead_phone",
-            "grid_worker_name",
-            "grid_worker_phone",
         ]
         # The unique (compound, number) pair is the service's check (``number_taken``), not the serializer's.
         validators = []
@@ -425,3 +419,95 @@ class PlacesImportReportSerializer(StrictSerializer):
     buildings_created = serializers.IntegerField()
     buildings_updated = serializers.IntegerField()
     errors = serializers.ListField(child=serializers.DictField())
+
+
+# --- Building leads (楼栋长) and contact boards (亮牌) ---
+
+
+class CandidateSerializer(StrictSerializer):
+    name = serializers.CharField(max_length=50)
+    votes = serializers.IntegerField(min_value=0, max_value=1_000_000, required=False, allow_null=True, default=None)
+
+
+class BuildingLeadSerializer(MaskPersonalDataMixin, StrictModelSerializer):
+    """A building lead's record (current or ended). ``phone`` is the lead's private phone (masked for roles that
+    may not see personal data); ``service_phone`` is what the contact board publishes."""
+
+    masked_fields = ("phone",)
+    compound = serializers.IntegerField(source="building.compound_id", read_only=True)
+    building_number = serializers.CharField(source="building.number", read_only=True)
+    is_current = serializers.BooleanField(read_only=True)
+    candidates = CandidateSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = BuildingLead
+        fields = [
+            "id",
+            "building",
+            "building_number",
+            "compound",
+            "name",
+            "phone",
+            "service_phone",
+            "chosen_by",
+            "chosen_on",
+            "term_starts_on",
+            "term_ends_on",
+            "candidates",
+            "basis",
+            "ended_on",
+            "is_current",
+            "recorded_by",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class BuildingLeadCreateSerializer(StrictSerializer):
+    """Appoint a lead or record an election of one building; the current lead's record is ended."""
+
+    building = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    name = serializers.CharField(max_length=50)
+    chosen_by = serializers.ChoiceField(choices=LeadChoice.choices)
+    chosen_on = serializers.DateField(required=False, allow_null=True, default=None, help_text="Default: today.")
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    service_phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    term_starts_on = serializers.DateField(required=False, allow_null=True, default=None)
+    term_ends_on = serializers.DateField(required=False, allow_null=True, default=None)
+    candidates = CandidateSerializer(many=True, required=False, default=list)
+    basis = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class BuildingLeadEndSerializer(StrictSerializer):
+    ended_on = serializers.DateField(required=False, allow_null=True, default=None, help_text="Default: today.")
+
+
+class BoardContactSerializer(StrictModelSerializer):
+    class Meta:
+        model = BoardContact
+        fields = ["id", "compound", "building", "role", "name", "service_phone", "updated_at"]
+        read_only_fields = fields
+
+
+class BoardContactInputSerializer(StrictSerializer):
+    """Post a role on the board of the compound's buildings (``building`` null: every building); an entry of the same
+    role and place is replaced."""
+
+    compound = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    building = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False, allow_null=True, default=None)
+    role = serializers.ChoiceField(choices=[(r.value, r.label) for r in BOARD_CONTACT_ROLES])
+    name = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
+    service_phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+
+
+class BoardLineSerializer(StrictSerializer):
+    role = serializers.ChoiceField(choices=BoardRole.choices)
+    label = serializers.CharField()
+    name = serializers.CharField(help_text="Empty when nobody holds the role.")
+    phone = serializers.CharField(help_text="The role's published service phone; empty when none.")
+
+
+class BuildingBoardSerializer(StrictSerializer):
+    building = serializers.IntegerField()
+    number = serializers.CharField()
+    lines = BoardLineSerializer(many=True)

@@ -14,10 +14,12 @@ from rest_framework.views import APIView
 
 from communities import place_import, selectors, services
 from communities.api import serializers as s
-from communities.filtersets import BuildingFilterSet, CompoundFilterSet, UserFilterSet
+from communities.filtersets import BuildingFilterSet, BuildingLeadFilterSet, CompoundFilterSet, UserFilterSet
 from communities.models import (
     ApiToken,
+    BoardContact,
     Building,
+    BuildingLead,
     Community,
     Company,
     Compound,
@@ -55,6 +57,17 @@ class ScopedViewSetMixin:
     def get_queryset(self):
         queryset = self.model.objects.visible_to(self.request.user).select_related(*self.select)
         return self.locked_queryset(queryset) if hasattr(self, "locked_queryset") else queryset
+
+
+BOARD_SELECT = ("compound__party_branch", "compound__owners_body", "compound__property_service__company")
+
+
+def _board_data(building, lines) -> dict:
+    return {
+        "building": building.pk,
+        "number": building.number,
+        "lines": [{"role": line.role, "label": line.label, "name": line.name, "phone": line.phone} for line in lines],
+    }
 
 
 class DistrictViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
@@ -211,6 +224,13 @@ class CompoundViewSet(
 
     change_permission = staticmethod(can_change_compound)
 
+    @extend_schema(request=None, responses={200: s.BuildingBoardSerializer(many=True)})
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def boards(self, request, pk=None):
+        """The contact board of every building of the compound (a fixed number of queries)."""
+        compound = get_object_for(request.user, Compound.objects.all(), pk)
+        return Response([_board_data(building, lines) for building, lines in selectors.compound_boards(compound)])
+
     def perform_update(self, serializer):
         serializer.instance = services.compound_update(
             actor=self.request.user, compound=serializer.instance, **serializer.validated_data
@@ -293,6 +313,13 @@ class BuildingViewSet(
     select = ("compound",)
 
     change_permission = staticmethod(can_change_building)
+
+    @extend_schema(request=None, responses={200: s.BuildingBoardSerializer})
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def board(self, request, pk=None):
+        """The building's contact board (亮牌): the five roles with their names and published service phones."""
+        building = get_object_for(request.user, Building.objects.select_related(*BOARD_SELECT), pk)
+        return Response(_board_data(building, selectors.building_boards([building])[building.pk]))
 
     def perform_update(self, serializer):
         serializer.instance = services.building_update(
@@ -672,3 +699,119 @@ class TaskForceViewSet(viewsets.ReadOnlyModelViewSet):
         if member is not None:
             services.task_force_remove_member(actor=request.user, member=member)
         return Response(self._data(task_force))
+
+
+# --- Building leads (楼栋长) and contact boards (亮牌) ---
+
+
+class BuildingLeadViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Building leads (current and past) of the buildings in the user's scope (``?building=``, ``?compound=``,
+    ``?is_current=true``). POST appoints a lead or records an election for a building (its community's secretary,
+    officials above): the current lead's record is ended and kept. ``POST /building-leads/{id}/end/`` ends a lead's
+    term without a successor."""
+
+    serializer_class = s.BuildingLeadSerializer
+    filterset_class = BuildingLeadFilterSet
+    ordering_fields = ["id"]
+    queryset = BuildingLead.objects.none()
+
+    def get_queryset(self):
+        queryset = selectors.building_leads(self.request.user).order_by("-id")
+        current = self.request.query_params.get("is_current")
+        if current in ("true", "false"):
+            queryset = queryset.filter(ended_on__isnull=current == "true")
+        return queryset
+
+    def get_object(self):
+        write = self.request.method not in ("GET", "HEAD", "OPTIONS")
+        return get_object_for(
+            self.request.user,
+            self.get_queryset(),
+            self.kwargs["pk"],
+            action="change" if write else "view",
+            can=lambda user, lead: can_change_building(user, lead.building),
+        )
+
+    def _data(self, lead):
+        return s.BuildingLeadSerializer(self.get_queryset().get(pk=lead.pk), context=self.get_serializer_context()).data
+
+    @extend_schema(request=s.BuildingLeadCreateSerializer, responses={201: s.BuildingLeadSerializer})
+    def create(self, request, *args, **kwargs):
+        body = s.BuildingLeadCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        building = get_object_for(
+            request.user,
+            Building.objects.select_related("compound__community__subdistrict"),
+            data.pop("building"),
+            action="change",
+            can=can_change_building,
+        )
+        data["candidates"] = [dict(candidate) for candidate in data["candidates"]]
+        lead = services.building_lead_record(actor=request.user, building=building, **data)
+        return Response(self._data(lead), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.BuildingLeadEndSerializer, responses={200: s.BuildingLeadSerializer})
+    @action(detail=True, methods=["post"])
+    def end(self, request, pk=None):
+        lead = self.get_object()
+        body = s.BuildingLeadEndSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        lead = services.building_lead_end(actor=request.user, lead=lead, **body.validated_data)
+        return Response(self._data(lead))
+
+
+class BoardContactViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet):
+    """The entries of the contact boards of the compounds in the user's scope (``?compound=``, ``?building=``,
+    ``?role=``): grid worker, party branch, owners' body and property service, each with its published service
+    phone. POST sets an entry (201 when new, 200 when it replaced the entry of the same role and place); DELETE
+    takes one off. The building lead comes from /building-leads/; the whole board of a building from
+    /buildings/{id}/board/."""
+
+    serializer_class = s.BoardContactSerializer
+    filterset_fields = ["compound", "building", "role"]
+    ordering_fields = ["id"]
+    queryset = BoardContact.objects.none()
+
+    def get_queryset(self):
+        return selectors.board_contacts(self.request.user).order_by("id")
+
+    def get_object(self):
+        write = self.request.method not in ("GET", "HEAD", "OPTIONS")
+        return get_object_for(
+            self.request.user,
+            self.get_queryset(),
+            self.kwargs["pk"],
+            action="change" if write else "view",
+            can=lambda user, entry: can_change_compound(user, entry.compound),
+        )
+
+    @extend_schema(
+        request=s.BoardContactInputSerializer, responses={200: s.BoardContactSerializer, 201: s.BoardContactSerializer}
+    )
+    def create(self, request, *args, **kwargs):
+        body = s.BoardContactInputSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        compound = get_object_for(
+            request.user,
+            Compound.objects.select_related("community__subdistrict"),
+            data.pop("compound"),
+            action="change",
+            can=can_change_compound,
+        )
+        building_id = data.pop("building")
+        building = None
+        if building_id is not None:
+            building = Building.objects.filter(pk=building_id, compound=compound).first()
+            if building is None:
+                raise ValidationError(
+                    {"building": [_("Choose a building of this compound.")]}, code="building_not_in_compound"
+                )
+        entry, created = services.board_contact_set(actor=request.user, compound=compound, building=building, **data)
+        return Response(
+            s.BoardContactSerializer(entry).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+    def perform_destroy(self, instance):
+        services.board_contact_remove(actor=self.request.user, entry=instance)

@@ -51,12 +51,12 @@ def test_api_write_by_token_names_the_token_user(tree, actors, api):
     user = actors["district_official"]
     _, key = ApiToken.issue(user=user, device_name="平板")
     response = etag_patch(
-        api, f"/api/v1/buildings/{tree['building_b'].pk}/", {"lead_name": "徐林"}, HTTP_AUTHORIZATION=f"Token {key}"
+        api, f"/api/v1/buildings/{tree['building_b'].pk}/", {"floors": 11}, HTTP_AUTHORIZATION=f"Token {key}"
     )
     assert response.status_code == 200
     entry = _entries_for(tree["building_b"]).last()
     assert (entry.actor, entry.cid) == (user, "api")
-    assert entry.changes_dict["lead_name"] == ["", "徐林"]
+    assert str(entry.changes_dict["floors"][1]) == "11"
 
 
 def test_admin_write_is_audited(tree, client):

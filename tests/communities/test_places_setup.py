@@ -110,7 +110,7 @@ def test_api_create_building_matrix(tree, actors, others, api_as, actor, expecte
     client = api_as(_actor(actor, actors, others))
     response = client.post(
         "/api/v1/buildings/",
-        {"compound": tree["compound_a"].pk, "number": "9号楼", "floors": 6, "lead_name": "王楼长"},
+        {"compound": tree["compound_a"].pk, "number": "9号楼", "floors": 6},
         format="json",
     )
     assert response.status_code == expected, response.content

@@ -304,9 +304,15 @@ def test_ballots_are_visible_only_to_the_organiser_and_officials(tree, actors, s
 
 
 def test_public_page_shows_decisions_and_progress_but_nothing_private(tree, secretary, topic, client):
+    from communities import services as community_services
+
     building = tree["building_a"]
-    building.lead_name, building.lead_phone, building.grid_worker_phone = "徐林", "13911112222", "13933334444"
-    building.save()
+    community_services.building_lead_record(
+        actor=secretary, building=building, name="徐林", phone="13911112222", chosen_by="appointed"
+    )
+    community_services.board_contact_set(
+        actor=secretary, compound=tree["compound_a"], role="grid_worker", name="网格员甲", service_phone=""
+    )
     units = _units(tree)
     OwnerUnit.objects.filter(pk=units[0].pk).update(owner_phone="13955556666")
     vote = _vote_at_deliberation(tree, secretary, topic)
