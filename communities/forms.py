@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxLengthValidator
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from communities.choices import CompanyKind, InspectionTier, LeadChoice, RoleKind
@@ -261,6 +262,8 @@ class BuildingLeadForm(PortalFormMixin, forms.ModelForm):
         # A required choice starts empty, so that nobody records an election as an appointment by not looking.
         self.fields["chosen_by"].choices = [("", "—"), *LeadChoice.choices]
         self.fields["phone"].help_text = _("Private: seen by officials and the community, never on the board.")
+        self.fields["chosen_on"].required = False  # the service takes today
+        self.fields["chosen_on"].initial = timezone.localdate
 
     def clean_candidates_text(self):
         candidates = []
