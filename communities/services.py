@@ -1002,12 +1002,12 @@ def property_service_change(
 # for the governance bodies); the board's entries are kept current (the audit trail keeps their changes). Secretaries
 # for the buildings of their community, officials for their scope (can_change_building / can_change_compound).
 
-_PHONE = re.compile(r"^\+?[0-9][0-9 ()\-]{2,19}$")
+PHONE_PATTERN = re.compile(r"^(?=.{3,20}$)\+?[0-9][0-9 ()\-]*$")
 
 
 def _clean_phone(value, field: str) -> str:
     value = (value or "").strip()
-    if value and not _PHONE.match(value):
+    if value and not PHONE_PATTERN.match(value):
         message = _("Enter a phone number (digits, spaces, + ( ) -; at most 20 characters).")
         if field == "phone":
             raise DomainError(message, code="bad_phone", field="phone")

@@ -110,6 +110,28 @@ class VoteForm(PortalFormMixin, forms.Form):
     electorate = forms.ChoiceField(label=_("Electorate"), choices=Electorate.choices)
     building = forms.ModelChoiceField(label=_("Building"), queryset=Building.objects.none(), required=False)
     stairwell = forms.IntegerField(label=_("Stairwell"), min_value=1, max_value=99, required=False)
+    lead_candidate = forms.CharField(
+        label=_("Elects a building lead: candidate"),
+        max_length=50,
+        required=False,
+        help_text=_(
+            "Only for electing the building lead (electorate: one building). When the vote passes, the candidate "
+            "becomes the building's lead."
+        ),
+    )
+    lead_candidate_phone = forms.CharField(
+        label=_("Candidate's private phone"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel"}),
+    )
+    lead_service_phone = forms.CharField(
+        label=_("Published service phone"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel"}),
+        help_text=_("Shown on the building's plate once elected; leave blank to show no phone."),
+    )
 
     def __init__(self, *args, compound=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -367,6 +367,43 @@ class Vote(models.Model):
         return self.title
 
 
+class LeadElectionQuerySet(ScopedQuerySet):
+    compound_path = "vote__topic__compound__"
+
+
+class LeadElection(models.Model):
+    """An owners' vote of one building that elects its building lead (楼栋长): the vote asks whether the candidate
+    should lead the building; when it closes passed, ``vote_close`` records the candidate as the building's lead
+    through ``communities.services.building_lead_record`` and links the record here (``lead``). The link lives on
+    this side: communities knows nothing of votes."""
+
+    vote = models.OneToOneField(Vote, on_delete=models.CASCADE, related_name="lead_election", verbose_name=_("vote"))
+    candidate_name = models.CharField(_("candidate"), max_length=50)
+    candidate_phone = models.CharField(_("candidate's private phone"), max_length=20, blank=True)
+    service_phone = models.CharField(_("published service phone"), max_length=20, blank=True)
+    term_starts_on = models.DateField(_("term starts on"), null=True, blank=True)
+    term_ends_on = models.DateField(_("term ends on"), null=True, blank=True)
+    lead = models.OneToOneField(
+        "communities.BuildingLead",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="election",
+        verbose_name=_("building lead recorded"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = LeadElectionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("building lead election")
+        verbose_name_plural = _("building lead elections")
+        ordering = ["-id"]
+
+    def __str__(self):
+        return f"{self.vote} · {self.candidate_name}"
+
+
 class VoterQuerySet(ScopedQuerySet):
     compound_path = "vote__topic__compound__"
 

@@ -17,6 +17,8 @@ from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from communities import services as community_services
+from communities.choices import LeadChoice
 from communities.models import Building, Compound, User
 from communities.permissions import can_change_compound, compound_staff
 from communities.scoping import get_scope
@@ -24,6 +26,7 @@ from consultations.choices import (
     STEP_ORDER,
     BallotChannel,
     Electorate,
+    MatterType,
     OwnerKind,
     ProblemStatus,
     RollImportStatus,
@@ -33,6 +36,7 @@ from consultations.choices import (
 )
 from consultations.models import (
     Ballot,
+    LeadElection,
     Meeting,
     MeetingPhoto,
     Need,
@@ -1312,7 +1316,82 @@ def vote_close(*, actor: User, vote: Vote) -> Vote:
     )
     locked.status, locked.closed_at = VoteStatus.CLOSED, timezone.now()
     locked.save(update_fields=["status", "result", "closed_at", "updated_at"])
+    election = LeadElection.objects.filter(vote=locked).first()
+    if election is not None and locked.result == VoteResult.PASSED:
+        _lead_election_apply(actor=actor, election=election, vote=locked, for_owners=result.for_owners)
     return locked
+
+
+# --- building lead elections: a vote of the building's owners that elects its lead ---
+
+
+@transaction.atomic
+def lead_election_create(
+    *,
+    actor: User,
+    topic: Topic,
+    building: Building,
+    candidate_name: str,
+    candidate_phone: str = "",
+    service_phone: str = "",
+    term_starts_on=None,
+    term_ends_on=None,
+    title: str = "",
+) -> LeadElection:
+    """Put a candidate for building lead to the vote of the building's owners (a draft vote of the topic, opened,
+    balloted and closed as any vote). When it passes, the candidate becomes the building's lead."""
+    candidate_name = (candidate_name or "").strip()
+    if not candidate_name or len(candidate_name) > 50:
+        raise DomainError(
+            _("Give the candidate's name (at most 50 characters)."), code="required", field="candidate_name"
+        )
+    if term_starts_on and term_ends_on and term_ends_on < term_starts_on:
+        raise DomainError(_("The term cannot end before it starts."), code="invalid_term", field="term_ends_on")
+    candidate_phone, service_phone = (candidate_phone or "").strip(), (service_phone or "").strip()
+    message = _("Enter a phone number (digits, spaces, + ( ) -; at most 20 characters).")
+    if candidate_phone and not community_services.PHONE_PATTERN.match(candidate_phone):
+        raise DomainError(message, code="bad_phone", field="candidate_phone")
+    if service_phone and not community_services.PHONE_PATTERN.match(service_phone):
+        raise DomainError(message, code="bad_phone", field="service_phone")
+    vote = vote_create(
+        actor=actor,
+        topic=topic,
+        title=(title or "").strip()
+        or _("Elect %(name)s as the building lead of %(building)s")
+        % {"name": candidate_name, "building": building.number},
+        matter_type=MatterType.OTHER,
+        electorate=Electorate.BUILDING,
+        building=building,
+    )
+    return LeadElection.objects.create(
+        vote=vote,
+        candidate_name=candidate_name,
+        candidate_phone=candidate_phone,
+        service_phone=service_phone,
+        term_starts_on=term_starts_on,
+        term_ends_on=term_ends_on,
+    )
+
+
+def _lead_election_apply(*, actor: User, election: LeadElection, vote: Vote, for_owners: int) -> None:
+    """The vote passed: the candidate is the building's lead from the day it closed (the earlier lead's record is
+    ended by the communities service), with the owners in favour as the candidate's votes."""
+    closed_on = timezone.localdate(vote.closed_at)
+    lead = community_services.building_lead_record(
+        actor=actor,
+        building=vote.building,
+        name=election.candidate_name,
+        phone=election.candidate_phone,
+        service_phone=election.service_phone,
+        chosen_by=LeadChoice.ELECTED,
+        chosen_on=closed_on,
+        term_starts_on=election.term_starts_on,
+        term_ends_on=election.term_ends_on,
+        candidates=[{"name": election.candidate_name, "votes": for_owners}],
+        basis=(_("Owners' vote: %(title)s (no. %(id)d)") % {"title": vote.title, "id": vote.pk})[:200],
+    )
+    election.lead = lead
+    election.save(update_fields=["lead"])
 
 
 # --- residents' problems ---

@@ -19,7 +19,7 @@ from communities.models import Compound
 from communities.privacy import mask_phone, may_see_personal_data
 from communities.scoping import get_object_for
 from consultations import selectors, services
-from consultations.choices import STEP_ORDER, BallotChannel, Step
+from consultations.choices import STEP_ORDER, BallotChannel, Electorate, Step
 from consultations.forms import (
     AnswerForm,
     BallotForm,
@@ -34,7 +34,7 @@ from consultations.forms import (
     TopicForm,
     VoteForm,
 )
-from consultations.models import MeetingPhoto, Owner, OwnerUnit, RollImportJob, Topic, UnitChange, Voter
+from consultations.models import LeadElection, MeetingPhoto, Owner, OwnerUnit, RollImportJob, Topic, UnitChange, Voter
 from consultations.tally import percent
 from projects.models import PlanVersion, ScopeItem
 from renovation_portal.errors import DomainError
@@ -440,8 +440,26 @@ def vote_create(request, topic_pk):
     if not form.is_valid():
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect("consultations:topic-detail", pk=topic.pk)
+    data = dict(form.cleaned_data)
+    candidate = data.pop("lead_candidate").strip()
+    candidate_phone, service_phone = data.pop("lead_candidate_phone"), data.pop("lead_service_phone")
     try:
-        vote = services.vote_create(actor=request.user, topic=topic, **form.cleaned_data)
+        if not candidate:
+            vote = services.vote_create(actor=request.user, topic=topic, **data)
+        elif data["electorate"] != Electorate.BUILDING or data["building"] is None:
+            raise DomainError(
+                _("A building lead is elected by the owners of one building: choose “One building” and the building.")
+            )
+        else:
+            vote = services.lead_election_create(
+                actor=request.user,
+                topic=topic,
+                building=data["building"],
+                candidate_name=candidate,
+                candidate_phone=candidate_phone,
+                service_phone=service_phone,
+                title=data["title"],
+            ).vote
     except DomainError as error:
         messages.error(request, error.message)
         return redirect("consultations:topic-detail", pk=topic.pk)
@@ -528,6 +546,7 @@ def vote_detail(request, pk):
         "consultations/vote_detail.html",
         {
             "vote": vote,
+            "election": LeadElection.objects.filter(vote=vote).select_related("lead").first(),
             "result": result,
             "lines": _tally_lines(result),
             "can_manage": can_manage,

@@ -5,6 +5,7 @@ from communities.privacy import MaskPersonalDataMixin
 from consultations.choices import BallotChannel, BallotChoice, OwnerKind
 from consultations.models import (
     Ballot,
+    LeadElection,
     Meeting,
     Need,
     Owner,
@@ -402,3 +403,47 @@ class ProblemSerializer(MaskPersonalDataMixin, StrictModelSerializer):
 class AnswerSerializer(StrictSerializer):
     answer = serializers.CharField(max_length=5000)
     resolved = serializers.BooleanField(required=False, default=False)
+
+
+class LeadElectionSerializer(MaskPersonalDataMixin, StrictModelSerializer):
+    """A building's owners' vote that elects its lead; ``lead`` is the building-lead record once the vote passed
+    (GET /api/v1/building-leads/{lead}/)."""
+
+    masked_fields = ("candidate_phone",)
+    building = serializers.IntegerField(source="vote.building_id", read_only=True)
+    topic = serializers.IntegerField(source="vote.topic_id", read_only=True)
+    status = serializers.CharField(source="vote.status", read_only=True)
+    result = serializers.CharField(source="vote.result", read_only=True)
+
+    class Meta:
+        model = LeadElection
+        fields = [
+            "id",
+            "vote",
+            "topic",
+            "building",
+            "status",
+            "result",
+            "candidate_name",
+            "candidate_phone",
+            "service_phone",
+            "term_starts_on",
+            "term_ends_on",
+            "lead",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class LeadElectionCreateSerializer(StrictSerializer):
+    """A candidate for building lead put to the vote of the building's owners: a draft vote of the topic (at the
+    deliberation step), opened, balloted and closed like any vote (/api/v1/votes/{vote}/open/ ...)."""
+
+    topic = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    building = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    candidate_name = serializers.CharField(max_length=50)
+    candidate_phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    service_phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    term_starts_on = serializers.DateField(required=False, allow_null=True, default=None)
+    term_ends_on = serializers.DateField(required=False, allow_null=True, default=None)
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")

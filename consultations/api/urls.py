@@ -9,6 +9,7 @@ router.register("owners", views.OwnerViewSet, basename="owner")
 router.register("owner-units", views.OwnerUnitViewSet, basename="owner-unit")
 router.register("roll-imports", views.RollImportJobViewSet, basename="roll-import")
 router.register("votes", views.VoteViewSet, basename="vote")
+router.register("lead-elections", views.LeadElectionViewSet, basename="lead-election")
 router.register("ballots", views.BallotViewSet, basename="ballot")
 router.register("resident-problems", views.ProblemViewSet, basename="resident-problem")
 

@@ -1,18 +1,21 @@
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from communities.models import Compound
+from communities.models import Building, Compound
 from communities.scoping import get_object_for, get_scope
 from consultations import selectors, services
 from consultations.api import serializers as s
 from consultations.models import (
     Ballot,
+    LeadElection,
     Meeting,
     Need,
     Owner,
@@ -527,3 +530,36 @@ class ProblemViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         body.is_valid(raise_exception=True)
         problem = services.problem_answer(actor=request.user, problem=problem, **body.validated_data)
         return Response(s.ProblemSerializer(self.get_queryset().get(pk=problem.pk)).data)
+
+
+@extend_validation_errors(["building_not_in_compound"], field_name="building", actions=["create"])
+class LeadElectionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Building-lead elections held as owners' votes of one building (``?building=``, ``?vote=``). POST puts a
+    candidate to the vote (a draft vote of the topic); when that vote closes passed, the candidate is recorded as
+    the building's lead and ``lead`` links the record."""
+
+    serializer_class = s.LeadElectionSerializer
+    filterset_fields = ["vote"]
+    queryset = LeadElection.objects.none()
+
+    def get_queryset(self):
+        queryset = LeadElection.objects.visible_to(self.request.user).select_related("vote").order_by("-id")
+        building = self.request.query_params.get("building", "")
+        if building.isdigit():
+            queryset = queryset.filter(vote__building_id=int(building))
+        return queryset
+
+    @extend_schema(request=s.LeadElectionCreateSerializer, responses={201: s.LeadElectionSerializer})
+    def create(self, request, *args, **kwargs):
+        body = s.LeadElectionCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        topic = get_object_for(request.user, Topic.objects.select_related("compound"), data.pop("topic"))
+        building = Building.objects.filter(pk=data.pop("building"), compound_id=topic.compound_id).first()
+        if building is None:
+            raise ValidationError(
+                {"building": [_("Choose a building of this compound.")]}, code="building_not_in_compound"
+            )
+        election = services.lead_election_create(actor=request.user, topic=topic, building=building, **data)
+        data = s.LeadElectionSerializer(self.get_queryset().get(pk=election.pk), context={"request": request}).data
+        return Response(data, status=status.HTTP_201_CREATED)

@@ -394,3 +394,21 @@ def test_public_page_and_plate_show_published_phones_never_private_ones(tree, ac
         assert "徐林" in html and 'href="tel:05925551234"' in html and 'href="tel:05922222222"' in html
         assert PRIVATE not in html and "13900000001" not in html
     assert "屿后南里党支部 · 张秀玉" in plate
+
+
+def test_the_demo_gives_every_building_a_lead_and_a_full_board(db):
+    from django.core.management import call_command
+
+    from communities.models import Building, Compound
+
+    call_command("load_demo", stdout=open("/dev/null", "w"))
+    hlr = Compound.objects.select_related("party_branch", "owners_body").get(name="菡凌蓉小区")
+    current = BuildingLead.objects.filter(building__compound=hlr, ended_on__isnull=True)
+    assert current.count() == 35 and current.values("name").distinct().count() == 15
+    assert set(current.values_list("chosen_by", flat=True)) == {LeadChoice.ELECTED}
+    assert hlr.party_branch.secretary_name == hlr.owners_body.director_name == "李勇"
+    assert not Building.objects.exclude(leads__ended_on__isnull=True).exists()  # every building has a current lead
+    for compound in Compound.objects.all():
+        for _building, lines in selectors.compound_boards(compound):
+            assert all(line.name and line.role for line in lines), (compound, lines)
+            assert all(line.phone for line in lines if line.role != BoardRole.BUILDING_LEAD), (compound, lines)

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from communities.models import Building, Compound, Role, User
+from communities.models import BoardContact, Building, BuildingLead, Compound, Role, User
 from projects.models import (
     PlanConfirmation,
     PlanVersion,
@@ -135,7 +135,7 @@ def test_load_demo_twice_changes_nothing(db):
     def snapshot():
         return {
             model.__name__: sorted(map(repr, model.objects.values()))
-            for model in (Compound, Building, Role, User, *PROJECT_MODELS)
+            for model in (Compound, Building, BuildingLead, BoardContact, Role, User, *PROJECT_MODELS)
         }
 
     first = snapshot()
