@@ -26,7 +26,16 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from communities.models import ApiToken, Building, Community, Compound, District, Subdistrict
+from communities.models import (
+    ApiToken,
+    BoardContact,
+    Building,
+    BuildingLead,
+    Community,
+    Compound,
+    District,
+    Subdistrict,
+)
 from projects.models import PlanVersion, Project, ScopeItem
 from renovation_portal.wsgi import application
 from tests import factories as f
@@ -79,6 +88,15 @@ def real_ids(tree):
     a company answers ``company_name: null``; plan versions and scope items are there to be confirmed and
     edited."""
     f.PropertyServiceFactory(compound=tree["compound_a"])
+    for side in ("a", "b"):
+        BuildingLead.objects.create(
+            building=tree[f"building_{side}"],
+            name="楼长",
+            phone="13900000000",
+            chosen_by="appointed",
+            chosen_on="2024-01-01",
+        )
+        BoardContact.objects.create(compound=tree[f"compound_{side}"], role="grid_worker", name="网格员")
     for project in Project.objects.all():
         f.PlanVersionFactory(project=project)
         f.ScopeItemFactory(project=project)
@@ -88,6 +106,8 @@ def real_ids(tree):
         "communities": Community,
         "compounds": Compound,
         "buildings": Building,
+        "building-leads": BuildingLead,
+        "board-contacts": BoardContact,
         "projects": Project,
         "plan-versions": PlanVersion,
         "scope-items": ScopeItem,
