@@ -148,7 +148,8 @@ def test_a_district_sets_itself_up_in_the_browser(empty_district, page, tmp_path
     page.select_option("#id_kind", "property")
     page.fill("#id_credit_code", "91350203MA2XYW8K10")  # a typo in the check character
     save(page)
-    assert "校验" in page.locator("main").inner_text() or "mistyped" in page.locator("main").inner_text()
+    assert "统一社会信用代码有误：校验码不符。" in page.locator("main").inner_text()
+    assert not Company.objects.exists()
     page.fill("#id_credit_code", "91350203MA2XYW8K13")
     save(page)
     assert "厦门莲花物业服务有限公司" in page.locator("main").inner_text()
@@ -219,13 +220,15 @@ def test_a_district_sets_itself_up_in_the_browser(empty_district, page, tmp_path
     page.get_by_role("button", name="导入", exact=True).click()
     page.wait_for_load_state()
     report = page.get_by_test_id("import-report").inner_text()
-    assert "第 4 行" in report or "第4行" in report or "4" in report
-    assert "350203004999" in report
+    assert "有错误的行：未写入任何数据" in report
+    assert "第 4 行：社区代码“350203004999”不是嘉莲街道的社区" in report
+    assert "第 2 行" not in report and "第 3 行" not in report
     assert not Compound.objects.exists() and not Building.objects.exists()
     page.select_option("#id_subdistrict", label="嘉莲街道")
     page.set_input_files("#id_file", write_xlsx(tmp_path / "嘉莲街道小区.xlsx", ROWS))
     page.get_by_role("button", name="检查（不写入）").click()
     page.wait_for_load_state()
+    assert "检查通过：尚未写入任何数据" in page.get_by_test_id("import-report").inner_text()
     assert not Compound.objects.exists()
     page.select_option("#id_subdistrict", label="嘉莲街道")
     page.set_input_files("#id_file", write_xlsx(tmp_path / "嘉莲街道小区.xlsx", ROWS))
@@ -233,6 +236,9 @@ def test_a_district_sets_itself_up_in_the_browser(empty_district, page, tmp_path
     page.wait_for_load_state()
     compound = Compound.objects.get(code="LH5C")
     assert sorted(compound.buildings.values_list("number", flat=True)) == ["1号楼", "2号楼", "3号楼"]
+    nav(page, "小区")
+    page.get_by_role("link", name="莲花五村", exact=True).click()
+    assert "3号楼" in page.get_by_test_id("building-table").inner_text()
 
     # --- The secretary: the three carriages of the compound. ---
     accept_invitation(page, "lin@lianhua5.example.cn", "Lotus-Garden-7305")

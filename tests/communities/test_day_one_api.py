@@ -184,7 +184,10 @@ def test_a_district_sets_itself_up_through_the_api(tmp_path):
         format="multipart",
     )
     assert [e["code"] for e in refused["errors"]] == ["invalid_rows"]
-    assert refused["errors"][0]["detail"].startswith("Row 4:")
+    assert (
+        refused["errors"][0]["detail"]
+        == "第 4 行: 社区代码“350203004999”不是嘉莲街道的社区；层数“七”不是 1 到 200 之间的数字"
+    )
     assert not Compound.objects.exists() and not Building.objects.exists()
     check = subdistrict_official.post(
         "/api/v1/compounds/import/",
