@@ -1,4 +1,5 @@
-"""Day one of a district through the API only, step by step as docs/onboarding.md shows it in curl: from an empty
+"""Day one of a district through the API only, step by step as docs/onboarding.md shows it in curl (the test checks
+that it made every call of the doc, in its order, with its bodies): from an empty
 database and ``create_district``, the district official invites a subdistrict official and a community secretary,
 each sets their password from the invitation e-mail and logs in with a token, and between them they set up a
 subdistrict, a community, a compound with buildings from an XLSX import, its governance bodies, a task force with
@@ -6,8 +7,11 @@ a hooked leader, an inspection group and a published checklist. Every POST carri
 PATCH an If-Match, as the mobile client guide asks."""
 
 import io
+import json
 import re
 import uuid
+from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from django.core import mail
@@ -21,7 +25,8 @@ from communities.models import Building, Community, Company, Compound, District,
 from inspections.models import ChecklistTemplate, InspectionGroup
 from projects.models import Project
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# New sequences, as on a new server: the ids are those of docs/onboarding.md.
+pytestmark = pytest.mark.django_db(transaction=True, reset_sequences=True)
 
 PASSWORD = "Siming-renovation-2026"
 PROPERTY_CREDIT_CODE = "91350203MA2XYW8K13"  # 统一社会信用代码 with a valid GB 32100 check character
@@ -49,35 +54,75 @@ def xlsx(rows) -> io.BytesIO:
 
 class Session:
     """One person's curl session: a token from POST /api/v1/auth/token/, an Idempotency-Key on every POST, the
-    ETag of a GET sent back in If-Match on PATCH."""
+    ETag of a GET sent back in If-Match on PATCH. Every call is written to ``log`` as (method, path, body), to be
+    compared with the calls of docs/onboarding.md."""
 
-    def __init__(self, username, password):
+    def __init__(self, username, password, log):
         self.client = APIClient()
-        response = self.client.post(
+        self.log = log
+        self.post(
             "/api/v1/auth/token/",
             {"username": username, "password": password, "device_name": "办公电脑"},
-            format="json",
-            HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+            authenticate=False,
         )
-        assert response.status_code == 201, response.content
-        self.client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
 
     def get(self, url, **params):
         response = self.client.get(url, params)
+        self.log.append(("GET", f"{url}?{urlencode(params)}" if params else url, None))
         assert response.status_code == 200, response.content
         return response
 
-    def post(self, url, data=None, expect=201, **kwargs):
+    def post(self, url, data=None, expect=201, authenticate=True, **kwargs):
         kwargs.setdefault("format", "json")
         response = self.client.post(url, data, HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()), **kwargs)
+        if kwargs["format"] == "multipart":  # the form fields as curl -F sends them (text), without the file
+            data = {key: str(value) for key, value in data.items() if key != "file"}
+        self.log.append(("POST", url, data))
         assert response.status_code == expect, response.content
+        if not authenticate:
+            self.client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
         return response.json()
 
     def patch(self, url, data, expect=200):
         etag = self.get(url).headers["ETag"]
         response = self.client.patch(url, data, format="json", HTTP_IF_MATCH=etag)
+        self.log.append(("PATCH", url, data))
         assert response.status_code == expect, response.content
         return response.json()
+
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "onboarding.md"
+
+
+def doc_calls() -> list[tuple[str, str, object]]:
+    """The API calls of docs/onboarding.md's curl sessions, in order, as (method, path, body)."""
+    calls = []
+    for block in re.findall(r"```sh\n(.*?)```", DOC.read_text(encoding="utf-8"), flags=re.S):
+        code = "\n".join(line for line in block.splitlines() if not line.lstrip().startswith("#"))
+        for command in re.split(r"(?=\bcurl )", code)[1:]:
+            path = re.search(r"\$HOST(/api/v1/[^\s\"']*)", command).group(1)
+            form = dict(re.findall(r"-F (\w+)=([^@\s]\S*)", command))
+            data = re.search(r" -d '(\{.*?\})'", command, flags=re.S)  # a JSON body (not tr -d '\r')
+            method = re.search(r"-X (\w+)", command)
+            method = method.group(1) if method else ("POST" if data or form else "GET")
+            body = json.loads(data.group(1)) if data else (form or None)
+            calls.append((method, path, body))
+    return calls
+
+
+def assert_follows_the_doc(log) -> None:
+    """Every call of the doc was made, in the doc's order and with the doc's body (the ids match: the sequences
+    start at 1 as on a new server). The token logins' passwords are the doc's placeholders, so only their paths
+    count."""
+    calls = doc_calls()
+    assert len(calls) >= 25, "the curl sessions of docs/onboarding.md were not found"
+    made = iter(log)
+    for method, path, body in calls:
+        for call in made:
+            if call[:2] == (method, path) and (path == "/api/v1/auth/token/" or call[2] == body):
+                break
+        else:
+            raise AssertionError(f"docs/onboarding.md calls {method} {path} {body}, which the test does not (then)")
 
 
 def set_password_from_invitation(email: str, password: str) -> None:
@@ -111,7 +156,8 @@ def test_a_district_sets_itself_up_through_the_api(tmp_path):
     )
 
     # 1. The district official logs in and finds their district.
-    official = Session("siming.zhujian", PASSWORD)
+    log = []
+    official = Session("siming.zhujian", PASSWORD, log)
     me = official.get("/api/v1/me/").json()
     district_id = me["scope"]["district_ids"][0]
     assert me["roles"][0]["kind"] == RoleKind.DISTRICT_OFFICIAL
@@ -172,8 +218,8 @@ def test_a_district_sets_itself_up_through_the_api(tmp_path):
     assert len(mail.outbox) == 2
     set_password_from_invitation("chen@jialian.example.cn", "Egret-Harbour-4821")
     set_password_from_invitation("lin@lianhua5.example.cn", "Lotus-Garden-7305")
-    subdistrict_official = Session("jialian.chen", "Egret-Harbour-4821")
-    community_secretary = Session("lianhua5.lin", "Lotus-Garden-7305")
+    subdistrict_official = Session("jialian.chen", "Egret-Harbour-4821", log)
+    community_secretary = Session("lianhua5.lin", "Lotus-Garden-7305", log)
 
     # 5. The subdistrict official imports the compound and its buildings: a wrong row first, which writes nothing.
     bad_rows = [*ROWS[:2], ["350203004999", "LH5C", "莲花五村", "思明区莲花路五村", 1986, "3号楼", "七", 42]]
@@ -348,6 +394,9 @@ def test_a_district_sets_itself_up_through_the_api(tmp_path):
         expect=403,
     )
     assert Subdistrict.objects.count() == 1 and not User.objects.filter(username="x").exists()
+
+    # The doc shows these calls, in this order.
+    assert_follows_the_doc(log)
 
 
 def open_project(*, compound_id: int) -> Project:
