@@ -79,16 +79,21 @@ class UserQuerySet(models.QuerySet):
 
 
 class CompanyQuerySet(models.QuerySet):
-    """Companies are one register shared by the districts: officials see all of it, contractors their own."""
+    """Companies are one register shared by the districts: officials see all of it, contractors their own, and
+    community secretaries the property service companies (they choose one when they record a compound's property
+    service, on the web form and through the API alike)."""
 
     def visible_to(self, user):
-        from communities.choices import RoleKind
+        from communities.choices import CompanyKind, RoleKind
         from communities.scoping import get_scope
 
         scope = get_scope(user)
         if scope.is_global or scope.has_role(RoleKind.DISTRICT_OFFICIAL, RoleKind.SUBDISTRICT_OFFICIAL):
             return self.all()
-        return self.filter(pk__in=sorted(scope.company_ids))
+        own = models.Q(pk__in=sorted(scope.company_ids))
+        if scope.has_role(RoleKind.COMMUNITY_SECRETARY):
+            return self.filter(own | models.Q(kind=CompanyKind.PROPERTY))
+        return self.filter(own)
 
 
 class PortalUserManager(UserManager.from_queryset(UserQuerySet)):

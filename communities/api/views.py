@@ -199,7 +199,7 @@ class CompoundViewSet(
             dry_run=body.validated_data["dry_run"],
         )
         errors = [
-            {"code": "invalid_rows", "detail": f"Row {row}: {message}", "attr": "file"}
+            {"code": "invalid_rows", "detail": f"{_('Row %(row)s') % {'row': row}}: {message}", "attr": "file"}
             for row, message in report.errors
         ]
         if errors and not report.dry_run:

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from communities.models import Company
 from communities.validators import validate_credit_code
+from tests import factories as f
 from tests.conftest import etag_patch
 
 pytestmark = pytest.mark.django_db
@@ -117,7 +118,12 @@ def test_company_list_is_for_officials_and_own_company(tree, actors, api_as):
     assert {"甲建设公司", "乙建设公司"} <= names
     own = {r["name"] for r in api_as(actors["contractor"]).get(COMPANIES).json()["results"]}
     assert own == {"甲建设公司"}
+    # A secretary sees the property service companies only: she chooses one for a compound's property service.
     assert api_as(actors["community_secretary"]).get(COMPANIES).json()["results"] == []
+    f.CompanyFactory(name="丙物业公司", kind="property")
+    seen = {r["name"] for r in api_as(actors["community_secretary"]).get(COMPANIES).json()["results"]}
+    assert seen == {"丙物业公司"}
+    assert {r["name"] for r in api_as(actors["inspector"]).get(COMPANIES).json()["results"]} == set()
 
 
 def test_web_company_form(tree, actors, client):

@@ -378,7 +378,7 @@ def test_import_with_a_bad_row_lists_every_error_and_writes_nothing(tree, actors
     )
     assert response.status_code == 400
     rows = [e["detail"] for e in response.json()["errors"]]
-    assert [d.split(":")[0] for d in rows] == ["Row 5", "Row 6", "Row 7"]
+    assert [d.split(":")[0] for d in rows] == ["第 5 行", "第 6 行", "第 7 行"]  # in the request's language
     assert _counts() == before
     # The web page shows the same rows and writes nothing either.
     client.force_login(actors["subdistrict_official"])
