@@ -319,3 +319,9 @@ def funding_entry_list(user):
     return FundingEntry.objects.visible_to(user).select_related(
         "project__compound__community__subdistrict", "recorded_by"
     )
+
+
+def funding_stage_sums(entries) -> list[tuple[object, Decimal]]:
+    """(stage label, total) of a (filtered) list of entries, for the foot of the ledger list. One query."""
+    sums = entries.order_by().aggregate(**_stage_sums())
+    return [(label, sums[stage]) for stage, label in FundingStage.choices]
