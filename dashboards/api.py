@@ -20,16 +20,17 @@ from projects.models import ProgrammeTarget
 from renovation_portal.serializers import StrictModelSerializer
 
 
-def _plain(value):
-    """Figures as JSON: lazy labels to text, decimals to numbers."""
+def _plain(value, exact: bool = False):
+    """Figures as JSON: lazy labels to text, decimals to numbers — except money (under a "funding" key), which
+    goes out as decimal strings ("0.30") so that no client adds yuan in binary floating point."""
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items() if k != "target"}
+        return {k: _plain(v, exact or k == "funding") for k, v in value.items() if k != "target"}
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [_plain(v, exact) for v in value]
     if value.__class__.__name__ == "__proxy__":
         return str(value)
     if value.__class__.__name__ == "Decimal":
-        return float(value)
+        return str(value) if exact else float(value)
     return value
 
 
@@ -80,6 +81,7 @@ class DashboardView(APIView):
             "consultation": _plain(board.consultation),
             "contractors": _plain(board.contractors),
             "evaluations": _plain(board.evaluations),
+            "funding": _plain(board.funding, exact=True),
             "children": _plain(board.children),
         }
 

@@ -25,9 +25,9 @@ from consultations.models import Meeting, Need, ResidentProblem, Topic, Vote
 from inspections.choices import InspectionStatus, IssueStatus
 from inspections.models import Inspection, RectificationIssue
 from projects.choices import CATEGORY_UNITS as SCOPE_UNITS
-from projects.choices import OPEN_STATUSES, ProjectStatus, ScopeCategory
+from projects.choices import OPEN_STATUSES, FundingSource, ProjectStatus, ScopeCategory
 from projects.models import ProgrammeTarget, Project, ScopeItem
-from projects.selectors import with_pending_confirmation
+from projects.selectors import funding_by_node, funding_total, funding_totals, with_pending_confirmation
 
 LEVELS = ("district", "subdistrict", "community", "compound")
 PLACE_MODELS = {"district": District, "subdistrict": Subdistrict, "community": Community, "compound": Compound}
@@ -60,6 +60,7 @@ class Dashboard:
     contractors: list = field(default_factory=list)
     evaluations: list = field(default_factory=list)
     children: list = field(default_factory=list)
+    funding: dict = field(default_factory=dict)
 
     @property
     def child_level(self):
@@ -200,6 +201,9 @@ def build(
         }
         for value, label in ScopeCategory.choices
     ]
+
+    # --- Funding: planned, allocated, disbursed and spent per source, and the execution rate (two GROUP BYs). ---
+    board.funding = _funding(funding_totals(projects), param)
 
     # --- Inspections: issues by state and tier, time to rectify, this week's rounds. ---
     issues = RectificationIssue.objects.filter(**{path("project__compound__", level): place.pk})
@@ -365,7 +369,7 @@ def cached(parts: tuple, compute):
     seconds = getattr(settings, "DASHBOARD_CACHE_SECONDS", 0)
     if not seconds:
         return compute()
-    key = "dashboard:v2:" + ":".join(str(part) for part in parts) + f":{timezone.localdate()}"
+    key = "dashboard:v3:" + ":".join(str(part) for part in parts) + f":{timezone.localdate()}"
     value = cache.get(key)
     if value is None:
         value = compute()
@@ -379,6 +383,35 @@ def build_cached(level: str, place, *, user, show_rounds: bool, year: int | None
         ("figures", level, place.pk, year or "latest", int(show_rounds)),
         lambda: build(level, place, user=user, show_rounds=show_rounds, year=year),
     )
+
+
+def _money_row(totals) -> dict:
+    return {
+        "planned": totals.planned,
+        "allocated": totals.allocated,
+        "disbursed": totals.disbursed,
+        "spent": totals.spent,
+        "rate": totals.rate,
+        "rate_percent": totals.rate_percent,
+    }
+
+
+def _funding(totals, param) -> dict:
+    """The funding section: every source (in the programme's order) and the total of all of them; amounts are
+    Decimal yuan, exact to the fen; the rate is spent ÷ allocated (None when nothing is allocated)."""
+    return {
+        "sources": [
+            {
+                "source": source,
+                "label": label,
+                **_money_row(totals[source]),
+                "url": _link("projects:funding-entry-list", source=source, **param),
+            }
+            for source, label in FundingSource.choices
+        ],
+        "total": _money_row(funding_total(totals)),
+        "url": _link("projects:funding-entry-list", **param),
+    }
 
 
 def _children(level, place, child, today):
@@ -413,9 +446,11 @@ def _children(level, place, child, today):
         .values(node=F(path("project__compound__", child)))
         .annotate(open=Count("id", filter=unclosed), overdue=Count("id", filter=unclosed & Q(deadline__lt=today)))
     }
+    money = funding_by_node(Project.objects.filter(**{path("compound__", level): place.pk}), path("compound__", child))
     rows = []
     for node in places:
         projects, issues = project_rows.get(node["pk"], {}), issue_rows.get(node["pk"], {})
+        funds = money.get(node["pk"])
         rows.append(
             {
                 **node,
@@ -427,6 +462,7 @@ def _children(level, place, child, today):
                 "behind": projects.get("behind", 0),
                 "open_issues": issues.get("open", 0),
                 "overdue_issues": issues.get("overdue", 0),
+                "funding": _money_row(funds) if funds else _money_row(funding_total({})),
                 "url": reverse("dashboard:place", args=[child, node["pk"]]),
                 "issues_url": _link("inspections:issue-list", unclosed="true", **{child: node["pk"]}),
             }

@@ -261,6 +261,14 @@ def export_sheets(board) -> list[tuple[str, list[str], list[list]]]:
             [_("Inspections"), _("This week's unannounced rounds planned"), i["rounds"]["planned"]],
             [_("Inspections"), _("This week's unannounced rounds done"), i["rounds"]["done"]],
         ]
+    money = board.funding
+    summary += [
+        [_("Funds"), _("Planned (yuan)"), money["total"]["planned"]],
+        [_("Funds"), _("Allocated (yuan)"), money["total"]["allocated"]],
+        [_("Funds"), _("Disbursed (yuan)"), money["total"]["disbursed"]],
+        [_("Funds"), _("Spent (yuan)"), money["total"]["spent"]],
+        [_("Funds"), _("Execution rate (%)"), money["total"]["rate_percent"]],
+    ]
     sheets = [
         (pgettext("dashboard", "Summary"), [_("Section"), _("Figure"), _("Value")], summary),
         (
@@ -297,6 +305,23 @@ def export_sheets(board) -> list[tuple[str, list[str], list[list]]]:
             ],
         ),
     ]
+    sheets.append(
+        (
+            _("Funds"),
+            [
+                _("Funding source"),
+                _("Planned (yuan)"),
+                _("Allocated (yuan)"),
+                _("Disbursed (yuan)"),
+                _("Spent (yuan)"),
+                _("Execution rate (%)"),
+            ],
+            [
+                [str(r["label"]), r["planned"], r["allocated"], r["disbursed"], r["spent"], r["rate_percent"]]
+                for r in [*money["sources"], {**money["total"], "label": _("Total")}]
+            ],
+        )
+    )
     if board.children:
         sheets.append(
             (
@@ -310,6 +335,9 @@ def export_sheets(board) -> list[tuple[str, list[str], list[list]]]:
                     _("Behind schedule"),
                     _("Open issues"),
                     _("Overdue issues"),
+                    _("Allocated (yuan)"),
+                    _("Spent (yuan)"),
+                    _("Execution rate (%)"),
                 ],
                 [
                     [
@@ -321,6 +349,9 @@ def export_sheets(board) -> list[tuple[str, list[str], list[list]]]:
                         r["behind"],
                         r["open_issues"],
                         r["overdue_issues"],
+                        r["funding"]["allocated"],
+                        r["funding"]["spent"],
+                        r["funding"]["rate_percent"],
                     ]
                     for r in board.children
                 ],

@@ -22,3 +22,4 @@ class ProjectsConfig(AppConfig):
         register_tombstone_describer(tombstone_company)
         connect_tombstones(self.label)
         register_nav_item(_("Projects"), "projects:project-list", tuple(RoleKind.values), position=40)
+        register_nav_item(_("Funds"), "projects:funding-entry-list", tuple(RoleKind.values), position=45)

@@ -41,11 +41,26 @@ class Party(models.TextChoices):
 
 
 class FundingSource(models.TextChoices):
-    DISTRICT_SUBSIDY = "district_subsidy", _("District subsidy")
+    """Where a project's money comes from, as the programme's funding tables list it (资金来源)."""
+
+    CENTRAL_SUBSIDY = "central_subsidy", _("Central subsidy")
+    PROVINCIAL_FUNDS = "provincial_funds", _("Provincial funds")
+    CITY_FUNDS = "city_funds", _("City funds")
+    DISTRICT_FUNDS = "district_funds", _("District funds")
+    SPECIAL_BONDS = "special_bonds", _("Special bonds")
     RESIDENTS = "residents", _("Residents' contribution")
     MAINTENANCE_FUND = "maintenance_fund", _("Housing maintenance fund")
-    UTILITIES = "utilities", _("Utility companies")
-    OTHER = "other", _("Other")
+    UTILITIES = "utilities", _("Utility companies' investment")
+    SOCIAL_CAPITAL = "social_capital", _("Social capital")
+
+
+class FundingStage(models.TextChoices):
+    """A movement of money recorded in a project's funding ledger. The plan per source is a figure that is
+    revised (``ProjectFunding.amount``), not a movement, so it is no stage here."""
+
+    ALLOCATED = "allocated", _("Allocated (下达)")
+    DISBURSED = "disbursed", _("Disbursed (拨付)")
+    SPENT = "spent", _("Spent (支出)")
 
 
 class WorkClass(models.TextChoices):

@@ -6,13 +6,21 @@ Idempotent: rows are keyed on natural keys and a second load writes nothing.
 """
 
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from django.utils import timezone
 
 from communities.demo import COMPANIES, _upsert
 from communities.models import Company, Compound, District, User
-from projects.choices import CATEGORY_UNITS, FundingSource, Party, ProjectStatus, ScopeCategory, WorkClass
+from projects.choices import (
+    CATEGORY_UNITS,
+    FundingSource,
+    FundingStage,
+    Party,
+    ProjectStatus,
+    ScopeCategory,
+    WorkClass,
+)
 from projects.models import (
     PlanConfirmation,
     PlanVersion,
@@ -24,7 +32,32 @@ from projects.models import (
     ReportQuantity,
     ScopeItem,
 )
+from projects.services import funding_entry_record
 
+FEN = Decimal("0.01")
+# A project's money by source, as shares of its budget: the higher levels' subsidies carry most of it, the
+# residents, the maintenance fund and the pipeline companies the rest (the programme's usual mix).
+FUNDING_SPLIT = [
+    (FundingSource.CENTRAL_SUBSIDY, Decimal("0.35")),
+    (FundingSource.PROVINCIAL_FUNDS, Decimal("0.10")),
+    (FundingSource.CITY_FUNDS, Decimal("0.10")),
+    (FundingSource.DISTRICT_FUNDS, Decimal("0.25")),
+    (FundingSource.RESIDENTS, Decimal("0.05")),
+    (FundingSource.MAINTENANCE_FUND, Decimal("0.05")),
+    (FundingSource.UTILITIES, Decimal("0.10")),
+]
+# How much of the allocation is paid out by the project's stage (the rest follows completion acceptance).
+DISBURSED_SHARE = {
+    ProjectStatus.CONSTRUCTION: Decimal("0.6"),
+    ProjectStatus.COMPLETION_ACCEPTANCE: Decimal("0.9"),
+    ProjectStatus.HANDED_OVER: Decimal("1"),
+}
+ALLOCATING_OFFICE = {
+    FundingSource.CENTRAL_SUBSIDY: "闽财建",
+    FundingSource.PROVINCIAL_FUNDS: "闽财建",
+    FundingSource.CITY_FUNDS: "厦财建",
+    FundingSource.DISTRICT_FUNDS: "思财建",
+}
 STEP_DAYS = 20  # days between lifecycle steps in the demo's history
 LIFECYCLE = [
     ProjectStatus.PLANNING,
@@ -127,13 +160,8 @@ def _project(compound, batch, status, progress, contractor, scope, versions, con
         },
     )
     budget = project.budget
-    for source, share in (
-        (FundingSource.DISTRICT_SUBSIDY, "0.7"),
-        (FundingSource.RESIDENTS, "0.1"),
-        (FundingSource.MAINTENANCE_FUND, "0.1"),
-        (FundingSource.UTILITIES, "0.1"),
-    ):
-        _upsert(ProjectFunding, {"project": project, "source": source}, {"amount": budget * Decimal(share)})
+    for source, share in FUNDING_SPLIT:
+        _upsert(ProjectFunding, {"project": project, "source": source}, {"amount": (budget * share).quantize(FEN)})
     if created:
         reached = LIFECYCLE.index(status)
         previous = ""
@@ -207,6 +235,48 @@ def _project(compound, batch, status, progress, contractor, scope, versions, con
     return project
 
 
+def _funding(project, actor) -> None:
+    """The project's money through the service officials use: each source allocated when construction starts,
+    paid out by stage, spent as the works progress. Keyed on the document number, so a second load adds nothing."""
+    share = DISBURSED_SHARE.get(project.status)
+    if share is None or project.actual_start is None:
+        return
+    start = project.actual_start
+    plan = {row.source: row.amount for row in project.funding.all()}
+    done = {(e.source, e.stage, e.document_number) for e in project.funding_entries.all()}
+    year = start.year
+    for number, (source, _share) in enumerate(FUNDING_SPLIT, start=1):
+        planned = plan.get(source)
+        if not planned:
+            continue
+        allocated = planned
+        disbursed = (allocated * share).quantize(FEN, rounding=ROUND_DOWN)
+        spent = (disbursed * Decimal(project.progress_percent) / 100).quantize(FEN, rounding=ROUND_DOWN)
+        office = ALLOCATING_OFFICE.get(source, "思建")
+        steps = [
+            (
+                FundingStage.ALLOCATED,
+                allocated,
+                start - timedelta(days=20),
+                f"{office}〔{year}〕{project.pk}-{number}号",
+            ),
+            (FundingStage.DISBURSED, disbursed, start + timedelta(days=30), f"思建拨〔{year}〕{project.pk}-{number}号"),
+            (FundingStage.SPENT, spent, start + timedelta(days=60), f"付款凭证{project.compound.code}-{number:02d}"),
+        ]
+        for stage, amount, day, document in steps:
+            if amount <= 0 or (source, stage, document) in done:
+                continue
+            funding_entry_record(
+                actor=actor,
+                project=project,
+                source=source,
+                stage=stage,
+                amount=amount,
+                date=min(day, timezone.localdate()),
+                document_number=document,
+            )
+
+
 def load(stdout=None) -> dict:
     actors = {"district": User.objects.get(username="district"), "contractor": User.objects.get(username="contractor")}
     contractors = [Company.objects.get(name=COMPANIES[0][0]), Company.objects.get(name=COMPANIES[1][0])]
@@ -251,6 +321,10 @@ def load(stdout=None) -> dict:
             actors,
             start,
         )
+    for project in Project.objects.select_related("compound__community__subdistrict").prefetch_related(
+        "funding", "funding_entries"
+    ):
+        _funding(project, actors["district"])
     # The 筼筜 subdistrict's leadership member is hooked (挂钩) to its projects that have started construction.
     leader = User.objects.filter(username="subdistrict").first()
     if leader is not None:

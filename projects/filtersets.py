@@ -5,8 +5,8 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from projects.choices import ProjectStatus
-from projects.models import ProgressReport, Project, ScopeItem, behind_schedule
+from projects.choices import FundingSource, FundingStage, ProjectStatus
+from projects.models import FundingEntry, ProgressReport, Project, ScopeItem, behind_schedule
 from renovation_portal.sync import UpdatedSinceFilterSet
 
 SELECT = forms.Select(attrs={"class": "form-select"})
@@ -89,3 +89,40 @@ class ProgressReportFilterSet(UpdatedSinceFilterSet):
     class Meta:
         model = ProgressReport
         fields = ["project", "since", "until", "updated_since"]
+
+
+class FundingEntryFilterSet(UpdatedSinceFilterSet):
+    """The funding ledger: by project or place, source, stage and date (web list, its exports and the API)."""
+
+    project = django_filters.NumberFilter(label=_("Project"))
+    district = django_filters.NumberFilter(
+        field_name="project__compound__community__subdistrict__district", label=_("District")
+    )
+    subdistrict = django_filters.NumberFilter(
+        field_name="project__compound__community__subdistrict", label=_("Subdistrict")
+    )
+    community = django_filters.NumberFilter(field_name="project__compound__community", label=_("Community"))
+    compound = django_filters.NumberFilter(field_name="project__compound", label=_("Compound"))
+    source = django_filters.ChoiceFilter(
+        choices=FundingSource.choices, label=_("Funding source"), empty_label=_("All"), widget=SELECT
+    )
+    stage = django_filters.ChoiceFilter(
+        choices=FundingStage.choices, label=_("Stage"), empty_label=_("All"), widget=SELECT
+    )
+    since = django_filters.DateFilter(field_name="date", lookup_expr="gte", label=_("From"))
+    until = django_filters.DateFilter(field_name="date", lookup_expr="lte", label=_("Until"))
+
+    class Meta:
+        model = FundingEntry
+        fields = [
+            "project",
+            "district",
+            "subdistrict",
+            "community",
+            "compound",
+            "source",
+            "stage",
+            "since",
+            "until",
+            "updated_since",
+        ]

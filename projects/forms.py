@@ -1,10 +1,12 @@
+from decimal import Decimal
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from communities.choices import CompanyKind
 from communities.models import Company
-from projects.choices import FundingSource, Party
+from projects.choices import FundingSource, FundingStage, Party
 from projects.models import PlanVersion, Project, ScopeItem
 from projects.services import PROJECT_EDITABLE_FIELDS, SCOPE_EDITABLE_FIELDS
 from renovation_portal.forms import PortalFormMixin
@@ -39,6 +41,34 @@ class FundingForm(PortalFormMixin, forms.Form):
             self.fields[source] = forms.DecimalField(
                 label=label, min_value=0, max_digits=14, decimal_places=2, required=False, initial=current.get(source)
             )
+
+
+class FundingEntryForm(PortalFormMixin, forms.Form):
+    """An allocation, disbursement or spending of one source's money (projects.services.funding_entry_record
+    checks it again and against the ceilings)."""
+
+    stage = forms.ChoiceField(label=_("Stage"), choices=FundingStage.choices)
+    source = forms.ChoiceField(label=_("Funding source"), choices=FundingSource.choices)
+    amount = forms.DecimalField(
+        label=_("Amount (yuan)"),
+        min_value=Decimal("0.01"),
+        max_digits=14,
+        decimal_places=2,
+        help_text=_("In yuan, to the fen (at most two decimals)."),
+    )
+    date = forms.DateField(label=_("Date"), widget=DATE)
+    document_number = forms.CharField(
+        label=_("Document number"),
+        max_length=80,
+        help_text=_("The allocation notice, payment voucher or invoice number."),
+    )
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args, stages=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["stage"].choices = [(s, label) for s, label in FundingStage.choices if s in stages]
+        self.fields["amount"].widget.attrs["step"] = "0.01"
+        self.initial.setdefault("date", timezone.localdate())
 
 
 class TransitionForm(forms.Form):

@@ -1,6 +1,7 @@
 """Synthetic projects for benchmarks: one per compound, across the 2023–2025 batches and every lifecycle status
 with dates that fit it, one EPC contractor per ≈30 compounds, ≈6 scope items per project and weekly progress
-reports on started ones. Loaded with COPY (renovation_portal.bulkload); memory stays flat."""
+reports on started ones, a funding plan of three to seven sources per project and, on started ones, the
+ledger of allocations, disbursements and spending (disbursed ≤ allocated, spent ≤ disbursed). Loaded with COPY (renovation_portal.bulkload); memory stays flat."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from decimal import Decimal
 from django.utils import timezone
 
 from communities.models import Company, User
-from projects.choices import CATEGORY_UNITS, ProjectStatus, ScopeCategory
-from projects.models import ProgressReport, Project, ScopeItem
+from projects.choices import CATEGORY_UNITS, FundingSource, FundingStage, ProjectStatus, ScopeCategory
+from projects.models import FundingEntry, ProgressReport, Project, ProjectFunding, ScopeItem
 from renovation_portal.bulkload import copy_dicts, next_id
 
 COMPOUNDS_PER_CONTRACTOR = 30
@@ -46,6 +47,29 @@ CATEGORIES = [
 ]
 
 
+F = FundingSource
+# (source, weight in the plan, chance that a project has it): central and district money in every project, one of
+# the province's or the city's, the rest now and then.
+FUNDING_MIX = [
+    (F.CENTRAL_SUBSIDY, 35, 1.0),
+    (F.PROVINCIAL_FUNDS, 10, 0.5),
+    (F.CITY_FUNDS, 10, 0.5),
+    (F.DISTRICT_FUNDS, 25, 1.0),
+    (F.SPECIAL_BONDS, 20, 0.15),
+    (F.RESIDENTS, 5, 0.6),
+    (F.MAINTENANCE_FUND, 5, 0.2),
+    (F.UTILITIES, 10, 0.4),
+    (F.SOCIAL_CAPITAL, 10, 0.05),
+]
+# Share (in percent) of the allocation paid out, by status.
+DISBURSED_PERCENT = {
+    ProjectStatus.CONSTRUCTION: (30, 80),
+    ProjectStatus.SUSPENDED: (20, 50),
+    ProjectStatus.COMPLETION_ACCEPTANCE: (80, 100),
+    ProjectStatus.HANDED_OVER: (100, 100),
+}
+
+
 def generator_user() -> User:
     user, _created = User.objects.get_or_create(username="generator", defaults={"display_name": "数据生成"})
     return user
@@ -73,6 +97,7 @@ def generate(ctx) -> None:
 
     project_id, item_id, report_id = next_id(Project), next_id(ScopeItem), next_id(ProgressReport)
     projects = []  # (id, compound_id, contractor_id, status, started date or None, district_id)
+    budgets = {}  # project id → (budget in fen, progress percent), for the funding below
 
     def project_rows():
         nonlocal project_id
@@ -96,6 +121,8 @@ def generate(ctx) -> None:
                 else (rng.randint(5, 95) if started else 0)
             )
             projects.append((project_id, compound_id, contractor, status, actual_start, district_id))
+            budget = Decimal(rng.randint(200, 3000)) * 10000
+            budgets[project_id] = (int(budget * 100), progress)
             yield {
                 "id": project_id,
                 "compound_id": compound_id,
@@ -104,7 +131,7 @@ def generate(ctx) -> None:
                 "batch": batch,
                 "status": status,
                 "status_before_suspension": ProjectStatus.CONSTRUCTION if status == ProjectStatus.SUSPENDED else "",
-                "budget": Decimal(rng.randint(200, 3000)) * 10000,
+                "budget": budget,
                 "planned_start": planned_start,
                 "planned_finish": planned_finish,
                 "actual_start": actual_start,
@@ -165,3 +192,69 @@ def generate(ctx) -> None:
 
     started = sum(1 for p in projects if p[4] is not None)
     copy_dicts(ProgressReport, report_rows(), progress=ctx.progress("progress reports", started * 4), now=now)
+
+    _generate_funding(ctx, rng, projects, budgets, author, today, now)
+
+
+def _fen(value: int) -> Decimal:
+    return Decimal(value) / 100
+
+
+def _generate_funding(ctx, rng, projects, budgets, author, today, now) -> None:
+    """The plan per source (the budget split in whole fen) and, for started projects, each source allocated in
+    full before the start, part of it paid out by status and part of that spent as the works progress. Integer
+    fen throughout: no float ever touches an amount."""
+    plan_id, entry_id = next_id(ProjectFunding), next_id(FundingEntry)
+    plans = {}  # project id → [(source, planned fen)] of the started projects
+
+    def plan_rows():
+        nonlocal plan_id
+        for pid, _compound, _contractor, status, start, _district in projects:
+            budget, _progress = budgets[pid]
+            chosen = [(source, weight) for source, weight, chance in FUNDING_MIX if rng.random() < chance]
+            weights = sum(weight for _source, weight in chosen)
+            rows, left = [], budget
+            for index, (source, weight) in enumerate(chosen):
+                fen = left if index == len(chosen) - 1 else budget * weight // weights
+                left -= fen
+                rows.append((source, fen))
+                yield {"id": plan_id, "project_id": pid, "source": source, "amount": _fen(fen)}
+                plan_id += 1
+            if start is not None and status in DISBURSED_PERCENT:
+                plans[pid] = (status, start, rows)
+
+    copy_dicts(ProjectFunding, plan_rows(), progress=ctx.progress("funding plans", len(projects) * 4), now=now)
+
+    def entry_rows():
+        nonlocal entry_id
+        for pid, (status, start, rows) in plans.items():
+            _budget, progress = budgets[pid]
+            low, high = DISBURSED_PERCENT[status]
+            for number, (source, fen) in enumerate(rows, start=1):
+                disbursed = fen * rng.randint(low, high) // 100
+                spent = disbursed * max(progress, 10) // 100
+                allocated_on = start - timedelta(days=rng.randint(10, 40))
+                disbursed_on = min(start + timedelta(days=rng.randint(10, 60)), today)
+                spent_on = min(disbursed_on + timedelta(days=rng.randint(0, 60)), today)
+                for stage, amount, day, document in (
+                    (FundingStage.ALLOCATED, fen, allocated_on, f"财建〔{allocated_on.year}〕{pid}-{number}号"),
+                    (FundingStage.DISBURSED, disbursed, disbursed_on, f"建拨〔{disbursed_on.year}〕{pid}-{number}号"),
+                    (FundingStage.SPENT, spent, spent_on, f"付款凭证{pid}-{number}"),
+                ):
+                    if amount <= 0:
+                        continue
+                    yield {
+                        "id": entry_id,
+                        "project_id": pid,
+                        "source": source,
+                        "stage": stage,
+                        "amount": _fen(amount),
+                        "date": day,
+                        "document_number": document,
+                        "recorded_by_id": author.pk,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    entry_id += 1
+
+    copy_dicts(FundingEntry, entry_rows(), progress=ctx.progress("funding entries", len(plans) * 12), now=now)

@@ -19,6 +19,7 @@ from projects.choices import (
     PIPELINE_CATEGORIES,
     UNACCEPTED_STATUSES,
     FundingSource,
+    FundingStage,
     Party,
     ProjectStatus,
     ScopeCategory,
@@ -139,7 +140,8 @@ class Project(models.Model):
 
 
 class ProjectFunding(models.Model):
-    """One source of a project's money: district subsidy, residents, maintenance fund, utility companies."""
+    """The planned amount of one source of a project's money (its funding plan); what is allocated, disbursed and
+    spent is recorded in ``FundingEntry``."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="funding", verbose_name=_("project"))
     source = models.CharField(_("source"), max_length=30, choices=FundingSource.choices)
@@ -154,6 +156,55 @@ class ProjectFunding(models.Model):
 
     def __str__(self):
         return f"{self.get_source_display()} {self.amount}"
+
+
+class FundingEntryQuerySet(ProjectScopedQuerySet):
+    project_path = "project__"
+
+
+class FundingEntry(models.Model):
+    """One movement of a project's money from one source: an allocation (下达), a disbursement (拨付) or spending,
+    with its date and the document that ordered it. Entries are appended by ``funding_entry_record`` only, which
+    keeps, per project and source, disbursed ≤ allocated and spent ≤ disbursed under a lock of the project row."""
+
+    project = models.ForeignKey(
+        Project, on_delete=models.PROTECT, related_name="funding_entries", verbose_name=_("project")
+    )
+    source = models.CharField(_("source"), max_length=30, choices=FundingSource.choices)
+    stage = models.CharField(_("stage"), max_length=20, choices=FundingStage.choices)
+    amount = models.DecimalField(_("amount (yuan)"), max_digits=14, decimal_places=2)
+    date = models.DateField(_("date"))
+    document_number = models.CharField(
+        _("document number"), max_length=80, help_text=_("The allocation notice, payment voucher or invoice number.")
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = FundingEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("funding entry")
+        verbose_name_plural = _("funding entries")
+        ordering = ["-date", "-id"]
+        constraints = [
+            # Money moves forward only; a correction is an entry of its own (the service refuses the rest first).
+            models.CheckConstraint(condition=Q(amount__gt=0), name="funding_entry_amount_positive"),
+        ]
+        indexes = [
+            # The ceiling checks and funding_totals sum a project's entries per source and stage.
+            models.Index(fields=["project", "source", "stage"], name="funding_entry_project_source"),
+            # funding_totals(since, until) and the monthly report filter by date.
+            models.Index(fields=["date", "stage"], name="funding_entry_date"),
+            # Sync and keyset pages of GET /api/v1/funding-entries/ order by updated_at.
+            models.Index(fields=["updated_at", "id"], name="funding_entry_updated"),
+        ]
+
+    def __str__(self):
+        return f"{self.project} {self.get_source_display()} {self.get_stage_display()} {self.amount}"
 
 
 class ProjectEventQuerySet(ProjectScopedQuerySet):

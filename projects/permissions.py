@@ -4,7 +4,7 @@ from django.db.models import Q
 
 from communities.choices import RoleKind
 from communities.scoping import get_scope
-from projects.choices import Party
+from projects.choices import FundingStage, Party
 from projects.models import Project
 
 
@@ -60,6 +60,30 @@ def can_manage_scope(user, project) -> bool:
 
 def can_file_report(user, project) -> bool:
     return is_contractor_for(user, project)
+
+
+# Who records each movement of a project's money. Allocation (下达) and disbursement (拨付) are orders of the district
+# (its housing and finance bureaus pass the higher levels' money on and pay it out): district officials only.
+# Spending is recorded by the officials over the project, the subdistrict included: as the implementing body it
+# pays the EPC contractor against measured work. Contractors see their project's ledger but record nothing: the
+# payee does not certify its own payments (nor can a community secretary, who has no part in the money).
+FUNDING_RECORDERS = {
+    FundingStage.ALLOCATED: is_district_official_for,
+    FundingStage.DISBURSED: is_district_official_for,
+    FundingStage.SPENT: is_official_for,
+}
+
+
+def can_record_funding(user, project, stage: str) -> bool:
+    check = FUNDING_RECORDERS.get(stage)
+    return check is not None and check(user, project)
+
+
+def recordable_stages(user, project) -> list[str]:
+    """The stages this user may record on the project (none: no add-entry form)."""
+    if not is_official_for(user, project):  # one query settles most users
+        return []
+    return [stage for stage in FundingStage.values if can_record_funding(user, project, stage)]
 
 
 # Who may record each party's confirmation. The construction owner (代建), designer and supervisor rarely have

@@ -5,19 +5,36 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import BooleanField, Case, Count, Exists, F, Max, OuterRef, Prefetch, Subquery, Sum, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from projects.choices import PIPELINE_CATEGORIES, Party, ProjectStatus
+from projects.choices import PIPELINE_CATEGORIES, FundingSource, FundingStage, Party, ProjectStatus
 from projects.models import (
+    FundingEntry,
     PlanConfirmation,
     PlanVersion,
     ProgressReport,
     Project,
     ProjectEvent,
+    ProjectFunding,
     ScopeItem,
     behind_schedule,
 )
@@ -58,6 +75,9 @@ def project_detail_queryset(user):
             .order_by("-report_date", "-id"),
         ),
         "funding",
+        Prefetch(
+            "funding_entries", queryset=FundingEntry.objects.select_related("recorded_by").order_by("-date", "-id")
+        ),
         "liaisons",
     )
 
@@ -172,3 +192,136 @@ def contractor_home(user, scope) -> dict:
     if scope.has_role("contractor") and not scope.is_global:
         return {"company_projects": contractor_action_items(user, scope.company_ids)}
     return {}
+
+
+# --- funding ---
+
+ZERO = Decimal("0.00")
+RATE_PLACES = Decimal("0.0001")  # an execution rate to a hundredth of a percent
+
+
+def execution_rate(spent: Decimal, allocated: Decimal) -> Decimal | None:
+    """Spent ÷ allocated as an exact ratio rounded half up to 0.0001 (33.33 %); None when nothing is allocated."""
+    if not allocated:
+        return None
+    return (spent / allocated).quantize(RATE_PLACES, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class FundingTotals:
+    """The money of one source (or of all of them): Decimal yuan to the fen, and spent ÷ allocated."""
+
+    planned: Decimal = ZERO
+    allocated: Decimal = ZERO
+    disbursed: Decimal = ZERO
+    spent: Decimal = ZERO
+
+    @property
+    def rate(self) -> Decimal | None:
+        return execution_rate(self.spent, self.allocated)
+
+    @property
+    def rate_percent(self) -> Decimal | None:
+        """The execution rate in percent, two decimals (33.33)."""
+        return None if self.rate is None else (self.rate * 100).quantize(Decimal("0.01"))
+
+    def __getitem__(self, name):  # totals[source]["spent"] reads as well as totals[source].spent
+        return getattr(self, name)
+
+    def __add__(self, other: FundingTotals) -> FundingTotals:
+        return FundingTotals(
+            planned=self.planned + other.planned,
+            allocated=self.allocated + other.allocated,
+            disbursed=self.disbursed + other.disbursed,
+            spent=self.spent + other.spent,
+        )
+
+
+def _stage_sums():
+    return {stage: Sum("amount", filter=Q(stage=stage), default=ZERO) for stage in FundingStage.values}
+
+
+def _entries(projects, since: date | None, until: date | None):
+    entries = FundingEntry.objects.filter(project__in=projects.order_by().values("pk"))
+    if since is not None:
+        entries = entries.filter(date__gte=since)
+    if until is not None:
+        entries = entries.filter(date__lte=until)
+    return entries.order_by()
+
+
+def funding_totals(projects, *, since: date | None = None, until: date | None = None) -> dict[str, FundingTotals]:
+    """Per funding source (every one, in the programme's order), the planned, allocated, disbursed and spent
+    totals of ``projects`` (a queryset, already scoped by the caller) and the execution rate.
+
+    Two aggregate queries whatever the number of projects: the sums are made by PostgreSQL on NUMERIC, so they
+    are exact to the fen. ``since``/``until`` bound the entries' dates (inclusive); the plan is no dated
+    movement, so ``planned`` is the plan whatever the period."""
+    moved = {row["source"]: row for row in _entries(projects, since, until).values("source").annotate(**_stage_sums())}
+    planned = dict(
+        ProjectFunding.objects.filter(project__in=projects.order_by().values("pk"))
+        .order_by()
+        .values_list("source")
+        .annotate(total=Sum("amount"))
+    )
+    return {
+        source: FundingTotals(
+            planned=planned.get(source, ZERO),
+            **{stage: moved.get(source, {}).get(stage, ZERO) for stage in FundingStage.values},
+        )
+        for source in FundingSource.values
+    }
+
+
+def funding_total(totals: dict[str, FundingTotals]) -> FundingTotals:
+    """All sources together (their execution rate is the total spent ÷ the total allocated)."""
+    return sum(totals.values(), FundingTotals())
+
+
+def funding_spent_by_source(projects, since: date | None = None, until: date | None = None) -> dict[str, Decimal]:
+    """Investment completed by source: what was spent from each source in the period (every source, zero when
+    nothing), for the monthly report upward. One query."""
+    spent = dict(
+        _entries(projects, since, until)
+        .filter(stage=FundingStage.SPENT)
+        .values_list("source")
+        .annotate(total=Sum("amount"))
+    )
+    return {source: spent.get(source, ZERO) for source in FundingSource.values}
+
+
+def funding_by_node(projects, node: str) -> dict[object, FundingTotals]:
+    """All sources' totals per group of ``projects``: ``node`` is the lookup from a project to the group (e.g.
+    ``compound__community_id`` for one row per community). Two aggregate queries."""
+    moved = {
+        row["node"]: row
+        for row in FundingEntry.objects.filter(project__in=projects.order_by().values("pk"))
+        .order_by()
+        .values(node=F(f"project__{node}"))
+        .annotate(**_stage_sums())
+    }
+    planned = dict(
+        ProjectFunding.objects.filter(project__in=projects.order_by().values("pk"))
+        .order_by()
+        .values_list(F(f"project__{node}"))
+        .annotate(total=Sum("amount"))
+    )
+    return {
+        key: FundingTotals(
+            planned=planned.get(key, ZERO),
+            **{stage: moved.get(key, {}).get(stage, ZERO) for stage in FundingStage.values},
+        )
+        for key in set(moved) | set(planned)
+    }
+
+
+def funding_entry_list(user):
+    return FundingEntry.objects.visible_to(user).select_related(
+        "project__compound__community__subdistrict", "recorded_by"
+    )
+
+
+def funding_stage_sums(entries) -> list[tuple[object, Decimal]]:
+    """(stage label, total) of a (filtered) list of entries, for the foot of the ledger list. One query."""
+    sums = entries.order_by().aggregate(**_stage_sums())
+    return [(label, sums[stage]) for stage, label in FundingStage.choices]

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Max, Q
+from django.db.models import F, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,9 +23,10 @@ from communities.choices import CompanyKind, RoleKind
 from communities.models import Company, Compound, User
 from communities.scoping import get_scope
 from projects import permissions as perms
-from projects.choices import CATEGORY_UNITS, Party, ProjectStatus
+from projects.choices import CATEGORY_UNITS, FundingSource, FundingStage, Party, ProjectStatus
 from projects.hooks import completion_blockers
 from projects.models import (
+    FundingEntry,
     PlanConfirmation,
     PlanVersion,
     ProgrammeTarget,
@@ -181,6 +182,124 @@ def project_set_funding(*, actor: User, project: Project, amounts: dict[str, Dec
             raise DomainError(_("A funding amount cannot be negative."), code="negative_amount", field=source)
         else:
             ProjectFunding.objects.update_or_create(project=project, source=source, defaults={"amount": amount})
+
+
+# --- funding: the ledger of allocations, disbursements and spending ---
+
+FEN = Decimal("0.01")
+MAX_AMOUNT = Decimal("999999999999.99")  # what the amount column holds (14 digits, 2 of them decimals)
+# Per project and source, the total of a stage may not pass the total of the stage before it.
+FUNDING_CEILINGS = {FundingStage.DISBURSED: FundingStage.ALLOCATED, FundingStage.SPENT: FundingStage.DISBURSED}
+
+
+def money(value, *, field: str = "amount") -> Decimal:
+    """An amount of yuan as an exact Decimal to the fen: more than zero, at most two decimals. A float is refused
+    (0.1 + 0.2 is not 0.3 in binary); text and Decimals are read exactly."""
+    if isinstance(value, (float, bool)) or value is None:
+        raise DomainError(_("Enter the amount in yuan, e.g. 1234.56."), code="invalid_amount", field=field)
+    try:
+        amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except InvalidOperation:
+        raise DomainError(_("Enter the amount in yuan, e.g. 1234.56."), code="invalid_amount", field=field) from None
+    if not amount.is_finite():
+        raise DomainError(_("Enter the amount in yuan, e.g. 1234.56."), code="invalid_amount", field=field)
+    if amount <= 0:
+        raise DomainError(_("The amount must be more than zero."), code="not_positive", field=field)
+    if amount != amount.quantize(FEN):
+        raise DomainError(
+            _("Amounts are counted to the fen: give at most two decimals."), code="too_many_decimals", field=field
+        )
+    if amount > MAX_AMOUNT:
+        raise DomainError(_("The amount is too large."), code="too_large", field=field)
+    return amount.quantize(FEN)
+
+
+def _yuan(amount: Decimal) -> str:
+    return f"¥{amount:,.2f}"
+
+
+@transaction.atomic
+def funding_entry_record(
+    *,
+    actor: User,
+    project: Project,
+    source: str,
+    stage: str,
+    amount,
+    date: date,
+    document_number: str,
+    note: str = "",
+) -> FundingEntry:
+    """Record an allocation (下达), a disbursement (拨付) or spending of one source's money on a project.
+
+    Per project and source, what is disbursed may not pass what was allocated, nor what is spent what was
+    disbursed. The project row is locked first, so two requests recording at the same moment are checked one
+    after the other and cannot both pass the ceiling; a refused entry saves nothing."""
+    locked = Project.objects.select_for_update().select_related("compound__community__subdistrict").get(pk=project.pk)
+    if stage not in FundingStage.values:
+        raise DomainError(_("Choose allocated, disbursed or spent."), code="invalid_stage", field="stage")
+    if not perms.can_record_funding(actor, locked, stage):
+        raise PermissionDenied
+    if source not in FundingSource.values:
+        raise DomainError(_("Choose a funding source."), code="invalid_source", field="source")
+    amount = money(amount)
+    if date is None:
+        raise DomainError(_("Give the date."), code="required", field="date")
+    if date > timezone.localdate():
+        raise DomainError(_("The date cannot be in the future."), code="future_date", field="date")
+    document_number = (document_number or "").strip()
+    if not document_number:
+        raise DomainError(
+            _("Give the document number (allocation notice, payment voucher or invoice)."),
+            code="required",
+            field="document_number",
+        )
+    if len(document_number) > 80 or len(note or "") > 200:
+        raise DomainError(_("The document number or the note is too long."), code="too_long", field="document_number")
+    ceiling = FUNDING_CEILINGS.get(stage)
+    if ceiling is not None:
+        sums = dict(
+            FundingEntry.objects.filter(project=locked, source=source, stage__in=(stage, ceiling))
+            .order_by()
+            .values_list("stage")
+            .annotate(total=Sum("amount"))
+        )
+        limit, done = sums.get(ceiling, Decimal(0)), sums.get(stage, Decimal(0))
+        if done + amount > limit:
+            params = {
+                "source": FundingSource(source).label,
+                "ceiling": FundingStage(ceiling).label,
+                "stage": FundingStage(stage).label,
+                "limit": _yuan(limit),
+                "done": _yuan(done),
+                "left": _yuan(max(limit - done, Decimal(0))),
+            }
+            message = (
+                _(
+                    "This disbursement exceeds the allocation: %(source)s allocated %(limit)s, already disbursed "
+                    "%(done)s, so at most %(left)s can still be disbursed. Nothing was saved."
+                )
+                if stage == FundingStage.DISBURSED
+                else _(
+                    "This spending exceeds the disbursements: %(source)s disbursed %(limit)s, already spent "
+                    "%(done)s, so at most %(left)s can still be spent. Nothing was saved."
+                )
+            ) % params
+            raise DomainError(
+                message,
+                code="exceeds_allocation" if stage == FundingStage.DISBURSED else "exceeds_disbursement",
+                field="amount",
+            )
+    return FundingEntry.objects.create(
+        project=locked,
+        source=source,
+        stage=stage,
+        amount=amount,
+        date=date,
+        document_number=document_number,
+        note=(note or "").strip(),
+        recorded_by=actor,
+    )
 
 
 # --- the lifecycle ---

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -14,10 +15,12 @@ from communities.models import Community, Company, Subdistrict
 from communities.scoping import get_object_for, get_scope
 from projects import permissions as perms
 from projects import selectors, services
-from projects.choices import ProjectStatus
-from projects.filtersets import ProjectFilterSet
+from projects.choices import FundingSource, ProjectStatus
+from projects.exports import FUNDING_COLUMNS
+from projects.filtersets import FundingEntryFilterSet, ProjectFilterSet
 from projects.forms import (
     ConfirmationForm,
+    FundingEntryForm,
     FundingForm,
     PlanVersionForm,
     ProgressReportForm,
@@ -117,8 +120,21 @@ def project_detail(request, pk):
             "can_manage_scope": perms.can_manage_scope(user, project),
             "can_file_report": perms.can_file_report(user, project) and project.status == ProjectStatus.CONSTRUCTION,
             "missing_confirmations": services.missing_confirmations(project),
+            "funding_rows": _funding_rows(selectors.funding_totals(Project.objects.filter(pk=project.pk))),
+            "funding_entries": project.funding_entries.all(),
+            "can_record_funding": bool(perms.recordable_stages(user, project)),
         },
     )
+
+
+def _funding_rows(totals):
+    """(label, totals) per source that has any money, then the sum of all sources."""
+    rows = [
+        (label, totals[source])
+        for source, label in FundingSource.choices
+        if any((totals[source].planned, totals[source].allocated, totals[source].spent))
+    ]
+    return {"sources": rows, "total": selectors.funding_total(totals)}
 
 
 @login_required
@@ -285,6 +301,61 @@ def report_create(request, pk):
             messages.success(request, _("Progress report filed."))
             return redirect("projects:project-detail", pk=project.pk)
     return render(request, "projects/report_form.html", {"form": form, "project": project})
+
+
+@login_required
+def funding_entry_list(request):
+    """The funding ledger of every project in the user's scope, filtered and exported."""
+    base = selectors.funding_entry_list(request.user)
+    filterset = FundingEntryFilterSet(request.GET or None, queryset=base)
+    entries = filterset.qs if filterset.is_bound and filterset.is_valid() else base
+    if filterset.is_bound and not filterset.is_valid():
+        entries = base.none()
+    entries = entries.order_by("-date", "-id")
+    fmt = requested_format(request)
+    if fmt:
+        return export_response(entries, FUNDING_COLUMNS, _("funding"), fmt)
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "projects/funding_list.html",
+        {
+            "filter": filterset if filterset.is_bound else FundingEntryFilterSet(queryset=base),
+            "page": page,
+            "query": query.urlencode(),
+            "stage_totals": selectors.funding_stage_sums(entries),
+        },
+    )
+
+
+@login_required
+def funding_entry_create(request, pk):
+    """Record an allocation, disbursement or spending on a project: officials, per stage (see permissions)."""
+    project = _project(request, pk)
+    stages = perms.recordable_stages(request.user, project)
+    if not stages:
+        raise PermissionDenied
+    form = FundingEntryForm(request.POST or None, stages=stages)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.funding_entry_record(actor=request.user, project=project, **form.cleaned_data)
+            except DomainError as error:
+                _form_error(form, error)
+            else:
+                messages.success(request, _("Funding entry recorded."))
+                return redirect(f"{reverse('projects:project-detail', args=[project.pk])}#funding")
+        status = 400
+    totals = selectors.funding_totals(Project.objects.filter(pk=project.pk))
+    return render(
+        request,
+        "projects/funding_form.html",
+        {"form": form, "project": project, "funding_rows": _funding_rows(totals)},
+        status=status,
+    )
 
 
 @login_required

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from communities.models import Community, Compound, District, Subdistrict, User
@@ -206,7 +206,9 @@ def test_dashboard_exports_open_in_openpyxl_and_csv_has_a_bom(demo, client):
     response = client.get(url, {"export": "xlsx"})
     assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
     book = load_workbook(io.BytesIO(response.content), read_only=True)
-    assert book.sheetnames == ["概况", "数说改造", "施工单位", "下级区域"]
+    with translation.override("zh-hans"):
+        funds = translation.gettext("Funds")
+    assert book.sheetnames == ["概况", "数说改造", "施工单位", funds, "下级区域"]
     summary = {row[0:2]: (row[2:] or (None,))[0] for row in book["概况"].iter_rows(min_row=2, values_only=True)}
     assert summary[("改造项目", "合计")] == 45 and summary[("整改问题", "逾期")] == 2
     text = b"".join(client.get(url, {"export": "csv"}).streaming_content).decode("utf-8")

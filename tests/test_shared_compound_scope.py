@@ -46,7 +46,7 @@ pytestmark = pytest.mark.django_db
 def _records(project, *, tag, budget, actor):
     """A project with one of every project-level record, each named with ``tag``."""
     Project.objects.filter(pk=project.pk).update(status=ProjectStatus.CONSTRUCTION, budget=budget)
-    ProjectFunding.objects.create(project=project, source="district_subsidy", amount=budget)
+    ProjectFunding.objects.create(project=project, source="district_funds", amount=budget)
     event = ProjectEvent.objects.create(
         project=project,
         from_status=ProjectStatus.PLAN_CONFIRMATION,

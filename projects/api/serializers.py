@@ -1,8 +1,9 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from projects.choices import Party, ScopeCategory
+from projects.choices import FundingSource, FundingStage, Party, ScopeCategory
 from projects.models import (
+    FundingEntry,
     PlanConfirmation,
     PlanVersion,
     ProgressPhoto,
@@ -23,6 +24,50 @@ class ProjectFundingSerializer(StrictModelSerializer):
     class Meta:
         model = ProjectFunding
         fields = ["source", "amount"]
+
+
+class FundingEntrySerializer(StrictModelSerializer):
+    """One movement of a project's money. Amounts are decimal strings in yuan, exact to the fen ("1234.56")."""
+
+    project_name = serializers.CharField(source="project.name", read_only=True)
+    recorded_by_name = serializers.CharField(source="recorded_by.display_name", read_only=True)
+
+    class Meta:
+        model = FundingEntry
+        fields = [
+            "id",
+            "project",
+            "project_name",
+            "source",
+            "stage",
+            "amount",
+            "date",
+            "document_number",
+            "note",
+            "recorded_by",
+            "recorded_by_name",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class FundingEntryCreateSerializer(StrictSerializer):
+    project = serializers.IntegerField(help_text="The id of a project in your scope.")
+    source = serializers.ChoiceField(choices=FundingSource.choices)
+    stage = serializers.ChoiceField(
+        choices=FundingStage.choices,
+        help_text="allocated (下达) and disbursed (拨付): district officials; spent: district and subdistrict "
+        "officials over the project.",
+    )
+    amount = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        help_text='Yuan, more than zero, at most two decimals; send it as a string ("0.30") to keep it exact.',
+    )
+    date = serializers.DateField()
+    document_number = serializers.CharField(max_length=80)
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
 class ProjectSerializer(StrictModelSerializer):

@@ -13,9 +13,19 @@ from communities.scoping import ScopedObjectMixin, get_object_for
 from projects import permissions as perms
 from projects import selectors, services
 from projects.api import serializers as s
-from projects.filtersets import ProgressReportFilterSet, ProjectFilterSet, ScopeItemFilterSet
-from projects.models import PlanVersion, ProgressPhoto, ProgressReport, Project, ProjectEvent, ScopeItem
+from projects.exports import FUNDING_COLUMNS
+from projects.filtersets import FundingEntryFilterSet, ProgressReportFilterSet, ProjectFilterSet, ScopeItemFilterSet
+from projects.models import (
+    FundingEntry,
+    PlanVersion,
+    ProgressPhoto,
+    ProgressReport,
+    Project,
+    ProjectEvent,
+    ScopeItem,
+)
 from renovation_portal.api import ConcurrencyControlMixin, KeysetPagination
+from renovation_portal.exports import FORMATS, export_response
 from renovation_portal.parsers import JSONParser
 from renovation_portal.uploads import serve_private_image
 from renovation_portal.values_lists import ValuesListMixin
@@ -295,3 +305,55 @@ class ProgressPhotoViewSet(viewsets.GenericViewSet):
     def thumbnail(self, request, pk=None):
         photo = get_object_for(request.user, self.get_queryset(), pk)
         return serve_private_image(photo.thumbnail or photo.image)
+
+
+@extend_validation_errors(
+    ["exceeds_allocation", "exceeds_disbursement", "not_positive", "too_many_decimals", "invalid_amount", "too_large"],
+    field_name="amount",
+    actions=["create"],
+)
+@extend_validation_errors(["future_date", "required"], field_name="date", actions=["create"])
+@extend_validation_errors(["required", "too_long"], field_name="document_number", actions=["create"])
+@extend_validation_errors(["invalid_source"], field_name="source", actions=["create"])
+@extend_validation_errors(["invalid_stage"], field_name="stage", actions=["create"])
+class FundingEntryViewSet(ScopedObjectMixin, ValuesListMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """The funding ledger of the projects in your scope: allocations (下达), disbursements (拨付) and spending, each
+    with its date and document number. Filter by project or place, ``source``, ``stage`` and ``since``/``until``
+    (dates, inclusive). ``POST`` records an entry (honours ``Idempotency-Key``): a disbursement beyond what was
+    allocated from the same source for the project, or spending beyond what was disbursed, is refused with 400
+    (``exceeds_allocation`` / ``exceeds_disbursement``) and nothing is saved. Entries are never edited: a
+    correction is a new entry."""
+
+    filterset_class = FundingEntryFilterSet
+    pagination_class = KeysetPagination
+    ordering_fields = ["updated_at"]
+    queryset = FundingEntry.objects.none()
+
+    def get_queryset(self):
+        return selectors.funding_entry_list(self.request.user)
+
+    def get_serializer_class(self):
+        return s.FundingEntryCreateSerializer if self.action == "create" else s.FundingEntrySerializer
+
+    @extend_schema(request=s.FundingEntryCreateSerializer, responses={201: s.FundingEntrySerializer})
+    def create(self, request, *args, **kwargs):
+        body = s.FundingEntryCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        project = get_object_for(request.user, selectors.project_list(request.user), data.pop("project"))
+        entry = services.funding_entry_record(actor=request.user, project=project, **data)
+        return Response(
+            s.FundingEntrySerializer(self.get_queryset().get(pk=entry.pk)).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(
+        parameters=[OpenApiParameter("export", OpenApiTypes.STR, enum=list(FORMATS), default="csv")],
+        responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)},
+    )
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def export(self, request):
+        """The (filtered) ledger as CSV (default) or XLSX, with Chinese labels; text that a spreadsheet would run as a
+        formula is escaped."""
+        entries = self.filter_queryset(self.get_queryset()).order_by("-date", "-id")
+        fmt = request.query_params.get("export")
+        return export_response(entries, FUNDING_COLUMNS, "funding", fmt if fmt in FORMATS else "csv")
