@@ -29,5 +29,6 @@ def portal(request):
                 }
             )
     context["nav_items"] = nav
+    context["nav_badge_total"] = sum(item["badge"] for item in nav)  # on the menu button of a phone
     context["portal_scope"] = scope
     return context
