@@ -2,7 +2,7 @@ from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 
 from communities.scoping import get_scope
-from renovation_portal.navigation import NAV_ITEMS
+from renovation_portal.navigation import NAV_BADGES, NAV_ITEMS
 
 
 def portal(request):
@@ -19,13 +19,16 @@ def portal(request):
                 url = reverse(url_name)
             except NoReverseMatch:
                 continue
+            badge = NAV_BADGES.get(url_name)
             nav.append(
                 {
                     "label": label,
                     "url": url,
                     "active": request.path == url or (url != "/" and request.path.startswith(url)),
+                    "badge": badge(user) if badge is not None else 0,
                 }
             )
     context["nav_items"] = nav
+    context["nav_badge_total"] = sum(item["badge"] for item in nav)  # on the menu button of a phone
     context["portal_scope"] = scope
     return context

@@ -113,6 +113,12 @@ class NotificationKind(models.TextChoices):
     reminder had when the inspections app sent it)."""
 
     MINUTES_OVERDUE = "minutes_overdue", _("Meeting minutes overdue")
+    # Events, sent at once (consultations/events.py):
+    PROBLEM_ASSIGNED = "problem_assigned", _("Residents' problem assigned")
+    PROBLEM_ANSWERED = "problem_answered", _("Residents' problem answered")
+    MEETING_SCHEDULED = "meeting_scheduled", _("Meeting scheduled")
+    MEETING_MOVED = "meeting_moved", _("Meeting moved")
+    MEETING_CANCELLED = "meeting_cancelled", _("Meeting cancelled")
 
 
 class OwnerKind(models.TextChoices):

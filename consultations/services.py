@@ -22,6 +22,7 @@ from communities.choices import LeadChoice
 from communities.models import Building, Compound, User
 from communities.permissions import can_change_compound, compound_staff
 from communities.scoping import get_scope
+from consultations import events
 from consultations.choices import (
     STEP_ORDER,
     BallotChannel,
@@ -275,6 +276,8 @@ def meeting_log(
     meeting.topics.set([*topics, *created])
     for photo in stored:  # a meeting has its own time and place: the camera's are not kept
         MeetingPhoto.objects.create(meeting=meeting, image=photo.image, thumbnail=photo.thumbnail)
+    if held_at > timezone.now():  # still to come: those concerned hear of it at once
+        events.meeting_scheduled(meeting=meeting, actor=actor)
     return meeting
 
 
@@ -1423,7 +1426,7 @@ def problem_record(
             code="invalid_assignee",
             field="assigned_to",
         )
-    return ResidentProblem.objects.create(
+    problem = ResidentProblem.objects.create(
         compound=compound,
         building=building,
         description=description.strip(),
@@ -1433,6 +1436,8 @@ def problem_record(
         assigned_to=assigned_to,
         created_by=actor,
     )
+    events.problem_assigned(problem=problem, actor=actor)
+    return problem
 
 
 @transaction.atomic
@@ -1448,9 +1453,11 @@ def problem_answer(*, actor: User, problem: ResidentProblem, answer: str, resolv
     if not answer.strip():
         raise DomainError(_("Write the answer."), code="required", field="answer")
     now = timezone.now()
+    first_answer = locked.answered_at is None
     locked.answer = answer.strip()
     locked.answered_at = locked.answered_at or now
     locked.status = ProblemStatus.RESOLVED if resolved else ProblemStatus.ANSWERED
     locked.resolved_at = now if resolved else None
     locked.save(update_fields=["answer", "answered_at", "status", "resolved_at", "updated_at"])
+    events.problem_answered(problem=locked, actor=actor, first_answer=first_answer)
     return locked

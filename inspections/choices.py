@@ -67,3 +67,8 @@ class NotificationKind(models.TextChoices):
     ISSUE_OVERDUE = "issue_overdue", _("Rectification overdue")
     ESCALATION = "escalation", _("Overdue issue escalated")
     WEEKLY_DIGEST = "weekly_digest", _("Weekly digest")
+    # Events, sent at once (inspections/events.py):
+    ISSUE_ASSIGNED = "issue_assigned", _("Rectification issue assigned")
+    EVIDENCE_SUBMITTED = "evidence_submitted", _("Rectification evidence submitted")
+    ISSUE_SENT_BACK = "issue_sent_back", _("Rectification sent back")
+    ISSUE_CLOSED = "issue_closed", _("Rectification issue closed")

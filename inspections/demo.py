@@ -6,9 +6,9 @@ from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
-from communities.choices import InspectionTier
+from communities.choices import InspectionTier, RoleKind
 from communities.models import District, User
-from inspections import services
+from inspections import events, services
 from inspections.choices import InspectionStatus, IssueAction, IssueStatus, Outcome, Severity
 from inspections.models import (
     ChecklistItem,
@@ -118,8 +118,29 @@ def _filed(project, tier, template, group, inspector, day, issues, score_results
             closed_at=timezone.now() if state == IssueStatus.CLOSED else None,
             closed_by=inspector if state == IssueStatus.CLOSED else None,
         )
-        IssueEvent.objects.create(issue=issue, action=IssueAction.OPENED, actor=inspector)
+        opened = IssueEvent.objects.create(issue=issue, action=IssueAction.OPENED, actor=inspector)
+        _tell(issue, opened, state, inspector)
     return inspection
+
+
+def _tell(issue, opened, state, inspector) -> None:
+    """The issue's history as the services would have written it, and the notifications of each step (so the demo
+    inboxes and demo-mail/ hold them): assigned; evidence submitted by the contractor; verified and closed."""
+    events.issue_assigned(issue=issue, event=opened, actor=inspector)
+    if state == IssueStatus.OPEN:
+        return
+    contractor = (
+        User.objects.filter(roles__kind=RoleKind.CONTRACTOR, roles__company_id=issue.contractor_id)
+        .order_by("pk")
+        .first()
+    )
+    submitted = IssueEvent.objects.create(
+        issue=issue, action=IssueAction.SUBMITTED, actor=contractor, note=issue.rectification_note
+    )
+    events.evidence_submitted(issue=issue, event=submitted, actor=contractor)
+    if state == IssueStatus.CLOSED:
+        closed = IssueEvent.objects.create(issue=issue, action=IssueAction.CLOSED, actor=inspector)
+        events.issue_closed(issue=issue, event=closed, actor=inspector)
 
 
 def load(stdout=None) -> dict:

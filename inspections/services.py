@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from communities.choices import InspectionTier, RoleKind
 from communities.models import User
 from communities.scoping import get_scope
+from inspections import events
 from inspections.choices import (
     DEFAULT_DEADLINE_DAYS,
     ChecklistStatus,
@@ -301,8 +302,9 @@ def inspection_file(
             tier=locked.tier,
             deadline=finding.deadline or today + timedelta(days=DEFAULT_DEADLINE_DAYS[finding.severity]),
         )
-        IssueEvent.objects.create(issue=issue, action=IssueAction.OPENED, actor=actor)
+        opened = IssueEvent.objects.create(issue=issue, action=IssueAction.OPENED, actor=actor)
         _save_photos(issue, PhotoKind.FINDING, photos)
+        events.issue_assigned(issue=issue, event=opened, actor=actor)
     scores = [r.score for r in results if r.score is not None]
     locked.status, locked.inspector, locked.filed_at = InspectionStatus.FILED, actor, timezone.now()
     locked.summary, locked.score = summary.strip(), (sum(scores) if scores else None)
@@ -355,7 +357,8 @@ def issue_submit_rectification(*, actor: User, issue: RectificationIssue, note: 
     _save_photos(locked, PhotoKind.EVIDENCE, stored)
     locked.status, locked.rectification_note, locked.submitted_at = IssueStatus.SUBMITTED, note.strip(), timezone.now()
     locked.save(update_fields=["status", "rectification_note", "submitted_at", "updated_at"])
-    IssueEvent.objects.create(issue=locked, action=IssueAction.SUBMITTED, actor=actor, note=note.strip())
+    event = IssueEvent.objects.create(issue=locked, action=IssueAction.SUBMITTED, actor=actor, note=note.strip())
+    events.evidence_submitted(issue=locked, event=event, actor=actor)
     return locked
 
 
@@ -369,7 +372,8 @@ def issue_verify(*, actor: User, issue: RectificationIssue, note: str = "") -> R
         raise DomainError(_("Only a submitted rectification can be verified."), code="not_submitted")
     locked.status, locked.closed_at, locked.closed_by = IssueStatus.CLOSED, timezone.now(), actor
     locked.save(update_fields=["status", "closed_at", "closed_by", "updated_at"])
-    IssueEvent.objects.create(issue=locked, action=IssueAction.CLOSED, actor=actor, note=note.strip())
+    event = IssueEvent.objects.create(issue=locked, action=IssueAction.CLOSED, actor=actor, note=note.strip())
+    events.issue_closed(issue=locked, event=event, actor=actor)
     return locked
 
 
@@ -385,7 +389,8 @@ def issue_send_back(*, actor: User, issue: RectificationIssue, note: str) -> Rec
         raise DomainError(_("Say what is still wrong."), code="required", field="note")
     locked.status = IssueStatus.OPEN
     locked.save(update_fields=["status", "updated_at"])
-    IssueEvent.objects.create(issue=locked, action=IssueAction.SENT_BACK, actor=actor, note=note.strip())
+    event = IssueEvent.objects.create(issue=locked, action=IssueAction.SENT_BACK, actor=actor, note=note.strip())
+    events.issue_sent_back(issue=locked, event=event, actor=actor)
     return locked
 
 

@@ -9,6 +9,8 @@ class NotificationsConfig(AppConfig):
 
     def ready(self):
         from communities.choices import RoleKind
+        from notifications import tasks  # noqa: F401  (registers its tasks: services queue them by name)
+        from notifications.selectors import unread_count
         from renovation_portal.navigation import register_nav_item
 
-        register_nav_item(_("Inbox"), "notifications:inbox", tuple(RoleKind.values), position=90)
+        register_nav_item(_("Inbox"), "notifications:inbox", tuple(RoleKind.values), position=90, badge=unread_count)

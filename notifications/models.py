@@ -57,3 +57,32 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class NotificationPreference(models.Model):
+    """A user's choice for one kind on one channel other than the inbox (the inbox gets every kind, always). No
+    row: the default — delivered on every channel that can reach the user."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_preferences",
+        verbose_name=_("user"),
+        db_index=False,
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=kind_choices)
+    channel = models.CharField(_("channel"), max_length=20)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [
+            # One choice per user, kind and channel. Its index, leading with the user, serves the settings page
+            # and the channels' opt-out check (an EXISTS per undelivered row: user, kind, channel).
+            models.UniqueConstraint(fields=["user", "kind", "channel"], name="notification_preference_once")
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} {self.kind} {self.channel}: {self.enabled}"

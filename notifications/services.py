@@ -29,10 +29,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from notifications.models import Notification
+from notifications.kinds import kind_choices
+from notifications.models import Notification, NotificationPreference
+from renovation_portal.errors import DomainError
 
 logger = logging.getLogger(__name__)
 # How far back a run looks for reminders an interrupted run claimed but did not deliver.
@@ -56,6 +59,7 @@ class Channel:
     ``unreachable_recipients`` (a condition on the user) says whom it has no way to reach."""
 
     name = "base"
+    label = ""
     delivered_field: str | None = None
     unreachable_recipients: Q | None = None
 
@@ -66,10 +70,18 @@ class Channel:
         return get_user_model().objects.filter(self.unreachable_recipients).order_by().values("pk")
 
     def unreachable(self, notifications):
-        """The notifications this channel has no way to deliver (marked as handled at once), or None."""
-        if self.unreachable_recipients is None:
+        """The notifications this channel has no way to deliver (no address), or whose recipient chose not to get
+        their kind through it (the settings page): marked as handled at once. None if it reaches everyone."""
+        if self.delivered_field is None:
             return None
-        return notifications.filter(recipient__in=self._unreachable_users())
+        opted_out = Exists(
+            NotificationPreference.objects.filter(
+                user_id=OuterRef("recipient_id"), kind=OuterRef("kind"), channel=self.name, enabled=False
+            )
+        )
+        if self.unreachable_recipients is None:
+            return notifications.filter(opted_out)
+        return notifications.filter(Q(recipient__in=self._unreachable_users()) | opted_out)
 
     def deliver_unsent(self, kinds: set[str], since, chunk: int = 2000) -> int:
         """Deliver every row of these kinds claimed since ``since`` and not yet delivered by this channel — what
@@ -132,12 +144,14 @@ class InAppChannel(Channel):
     """The inbox: the claimed row is the message; nothing more to send."""
 
     name = "in_app"
+    label = _("Inbox")
 
 
 class EmailChannel(Channel):
     """E-mail through Django's configured mail backend. A recipient without an address is marked as handled."""
 
     name = "email"
+    label = _("E-mail")
     delivered_field = "emailed_at"
     unreachable_recipients = Q(email="")
 
@@ -252,6 +266,126 @@ def notify_once(
 ) -> bool:
     """One reminder; True if this call sent it."""
     return notify([Reminder(recipient_id, kind, subject_key, period_key, title, body, url)]) == 1
+
+
+# --- events: one notification per event, written with the change, delivered after commit ---
+
+DELIVER_TASK = "notifications.deliver"
+
+
+def notify_event(
+    *,
+    kind: str,
+    subject_key: str,
+    event_key: str,
+    recipient_ids: Iterable[int | None],
+    title: str,
+    body: str = "",
+    url: str = "",
+    exclude: Iterable[int | None] = (),
+) -> list[int]:
+    """Notify people of an event a domain service has just made (an issue assigned, a meeting scheduled …).
+
+    Call it inside the service's transaction: the rows are claimed there — (recipient, kind, subject, event) once,
+    under the unique constraint — so a change that rolls back leaves no notification, and a replayed or racing
+    request that does not change anything again (the service refuses it, or it finds the same event key) adds
+    none. Every other channel delivers after the commit, by a task queued by name; if the broker is down the change
+    still commits and the delivery sweep (``deliver_pending``, scheduled) sends it later. ``exclude``: people who
+    need not be told (the actor). Returns the ids of the rows this call claimed."""
+    skip = {pk for pk in exclude if pk}
+    recipients = sorted({pk for pk in recipient_ids if pk and pk not in skip})
+    ids = claim([Reminder(pk, kind, subject_key, event_key[:20], title, body, url) for pk in recipients])
+    if ids and any(channel.delivered_field for channel in CHANNELS):
+        transaction.on_commit(lambda: queue_delivery(ids))
+    return ids
+
+
+def queue_delivery(ids: list[int]) -> bool:
+    """Queue the delivery of these rows by the task's registered name, or leave them to the sweep: a broker that
+    is down (or known down in this process) must not fail a request whose change has already committed."""
+    from celery import current_app
+
+    from renovation_portal.cache import redis_down, redis_failed
+
+    server = getattr(settings, "REDIS_URL", "")
+    if server and redis_down(server) and not current_app.conf.task_always_eager:
+        return False
+    # One attempt, with the web process's short Redis timeouts: kombu's default would retry the connection for
+    # seconds while the user waits on a change that has already committed.
+    fail_fast = {
+        "max_retries": 0,
+        "socket_connect_timeout": getattr(settings, "REDIS_CONNECT_TIMEOUT", 0.5),
+        "socket_timeout": getattr(settings, "REDIS_SOCKET_TIMEOUT", 1),
+    }
+    try:
+        with current_app.connection_for_write(transport_options=fail_fast) as broker:
+            current_app.tasks[DELIVER_TASK].apply_async(args=[list(ids)], retry=False, connection=broker)
+    except Exception as error:  # any broker failure (refused, hung, misconfigured): the sweep sends them later
+        if server and not current_app.conf.task_always_eager:  # the broker (Redis) failed: leave it alone a while
+            redis_failed(server, error, "queue notification delivery")
+        logger.warning("Could not queue delivery of notifications %s; the sweep will send them", ids)
+        return False
+    return True
+
+
+def deliver(ids: list[int]) -> int:
+    """Every channel delivers these rows (the task queued after an event's commit). Returns how many it sent."""
+    return sum(channel.deliver(list(ids)) for channel in CHANNELS)
+
+
+def deliver_pending() -> int:
+    """The delivery sweep: every channel sends what is claimed, of any kind, and not yet delivered — an event whose
+    task could not be queued (broker down) or was lost. Reads only undelivered rows (the outbox's partial index)."""
+    since = timezone.now() - LEFTOVER_WINDOW
+    kinds = {value for value, _label in kind_choices()}
+    return sum(channel.deliver_unsent(kinds, since=since) for channel in CHANNELS)
+
+
+# --- per-user channel choices ---
+
+
+def preference_channels() -> list[Channel]:
+    """The channels a user may switch per kind (the inbox is always on)."""
+    return [channel for channel in CHANNELS if channel.delivered_field is not None]
+
+
+def preferences_of(user) -> dict[str, dict[str, bool]]:
+    """{kind: {channel: on?}} for every registered kind and switchable channel (no row: on)."""
+    stored = {
+        (kind, channel): enabled
+        for kind, channel, enabled in NotificationPreference.objects.filter(user=user).values_list(
+            "kind", "channel", "enabled"
+        )
+    }
+    channels = [channel.name for channel in preference_channels()]
+    return {value: {name: stored.get((value, name), True) for name in channels} for value, _label in kind_choices()}
+
+
+@transaction.atomic
+def preferences_update(*, actor, choices: dict[str, dict[str, bool]]) -> dict[str, dict[str, bool]]:
+    """Set the user's choices: {kind: {channel: on?}} for the kinds and channels given (others unchanged)."""
+    kinds = {value for value, _label in kind_choices()}
+    channels = {channel.name for channel in preference_channels()}
+    unknown_kinds = sorted(set(choices) - kinds)
+    if unknown_kinds:
+        raise DomainError(
+            _("Unknown notification kind: %(kinds)s") % {"kinds": ", ".join(unknown_kinds)},
+            code="unknown_kind",
+            field="choices",
+        )
+    unknown_channels = sorted({name for per_kind in choices.values() for name in per_kind} - channels)
+    if unknown_channels:
+        raise DomainError(
+            _("Unknown channel: %(channels)s") % {"channels": ", ".join(unknown_channels)},
+            code="unknown_channel",
+            field="choices",
+        )
+    for kind, per_kind in choices.items():
+        for channel, enabled in per_kind.items():
+            NotificationPreference.objects.update_or_create(
+                user=actor, kind=kind, channel=channel, defaults={"enabled": bool(enabled)}
+            )
+    return preferences_of(actor)
 
 
 def inbox_mark_all_read(*, actor) -> int:

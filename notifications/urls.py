@@ -5,4 +5,5 @@ from notifications import views
 app_name = "notifications"
 urlpatterns = [
     path("", views.inbox, name="inbox"),
+    path("settings/", views.notification_settings, name="settings"),
 ]

@@ -1,9 +1,12 @@
-"""The in-app inbox."""
+"""The in-app inbox and the user's channel choices."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from notifications import selectors, services
+from notifications.kinds import kind_choices
 
 
 @login_required
@@ -12,4 +15,39 @@ def inbox(request):
     if request.method == "POST":
         services.inbox_mark_all_read(actor=request.user)
         return redirect("notifications:inbox")
-    return render(request, "notifications/inbox.html", {"notifications": notifications[:100]})
+    return render(
+        request,
+        "notifications/inbox.html",
+        {"notifications": notifications[:100], "unread": selectors.unread_count(request.user)},
+    )
+
+
+@login_required
+def notification_settings(request):
+    """Which kinds reach the user through each channel besides the inbox (which gets every kind, always)."""
+    channels = services.preference_channels()
+    if request.method == "POST":
+        choices = {
+            kind: {channel.name: f"{channel.name}:{kind}" in request.POST for channel in channels}
+            for kind, _label in kind_choices()
+        }
+        services.preferences_update(actor=request.user, choices=choices)
+        messages.success(request, _("Your notification settings are saved."))
+        return redirect("notifications:settings")
+    current = services.preferences_of(request.user)
+    rows = [
+        {
+            "kind": kind,
+            "label": label,
+            "channels": [
+                {"name": channel.name, "label": channel.label, "on": current[kind][channel.name]}
+                for channel in channels
+            ],
+        }
+        for kind, label in kind_choices()
+    ]
+    return render(
+        request,
+        "notifications/settings.html",
+        {"rows": rows, "channels": channels, "has_email": bool(request.user.email)},
+    )

@@ -16,6 +16,11 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "renovation_portal.tasks.heartbeat",
         "schedule": crontab(minute="*/5"),
     },
+    "deliver-notifications": {
+        # Every 5 minutes: events' notifications whose delivery could not be queued (broker down) or was lost.
+        "task": "notifications.deliver_pending",
+        "schedule": crontab(minute="*/5"),
+    },
     "plan-weekly-rounds": {
         # Monday 06:00: the week's unannounced tier-2 inspection of every unfinished compound.
         "task": "inspections.plan_weekly_rounds",
@@ -54,7 +59,7 @@ BEAT_SCHEDULE: dict[str, dict] = {
 }
 
 # The entries whose missed runs are sent again (renovation_portal.tasks.catch_up_missed_runs, from the heartbeat):
-# all but the heartbeat itself. Each of their tasks is idempotent per period (a day, an ISO week, a meeting).
-CAUGHT_UP: dict[str, dict] = {
-    name: entry for name, entry in BEAT_SCHEDULE.items() if name != "healthz-broker-heartbeat"
-}
+# all but those that run every few minutes anyway (the heartbeat itself, the delivery sweep: its next run does what
+# a missed one would have). Each of their tasks is idempotent per period (a day, an ISO week, a meeting).
+NOT_CAUGHT_UP = {"healthz-broker-heartbeat", "deliver-notifications"}
+CAUGHT_UP: dict[str, dict] = {name: entry for name, entry in BEAT_SCHEDULE.items() if name not in NOT_CAUGHT_UP}

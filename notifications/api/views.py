@@ -5,11 +5,21 @@ from rest_framework.response import Response
 
 from notifications import selectors, services
 from notifications.api import serializers as s
+from notifications.kinds import kind_choices
 from notifications.models import Notification
 
 
+def _settings_body(user) -> dict:
+    current = services.preferences_of(user)
+    return {
+        "inbox": True,
+        "has_email": bool(user.email),
+        "kinds": [{"kind": kind, "label": str(label), "channels": current[kind]} for kind, label in kind_choices()],
+    }
+
+
 class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """The user's inbox; ``read`` marks everything read."""
+    """The user's inbox; ``read`` marks everything read; ``settings`` says which kinds are also e-mailed."""
 
     serializer_class = s.NotificationSerializer
     queryset = Notification.objects.none()
@@ -23,3 +33,31 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def read(self, request):
         services.inbox_mark_all_read(actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        methods=["GET"],
+        request=None,
+        responses={200: s.NotificationSettingsSerializer},
+        description="The user's channel choices: every kind reaches the inbox; each may also be e-mailed (default: "
+        "yes, when the account has an e-mail address).",
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=s.NotificationSettingsUpdateSerializer,
+        responses={200: s.NotificationSettingsSerializer},
+        description="Change the user's channel choices for the kinds named; answers with all of them.",
+    )
+    @action(
+        detail=False,
+        methods=["get", "post"],
+        url_path="settings",
+        url_name="settings",
+        filterset_fields=[],
+        pagination_class=None,
+    )
+    def notification_settings(self, request):
+        if request.method == "POST":
+            serializer = s.NotificationSettingsUpdateSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            services.preferences_update(actor=request.user, choices=serializer.validated_data["choices"])
+        return Response(_settings_body(request.user))

@@ -1,0 +1,108 @@
+"""The inspections' event notifications: who is told, at once, when a rectification issue changes hands.
+
+Each function is called by the service that makes the change, inside its transaction
+(``notifications.services.notify_event``): the notification is written with the change or not at all, and sent by
+e-mail after the commit. The event key is the issue's history row (``IssueEvent``), so each event notifies once
+whatever retries or races around it — the services lock the issue and refuse a transition made twice."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from communities.choices import RoleKind
+from communities.models import Role
+from inspections.choices import NotificationKind
+from inspections.models import IssueEvent, RectificationIssue
+from notifications.services import notify_event
+
+
+def contractor_members(company_id: int | None) -> list[int]:
+    """The active users of the contractor company (its contractor roles)."""
+    if company_id is None:
+        return []
+    return list(
+        Role.objects.filter(kind=RoleKind.CONTRACTOR, company_id=company_id, user__is_active=True)
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+
+
+def issue_inspectors(issue: RectificationIssue) -> list[int]:
+    """Who verifies the issue's evidence: the inspector who filed the finding and the members of the inspection's
+    group."""
+    inspection = issue.inspection
+    recipients = [inspection.inspector_id] if inspection.inspector_id else []
+    if inspection.group_id:
+        recipients += list(inspection.group.members.filter(is_active=True).values_list("pk", flat=True))
+    return recipients
+
+
+def _url(issue: RectificationIssue) -> str:
+    return reverse("inspections:issue-detail", args=[issue.pk])
+
+
+def _subject(issue: RectificationIssue) -> str:
+    return f"issue:{issue.pk}"
+
+
+def issue_assigned(*, issue: RectificationIssue, event: IssueEvent, actor) -> list[int]:
+    """A finding filed: the contractor's people are told of the new issue and its deadline."""
+    return notify_event(
+        kind=NotificationKind.ISSUE_ASSIGNED,
+        subject_key=_subject(issue),
+        event_key=f"event:{event.pk}",
+        recipient_ids=contractor_members(issue.contractor_id),
+        exclude=[getattr(actor, "pk", None)],
+        title=_("New rectification issue: %(text)s") % {"text": issue.description[:80]},
+        body=_("%(project)s · %(location)s · %(severity)s · rectify by %(deadline)s")
+        % {
+            "project": issue.project.name,
+            "location": issue.location,
+            "severity": issue.get_severity_display(),
+            "deadline": issue.deadline,
+        },
+        url=_url(issue),
+    )
+
+
+def evidence_submitted(*, issue: RectificationIssue, event: IssueEvent, actor) -> list[int]:
+    """The contractor reported the fix: the inspectors are told there is evidence to verify."""
+    return notify_event(
+        kind=NotificationKind.EVIDENCE_SUBMITTED,
+        subject_key=_subject(issue),
+        event_key=f"event:{event.pk}",
+        recipient_ids=issue_inspectors(issue),
+        exclude=[getattr(actor, "pk", None)],
+        title=_("Evidence to verify: %(text)s") % {"text": issue.description[:80]},
+        body=event.note,
+        url=_url(issue),
+    )
+
+
+def issue_sent_back(*, issue: RectificationIssue, event: IssueEvent, actor) -> list[int]:
+    """The evidence did not convince: the contractor's people are told why."""
+    return notify_event(
+        kind=NotificationKind.ISSUE_SENT_BACK,
+        subject_key=_subject(issue),
+        event_key=f"event:{event.pk}",
+        recipient_ids=contractor_members(issue.contractor_id),
+        exclude=[getattr(actor, "pk", None)],
+        title=_("Rectification sent back: %(text)s") % {"text": issue.description[:80]},
+        body=_("Reason: %(reason)s") % {"reason": event.note},
+        url=_url(issue),
+    )
+
+
+def issue_closed(*, issue: RectificationIssue, event: IssueEvent, actor) -> list[int]:
+    """Verified and closed (销号): the contractor's people are told."""
+    return notify_event(
+        kind=NotificationKind.ISSUE_CLOSED,
+        subject_key=_subject(issue),
+        event_key=f"event:{event.pk}",
+        recipient_ids=contractor_members(issue.contractor_id),
+        exclude=[getattr(actor, "pk", None)],
+        title=_("Rectification verified and closed: %(text)s") % {"text": issue.description[:80]},
+        body=event.note,
+        url=_url(issue),
+    )
