@@ -66,8 +66,8 @@ class BuildingInline(admin.TabularInline):
 @admin.register(Compound)
 class CompoundAdmin(ScopedAdmin):
     change_check = staticmethod(can_change_compound)
-    list_display = ["code", "name", "community", "year_built", "household_count", "property_mode", "is_synthetic"]
-    list_filter = ["property_mode", "is_synthetic", "community__subdistrict"]
+    list_display = ["code", "name", "community", "year_built", "household_count", "is_synthetic"]
+    list_filter = ["property_service__mode", "is_synthetic", "community__subdistrict"]
     search_fields = ["name", "code", "address"]
     list_select_related = ["community"]
     # The mode follows the current property service (recorded on the compound page), not set here.

@@ -1,9 +1,20 @@
 """Reads of place-tree data for pages: already scoped, each a fixed number of aggregate queries."""
 
-from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models import Count, F, Prefetch, Q, Sum, Value
+from django.db.models.functions import Coalesce
 
+from communities.choices import PropertyMode
 from communities.models import Community, Compound, District, Role, Subdistrict, TaskForce, User
 from communities.scoping import get_scope
+
+# A compound's property mode as a column: its current property service's mode, none without one. The service
+# record is the one place the mode is stored (Compound.property_mode reads the same for one compound).
+PROPERTY_MODE = Coalesce(F("property_service__mode"), Value(PropertyMode.NONE))
+
+
+def with_property_mode(compounds):
+    """Compounds with their property mode as the column ``property_mode_value`` (for exports)."""
+    return compounds.annotate(property_mode_value=PROPERTY_MODE)
 
 
 def place_totals(user) -> dict:
@@ -13,7 +24,9 @@ def place_totals(user) -> dict:
         buildings=Sum("building_count"),
         households=Sum("household_count"),
         residents=Sum("resident_count"),
-        without_property=Count("id", filter=Q(property_mode="none")),
+        without_property=Count(
+            "id", filter=Q(property_service__isnull=True) | Q(property_service__mode=PropertyMode.NONE)
+        ),
     )
     return {key: value or 0 for key, value in totals.items()}
 

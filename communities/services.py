@@ -877,6 +877,9 @@ def task_force_remove_member(*, actor: User, member: TaskForceMember) -> None:
 
 
 def _governance_replace(*, actor: User, compound: Compound, model, starts_on, **fields):
+    """Record a new body of the compound: end the current record on ``starts_on`` (today if unknown), save the
+    new one, and point the compound at it. The pointer (``Compound.party_branch``, ``owners_body``,
+    ``property_service``) is written here only; the compound's property mode is read through it."""
     if not can_change_compound(actor, compound):
         raise PermissionDenied
     # One change of a compound's body at a time: the compound row is the lock.
@@ -888,9 +891,8 @@ def _governance_replace(*, actor: User, compound: Compound, model, starts_on, **
         current.ended_on = starts_on or timezone.localdate()
         current.save(update_fields=["ended_on"])
     record.save()
-    setattr(compound, model.pointer, record)
-    if model is PropertyService:
-        compound.property_mode = record.mode
+    Compound.objects.filter(pk=compound.pk).update(**{model.pointer: record}, updated_at=timezone.now())
+    setattr(compound, model.pointer, record)  # a compound held in memory must not undo it on its next save
     return record
 
 
@@ -904,7 +906,6 @@ def party_branch_set(
     secretary_phone: str = "",
     member_count: int = 0,
     established_on=None,
-    set_up_in_programme: bool = False,
 ) -> PartyBranch:
     """Record the compound's party branch (a new branch or a new secretary); the earlier record is ended."""
     return _governance_replace(
@@ -917,7 +918,6 @@ def party_branch_set(
         secretary_phone=secretary_phone,
         member_count=member_count,
         established_on=established_on,
-        set_up_in_programme=set_up_in_programme,
     )
 
 
@@ -933,7 +933,6 @@ def owners_body_elect(
     established_on=None,
     term_starts_on=None,
     term_ends_on=None,
-    set_up_in_programme: bool = False,
 ) -> OwnersBody:
     """Record an election of the owners' committee or self-governance group; the earlier term is ended."""
     if term_starts_on and term_ends_on and term_ends_on < term_starts_on:
@@ -950,7 +949,6 @@ def owners_body_elect(
         established_on=established_on,
         term_starts_on=term_starts_on,
         term_ends_on=term_ends_on,
-        set_up_in_programme=set_up_in_programme,
     )
 
 
@@ -965,7 +963,6 @@ def property_service_change(
     contact_phone: str = "",
     contract_starts_on=None,
     contract_ends_on=None,
-    introduced_in_programme: bool = False,
 ) -> PropertyService:
     """Record the compound's property service (a new mode or company); the earlier service is ended and the
     compound's property mode follows the new one."""
@@ -990,5 +987,4 @@ def property_service_change(
         contact_phone=contact_phone,
         contract_starts_on=contract_starts_on,
         contract_ends_on=contract_ends_on,
-        introduced_in_programme=introduced_in_programme,
     )

@@ -85,7 +85,7 @@ COMPOUND_COLUMNS = [
     Column(gettext_lazy("Households"), "household_count"),
     Column(gettext_lazy("Residents"), "resident_count"),
     Column(gettext_lazy("Floor area (m²)"), "floor_area"),
-    Column(gettext_lazy("Property service mode"), "property_mode", dict(PropertyMode.choices)),
+    Column(gettext_lazy("Property service mode"), "property_mode_value", dict(PropertyMode.choices)),
 ]
 
 
@@ -99,7 +99,7 @@ def compound_list(request):
     queryset = (base.none() if invalid else filterset.qs).order_by("code")
     fmt = requested_format(request)
     if fmt and not invalid:  # the filtered list, every row (CSV streamed)
-        return export_response(queryset, COMPOUND_COLUMNS, _("compounds"), fmt)
+        return export_response(selectors.with_property_mode(queryset), COMPOUND_COLUMNS, _("compounds"), fmt)
     page = Paginator(queryset, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from communities.choices import InspectionTier, RoleKind, TaskForceLevel, WorkingGroup
+from communities.choices import InspectionTier, PropertyMode, RoleKind, TaskForceLevel, WorkingGroup
 from communities.models import (
     ApiToken,
     Building,
@@ -66,13 +66,13 @@ class CommunityCreateSerializer(CommunitySerializer):
 class PartyBranchSerializer(StrictModelSerializer):
     class Meta:
         model = PartyBranch
-        fields = ["name", "secretary_name", "member_count", "established_on", "set_up_in_programme"]
+        fields = ["name", "secretary_name", "member_count", "established_on"]
 
 
 class OwnersBodySerializer(StrictModelSerializer):
     class Meta:
         model = OwnersBody
-        fields = ["kind", "director_name", "established_on", "set_up_in_programme"]
+        fields = ["kind", "director_name", "established_on"]
 
 
 class PropertyServiceSerializer(StrictModelSerializer):
@@ -80,7 +80,7 @@ class PropertyServiceSerializer(StrictModelSerializer):
 
     class Meta:
         model = PropertyService
-        fields = ["mode", "company_name", "contact_name", "introduced_in_programme"]
+        fields = ["mode", "company_name", "contact_name", "contract_starts_on"]
 
 
 class GovernanceRecordSerializer(StrictModelSerializer):
@@ -101,7 +101,6 @@ class PartyBranchRecordSerializer(GovernanceRecordSerializer):
             "secretary_phone",
             "member_count",
             "established_on",
-            "set_up_in_programme",
         ]
 
 
@@ -117,7 +116,6 @@ class OwnersBodyRecordSerializer(GovernanceRecordSerializer):
             "established_on",
             "term_starts_on",
             "term_ends_on",
-            "set_up_in_programme",
         ]
 
 
@@ -138,7 +136,6 @@ class PropertyServiceRecordSerializer(GovernanceRecordSerializer):
             "contact_phone",
             "contract_starts_on",
             "contract_ends_on",
-            "introduced_in_programme",
         ]
 
 
@@ -149,6 +146,8 @@ class CompoundSerializer(StrictModelSerializer):
     party_branch = PartyBranchSerializer(read_only=True, allow_null=True)
     owners_body = OwnersBodySerializer(read_only=True, allow_null=True)
     property_service = PropertyServiceSerializer(read_only=True, allow_null=True)
+    # The current property service's mode (POST /api/v1/property-services/ changes it); not stored on the compound.
+    property_mode = serializers.ChoiceField(choices=PropertyMode.choices, read_only=True)
 
     class Meta:
         model = Compound
@@ -173,8 +172,7 @@ class CompoundSerializer(StrictModelSerializer):
             "property_service",
             "updated_at",
         ]
-        # property_mode follows the current property service (POST /api/v1/property-services/ changes it).
-        read_only_fields = ["id", "code", "name", "community", "property_mode", "is_synthetic", "updated_at"]
+        read_only_fields = ["id", "code", "name", "community", "is_synthetic", "updated_at"]
 
 
 class CompoundCreateSerializer(StrictModelSerializer):
@@ -195,7 +193,6 @@ class CompoundCreateSerializer(StrictModelSerializer):
             "household_count",
             "resident_count",
             "floor_area",
-            "property_mode",
         ]
 
 

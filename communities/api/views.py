@@ -41,7 +41,7 @@ from communities.permissions import (
     may_manage_people,
 )
 from communities.scoping import ScopedObjectMixin, get_object_for
-from communities.selectors import PLACE_MODELS, task_forces
+from communities.selectors import PLACE_MODELS, PROPERTY_MODE, task_forces
 from renovation_portal.api import ConcurrencyControlMixin, KeysetPagination, representation_etag
 from renovation_portal.values_lists import ValuesListMixin
 
@@ -210,6 +210,9 @@ class CompoundViewSet(
     select = ("community__subdistrict", "party_branch", "owners_body", "property_service__company")
 
     change_permission = staticmethod(can_change_compound)
+
+    def list_annotations(self):
+        return {"property_mode": PROPERTY_MODE}
 
     def perform_update(self, serializer):
         serializer.instance = services.compound_update(
