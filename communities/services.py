@@ -12,7 +12,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.core.validators import EmailValidator
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Count, OuterRef, ProtectedError, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -72,10 +73,10 @@ from renovation_portal.errors import DomainError
 logger = logging.getLogger(__name__)
 
 
+# building_count is not entered: it is the number of the compound's buildings, kept by compound_count_buildings.
 COMPOUND_EDITABLE_FIELDS = (
     "address",
     "year_built",
-    "building_count",
     "household_count",
     "resident_count",
     "floor_area",
@@ -258,7 +259,36 @@ def building_create(*, actor: User, compound: Compound, number: str, **fields) -
     building = Building(compound=compound, number=number)
     _apply(building, BUILDING_EDITABLE_FIELDS, {k: v for k, v in fields.items() if v is not None or k == "floors"})
     building.full_clean(exclude=["compound", "number"], validate_constraints=False, validate_unique=False)
-    return _save_place(building)
+    _save_place(building)
+    compound_count_buildings(compound_ids=[compound.pk])
+    return building
+
+
+@transaction.atomic
+def building_delete(*, actor: User, building: Building) -> None:
+    """Remove a building entered by mistake (the people who may add one). A building that records hang on (units
+    of the owners' roll, residents' problems, ...) is refused: those records must not lose their building."""
+    compound = building.compound
+    if not can_add_building_to(actor, compound):
+        raise PermissionDenied
+    try:
+        with transaction.atomic():
+            Building.objects.filter(pk=building.pk).delete()
+    except ProtectedError:
+        raise DomainError(
+            _("Records of this building (units of the owners' roll, problems, ...) keep it: it cannot be removed."),
+            code="building_in_use",
+        ) from None
+    compound_count_buildings(compound_ids=[compound.pk])
+
+
+def compound_count_buildings(*, compound_ids) -> None:
+    """Set each compound's building_count to the number of its buildings (one UPDATE): every path that adds or
+    removes buildings (the web, the API, the import, the admin) ends here, so the count is never entered by hand."""
+    buildings = Building.objects.filter(compound=OuterRef("pk")).order_by().values("compound").annotate(n=Count("id"))
+    Compound.objects.filter(pk__in=list(compound_ids)).update(
+        building_count=Coalesce(Subquery(buildings.values("n")), 0), updated_at=timezone.now()
+    )
 
 
 def api_token_create(

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
 from communities import place_import, selectors, services
@@ -373,6 +374,26 @@ def building_create(request, pk):
         title=_("Add a building to %(compound)s") % {"compound": compound.name},
         cancel_url=detail_url,
     )
+
+
+@login_required
+@require_POST
+def building_delete(request, pk):
+    """Remove a building entered by mistake (subdistrict officials and the district officials above)."""
+    building = get_object_for(
+        request.user,
+        Building.objects.select_related("compound__community__subdistrict"),
+        pk,
+        action="change",
+        can=lambda user, b: can_add_building_to(user, b.compound),
+    )
+    try:
+        services.building_delete(actor=request.user, building=building)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Building %(number)s removed.") % {"number": building.number})
+    return redirect("communities:compound-detail", building.compound_id)
 
 
 class PlacesImportForm(PortalFormMixin, forms.Form):

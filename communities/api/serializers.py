@@ -172,7 +172,8 @@ class CompoundSerializer(StrictModelSerializer):
             "property_service",
             "updated_at",
         ]
-        read_only_fields = ["id", "code", "name", "community", "is_synthetic", "updated_at"]
+        # building_count is the number of the compound's buildings (POST/DELETE /api/v1/buildings/ change it).
+        read_only_fields = ["id", "code", "name", "community", "building_count", "is_synthetic", "updated_at"]
 
 
 class CompoundCreateSerializer(StrictModelSerializer):
@@ -189,7 +190,6 @@ class CompoundCreateSerializer(StrictModelSerializer):
             "community",
             "address",
             "year_built",
-            "building_count",
             "household_count",
             "resident_count",
             "floor_area",

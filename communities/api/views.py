@@ -275,12 +275,14 @@ class BuildingViewSet(
     ScopedViewSetMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
     viewsets.ReadOnlyModelViewSet,
 ):
     """Buildings with their contact board (亮牌) data; subdistrict officials (and district officials above) add
-    buildings to a compound (POST)."""
+    buildings to a compound (POST) and remove one entered by mistake (DELETE; 400 ``building_in_use`` while
+    records of it exist). The compound's building_count follows."""
 
-    http_method_names = ["get", "post", "patch", "put", "head", "options"]
+    http_method_names = ["get", "post", "patch", "put", "delete", "head", "options"]
     create_serializer = s.BuildingCreateSerializer
     create_service = services.building_create
 
@@ -301,6 +303,9 @@ class BuildingViewSet(
         serializer.instance = services.building_update(
             actor=self.request.user, building=serializer.instance, **serializer.validated_data
         )
+
+    def perform_destroy(self, instance):
+        services.building_delete(actor=self.request.user, building=instance)
 
 
 class MeView(APIView):
