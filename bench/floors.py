@@ -12,6 +12,7 @@ from rest_framework.exceptions import AuthenticationFailed
 
 from communities.authentication import DeviceTokenAuthentication
 from communities.models import Compound
+from communities.selectors import with_property_mode
 from inspections.models import Inspection, IssuePhoto, RectificationIssue
 from projects.models import Project
 from projects.selectors import project_is_overdue
@@ -104,7 +105,7 @@ FLOORS = {
             "household_count": "household_count",
             "resident_count": "resident_count",
             "floor_area": "floor_area",
-            "property_mode": "property_mode",
+            "property_mode": "property_mode_value",
             "is_synthetic": "is_synthetic",
             "updated_at": "updated_at",
         },
@@ -112,9 +113,9 @@ FLOORS = {
 }
 # The compound's nested one-to-one objects: (output name, their columns)
 COMPOUND_NESTED = {
-    "party_branch": ["name", "secretary_name", "member_count", "established_on", "set_up_in_programme"],
-    "owners_body": ["kind", "director_name", "established_on", "set_up_in_programme"],
-    "property_service": ["mode", "company__name", "contact_name", "introduced_in_programme"],
+    "party_branch": ["name", "secretary_name", "member_count", "established_on"],
+    "owners_body": ["kind", "director_name", "established_on"],
+    "property_service": ["mode", "company__name", "contact_name", "contract_starts_on"],
 }
 
 
@@ -131,6 +132,7 @@ def floor(request, name):
     if name == "projects":
         queryset = queryset.annotate(is_overdue=project_is_overdue())
     if name == "compounds":
+        queryset = with_property_mode(queryset)
         for nested, names in COMPOUND_NESTED.items():
             columns += [f"{nested}__{column}" for column in names] + [f"{nested}__pk"]
     rows = list(queryset.values(*columns)[:PAGE])

@@ -66,13 +66,17 @@ class BuildingInline(admin.TabularInline):
 @admin.register(Compound)
 class CompoundAdmin(ScopedAdmin):
     change_check = staticmethod(can_change_compound)
-    list_display = ["code", "name", "community", "year_built", "household_count", "property_mode", "is_synthetic"]
-    list_filter = ["property_mode", "is_synthetic", "community__subdistrict"]
+    list_display = ["code", "name", "community", "year_built", "household_count", "is_synthetic"]
+    list_filter = ["property_service__mode", "is_synthetic", "community__subdistrict"]
     search_fields = ["name", "code", "address"]
     list_select_related = ["community"]
-    # The mode follows the current property service (recorded on the compound page), not set here.
-    readonly_fields = ["property_mode"]
+    # The mode follows the current property service (recorded on the compound page), the count its buildings.
+    readonly_fields = ["property_mode", "building_count"]
     inlines = [BuildingInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.compound_count_buildings(compound_ids=[form.instance.pk])
 
 
 @admin.register(Building)
@@ -81,6 +85,20 @@ class BuildingAdmin(ScopedAdmin):
     list_display = ["compound", "number", "floors", "household_count"]
     search_fields = ["compound__name", "number"]
     list_select_related = ["compound"]
+
+    # The compound's building_count is the number of its buildings, here as on every other path.
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.compound_count_buildings(compound_ids=[obj.compound_id])
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        services.compound_count_buildings(compound_ids=[obj.compound_id])
+
+    def delete_queryset(self, request, queryset):
+        compound_ids = set(queryset.values_list("compound_id", flat=True))
+        super().delete_queryset(request, queryset)
+        services.compound_count_buildings(compound_ids=compound_ids)
 
 
 class GovernanceRecordAdmin(admin.ModelAdmin):

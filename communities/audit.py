@@ -82,6 +82,15 @@ def _compound_places(compound) -> dict:
     }
 
 
+def _bound_place_ids(obj) -> dict:
+    fields = {f.name for f in obj._meta.concrete_fields}
+    for level in ("compound", "community", "subdistrict", "district"):
+        if level in fields and getattr(obj, f"{level}_id", None):
+            place = getattr(obj, level)
+            return _compound_places(place) if level == "compound" else _PLACE_ATTRS[level](place)
+    return {}
+
+
 def place_ids(instance) -> dict:
     """The place-tree ids above an object, found through its queryset's path to the compound."""
     name = instance._meta.model_name
@@ -91,7 +100,11 @@ def place_ids(instance) -> dict:
         return _compound_places(instance)
     path = getattr(type(instance).objects.all(), "compound_path", None)
     if not path:
-        return {}
+        # A task-force member is where its task force is; a task force, an inspection group, a district's checklist
+        # or a role is bound to a node of the tree by a field named after its level. Their entries (and the m2m
+        # changes of their members, which django-auditlog writes on the owning object) carry that node's ids,
+        # so the officials of the subtree see them like any other change.
+        return _bound_place_ids(getattr(instance, "task_force", None) or instance)
     target = instance
     for attr in path.rstrip("_").split("__"):
         target = getattr(target, attr, None)

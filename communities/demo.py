@@ -206,7 +206,9 @@ def _upsert(model, lookup: dict, values: dict):
     return obj
 
 
-def _compound(community: Community, spec: ArticleCompound, rng: random.Random, synthetic: bool) -> Compound:
+def _compound(
+    community: Community, spec: ArticleCompound, rng: random.Random, synthetic: bool
+) -> tuple[Compound, list]:
     compound = _upsert(
         Compound,
         {"code": spec.code},
@@ -219,7 +221,6 @@ def _compound(community: Community, spec: ArticleCompound, rng: random.Random, s
             "household_count": spec.households,
             "resident_count": spec.residents,
             "floor_area": spec.households * 72,
-            "property_mode": spec.property_mode,
             "is_synthetic": synthetic,
         },
     )
@@ -239,43 +240,91 @@ def _compound(community: Community, spec: ArticleCompound, rng: random.Random, s
             named_leads.append((_person(rng), _phone(rng)))
         grid_workers.append((_person(rng), _phone(rng)))
     BOARD_PLANS.append(BoardPlan(compound, spec, buildings, named_leads, grid_workers[0]))
+    # The bodies are recorded through the services once the demo's district official exists (see ``load``); the
+    # phones are drawn here so that the synthetic names stay the same draw after draw.
+    bodies = []
     if spec.branch_secretary:
-        _upsert(
-            PartyBranch,
-            {"compound": compound, "ended_on": None},
-            {
-                "name": f"{spec.name}党支部",
-                "secretary_name": spec.branch_secretary,
-                "secretary_phone": _phone(rng),
-                "member_count": 8 + spec.buildings // 3,
-                "set_up_in_programme": synthetic is False,
-            },
+        bodies.append(
+            (
+                services.party_branch_set,
+                {
+                    "name": f"{spec.name}党支部",
+                    "secretary_name": spec.branch_secretary,
+                    "secretary_phone": _phone(rng),
+                    "member_count": 8 + spec.buildings // 3,
+                    "established_on": _branch_founded(spec, synthetic),
+                },
+            )
         )
     if spec.owners_director:
-        _upsert(
-            OwnersBody,
-            {"compound": compound, "ended_on": None},
-            {
-                "kind": spec.owners_kind,
-                "director_name": spec.owners_director,
-                "director_phone": _phone(rng),
-                "set_up_in_programme": True,
-            },
+        bodies.append(
+            (
+                services.owners_body_elect,
+                {
+                    "kind": spec.owners_kind,
+                    "director_name": spec.owners_director,
+                    "director_phone": _phone(rng),
+                    "established_on": _owners_elected(spec),
+                },
+            )
         )
     if spec.property_mode != PropertyMode.NONE:
         company = Company.objects.get(name=COMPANIES[4][0]) if spec.property_mode == PropertyMode.PROFESSIONAL else None
-        _upsert(
-            PropertyService,
-            {"compound": compound, "ended_on": None},
-            {
-                "mode": spec.property_mode,
-                "company": company,
-                "contact_name": _person(rng),
-                "contact_phone": _phone(rng),
-                "introduced_in_programme": spec.code == "YHX-YHNL",
-            },
-        )
-    return compound
+        fields = {
+            "mode": spec.property_mode,
+            "company": company,
+            "contact_name": _person(rng),
+            "contact_phone": _phone(rng),
+            "contract_starts_on": _property_since(spec),
+        }
+        if spec.code in PROPERTY_INTRODUCED:  # the history shows the compound without property service before
+            bodies.append((services.property_service_change, {"mode": PropertyMode.NONE}))
+        bodies.append((services.property_service_change, fields))
+    return compound, bodies
+
+
+# The governance figures of 数说改造 count the bodies by their dates: in the demo the article's compounds set up
+# their party branch in the programme (2023), every owners' committee or self-governance group was formed or
+# re-elected in it (2023-2024), and 屿后南里小区 brought in property management after its renovation (2024).
+# The synthetic compounds' party branches and property services are older than the programme.
+PROPERTY_INTRODUCED = {"YHX-YHNL": date(2024, 1, 1)}
+
+
+def _branch_founded(spec: ArticleCompound, synthetic: bool) -> date:
+    if not synthetic:
+        return date(2023, 1, 10) if spec.code == "LX-HLR" else date(2023, 2, 20)
+    return date(2012 + _index(spec) % 8, 7, 1)
+
+
+def _owners_elected(spec: ArticleCompound) -> date:
+    return date(2023 + _index(spec) % 2, 1 + _index(spec) % 12, 15)
+
+
+def _property_since(spec: ArticleCompound) -> date:
+    return PROPERTY_INTRODUCED.get(spec.code) or date(2015 + _index(spec) % 6, 1 + _index(spec) % 12, 1)
+
+
+def _index(spec: ArticleCompound) -> int:
+    return sum(ord(ch) for ch in spec.code)
+
+
+def _record_bodies(compound: Compound, bodies: list, actor: User) -> None:
+    """Record the bodies unless the compound's current one already has the last values of its kind (loading twice
+    writes nothing); a body that differs is recorded as a change, keeping the earlier one as history."""
+    models = {
+        services.party_branch_set: PartyBranch,
+        services.owners_body_elect: OwnersBody,
+        services.property_service_change: PropertyService,
+    }
+    for service, model in models.items():
+        steps = [fields for s, fields in bodies if s is service]
+        if not steps:
+            continue
+        current = model.objects.filter(compound=compound, ended_on__isnull=True).first()
+        if current is not None and all(getattr(current, k) == v for k, v in steps[-1].items()):
+            continue
+        for fields in steps:
+            service(actor=actor, compound=compound, **fields)
 
 
 @transaction.atomic
@@ -297,6 +346,7 @@ def load(stdout=None) -> dict:
             {"subdistrict": subdistricts[sub_code], "name": name, "party_secretary_name": secretary},
         )
     # Two synthetic communities per subdistrict, two synthetic compounds each.
+    pending = []
     modes = [
         PropertyMode.NONE,
         PropertyMode.SELF_MANAGED,
@@ -333,9 +383,9 @@ def load(stdout=None) -> dict:
                     owners_director=_person(rng) if k == 1 else "",
                     owners_kind=OwnersBodyKind.SELF_GOVERNANCE_GROUP if c == 2 else OwnersBodyKind.OWNERS_COMMITTEE,
                 )
-                _compound(community, spec, rng, synthetic=True)
+                pending.append(_compound(community, spec, rng, synthetic=True))
     for spec in ARTICLE_COMPOUNDS + [XINGANG]:
-        _compound(communities[spec.community], spec, rng, synthetic=False)
+        pending.append(_compound(communities[spec.community], spec, rng, synthetic=False))
 
     credentials = []
     for demo in DEMO_USERS:
@@ -362,6 +412,9 @@ def load(stdout=None) -> dict:
         admin.set_password(DEMO_PASSWORD)
         admin.save(update_fields=["password"])
     credentials.append(("admin", DEMO_PASSWORD, "系统管理员", "superuser"))
+    official = User.objects.get(username="district")
+    for compound, bodies in pending:
+        _record_bodies(compound, bodies, official)
     _boards(admin)
     return {"credentials": credentials}
 

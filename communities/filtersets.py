@@ -18,6 +18,7 @@ class CompoundFilterSet(UpdatedSinceFilterSet):
     )
     community = django_filters.ModelChoiceFilter(queryset=Community.objects.all(), label=_("community"))
     property_mode = django_filters.ChoiceFilter(
+        method="filter_property_mode",
         choices=PropertyMode.choices,
         label=_("property service mode"),
         empty_label=_("All"),
@@ -47,6 +48,12 @@ class CompoundFilterSet(UpdatedSinceFilterSet):
         if user is not None and "subdistrict" in self.filters:
             self.filters["subdistrict"].queryset = Subdistrict.objects.visible_to(user)
             self.filters["community"].queryset = Community.objects.visible_to(user)
+
+    def filter_property_mode(self, queryset, name, value):
+        """The mode of the compound's current property service (none: no service, or one of mode none)."""
+        if value == PropertyMode.NONE:
+            return queryset.filter(Q(property_service__isnull=True) | Q(property_service__mode=value))
+        return queryset.filter(property_service__mode=value)
 
     def filter_q(self, queryset, name, value):
         return queryset.filter(Q(name__icontains=value) | Q(code__icontains=value) | Q(address__icontains=value))
@@ -84,6 +91,12 @@ class UserFilterSet(django_filters.FilterSet):
             user = self.request.user
         if user is not None:
             self.filters["subdistrict"].queryset = Subdistrict.objects.visible_to(user)
+
+    def filter_property_mode(self, queryset, name, value):
+        """The mode of the compound's current property service (none: no service, or one of mode none)."""
+        if value == PropertyMode.NONE:
+            return queryset.filter(Q(property_service__isnull=True) | Q(property_service__mode=value))
+        return queryset.filter(property_service__mode=value)
 
     def filter_q(self, queryset, name, value):
         return queryset.filter(

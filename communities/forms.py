@@ -111,7 +111,7 @@ class _DateInput(forms.DateInput):
 class PartyBranchForm(PortalFormMixin, forms.ModelForm):
     class Meta:
         model = PartyBranch
-        fields = ["name", "secretary_name", "secretary_phone", "member_count", "established_on", "set_up_in_programme"]
+        fields = ["name", "secretary_name", "secretary_phone", "member_count", "established_on"]
         widgets = {"established_on": _DateInput}
 
 
@@ -126,7 +126,6 @@ class OwnersBodyForm(PortalFormMixin, forms.ModelForm):
             "established_on",
             "term_starts_on",
             "term_ends_on",
-            "set_up_in_programme",
         ]
         widgets = {"established_on": _DateInput, "term_starts_on": _DateInput, "term_ends_on": _DateInput}
 
@@ -141,7 +140,6 @@ class PropertyServiceForm(PortalFormMixin, forms.ModelForm):
             "contact_phone",
             "contract_starts_on",
             "contract_ends_on",
-            "introduced_in_programme",
         ]
         widgets = {"contract_starts_on": _DateInput, "contract_ends_on": _DateInput}
 

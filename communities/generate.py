@@ -9,20 +9,13 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from communities.choices import BoardRole, LeadChoice, PropertyMode
+from communities.choices import BoardRole, LeadChoice
 from communities.models import BoardContact, Building, BuildingLead, Community, Compound, District, Subdistrict
 from renovation_portal.bulkload import copy_rows, next_id
 
 SUBDISTRICTS_PER_DISTRICT = 10
 COMMUNITIES_PER_SUBDISTRICT = 6
 COMPOUNDS_PER_COMMUNITY = (8, 13)  # inclusive range: ≈ 640 compounds a district
-MODES = [
-    PropertyMode.NONE,
-    PropertyMode.SELF_MANAGED,
-    PropertyMode.MENU,
-    PropertyMode.PROFESSIONAL,
-    PropertyMode.SHARED,
-]
 
 
 def generate(ctx) -> None:
@@ -57,7 +50,6 @@ def generate(ctx) -> None:
                             households,
                             int(households * 2.9),
                             households * 70,
-                            MODES[rng.randrange(len(MODES))],
                             True,
                             now - timedelta(microseconds=compound_id),
                             sub_id,
@@ -88,11 +80,10 @@ def generate(ctx) -> None:
             "household_count",
             "resident_count",
             "floor_area",
-            "property_mode",
             "is_synthetic",
             "updated_at",
         ],
-        (row[:13] for row in compounds),
+        (row[:12] for row in compounds),
         progress=ctx.progress("compounds", len(compounds)),
     )
 
@@ -215,5 +206,5 @@ def generate(ctx) -> None:
         contacts,
         progress=ctx.progress("board contacts", len(contacts)),
     )
-    ctx.compounds = [(row[0], row[1], row[13], row[14], row[6]) for row in compounds]
+    ctx.compounds = [(row[0], row[1], row[12], row[13], row[6]) for row in compounds]
     ctx.district_ids = [row[0] for row in districts]

@@ -9,7 +9,6 @@ from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
 
@@ -109,11 +108,9 @@ class Compound(models.Model):
     household_count = models.PositiveIntegerField(_("households"), default=0)
     resident_count = models.PositiveIntegerField(_("residents"), default=0)
     floor_area = models.DecimalField(_("floor area (m²)"), max_digits=12, decimal_places=2, default=0)
-    property_mode = models.CharField(
-        _("property service mode"), max_length=20, choices=PropertyMode.choices, default=PropertyMode.NONE
-    )
-    # The current governance bodies: the record of each without an end (kept by their save(); earlier records
-    # stay as history). property_mode above is a cache of the current property service's mode.
+    # The current governance bodies: the record of each without an end, set by the services that record them
+    # (communities.services: party_branch_set, owners_body_elect, property_service_change); earlier records stay
+    # as history. The compound's property mode is its current property service's (``property_mode`` below).
     party_branch = models.ForeignKey(
         "PartyBranch", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
     )
@@ -149,6 +146,15 @@ class Compound(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def property_mode(self) -> str:
+        """The mode of the current property service; none without one. The service record is the only place the
+        mode is stored (lists read it as ``property_service__mode``: see ``selectors.with_property_mode``)."""
+        return self.property_service.mode if self.property_service_id else PropertyMode.NONE
+
+    def get_property_mode_display(self) -> str:
+        return PropertyMode(self.property_mode).label
 
 
 class Building(models.Model):
@@ -196,21 +202,9 @@ class GovernanceRecord(models.Model):
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        if self.ended_on is None:
-            cache = self.compound_cache()
-            Compound.objects.filter(pk=self.compound_id).update(**cache, updated_at=timezone.now())
-            if "compound" in self._state.fields_cache:  # keep a compound held in memory from undoing it on save
-                for name, value in cache.items():
-                    setattr(self.compound, name, value)
-
     @property
     def is_current(self) -> bool:
         return self.ended_on is None
-
-    def compound_cache(self) -> dict:
-        return {self.pointer: self}
 
 
 class PartyBranch(GovernanceRecord):
@@ -226,7 +220,6 @@ class PartyBranch(GovernanceRecord):
     secretary_phone = models.CharField(_("secretary phone"), max_length=20, blank=True)
     member_count = models.PositiveIntegerField(_("members"), default=0)
     established_on = models.DateField(_("established on"), null=True, blank=True)
-    set_up_in_programme = models.BooleanField(_("set up during the renovation programme"), default=False)
 
     class Meta:
         verbose_name = _("party branch")
@@ -257,7 +250,6 @@ class OwnersBody(GovernanceRecord):
     established_on = models.DateField(_("established or re-elected on"), null=True, blank=True)
     term_starts_on = models.DateField(_("term starts on"), null=True, blank=True)
     term_ends_on = models.DateField(_("term ends on"), null=True, blank=True)
-    set_up_in_programme = models.BooleanField(_("set up or re-elected during the programme"), default=False)
 
     class Meta:
         verbose_name = _("owners' body")
@@ -323,11 +315,6 @@ class PropertyService(GovernanceRecord):
     contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
     contract_starts_on = models.DateField(_("contract starts on"), null=True, blank=True)
     contract_ends_on = models.DateField(_("contract ends on"), null=True, blank=True)
-    introduced_in_programme = models.BooleanField(
-        _("newly introduced during the programme"),
-        default=False,
-        help_text=_("The compound had no property service before the renovation."),
-    )
 
     class Meta:
         verbose_name = _("property service")
@@ -343,10 +330,6 @@ class PropertyService(GovernanceRecord):
 
     def __str__(self):
         return f"{self.compound.name} {self.get_mode_display()}"
-
-    def compound_cache(self) -> dict:
-        # The compound's property_mode follows its current service (the service is the source of truth).
-        return {self.pointer: self, "property_mode": self.mode}
 
 
 class User(AbstractUser):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from communities.models import Building, Community, Compound, Subdistrict, User
 from communities.permissions import can_add_compound_to
+from communities.services import compound_count_buildings
 from renovation_portal.errors import DomainError
 
 MAX_ROWS = 5000
@@ -243,4 +244,6 @@ def compounds_import(*, actor: User, subdistrict: Subdistrict, upload, dry_run: 
                 setattr(building, k, values[k])
         if not dry_run:
             building.save()
+    if not dry_run and saved:
+        compound_count_buildings(compound_ids=[compound.pk for compound in saved.values()])
     return report

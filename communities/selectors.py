@@ -2,7 +2,8 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models import Count, F, Prefetch, Q, Sum, Value
+from django.db.models.functions import Coalesce
 
 from communities.choices import BoardRole, PropertyMode
 from communities.models import (
@@ -19,6 +20,15 @@ from communities.models import (
 )
 from communities.scoping import get_scope
 
+# A compound's property mode as a column: its current property service's mode, none without one. The service
+# record is the one place the mode is stored (Compound.property_mode reads the same for one compound).
+PROPERTY_MODE = Coalesce(F("property_service__mode"), Value(PropertyMode.NONE))
+
+
+def with_property_mode(compounds):
+    """Compounds with their property mode as the column ``property_mode_value`` (for exports)."""
+    return compounds.annotate(property_mode_value=PROPERTY_MODE)
+
 
 def place_totals(user) -> dict:
     """Compounds, buildings, households and residents in the user's scope (one query)."""
@@ -27,7 +37,9 @@ def place_totals(user) -> dict:
         buildings=Sum("building_count"),
         households=Sum("household_count"),
         residents=Sum("resident_count"),
-        without_property=Count("id", filter=Q(property_mode="none")),
+        without_property=Count(
+            "id", filter=Q(property_service__isnull=True) | Q(property_service__mode=PropertyMode.NONE)
+        ),
     )
     return {key: value or 0 for key, value in totals.items()}
 

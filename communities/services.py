@@ -13,7 +13,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.core.validators import EmailValidator
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Count, OuterRef, ProtectedError, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -84,10 +85,10 @@ from renovation_portal.errors import DomainError
 logger = logging.getLogger(__name__)
 
 
+# building_count is not entered: it is the number of the compound's buildings, kept by compound_count_buildings.
 COMPOUND_EDITABLE_FIELDS = (
     "address",
     "year_built",
-    "building_count",
     "household_count",
     "resident_count",
     "floor_area",
@@ -262,7 +263,36 @@ def building_create(*, actor: User, compound: Compound, number: str, **fields) -
     building = Building(compound=compound, number=number)
     _apply(building, BUILDING_EDITABLE_FIELDS, {k: v for k, v in fields.items() if v is not None or k == "floors"})
     building.full_clean(exclude=["compound", "number"], validate_constraints=False, validate_unique=False)
-    return _save_place(building)
+    _save_place(building)
+    compound_count_buildings(compound_ids=[compound.pk])
+    return building
+
+
+@transaction.atomic
+def building_delete(*, actor: User, building: Building) -> None:
+    """Remove a building entered by mistake (the people who may add one). A building that records hang on (units
+    of the owners' roll, residents' problems, ...) is refused: those records must not lose their building."""
+    compound = building.compound
+    if not can_add_building_to(actor, compound):
+        raise PermissionDenied
+    try:
+        with transaction.atomic():
+            Building.objects.filter(pk=building.pk).delete()
+    except ProtectedError:
+        raise DomainError(
+            _("Records of this building (units of the owners' roll, problems, ...) keep it: it cannot be removed."),
+            code="building_in_use",
+        ) from None
+    compound_count_buildings(compound_ids=[compound.pk])
+
+
+def compound_count_buildings(*, compound_ids) -> None:
+    """Set each compound's building_count to the number of its buildings (one UPDATE): every path that adds or
+    removes buildings (the web, the API, the import, the admin) ends here, so the count is never entered by hand."""
+    buildings = Building.objects.filter(compound=OuterRef("pk")).order_by().values("compound").annotate(n=Count("id"))
+    Compound.objects.filter(pk__in=list(compound_ids)).update(
+        building_count=Coalesce(Subquery(buildings.values("n")), 0), updated_at=timezone.now()
+    )
 
 
 def api_token_create(
@@ -881,6 +911,9 @@ def task_force_remove_member(*, actor: User, member: TaskForceMember) -> None:
 
 
 def _governance_replace(*, actor: User, compound: Compound, model, starts_on, **fields):
+    """Record a new body of the compound: end the current record on ``starts_on`` (today if unknown), save the
+    new one, and point the compound at it. The pointer (``Compound.party_branch``, ``owners_body``,
+    ``property_service``) is written here only; the compound's property mode is read through it."""
     if not can_change_compound(actor, compound):
         raise PermissionDenied
     # One change of a compound's body at a time: the compound row is the lock.
@@ -892,9 +925,8 @@ def _governance_replace(*, actor: User, compound: Compound, model, starts_on, **
         current.ended_on = starts_on or timezone.localdate()
         current.save(update_fields=["ended_on"])
     record.save()
-    setattr(compound, model.pointer, record)
-    if model is PropertyService:
-        compound.property_mode = record.mode
+    Compound.objects.filter(pk=compound.pk).update(**{model.pointer: record}, updated_at=timezone.now())
+    setattr(compound, model.pointer, record)  # a compound held in memory must not undo it on its next save
     return record
 
 
@@ -908,7 +940,6 @@ def party_branch_set(
     secretary_phone: str = "",
     member_count: int = 0,
     established_on=None,
-    set_up_in_programme: bool = False,
 ) -> PartyBranch:
     """Record the compound's party branch (a new branch or a new secretary); the earlier record is ended."""
     return _governance_replace(
@@ -921,7 +952,6 @@ def party_branch_set(
         secretary_phone=secretary_phone,
         member_count=member_count,
         established_on=established_on,
-        set_up_in_programme=set_up_in_programme,
     )
 
 
@@ -937,7 +967,6 @@ def owners_body_elect(
     established_on=None,
     term_starts_on=None,
     term_ends_on=None,
-    set_up_in_programme: bool = False,
 ) -> OwnersBody:
     """Record an election of the owners' committee or self-governance group; the earlier term is ended."""
     if term_starts_on and term_ends_on and term_ends_on < term_starts_on:
@@ -954,7 +983,6 @@ def owners_body_elect(
         established_on=established_on,
         term_starts_on=term_starts_on,
         term_ends_on=term_ends_on,
-        set_up_in_programme=set_up_in_programme,
     )
 
 
@@ -969,7 +997,6 @@ def property_service_change(
     contact_phone: str = "",
     contract_starts_on=None,
     contract_ends_on=None,
-    introduced_in_programme: bool = False,
 ) -> PropertyService:
     """Record the compound's property service (a new mode or company); the earlier service is ended and the
     compound's property mode follows the new one."""
@@ -994,7 +1021,6 @@ def property_service_change(
         contact_phone=contact_phone,
         contract_starts_on=contract_starts_on,
         contract_ends_on=contract_ends_on,
-        introduced_in_programme=introduced_in_programme,
     )
 
 

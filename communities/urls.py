@@ -25,6 +25,7 @@ urlpatterns = [
         name="governance",
     ),
     path("buildings/<int:pk>/edit/", views.building_edit, name="building-edit"),
+    path("buildings/<int:pk>/delete/", views.building_delete, name="building-delete"),
     path("people/", people_views.people_list, name="people-list"),
     path("people/invite/", people_views.person_invite, name="person-invite"),
     path("people/<int:pk>/", people_views.person_detail, name="person-detail"),

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
 from communities import place_import, selectors, services
@@ -85,7 +86,7 @@ COMPOUND_COLUMNS = [
     Column(gettext_lazy("Households"), "household_count"),
     Column(gettext_lazy("Residents"), "resident_count"),
     Column(gettext_lazy("Floor area (m²)"), "floor_area"),
-    Column(gettext_lazy("Property service mode"), "property_mode", dict(PropertyMode.choices)),
+    Column(gettext_lazy("Property service mode"), "property_mode_value", dict(PropertyMode.choices)),
 ]
 
 
@@ -99,7 +100,7 @@ def compound_list(request):
     queryset = (base.none() if invalid else filterset.qs).order_by("code")
     fmt = requested_format(request)
     if fmt and not invalid:  # the filtered list, every row (CSV streamed)
-        return export_response(queryset, COMPOUND_COLUMNS, _("compounds"), fmt)
+        return export_response(selectors.with_property_mode(queryset), COMPOUND_COLUMNS, _("compounds"), fmt)
     page = Paginator(queryset, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -373,6 +374,26 @@ def building_create(request, pk):
         title=_("Add a building to %(compound)s") % {"compound": compound.name},
         cancel_url=detail_url,
     )
+
+
+@login_required
+@require_POST
+def building_delete(request, pk):
+    """Remove a building entered by mistake (subdistrict officials and the district officials above)."""
+    building = get_object_for(
+        request.user,
+        Building.objects.select_related("compound__community__subdistrict"),
+        pk,
+        action="change",
+        can=lambda user, b: can_add_building_to(user, b.compound),
+    )
+    try:
+        services.building_delete(actor=request.user, building=building)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Building %(number)s removed.") % {"number": building.number})
+    return redirect("communities:compound-detail", building.compound_id)
 
 
 class PlacesImportForm(PortalFormMixin, forms.Form):

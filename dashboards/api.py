@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from communities.models import District
 from communities.scoping import get_scope
 from dashboards import figures
-from dashboards.views import place_for, requested_year, shows_rounds
+from dashboards.views import place_for, requested_period, requested_year, shows_rounds
 from projects import services as project_services
 from projects.models import ProgrammeTarget
 from renovation_portal.serializers import StrictModelSerializer
@@ -46,19 +46,33 @@ class DashboardView(APIView):
                 int,
                 description="The year measured against its target (default: the latest year with a target).",
             ),
+            OpenApiParameter(
+                "since",
+                OpenApiTypes.DATE,
+                description="First day of the governance figures' period (default: 1 January of the year measured).",
+            ),
+            OpenApiParameter(
+                "until",
+                OpenApiTypes.DATE,
+                description="Last day of the governance figures' period (default: 31 December of the year measured).",
+            ),
         ],
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request, level, id):
         place = place_for(request.user, level, id)  # every request: 404 outside the user's places
         show_rounds, year = shows_rounds(request.user, level, place), requested_year(request)
+        since, until = requested_period(request)  # 400 for a date that is no date
 
         def render() -> bytes:
-            board = figures.build(level, place, user=request.user, show_rounds=show_rounds, year=year)
+            board = figures.build(
+                level, place, user=request.user, show_rounds=show_rounds, year=year, since=since, until=until
+            )
             return JSONRenderer().render(self.figures(level, place, board))
 
         # The finished body, not the figures: a cached request costs one cache read and no JSON rendering.
-        body = figures.cached(("api", level, place.pk, year or "latest", int(show_rounds), get_language()), render)
+        parts = ("api", level, place.pk, year or "latest", since or "", until or "", int(show_rounds), get_language())
+        body = figures.cached(parts, render)
         if request.accepted_renderer.format != "json":  # the browsable API
             return Response(json.loads(body))
         return HttpResponse(body, content_type="application/json")
@@ -82,6 +96,7 @@ class DashboardView(APIView):
             "contractors": _plain(board.contractors),
             "evaluations": _plain(board.evaluations),
             "funding": _plain(board.funding, exact=True),
+            "governance": _plain(board.governance),
             "children": _plain(board.children),
         }
 

@@ -15,11 +15,13 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, Sum
+from django.db.models import Avg, Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from communities.models import Community, Compound, District, Subdistrict
+from communities.choices import OwnersBodyKind, PropertyMode
+from communities.models import Community, Compound, District, OwnersBody, PartyBranch, PropertyService, Subdistrict
 from consultations.choices import ProblemStatus, Step, VoteResult, VoteStatus
 from consultations.models import Meeting, Need, ResidentProblem, Topic, Vote
 from inspections.choices import InspectionStatus, IssueStatus
@@ -59,6 +61,7 @@ class Dashboard:
     consultation: dict = field(default_factory=dict)
     contractors: list = field(default_factory=list)
     evaluations: list = field(default_factory=list)
+    governance: dict = field(default_factory=dict)
     children: list = field(default_factory=list)
     funding: dict = field(default_factory=dict)
 
@@ -109,7 +112,15 @@ def district_of(level: str, place) -> int:
 
 
 def build(
-    level: str, place, *, user, show_rounds: bool, today: date | None = None, year: int | None = None
+    level: str,
+    place,
+    *,
+    user,
+    show_rounds: bool,
+    today: date | None = None,
+    year: int | None = None,
+    since: date | None = None,
+    until: date | None = None,
 ) -> Dashboard:
     today = today or timezone.localdate()
     board = Dashboard(level=level, place=place, today=today, show_rounds=show_rounds)
@@ -177,6 +188,11 @@ def build(
         "covered": hooked["covered"],
         "projects": board.progress["total"],
     }
+
+    # --- 数说改造, governance: the bodies set up in the period, from the records' dates (one query). ---
+    since = since or date(year, 1, 1)
+    until = until or date(year, 12, 31)
+    board.governance = governance(Compound.objects.filter(**{COMPOUND_TO[level]: place.pk}), since, until)
 
     # --- 数说改造: planned and completed quantity of every category (one GROUP BY). ---
     totals = {
@@ -361,6 +377,53 @@ def build(
     return board
 
 
+# "Property introduced" (引入物业管理, 含共享物业): a compound whose property service became one of these …
+MANAGED_MODES = (PropertyMode.MENU, PropertyMode.PROFESSIONAL, PropertyMode.SHARED)
+# … from none or residents' self-management (or from no service recorded at all).
+UNMANAGED_MODES = (PropertyMode.NONE, PropertyMode.SELF_MANAGED)
+
+
+def governance(compounds, since: date, until: date) -> dict:
+    """The governance figures of 数说改造 for the compounds, counted from the governance records' dates in
+    [since, until] (both days included); each counts compounds, one aggregate query in all:
+
+    - ``party_branches``: compounds whose party branch was founded in the period (``PartyBranch.established_on``;
+      a new secretary's record keeps the branch's founding date, so it is no new branch);
+    - ``self_governance_groups`` / ``owners_committees``: compounds whose self-governance group / owners'
+      committee was formed or re-elected in the period (``OwnersBody.established_on`` and ``kind``);
+    - ``property_introduced``: compounds whose property service became menu-style, professional or shared in the
+      period from none or self-management: a service of such a mode, starting in the period (its contract start,
+      else the day the earlier service ended), whose earlier record (if any) had no managed mode.
+
+    A record without its date counts in no period. Next to them, the bodies in place now."""
+    in_period = {"established_on__gte": since, "established_on__lte": until}
+    branches = PartyBranch.objects.filter(compound=OuterRef("pk"), **in_period)
+    owners = OwnersBody.objects.filter(compound=OuterRef("pk"), **in_period)
+    earlier = PropertyService.objects.filter(compound=OuterRef("compound"), pk__lt=OuterRef("pk")).order_by("-pk")
+    introduced = (
+        PropertyService.objects.filter(compound=OuterRef("pk"), mode__in=MANAGED_MODES)
+        .annotate(
+            earlier_mode=Subquery(earlier.values("mode")[:1]),
+            started_on=Coalesce("contract_starts_on", Subquery(earlier.values("ended_on")[:1])),
+        )
+        .filter(Q(earlier_mode__isnull=True) | Q(earlier_mode__in=UNMANAGED_MODES))
+        .filter(started_on__gte=since, started_on__lte=until)
+    )
+    figures = compounds.order_by().aggregate(
+        party_branches=Count("id", filter=Exists(branches)),
+        self_governance_groups=Count("id", filter=Exists(owners.filter(kind=OwnersBodyKind.SELF_GOVERNANCE_GROUP))),
+        owners_committees=Count("id", filter=Exists(owners.filter(kind=OwnersBodyKind.OWNERS_COMMITTEE))),
+        property_introduced=Count("id", filter=Exists(introduced)),
+        compounds=Count("id"),
+        with_party_branch=Count("id", filter=Q(party_branch__isnull=False)),
+        with_owners_body=Count("id", filter=Q(owners_body__isnull=False)),
+        with_property_service=Count(
+            "id", filter=Q(property_service__isnull=False) & ~Q(property_service__mode=PropertyMode.NONE)
+        ),
+    )
+    return {"since": since, "until": until, **figures}
+
+
 def cached(parts: tuple, compute):
     """``compute()``, kept in the cache for ``DASHBOARD_CACHE_SECONDS`` (60 s by default): under load a level's
     figures are computed once a minute, not once a request. They are at most that old; the place's access is
@@ -377,11 +440,20 @@ def cached(parts: tuple, compute):
     return value
 
 
-def build_cached(level: str, place, *, user, show_rounds: bool, year: int | None = None) -> Dashboard:
+def build_cached(
+    level: str,
+    place,
+    *,
+    user,
+    show_rounds: bool,
+    year: int | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> Dashboard:
     """``build`` through the cache (the web pages; the API caches its finished JSON body the same way)."""
     return cached(
-        ("figures", level, place.pk, year or "latest", int(show_rounds)),
-        lambda: build(level, place, user=user, show_rounds=show_rounds, year=year),
+        ("figures", level, place.pk, year or "latest", since or "", until or "", int(show_rounds)),
+        lambda: build(level, place, user=user, show_rounds=show_rounds, year=year, since=since, until=until),
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -119,15 +121,42 @@ def requested_year(request) -> int | None:
     return int(value) if value.isdigit() and 2000 <= int(value) <= 2100 else None
 
 
+def requested_period(request) -> tuple[date | None, date | None]:
+    """The period of the governance figures from ``since`` and ``until`` (ISO dates, both included; either may
+    be left out: the measured year's first or last day). A date that is no date, or a period that ends before it
+    starts, is refused."""
+    period = []
+    for name in ("since", "until"):
+        value = (request.GET.get(name) or "").strip()
+        try:
+            day = date.fromisoformat(value) if value else None
+        except ValueError:
+            day = None
+        if value and (day is None or not 2000 <= day.year <= 2100):
+            raise DomainError(_("Enter the date as YYYY-MM-DD (years 2000 to 2100)."), code="invalid_date", field=name)
+        period.append(day)
+    since, until = period
+    if since and until and until < since:
+        raise DomainError(_("The period cannot end before it starts."), code="invalid_period", field="until")
+    return since, until
+
+
 def _board(request, level, pk):
     place = place_for(request.user, level, pk)
     scope = get_scope(request.user)
+    try:
+        since, until = requested_period(request)
+    except DomainError as error:
+        messages.error(request, error.message)
+        since = until = None
     board = figures.build_cached(
         level,
         place,
         user=request.user,
         show_rounds=shows_rounds(request.user, level, place),
         year=requested_year(request),
+        since=since,
+        until=until,
     )
     return board, scope
 
@@ -231,7 +260,7 @@ def chart_data(board) -> dict:
 
 def export_sheets(board) -> list[tuple[str, list[str], list[list]]]:
     """The dashboard's tables, one sheet each (CSV carries the first: the summary of every figure)."""
-    p, i, c = board.progress, board.inspections, board.consultation
+    p, i, c, g = board.progress, board.inspections, board.consultation, board.governance
     summary = [[_("Projects"), _("Total"), p["total"]]]
     summary += [[_("Projects"), str(r["label"]), r["count"]] for r in p["by_status"]]
     summary += [
@@ -255,6 +284,17 @@ def export_sheets(board) -> list[tuple[str, list[str], list[list]]]:
         [_("Consultation"), _("Resident problems"), c["problems"]["total"]],
         [_("Consultation"), _("Resolved"), c["problems"]["resolved"]],
         [_("Consultation"), _("Median response (hours)"), c["median_response_hours"]],
+    ]
+    period = _("Governance %(since)s – %(until)s") % {"since": g["since"], "until": g["until"]}
+    summary += [
+        [period, _("New party branches"), g["party_branches"]],
+        [period, _("Self-governance groups set up"), g["self_governance_groups"]],
+        [period, _("Owners' committees formed or re-elected"), g["owners_committees"]],
+        [period, _("Compounds newly under property management"), g["property_introduced"]],
+        [_("Governance now"), _("Compounds"), g["compounds"]],
+        [_("Governance now"), _("With a party branch"), g["with_party_branch"]],
+        [_("Governance now"), _("With an owners' committee or self-governance group"), g["with_owners_body"]],
+        [_("Governance now"), _("With a property service"), g["with_property_service"]],
     ]
     if "rounds" in i:  # only on a board built for those who may know the unannounced plan (shows_rounds)
         summary += [

@@ -60,7 +60,7 @@ class DistrictScopedQuerySet(models.QuerySet):
 class InspectionGroup(models.Model):
     """An inspection group with its members and tier, e.g. one of the district housing bureau's six groups."""
 
-    name = models.CharField(_("name"), max_length=80, unique=True)
+    name = models.CharField(_("name"), max_length=80)
     tier = models.PositiveSmallIntegerField(_("tier"), choices=InspectionTier.choices)
     district = models.ForeignKey(
         "communities.District", on_delete=models.PROTECT, related_name="inspection_groups", verbose_name=_("district")
@@ -80,6 +80,10 @@ class InspectionGroup(models.Model):
         verbose_name = _("inspection group")
         verbose_name_plural = _("inspection groups")
         ordering = ["tier", "name"]
+        constraints = [
+            # Every district names its own groups (第一检查组 in each); the index also serves the district's list.
+            models.UniqueConstraint(fields=["district", "name"], name="inspection_group_name_unique_in_district"),
+        ]
 
     def __str__(self):
         return self.name

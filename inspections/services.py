@@ -178,15 +178,13 @@ def current_template(tier: int, district_id: int | None = None) -> ChecklistTemp
 
 @transaction.atomic
 def checklist_new_version(*, actor: User, template: ChecklistTemplate, items: list[dict]) -> ChecklistTemplate:
-    """Edit a checklist by making its next version; inspections keep the version they used."""
-    if not get_scope(actor).is_global and RoleKind.DISTRICT_OFFICIAL not in get_scope(actor).role_kinds:
-        raise PermissionDenied
-    latest = ChecklistTemplate.objects.filter(name=template.name).order_by("-version").first()
-    new = ChecklistTemplate.objects.create(name=template.name, tier=template.tier, version=latest.version + 1)
-    ChecklistItem.objects.bulk_create(
-        [ChecklistItem(template=new, position=i, **item) for i, item in enumerate(items, start=1)]
-    )
-    return new
+    """Publish the next version of a checklist with these items in one step: the draft, its items and the
+    publication of ``checklist_start_version``, ``checklist_update_draft`` and ``checklist_publish``, so only those
+    who may publish it may do it (district officials of its district; an administrator for a programme-wide one).
+    Inspections keep the version they used."""
+    draft = checklist_start_version(actor=actor, template=template)
+    checklist_update_draft(actor=actor, template=draft, items=[ItemInput(**item) for item in items])
+    return checklist_publish(actor=actor, template=draft)
 
 
 # --- filing an inspection ---
@@ -457,11 +455,12 @@ def group_member_candidates(district_id: int):
     )
 
 
-def _require_group_name(name: str, *, exclude_pk=None) -> str:
+def _require_group_name(name: str, *, district_id: int, exclude_pk=None) -> str:
+    """A group's name, unique among its district's groups (another district may have a group of the same name)."""
     name = (name or "").strip()
     if not name:
         raise DomainError(_("Give the group a name."), code="required", field="name")
-    if InspectionGroup.objects.filter(name=name).exclude(pk=exclude_pk).exists():
+    if InspectionGroup.objects.filter(district_id=district_id, name=name).exclude(pk=exclude_pk).exists():
         raise DomainError(_("There is already a group of this name."), code="duplicate_name", field="name")
     return name
 
@@ -477,7 +476,10 @@ def inspection_group_create(*, actor: User, district, name: str, tier: int) -> I
     if not is_district_official_of(actor, district.pk):
         raise PermissionDenied
     return InspectionGroup.objects.create(
-        district=district, name=_require_group_name(name), tier=_require_tier(tier), active=True
+        district=district,
+        name=_require_group_name(name, district_id=district.pk),
+        tier=_require_tier(tier),
+        active=True,
     )
 
 
@@ -495,7 +497,7 @@ def inspection_group_update(*, actor: User, group: InspectionGroup, **changes) -
             code="unknown_field",
         )
     if "name" in changes:
-        changes["name"] = _require_group_name(changes["name"], exclude_pk=locked.pk)
+        changes["name"] = _require_group_name(changes["name"], district_id=locked.district_id, exclude_pk=locked.pk)
     if "tier" in changes:
         _require_tier(changes["tier"])
     for name, value in changes.items():

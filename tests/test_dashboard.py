@@ -104,6 +104,27 @@ def test_district_figures_match_the_demo(demo, client):
     assert (children["鹭江街道"]["open_issues"], children["滨海街道"]["overdue_issues"]) == (1, 1)
 
 
+def test_the_demo_governance_figures_come_from_its_records(demo, client):
+    """The article's compounds set up their party branches in the programme (2023) and 屿后南里小区 brought in
+    property management after its renovation (2024); every owners' body of the demo (the article's two committees,
+    ten synthetic committees and ten self-governance groups) was formed or re-elected in 2023-2024; the synthetic
+    branches and property services are older."""
+    official = demo["user"]("district")
+    programme = figures(client, official, "district", demo["district"].pk, since="2023-01-01", until="2024-12-31")
+    g = programme["governance"]
+    assert (g["party_branches"], g["self_governance_groups"], g["owners_committees"], g["property_introduced"]) == (
+        2,
+        10,
+        12,
+        1,
+    )
+    g = figures(client, official, "district", demo["district"].pk)["governance"]  # 2024, the measured year
+    assert (g["since"], g["party_branches"], g["property_introduced"]) == ("2024-01-01", 0, 1)
+    lianxiu = Community.objects.get(name="莲秀社区")
+    g = figures(client, official, "community", lianxiu.pk, since="2023-01-01", until="2024-12-31")["governance"]
+    assert (g["party_branches"], g["owners_committees"], g["property_introduced"]) == (1, 1, 0)  # 菡凌蓉小区
+
+
 def test_each_level_drills_down_and_sums_up(demo, client):
     official = demo["user"]("district")
     district = figures(client, official, "district", demo["district"].pk)

@@ -1,6 +1,14 @@
 from rest_framework import serializers
 
-from communities.choices import BoardRole, InspectionTier, LeadChoice, RoleKind, TaskForceLevel, WorkingGroup
+from communities.choices import (
+    BoardRole,
+    InspectionTier,
+    LeadChoice,
+    PropertyMode,
+    RoleKind,
+    TaskForceLevel,
+    WorkingGroup,
+)
 from communities.models import (
     ApiToken,
     BoardContact,
@@ -69,13 +77,13 @@ class CommunityCreateSerializer(CommunitySerializer):
 class PartyBranchSerializer(StrictModelSerializer):
     class Meta:
         model = PartyBranch
-        fields = ["name", "secretary_name", "member_count", "established_on", "set_up_in_programme"]
+        fields = ["name", "secretary_name", "member_count", "established_on"]
 
 
 class OwnersBodySerializer(StrictModelSerializer):
     class Meta:
         model = OwnersBody
-        fields = ["kind", "director_name", "established_on", "set_up_in_programme"]
+        fields = ["kind", "director_name", "established_on"]
 
 
 class PropertyServiceSerializer(StrictModelSerializer):
@@ -83,7 +91,7 @@ class PropertyServiceSerializer(StrictModelSerializer):
 
     class Meta:
         model = PropertyService
-        fields = ["mode", "company_name", "contact_name", "introduced_in_programme"]
+        fields = ["mode", "company_name", "contact_name", "contract_starts_on"]
 
 
 class GovernanceRecordSerializer(StrictModelSerializer):
@@ -104,7 +112,6 @@ class PartyBranchRecordSerializer(GovernanceRecordSerializer):
             "secretary_phone",
             "member_count",
             "established_on",
-            "set_up_in_programme",
         ]
 
 
@@ -120,7 +127,6 @@ class OwnersBodyRecordSerializer(GovernanceRecordSerializer):
             "established_on",
             "term_starts_on",
             "term_ends_on",
-            "set_up_in_programme",
         ]
 
 
@@ -141,7 +147,6 @@ class PropertyServiceRecordSerializer(GovernanceRecordSerializer):
             "contact_phone",
             "contract_starts_on",
             "contract_ends_on",
-            "introduced_in_programme",
         ]
 
 
@@ -152,6 +157,8 @@ class CompoundSerializer(StrictModelSerializer):
     party_branch = PartyBranchSerializer(read_only=True, allow_null=True)
     owners_body = OwnersBodySerializer(read_only=True, allow_null=True)
     property_service = PropertyServiceSerializer(read_only=True, allow_null=True)
+    # The current property service's mode (POST /api/v1/property-services/ changes it); not stored on the compound.
+    property_mode = serializers.ChoiceField(choices=PropertyMode.choices, read_only=True)
 
     class Meta:
         model = Compound
@@ -176,8 +183,8 @@ class CompoundSerializer(StrictModelSerializer):
             "property_service",
             "updated_at",
         ]
-        # property_mode follows the current property service (POST /api/v1/property-services/ changes it).
-        read_only_fields = ["id", "code", "name", "community", "property_mode", "is_synthetic", "updated_at"]
+        # building_count is the number of the compound's buildings (POST/DELETE /api/v1/buildings/ change it).
+        read_only_fields = ["id", "code", "name", "community", "building_count", "is_synthetic", "updated_at"]
 
 
 class CompoundCreateSerializer(StrictModelSerializer):
@@ -194,11 +201,9 @@ class CompoundCreateSerializer(StrictModelSerializer):
             "community",
             "address",
             "year_built",
-            "building_count",
             "household_count",
             "resident_count",
             "floor_area",
-            "property_mode",
         ]
 
 

@@ -43,7 +43,7 @@ from communities.permissions import (
     may_manage_people,
 )
 from communities.scoping import ScopedObjectMixin, get_object_for
-from communities.selectors import PLACE_MODELS, task_forces
+from communities.selectors import PLACE_MODELS, PROPERTY_MODE, task_forces
 from renovation_portal.api import ConcurrencyControlMixin, KeysetPagination, representation_etag
 from renovation_portal.values_lists import ValuesListMixin
 
@@ -231,6 +231,9 @@ class CompoundViewSet(
         compound = get_object_for(request.user, Compound.objects.all(), pk)
         return Response([_board_data(building, lines) for building, lines in selectors.compound_boards(compound)])
 
+    def list_annotations(self):
+        return {"property_mode": PROPERTY_MODE}
+
     def perform_update(self, serializer):
         serializer.instance = services.compound_update(
             actor=self.request.user, compound=serializer.instance, **serializer.validated_data
@@ -292,12 +295,14 @@ class BuildingViewSet(
     ScopedViewSetMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
     viewsets.ReadOnlyModelViewSet,
 ):
     """Buildings with their contact board (亮牌) data; subdistrict officials (and district officials above) add
-    buildings to a compound (POST)."""
+    buildings to a compound (POST) and remove one entered by mistake (DELETE; 400 ``building_in_use`` while
+    records of it exist). The compound's building_count follows."""
 
-    http_method_names = ["get", "post", "patch", "put", "head", "options"]
+    http_method_names = ["get", "post", "patch", "put", "delete", "head", "options"]
     create_serializer = s.BuildingCreateSerializer
     create_service = services.building_create
 
@@ -325,6 +330,9 @@ class BuildingViewSet(
         serializer.instance = services.building_update(
             actor=self.request.user, building=serializer.instance, **serializer.validated_data
         )
+
+    def perform_destroy(self, instance):
+        services.building_delete(actor=self.request.user, building=instance)
 
 
 class MeView(APIView):

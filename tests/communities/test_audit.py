@@ -158,3 +158,40 @@ def test_bad_filter_values_are_a_message_not_an_error(tree, actors, client):
     response = client.get(reverse("audit-log"), {"since": "昨天", "action": "99"})
     assert response.status_code == 200
     assert "text-danger" in response.content.decode()
+
+
+def test_member_changes_are_audited_for_the_officials_of_the_place(tree, actors):
+    """Members of an inspection group (an m2m relation) and of a task force are changes like any other: their
+    entries carry the place, so the district's officials browse them and another subdistrict's do not."""
+    from communities.audit_views import audit_entries_visible_to
+    from inspections import services as inspection_services
+
+    official = actors["district_official"]
+    group = inspection_services.inspection_group_create(
+        actor=official, district=tree["district"], name="第一组", tier=2
+    )
+    inspection_services.inspection_group_add_member(actor=official, group=group, user=actors["inspector"])
+    inspection_services.inspection_group_remove_member(actor=official, group=group, user=actors["inspector"])
+    task_force = services.task_force_create(actor=official, level="subdistrict", place=tree["sub_a"], name="筼筜专班")
+    member = services.task_force_add_member(actor=official, task_force=task_force, name="王组长", role="组长")
+    member_pk = member.pk
+    services.task_force_remove_member(actor=official, member=member)
+
+    group_changes = [e.changes_dict.get("members") for e in _entries_for(group) if "members" in e.changes_dict]
+    assert [(c["operation"], c["objects"]) for c in group_changes] == [
+        ("add", [str(actors["inspector"])]),
+        ("delete", [str(actors["inspector"])]),
+    ]
+    member_entries = LogEntry.objects.filter(content_type__model="taskforcemember", object_pk=str(member_pk)).order_by(
+        "timestamp"
+    )
+    assert [e.action for e in member_entries] == [LogEntry.Action.CREATE, LogEntry.Action.DELETE]
+
+    district_sees = audit_entries_visible_to(official)
+    assert district_sees.filter(pk__in=[e.pk for e in member_entries]).count() == 2
+    assert district_sees.filter(content_type__model="inspectiongroup", object_pk=str(group.pk)).count() == 3
+    sub_a = f.user_with_role("subdistrict_official", subdistrict=tree["sub_a"])
+    sub_b = f.user_with_role("subdistrict_official", subdistrict=tree["sub_b"])
+    assert audit_entries_visible_to(sub_a).filter(pk__in=[e.pk for e in member_entries]).count() == 2
+    assert not audit_entries_visible_to(sub_b).filter(pk__in=[e.pk for e in member_entries]).exists()
+    assert not audit_entries_visible_to(sub_b).filter(content_type__model="inspectiongroup").exists()

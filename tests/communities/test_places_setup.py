@@ -445,3 +445,72 @@ def test_import_of_a_compound_of_another_community_is_a_row_error(tree, actors, 
     assert response.status_code == 200 and len(response.json()["errors"]) == 1
     tree["compound_b"].refresh_from_db()
     assert tree["compound_b"].name != "改名"
+
+
+# --- a compound's building_count is the number of its buildings, on every path ---
+
+
+def _building_count(compound):
+    return Compound.objects.get(pk=compound.pk).building_count
+
+
+def test_building_count_follows_buildings_added_and_removed_through_the_api(tree, actors, others, api_as):
+    compound = tree["compound_a"]  # one building in the tree; the factory's count (5) was entered by hand
+    client = api_as(actors["subdistrict_official"])
+    created = client.post("/api/v1/buildings/", {"compound": compound.pk, "number": "2号楼"}, format="json")
+    assert created.status_code == 201 and _building_count(compound) == 2
+    assert client.get(f"/api/v1/compounds/{compound.pk}/").json()["building_count"] == 2
+    # The count is not entered: it is read-only, a PATCH naming it changes nothing.
+    etag_patch(client, f"/api/v1/compounds/{compound.pk}/", {"building_count": 9})
+    assert _building_count(compound) == 2
+    # Removing: the secretary and another subdistrict's official may not; the subdistrict's official may.
+    url = f"/api/v1/buildings/{created.json()['id']}/"
+    assert api_as(actors["community_secretary"]).delete(url).status_code == 403
+    assert api_as(others["sub_b_official"]).delete(url).status_code == 404
+    assert _building_count(compound) == 2
+    client = api_as(actors["subdistrict_official"])  # api_as logs the one test client in as another user
+    assert client.delete(url).status_code == 204
+    assert _building_count(compound) == 1 and not Building.objects.filter(pk=created.json()["id"]).exists()
+
+
+def test_a_building_with_records_is_not_removed(tree, actors, api_as, client):
+    from consultations.models import OwnerUnit
+
+    building = tree["building_a"]
+    OwnerUnit.objects.create(compound=building.compound, building=building, unit="101", owner_name="甲", area=80)
+    response = api_as(actors["subdistrict_official"]).delete(f"/api/v1/buildings/{building.pk}/")
+    assert response.status_code == 400 and response.json()["errors"][0]["code"] == "building_in_use"
+    client.force_login(actors["subdistrict_official"])
+    page = client.post(reverse("communities:building-delete", args=[building.pk]), follow=True)
+    assert page.status_code == 200 and Building.objects.filter(pk=building.pk).exists()
+
+
+def test_building_count_follows_buildings_added_and_removed_on_the_web(tree, actors, others, client):
+    compound = tree["compound_a"]
+    client.force_login(actors["subdistrict_official"])
+    form = {"number": "3号楼", "floors": "6", "stairwells": "1", "household_count": "24"}
+    added = client.post(reverse("communities:building-create", args=[compound.pk]), form)
+    assert added.status_code == 302 and _building_count(compound) == 2
+    new = Building.objects.get(compound=compound, number="3号楼")
+    detail = client.get(reverse("communities:compound-detail", args=[compound.pk])).content.decode()
+    assert f'data-testid="delete-building-{new.pk}"' in detail
+    for outsider in (actors["community_secretary"], others["sub_b_official"]):
+        client.force_login(outsider)
+        assert client.post(reverse("communities:building-delete", args=[new.pk])).status_code in (403, 404)
+    assert _building_count(compound) == 2
+    client.force_login(actors["subdistrict_official"])
+    assert client.post(reverse("communities:building-delete", args=[new.pk])).status_code == 302
+    assert _building_count(compound) == 1
+
+
+def test_building_count_follows_the_import(tree, actors, api_as):
+    client = api_as(actors["subdistrict_official"])
+    url = "/api/v1/compounds/import/"
+    body = {"subdistrict": tree["sub_a"].pk, "file": _csv(tree, *GOOD), "dry_run": "false"}
+    assert client.post(url, body, format="multipart").status_code == 200
+    assert _building_count(Compound.objects.get(code="XQ-IMP-1")) == 2
+    assert _building_count(Compound.objects.get(code="XQ-IMP-2")) == 0
+    more = (*GOOD, "{comm},XQ-IMP-2,导入二号小区,,1992,1号楼,5,20")
+    body = {"subdistrict": tree["sub_a"].pk, "file": _csv(tree, *more), "dry_run": "false"}
+    assert client.post(url, body, format="multipart").status_code == 200
+    assert _building_count(Compound.objects.get(code="XQ-IMP-2")) == 1

@@ -101,8 +101,7 @@ def test_compound_edit_with_bad_input_shows_error_and_saves_nothing(tree, actors
         reverse("communities:compound-edit", args=[tree["compound_a"].pk]),
         {
             "address": "不应保存",
-            "building_count": "很多",
-            "household_count": 170,
+            "household_count": "很多",
             "resident_count": 500,
             "floor_area": "1",
             "property_mode": "menu",

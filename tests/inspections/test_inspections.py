@@ -144,10 +144,15 @@ def test_every_item_must_be_answered(inspection, actors):
     assert refused.value.code == "incomplete_checklist"
 
 
-def test_old_inspections_keep_their_checklist_version(inspection, actors, checklists):
+def test_old_inspections_keep_their_checklist_version(inspection, actors, checklists, admin_user):
     _file(actors["inspector"], inspection, fail=[])
+    # A programme-wide checklist (no district): only an administrator publishes its versions.
+    with pytest.raises(PermissionDenied):
+        services.checklist_new_version(
+            actor=actors["district_official"], template=checklists[2], items=[{"code": "safety", "text": "x"}]
+        )
     new = services.checklist_new_version(
-        actor=actors["district_official"], template=checklists[2], items=[{"code": "safety", "text": "临边防护（新）"}]
+        actor=admin_user, template=checklists[2], items=[{"code": "safety", "text": "临边防护（新）"}]
     )
     assert new.version == 2 and services.current_template(2) == new
     inspection.refresh_from_db()

@@ -2,6 +2,7 @@
 in versions, and the tier-3 ranking — each as a role × own/foreign-district matrix, web and API."""
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -401,3 +402,61 @@ def test_web_ranking_is_for_officials(role, actors, client):
     client.force_login(actors[role])
     allowed = role in ("district_official", "subdistrict_official")
     assert client.get(reverse("inspections:ranking")).status_code == (200 if allowed else 403)
+
+
+# --- group names are unique per district; the one-step new version is for those who may publish ---
+
+
+def test_group_names_are_unique_in_their_district_only(tree, actors, other, group, api_as):
+    official = api_as(actors["district_official"])
+    # 湖里区 has a 湖里一组; 思明区 may name a group the same, but not twice.
+    body = {"district": tree["district"].pk, "name": "湖里一组", "tier": 2}
+    same = official.post("/api/v1/inspection-groups/", body, format="json")
+    assert same.status_code == 201, same.content
+    again = official.post("/api/v1/inspection-groups/", body, format="json")
+    assert again.status_code == 400 and again.json()["errors"][0]["code"] == "duplicate_name"
+    renamed = etag_patch(official, f"/api/v1/inspection-groups/{group.pk}/", {"name": "湖里一组"})
+    assert renamed.status_code == 400 and renamed.json()["errors"][0]["code"] == "duplicate_name"
+    assert InspectionGroup.objects.filter(name="湖里一组").count() == 2
+
+
+def _published(district, official):
+    template = services.checklist_create(
+        actor=official, district=district, name=f"{district.name}表", tier=2, items=[services.ItemInput("临边防护")]
+    )
+    return services.checklist_publish(actor=official, template=template)
+
+
+@pytest.mark.parametrize(
+    "role,may",
+    [
+        ("district_official", True),
+        ("foreign_official", False),
+        ("subdistrict_official", False),
+        ("community_secretary", False),
+        ("inspector", False),
+        ("contractor", False),
+    ],
+)
+def test_only_the_districts_officials_make_a_checklists_next_version(role, may, tree, actors, other, client):
+    """The one-step service (checklist_new_version) and the web and API new-version actions alike."""
+    template = _published(tree["district"], actors["district_official"])
+    user = other["official"] if role == "foreign_official" else actors[role]
+    items = [{"code": "edge", "text": "临边防护（新）"}]
+    if may:
+        new = services.checklist_new_version(actor=user, template=template, items=items)
+        assert (new.version, new.status, new.district_id) == (2, ChecklistStatus.PUBLISHED, tree["district"].pk)
+        assert [i.text for i in new.items.all()] == ["临边防护（新）"]
+        template = new
+    else:
+        with pytest.raises(PermissionDenied):
+            services.checklist_new_version(actor=user, template=template, items=items)
+    versions = ChecklistTemplate.objects.filter(name=template.name).count()
+    api = _client(user).post(f"/api/v1/checklists/{template.pk}/new-version/")
+    client.force_login(user)
+    web = client.post(reverse("inspections:checklist-new-version", args=[template.pk]))
+    if may:
+        assert api.status_code == 201 and web.status_code == 302
+    else:
+        assert api.status_code in (403, 404) and web.status_code in (403, 404)
+        assert ChecklistTemplate.objects.filter(name=template.name).count() == versions
