@@ -2,7 +2,6 @@
 project created from a plan item. Thin: the selectors read, the services write."""
 
 from django.db import transaction
-from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
@@ -18,7 +17,8 @@ from planning.api import serializers as s
 from planning.filtersets import DeclarationFilterSet, PlanItemFilterSet
 from planning.models import AnnualPlan, Declaration, DeclarationAttachment, PlanItem
 from projects.api.serializers import ProjectDetailSerializer
-from projects.models import ProgrammeTarget, Project
+from projects.models import ProgrammeTarget
+from projects.selectors import project_detail_queryset
 from projects.services import target_set, target_split
 from renovation_portal.api import ConcurrencyControlMixin, KeysetPagination
 from renovation_portal.parsers import JSONParser
@@ -184,7 +184,7 @@ class DeclarationViewSet(
         return self._detail(pk)
 
     @extend_schema(
-        request={"multipart/form-data": s.AttachmentUploadSerializer},
+        request=s.AttachmentUploadSerializer,
         responses={201: s.DeclarationAttachmentSerializer},
     )
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
@@ -387,7 +387,5 @@ class PlanItemViewSet(mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet):
         body.is_valid(raise_exception=True)
         data = {k: v for k, v in body.validated_data.items() if v is not None or k in ("designer", "supervisor")}
         project = services.plan_item_create_project(actor=request.user, item=item, **data)
-        project = Project.objects.prefetch_related(
-            "funding", "liaisons", Prefetch("events", queryset=project.events.select_related("actor"))
-        ).get(pk=project.pk)
+        project = project_detail_queryset(request.user).get(pk=project.pk)
         return Response(ProjectDetailSerializer(project).data, status=status.HTTP_201_CREATED)
