@@ -53,6 +53,8 @@ class MatterType(models.TextChoices):
     CHANGE_COMMON_USE = "change_common_use", _("Change the use of common parts, or use them commercially")
     USE_MAINTENANCE_FUND = "use_maintenance_fund", _("Use the maintenance fund")
     RENOVATION_PLAN = "renovation_plan", _("Renovation plan")
+    # "要我改 → 我要改": the owners' will to have the compound renovated, which a declaration (申报) needs.
+    RENOVATION_WILLINGNESS = "renovation_willingness", _("Willingness to renovate the compound")
     OTHER = "other", _("Other common matter")
 
 

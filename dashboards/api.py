@@ -6,6 +6,7 @@ from django.http import HttpResponse
 from django.utils.translation import get_language
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -111,8 +112,13 @@ class TargetSerializer(StrictModelSerializer):
         validators = []  # one per district and year: a second POST updates it
 
 
+@extend_validation_errors(
+    ["target_below_shares", "negative_target", "bad_year"], field_name="non_field_errors", actions=["create"]
+)
+@extend_validation_errors(["bad_year"], field_name="year", actions=["create"])
 class TargetViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
-    """Yearly targets of the districts in scope; POST sets (creates or replaces) a district's target for a year."""
+    """Yearly targets of the districts in scope; POST sets (creates or replaces) a district's target for a year
+    (refused below the sum of its subdistricts' shares: ``POST /annual-plans/{id}/targets/`` sets both)."""
 
     serializer_class = TargetSerializer
     queryset = ProgrammeTarget.objects.none()

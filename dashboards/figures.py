@@ -28,7 +28,7 @@ from inspections.choices import InspectionStatus, IssueStatus
 from inspections.models import Inspection, RectificationIssue
 from projects.choices import CATEGORY_UNITS as SCOPE_UNITS
 from projects.choices import OPEN_STATUSES, FundingSource, ProjectStatus, ScopeCategory
-from projects.models import ProgrammeTarget, Project, ScopeItem
+from projects.models import ProgrammeTarget, Project, ScopeItem, TargetShare
 from projects.selectors import funding_by_node, funding_total, funding_totals, with_pending_confirmation
 
 LEVELS = ("district", "subdistrict", "community", "compound")
@@ -111,6 +111,16 @@ def district_of(level: str, place) -> int:
     }[level]()
 
 
+def level_targets(level: str, place) -> dict:
+    """Each level's own yearly targets, by year: the district its total (``ProgrammeTarget``), a subdistrict its
+    share (``TargetShare``); a community or a compound has none. Never another level's figure shown as its own."""
+    if level == "district":
+        return {t.year: t for t in ProgrammeTarget.objects.filter(district_id=place.pk)}
+    if level == "subdistrict":
+        return {s.year: s for s in TargetShare.objects.filter(subdistrict_id=place.pk).select_related("target")}
+    return {}
+
+
 def build(
     level: str,
     place,
@@ -153,9 +163,9 @@ def build(
     board.progress["batches"] = [
         dict(row, url=_link("projects:project-list", batch=row["batch"], **param)) for row in batches
     ]
-    targets = {t.year: t for t in ProgrammeTarget.objects.filter(district_id=district_of(level, place))}
-    # The year measured: the one asked for, else the latest year with a target, else this year.
-    year = year or max((y for y in targets if y <= today.year), default=today.year)
+    # The year measured: the one asked for, else this year.
+    year = year or today.year
+    targets = level_targets(level, place)
     board.progress["years"] = sorted(set(targets) | {today.year} | {row["batch"] for row in board.progress["batches"]})
     years = projects.order_by().aggregate(
         started=Count("id", filter=Q(actual_start__year=year)),

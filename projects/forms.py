@@ -21,11 +21,13 @@ class ProjectForm(PortalFormMixin, forms.ModelForm):
     class Meta:
         model = Project
         fields = PROJECT_EDITABLE_FIELDS
-        widgets = {"planned_start": DATE, "planned_finish": DATE}
+        widgets = {"planned_start": DATE, "planned_finish": DATE, "awarded_on": DATE}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["contractor"].queryset = Company.objects.filter(kind=CompanyKind.CONTRACTOR)
+        self.fields["designer"].queryset = Company.objects.filter(kind=CompanyKind.DESIGNER)
+        self.fields["supervisor"].queryset = Company.objects.filter(kind=CompanyKind.SUPERVISOR)
         self.fields["contractor"].error_messages["invalid_choice"] = _(
             "Choose an EPC contractor: only a company of that kind can carry out the project."
         )

@@ -3,6 +3,10 @@
 Completion blockers: the inspections app registers a function that lists why a project's completion cannot
 be accepted yet (e.g. open serious rectification issues). The completion-acceptance service refuses the
 transition while any blocker returns a reason.
+
+Project origins: the planning app registers how a project is created from an item of the annual plan.
+``project_create(plan_item=<id>)`` asks the registered origin for the item's compound, batch and name and, once
+the project is saved (in the same transaction), lets it link the item to the project. This app knows no plan.
 """
 
 from collections.abc import Callable
@@ -23,3 +27,21 @@ def completion_blockers(project) -> list[str]:
     for blocker in _completion_blockers:
         reasons.extend(blocker(project))
     return reasons
+
+
+# origin(actor, plan_item_id) -> (defaults for the project: compound, batch, name; link(project) to call once saved)
+ProjectOrigin = Callable[[object, int], tuple[dict, Callable]]
+_project_origins: list[ProjectOrigin] = []
+
+
+def register_project_origin(origin: ProjectOrigin) -> ProjectOrigin:
+    if origin not in _project_origins:
+        _project_origins.append(origin)
+    return origin
+
+
+def project_origin(actor, plan_item_id: int) -> tuple[dict, Callable] | None:
+    """The defaults and the link of the plan item a project is created from (None when no app offers plans)."""
+    for origin in _project_origins:
+        return origin(actor, plan_item_id)
+    return None

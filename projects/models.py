@@ -71,6 +71,33 @@ class Project(models.Model):
     budget = models.DecimalField(
         _("budget (yuan)"), max_digits=14, decimal_places=2, default=0, validators=[MinValueValidator(Decimal(0))]
     )
+    # The EPC award (the contract of the one company that designs and builds) and the other parties' companies.
+    contract_number = models.CharField(_("EPC contract number"), max_length=60, blank=True)
+    contract_amount = models.DecimalField(
+        _("EPC contract amount (yuan)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0))],
+    )
+    awarded_on = models.DateField(_("EPC contract awarded on"), null=True, blank=True)
+    designer = models.ForeignKey(
+        "communities.Company",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="designed_projects",
+        verbose_name=_("designer"),
+    )
+    supervisor = models.ForeignKey(
+        "communities.Company",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="supervised_projects",
+        verbose_name=_("supervisor (监理)"),
+    )
     engineering_coordinator = models.CharField(
         _("engineering general coordinator"),
         max_length=50,
@@ -453,3 +480,33 @@ class ProgrammeTarget(models.Model):
 
     def __str__(self):
         return f"{self.district} {self.year}"
+
+
+class TargetShare(models.Model):
+    """A subdistrict's share of its district's yearly target (set with the annual plan). The shares of a year may
+    not add up to more than the district's target (``projects.services.target_split``)."""
+
+    target = models.ForeignKey(
+        ProgrammeTarget, on_delete=models.CASCADE, related_name="shares", verbose_name=_("district target")
+    )
+    subdistrict = models.ForeignKey(
+        "communities.Subdistrict", on_delete=models.CASCADE, related_name="target_shares", verbose_name=_("subdistrict")
+    )
+    to_start = models.PositiveIntegerField(_("compounds to start"), default=0)
+    to_finish = models.PositiveIntegerField(_("compounds to finish"), default=0)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("subdistrict target")
+        verbose_name_plural = _("subdistrict targets")
+        ordering = ["target", "subdistrict_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["target", "subdistrict"], name="one_share_per_subdistrict_target")
+        ]
+
+    def __str__(self):
+        return f"{self.subdistrict} {self.target.year}"
+
+    @property
+    def year(self) -> int:
+        return self.target.year

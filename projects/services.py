@@ -24,7 +24,7 @@ from communities.models import Company, Compound, User
 from communities.scoping import get_scope
 from projects import permissions as perms
 from projects.choices import CATEGORY_UNITS, FundingSource, FundingStage, Party, ProjectStatus
-from projects.hooks import completion_blockers
+from projects.hooks import completion_blockers, project_origin
 from projects.models import (
     FundingEntry,
     PlanConfirmation,
@@ -37,6 +37,7 @@ from projects.models import (
     ProjectFunding,
     ReportQuantity,
     ScopeItem,
+    TargetShare,
 )
 from renovation_portal.errors import ConflictError, DomainError
 from renovation_portal.uploads import prepare_photos
@@ -47,6 +48,11 @@ PROJECT_EDITABLE_FIELDS = (
     "name",
     "batch",
     "contractor",
+    "contract_number",
+    "contract_amount",
+    "awarded_on",
+    "designer",
+    "supervisor",
     "budget",
     "engineering_coordinator",
     "engineering_coordinator_phone",
@@ -68,21 +74,89 @@ def _require_epc_contractor(contractor: Company | None) -> None:
         )
 
 
+def _require_company_kind(company: Company | None, kind: str, field: str) -> None:
+    """The designer and supervisor of the six parties are companies of that kind."""
+    if company is not None and company.kind != kind:
+        raise DomainError(
+            _("%(company)s is a %(kind)s, not a %(wanted)s.")
+            % {"company": company.name, "kind": company.get_kind_display(), "wanted": CompanyKind(kind).label},
+            code="wrong_company_kind",
+            field=field,
+        )
+
+
+def _require_award(project: Project) -> None:
+    """An EPC award names its contractor: a contract number, amount or date without one is refused."""
+    awarded = project.contract_number.strip() or project.contract_amount is not None or project.awarded_on
+    if awarded and project.contractor_id is None:
+        raise DomainError(
+            _("Choose the EPC contractor the contract is awarded to."), code="contractor_required", field="contractor"
+        )
+    if project.awarded_on and project.awarded_on > timezone.localdate():
+        raise DomainError(_("The award date cannot be in the future."), code="future_date", field="awarded_on")
+
+
 @transaction.atomic
 def project_create(
-    *, actor: User, compound: Compound, name: str, batch: int, contractor: Company | None = None, **fields
+    *,
+    actor: User,
+    compound: Compound | None = None,
+    name: str = "",
+    batch: int | None = None,
+    contractor: Company | None = None,
+    plan_item: int | None = None,
+    **fields,
 ) -> Project:
-    """Officials over the compound open its renovation project; its masses general coordinator defaults to the
-    compound's party-branch secretary."""
-    project = Project(compound=compound, name=name, batch=batch, contractor=contractor, **fields)
+    """Officials over the compound open its renovation project, with the EPC award (contractor, contract number,
+    amount and date) and the designer and supervisor when known; its masses general coordinator defaults to the
+    compound's party-branch secretary. ``plan_item``: the id of the annual-plan item the project comes from (its
+    compound, year and name are the defaults; the item is linked to the new project)."""
+    link = None
+    if plan_item is not None:
+        origin = project_origin(actor, plan_item)
+        if origin is None:
+            raise DomainError(_("Unknown plan item."), code="unknown_plan_item", field="plan_item")
+        defaults, link = origin
+        if compound is not None and compound.pk != defaults["compound"].pk:
+            raise DomainError(
+                _("The plan item is for %(compound)s: a project of another compound cannot come from it.")
+                % {"compound": defaults["compound"].name},
+                code="plan_item_compound",
+                field="compound",
+            )
+        compound = defaults["compound"]
+        batch = batch or defaults["batch"]
+        name = name or defaults["name"]
+    if compound is None:
+        raise DomainError(_("Choose the compound."), code="required", field="compound")
+    if not name.strip():
+        name = _("%(compound)s renovation") % {"compound": compound.name}
+    project = Project(
+        compound=compound, name=name.strip(), batch=batch or timezone.localdate().year, contractor=contractor, **fields
+    )
     if not perms.can_edit_project(actor, project):
         raise PermissionDenied
     _require_epc_contractor(contractor)
-    if not project.masses_coordinator and compound.party_branch is not None:
+    _require_company_kind(project.designer, CompanyKind.DESIGNER, "designer")
+    _require_company_kind(project.supervisor, CompanyKind.SUPERVISOR, "supervisor")
+    _require_award(project)
+    if not project.masses_coordinator and getattr(compound, "party_branch", None) is not None:
         project.masses_coordinator = compound.party_branch.secretary_name
-    project.full_clean()
+    try:
+        project.full_clean()
+    except ValidationError as error:
+        field, messages = next(iter(error.message_dict.items()))
+        raise DomainError(messages[0], code="invalid", field=None if field == "__all__" else field) from None
     project.save()
-    ProjectEvent.objects.create(project=project, to_status=project.status, actor=actor, note=_("Project opened."))
+    note = _("Project opened.")
+    if project.contractor_id:
+        note += " " + _("EPC contract %(number)s awarded to %(company)s.") % {
+            "number": project.contract_number or "—",
+            "company": project.contractor.name,
+        }
+    ProjectEvent.objects.create(project=project, to_status=project.status, actor=actor, note=note)
+    if link is not None:
+        link(project)
     return project
 
 
@@ -109,6 +183,10 @@ def project_update(*, actor: User, project: Project, expected_version: int | Non
         )
     if "contractor" in changes:
         _require_epc_contractor(changes["contractor"])
+    if "designer" in changes:
+        _require_company_kind(changes["designer"], CompanyKind.DESIGNER, "designer")
+    if "supervisor" in changes:
+        _require_company_kind(changes["supervisor"], CompanyKind.SUPERVISOR, "supervisor")
     changed = [name for name, value in changes.items() if getattr(locked, name) != value]
     for name in changed:
         setattr(locked, name, changes[name])
@@ -768,7 +846,78 @@ def target_set(*, actor: User, district, year: int, to_start: int, to_finish: in
         raise PermissionDenied
     if not 2000 <= year <= 2100:
         raise DomainError(_("Enter a year between 2000 and 2100."), code="bad_year", field="year")
-    target, _created = ProgrammeTarget.objects.update_or_create(
+    if to_start < 0 or to_finish < 0:
+        raise DomainError(_("A target cannot be negative."), code="negative_target")
+    target, _created = ProgrammeTarget.objects.select_for_update().get_or_create(
         district=district, year=year, defaults={"to_start": to_start, "to_finish": to_finish}
     )
+    shares = target.shares.aggregate(start=Sum("to_start"), finish=Sum("to_finish"))
+    if (shares["start"] or 0) > to_start or (shares["finish"] or 0) > to_finish:
+        raise DomainError(
+            _(
+                "The subdistricts' shares already add up to %(start)d to start and %(finish)d to finish: the "
+                "district's target cannot be lower. Lower the shares first."
+            )
+            % {"start": shares["start"] or 0, "finish": shares["finish"] or 0},
+            code="target_below_shares",
+        )
+    target.to_start, target.to_finish = to_start, to_finish
+    target.save(update_fields=["to_start", "to_finish", "updated_at"])
     return target
+
+
+def _may_set_targets(actor: User, district) -> bool:
+    scope = get_scope(actor)
+    return scope.is_global or (RoleKind.DISTRICT_OFFICIAL in scope.role_kinds and district.pk in scope.district_ids)
+
+
+@transaction.atomic
+def target_split(*, actor: User, target: ProgrammeTarget, shares: dict) -> list[str]:
+    """Split a district's yearly target over its subdistricts: ``shares`` maps a subdistrict to
+    ``(to_start, to_finish)`` (0, 0 removes the share). Refused when the shares add up to more than the district's
+    target; returns a message for each figure whose shares add up to less (compounds not yet assigned)."""
+    locked = ProgrammeTarget.objects.select_for_update().select_related("district").get(pk=target.pk)
+    if not _may_set_targets(actor, locked.district):
+        raise PermissionDenied
+    for subdistrict, (to_start, to_finish) in shares.items():
+        if subdistrict.district_id != locked.district_id:
+            raise DomainError(
+                _("%(subdistrict)s is not in %(district)s.")
+                % {"subdistrict": subdistrict.name, "district": locked.district.name},
+                code="foreign_subdistrict",
+                field="shares",
+            )
+        if to_start is None or to_finish is None or to_start < 0 or to_finish < 0:
+            raise DomainError(_("A target cannot be negative."), code="negative_target", field="shares")
+        if to_start == 0 and to_finish == 0:
+            TargetShare.objects.filter(target=locked, subdistrict=subdistrict).delete()
+        else:
+            TargetShare.objects.update_or_create(
+                target=locked, subdistrict=subdistrict, defaults={"to_start": to_start, "to_finish": to_finish}
+            )
+    totals = locked.shares.aggregate(start=Sum("to_start"), finish=Sum("to_finish"))
+    start, finish = totals["start"] or 0, totals["finish"] or 0
+    over = []
+    if start > locked.to_start:
+        over.append(_("to start: %(shares)d > %(total)d") % {"shares": start, "total": locked.to_start})
+    if finish > locked.to_finish:
+        over.append(_("to finish: %(shares)d > %(total)d") % {"shares": finish, "total": locked.to_finish})
+    if over:
+        raise DomainError(
+            _("The subdistricts' shares add up to more than the district's target (%(detail)s).")
+            % {"detail": "; ".join(over)},
+            code="shares_exceed_target",
+            field="shares",
+        )
+    notes = []
+    if start < locked.to_start:
+        notes.append(
+            _("%(left)d of the district's %(total)d compounds to start are not yet assigned to a subdistrict.")
+            % {"left": locked.to_start - start, "total": locked.to_start}
+        )
+    if finish < locked.to_finish:
+        notes.append(
+            _("%(left)d of the district's %(total)d compounds to finish are not yet assigned to a subdistrict.")
+            % {"left": locked.to_finish - finish, "total": locked.to_finish}
+        )
+    return notes

@@ -75,6 +75,9 @@ INSTALLED_APPS = [
     "renovation_portal",
     "communities",
     "notifications",
+    # Before projects (though above it in the layers): load_demo runs the apps' demos in this order, and the demo's
+    # projects are created from its annual plans (declaration → library → plan → project_create).
+    "planning",
     "projects",
     "consultations",
     "inspections",

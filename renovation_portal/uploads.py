@@ -37,6 +37,7 @@ MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MAX_PHOTOS_PER_UPLOAD = 10
 ALLOWED_FORMATS = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png"), "WEBP": ("webp", "image/webp")}
 THUMBNAIL_SIZE = (320, 320)
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 # Pillow's own guard too (it warns above this and refuses at twice this when opening); the portal refuses at
 # the limit itself in check_pixels, before anything is decoded.
 Image.MAX_IMAGE_PIXELS = settings.MAX_IMAGE_PIXELS
@@ -51,7 +52,7 @@ class private_upload_to:  # noqa: N801 (used like a function in model fields)
 
     def __call__(self, instance, filename: str) -> str:
         extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
-        if extension not in {"jpg", "jpeg", "png", "webp"}:
+        if extension not in {"jpg", "jpeg", "png", "webp", "pdf"}:
             extension = "bin"
         now = timezone.now()
         return f"{self.prefix}/{now:%Y/%m}/{uuid.uuid4().hex}.{extension}"
@@ -259,4 +260,37 @@ def serve_private_image(field_file) -> FileResponse:
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, max-age=3600"
     response["Content-Disposition"] = "inline"
+    return response
+
+
+# --- documents (PDF drawings and reports) ---
+
+
+def validate_document(upload) -> None:
+    """A PDF attachment: at most 20 MB and a PDF by its content (the ``%PDF-`` header), whatever its name or the
+    content type the client claimed. It is stored under a random name and only ever served as a download
+    (``serve_private_document``), so a browser never renders it inline on the portal's origin."""
+    if upload.size > MAX_DOCUMENT_BYTES:
+        raise ValidationError(
+            _("The file %(name)s is larger than 20 MB.") % {"name": upload.name}, code="document_too_large"
+        )
+    try:
+        upload.seek(0)
+        head = upload.read(1024)
+    finally:
+        upload.seek(0)
+    if b"%PDF-" not in head[:1024]:
+        raise ValidationError(
+            _("The file %(name)s is not a PDF document.") % {"name": upload.name}, code="document_type"
+        )
+
+
+def serve_private_document(field_file, download_name: str = "document.pdf") -> FileResponse:
+    """Stream a stored PDF as a download, never rendered on the portal's origin."""
+    response = FileResponse(
+        field_file.open("rb"), content_type="application/pdf", as_attachment=True, filename=download_name
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, max-age=3600"
     return response

@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("consultations.api.urls")),
     path("", include("inspections.api.urls")),
     path("", include("notifications.api.urls")),
+    path("", include("planning.api.urls")),
     path("", include("dashboards.api_urls")),
 ]
 
@@ -20,6 +21,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
     path("places/", include("communities.urls")),
+    path("planning/", include("planning.urls")),
     path("projects/", include("projects.urls")),
     path("consultations/", include("consultations.urls")),
     path("", include("consultations.public_urls")),  # public/compounds/...

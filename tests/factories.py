@@ -193,3 +193,53 @@ def photo_file(name="site.jpg", size=(64, 48), image_format="JPEG"):
     Image.new("RGB", size, (120, 160, 200)).save(buffer, format=image_format)
     content_type = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}[image_format]
     return SimpleUploadedFile(name, buffer.getvalue(), content_type=content_type)
+
+
+def willingness_vote(compound, organiser, *, passed=True, matter_type="renovation_willingness", title="是否同意改造"):
+    """A closed compound-wide vote of the owners on renovating (the consultation a declaration rests on)."""
+    from consultations.models import Topic, Vote
+
+    topic = Topic.objects.create(
+        compound=compound, title=f"{compound.name}改造意愿", step="apply_result", created_by=organiser
+    )
+    return Vote.objects.create(
+        topic=topic,
+        title=title,
+        matter_type=matter_type,
+        status="closed",
+        result="passed" if passed else "failed_approval",
+        organiser=organiser,
+    )
+
+
+DECLARED_ITEMS = [
+    {"work_class": "basic", "category": "pipe_rain_sewage", "description": "雨污分流", "quantity": "1.20",
+     "estimated_cost": "1200000.00"},
+    {"work_class": "improvement", "category": "parking", "description": "电动车棚", "quantity": "80",
+     "estimated_cost": "300000.50"},
+]  # fmt: skip
+DECLARED_FUNDING = {"district_subsidy": "1200000.00", "residents": "300000.50"}
+
+
+def declaration(compound, actor, vote=None, **extra):
+    """A draft declaration of the compound through the service (items and funding that add up)."""
+    from planning.services import declaration_create
+
+    vote = vote or willingness_vote(compound, actor)
+    values = {
+        "needs_summary": "居民反映雨污混流、停车难",
+        "items": DECLARED_ITEMS,
+        "funding": DECLARED_FUNDING,
+        "buildings_affected": 12,
+        "households_affected": 300,
+        "residents_affected": 900,
+        **extra,
+    }
+    return declaration_create(actor=actor, compound=compound, topic=vote.topic, vote=vote, **values)
+
+
+def pdf_file(name="drawing.pdf"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    body = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    return SimpleUploadedFile(name, body, content_type="application/pdf")

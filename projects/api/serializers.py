@@ -1,6 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from communities.models import Company, Compound
 from projects.choices import FundingSource, FundingStage, Party, ScopeCategory
 from projects.models import (
     FundingEntry,
@@ -90,6 +91,11 @@ class ProjectSerializer(StrictModelSerializer):
             "status",
             "contractor",
             "contractor_name",
+            "contract_number",
+            "contract_amount",
+            "awarded_on",
+            "designer",
+            "supervisor",
             "budget",
             "engineering_coordinator",
             "masses_coordinator",
@@ -110,6 +116,31 @@ class ProjectSerializer(StrictModelSerializer):
             "progress_percent",
             "updated_at",
         ]
+
+
+class ProjectCreateSerializer(StrictSerializer):
+    """A new project: from an item of an annual plan (``plan_item``: its compound, year and name are the defaults)
+    or, for an official, directly on a compound of her scope. The EPC award and the designer and supervisor may be
+    given at once."""
+
+    plan_item = serializers.IntegerField(required=False, help_text="The annual-plan item the project comes from.")
+    compound = serializers.PrimaryKeyRelatedField(queryset=Compound.objects.all(), required=False)
+    name = serializers.CharField(required=False, allow_blank=True, max_length=120, default="")
+    batch = serializers.IntegerField(required=False, min_value=2000, max_value=2100)
+    contractor = serializers.PrimaryKeyRelatedField(queryset=Company.objects.all(), required=False, allow_null=True)
+    contract_number = serializers.CharField(required=False, allow_blank=True, max_length=60)
+    contract_amount = serializers.DecimalField(
+        max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True
+    )
+    awarded_on = serializers.DateField(required=False, allow_null=True)
+    designer = serializers.PrimaryKeyRelatedField(queryset=Company.objects.all(), required=False, allow_null=True)
+    supervisor = serializers.PrimaryKeyRelatedField(queryset=Company.objects.all(), required=False, allow_null=True)
+    budget = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False)
+    engineering_coordinator = serializers.CharField(required=False, allow_blank=True, max_length=50)
+    engineering_coordinator_phone = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    masses_coordinator = serializers.CharField(required=False, allow_blank=True, max_length=50)
+    planned_start = serializers.DateField(required=False, allow_null=True)
+    planned_finish = serializers.DateField(required=False, allow_null=True)
 
 
 class ProjectEventSerializer(StrictModelSerializer):

@@ -8,7 +8,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from communities.models import User
+from communities.models import Compound, User
 from communities.scoping import ScopedObjectMixin, get_object_for
 from projects import permissions as perms
 from projects import selectors, services
@@ -45,9 +45,26 @@ TRANSITION_CODES = [
 @extend_validation_errors(["invalid"], field_name="level", actions=["totals"])
 @extend_validation_errors(["not_a_leader"], field_name="user", actions=["liaisons"])
 @extend_validation_errors(["required"], field_name="user", actions=["remove_liaison"])
-@extend_validation_errors(["not_a_contractor"], field_name="contractor", actions=["update", "partial_update"])
-class ProjectViewSet(ValuesListMixin, ConcurrencyControlMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
-    """Renovation projects in the user's scope. Officials edit basic data; status moves only by
+@extend_validation_errors(
+    ["not_a_contractor", "contractor_required"], field_name="contractor", actions=["update", "partial_update", "create"]
+)
+@extend_validation_errors(["wrong_company_kind"], field_name="designer", actions=["update", "partial_update", "create"])
+@extend_validation_errors(
+    ["wrong_company_kind"], field_name="supervisor", actions=["update", "partial_update", "create"]
+)
+@extend_validation_errors(["future_date"], field_name="awarded_on", actions=["create"])
+@extend_validation_errors(["required", "plan_item_compound"], field_name="compound", actions=["create"])
+@extend_validation_errors(["unknown_plan_item", "project_exists"], field_name="plan_item", actions=["create"])
+@extend_validation_errors(["invalid"], field_name="non_field_errors", actions=["create"])
+class ProjectViewSet(
+    ValuesListMixin,
+    ConcurrencyControlMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
+):
+    """Renovation projects in the user's scope. POST creates one (officials over the compound), usually from an
+    item of the annual plan (``plan_item``), with the EPC award; officials edit basic data; status moves only by
     ``POST /projects/{id}/transitions/``."""
 
     filterset_class = ProjectFilterSet
@@ -71,6 +88,8 @@ class ProjectViewSet(ValuesListMixin, ConcurrencyControlMixin, mixins.UpdateMode
     def get_serializer_class(self):
         if self.action == "retrieve":
             return s.ProjectDetailSerializer
+        if self.action == "create":
+            return s.ProjectCreateSerializer
         if self.action == "transitions":
             return s.TransitionSerializer
         return s.ProjectSerializer
@@ -83,6 +102,17 @@ class ProjectViewSet(ValuesListMixin, ConcurrencyControlMixin, mixins.UpdateMode
             action="view" if self.request.method in ("GET", "HEAD", "OPTIONS") else "change",
             can=perms.can_edit_project if self.action in ("update", "partial_update") else (lambda user, obj: True),
         )
+
+    @extend_schema(request=s.ProjectCreateSerializer, responses={201: s.ProjectDetailSerializer})
+    def create(self, request, *args, **kwargs):
+        body = s.ProjectCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        if data.get("compound") is not None:
+            data["compound"] = get_object_for(request.user, Compound.objects.all(), data["compound"].pk)
+        project = services.project_create(actor=request.user, **data)
+        project = selectors.project_detail_queryset(request.user).get(pk=project.pk)
+        return Response(s.ProjectDetailSerializer(project).data, status=status.HTTP_201_CREATED)
 
     def perform_update(self, serializer):
         serializer.instance = services.project_update(
