@@ -1,4 +1,4 @@
-"""The figures of a place's dashboard (district → subdistrict → community → compound).
+"""The figures of a place's dashboard (province → city → district → subdistrict → community → compound).
 
 Every figure is an aggregate over the place's subtree, computed by the database: each section is one or two
 GROUP BY queries, whatever the number of compounds, so a level costs the same fixed number of queries at a
@@ -19,7 +19,7 @@ from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q,
 from django.urls import reverse
 from django.utils import timezone
 
-from communities.models import Community, Compound, District, Subdistrict
+from communities.models import City, Community, Compound, District, Province, Subdistrict
 from consultations.choices import ProblemStatus, Step, VoteResult, VoteStatus
 from consultations.models import Meeting, Need, ResidentProblem, Topic, Vote
 from inspections.choices import InspectionStatus, IssueStatus
@@ -27,13 +27,40 @@ from inspections.models import Inspection, RectificationIssue
 from projects.choices import CATEGORY_UNITS as SCOPE_UNITS
 from projects.choices import OPEN_STATUSES, ProjectStatus, ScopeCategory
 from projects.models import ProgrammeTarget, Project, ScopeItem
-from projects.selectors import with_pending_confirmation
+from projects.selectors import with_pending_confirmation, year_targets
 
-LEVELS = ("district", "subdistrict", "community", "compound")
-PLACE_MODELS = {"district": District, "subdistrict": Subdistrict, "community": Community, "compound": Compound}
-CHILD_LEVEL = {"district": "subdistrict", "subdistrict": "community", "community": "compound", "compound": None}
+LEVELS = ("province", "city", "district", "subdistrict", "community", "compound")
+UPPER_LEVELS = ("province", "city")  # above the district: read-only, targets summed over the districts below
+PLACE_MODELS = {
+    "province": Province,
+    "city": City,
+    "district": District,
+    "subdistrict": Subdistrict,
+    "community": Community,
+    "compound": Compound,
+}
+CHILD_LEVEL = {
+    "province": "city",
+    "city": "district",
+    "district": "subdistrict",
+    "subdistrict": "community",
+    "community": "compound",
+    "compound": None,
+}
+# From a place of a level to its parent's id (for the rows of the drill-down table), and from a province to its
+# districts (the province's per-district breakdown).
+PARENT_LOOKUP = {
+    ("province", "city"): "province_id",
+    ("city", "district"): "city_id",
+    ("province", "district"): "city__province_id",
+    ("district", "subdistrict"): "district_id",
+    ("subdistrict", "community"): "subdistrict_id",
+    ("community", "compound"): "community_id",
+}
 # From a compound to the id of the place at each level.
 COMPOUND_TO = {
+    "province": "community__subdistrict__district__city__province_id",
+    "city": "community__subdistrict__district__city_id",
     "district": "community__subdistrict__district_id",
     "subdistrict": "community__subdistrict_id",
     "community": "community_id",
@@ -60,6 +87,7 @@ class Dashboard:
     contractors: list = field(default_factory=list)
     evaluations: list = field(default_factory=list)
     children: list = field(default_factory=list)
+    districts: list = field(default_factory=list)  # a province's breakdown per district (a city's is its children)
 
     @property
     def child_level(self):
@@ -98,7 +126,10 @@ def _median_hours(queryset, start: str, end: str) -> float | None:
     return round(median(values) / 3600, 1) if values else None
 
 
-def district_of(level: str, place) -> int:
+def district_of(level: str, place) -> int | None:
+    """The district a place lies in (None above the district)."""
+    if level in UPPER_LEVELS:
+        return None
     return {
         "district": lambda: place.pk,
         "subdistrict": lambda: place.district_id,
@@ -141,7 +172,10 @@ def build(
     board.progress["batches"] = [
         dict(row, url=_link("projects:project-list", batch=row["batch"], **param)) for row in batches
     ]
-    targets = {t.year: t for t in ProgrammeTarget.objects.filter(district_id=district_of(level, place))}
+    if level in UPPER_LEVELS:  # the sum of the districts' targets (a plain mapping: nothing to edit up here)
+        targets = year_targets(District.objects.filter(**{PARENT_LOOKUP[(level, "district")]: place.pk}).values("pk"))
+    else:
+        targets = {t.year: t for t in ProgrammeTarget.objects.filter(district_id=district_of(level, place))}
     # The year measured: the one asked for, else the latest year with a target, else this year.
     year = year or max((y for y in targets if y <= today.year), default=today.year)
     board.progress["years"] = sorted(set(targets) | {today.year} | {row["batch"] for row in board.progress["batches"]})
@@ -354,6 +388,8 @@ def build(
     child = CHILD_LEVEL[level]
     if child:
         board.children = _children(level, place, child, today)
+    if level == "province":
+        board.districts = _children(level, place, "district", today)
     return board
 
 
@@ -383,8 +419,9 @@ def build_cached(level: str, place, *, user, show_rounds: bool, year: int | None
 
 def _children(level, place, child, today):
     model = PLACE_MODELS[child]
-    parent_lookup = {"subdistrict": "district_id", "community": "subdistrict_id", "compound": "community_id"}[child]
-    places = list(model.objects.filter(**{parent_lookup: place.pk}).order_by("code").values("pk", "name", "code"))
+    places = list(
+        model.objects.filter(**{PARENT_LOOKUP[(level, child)]: place.pk}).order_by("code").values("pk", "name", "code")
+    )
     key = COMPOUND_TO[child]
     compounds = dict(
         Compound.objects.filter(**{COMPOUND_TO[level]: place.pk})

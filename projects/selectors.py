@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.db.models import BooleanField, Case, Count, Exists, F, Max, OuterRef, Prefetch, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
@@ -15,9 +16,11 @@ from projects.choices import PIPELINE_CATEGORIES, Party, ProjectStatus
 from projects.models import (
     PlanConfirmation,
     PlanVersion,
+    ProgrammeTarget,
     ProgressReport,
     Project,
     ProjectEvent,
+    ProjectFunding,
     ScopeItem,
     behind_schedule,
 )
@@ -172,3 +175,38 @@ def contractor_home(user, scope) -> dict:
     if scope.has_role("contractor") and not scope.is_global:
         return {"company_projects": contractor_action_items(user, scope.company_ids)}
     return {}
+
+
+# --- Touch points of the monthly report and the city/province dashboards (reports/, dashboards/). The planning
+# app (targets per district and subdistrict) and the funding ledger replace the bodies of these two functions;
+# their signatures stay.
+
+
+def year_targets(district_ids) -> dict[int, dict[str, int]]:
+    """The yearly targets summed over ``district_ids``: {year: {"to_start": n, "to_finish": n}} (compounds),
+    one query. Years without a target of any of the districts are absent."""
+    rows = (
+        ProgrammeTarget.objects.filter(district_id__in=district_ids)
+        .order_by()
+        .values("year")
+        .annotate(to_start=Sum("to_start"), to_finish=Sum("to_finish"))
+    )
+    return {row["year"]: {"to_start": row["to_start"] or 0, "to_finish": row["to_finish"] or 0} for row in rows}
+
+
+def funding_spent_by_source(projects_queryset, since: date | None = None, until: date | None = None) -> dict:
+    """Money spent on the projects, per funding source, between ``since`` and ``until`` (inclusive; None: open):
+    {source: Decimal}, one query. Provisional, until the funding ledger records spending with dates: a project's
+    funding counts as spent on the day it was handed over (``actual_finish``)."""
+    projects = projects_queryset.filter(status=ProjectStatus.HANDED_OVER, actual_finish__isnull=False)
+    if since is not None:
+        projects = projects.filter(actual_finish__gte=since)
+    if until is not None:
+        projects = projects.filter(actual_finish__lte=until)
+    rows = (
+        ProjectFunding.objects.filter(project__in=projects.order_by().values("pk"))
+        .order_by()
+        .values("source")
+        .annotate(total=Sum("amount"))
+    )
+    return {row["source"]: row["total"] or Decimal("0.00") for row in rows}
