@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "consultations",
     "inspections",
     "dashboards",
+    "reports",
 ]
 
 MIDDLEWARE = [

@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("inspections.api.urls")),
     path("", include("notifications.api.urls")),
     path("", include("dashboards.api_urls")),
+    path("", include("reports.api.urls")),
 ]
 
 urlpatterns = [
@@ -26,6 +27,7 @@ urlpatterns = [
     path("inspections/", include("inspections.urls")),
     path("notifications/", include("notifications.urls")),
     path("dashboard/", include("dashboards.urls")),
+    path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
