@@ -73,6 +73,30 @@ def actors():
     return district, national, official
 
 
+def upper_actors(district):
+    """The officials of the first district's city and province (they read every district below them)."""
+    from communities.choices import RoleKind
+    from communities.models import Role, User
+
+    city = district.city
+    if city is None:
+        raise SystemExit("The first district has no city: generate the data again (generate_data makes cities).")
+    users = []
+    for username, kind, binding in (
+        ("bench_city", RoleKind.CITY_OFFICIAL, {"city": city}),
+        ("bench_province", RoleKind.PROVINCE_OFFICIAL, {"province": city.province}),
+    ):
+        user, created = User.objects.get_or_create(username=username)
+        if created:
+            Role.objects.create(user=user, kind=kind, **binding)
+        users.append(user)
+    return city, users[0], users[1]
+
+
+# The month the monthly-report benchmark prepares: December of the generated data's busiest year.
+REPORT_YEAR, REPORT_MONTH = 2024, 12
+
+
 def deep_cursor(row: int) -> tuple[str, object]:
     """The DRF cursor of the keyset page that starts after ``row`` rows of the issue list."""
     from inspections.models import RectificationIssue
@@ -112,6 +136,18 @@ def dashboard_sql(path: str, token: str) -> list[str]:
         for q in queries.captured_queries
         if "COUNT(" in q["sql"].upper() or "SUM(" in q["sql"].upper() or "percentile_cont" in q["sql"]
     ]
+
+
+def report_sql(path: str, token: str) -> list[str]:
+    """The monthly report's aggregates (compounds started and finished, targets, money), as the preview runs them."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_AUTHORIZATION=f"Token {token}")
+    with CaptureQueriesContext(connection) as queries:
+        client.get(path)
+    return [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"].upper() or "SUM(" in q["sql"].upper()]
 
 
 def time_sql(statements: list[str], repeat: int = 15) -> dict:
@@ -295,6 +331,9 @@ def main():
 
     district, national, official = actors()
     national_token, district_token = make_token(national), make_token(official)
+    city, city_official, province_official = upper_actors(district)
+    city_token, province_token = make_token(city_official), make_token(province_official)
+    report_query = urlencode({"district": district.pk, "year": REPORT_YEAR, "month": REPORT_MONTH})
     issue_count = RectificationIssue.objects.count()
     deep_row = min(args.deep_row, max(1, issue_count - 100))
     cursor, _anchor = deep_cursor(deep_row)
@@ -316,13 +355,19 @@ def main():
         (f"issues at row {deep_row:,} (cursor)", f"/api/v1/issues/?cursor={cursor}", national_token),
         ("district dashboard (API)", f"/api/v1/dashboard/district/{district.pk}/", district_token),
         ("subdistrict dashboard (API)", f"/api/v1/dashboard/subdistrict/{subdistrict.pk}/", district_token),
+        ("city dashboard (API)", f"/api/v1/dashboard/city/{city.pk}/", city_token),
+        ("province dashboard (API)", f"/api/v1/dashboard/province/{city.province_id}/", province_token),
+        ("monthly report preview (API)", f"/api/v1/monthly-reports/preview/?{report_query}", district_token),
+        ("monthly reports, province official (API)", "/api/v1/monthly-reports/", province_token),
     ]
+    paths = {name: (path, token) for name, path, token in plan}
     queries = {name: count_queries(path, token) for name, path, token in plan}
     floors = {
-        "district dashboard raw SQL": time_sql(dashboard_sql(plan[11][1], district_token)),
-        "subdistrict dashboard raw SQL": time_sql(dashboard_sql(plan[12][1], district_token)),
-        "offset_vs_keyset": offset_vs_keyset(deep_row),
+        f"{level} dashboard raw SQL": time_sql(dashboard_sql(*paths[f"{level} dashboard (API)"]))
+        for level in ("district", "subdistrict", "city", "province")
     }
+    floors["monthly report raw SQL"] = time_sql(report_sql(*paths["monthly report preview (API)"]))
+    floors["offset_vs_keyset"] = offset_vs_keyset(deep_row)
     print(f"floors: {json.dumps(floors)}", flush=True)
 
     endpoints = drive(env, args, plan)
@@ -380,7 +425,7 @@ def markdown(result: dict) -> str:
                 f"({floor['rps']} req/s)"
             )
     f = result["floors"]
-    for level in ("district", "subdistrict"):
+    for level in ("province", "city", "district", "subdistrict"):
         api, live = rows.get(f"{level} dashboard (API)"), rows.get(f"{level} dashboard live (no cache)")
         raw = f[f"{level} dashboard raw SQL"]
         if api and live:
@@ -390,6 +435,12 @@ def markdown(result: dict) -> str:
                 f"({api['rps'] / live['rps']:.0f}× the throughput); the {raw['statements']} aggregate statements "
                 f"alone: p50 {raw['p50_ms']} ms, p95 {raw['p95_ms']} ms (serial, one connection)"
             )
+    report, raw = rows.get("monthly report preview (API)"), f.get("monthly report raw SQL")
+    if report and raw:
+        lines.append(
+            f"- monthly report (a district's month, live): p50 {report['p50_ms']} ms, p95 {report['p95_ms']} ms, "
+            f"{report['rps']} req/s; its {raw['statements']} aggregate statements alone: p50 {raw['p50_ms']} ms"
+        )
     ok = f["offset_vs_keyset"]
     lines.append(
         f"- SQL, issue list: first page {ok['first_page_ms']} ms; at the deep row OFFSET {ok['offset_ms']} ms vs "

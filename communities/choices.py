@@ -25,6 +25,8 @@ class CompanyKind(models.TextChoices):
 
 
 class RoleKind(models.TextChoices):
+    PROVINCE_OFFICIAL = "province_official", _("Province official")
+    CITY_OFFICIAL = "city_official", _("City official")
     DISTRICT_OFFICIAL = "district_official", _("District official")
     SUBDISTRICT_OFFICIAL = "subdistrict_official", _("Subdistrict official")
     COMMUNITY_SECRETARY = "community_secretary", _("Community secretary")

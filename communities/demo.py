@@ -24,6 +24,7 @@ from communities.models import (
     BoardContact,
     Building,
     BuildingLead,
+    City,
     Community,
     Company,
     Compound,
@@ -31,6 +32,7 @@ from communities.models import (
     OwnersBody,
     PartyBranch,
     PropertyService,
+    Province,
     Role,
     Subdistrict,
     User,
@@ -40,7 +42,9 @@ DEMO_PASSWORD = "Siming-demo-2026"
 DEMO_LEADS_CHOSEN_ON = date(2023, 6, 1)
 SYNTHETIC = "（示例）"
 
-DISTRICT = {"code": "350203", "name": "思明区", "city": "厦门市"}
+DISTRICT = {"code": "350203", "name": "思明区"}
+CITY = {"code": "350200", "name": "厦门市"}
+PROVINCE = {"code": "350000", "name": "福建省"}
 
 # Siming's ten subdistricts.
 SUBDISTRICTS = [
@@ -143,6 +147,8 @@ class DemoUser:
 
 
 DEMO_USERS = [
+    DemoUser("province", "吴海峰" + SYNTHETIC, RoleKind.PROVINCE_OFFICIAL, "province", "省住建厅 城市更新处"),
+    DemoUser("city", "李晓东" + SYNTHETIC, RoleKind.CITY_OFFICIAL, "city", "市建设局 老旧小区改造办"),
     DemoUser("district", "王建国" + SYNTHETIC, RoleKind.DISTRICT_OFFICIAL, "district", "区住建局 改造专班"),
     DemoUser(
         "subdistrict",
@@ -331,7 +337,9 @@ def _record_bodies(compound: Compound, bodies: list, actor: User) -> None:
 def load(stdout=None) -> dict:
     """Load (or refresh) the place tree, bodies, companies and demo users. Returns the demo credentials."""
     rng = random.Random(637)  # same seed, same synthetic names: loading twice changes nothing
-    district = _upsert(District, {"code": DISTRICT["code"]}, {"name": DISTRICT["name"], "city": DISTRICT["city"]})
+    province = _upsert(Province, {"code": PROVINCE["code"]}, {"name": PROVINCE["name"]})
+    city = _upsert(City, {"code": CITY["code"]}, {"name": CITY["name"], "province": province})
+    district = _upsert(District, {"code": DISTRICT["code"]}, {"name": DISTRICT["name"], "city": city})
     subdistricts = {
         code: _upsert(Subdistrict, {"code": code}, {"district": district, "name": name}) for code, name in SUBDISTRICTS
     }
@@ -393,9 +401,14 @@ def load(stdout=None) -> dict:
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
-        binding = {"district": None, "subdistrict": None, "community": None, "company": None}
+        binding = {"province": None, "city": None, "district": None, "subdistrict": None, "community": None}
+        binding["company"] = None
         kind, _, key = demo.bound.partition(":")
-        if kind == "district":
+        if kind == "province":
+            binding["province"] = province
+        elif kind == "city":
+            binding["city"] = city
+        elif kind == "district":
             binding["district"] = district
         elif kind == "subdistrict":
             binding["subdistrict"] = subdistricts[key]

@@ -8,6 +8,7 @@ from communities.choices import CompanyKind, InspectionTier, LeadChoice, RoleKin
 from communities.models import (
     Building,
     BuildingLead,
+    City,
     Community,
     Company,
     Compound,
@@ -15,10 +16,12 @@ from communities.models import (
     OwnersBody,
     PartyBranch,
     PropertyService,
+    Province,
     Subdistrict,
     User,
 )
 from communities.permissions import may_manage_companies
+from communities.scoping import get_scope
 from communities.services import (
     BOARD_CONTACT_ROLES,
     BUILDING_EDITABLE_FIELDS,
@@ -64,6 +67,16 @@ class SubdistrictCreateForm(SubdistrictForm):
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
+        # Province officials grant roles in their province's cities, city officials in their city's districts.
+        scope = get_scope(actor)
+        if scope.is_global or scope.province_ids:
+            self.fields["city"].queryset = City.objects.visible_to(actor).order_by("code")
+        else:
+            del self.fields["city"]
+        if scope.is_global:
+            self.fields["province"].queryset = Province.objects.order_by("code")
+        else:
+            del self.fields["province"]
         self.fields["district"].queryset = District.objects.visible_to(actor).order_by("code")
 
 
@@ -163,6 +176,8 @@ class RoleGrantForm(PortalFormMixin, forms.Form):
     """A role to grant: the places offered are the official's own subtree; the service checks the rest."""
 
     kind = forms.ChoiceField(label=_("Role"), choices=RoleKind.choices)
+    province = forms.ModelChoiceField(label=_("Province"), queryset=Province.objects.none(), required=False)
+    city = forms.ModelChoiceField(label=_("City"), queryset=City.objects.none(), required=False)
     district = forms.ModelChoiceField(label=_("District"), queryset=District.objects.none(), required=False)
     subdistrict = forms.ModelChoiceField(label=_("Subdistrict"), queryset=Subdistrict.objects.none(), required=False)
     community = forms.ModelChoiceField(label=_("Community"), queryset=Community.objects.none(), required=False)
@@ -179,6 +194,16 @@ class RoleGrantForm(PortalFormMixin, forms.Form):
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
+        # Province officials grant roles in their province's cities, city officials in their city's districts.
+        scope = get_scope(actor)
+        if scope.is_global or scope.province_ids:
+            self.fields["city"].queryset = City.objects.visible_to(actor).order_by("code")
+        else:
+            del self.fields["city"]
+        if scope.is_global:
+            self.fields["province"].queryset = Province.objects.order_by("code")
+        else:
+            del self.fields["province"]
         self.fields["district"].queryset = District.objects.visible_to(actor).order_by("code")
         self.fields["subdistrict"].queryset = Subdistrict.objects.visible_to(actor).order_by("code")
         self.fields["community"].queryset = Community.objects.visible_to(actor).order_by("subdistrict__code", "code")
@@ -191,7 +216,7 @@ class RoleGrantForm(PortalFormMixin, forms.Form):
         return {name: self.cleaned_data.get(name) for name in ROLE_FIELDS if name in self.cleaned_data}
 
 
-ROLE_FIELDS = ("kind", "district", "subdistrict", "community", "company", "tier", "title")
+ROLE_FIELDS = ("kind", "province", "city", "district", "subdistrict", "community", "company", "tier", "title")
 
 
 class UserInviteForm(RoleGrantForm):

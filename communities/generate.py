@@ -1,4 +1,5 @@
-"""Synthetic national-scale place tree for benchmarks: districts, subdistricts, communities, compounds and
+"""Synthetic national-scale place tree for benchmarks: provinces, cities (10 districts a city, 6 cities a
+province: the nation's 344 districts fall in 35 cities of 6 provinces), districts, subdistricts, communities, compounds and
 buildings in realistic proportions (≈640 compounds per district, ≈5 buildings and ≈170 households per
 compound), with their building leads and the grid worker on each compound's contact board. Deterministic for a seed; loaded with COPY in chunks (renovation_portal.bulkload)."""
 
@@ -10,11 +11,23 @@ from datetime import timedelta
 from django.utils import timezone
 
 from communities.choices import BoardRole, LeadChoice
-from communities.models import BoardContact, Building, BuildingLead, Community, Compound, District, Subdistrict
+from communities.models import (
+    BoardContact,
+    Building,
+    BuildingLead,
+    City,
+    Community,
+    Compound,
+    District,
+    Province,
+    Subdistrict,
+)
 from renovation_portal.bulkload import copy_rows, next_id
 
 SUBDISTRICTS_PER_DISTRICT = 10
 COMMUNITIES_PER_SUBDISTRICT = 6
+DISTRICTS_PER_CITY = 10
+CITIES_PER_PROVINCE = 6
 COMPOUNDS_PER_COMMUNITY = (8, 13)  # inclusive range: ≈ 640 compounds a district
 
 
@@ -25,10 +38,22 @@ def generate(ctx) -> None:
     now = timezone.now()
     district_id, sub_id, community_id = next_id(District), next_id(Subdistrict), next_id(Community)
     compound_id, building_id = next_id(Compound), next_id(Building)
+    first_city, first_province = next_id(City), next_id(Province)
+    city_count = -(-ctx.districts // DISTRICTS_PER_CITY)
+    cities = [
+        (first_city + c, first_province + c // CITIES_PER_PROVINCE, f"GC{ctx.run:05d}{c:03d}", f"生成市{c:03d}")
+        for c in range(city_count)
+    ]
+    provinces = [
+        (first_province + p, f"GP{ctx.run:05d}{p:02d}", f"生成省{p:02d}")
+        for p in range(-(-city_count // CITIES_PER_PROVINCE))
+    ]
+    copy_rows(Province, ["id", "code", "name"], provinces)
+    copy_rows(City, ["id", "province_id", "code", "name"], cities)
     districts, subdistricts, communities, compounds = [], [], [], []
     for d in range(ctx.districts):
         d_code = f"G{ctx.run:05d}{d:04d}"
-        districts.append((district_id, d_code, f"生成区{d:04d}", f"生成市{d // 10:03d}"))
+        districts.append((district_id, d_code, f"生成区{d:04d}", first_city + d // DISTRICTS_PER_CITY))
         for s in range(SUBDISTRICTS_PER_DISTRICT):
             s_code = f"{d_code}-{s:02d}"
             subdistricts.append((sub_id, district_id, s_code, f"生成街道{d:04d}-{s:02d}"))
@@ -61,10 +86,10 @@ def generate(ctx) -> None:
             sub_id += 1
         district_id += 1
     ctx.say(
-        f"places: {len(districts)} districts, {len(subdistricts)} subdistricts, {len(communities)} "
+        f"places: {len(provinces)} provinces, {len(cities)} cities, {len(districts)} districts, {len(subdistricts)} subdistricts, {len(communities)} "
         f"communities, {len(compounds)} compounds"
     )
-    copy_rows(District, ["id", "code", "name", "city"], districts)
+    copy_rows(District, ["id", "code", "name", "city_id"], districts)
     copy_rows(Subdistrict, ["id", "district_id", "code", "name"], subdistricts)
     copy_rows(Community, ["id", "subdistrict_id", "code", "name", "party_secretary_name"], communities)
     copy_rows(
@@ -208,3 +233,5 @@ def generate(ctx) -> None:
     )
     ctx.compounds = [(row[0], row[1], row[12], row[13], row[6]) for row in compounds]
     ctx.district_ids = [row[0] for row in districts]
+    ctx.city_ids = [row[0] for row in cities]
+    ctx.province_ids = [row[0] for row in provinces]

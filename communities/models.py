@@ -1,4 +1,4 @@
-"""The place tree (district → subdistrict → community → compound → building), the governance bodies of a
+"""The place tree (province → city → district → subdistrict → community → compound → building), the governance bodies of a
 compound, companies, and the portal's users with their scoped roles."""
 
 import hashlib
@@ -33,12 +33,50 @@ from communities.querysets import (
 from communities.validators import validate_credit_code
 
 
-class District(models.Model):
-    """A city district (区), e.g. 思明区; the top of the place tree."""
+class Province(models.Model):
+    """A province (省), e.g. 福建省; the top of the place tree. Its officials read every district below it."""
 
     code = models.CharField(_("division code"), max_length=12, unique=True)
     name = models.CharField(_("name"), max_length=50)
-    city = models.CharField(_("city"), max_length=50, blank=True)
+
+    objects = PlaceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("province")
+        verbose_name_plural = _("provinces")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class City(models.Model):
+    """A city (市) of a province, e.g. 厦门市; its districts report to it monthly."""
+
+    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="cities", verbose_name=_("province"))
+    code = models.CharField(_("division code"), max_length=12, unique=True)
+    name = models.CharField(_("name"), max_length=50)
+
+    objects = PlaceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("city")
+        verbose_name_plural = _("cities")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class District(models.Model):
+    """A city district (区), e.g. 思明区, with the subdistricts below it."""
+
+    code = models.CharField(_("division code"), max_length=12, unique=True)
+    name = models.CharField(_("name"), max_length=50)
+    # Null only for a district set up before its city was known; its city and province officials cannot see it.
+    city = models.ForeignKey(
+        City, on_delete=models.PROTECT, null=True, blank=True, related_name="districts", verbose_name=_("city")
+    )
 
     objects = PlaceQuerySet.as_manager()
 
@@ -351,13 +389,15 @@ class User(AbstractUser):
 # Which place field each role kind is bound to. Inspectors are bound to the place they inspect: the district
 # for tiers 2 and 3, a subdistrict or community for tier-1 site patrols.
 ROLE_BINDINGS = {
+    RoleKind.PROVINCE_OFFICIAL: ("province",),
+    RoleKind.CITY_OFFICIAL: ("city",),
     RoleKind.DISTRICT_OFFICIAL: ("district",),
     RoleKind.SUBDISTRICT_OFFICIAL: ("subdistrict",),
     RoleKind.COMMUNITY_SECRETARY: ("community",),
     RoleKind.CONTRACTOR: ("company",),
     RoleKind.INSPECTOR: ("district", "subdistrict", "community"),
 }
-BINDING_FIELDS = ("district", "subdistrict", "community", "company")
+BINDING_FIELDS = ("province", "city", "district", "subdistrict", "community", "company")
 
 
 def _exactly_one_binding(kind: str, allowed: tuple[str, ...]) -> Q:
@@ -377,6 +417,12 @@ class Role(models.Model):
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="roles", verbose_name=_("user"))
     kind = models.CharField(_("role"), max_length=30, choices=RoleKind.choices)
+    province = models.ForeignKey(
+        Province, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("province")
+    )
+    city = models.ForeignKey(
+        City, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("city")
+    )
     district = models.ForeignKey(
         District, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("district")
     )
@@ -415,7 +461,7 @@ class Role(models.Model):
 
     @property
     def bound_to(self):
-        return self.district or self.subdistrict or self.community or self.company
+        return self.province or self.city or self.district or self.subdistrict or self.community or self.company
 
 
 class ApiToken(models.Model):

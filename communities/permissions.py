@@ -52,7 +52,12 @@ def compound_staff(compound: Compound):
 # revoked) only inside the granter's scope, and a user may be changed only when every role they hold is one the
 # granter could have granted. Nobody grants superuser or staff status here (the fields are not offered at all).
 
-PEOPLE_MANAGER_ROLES = (RoleKind.DISTRICT_OFFICIAL, RoleKind.SUBDISTRICT_OFFICIAL)
+PEOPLE_MANAGER_ROLES = (
+    RoleKind.PROVINCE_OFFICIAL,
+    RoleKind.CITY_OFFICIAL,
+    RoleKind.DISTRICT_OFFICIAL,
+    RoleKind.SUBDISTRICT_OFFICIAL,
+)
 _NO_ROLES = Q(pk__in=[])
 
 
@@ -69,7 +74,8 @@ def may_manage_companies(user) -> bool:
 def grantable_roles_q(actor) -> Q:
     """Filter on Role for the roles ``actor`` may grant or revoke.
 
-    District officials: any place role within their district (district and subdistrict officials, community
+    Province officials: the city officials of the cities in their province. City officials: the district officials
+    of the districts in their city. District officials: any place role within their district (district and subdistrict officials, community
     secretaries, inspectors of any tier) and contractor accounts (companies are one register shared by the
     districts). Subdistrict officials: the secretaries of their communities and tier-1 (site patrol) inspectors
     bound to their subdistrict or its communities."""
@@ -78,15 +84,23 @@ def grantable_roles_q(actor) -> Q:
     cached = getattr(actor, "_portal_grantable_q", None)
     if cached is not None:
         return cached
-    districts, subdistricts = set(), set()
-    for kind, district_id, subdistrict_id in actor.roles.filter(kind__in=PEOPLE_MANAGER_ROLES).values_list(
-        "kind", "district_id", "subdistrict_id"
-    ):
-        if kind == RoleKind.DISTRICT_OFFICIAL:
+    provinces, cities, districts, subdistricts = set(), set(), set(), set()
+    for kind, province_id, city_id, district_id, subdistrict_id in actor.roles.filter(
+        kind__in=PEOPLE_MANAGER_ROLES
+    ).values_list("kind", "province_id", "city_id", "district_id", "subdistrict_id"):
+        if kind == RoleKind.PROVINCE_OFFICIAL:
+            provinces.add(province_id)
+        elif kind == RoleKind.CITY_OFFICIAL:
+            cities.add(city_id)
+        elif kind == RoleKind.DISTRICT_OFFICIAL:
             districts.add(district_id)
         else:
             subdistricts.add(subdistrict_id)
     q = _NO_ROLES
+    if provinces:
+        q |= Q(kind=RoleKind.CITY_OFFICIAL, city__province_id__in=sorted(provinces))
+    if cities:
+        q |= Q(kind=RoleKind.DISTRICT_OFFICIAL, district__city_id__in=sorted(cities))
     if districts:
         ds = sorted(districts)
         in_district = (
@@ -165,7 +179,9 @@ def may_set_up_districts(user) -> bool:
 
 def may_add_compounds(user) -> bool:
     scope = get_scope(user)
-    return scope.is_global or bool(scope.role_kinds.intersection(PEOPLE_MANAGER_ROLES))
+    return scope.is_global or bool(
+        scope.role_kinds.intersection({RoleKind.DISTRICT_OFFICIAL, RoleKind.SUBDISTRICT_OFFICIAL})
+    )
 
 
 def can_add_subdistrict_to(user, district) -> bool:

@@ -62,7 +62,7 @@ class PlaceQuerySet(ScopedQuerySet):
 
         level = self.model._meta.model_name
         scope = get_scope(user)
-        if level in {"district", "subdistrict", "community"}:
+        if level in {"province", "city", "district", "subdistrict", "community"}:
             return self.filter(scope.place_q(level))
         return self.filter(scope.compound_q(self.compound_path))
 
@@ -88,7 +88,12 @@ class CompanyQuerySet(models.QuerySet):
         from communities.scoping import get_scope
 
         scope = get_scope(user)
-        if scope.is_global or scope.has_role(RoleKind.DISTRICT_OFFICIAL, RoleKind.SUBDISTRICT_OFFICIAL):
+        if scope.is_global or scope.has_role(
+            RoleKind.PROVINCE_OFFICIAL,
+            RoleKind.CITY_OFFICIAL,
+            RoleKind.DISTRICT_OFFICIAL,
+            RoleKind.SUBDISTRICT_OFFICIAL,
+        ):
             return self.all()
         own = models.Q(pk__in=sorted(scope.company_ids))
         if scope.has_role(RoleKind.COMMUNITY_SECRETARY):

@@ -3,7 +3,10 @@
 Every read of a scoped object goes through ``Scope``: ``Model.objects.visible_to(user)`` for lists (web,
 API, admin, exports, dashboards) and ``get_object_for`` for a single object. A node of the place tree is
 visible when it lies in the subtree of one of the user's place-bound roles; contractors see the compounds
-where their company holds a project. Records of a project (the project, its plans, scope items, reports,
+where their company holds a project. City and province officials read every district below their city or
+province: their scope lists those districts (``district_ids``, resolved once per request) besides the city and
+province themselves, so every rule written for districts covers them, and write permissions — which ask for a
+role bound to the district itself — never do. Records of a project (the project, its plans, scope items, reports,
 inspections, issues and their photos) are scoped by the project: place roles see the projects of their
 subtree's compounds, contractors only their own company's projects — a compound renovated in two batches by
 two companies shows each company its own project and the shared compound, never the other's project.
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
@@ -29,6 +33,8 @@ _COMPOUND_PATHS = {
     "community": "community_id",
 }
 PLACE_PATHS: dict[str, dict[str, str]] = {
+    "province": {"province": "pk"},
+    "city": {"province": "province_id", "city": "pk"},
     "district": {"district": "pk"},
     "subdistrict": {"district": "district_id", "subdistrict": "pk"},
     "community": {"district": "subdistrict__district_id", "subdistrict": "subdistrict_id", "community": "pk"},
@@ -62,6 +68,9 @@ class Scope:
 
     is_global: bool = False
     role_kinds: frozenset[str] = frozenset()
+    province_ids: frozenset[int] = frozenset()
+    city_ids: frozenset[int] = frozenset()
+    # The districts of the user's district roles and those below their city and province roles.
     district_ids: frozenset[int] = frozenset()
     subdistrict_ids: frozenset[int] = frozenset()
     community_ids: frozenset[int] = frozenset()
@@ -70,6 +79,11 @@ class Scope:
 
     def has_role(self, *kinds: str) -> bool:
         return self.is_global or bool(self.role_kinds.intersection(kinds))
+
+    @property
+    def is_upper_official(self) -> bool:
+        """A city or province official: reads the districts below, writes nothing in them."""
+        return bool(self.role_kinds.intersection({RoleKind.CITY_OFFICIAL, RoleKind.PROVINCE_OFFICIAL}))
 
     @property
     def is_official(self) -> bool:
@@ -90,6 +104,8 @@ class Scope:
         q = Q()
         matched = False
         for level, ids in (
+            ("province", self.province_ids),
+            ("city", self.city_ids),
             ("district", self.district_ids),
             ("subdistrict", self.subdistrict_ids),
             ("community", self.community_ids),
@@ -100,7 +116,8 @@ class Scope:
         return q if matched else _NOTHING
 
     def place_q(self, level: str) -> Q:
-        """Filter for a place model (``district``, ``subdistrict``, ``community``) within this scope."""
+        """Filter for a place model (``province``, ``city``, ``district``, ``subdistrict``, ``community``) within
+        this scope. A district official sees no city or province: those are above their subtree."""
         if self.is_global:
             return Q()
         return self._place_q(PLACE_PATHS[level], "")
@@ -163,10 +180,24 @@ def get_scope(user) -> Scope:
         scope = Scope(is_global=True)
     else:
         kinds, districts, subdistricts, communities, companies, tiers = set(), set(), set(), set(), set(), set()
-        for kind, district_id, subdistrict_id, community_id, company_id, tier in user.roles.values_list(
-            "kind", "district_id", "subdistrict_id", "community_id", "company_id", "tier"
+        provinces, cities = set(), set()
+        for (
+            kind,
+            province_id,
+            city_id,
+            district_id,
+            subdistrict_id,
+            community_id,
+            company_id,
+            tier,
+        ) in user.roles.values_list(
+            "kind", "province_id", "city_id", "district_id", "subdistrict_id", "community_id", "company_id", "tier"
         ):
             kinds.add(kind)
+            if province_id:
+                provinces.add(province_id)
+            if city_id:
+                cities.add(city_id)
             if district_id:
                 districts.add(district_id)
             if subdistrict_id:
@@ -177,8 +208,15 @@ def get_scope(user) -> Scope:
                 companies.add(company_id)
             if tier:
                 tiers.add(tier)
+        if provinces or cities:
+            # By name, not by import: the models import this module's callers (querysets), never the other way.
+            City, District = apps.get_model("communities", "City"), apps.get_model("communities", "District")
+            cities |= set(City.objects.filter(province_id__in=sorted(provinces)).values_list("pk", flat=True))
+            districts |= set(District.objects.filter(city_id__in=sorted(cities)).values_list("pk", flat=True))
         scope = Scope(
             role_kinds=frozenset(kinds),
+            province_ids=frozenset(provinces),
+            city_ids=frozenset(cities),
             district_ids=frozenset(districts),
             subdistrict_ids=frozenset(subdistricts),
             community_ids=frozenset(communities),

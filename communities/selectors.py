@@ -78,7 +78,11 @@ def compound_detail_queryset(user):
 
 
 def user_roles(user):
-    return list(Role.objects.filter(user=user).select_related("district", "subdistrict", "community", "company"))
+    return list(
+        Role.objects.filter(user=user).select_related(
+            "province", "city", "district", "subdistrict", "community", "company"
+        )
+    )
 
 
 # The home page's sections of the apps above this one (a secretary's to-do, a contractor's projects), registered
@@ -114,7 +118,9 @@ def people(user):
         .prefetch_related(
             Prefetch(
                 "roles",
-                queryset=Role.objects.select_related("district", "subdistrict", "community", "company").order_by("pk"),
+                queryset=Role.objects.select_related(
+                    "province", "city", "district", "subdistrict", "community", "company"
+                ).order_by("pk"),
             )
         )
         .order_by("username")

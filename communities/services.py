@@ -39,6 +39,7 @@ from communities.models import (
     BoardContact,
     Building,
     BuildingLead,
+    City,
     Community,
     Company,
     Compound,
@@ -46,6 +47,7 @@ from communities.models import (
     OwnersBody,
     PartyBranch,
     PropertyService,
+    Province,
     Role,
     SecurityPolicy,
     Subdistrict,
@@ -530,6 +532,8 @@ def _role_binding_check(*, kind: str, tier, binding: dict) -> None:
     given = [name for name in BINDING_FIELDS if binding.get(name) is not None]
     if len(given) != 1 or given[0] not in allowed:
         names = {
+            "province": _("province"),
+            "city": _("city"),
             "district": _("district"),
             "subdistrict": _("subdistrict"),
             "community": _("community"),
@@ -565,7 +569,7 @@ def _role_add(*, actor: User, user: User, kind: str, tier=None, title: str = "",
     role = Role.objects.create(user=user, kind=kind, tier=tier, title=(title or "").strip(), **binding)
     # The same filter as the people list decides: a role outside the granter's scope is refused (and rolled back).
     if not can_grant_role(actor, role):
-        raise PermissionDenied(_("You may not grant a role outside your own district or subdistrict."))
+        raise PermissionDenied(_("You may not grant a role outside your own part of the place tree."))
     return role
 
 
@@ -704,7 +708,7 @@ def role_revoke(*, actor: User, role: Role) -> None:
     out of every official's reach)."""
     _require_manageable(actor, role.user)
     if not can_grant_role(actor, role):
-        raise PermissionDenied(_("You may not revoke a role outside your own district or subdistrict."))
+        raise PermissionDenied(_("You may not revoke a role outside your own part of the place tree."))
     if not Role.objects.filter(user_id=role.user_id).exclude(pk=role.pk).exists():
         raise DomainError(
             _("This is the user's only role: deactivate the account instead."),
@@ -785,13 +789,66 @@ def company_update(*, actor: User, company: Company, **changes) -> Company:
     return company
 
 
+def _city_for_district(*, code: str, city: str, province: str) -> City | None:
+    """The city above a new district, found or created by the GB/T 2260 code prefixes (district 350203 → city
+    350200 → province 350000). A name given for an existing city or province must be its name; a new city or
+    province needs its name. No city name and no city of that code: the district has no city (yet)."""
+    city_code, province_code = code[:4] + "00", code[:2] + "0000"
+    found = City.objects.select_related("province").filter(code=city_code).first()
+    if found is not None:
+        if city and found.name != city:
+            raise DomainError(
+                _("The city with code %(code)s is %(name)s.") % {"code": city_code, "name": found.name},
+                code="city_mismatch",
+                field="city",
+            )
+        if province and found.province.name != province:
+            raise DomainError(
+                _("The province with code %(code)s is %(name)s.")
+                % {"code": found.province.code, "name": found.province.name},
+                code="province_mismatch",
+                field="province",
+            )
+        return found
+    if not city:
+        if province:
+            raise DomainError(_("Enter the city's name too."), code="city_required", field="city")
+        return None
+    parent = Province.objects.filter(code=province_code).first()
+    if parent is None:
+        if not province:
+            raise DomainError(
+                _("Province %(code)s is new: enter its name.") % {"code": province_code},
+                code="province_required",
+                field="province",
+            )
+        parent = Province.objects.create(code=province_code, name=province)
+    elif province and parent.name != province:
+        raise DomainError(
+            _("The province with code %(code)s is %(name)s.") % {"code": province_code, "name": parent.name},
+            code="province_mismatch",
+            field="province",
+        )
+    return City.objects.create(code=city_code, name=city, province=parent)
+
+
 @transaction.atomic
 def district_set_up(
-    *, code: str, name: str, city: str, official_username: str, official_password: str, official_email: str = ""
+    *,
+    code: str,
+    name: str,
+    city: str,
+    official_username: str,
+    official_password: str,
+    official_email: str = "",
+    province: str = "",
 ) -> tuple[District, User]:
-    """First start of a district (the create_district command): the district and its first district official, who
-    does everything else in the portal. Refuses an existing district code or username, and a weak password."""
+    """First start of a district (the create_district command): the district (under its city and province, found
+    or created by code) and its first district official, who does everything else in the portal. Refuses an
+    existing district code or username, a weak password, and a city or province name that contradicts the
+    existing one."""
     code, name, city, official_username = code.strip(), name.strip(), city.strip(), official_username.strip()
+    province = (province or "").strip()
     if not (code.isdigit() and 6 <= len(code) <= 12):
         raise DomainError(_("A division code has 6 to 12 digits."), code="bad_code", field="code")
     if not name:
@@ -806,7 +863,8 @@ def district_set_up(
         validate_password(official_password, official)
     except ValidationError as error:
         raise DomainError(" ".join(error.messages), code="bad_password", field="password") from None
-    district = District.objects.create(code=code, name=name, city=city)
+    parent = _city_for_district(code=code, city=city, province=province)
+    district = District.objects.create(code=code, name=name, city=parent)
     official.set_password(official_password)
     official.save()
     Role.objects.create(user=official, kind=RoleKind.DISTRICT_OFFICIAL, district=district)

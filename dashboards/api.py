@@ -36,7 +36,9 @@ def _plain(value, exact: bool = False):
 
 
 class DashboardView(APIView):
-    """Every figure of the dashboard of one place (district, subdistrict, community or compound)."""
+    """Every figure of the dashboard of one place (province, city, district, subdistrict, community or compound).
+    A city's or province's dashboard sums the districts below it (targets too) and lists them: ``children`` (a
+    city's districts, a province's cities) and, for a province, ``districts``."""
 
     @extend_schema(
         parameters=[
@@ -81,15 +83,17 @@ class DashboardView(APIView):
     @staticmethod
     def figures(level, place, board) -> dict:
         target = board.progress["target"]
+        if isinstance(target, dict):  # above the district: the districts' targets summed
+            target = {"year": board.progress["year"], **target}
+        elif target is not None:
+            target = {"year": target.year, "to_start": target.to_start, "to_finish": target.to_finish}
         return {
             "level": level,
             "place": {"id": place.pk, "name": place.name},
             "date": board.today,
             "progress": {
                 **_plain(board.progress),
-                "target": None
-                if target is None
-                else {"year": target.year, "to_start": target.to_start, "to_finish": target.to_finish},
+                "target": target,
             },
             "scope": _plain(board.scope),
             "inspections": _plain(board.inspections),
@@ -99,6 +103,7 @@ class DashboardView(APIView):
             "funding": _plain(board.funding, exact=True),
             "governance": _plain(board.governance),
             "children": _plain(board.children),
+            "districts": _plain(board.districts),
         }
 
 

@@ -1,4 +1,4 @@
-"""The figures of a place's dashboard (district → subdistrict → community → compound).
+"""The figures of a place's dashboard (province → city → district → subdistrict → community → compound).
 
 Every figure is an aggregate over the place's subtree, computed by the database: each section is one or two
 GROUP BY queries, whatever the number of compounds, so a level costs the same fixed number of queries at a
@@ -21,7 +21,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from communities.choices import OwnersBodyKind, PropertyMode
-from communities.models import Community, Compound, District, OwnersBody, PartyBranch, PropertyService, Subdistrict
+from communities.models import (
+    City,
+    Community,
+    Compound,
+    District,
+    OwnersBody,
+    PartyBranch,
+    PropertyService,
+    Province,
+    Subdistrict,
+)
 from consultations.choices import ProblemStatus, Step, VoteResult, VoteStatus
 from consultations.models import Meeting, Need, ResidentProblem, Topic, Vote
 from inspections.choices import InspectionStatus, IssueStatus
@@ -29,13 +39,40 @@ from inspections.models import Inspection, RectificationIssue
 from projects.choices import CATEGORY_UNITS as SCOPE_UNITS
 from projects.choices import OPEN_STATUSES, FundingSource, ProjectStatus, ScopeCategory
 from projects.models import ProgrammeTarget, Project, ScopeItem, TargetShare
-from projects.selectors import funding_by_node, funding_total, funding_totals, with_pending_confirmation
+from projects.selectors import funding_by_node, funding_total, funding_totals, with_pending_confirmation, year_targets
 
-LEVELS = ("district", "subdistrict", "community", "compound")
-PLACE_MODELS = {"district": District, "subdistrict": Subdistrict, "community": Community, "compound": Compound}
-CHILD_LEVEL = {"district": "subdistrict", "subdistrict": "community", "community": "compound", "compound": None}
+LEVELS = ("province", "city", "district", "subdistrict", "community", "compound")
+UPPER_LEVELS = ("province", "city")  # above the district: read-only, targets summed over the districts below
+PLACE_MODELS = {
+    "province": Province,
+    "city": City,
+    "district": District,
+    "subdistrict": Subdistrict,
+    "community": Community,
+    "compound": Compound,
+}
+CHILD_LEVEL = {
+    "province": "city",
+    "city": "district",
+    "district": "subdistrict",
+    "subdistrict": "community",
+    "community": "compound",
+    "compound": None,
+}
+# From a place of a level to its parent's id (for the rows of the drill-down table), and from a province to its
+# districts (the province's per-district breakdown).
+PARENT_LOOKUP = {
+    ("province", "city"): "province_id",
+    ("city", "district"): "city_id",
+    ("province", "district"): "city__province_id",
+    ("district", "subdistrict"): "district_id",
+    ("subdistrict", "community"): "subdistrict_id",
+    ("community", "compound"): "community_id",
+}
 # From a compound to the id of the place at each level.
 COMPOUND_TO = {
+    "province": "community__subdistrict__district__city__province_id",
+    "city": "community__subdistrict__district__city_id",
     "district": "community__subdistrict__district_id",
     "subdistrict": "community__subdistrict_id",
     "community": "community_id",
@@ -64,6 +101,7 @@ class Dashboard:
     governance: dict = field(default_factory=dict)
     children: list = field(default_factory=list)
     funding: dict = field(default_factory=dict)
+    districts: list = field(default_factory=list)  # a province's breakdown per district (a city's is its children)
 
     @property
     def child_level(self):
@@ -102,7 +140,10 @@ def _median_hours(queryset, start: str, end: str) -> float | None:
     return round(median(values) / 3600, 1) if values else None
 
 
-def district_of(level: str, place) -> int:
+def district_of(level: str, place) -> int | None:
+    """The district a place lies in (None above the district)."""
+    if level in UPPER_LEVELS:
+        return None
     return {
         "district": lambda: place.pk,
         "subdistrict": lambda: place.district_id,
@@ -114,6 +155,8 @@ def district_of(level: str, place) -> int:
 def level_targets(level: str, place) -> dict:
     """Each level's own yearly targets, by year: the district its total (``ProgrammeTarget``), a subdistrict its
     share (``TargetShare``); a community or a compound has none. Never another level's figure shown as its own."""
+    if level in UPPER_LEVELS:  # the sum of the districts' targets below (a plain mapping: nothing to edit up here)
+        return year_targets(District.objects.filter(**{PARENT_LOOKUP[(level, "district")]: place.pk}).values("pk"))
     if level == "district":
         return {t.year: t for t in ProgrammeTarget.objects.filter(district_id=place.pk)}
     if level == "subdistrict":
@@ -384,6 +427,8 @@ def build(
     child = CHILD_LEVEL[level]
     if child:
         board.children = _children(level, place, child, today)
+    if level == "province":
+        board.districts = _children(level, place, "district", today)
     return board
 
 
@@ -498,8 +543,9 @@ def _funding(totals, param) -> dict:
 
 def _children(level, place, child, today):
     model = PLACE_MODELS[child]
-    parent_lookup = {"subdistrict": "district_id", "community": "subdistrict_id", "compound": "community_id"}[child]
-    places = list(model.objects.filter(**{parent_lookup: place.pk}).order_by("code").values("pk", "name", "code"))
+    places = list(
+        model.objects.filter(**{PARENT_LOOKUP[(level, child)]: place.pk}).order_by("code").values("pk", "name", "code")
+    )
     key = COMPOUND_TO[child]
     compounds = dict(
         Compound.objects.filter(**{COMPOUND_TO[level]: place.pk})

@@ -23,7 +23,13 @@ from projects.models import ProgrammeTarget
 from renovation_portal.errors import DomainError
 from renovation_portal.exports import requested_format, table_response
 
-VIEWERS = (RoleKind.DISTRICT_OFFICIAL, RoleKind.SUBDISTRICT_OFFICIAL, RoleKind.COMMUNITY_SECRETARY)
+VIEWERS = (
+    RoleKind.PROVINCE_OFFICIAL,
+    RoleKind.CITY_OFFICIAL,
+    RoleKind.DISTRICT_OFFICIAL,
+    RoleKind.SUBDISTRICT_OFFICIAL,
+    RoleKind.COMMUNITY_SECRETARY,
+)
 
 
 def _ancestry(level: str, place) -> dict[str, int]:
@@ -37,6 +43,14 @@ def _ancestry(level: str, place) -> dict[str, int]:
         place, level = place.subdistrict, "subdistrict"
     if level == "subdistrict":
         ids["district"] = place.district_id
+        place, level = place.district, "district"
+    if level == "district":
+        if place.city_id is None:
+            return ids
+        ids["city"] = place.city_id
+        place, level = place.city, "city"
+    if level == "city":
+        ids["province"] = place.province_id
     return ids
 
 
@@ -49,15 +63,22 @@ def place_for(user, level: str, pk: int):
     if not scope.has_role(*VIEWERS):
         raise PermissionDenied
     model = figures.PLACE_MODELS[level]
-    related = {"compound": ["community__subdistrict"], "community": ["subdistrict"], "subdistrict": [], "district": []}[
-        level
-    ]
+    related = {
+        "compound": ["community__subdistrict__district__city"],
+        "community": ["subdistrict__district__city"],
+        "subdistrict": ["district__city"],
+        "district": ["city"],
+        "city": [],
+        "province": [],
+    }[level]
     place = model.objects.select_related(*related).filter(pk=pk).first()
     if place is None:
         raise Http404
     ids = _ancestry(level, place)
     inside = (
         scope.is_global
+        or ids.get("province") in scope.province_ids
+        or ids.get("city") in scope.city_ids
         or ids.get("district") in scope.district_ids
         or ids.get("subdistrict") in scope.subdistrict_ids
         or ids.get("community") in scope.community_ids
@@ -69,11 +90,13 @@ def place_for(user, level: str, pk: int):
 
 def shows_rounds(user, level: str, place) -> bool:
     """This week's unannounced-round counts: only for district officials and tier-2/3 inspectors of the place's
-    district — never for subdistrict officials or community secretaries, the inspected side."""
+    district — never for subdistrict officials or community secretaries, the inspected side, nor above the district
+    (a city or province official is not part of the district's unannounced regime)."""
     scope = get_scope(user)
-    return scope.is_global or (
-        scope.sees_unannounced_rounds and figures.district_of(level, place) in scope.district_ids
-    )
+    if scope.is_global:
+        return True
+    district = figures.district_of(level, place)
+    return district is not None and scope.sees_unannounced_rounds and district in scope.district_ids
 
 
 def _crumbs(level: str, place, scope) -> list[tuple[str, str, int, bool]]:
@@ -87,8 +110,16 @@ def _crumbs(level: str, place, scope) -> list[tuple[str, str, int, bool]]:
             "compound": (getattr(node, "community", None), "community"),
             "community": (getattr(node, "subdistrict", None), "subdistrict"),
             "subdistrict": (getattr(node, "district", None), "district"),
+            "district": (getattr(node, "city", None), "city"),
+            "city": (getattr(node, "province", None), "province"),
         }.get(node_level, (None, None))
-    own = {"district": scope.district_ids, "subdistrict": scope.subdistrict_ids, "community": scope.community_ids}
+    own = {
+        "province": scope.province_ids,
+        "city": scope.city_ids,
+        "district": scope.district_ids,
+        "subdistrict": scope.subdistrict_ids,
+        "community": scope.community_ids,
+    }
     crumbs, inside = [], scope.is_global
     for node_level, name, pk in reversed(chain):
         inside = inside or pk in own.get(node_level, ())
@@ -101,6 +132,8 @@ def home(request):
     """The user's own top place."""
     scope = get_scope(request.user)
     for level, ids in (
+        ("province", scope.province_ids),
+        ("city", scope.city_ids),
         ("district", scope.district_ids),
         ("subdistrict", scope.subdistrict_ids),
         ("community", scope.community_ids),

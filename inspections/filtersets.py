@@ -20,6 +20,12 @@ class IssueFilterSet(UpdatedSinceFilterSet):
     contractor = django_filters.NumberFilter(field_name="contractor", label=_("Contractor"))
     project = django_filters.NumberFilter(field_name="project", label=_("Project"))
     inspection = django_filters.NumberFilter(field_name="inspection", label=_("Inspection"))
+    province = django_filters.NumberFilter(
+        field_name="project__compound__community__subdistrict__district__city__province", label=_("Province")
+    )
+    city = django_filters.NumberFilter(
+        field_name="project__compound__community__subdistrict__district__city", label=_("City")
+    )
     district = django_filters.NumberFilter(
         field_name="project__compound__community__subdistrict__district", label=_("District")
     )
@@ -40,6 +46,8 @@ class IssueFilterSet(UpdatedSinceFilterSet):
             "contractor",
             "project",
             "inspection",
+            "province",
+            "city",
             "district",
             "subdistrict",
             "community",

@@ -17,6 +17,10 @@ class ProjectFilterSet(UpdatedSinceFilterSet):
     status = django_filters.ChoiceFilter(
         choices=ProjectStatus.choices, label=_("Status"), empty_label=_("All"), widget=SELECT
     )
+    province = django_filters.NumberFilter(
+        field_name="compound__community__subdistrict__district__city__province", label=_("Province")
+    )
+    city = django_filters.NumberFilter(field_name="compound__community__subdistrict__district__city", label=_("City"))
     district = django_filters.NumberFilter(field_name="compound__community__subdistrict__district", label=_("District"))
     subdistrict = django_filters.NumberFilter(field_name="compound__community__subdistrict", label=_("Subdistrict"))
     community = django_filters.NumberFilter(field_name="compound__community", label=_("Community"))
@@ -36,6 +40,8 @@ class ProjectFilterSet(UpdatedSinceFilterSet):
         fields = [
             "q",
             "status",
+            "province",
+            "city",
             "district",
             "subdistrict",
             "community",

@@ -31,6 +31,7 @@ from projects.models import (
     FundingEntry,
     PlanConfirmation,
     PlanVersion,
+    ProgrammeTarget,
     ProgressReport,
     Project,
     ProjectEvent,
@@ -325,3 +326,16 @@ def funding_stage_sums(entries) -> list[tuple[object, Decimal]]:
     """(stage label, total) of a (filtered) list of entries, for the foot of the ledger list. One query."""
     sums = entries.order_by().aggregate(**_stage_sums())
     return [(label, sums[stage]) for stage, label in FundingStage.choices]
+
+
+def year_targets(district_ids) -> dict[int, dict[str, int]]:
+    """The yearly targets summed over ``district_ids``: {year: {"to_start": n, "to_finish": n}} (compounds),
+    one query. Years without a target of any of the districts are absent (the city and province dashboards and the
+    monthly report)."""
+    rows = (
+        ProgrammeTarget.objects.filter(district_id__in=district_ids)
+        .order_by()
+        .values("year")
+        .annotate(to_start=Sum("to_start"), to_finish=Sum("to_finish"))
+    )
+    return {row["year"]: {"to_start": row["to_start"] or 0, "to_finish": row["to_finish"] or 0} for row in rows}

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "consultations",
     "inspections",
     "dashboards",
+    "reports",
 ]
 
 MIDDLEWARE = [

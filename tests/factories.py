@@ -6,6 +6,7 @@ from factory.django import DjangoModelFactory
 from communities.choices import CompanyKind, InspectionTier, RoleKind
 from communities.models import (
     Building,
+    City,
     Community,
     Company,
     Compound,
@@ -13,6 +14,7 @@ from communities.models import (
     OwnersBody,
     PartyBranch,
     PropertyService,
+    Province,
     Role,
     Subdistrict,
     User,
@@ -22,13 +24,30 @@ from projects.models import PlanVersion, Project, ScopeItem
 PASSWORD = "Test-password-2026"
 
 
+class ProvinceFactory(DjangoModelFactory):
+    class Meta:
+        model = Province
+
+    code = factory.Sequence(lambda n: f"P{n:05d}")
+    name = factory.Sequence(lambda n: f"省{n}")
+
+
+class CityFactory(DjangoModelFactory):
+    class Meta:
+        model = City
+
+    province = factory.SubFactory(ProvinceFactory)
+    code = factory.Sequence(lambda n: f"T{n:05d}")
+    name = factory.Sequence(lambda n: f"市{n}")
+
+
 class DistrictFactory(DjangoModelFactory):
     class Meta:
         model = District
 
     code = factory.Sequence(lambda n: f"D{n:05d}")
     name = factory.Sequence(lambda n: f"区{n}")
-    city = "厦门市"
+    city = factory.SubFactory(CityFactory)
 
 
 class SubdistrictFactory(DjangoModelFactory):

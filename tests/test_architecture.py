@@ -6,7 +6,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # From the bottom: the core, places and people, notifications, the domain apps (of one rank: they may import one
-# another), the dashboards (nothing imports them).
+# another), the dashboards and the monthly reports (nothing imports them).
 RANKS = {
     "renovation_portal": 0,
     "communities": 1,
@@ -15,6 +15,7 @@ RANKS = {
     "consultations": 3,
     "inspections": 3,
     "dashboards": 4,
+    "reports": 4,  # next to the dashboards: neither imports the other
 }
 SHARED_RANK = 3
 

@@ -14,6 +14,7 @@ from communities.models import (
     BoardContact,
     Building,
     BuildingLead,
+    City,
     Community,
     Company,
     Compound,
@@ -21,6 +22,7 @@ from communities.models import (
     OwnersBody,
     PartyBranch,
     PropertyService,
+    Province,
     Role,
     Subdistrict,
     TaskForce,
@@ -33,7 +35,21 @@ from communities.services import BOARD_CONTACT_ROLES
 from renovation_portal.serializers import StrictModelSerializer, StrictSerializer
 
 
+class ProvinceSerializer(StrictModelSerializer):
+    class Meta:
+        model = Province
+        fields = ["id", "code", "name"]
+
+
+class CitySerializer(StrictModelSerializer):
+    class Meta:
+        model = City
+        fields = ["id", "code", "name", "province"]
+
+
 class DistrictSerializer(StrictModelSerializer):
+    city = serializers.PrimaryKeyRelatedField(read_only=True, help_text="The id of the city above the district.")
+
     class Meta:
         model = District
         fields = ["id", "code", "name", "city"]
@@ -250,7 +266,7 @@ class RoleSerializer(StrictModelSerializer):
         fields = ["kind", "kind_display", "title", "tier", "bound_to"]
 
     def get_bound_to(self, role) -> dict:
-        for field in ("district", "subdistrict", "community", "company"):
+        for field in ("province", "city", "district", "subdistrict", "community", "company"):
             node = getattr(role, field)
             if node is not None:
                 return {"type": field, "id": node.pk, "name": node.name}
@@ -259,6 +275,8 @@ class RoleSerializer(StrictModelSerializer):
 
 class ScopeSerializer(StrictSerializer):
     is_global = serializers.BooleanField()
+    province_ids = serializers.ListField(child=serializers.IntegerField())
+    city_ids = serializers.ListField(child=serializers.IntegerField())
     district_ids = serializers.ListField(child=serializers.IntegerField())
     subdistrict_ids = serializers.ListField(child=serializers.IntegerField())
     community_ids = serializers.ListField(child=serializers.IntegerField())
@@ -278,6 +296,8 @@ class MeSerializer(StrictModelSerializer):
         return ScopeSerializer(
             {
                 "is_global": scope.is_global,
+                "province_ids": sorted(scope.province_ids),
+                "city_ids": sorted(scope.city_ids),
                 "district_ids": sorted(scope.district_ids),
                 "subdistrict_ids": sorted(scope.subdistrict_ids),
                 "community_ids": sorted(scope.community_ids),
@@ -337,6 +357,8 @@ class RoleGrantSerializer(StrictSerializer):
     kind = serializers.ChoiceField(choices=RoleKind.choices)
     # Any existing place or company (an unknown id is a 400 ``does_not_exist``); whether the granter may bind a role
     # there is the service's decision (403).
+    province = _binding_field(Province)
+    city = _binding_field(City)
     district = _binding_field(District)
     subdistrict = _binding_field(Subdistrict)
     community = _binding_field(Community)

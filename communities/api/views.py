@@ -342,7 +342,14 @@ class MeView(APIView):
     def get(self, request):
         user = (
             type(request.user)
-            .objects.prefetch_related("roles__district", "roles__subdistrict", "roles__community", "roles__company")
+            .objects.prefetch_related(
+                "roles__province",
+                "roles__city",
+                "roles__district",
+                "roles__subdistrict",
+                "roles__community",
+                "roles__company",
+            )
             .get(pk=request.user.pk)
         )
         return Response(s.MeSerializer(user).data)
