@@ -226,20 +226,25 @@ def build_demo(workdir: Path) -> dict:
         "REDIS_URL": "",
         "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
         "DJANGO_SETTINGS_MODULE": "renovation_portal.settings",
+        "LOG_LEVEL": "WARNING",
     }
     env.pop("PORTAL_TESTING", None)
     manage = [sys.executable, str(ROOT / "manage.py")]
     for command in (["migrate", "--no-input", "-v", "0"], ["load_demo"], ["collectstatic", "--no-input", "-v", "0"]):
-        subprocess.run(manage + command, env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        done = subprocess.run(manage + command, env=env, cwd=ROOT, capture_output=True, text=True)
+        if done.returncode:
+            raise SystemExit(f"manage.py {command[0]} failed:\n{done.stderr[-3000:]}")
     return env
 
 
-def serve(env: dict, port: int) -> subprocess.Popen:
+def serve(env: dict, port: int, log: Path) -> subprocess.Popen:
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
     server = subprocess.Popen(
         [gunicorn, "renovation_portal.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2", "--log-level", "warning"],
         env=env,
         cwd=ROOT,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
     )
     for _ in range(100):
         try:
@@ -265,6 +270,31 @@ def table(rows: list[Weight]) -> str:
     return "\n".join(lines)
 
 
+def summary(rows: list[Weight]) -> str:
+    """One line per kind of page (ids taken out), over every role that reaches it: for BENCHMARKS.md."""
+    kinds: dict[str, list[Weight]] = {}
+    for r in rows:
+        kinds.setdefault(re.sub(r"\d+", "N", r.path.split("?")[0]), []).append(r)
+
+    def span(values, digits=0):
+        low, high = min(values) / KB, max(values) / KB
+        return (
+            f"{low:.{digits}f}" if round(low, digits) == round(high, digits) else f"{low:.{digits}f}–{high:.{digits}f}"
+        )
+
+    lines = [
+        "| page | measured as | first visit KB | of which HTML KB | uncompressed KB | budget KB |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for kind, group in kinds.items():
+        users = ", ".join(dict.fromkeys(r.user for r in group))
+        lines.append(
+            f"| `{kind}` | {users} | {span([r.total for r in group])} | {span([r.html_bytes for r in group], 1)} | "
+            f"{span([r.uncompressed_bytes for r in group])} | {group[0].budget // KB} |"
+        )
+    return "\n".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--base", help="measure this running portal (default: build the demo and serve it)")
@@ -279,7 +309,7 @@ def main() -> int:
                 base = args.base
             else:
                 print("Building the demo and collecting the static files…", file=sys.stderr)
-                server = serve(build_demo(Path(workdir)), args.port)
+                server = serve(build_demo(Path(workdir)), args.port, Path(workdir) / "gunicorn.log")
                 base = f"http://127.0.0.1:{args.port}"
             rows: list[Weight] = []
             for user in [u for u in args.users.split(",") if u]:
@@ -293,6 +323,8 @@ def main() -> int:
     out = RESULTS / f"page-weight-{datetime.now():%Y%m%d-%H%M%S}.json"
     out.write_text(json.dumps([{**asdict(r), "total": r.total, "budget": r.budget} for r in rows], indent=1))
     print(table(rows))
+    print("\nBy kind of page:\n")
+    print(summary(rows))
     over = [r for r in rows if r.total > r.budget]
     dashboards = [r.total for r in rows if r.budget == DASHBOARD_BUDGET]
     others = [r.total for r in rows if r.budget == FIELD_BUDGET]
