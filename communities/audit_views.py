@@ -1,5 +1,8 @@
 """Officials browse the audit trail of their own subtree."""
 
+import re
+from dataclasses import dataclass
+
 import django_filters
 from auditlog.models import LogEntry
 from django import forms
@@ -15,6 +18,62 @@ from communities.choices import RoleKind
 from communities.scoping import get_scope
 
 AUDITED_APPS = ("communities", "notifications", "projects", "consultations", "inspections")
+
+# django-auditlog names its actions in lower-case English and has no Chinese catalog.
+ACTION_CHOICES = [
+    (LogEntry.Action.CREATE, _("Created")),
+    (LogEntry.Action.UPDATE, _("Changed")),
+    (LogEntry.Action.DELETE, _("Deleted")),
+    (LogEntry.Action.ACCESS, _("Viewed")),
+]
+ACTION_LABELS = dict(ACTION_CHOICES)
+# How auditlog writes an empty value (None as text), and what a reverse relation's manager looks like as text
+# ("inspections.IssuePhoto.None"): the latter says nothing about the change and is left out.
+EMPTY_VALUES = {"", "None", "[]", "{}"}
+MANAGER_REPR = re.compile(r"[\w]+\.[\w]+\.None")
+DEFAULT_OBJECT_REPR = re.compile(r"\w+ object \(.*\)")
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    field: str
+    old: str | None  # None: not shown (a created record has no old values, a deleted one no new values)
+    new: str | None
+
+
+def _in_words(value) -> str:
+    text = "" if value is None else str(value)
+    if text in EMPTY_VALUES:
+        return str(_("(empty)"))
+    if text == "True":
+        return str(_("Yes"))
+    if text == "False":
+        return str(_("No"))
+    return text
+
+
+def change_rows(entry) -> list[ChangeRow]:
+    """An entry's changes as a person reads them: empty values and booleans in words, the created record's
+    values without an old side (and the deleted one's without a new side), reverse relations left out."""
+    rows = []
+    for field, values in entry.changes_display_dict.items():
+        old, new = (list(values) + [None, None])[:2]
+        shown = [str(v) for v in (old, new) if v is not None and str(v) not in EMPTY_VALUES]
+        if shown and all(MANAGER_REPR.fullmatch(v) for v in shown):
+            continue
+        rows.append(
+            ChangeRow(
+                field=str(field),
+                old=None if entry.action == LogEntry.Action.CREATE else _in_words(old),
+                new=None if entry.action == LogEntry.Action.DELETE else _in_words(new),
+            )
+        )
+    return rows
+
+
+def object_label(entry) -> str:
+    """The record's own words, or nothing when the model has no text of its own ("Photo object (3)")."""
+    return "" if DEFAULT_OBJECT_REPR.fullmatch(entry.object_repr or "") else entry.object_repr
 
 
 def audit_entries_visible_to(user):
@@ -37,7 +96,7 @@ def may_browse_audit(user) -> bool:
 class AuditFilterSet(django_filters.FilterSet):
     actor = django_filters.CharFilter(field_name="actor__username", lookup_expr="icontains", label=_("Who"))
     action = django_filters.ChoiceFilter(
-        choices=LogEntry.Action.choices,
+        choices=ACTION_CHOICES,
         label=_("Action"),
         empty_label=_("All"),
         widget=forms.Select(attrs={"class": "form-select"}),
@@ -78,6 +137,10 @@ def audit_log(request):
         field.widget.attrs.setdefault("class", "form-control")
     entries = filterset.qs if filterset.is_bound and filterset.is_valid() else base
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    for entry in page:
+        entry.action_label = ACTION_LABELS.get(entry.action, entry.action)
+        entry.change_rows = change_rows(entry)
+        entry.object_label = object_label(entry)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

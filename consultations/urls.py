@@ -12,6 +12,7 @@ urlpatterns = [
     path("meetings/new/", views.meeting_create, name="meeting-create"),
     path("meetings/<int:pk>/", views.meeting_detail, name="meeting-detail"),
     path("meeting-photos/<int:pk>/", views.meeting_photo, name="meeting-photo"),
+    path("meeting-photos/<int:pk>/full/", views.meeting_photo, {"full": True}, name="meeting-photo-full"),
     path("compounds/<int:compound_pk>/owners/", views.owner_roll, name="owner-roll"),
     path("compounds/<int:compound_pk>/owners/units/new/", views.owner_unit_add, name="owner-unit-add"),
     path("compounds/<int:compound_pk>/owners/new/", views.owner_add, name="owner-add"),

@@ -210,9 +210,10 @@ def meeting_detail(request, pk):
 
 
 @login_required
-def meeting_photo(request, pk):
+def meeting_photo(request, pk, full=False):
+    """A meeting's photo: its thumbnail, or with ``full`` the photo as stored."""
     photo = get_object_for(request.user, MeetingPhoto.objects.all(), pk)
-    return serve_private_image(photo.thumbnail or photo.image)
+    return serve_private_image(photo.image if full else photo.thumbnail or photo.image)
 
 
 @login_required

@@ -11,6 +11,7 @@ urlpatterns = [
     path("issues/", views.issue_list, name="issue-list"),
     path("issues/<int:pk>/", views.issue_detail, name="issue-detail"),
     path("issue-photos/<int:pk>/", views.issue_photo, name="issue-photo"),
+    path("issue-photos/<int:pk>/full/", views.issue_photo, {"full": True}, name="issue-photo-full"),
     path("overdue/", views.overdue_board, name="overdue-board"),
     path("ranking/", setup_views.ranking, name="ranking"),
     path("setup/groups/", setup_views.group_list, name="group-list"),

@@ -224,9 +224,10 @@ def issue_detail(request, pk):
 
 
 @login_required
-def issue_photo(request, pk):
+def issue_photo(request, pk, full=False):
+    """An issue's photo: its thumbnail, or with ``full`` the photo as stored."""
     photo = get_object_for(request.user, IssuePhoto.objects.all(), pk)
-    return serve_private_image(photo.thumbnail or photo.image)
+    return serve_private_image(photo.image if full else photo.thumbnail or photo.image)
 
 
 @login_required

@@ -10,7 +10,7 @@ from projects.choices import FundingSource, FundingStage, Party
 from projects.models import PlanVersion, Project, ScopeItem
 from projects.services import PROJECT_EDITABLE_FIELDS, SCOPE_EDITABLE_FIELDS
 from renovation_portal.forms import PortalFormMixin
-from renovation_portal.uploads import MAX_PHOTOS_PER_UPLOAD
+from renovation_portal.uploads import MAX_PHOTOS_PER_UPLOAD, PHOTO_ACCEPT
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -113,9 +113,7 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 class MultiplePhotoField(forms.FileField):
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault(
-            "widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp", "capture": "environment"})
-        )
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": PHOTO_ACCEPT, "capture": "environment"}))
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):

@@ -89,6 +89,9 @@ MIDDLEWARE = [
     # First: an oversized body is refused before anything could read it.
     "renovation_portal.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Before WhiteNoise, so that it also compresses the static files WhiteNoise serves in development (in
+    # production those are served pre-compressed and passed through untouched).
+    "renovation_portal.middleware.CompressTextMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "renovation_portal.middleware.ChineseByDefaultMiddleware",

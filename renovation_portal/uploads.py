@@ -10,6 +10,10 @@ read the pixel count from the header and refused a decompression bomb), turns it
 and encodes it again without any metadata — no GPS position, camera make, model or serial number. The capture
 time and position the camera wrote are returned to the caller, which keeps them in model fields where the model
 has them.
+
+iPhones take HEIC (HEIF) photos by default: Pillow reads them through pillow-heif (registered here, so that every
+upload path — web forms, API fields, services — reads the header the same way), they pass the same checks, and
+``store_photo`` stores them as JPEG, which every browser shows.
 """
 
 from __future__ import annotations
@@ -31,11 +35,22 @@ from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 from PIL.ExifTags import GPS, IFD, Base
+from pillow_heif import register_heif_opener
 from rest_framework import serializers
+
+# HEIC/HEIF: header and pixels read by libheif; Image.open stays lazy (the size comes from the container), so
+# check_pixels refuses a HEIF bomb before decoding, as for any other format. No thumbnails of the container
+# are read (only the primary image is stored).
+register_heif_opener(thumbnails=False)
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MAX_PHOTOS_PER_UPLOAD = 10
 ALLOWED_FORMATS = {"JPEG": ("jpg", "image/jpeg"), "PNG": ("png", "image/png"), "WEBP": ("webp", "image/webp")}
+# Formats accepted on upload but stored as another (browsers cannot show HEIC): the format each is stored as.
+CONVERTED_FORMATS = {"HEIF": "JPEG"}
+# For <input type=file accept=...>: the formats above, by MIME type and by extension (some phones' pickers
+# only know the extension of a HEIC file).
+PHOTO_ACCEPT = "image/jpeg,image/png,image/webp,image/heic,image/heif,.heic,.heif"
 THUMBNAIL_SIZE = (320, 320)
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 # Pillow's own guard too (it warns above this and refuses at twice this when opening); the portal refuses at
@@ -52,7 +67,7 @@ class private_upload_to:  # noqa: N801 (used like a function in model fields)
 
     def __call__(self, instance, filename: str) -> str:
         extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
-        if extension not in {"jpg", "jpeg", "png", "webp", "pdf"}:
+        if extension not in {"jpg", "jpeg", "png", "webp", "pdf"}:  # what is stored (a HEIC is stored as JPEG)
             extension = "bin"
         now = timezone.now()
         return f"{self.prefix}/{now:%Y/%m}/{uuid.uuid4().hex}.{extension}"
@@ -107,9 +122,10 @@ def validate_photo(upload) -> str:
         ) from None
     finally:
         upload.seek(0)
-    if image_format not in ALLOWED_FORMATS:
+    if image_format not in ALLOWED_FORMATS and image_format not in CONVERTED_FORMATS:
         raise ValidationError(
-            _("The photo %(name)s must be a JPEG, PNG or WebP image.") % {"name": upload.name}, code="photo_type"
+            _("The photo %(name)s must be a JPEG, PNG, WebP or HEIC image.") % {"name": upload.name},
+            code="photo_type",
         )
     return image_format
 
@@ -170,14 +186,19 @@ def prepare_photo(upload) -> StoredPhoto:
 
 def store_photo(upload) -> StoredPhoto:
     """Decode a validated photo once, upright by its EXIF orientation, and encode it and its thumbnail again
-    with no EXIF, XMP or other metadata (only the colour profile is kept). Call ``validate_photo`` first.
-    Raises ValidationError when the pixels cannot be decoded (a truncated file passes ``verify``)."""
+    with no EXIF, XMP or other metadata (only the colour profile is kept); a HEIC/HEIF photo is encoded as JPEG.
+    Call ``validate_photo`` first. Raises ValidationError when the pixels cannot be decoded (a truncated file
+    passes ``verify``)."""
     try:
         upload.seek(0)
         with Image.open(upload) as original:
             image_format = original.format
             taken_at, (latitude, longitude) = _exif_metadata(original)
             image = ImageOps.exif_transpose(original)  # decodes the pixels
+        if image_format in CONVERTED_FORMATS:
+            image_format = CONVERTED_FORMATS[image_format]
+            if image.mode not in ("RGB", "L"):  # JPEG has no alpha channel (a HEIC may have one)
+                image = image.convert("RGB")
         extension, _content_type = ALLOWED_FORMATS[image_format]
         options = {"icc_profile": image.info["icc_profile"]} if image.info.get("icc_profile") else {}
         if image_format == "JPEG":

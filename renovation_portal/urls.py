@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("communities.site_urls")),  # home, login/, logout/, account/..., audit/
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("places/", include("communities.urls")),
     path("planning/", include("planning.urls")),
     path("projects/", include("projects.urls")),

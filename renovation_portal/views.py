@@ -5,8 +5,8 @@ from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.cache import cache
 from django.db import connection
-from django.http import JsonResponse
-from django.views.decorators.cache import never_cache
+from django.http import HttpResponseRedirect, JsonResponse
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.defaults import page_not_found, server_error
 
@@ -82,3 +82,11 @@ def server_failure(request):
     if request.path.startswith("/api/"):
         return api_error_response(500, "error", "Server Error (500)")
     return server_error(request)
+
+
+@cache_control(public=True, max_age=24 * 3600)
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever a page links to (a 404 there is a console error on every first
+    visit): send them to the static file. A temporary redirect, cached for a day, because the static file's
+    name changes with its content in production (the manifest storage)."""
+    return HttpResponseRedirect(staticfiles_storage.url("favicon.ico"))
