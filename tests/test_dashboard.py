@@ -120,7 +120,7 @@ def test_the_demo_governance_figures_come_from_its_records(demo, client):
         12,
         1,
     )
-    g = figures(client, official, "district", demo["district"].pk)["governance"]  # 2024, the measured year
+    g = figures(client, official, "district", demo["district"].pk, year="2024")["governance"]  # the measured year
     assert (g["since"], g["party_branches"], g["property_introduced"]) == ("2024-01-01", 0, 1)
     lianxiu = Community.objects.get(name="莲秀社区")
     g = figures(client, official, "community", lianxiu.pk, since="2023-01-01", until="2024-12-31")["governance"]
