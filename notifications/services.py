@@ -388,6 +388,13 @@ def preferences_update(*, actor, choices: dict[str, dict[str, bool]]) -> dict[st
     return preferences_of(actor)
 
 
+def notification_mark_read(*, actor, notification: Notification) -> None:
+    """Mark one of the user's notifications read (opening it from the inbox)."""
+    Notification.objects.filter(pk=notification.pk, recipient=actor, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
 def inbox_mark_all_read(*, actor) -> int:
     """Mark every unread notification of the user read. Returns how many."""
     return Notification.objects.filter(recipient=actor, read_at__isnull=True).update(read_at=timezone.now())

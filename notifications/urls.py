@@ -5,5 +5,6 @@ from notifications import views
 app_name = "notifications"
 urlpatterns = [
     path("", views.inbox, name="inbox"),
+    path("<int:pk>/", views.notification_open, name="open"),
     path("settings/", views.notification_settings, name="settings"),
 ]

@@ -2,7 +2,8 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from notifications import selectors, services
@@ -20,6 +21,15 @@ def inbox(request):
         "notifications/inbox.html",
         {"notifications": notifications[:100], "unread": selectors.unread_count(request.user)},
     )
+
+
+@login_required
+def notification_open(request, pk: int):
+    """Open a notification's object (the issue, the meeting …) and mark it read on the way."""
+    notification = get_object_or_404(selectors.inbox(request.user), pk=pk)
+    services.notification_mark_read(actor=request.user, notification=notification)
+    safe = url_has_allowed_host_and_scheme(notification.url, allowed_hosts={request.get_host()})
+    return redirect(notification.url if notification.url and safe else "notifications:inbox")
 
 
 @login_required

@@ -19,7 +19,8 @@ def _settings_body(user) -> dict:
 
 
 class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """The user's inbox; ``read`` marks everything read; ``settings`` says which kinds are also e-mailed."""
+    """The user's inbox; ``read`` marks everything read, ``open`` one notification; ``settings`` says which kinds
+    are also e-mailed."""
 
     serializer_class = s.NotificationSerializer
     queryset = Notification.objects.none()
@@ -33,6 +34,15 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def read(self, request):
         services.inbox_mark_all_read(actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses={200: s.NotificationSerializer})
+    @action(detail=True, methods=["post"], url_path="open", filterset_fields=[], pagination_class=None)
+    def open(self, request, pk=None):
+        """Mark one of the user's notifications read (as opening it from the web inbox does); 404 for another's."""
+        notification = self.get_object()  # from the user's own inbox: another's is 404
+        services.notification_mark_read(actor=request.user, notification=notification)
+        notification.refresh_from_db(fields=["read_at"])
+        return Response(s.NotificationSerializer(notification).data)
 
     @extend_schema(
         methods=["GET"],

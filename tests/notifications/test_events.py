@@ -197,13 +197,19 @@ def test_a_meeting_to_come_tells_the_communitys_secretaries_and_hooked_leaders(
 
 def test_the_inbox_shows_the_events_with_their_links_and_the_unread_count(issue, people, client, api_as):
     contractor = people["contractor"]
+    note = Notification.objects.get(kind=IK.ISSUE_ASSIGNED, recipient=contractor)
     client.force_login(contractor)
     page = client.get(reverse("notifications:inbox")).content.decode()
-    assert reverse("inspections:issue-detail", args=[issue.pk]) in page and "护栏缺失" in page
+    assert reverse("notifications:open", args=[note.pk]) in page and "护栏缺失" in page
     assert 'data-testid="nav-badge"' in page and 'data-testid="inbox-unread"' in page
     listed = api_as(contractor).get("/api/v1/notifications/", {"kind": IK.ISSUE_ASSIGNED}).json()["results"]
     assert [row["url"] for row in listed] == [reverse("inspections:issue-detail", args=[issue.pk])]
-    client.post(reverse("notifications:inbox"))
+    opened = client.get(reverse("notifications:open", args=[note.pk]))  # the item opens the issue, now read
+    assert opened.status_code == 302 and opened.url == reverse("inspections:issue-detail", args=[issue.pk])
+    note.refresh_from_db()
+    assert note.read_at is not None
     assert 'data-testid="nav-badge"' not in client.get(reverse("notifications:inbox")).content.decode()
+    other = Notification.objects.get(kind=IK.ISSUE_ASSIGNED, recipient=people["contractor_2"])
+    assert client.get(reverse("notifications:open", args=[other.pk])).status_code == 404  # not one's own
     client.force_login(people["contractor_b"])
     assert "护栏缺失" not in client.get(reverse("notifications:inbox")).content.decode()

@@ -65,3 +65,25 @@ def test_the_api_refuses_bad_choices_with_a_400_and_writes_nothing(body, code, a
 
 def test_the_api_needs_a_login(api):
     assert api.get(API).status_code in (401, 403)
+
+
+def test_the_api_marks_one_own_notification_read_and_no_one_elses(actors, api_as):
+    from notifications.models import Notification
+    from notifications.services import notify_event
+
+    notify_event(
+        kind=IK.ISSUE_CLOSED,
+        subject_key="issue:1",
+        event_key="event:1",
+        recipient_ids=[actors["contractor"].pk, actors["inspector"].pk],
+        title="销号",
+        url="/inspections/issues/1/",
+    )
+    mine = Notification.objects.get(recipient=actors["contractor"])
+    theirs = Notification.objects.get(recipient=actors["inspector"])
+    api = api_as(actors["contractor"])
+    opened = api.post(f"/api/v1/notifications/{mine.pk}/open/")
+    assert opened.status_code == 200 and opened.json()["read_at"] and opened.json()["url"] == "/inspections/issues/1/"
+    assert api.post(f"/api/v1/notifications/{theirs.pk}/open/").status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.read_at is None
