@@ -412,3 +412,28 @@ def test_the_demo_gives_every_building_a_lead_and_a_full_board(db):
         for _building, lines in selectors.compound_boards(compound):
             assert all(line.name and line.role for line in lines), (compound, lines)
             assert all(line.phone for line in lines if line.role != BoardRole.BUILDING_LEAD), (compound, lines)
+
+
+def test_the_leads_page_and_compound_page_do_not_grow_with_buildings(
+    tree, actors, client, django_assert_max_num_queries
+):
+    official, compound = actors["district_official"], tree["compound_a"]
+    client.force_login(official)
+    pages = [
+        reverse("communities:compound-leads", args=[compound.pk]),
+        reverse("communities:compound-detail", args=[compound.pk]),
+    ]
+    counts = []
+    for url in pages:
+        with django_assert_max_num_queries(40) as before:
+            assert client.get(url).status_code == 200
+        counts.append(len(before.captured_queries))
+    for n in range(10):
+        building = f.BuildingFactory(compound=compound, number=f"{n + 2}号楼")
+        _lead(official, building, f"楼长{n}")
+        services.board_contact_set(
+            actor=official, compound=compound, building=building, role=BoardRole.GRID_WORKER, name=f"网格员{n}"
+        )
+    for url, count in zip(pages, counts, strict=True):
+        with django_assert_max_num_queries(count):
+            assert "楼长9" in client.get(url).content.decode()
