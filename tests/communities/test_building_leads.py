@@ -437,3 +437,17 @@ def test_the_leads_page_and_compound_page_do_not_grow_with_buildings(
     for url, count in zip(pages, counts, strict=True):
         with django_assert_max_num_queries(count):
             assert "楼长9" in client.get(url).content.decode()
+
+
+def test_the_leads_of_a_compound_export_without_private_phones(tree, actors, client):
+    secretary = actors["community_secretary"]
+    _lead(secretary, tree["building_a"], "张三", phone=PRIVATE, chosen_on=datetime.date(2021, 5, 1))
+    _lead(secretary, tree["building_a"], "李四", phone=PRIVATE, service_phone=SERVICE)
+    client.force_login(secretary)
+    response = client.get(reverse("communities:compound-leads", args=[tree["compound_a"].pk]), {"export": "csv"})
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert response.status_code == 200 and "张三" in body and "李四" in body and SERVICE in body
+    assert PRIVATE not in body
+    client.force_login(actors["community_secretary"])
+    foreign = client.get(reverse("communities:compound-leads", args=[tree["compound_b"].pk]), {"export": "csv"})
+    assert foreign.status_code == 404
