@@ -8,6 +8,7 @@ from communities import services
 from communities.models import (
     ApiToken,
     Building,
+    BuildingLead,
     Community,
     Company,
     Compound,
@@ -122,6 +123,26 @@ class GovernanceRecordAdmin(admin.ModelAdmin):
 
 for model in (PartyBranch, OwnersBody, PropertyService):
     admin.site.register(model, GovernanceRecordAdmin)
+
+
+@admin.register(BuildingLead)
+class BuildingLeadAdmin(admin.ModelAdmin):
+    """Read-only: a lead is recorded on the building's lead page or through the API (the service ends the earlier
+    record), never overwritten here."""
+
+    list_display = ["building", "name", "chosen_by", "chosen_on", "ended_on"]
+    list_filter = ["chosen_by", ("ended_on", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "building__compound__name"]
+    list_select_related = ["building__compound"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Company)

@@ -461,7 +461,8 @@ def _boards(actor: User) -> None:
             leads = leads + [(_person(rng), _phone(rng)) for _ in range(len(plan.buildings) - len(leads))]
         elected = bool(plan.spec.building_leads)
         for index, building in enumerate(plan.buildings):
-            name, phone = leads[index * len(leads) // len(plan.buildings)]
+            which = index * len(leads) // len(plan.buildings)
+            name, phone = leads[which]
             lead = current.get(building.pk)
             if lead is not None and lead.name == name:
                 continue
@@ -471,7 +472,8 @@ def _boards(actor: User) -> None:
                 building=building,
                 name=name,
                 phone=phone,
-                service_phone=phone if index % 3 == 0 else "",
+                # A third of the leads publish a service number for the plate (never their own mobile).
+                service_phone=_service_phone(compound, 100 + which) if which % 3 == 0 else "",
                 chosen_by=LeadChoice.ELECTED if elected else LeadChoice.APPOINTED,
                 chosen_on=DEMO_LEADS_CHOSEN_ON,
                 term_starts_on=DEMO_LEADS_CHOSEN_ON,

@@ -270,10 +270,12 @@ class BuildingLeadForm(PortalFormMixin, forms.ModelForm):
             "term_ends_on",
             "basis",
         ]
+        labels = {"name": _("Full name")}
         widgets = {
-            "chosen_on": _DateInput,
-            "term_starts_on": _DateInput,
-            "term_ends_on": _DateInput,
+            # ISO dates: an <input type="date"> shows no other format (the initial date would be blank).
+            "chosen_on": _DateInput(format="%Y-%m-%d"),
+            "term_starts_on": _DateInput(format="%Y-%m-%d"),
+            "term_ends_on": _DateInput(format="%Y-%m-%d"),
             "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
             "service_phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
         }

@@ -8,14 +8,30 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from communities import selectors, services
+from communities.choices import LeadChoice
 from communities.forms import BoardContactForm, BuildingLeadForm
 from communities.models import BoardContact, Building, BuildingLead
 from communities.permissions import can_change_building, can_change_compound
 from communities.scoping import get_object_for
 from renovation_portal.errors import DomainError
+from renovation_portal.exports import Column, export_response, requested_format
+
+# The export of a compound's building leads: the published phone only (the private one stays in the portal).
+LEAD_COLUMNS = [
+    Column(gettext_lazy("Building"), "building__number"),
+    Column(gettext_lazy("Building lead"), "name"),
+    Column(gettext_lazy("How chosen"), "chosen_by", dict(LeadChoice.choices)),
+    Column(gettext_lazy("Chosen on"), "chosen_on"),
+    Column(gettext_lazy("Term starts on"), "term_starts_on"),
+    Column(gettext_lazy("Term ends on"), "term_ends_on"),
+    Column(gettext_lazy("Published service phone"), "service_phone"),
+    Column(gettext_lazy("Basis"), "basis"),
+    Column(gettext_lazy("Ended on"), "ended_on"),
+]
 
 
 def _form_error(form, error: DomainError) -> None:
@@ -27,6 +43,10 @@ def _form_error(form, error: DomainError) -> None:
 def compound_leads(request, pk):
     """A compound's buildings with their lead and how much of each board is filled, and the board's entries."""
     compound = get_object_for(request.user, selectors.compound_list(request.user), pk)
+    fmt = requested_format(request)
+    if fmt:  # every lead record of the compound, current and past
+        leads = BuildingLead.objects.filter(building__compound=compound).order_by("building_id", "-id")
+        return export_response(leads, LEAD_COLUMNS, _("building leads"), fmt)
     entries = list(
         BoardContact.objects.filter(compound=compound).select_related("building").order_by("building_id", "role")
     )

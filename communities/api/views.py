@@ -719,7 +719,7 @@ class TaskForceViewSet(viewsets.ReadOnlyModelViewSet):
 # --- Building leads (楼栋长) and contact boards (亮牌) ---
 
 
-class BuildingLeadViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class BuildingLeadViewSet(ScopedObjectMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Building leads (current and past) of the buildings in the user's scope (``?building=``, ``?compound=``,
     ``?is_current=true``). POST appoints a lead or records an election for a building (its community's secretary,
     officials above): the current lead's record is ended and kept. ``POST /building-leads/{id}/end/`` ends a lead's
@@ -737,15 +737,7 @@ class BuildingLeadViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
             queryset = queryset.filter(ended_on__isnull=current == "true")
         return queryset
 
-    def get_object(self):
-        write = self.request.method not in ("GET", "HEAD", "OPTIONS")
-        return get_object_for(
-            self.request.user,
-            self.get_queryset(),
-            self.kwargs["pk"],
-            action="change" if write else "view",
-            can=lambda user, lead: can_change_building(user, lead.building),
-        )
+    change_permission = staticmethod(lambda user, lead: can_change_building(user, lead.building))
 
     def _data(self, lead):
         return s.BuildingLeadSerializer(self.get_queryset().get(pk=lead.pk), context=self.get_serializer_context()).data
@@ -776,7 +768,9 @@ class BuildingLeadViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
         return Response(self._data(lead))
 
 
-class BoardContactViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet):
+class BoardContactViewSet(
+    ScopedObjectMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet
+):
     """The entries of the contact boards of the compounds in the user's scope (``?compound=``, ``?building=``,
     ``?role=``): grid worker, party branch, owners' body and property service, each with its published service
     phone. POST sets an entry (201 when new, 200 when it replaced the entry of the same role and place); DELETE
@@ -791,15 +785,7 @@ class BoardContactViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, vie
     def get_queryset(self):
         return selectors.board_contacts(self.request.user).order_by("id")
 
-    def get_object(self):
-        write = self.request.method not in ("GET", "HEAD", "OPTIONS")
-        return get_object_for(
-            self.request.user,
-            self.get_queryset(),
-            self.kwargs["pk"],
-            action="change" if write else "view",
-            can=lambda user, entry: can_change_compound(user, entry.compound),
-        )
+    change_permission = staticmethod(lambda user, entry: can_change_compound(user, entry.compound))
 
     @extend_schema(
         request=s.BoardContactInputSerializer, responses={200: s.BoardContactSerializer, 201: s.BoardContactSerializer}

@@ -412,3 +412,42 @@ def test_the_demo_gives_every_building_a_lead_and_a_full_board(db):
         for _building, lines in selectors.compound_boards(compound):
             assert all(line.name and line.role for line in lines), (compound, lines)
             assert all(line.phone for line in lines if line.role != BoardRole.BUILDING_LEAD), (compound, lines)
+
+
+def test_the_leads_page_and_compound_page_do_not_grow_with_buildings(
+    tree, actors, client, django_assert_max_num_queries
+):
+    official, compound = actors["district_official"], tree["compound_a"]
+    client.force_login(official)
+    pages = [
+        reverse("communities:compound-leads", args=[compound.pk]),
+        reverse("communities:compound-detail", args=[compound.pk]),
+    ]
+    counts = []
+    for url in pages:
+        with django_assert_max_num_queries(40) as before:
+            assert client.get(url).status_code == 200
+        counts.append(len(before.captured_queries))
+    for n in range(10):
+        building = f.BuildingFactory(compound=compound, number=f"{n + 2}号楼")
+        _lead(official, building, f"楼长{n}")
+        services.board_contact_set(
+            actor=official, compound=compound, building=building, role=BoardRole.GRID_WORKER, name=f"网格员{n}"
+        )
+    for url, count in zip(pages, counts, strict=True):
+        with django_assert_max_num_queries(count):
+            assert "楼长9" in client.get(url).content.decode()
+
+
+def test_the_leads_of_a_compound_export_without_private_phones(tree, actors, client):
+    secretary = actors["community_secretary"]
+    _lead(secretary, tree["building_a"], "张三", phone=PRIVATE, chosen_on=datetime.date(2021, 5, 1))
+    _lead(secretary, tree["building_a"], "李四", phone=PRIVATE, service_phone=SERVICE)
+    client.force_login(secretary)
+    response = client.get(reverse("communities:compound-leads", args=[tree["compound_a"].pk]), {"export": "csv"})
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert response.status_code == 200 and "张三" in body and "李四" in body and SERVICE in body
+    assert PRIVATE not in body
+    client.force_login(actors["community_secretary"])
+    foreign = client.get(reverse("communities:compound-leads", args=[tree["compound_b"].pk]), {"export": "csv"})
+    assert foreign.status_code == 404
