@@ -74,10 +74,8 @@ def nav(page, label):
     if toggler.is_visible():
         toggler.click()
         page.locator("#portal-nav.show").wait_for()  # the menu has finished opening
-    link = page.locator("#portal-nav").get_by_role("link", name=label, exact=True)
-    href = link.get_attribute("href")
-    link.click()
-    page.wait_for_url(f"**{href}")
+    with page.expect_navigation():
+        page.locator("#portal-nav").get_by_role("link", name=label, exact=True).click()
 
 
 # The key of each user's authenticator app, as the set-up page shows it ("enter this key by hand").
@@ -344,6 +342,8 @@ def test_a_district_sets_itself_up_in_the_browser(empty_district, page, tmp_path
     page.get_by_role("button", name=ADD).click()
     page.wait_for_load_state()
     assert "陈志强" in page.get_by_test_id("liaisons").inner_text()
+    nav(page, "数据看板")
+    assert "挂钩领导：1 人，覆盖 1 / 1 个项目" in page.get_by_test_id("fig-liaisons").inner_text()
 
     # --- What the day left in the database. ---
     compound = Compound.objects.select_related("party_branch", "owners_body", "property_service__company").get()

@@ -1,10 +1,11 @@
 """Day one of a district through the API only, step by step as docs/onboarding.md shows it in curl (the test checks
-that it made every call of the doc, in its order, with its bodies): from an empty
-database and ``create_district``, the district official invites a subdistrict official and a community secretary,
-each sets their password from the invitation e-mail and logs in with a token, and between them they set up a
-subdistrict, a community, a compound with buildings from an XLSX import, its governance bodies, a task force with
-a hooked leader, an inspection group and a published checklist. Every POST carries an Idempotency-Key and every
-PATCH an If-Match, as the mobile client guide asks."""
+that it made every call of the doc, in the doc's order, with the doc's bodies): from an empty database and
+``create_district``, the district official invites a subdistrict official and a community secretary, each sets their
+password from the invitation e-mail and logs in with a token, and between them they set up a subdistrict, a
+community, a compound with buildings from an XLSX import, its governance bodies, a task force with a hooked leader,
+an inspection group and a published checklist. Every POST carries an Idempotency-Key and every PATCH an If-Match, as
+the mobile client guide asks. Projects cannot be opened through the API before issue 17: the test opens the one
+project with ``projects.services.project_create``."""
 
 import io
 import json
