@@ -172,7 +172,7 @@ def test_a_district_sets_itself_up_in_the_browser(empty_district, page, tmp_path
     save(page)
     pass_second_factor(page, "siming.zhujian")  # the policy applies to the official at once
     page.goto("/")
-    page.get_by_role("link", name="街道和社区").click()
+    nav(page, "街道和社区")
     page.get_by_test_id("add-subdistrict").click()
     page.select_option("#id_district", label="思明区")
     page.fill("#id_code", "350203004")

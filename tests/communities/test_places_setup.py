@@ -445,3 +445,14 @@ def test_import_of_a_compound_of_another_community_is_a_row_error(tree, actors, 
     assert response.status_code == 200 and len(response.json()["errors"]) == 1
     tree["compound_b"].refresh_from_db()
     assert tree["compound_b"].name != "改名"
+
+
+def test_the_place_setup_is_in_the_district_officials_navigation(actors, client):
+    """The subdistricts and communities are set up at /places/setup/: a district official finds it in the menu on
+    every page, other roles (who may not use it) do not see the entry."""
+    url = reverse("communities:places")
+    client.force_login(actors["district_official"])
+    assert f'href="{url}"' in client.get(reverse("communities:compound-list")).content.decode()
+    for role in ("subdistrict_official", "community_secretary"):
+        client.force_login(actors[role])
+        assert f'href="{url}"' not in client.get(reverse("communities:compound-list")).content.decode()
