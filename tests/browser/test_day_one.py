@@ -285,6 +285,7 @@ def test_a_district_sets_itself_up_in_the_browser(empty_district, page, tmp_path
     page.wait_for_load_state()
     compound = Compound.objects.get(code="LH5C")
     assert sorted(compound.buildings.values_list("number", flat=True)) == ["1号楼", "2号楼", "3号楼"]
+    assert (compound.building_count, compound.household_count) == (3, 114)
     nav(page, "小区")
     page.get_by_role("link", name="莲花五村", exact=True).click()
     assert "3号楼" in page.get_by_test_id("building-table").inner_text()
