@@ -31,6 +31,9 @@ class CommunitiesConfig(AppConfig):
         register_nav_item(_("Home"), "home", all_roles, position=10)
         register_nav_item(_("Compounds"), "communities:compound-list", all_roles, position=30)
         register_nav_item(
+            _("Subdistricts and communities"), "communities:places", (RoleKind.DISTRICT_OFFICIAL,), position=32
+        )
+        register_nav_item(
             _("People and roles"),
             "communities:people-list",
             (RoleKind.DISTRICT_OFFICIAL, RoleKind.SUBDISTRICT_OFFICIAL),

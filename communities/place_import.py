@@ -208,12 +208,19 @@ def compounds_import(*, actor: User, subdistrict: Subdistrict, upload, dry_run: 
     report = PlacesImportReport(dry_run=dry_run, errors=errors)
     if errors:
         return report
+    # A new compound's figures are those of its buildings in the file (the compound page and the dashboards show
+    # them); an existing compound keeps the figures someone may have corrected since.
+    figures = {}
+    for (code, _number), values in buildings.items():
+        count, households = figures.get(code, (0, 0))
+        figures[code] = (count + 1, households + values["household_count"])
     saved = {}
     for code, values in compounds.items():
         compound = existing.get(code)
         if compound is None:
             report.compounds_created += 1
-            compound = Compound(code=code, **values)
+            building_count, household_count = figures.get(code, (0, 0))
+            compound = Compound(code=code, **values, building_count=building_count, household_count=household_count)
         else:
             changed = [k for k, v in values.items() if k != "community" and getattr(compound, k) != v]
             if not changed:

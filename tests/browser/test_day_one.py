@@ -74,10 +74,8 @@ def nav(page, label):
     if toggler.is_visible():
         toggler.click()
         page.locator("#portal-nav.show").wait_for()  # the menu has finished opening
-    link = page.locator("#portal-nav").get_by_role("link", name=label, exact=True)
-    href = link.get_attribute("href")
-    link.click()
-    page.wait_for_url(f"**{href}")
+    with page.expect_navigation():
+        page.locator("#portal-nav").get_by_role("link", name=label, exact=True).click()
 
 
 # The key of each user's authenticator app, as the set-up page shows it ("enter this key by hand").
@@ -174,7 +172,7 @@ def test_a_district_sets_itself_up_in_the_browser(empty_district, page, tmp_path
     save(page)
     pass_second_factor(page, "siming.zhujian")  # the policy applies to the official at once
     page.goto("/")
-    page.get_by_role("link", name="街道和社区").click()
+    nav(page, "街道和社区")
     page.get_by_test_id("add-subdistrict").click()
     page.select_option("#id_district", label="思明区")
     page.fill("#id_code", "350203004")
@@ -287,6 +285,7 @@ def test_a_district_sets_itself_up_in_the_browser(empty_district, page, tmp_path
     page.wait_for_load_state()
     compound = Compound.objects.get(code="LH5C")
     assert sorted(compound.buildings.values_list("number", flat=True)) == ["1号楼", "2号楼", "3号楼"]
+    assert (compound.building_count, compound.household_count) == (3, 114)
     nav(page, "小区")
     page.get_by_role("link", name="莲花五村", exact=True).click()
     assert "3号楼" in page.get_by_test_id("building-table").inner_text()
@@ -344,6 +343,8 @@ def test_a_district_sets_itself_up_in_the_browser(empty_district, page, tmp_path
     page.get_by_role("button", name=ADD).click()
     page.wait_for_load_state()
     assert "陈志强" in page.get_by_test_id("liaisons").inner_text()
+    nav(page, "数据看板")
+    assert "挂钩领导：1 人，覆盖 1 / 1 个项目" in page.get_by_test_id("fig-liaisons").inner_text()
 
     # --- What the day left in the database. ---
     compound = Compound.objects.select_related("party_branch", "owners_body", "property_service__company").get()

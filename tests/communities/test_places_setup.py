@@ -344,12 +344,18 @@ def test_import_dry_run_writes_nothing_then_import_then_reimport_changes_nothing
     compound = Compound.objects.get(code="XQ-IMP-1")
     assert compound.community == tree["comm_a"] and compound.year_built == 1985
     assert sorted(compound.buildings.values_list("number", "floors")) == [("1号楼", 6), ("2号楼", 7)]
+    # A new compound counts the buildings and households of its rows; one without buildings counts none.
+    assert (compound.building_count, compound.household_count) == (2, 52)
+    assert Compound.objects.filter(code="XQ-IMP-2", building_count=0, household_count=0).exists()
+    # Figures corrected on the compound page stay: a re-import does not count them again.
+    Compound.objects.filter(pk=compound.pk).update(household_count=60)
     after = _counts()
     again = client.post(
         url, {"subdistrict": tree["sub_a"].pk, "file": _csv(tree, *GOOD), "dry_run": "false"}, format="multipart"
     )
     body = again.json()
     assert again.status_code == 200 and _counts() == after
+    assert Compound.objects.get(code="XQ-IMP-1").household_count == 60
     assert (
         body["compounds_created"],
         body["compounds_updated"],
@@ -514,3 +520,12 @@ def test_building_count_follows_the_import(tree, actors, api_as):
     body = {"subdistrict": tree["sub_a"].pk, "file": _csv(tree, *more), "dry_run": "false"}
     assert client.post(url, body, format="multipart").status_code == 200
     assert _building_count(Compound.objects.get(code="XQ-IMP-2")) == 1
+def test_the_place_setup_is_in_the_district_officials_navigation(actors, client):
+    """The subdistricts and communities are set up at /places/setup/: a district official finds it in the menu on
+    every page, other roles (who may not use it) do not see the entry."""
+    url = reverse("communities:places")
+    client.force_login(actors["district_official"])
+    assert f'href="{url}"' in client.get(reverse("communities:compound-list")).content.decode()
+    for role in ("subdistrict_official", "community_secretary"):
+        client.force_login(actors[role])
+        assert f'href="{url}"' not in client.get(reverse("communities:compound-list")).content.decode()
