@@ -520,6 +520,8 @@ def test_building_count_follows_the_import(tree, actors, api_as):
     body = {"subdistrict": tree["sub_a"].pk, "file": _csv(tree, *more), "dry_run": "false"}
     assert client.post(url, body, format="multipart").status_code == 200
     assert _building_count(Compound.objects.get(code="XQ-IMP-2")) == 1
+
+
 def test_the_place_setup_is_in_the_district_officials_navigation(actors, client):
     """The subdistricts and communities are set up at /places/setup/: a district official finds it in the menu on
     every page, other roles (who may not use it) do not see the entry."""
