@@ -168,7 +168,8 @@ class PlanItemForm(PortalFormMixin, forms.Form):
         self.fields["declaration"].label_from_instance = lambda d: (
             f"{d.compound.name}（{d.compound.community.subdistrict.name}）· {d.estimated_cost:,.2f}"
         )
-        self.fields["batch"].queryset = PlanBatch.objects.filter(plan=plan)
+        self.fields["batch"].queryset = PlanBatch.objects.filter(plan=plan).order_by("number")
+        self.fields["batch"].empty_label = None  # the first batch ("成熟一批") unless another is chosen
 
 
 class TargetForm(PortalFormMixin, forms.Form):

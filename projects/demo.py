@@ -32,7 +32,7 @@ from projects.models import (
     ReportQuantity,
     ScopeItem,
 )
-from projects.services import funding_entry_record
+from projects.services import funding_entry_record, project_create
 
 FEN = Decimal("0.01")
 # A project's money by source, as shares of its budget: the higher levels' subsidies carry most of it, the
@@ -141,31 +141,44 @@ def _at(day: date, hour: int = 10):
 
 
 def _project(compound, batch, status, progress, contractor, scope, versions, confirmed, actors, start):
+    """Bring the compound's project of this batch to its place in the story. The project itself is created by the
+    planning demo (declaration → library → annual plan → ``project_create``, with the EPC award); this adds what
+    happened since: its lifecycle, plans, scope progress and reports."""
     finish = start + timedelta(days=150)
-    project, created = Project.objects.get_or_create(
-        compound=compound,
-        batch=batch,
-        defaults={
-            "name": f"{compound.name}老旧小区改造工程",
-            "contractor": contractor,
-            "status": status,
-            "progress_percent": progress,
-            "budget": Decimal(compound.household_count) * 12000,
-            "engineering_coordinator": "黄宏伟（示例）" if contractor.name == COMPANIES[0][0] else "郑国强（示例）",
-            "masses_coordinator": getattr(getattr(compound, "party_branch", None), "secretary_name", ""),
-            "planned_start": start,
-            "planned_finish": finish,
-            "actual_start": start + timedelta(days=STEP_DAYS * 3) if LIFECYCLE.index(status) >= 3 else None,
-            "actual_finish": finish if status == ProjectStatus.HANDED_OVER else None,
-        },
+    project = Project.objects.filter(compound=compound, batch=batch).first()
+    if project is None:  # the planning app did not create it (no plan): open it through the same service
+        project = project_create(
+            actor=actors["district"],
+            compound=compound,
+            name=f"{compound.name}老旧小区改造工程",
+            batch=batch,
+            contractor=contractor,
+            budget=Decimal(compound.household_count) * 12000,
+        )
+    created = (
+        not project.events.exclude(to_status=ProjectStatus.PLANNING).exists() and not project.plan_versions.exists()
     )
+    if created:
+        Project.objects.filter(pk=project.pk).update(
+            status=status,
+            progress_percent=progress,
+            engineering_coordinator="黄宏伟（示例）" if contractor.name == COMPANIES[0][0] else "郑国强（示例）",
+            planned_start=start,
+            planned_finish=finish,
+            actual_start=start + timedelta(days=STEP_DAYS * 3) if LIFECYCLE.index(status) >= 3 else None,
+            actual_finish=finish if status == ProjectStatus.HANDED_OVER else None,
+        )
+        project.events.update(created_at=_at(start))
+        project.refresh_from_db()
     budget = project.budget
     for source, share in FUNDING_SPLIT:
         _upsert(ProjectFunding, {"project": project, "source": source}, {"amount": (budget * share).quantize(FEN)})
     if created:
         reached = LIFECYCLE.index(status)
-        previous = ""
+        previous = ProjectStatus.PLANNING
         for step, target in enumerate(LIFECYCLE[: reached + 1]):
+            if step == 0:
+                continue  # "opened" was recorded by project_create
             ProjectEvent.objects.create(
                 project=project,
                 from_status=previous,
@@ -277,16 +290,21 @@ def _funding(project, actor) -> None:
             )
 
 
-def load(stdout=None) -> dict:
-    actors = {"district": User.objects.get(username="district"), "contractor": User.objects.get(username="contractor")}
-    contractors = [Company.objects.get(name=COMPANIES[0][0]), Company.objects.get(name=COMPANIES[1][0])]
+def story() -> list[dict]:
+    """Every demo project as the story has it: compound, batch (the plan's year), status, progress, EPC contractor
+    (index into the demo's contractors), scope, plan versions, confirmed parties of the last, start date. The
+    planning demo declares and plans these compounds and creates their projects; ``load`` then runs their story."""
+    rows = []
     base = date(2023, 3, 1)
     for code, batch, status, progress, contractor, scope, versions, confirmed in STORY:
         compound = Compound.objects.select_related("party_branch").filter(code=code).first()
         if compound is None:
             continue
         start = base if batch == 2023 else date(2024, 3, 1)
-        _project(compound, batch, status, progress, contractors[contractor], scope, versions, confirmed, actors, start)
+        rows.append(
+            {"compound": compound, "batch": batch, "status": status, "progress": progress, "contractor": contractor,
+             "scope": scope, "versions": versions, "confirmed": confirmed, "start": start}
+        )  # fmt: skip
     # Synthetic compounds: the next states in turn, two in three with the demo contractor.
     synthetic = Compound.objects.filter(is_synthetic=True).select_related("party_branch").order_by("code")
     states = [
@@ -307,19 +325,41 @@ def load(stdout=None) -> dict:
             ProjectStatus.CONSTRUCTION: 40 + (index * 7) % 50,
         }.get(status, 0)
         batch = 2023 if status == ProjectStatus.HANDED_OVER and index % 3 else 2024
-        start = date(batch, 3 + index % 6, 1)
-        parties = list(Party.values) if LIFECYCLE.index(status) >= 3 else []
+        rows.append(
+            {
+                "compound": compound,
+                "batch": batch,
+                "status": status,
+                "progress": progress,
+                "contractor": 0 if index % 3 else 1,
+                "scope": SYNTHETIC_SCOPE,
+                "versions": 1 if LIFECYCLE.index(status) >= 2 else 0,
+                "confirmed": list(Party.values) if LIFECYCLE.index(status) >= 3 else [],
+                "start": date(batch, 3 + index % 6, 1),
+            }
+        )
+    return rows
+
+
+def demo_contractors() -> list[Company]:
+    return [Company.objects.get(name=COMPANIES[0][0]), Company.objects.get(name=COMPANIES[1][0])]
+
+
+def load(stdout=None) -> dict:
+    actors = {"district": User.objects.get(username="district"), "contractor": User.objects.get(username="contractor")}
+    contractors = demo_contractors()
+    for row in story():
         _project(
-            compound,
-            batch,
-            status,
-            progress,
-            contractors[0 if index % 3 else 1],
-            SYNTHETIC_SCOPE,
-            1 if LIFECYCLE.index(status) >= 2 else 0,
-            parties,
+            row["compound"],
+            row["batch"],
+            row["status"],
+            row["progress"],
+            contractors[row["contractor"]],
+            row["scope"],
+            row["versions"],
+            row["confirmed"],
             actors,
-            start,
+            row["start"],
         )
     for project in Project.objects.select_related("compound__community__subdistrict").prefetch_related(
         "funding", "funding_entries"

@@ -1,7 +1,8 @@
 """``python manage.py generate_data --scale district|city|province|nation``: synthetic data for benchmarks.
 
 Places first (communities.generate), then every installed app that has a ``generate`` module, in INSTALLED_APPS
-order (found by name, like the admin's admin.py: this layer imports no app). Rows are
+order (found by name, like the admin's admin.py: this layer imports no app), then each module's ``generate_after``
+if it has one. Rows are
 streamed to PostgreSQL with COPY in chunks, so memory stays bounded; progress is printed as it goes.
 
 ``--open-issues N`` then tops the rectification issues up until N are unclosed (the reminder sweep's benchmark
@@ -88,6 +89,13 @@ class Command(BaseCommand):
             for app, module in generators():
                 ctx.say(f"{app} …")
                 module.generate(ctx)
+            # A second pass for an app whose rows refer to rows of apps generated after it (planning: its plan items
+            # name the projects; it comes before projects in INSTALLED_APPS so that the demo creates projects from
+            # plans).
+            for app, module in generators():
+                if hasattr(module, "generate_after"):
+                    ctx.say(f"{app} (after the others) …")
+                    module.generate_after(ctx)
         if open_issues is not None:
             ctx.say(f"topping up to {open_issues:,} unclosed rectification issues …")
             for _app, module in generators():
