@@ -25,7 +25,7 @@ from projects.models import (
     ScopeItem,
 )
 from renovation_portal.api import ConcurrencyControlMixin, KeysetPagination
-from renovation_portal.exports import FORMATS, export_response
+from renovation_portal.exports import FORMATS, XLSX_TYPE, export_response
 from renovation_portal.parsers import JSONParser
 from renovation_portal.uploads import serve_private_image
 from renovation_portal.values_lists import ValuesListMixin
@@ -348,7 +348,10 @@ class FundingEntryViewSet(ScopedObjectMixin, ValuesListMixin, mixins.CreateModel
 
     @extend_schema(
         parameters=[OpenApiParameter("export", OpenApiTypes.STR, enum=list(FORMATS), default="csv")],
-        responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)},
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY),
+            (200, XLSX_TYPE): OpenApiResponse(OpenApiTypes.BINARY),
+        },
     )
     @action(detail=False, methods=["get"], pagination_class=None)
     def export(self, request):

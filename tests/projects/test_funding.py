@@ -203,3 +203,20 @@ def test_two_concurrent_disbursements_cannot_both_pass_the_allocation(tree, acto
         thread.join()
     assert sorted(outcomes) == ["exceeds_allocation", "saved"]
     assert selectors.funding_totals(Project.objects.filter(pk=project.pk))[CENTRAL].disbursed == D("60.00")
+
+
+def test_generator_fills_plans_and_ledgers_within_the_ceilings(db):
+    import io
+
+    from django.core.management import call_command
+    from django.db.models import F, Q, Sum
+
+    call_command("generate_data", scale="district", districts=1, compounds_per_community=1, stdout=io.StringIO())
+    assert ProjectFunding.objects.values("project").distinct().count() == Project.objects.count()
+    assert set(FundingEntry.objects.values_list("stage", flat=True)) == {ALLOCATED, DISBURSED, SPENT}
+    # The plan of each project is its budget, to the fen.
+    assert not (Project.objects.annotate(planned=Sum("funding__amount")).exclude(planned=F("budget")).exists())
+    sums = {stage: Sum("amount", filter=Q(stage=stage), default=D(0)) for stage in (ALLOCATED, DISBURSED, SPENT)}
+    ledgers = FundingEntry.objects.values("project", "source").annotate(**sums)
+    assert ledgers.exists()
+    assert not ledgers.filter(Q(disbursed__gt=F("allocated")) | Q(spent__gt=F("disbursed"))).exists()
