@@ -316,6 +316,9 @@ def main():
         (f"issues at row {deep_row:,} (cursor)", f"/api/v1/issues/?cursor={cursor}", national_token),
         ("district dashboard (API)", f"/api/v1/dashboard/district/{district.pk}/", district_token),
         ("subdistrict dashboard (API)", f"/api/v1/dashboard/subdistrict/{subdistrict.pk}/", district_token),
+        # The funding ledger (≈ 9 entries per started project): keyset pages nationally, one district's spending.
+        ("funding ledger (API)", "/api/v1/funding-entries/", national_token),
+        ("funding spent, district official (API)", "/api/v1/funding-entries/?stage=spent", district_token),
     ]
     queries = {name: count_queries(path, token) for name, path, token in plan}
     floors = {

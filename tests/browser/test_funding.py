@@ -42,6 +42,7 @@ def test_disbursement_beyond_the_allocation_is_refused_on_the_phone_form(demo_da
     page.fill("#id_amount", "100.10")
     page.click("[data-testid=funding-form] button[type=submit]")
     page.wait_for_selector("[data-testid=funding-entries]")
-    assert FundingEntry.objects.get(project=project, stage="disbursed").amount == project.funding_entries.get(
-        stage="allocated"
-    ).amount
+    assert (
+        FundingEntry.objects.get(project=project, stage="disbursed").amount
+        == project.funding_entries.get(stage="allocated").amount
+    )
