@@ -359,6 +359,9 @@ def main():
         ("province dashboard (API)", f"/api/v1/dashboard/province/{city.province_id}/", province_token),
         ("monthly report preview (API)", f"/api/v1/monthly-reports/preview/?{report_query}", district_token),
         ("monthly reports, province official (API)", "/api/v1/monthly-reports/", province_token),
+        # The funding ledger (≈ 9 entries per started project): keyset pages nationally, one district's spending.
+        ("funding ledger (API)", "/api/v1/funding-entries/", national_token),
+        ("funding spent, district official (API)", "/api/v1/funding-entries/?stage=spent", district_token),
     ]
     paths = {name: (path, token) for name, path, token in plan}
     queries = {name: count_queries(path, token) for name, path, token in plan}

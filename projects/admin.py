@@ -3,6 +3,7 @@ from django.contrib import admin
 from communities.choices import CompanyKind
 from communities.models import Company
 from projects.models import (
+    FundingEntry,
     PlanConfirmation,
     PlanVersion,
     ProgrammeTarget,
@@ -26,13 +27,27 @@ class FundingInline(admin.TabularInline):
     extra = 0
 
 
+class FundingEntryInline(admin.TabularInline):
+    """The ledger, read-only: entries are recorded through projects.services.funding_entry_record (the ceilings
+    and the lock live there)."""
+
+    model = FundingEntry
+    extra = 0
+    can_delete = False
+    fields = ["date", "source", "stage", "amount", "document_number", "note", "recorded_by"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Project)
 class ProjectAdmin(ScopedAdmin):
     list_display = ["name", "compound", "batch", "status", "contractor", "progress_percent", "planned_finish"]
     list_filter = ["status", "batch", "contractor"]
     search_fields = ["name", "compound__name"]
     list_select_related = ["compound", "contractor"]
-    inlines = [FundingInline]
+    inlines = [FundingInline, FundingEntryInline]
     # Status changes go through the lifecycle services (history, guards): read-only here.
     readonly_fields = ["status", "status_before_suspension", "progress_percent", "version"]
 

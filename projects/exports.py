@@ -16,4 +16,6 @@ FUNDING_COLUMNS = [
     Column(gettext_lazy("Document number"), "document_number"),
     Column(gettext_lazy("Note"), "note"),
     Column(gettext_lazy("Recorded by"), "recorded_by__display_name"),
+    Column(gettext_lazy("Voided at"), "voided_at"),
+    Column(gettext_lazy("Reason for voiding"), "void_reason"),
 ]

@@ -188,11 +188,17 @@ class ProjectFunding(models.Model):
 class FundingEntryQuerySet(ProjectScopedQuerySet):
     project_path = "project__"
 
+    def valid(self):
+        """The entries that count: not voided."""
+        return self.filter(voided_at__isnull=True)
+
 
 class FundingEntry(models.Model):
     """One movement of a project's money from one source: an allocation (下达), a disbursement (拨付) or spending,
     with its date and the document that ordered it. Entries are appended by ``funding_entry_record`` only, which
-    keeps, per project and source, disbursed ≤ allocated and spent ≤ disbursed under a lock of the project row."""
+    keeps, per project and source, disbursed ≤ allocated and spent ≤ disbursed under a lock of the project row. A
+    mistaken entry is never edited or deleted: it is voided (who, when, why), stays in the ledger and no longer
+    counts (``funding_entry_void``, which keeps the same ceilings)."""
 
     project = models.ForeignKey(
         Project, on_delete=models.PROTECT, related_name="funding_entries", verbose_name=_("project")
@@ -209,6 +215,16 @@ class FundingEntry(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
     )
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    voided_at = models.DateTimeField(_("voided at"), null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("voided by"),
+    )
+    void_reason = models.CharField(_("reason for voiding"), max_length=200, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = FundingEntryQuerySet.as_manager()

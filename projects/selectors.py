@@ -243,7 +243,7 @@ def _stage_sums():
 
 
 def _entries(projects, since: date | None, until: date | None):
-    entries = FundingEntry.objects.filter(project__in=projects.order_by().values("pk"))
+    entries = FundingEntry.objects.valid().filter(project__in=projects.order_by().values("pk"))
     if since is not None:
         entries = entries.filter(date__gte=since)
     if until is not None:
@@ -296,7 +296,8 @@ def funding_by_node(projects, node: str) -> dict[object, FundingTotals]:
     ``compound__community_id`` for one row per community). Two aggregate queries."""
     moved = {
         row["node"]: row
-        for row in FundingEntry.objects.filter(project__in=projects.order_by().values("pk"))
+        for row in FundingEntry.objects.valid()
+        .filter(project__in=projects.order_by().values("pk"))
         .order_by()
         .values(node=F(f"project__{node}"))
         .annotate(**_stage_sums())
@@ -318,13 +319,14 @@ def funding_by_node(projects, node: str) -> dict[object, FundingTotals]:
 
 def funding_entry_list(user):
     return FundingEntry.objects.visible_to(user).select_related(
-        "project__compound__community__subdistrict", "recorded_by"
+        "project__compound__community__subdistrict", "recorded_by", "voided_by"
     )
 
 
 def funding_stage_sums(entries) -> list[tuple[object, Decimal]]:
-    """(stage label, total) of a (filtered) list of entries, for the foot of the ledger list. One query."""
-    sums = entries.order_by().aggregate(**_stage_sums())
+    """(stage label, total) of a (filtered) list of entries, voided ones left out, for the foot of the ledger
+    list. One query."""
+    sums = entries.filter(voided_at__isnull=True).order_by().aggregate(**_stage_sums())
     return [(label, sums[stage]) for stage, label in FundingStage.choices]
 
 

@@ -337,7 +337,8 @@ def funding_entry_record(
     ceiling = FUNDING_CEILINGS.get(stage)
     if ceiling is not None:
         sums = dict(
-            FundingEntry.objects.filter(project=locked, source=source, stage__in=(stage, ceiling))
+            FundingEntry.objects.valid()
+            .filter(project=locked, source=source, stage__in=(stage, ceiling))
             .order_by()
             .values_list("stage")
             .annotate(total=Sum("amount"))
@@ -378,6 +379,51 @@ def funding_entry_record(
         note=(note or "").strip(),
         recorded_by=actor,
     )
+
+
+@transaction.atomic
+def funding_entry_void(*, actor: User, entry: FundingEntry, reason: str) -> FundingEntry:
+    """Void a mistaken entry: it stays in the ledger (who voided it, when, why) and no longer counts. Whoever may
+    record its stage may void it, unless the ledger would then break a ceiling (an allocation that was already
+    paid out, a disbursement already spent): void the later entries first."""
+    locked = (
+        Project.objects.select_for_update().select_related("compound__community__subdistrict").get(pk=entry.project_id)
+    )
+    entry = FundingEntry.objects.get(pk=entry.pk)
+    if not perms.can_record_funding(actor, locked, entry.stage):
+        raise PermissionDenied
+    if entry.voided_at is not None:
+        raise DomainError(_("This entry is already voided."), code="already_voided")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("Give the reason for voiding the entry."), code="required", field="reason")
+    if len(reason) > 200:
+        raise DomainError(_("The reason is too long."), code="too_long", field="reason")
+    sums = dict(
+        FundingEntry.objects.valid()
+        .filter(project=locked, source=entry.source)
+        .exclude(pk=entry.pk)
+        .order_by()
+        .values_list("stage")
+        .annotate(total=Sum("amount"))
+    )
+    for stage, ceiling in FUNDING_CEILINGS.items():
+        if sums.get(stage, Decimal(0)) > sums.get(ceiling, Decimal(0)):
+            raise DomainError(
+                _(
+                    "Voiding this entry would leave more %(stage)s than %(ceiling)s for %(source)s: void the later "
+                    "entries first."
+                )
+                % {
+                    "stage": FundingStage(stage).label,
+                    "ceiling": FundingStage(ceiling).label,
+                    "source": FundingSource(entry.source).label,
+                },
+                code="void_breaks_ceiling",
+            )
+    entry.voided_at, entry.voided_by, entry.void_reason = timezone.now(), actor, reason
+    entry.save(update_fields=["voided_at", "voided_by", "void_reason", "updated_at"])
+    return entry
 
 
 # --- the lifecycle ---

@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:pk>/scope/<int:item_pk>/", views.scope_item_edit, name="scope-item-edit"),
     path("<int:pk>/funding/new/", views.funding_entry_create, name="funding-entry-create"),
     path("funding/", views.funding_entry_list, name="funding-entry-list"),
+    path("funding/<int:pk>/void/", views.funding_entry_void, name="funding-entry-void"),
     path("<int:pk>/reports/new/", views.report_create, name="report-create"),
     path("photos/<int:pk>/", views.photo, name="photo"),
     path("photos/<int:pk>/thumbnail/", views.photo, {"thumbnail": True}, name="photo-thumbnail"),

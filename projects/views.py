@@ -122,7 +122,7 @@ def project_detail(request, pk):
             "missing_confirmations": services.missing_confirmations(project),
             "funding_rows": _funding_rows(selectors.funding_totals(Project.objects.filter(pk=project.pk))),
             "funding_entries": project.funding_entries.all(),
-            "can_record_funding": bool(perms.recordable_stages(user, project)),
+            "funding_stages": perms.recordable_stages(user, project),
         },
     )
 
@@ -356,6 +356,20 @@ def funding_entry_create(request, pk):
         {"form": form, "project": project, "funding_rows": _funding_rows(totals)},
         status=status,
     )
+
+
+@login_required
+@require_POST
+def funding_entry_void(request, pk):
+    """Void a mistaken funding entry (whoever may record its stage), with a reason."""
+    entry = get_object_for(request.user, selectors.funding_entry_list(request.user), pk)
+    try:
+        services.funding_entry_void(actor=request.user, entry=entry, reason=request.POST.get("reason", "")[:500])
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Entry voided."))
+    return redirect(f"{reverse('projects:project-detail', args=[entry.project_id])}#funding")
 
 
 @login_required

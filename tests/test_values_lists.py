@@ -28,6 +28,7 @@ FAST_LISTS = [
     "/api/v1/compounds/",
     "/api/v1/buildings/",
     "/api/v1/needs/",
+    "/api/v1/funding-entries/",
 ]
 
 

@@ -48,9 +48,16 @@ class FundingEntrySerializer(StrictModelSerializer):
             "recorded_by",
             "recorded_by_name",
             "created_at",
+            "voided_at",
+            "voided_by",
+            "void_reason",
             "updated_at",
         ]
         read_only_fields = fields
+
+
+class FundingVoidSerializer(StrictSerializer):
+    reason = serializers.CharField(max_length=200, help_text="Why the entry is voided (kept in the ledger).")
 
 
 class FundingEntryCreateSerializer(StrictSerializer):

@@ -25,7 +25,7 @@ from projects.models import (
     ScopeItem,
 )
 from renovation_portal.api import ConcurrencyControlMixin, KeysetPagination
-from renovation_portal.exports import FORMATS, export_response
+from renovation_portal.exports import FORMATS, XLSX_TYPE, export_response
 from renovation_portal.parsers import JSONParser
 from renovation_portal.uploads import serve_private_image
 from renovation_portal.values_lists import ValuesListMixin
@@ -346,6 +346,8 @@ class ProgressPhotoViewSet(viewsets.GenericViewSet):
 @extend_validation_errors(["required", "too_long"], field_name="document_number", actions=["create"])
 @extend_validation_errors(["invalid_source"], field_name="source", actions=["create"])
 @extend_validation_errors(["invalid_stage"], field_name="stage", actions=["create"])
+@extend_validation_errors(["already_voided", "void_breaks_ceiling"], field_name="non_field_errors", actions=["void"])
+@extend_validation_errors(["required", "too_long"], field_name="reason", actions=["void"])
 class FundingEntryViewSet(ScopedObjectMixin, ValuesListMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """The funding ledger of the projects in your scope: allocations (下达), disbursements (拨付) and spending, each
     with its date and document number. Filter by project or place, ``source``, ``stage`` and ``since``/``until``
@@ -362,6 +364,8 @@ class FundingEntryViewSet(ScopedObjectMixin, ValuesListMixin, mixins.CreateModel
     def get_queryset(self):
         return selectors.funding_entry_list(self.request.user)
 
+    change_permission = staticmethod(lambda user, entry: perms.can_record_funding(user, entry.project, entry.stage))
+
     def get_serializer_class(self):
         return s.FundingEntryCreateSerializer if self.action == "create" else s.FundingEntrySerializer
 
@@ -376,9 +380,23 @@ class FundingEntryViewSet(ScopedObjectMixin, ValuesListMixin, mixins.CreateModel
             s.FundingEntrySerializer(self.get_queryset().get(pk=entry.pk)).data, status=status.HTTP_201_CREATED
         )
 
+    @extend_schema(request=s.FundingVoidSerializer, responses={200: s.FundingEntrySerializer})
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def void(self, request, pk=None):
+        """Void a mistaken entry (it stays listed with who voided it, when and why, and no longer counts). Refused
+        with ``void_breaks_ceiling`` when the rest of the ledger would then break a ceiling."""
+        entry = self.get_object()
+        body = s.FundingVoidSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.funding_entry_void(actor=request.user, entry=entry, reason=body.validated_data["reason"])
+        return Response(s.FundingEntrySerializer(self.get_queryset().get(pk=entry.pk)).data)
+
     @extend_schema(
         parameters=[OpenApiParameter("export", OpenApiTypes.STR, enum=list(FORMATS), default="csv")],
-        responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)},
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY),
+            (200, XLSX_TYPE): OpenApiResponse(OpenApiTypes.BINARY),
+        },
     )
     @action(detail=False, methods=["get"], pagination_class=None)
     def export(self, request):

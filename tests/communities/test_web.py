@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from communities.models import BoardContact, Building, BuildingLead, Compound, Role, User
 from projects.models import (
+    FundingEntry,
     PlanConfirmation,
     PlanVersion,
     ProgressReport,
@@ -26,6 +27,7 @@ PROJECT_MODELS = (
     ReportQuantity,
     ProjectEvent,
     ProjectFunding,
+    FundingEntry,
 )
 
 pytestmark = pytest.mark.django_db
@@ -151,6 +153,11 @@ def test_load_demo_twice_changes_nothing(db):
     assert Compound.objects.filter(is_synthetic=True).count() == 40
     assert Project.objects.get(compound__name="菡凌蓉小区").status == "handed_over"
     assert Project.objects.filter(status="construction").exists()
+    # 菡凌蓉小区 is handed over: every source allocated, paid out and spent in full (to the fen).
+    hlr = Project.objects.get(compound__name="菡凌蓉小区")
+    planned = sum(hlr.funding.values_list("amount", flat=True))
+    assert planned == hlr.budget
+    assert sum(hlr.funding_entries.filter(stage="spent").values_list("amount", flat=True)) == planned
     assert set(Role.objects.values_list("kind", flat=True)) == {
         "district_official",
         "subdistrict_official",

@@ -203,3 +203,55 @@ def test_two_concurrent_disbursements_cannot_both_pass_the_allocation(tree, acto
         thread.join()
     assert sorted(outcomes) == ["exceeds_allocation", "saved"]
     assert selectors.funding_totals(Project.objects.filter(pk=project.pk))[CENTRAL].disbursed == D("60.00")
+
+
+def test_generator_fills_plans_and_ledgers_within_the_ceilings(db):
+    import io
+
+    from django.core.management import call_command
+    from django.db.models import F, Q, Sum
+
+    call_command("generate_data", scale="district", districts=1, compounds_per_community=1, stdout=io.StringIO())
+    assert ProjectFunding.objects.values("project").distinct().count() == Project.objects.count()
+    assert set(FundingEntry.objects.values_list("stage", flat=True)) == {ALLOCATED, DISBURSED, SPENT}
+    # The plan of each project is its budget, to the fen.
+    assert not (Project.objects.annotate(planned=Sum("funding__amount")).exclude(planned=F("budget")).exists())
+    sums = {stage: Sum("amount", filter=Q(stage=stage), default=D(0)) for stage in (ALLOCATED, DISBURSED, SPENT)}
+    ledgers = FundingEntry.objects.values("project", "source").annotate(**sums)
+    assert ledgers.exists()
+    assert not ledgers.filter(Q(disbursed__gt=F("allocated")) | Q(spent__gt=F("disbursed"))).exists()
+
+
+def test_voiding_keeps_the_entry_and_the_ceilings(ledger, project):
+    allocation = FundingEntry.objects.get(project=project, source=RESIDENTS, stage=ALLOCATED)
+    spending = FundingEntry.objects.get(project=project, source=RESIDENTS, stage=SPENT)
+    disbursement = FundingEntry.objects.get(project=project, source=RESIDENTS, stage=DISBURSED)
+    with pytest.raises(DomainError) as refused:  # 33.34 disbursed would stand on nothing allocated
+        services.funding_entry_void(actor=ledger, entry=allocation, reason="重复录入")
+    assert refused.value.code == "void_breaks_ceiling"
+    with pytest.raises(DomainError) as refused:
+        services.funding_entry_void(actor=ledger, entry=spending, reason=" ")
+    assert refused.value.field == "reason"
+    services.funding_entry_void(actor=ledger, entry=spending, reason="凭证号录错")
+    services.funding_entry_void(actor=ledger, entry=disbursement, reason="重复录入")
+    totals = selectors.funding_totals(Project.objects.filter(pk=project.pk))[RESIDENTS]
+    assert (totals.allocated, totals.disbursed, totals.spent, totals.rate) == (
+        D("100.01"),
+        D("0.00"),
+        D("0.00"),
+        D("0.0000"),
+    )
+    with pytest.raises(DomainError) as refused:
+        services.funding_entry_void(actor=ledger, entry=spending, reason="again")
+    assert refused.value.code == "already_voided"
+    spending.refresh_from_db()
+    assert spending.voided_by == ledger and spending.void_reason == "凭证号录错"  # kept in the ledger
+    record(ledger, project, RESIDENTS, DISBURSED, "100.01")  # the voided one no longer counts against it
+
+
+def test_only_who_records_a_stage_voids_it(ledger, project, actors):
+    allocation = FundingEntry.objects.get(project=project, source=CENTRAL, stage=SPENT)
+    for role in ("contractor", "community_secretary", "inspector"):
+        with pytest.raises(PermissionDenied):
+            services.funding_entry_void(actor=actors[role], entry=allocation, reason="x")
+    services.funding_entry_void(actor=actors["subdistrict_official"], entry=allocation, reason="录错")

@@ -201,3 +201,23 @@ def test_ledger_and_project_page_cost_a_fixed_number_of_queries(
     assert counts() == before
     with django_assert_max_num_queries(12):
         api_as(allocated).get(URL)
+
+
+def test_void_on_the_web_and_through_the_api(allocated, project, actors, api_as, client):
+    first, second = FundingEntry.objects.filter(project=project).order_by("pk")
+    api = api_as(actors["subdistrict_official"])  # sees it, may not void an allocation
+    assert api.post(f"{URL}{first.pk}/void/", {"reason": "录错"}, format="json").status_code == 403
+    api = api_as(allocated)
+    assert api.post(f"{URL}{first.pk}/void/", {}, format="json").status_code == 400
+    response = api.post(f"{URL}{first.pk}/void/", {"reason": "重复录入"}, format="json")
+    assert response.status_code == 200 and response.json()["void_reason"] == "重复录入"
+    again = api.post(f"{URL}{first.pk}/void/", {"reason": "再次"}, format="json")
+    assert again.status_code == 400 and again.json()["errors"][0]["code"] == "already_voided"
+    record(allocated, project, FundingStage.DISBURSED, "0.20", number="拨〔2026〕1号")
+    client.force_login(allocated)
+    response = client.post(reverse("projects:funding-entry-void", args=[second.pk]), {"reason": "录错"})
+    assert response.status_code == 302
+    second.refresh_from_db()
+    assert second.voided_at is None  # 0.20 disbursed stands on it: refused with a message
+    page = client.get(reverse("projects:project-detail", args=[project.pk])).content.decode()
+    assert "重复录入" in page and "<s>¥0.10</s>" in page
