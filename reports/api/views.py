@@ -15,7 +15,6 @@ from reports.filtersets import MonthlyReportFilterSet
 from reports.models import MonthlyReport
 from reports.permissions import can_view_live
 
-
 QUERY_CODES = ["required", "invalid", "min_value", "max_value", "max_string_length"]
 
 
