@@ -296,3 +296,20 @@ def test_invitations_above_the_district(upward, granter, kind, place_key, allowe
         with pytest.raises(PermissionDenied):
             user_invite(**invite)
         assert not User.objects.filter(username="newcomer").exists()
+
+
+def test_place_lists_above_the_district_are_scoped(upward, api):
+    def names(user, endpoint):
+        api.force_authenticate(user)
+        response = api.get(reverse(f"api:{endpoint}-list"))
+        assert response.status_code == 200
+        return sorted(row["name"] for row in response.json()["results"])
+
+    assert names(upward["city_official"], "city") == ["厦门市"]
+    assert names(upward["city_official"], "province") == []
+    assert names(upward["city_official"], "district") == ["思明区"]
+    assert names(upward["province_official"], "city") == ["厦门市", "福州市"]
+    assert names(upward["province_official"], "province") == ["福建省"]
+    assert names(upward["province_official"], "district") == ["思明区", "鼓楼区"]
+    assert names(upward["district_official"], "city") == []  # above a district official's subtree
+    assert names(upward["city_b_official"], "district") == ["南山区"]
