@@ -9,6 +9,7 @@ from communities.models import (
     ApiToken,
     Building,
     BuildingLead,
+    City,
     Community,
     Company,
     Compound,
@@ -16,6 +17,7 @@ from communities.models import (
     OwnersBody,
     PartyBranch,
     PropertyService,
+    Province,
     Role,
     Subdistrict,
     User,
@@ -38,10 +40,26 @@ class ScopedAdmin(admin.ModelAdmin):
         return super().has_change_permission(request, obj)
 
 
+@admin.register(Province)
+class ProvinceAdmin(ScopedAdmin):
+    list_display = ["code", "name"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(City)
+class CityAdmin(ScopedAdmin):
+    list_display = ["code", "name", "province"]
+    list_filter = ["province"]
+    search_fields = ["name", "code"]
+    list_select_related = ["province"]
+
+
 @admin.register(District)
 class DistrictAdmin(ScopedAdmin):
     list_display = ["code", "name", "city"]
+    list_filter = ["city"]
     search_fields = ["name", "code"]
+    list_select_related = ["city"]
 
 
 @admin.register(Subdistrict)

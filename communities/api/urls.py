@@ -5,6 +5,8 @@ from renovation_portal.api import PortalRouter
 from renovation_portal.sync import DeletionViewSet
 
 router = PortalRouter()
+router.register("provinces", views.ProvinceViewSet, basename="province")
+router.register("cities", views.CityViewSet, basename="city")
 router.register("districts", views.DistrictViewSet, basename="district")
 router.register("subdistricts", views.SubdistrictViewSet, basename="subdistrict")
 router.register("communities", views.CommunityViewSet, basename="community")

@@ -20,6 +20,7 @@ from communities.models import (
     BoardContact,
     Building,
     BuildingLead,
+    City,
     Community,
     Company,
     Compound,
@@ -27,6 +28,7 @@ from communities.models import (
     OwnersBody,
     PartyBranch,
     PropertyService,
+    Province,
     Role,
     Subdistrict,
     TaskForce,
@@ -70,10 +72,30 @@ def _board_data(building, lines) -> dict:
     }
 
 
+class ProvinceViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """Provinces: a province official's own (a global administrator's: all)."""
+
+    model = Province
+    serializer_class = s.ProvinceSerializer
+    ordering_fields = ["code", "name"]
+
+
+class CityViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """Cities: a city official's own, a province official's cities of the province."""
+
+    model = City
+    serializer_class = s.CitySerializer
+    ordering_fields = ["code", "name"]
+    filterset_fields = ["province"]
+
+
 class DistrictViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """Districts in scope; city and province officials see every district below them."""
+
     model = District
     serializer_class = s.DistrictSerializer
     ordering_fields = ["code", "name"]
+    filterset_fields = ["city"]
 
 
 class PlaceCreateMixin:

@@ -41,7 +41,7 @@ class MonthlyReportSubmitSerializer(StrictSerializer):
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
 
 
-class MonthlyReportPreviewQuerySerializer(StrictSerializer):
+class MonthlyReportPreviewQuerySerializer(serializers.Serializer):  # query parameters: others (format) pass
     district = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     year = serializers.IntegerField(min_value=2000, max_value=2100)
     month = serializers.IntegerField(min_value=1, max_value=12)

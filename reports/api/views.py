@@ -1,6 +1,7 @@
 from django.core.exceptions import PermissionDenied
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -14,7 +15,12 @@ from reports.filtersets import MonthlyReportFilterSet
 from reports.models import MonthlyReport
 from reports.permissions import can_view_live
 
+QUERY_CODES = ["required", "invalid", "min_value", "max_value", "max_string_length"]
 
+
+@extend_validation_errors(QUERY_CODES, field_name="district", actions=["preview"], methods=["get"])
+@extend_validation_errors(QUERY_CODES, field_name="year", actions=["preview"], methods=["get"])
+@extend_validation_errors(QUERY_CODES, field_name="month", actions=["preview"], methods=["get"])
 class MonthlyReportViewSet(ScopedObjectMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """The districts' monthly reports to the city: every submitted version in the user's scope (district officials:
     their district; city and province officials: every district below them). ``POST`` submits a district's month

@@ -296,3 +296,49 @@ def test_invitations_above_the_district(upward, granter, kind, place_key, allowe
         with pytest.raises(PermissionDenied):
             user_invite(**invite)
         assert not User.objects.filter(username="newcomer").exists()
+
+
+def test_place_lists_above_the_district_are_scoped(upward, api):
+    def names(user, endpoint):
+        api.force_authenticate(user)
+        response = api.get(reverse(f"api:{endpoint}-list"))
+        assert response.status_code == 200
+        return sorted(row["name"] for row in response.json()["results"])
+
+    assert names(upward["city_official"], "city") == ["厦门市"]
+    assert names(upward["city_official"], "province") == []
+    assert names(upward["city_official"], "district") == ["思明区"]
+    assert names(upward["province_official"], "city") == ["厦门市", "福州市"]
+    assert names(upward["province_official"], "province") == ["福建省"]
+    assert names(upward["province_official"], "district") == ["思明区", "鼓楼区"]
+    assert names(upward["district_official"], "city") == []  # above a district official's subtree
+    assert names(upward["city_b_official"], "district") == ["南山区"]
+
+
+def test_province_official_invites_a_city_official_on_the_web(upward, client):
+    client.force_login(upward["province_official"])
+    form = client.get(reverse("communities:person-invite")).content.decode()
+    assert "福州市" in form and "深圳市" not in form
+    data = {"username": "fz.city", "email": "fz@example.cn", "kind": RoleKind.CITY_OFFICIAL}
+    response = client.post(reverse("communities:person-invite"), {**data, "city": upward["city_a2"].pk})
+    assert response.status_code == 302
+    assert User.objects.get(username="fz.city").roles.get().city == upward["city_a2"]
+    refused = client.post(reverse("communities:person-invite"), {**data, "username": "sz", "city": upward["city_b"].pk})
+    assert refused.status_code in (200, 400) and not User.objects.filter(username="sz").exists()
+    client.force_login(upward["city_official"])
+    form = client.get(reverse("communities:person-invite")).content.decode()
+    assert "思明区" in form and "鼓楼区" not in form
+
+
+@pytest.mark.parametrize("who", ["city_official", "province_official"])
+def test_upper_officials_home_nav_and_dashboard_landing(upward, client, who):
+    client.force_login(upward[who])
+    home = client.get("/")
+    assert home.status_code == 200
+    page = home.content.decode()
+    assert reverse("reports:list") in page and reverse("dashboard:home") in page
+    landing = client.get(reverse("dashboard:home"))
+    level, place = ("city", upward["city_a"]) if who == "city_official" else ("province", upward["province_a"])
+    assert landing.status_code == 302 and landing.url == reverse("dashboard:place", args=[level, place.pk])
+    board = client.get(landing.url).content.decode()
+    assert "思明区" in board and "南山区" not in board
