@@ -27,6 +27,14 @@ ACTION_CHOICES = [
     (LogEntry.Action.ACCESS, _("Viewed")),
 ]
 ACTION_LABELS = dict(ACTION_CHOICES)
+# Where a write came from (communities.audit): "web", "api", "admin", "task:<name>", "command:<name>".
+SOURCE_LABELS = {
+    "web": _("Web page"),
+    "api": _("API"),
+    "admin": _("Admin site"),
+    "task": _("Scheduled task"),
+    "command": _("Command"),
+}
 # How auditlog writes an empty value (None as text), and what a reverse relation's manager looks like as text
 # ("inspections.IssuePhoto.None"): the latter says nothing about the change and is left out.
 EMPTY_VALUES = {"", "None", "[]", "{}"}
@@ -69,6 +77,15 @@ def change_rows(entry) -> list[ChangeRow]:
             )
         )
     return rows
+
+
+def source_label(cid: str | None) -> str:
+    """ "command:load_demo" → "Command load_demo"; an unknown source as written."""
+    if not cid:
+        return "—"
+    kind, _sep, name = cid.partition(":")
+    label = SOURCE_LABELS.get(kind)
+    return f"{label} {name}".strip() if label else cid
 
 
 def object_label(entry) -> str:
@@ -141,6 +158,7 @@ def audit_log(request):
         entry.action_label = ACTION_LABELS.get(entry.action, entry.action)
         entry.change_rows = change_rows(entry)
         entry.object_label = object_label(entry)
+        entry.source_label = source_label(entry.cid)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -14,6 +14,7 @@ from PIL.ExifTags import IFD, Base
 
 from communities.choices import RoleKind
 from consultations import services as consultation_services
+from consultations.forms import BallotForm
 from inspections import services as inspection_services
 from inspections.models import ChecklistTemplate, Inspection, IssuePhoto, RectificationIssue
 from projects.choices import ProjectStatus
@@ -151,6 +152,13 @@ def test_a_file_named_heic_that_is_no_image_is_refused(project, actors, api_as):
         "/api/v1/progress-reports/", report_data(project, [fake]), format="multipart"
     )
     assert response.status_code == 400 and not ProgressReport.objects.exists()
+
+
+def test_the_shared_form_and_api_photo_fields_take_heic():
+    form = BallotForm({"voter": 1, "choice": "for", "channel": "paper"}, {"scan": heic("scan.heic")})
+    form.is_valid()
+    assert "scan" not in form.errors
+    assert uploads.PhotoField().run_validation(heic()).name.lower().endswith(".heic")
 
 
 def test_photo_pickers_offer_heic(project, actors, client):

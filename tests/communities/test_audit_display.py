@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext, override
 
 from communities import services
-from communities.audit_views import change_rows, object_label
+from communities.audit_views import change_rows, object_label, source_label
 from communities.models import Compound
 
 pytestmark = pytest.mark.django_db
@@ -36,6 +36,11 @@ def test_empty_values_and_actions_are_in_words(tree, actors, client):
     assert not any(re.search(r"\bNone\b|\bTrue\b|\bFalse\b|∅", cell) for cell in cells), cells
     assert f">{changed}<" in html and f">{created}<" in html
     assert ">update<" not in html and ">create<" not in html
+    with override("zh-hans"):
+        assert source_label("web") == gettext("Web page")
+        assert source_label("command:load_demo") == gettext("Command") + " load_demo"
+        assert source_label("task:inspections.remind") == gettext("Scheduled task") + " inspections.remind"
+    assert source_label(None) == "—" and source_label("other") == "other"
 
 
 def test_created_records_show_values_only_and_relations_are_left_out(tree):
