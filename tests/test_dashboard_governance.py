@@ -4,6 +4,7 @@ at every level: hand-computed across the period's boundaries and the place tree.
 
 import csv
 import io
+import re
 from datetime import date
 
 import pytest
@@ -179,6 +180,10 @@ def test_the_page_and_its_exports_show_the_figures(tree, actors, bodies, client)
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     governance_rows = [row for row in rows if "2024-01-01" in row[0]]
     assert [row[2] for row in governance_rows] == ["1", "1", "1", "2"]
+    weekly = client.get(reverse("dashboard:weekly", args=["district", tree["district"].pk]), Y2024).content.decode()
+    line = weekly.split('data-testid="weekly-governance">')[1].split("</p>")[0]
+    assert "2024-01-01" in line and "2024-12-31" in line
+    assert [int(n) for n in re.findall(r"(?<![\d-])(\d+)(?![\d-])", line)] == [1, 1, 1, 2]
 
 
 def test_the_governance_figures_cost_the_same_queries_for_more_records(tree, actors, bodies, client):
