@@ -1,16 +1,19 @@
 """Synthetic national-scale place tree for benchmarks: provinces, cities (10 districts a city, 6 cities a
 province: the nation's 344 districts fall in 35 cities of 6 provinces), districts, subdistricts, communities, compounds and
 buildings in realistic proportions (≈640 compounds per district, ≈5 buildings and ≈170 households per
-compound), with their building leads and the grid worker on each compound's contact board. Deterministic for a seed; loaded with COPY in chunks (renovation_portal.bulkload)."""
+compound), with their building leads and the grid worker on each compound's contact board, and the compounds'
+governance bodies (party branches, owners' bodies, property services) with dates. Deterministic for a seed; loaded
+with COPY in chunks (renovation_portal.bulkload)."""
 
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import date, timedelta
 
+from django.db import connection
 from django.utils import timezone
 
-from communities.choices import BoardRole, LeadChoice
+from communities.choices import BoardRole, LeadChoice, OwnersBodyKind, PropertyMode
 from communities.models import (
     BoardContact,
     Building,
@@ -19,10 +22,13 @@ from communities.models import (
     Community,
     Compound,
     District,
+    OwnersBody,
+    PartyBranch,
+    PropertyService,
     Province,
     Subdistrict,
 )
-from renovation_portal.bulkload import copy_rows, next_id
+from renovation_portal.bulkload import copy_dicts, copy_rows, next_id
 
 SUBDISTRICTS_PER_DISTRICT = 10
 COMMUNITIES_PER_SUBDISTRICT = 6
@@ -235,3 +241,102 @@ def generate(ctx) -> None:
     ctx.district_ids = [row[0] for row in districts]
     ctx.city_ids = [row[0] for row in cities]
     ctx.province_ids = [row[0] for row in provinces]
+    _governance(ctx, rng, [row[0] for row in compounds])
+
+
+MANAGED = [PropertyMode.MENU, PropertyMode.PROFESSIONAL, PropertyMode.SHARED]
+
+
+def _governance(ctx, rng: random.Random, compound_ids: list[int]) -> None:
+    """The compounds' governance bodies, in the proportions of the article (of 637 compounds, 27 new party branches,
+    181 self-governance groups, 56 owners' committees, 18 newly under property management): about 60 % have a party
+    branch (4 % founded in 2023-2024), 28 % a self-governance group and 9 % an owners' committee formed or
+    re-elected in 2023-2024, 60 % a property service (3 % introduced in 2024 after none before). The dashboards'
+    governance query is measured against these rows."""
+    branches, owners, services, current = [], [], [], {}
+    branch_id, owners_id, service_id = next_id(PartyBranch), next_id(OwnersBody), next_id(PropertyService)
+    for compound_id in compound_ids:
+        roll = rng.random()
+        if roll < 0.6:
+            new = roll < 0.04
+            founded = date(2023 + rng.randrange(2), 1 + rng.randrange(12), 1) if new else date(2010, 1, 1)
+            branches.append(
+                {
+                    "id": branch_id,
+                    "compound_id": compound_id,
+                    "name": "党支部",
+                    "secretary_name": "书记",
+                    "member_count": 8,
+                    "established_on": founded,
+                }
+            )
+            current.setdefault(compound_id, {})["party_branch_id"] = branch_id
+            branch_id += 1
+        roll = rng.random()
+        if roll < 0.37:
+            kind = OwnersBodyKind.SELF_GOVERNANCE_GROUP if roll < 0.28 else OwnersBodyKind.OWNERS_COMMITTEE
+            elected = date(2023 + rng.randrange(2), 1 + rng.randrange(12), 15)
+            owners.append(
+                {
+                    "id": owners_id,
+                    "compound_id": compound_id,
+                    "kind": kind,
+                    "director_name": "主任",
+                    "established_on": elected,
+                }
+            )
+            current.setdefault(compound_id, {})["owners_body_id"] = owners_id
+            owners_id += 1
+        roll = rng.random()
+        if roll < 0.03:  # none, then a managed mode from 2024
+            started = date(2024, 1 + rng.randrange(12), 1)
+            services.append(
+                {"id": service_id, "compound_id": compound_id, "mode": PropertyMode.NONE, "ended_on": started}
+            )
+            service_id += 1
+            services.append(
+                {
+                    "id": service_id,
+                    "compound_id": compound_id,
+                    "mode": rng.choice(MANAGED),
+                    "contract_starts_on": started,
+                }
+            )
+        elif roll < 0.6:
+            mode = PropertyMode.SELF_MANAGED if roll < 0.2 else rng.choice(MANAGED)
+            services.append(
+                {"id": service_id, "compound_id": compound_id, "mode": mode, "contract_starts_on": date(2015, 1, 1)}
+            )
+        else:
+            continue
+        current.setdefault(compound_id, {})["property_service_id"] = service_id
+        service_id += 1
+    copy_dicts(PartyBranch, branches, progress=ctx.progress("party branches", len(branches)))
+    copy_dicts(OwnersBody, owners, progress=ctx.progress("owners' bodies", len(owners)))
+    copy_dicts(PropertyService, services, progress=ctx.progress("property services", len(services)))
+    _point_compounds(current)
+
+
+def _point_compounds(current: dict[int, dict]) -> None:
+    """Point each compound at its current bodies (one set-based UPDATE per chunk of compounds)."""
+    rows = [
+        (pk, ids.get("party_branch_id"), ids.get("owners_body_id"), ids.get("property_service_id"))
+        for pk, ids in current.items()
+    ]
+    table = connection.ops.quote_name(Compound._meta.db_table)
+    for start in range(0, len(rows), 10_000):
+        chunk = rows[start : start + 10_000]
+        if connection.vendor != "postgresql":
+            for pk, branch, body, service in chunk:
+                Compound.objects.filter(pk=pk).update(
+                    party_branch_id=branch, owners_body_id=body, property_service_id=service
+                )
+            continue
+        values = ", ".join(["(%s, %s::bigint, %s::bigint, %s::bigint)"] * len(chunk))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} AS c SET party_branch_id = v.branch, owners_body_id = v.body, "
+                f"property_service_id = v.service FROM (VALUES {values}) AS v(id, branch, body, service) "
+                f"WHERE c.id = v.id",
+                [value for row in chunk for value in row],
+            )

@@ -4,6 +4,7 @@ at every level: hand-computed across the period's boundaries and the place tree.
 
 import csv
 import io
+import re
 from datetime import date
 
 import pytest
@@ -179,6 +180,10 @@ def test_the_page_and_its_exports_show_the_figures(tree, actors, bodies, client)
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     governance_rows = [row for row in rows if "2024-01-01" in row[0]]
     assert [row[2] for row in governance_rows] == ["1", "1", "1", "2"]
+    weekly = client.get(reverse("dashboard:weekly", args=["district", tree["district"].pk]), Y2024).content.decode()
+    line = weekly.split('data-testid="weekly-governance">')[1].split("</p>")[0]
+    assert "2024-01-01" in line and "2024-12-31" in line
+    assert [int(n) for n in re.findall(r"(?<![\d-])(\d+)(?![\d-])", line)] == [1, 1, 1, 2]
 
 
 def test_the_governance_figures_cost_the_same_queries_for_more_records(tree, actors, bodies, client):
@@ -209,3 +214,33 @@ def test_the_governance_figures_cost_the_same_queries_for_more_records(tree, act
     count()
     assert count() == before
     assert counts(governance(client, official, "district", tree["district"].pk, **Y2024)) == (5, 1, 1, 6)
+
+
+def test_generated_data_has_governance_bodies_that_the_dashboard_counts(db, client):
+    from django.core.management import call_command
+
+    from communities.choices import RoleKind
+    from communities.models import Compound, District, OwnersBody, PartyBranch, PropertyService
+
+    call_command("generate_data", scale="district", districts=1, compounds_per_community=2, stdout=io.StringIO())
+    district = District.objects.order_by("-pk").first()
+    compounds = Compound.objects.filter(community__subdistrict__district=district)
+    assert PartyBranch.objects.filter(compound__in=compounds).exists()
+    assert OwnersBody.objects.filter(compound__in=compounds).exists()
+    # Every compound points at its current body of each kind, as the services keep it.
+    for model, pointer in (
+        (PartyBranch, "party_branch"),
+        (OwnersBody, "owners_body"),
+        (PropertyService, "property_service"),
+    ):
+        current = dict(
+            model.objects.filter(compound__in=compounds, ended_on__isnull=True).values_list("compound", "pk")
+        )
+        assert dict(compounds.exclude(**{f"{pointer}__isnull": True}).values_list("pk", pointer)) == current
+    official = f.user_with_role(RoleKind.DISTRICT_OFFICIAL, district=district)
+    board = governance(client, official, "district", district.pk, since="2023-01-01", until="2024-12-31")
+    founded = PartyBranch.objects.filter(compound__in=compounds, established_on__year__in=[2023, 2024])
+    assert board["party_branches"] == founded.values("compound").distinct().count()
+    introduced = PropertyService.objects.filter(compound__in=compounds, mode="none", ended_on__isnull=False)
+    assert board["property_introduced"] == introduced.count()
+    assert board["compounds"] == compounds.count()
