@@ -36,6 +36,7 @@ from communities.models import (
     District,
     Subdistrict,
 )
+from planning.models import AnnualPlan, Declaration, PlanItem
 from projects.models import PlanVersion, Project, ScopeItem
 from renovation_portal.wsgi import application
 from tests import factories as f
@@ -100,6 +101,21 @@ def real_ids(tree):
     for project in Project.objects.all():
         f.PlanVersionFactory(project=project)
         f.ScopeItemFactory(project=project)
+    # A declaration on each side (one approved into the library and planned), so that planning paths name real rows.
+    from communities.choices import RoleKind
+    from planning import services as planning
+
+    district_official = f.user_with_role(RoleKind.DISTRICT_OFFICIAL, district=tree["district"])
+    for side in ("a", "b"):
+        declarer = f.user_with_role(RoleKind.SUBDISTRICT_OFFICIAL, subdistrict=tree[f"sub_{side}"])
+        declaration = f.declaration(tree[f"compound_{side}"], declarer)
+        if side == "a":
+            planning.declaration_submit(actor=declarer, declaration=declaration)
+            planning.declaration_approve(actor=district_official, declaration=declaration)
+            plan = planning.annual_plan_create(actor=district_official, district=tree["district"], year=2026)
+            planning.plan_item_add(
+                actor=district_official, plan=plan, batch=plan.batches.get(), declaration=declaration
+            )
     models = {
         "districts": District,
         "subdistricts": Subdistrict,
@@ -111,6 +127,9 @@ def real_ids(tree):
         "projects": Project,
         "plan-versions": PlanVersion,
         "scope-items": ScopeItem,
+        "declarations": Declaration,
+        "annual-plans": AnnualPlan,
+        "plan-items": PlanItem,
     }
     return {prefix: sorted(model.objects.values_list("pk", flat=True)) for prefix, model in models.items()}
 
