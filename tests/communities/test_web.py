@@ -153,6 +153,8 @@ def test_load_demo_twice_changes_nothing(db):
     assert Project.objects.get(compound__name="菡凌蓉小区").status == "handed_over"
     assert Project.objects.filter(status="construction").exists()
     assert set(Role.objects.values_list("kind", flat=True)) == {
+        "province_official",
+        "city_official",
         "district_official",
         "subdistrict_official",
         "community_secretary",
