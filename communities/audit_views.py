@@ -99,8 +99,8 @@ def audit_entries_visible_to(user):
     if scope.is_global:
         return LogEntry.objects.all()
     q = Q(pk__in=[])
-    if RoleKind.DISTRICT_OFFICIAL in scope.role_kinds and scope.district_ids:
-        q |= Q(additional_data__district__in=sorted(scope.district_ids))
+    if RoleKind.DISTRICT_OFFICIAL in scope.role_kinds and scope.bound_district_ids:
+        q |= Q(additional_data__district__in=sorted(scope.bound_district_ids))
     if RoleKind.SUBDISTRICT_OFFICIAL in scope.role_kinds and scope.subdistrict_ids:
         q |= Q(additional_data__subdistrict__in=sorted(scope.subdistrict_ids))
     return LogEntry.objects.filter(q)

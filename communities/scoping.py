@@ -76,6 +76,9 @@ class Scope:
     community_ids: frozenset[int] = frozenset()
     company_ids: frozenset[int] = frozenset()
     inspector_tiers: frozenset[int] = field(default_factory=frozenset)
+    # Only the districts the user's roles are bound to (not those below a city or province role): what a write
+    # permission asks when it checks "a district official of this district".
+    bound_district_ids: frozenset[int] = field(default_factory=frozenset)
 
     def has_role(self, *kinds: str) -> bool:
         return self.is_global or bool(self.role_kinds.intersection(kinds))
@@ -208,6 +211,7 @@ def get_scope(user) -> Scope:
                 companies.add(company_id)
             if tier:
                 tiers.add(tier)
+        bound_districts = frozenset(districts)
         if provinces or cities:
             # By name, not by import: the models import this module's callers (querysets), never the other way.
             City, District = apps.get_model("communities", "City"), apps.get_model("communities", "District")
@@ -222,6 +226,7 @@ def get_scope(user) -> Scope:
             community_ids=frozenset(communities),
             company_ids=frozenset(companies),
             inspector_tiers=frozenset(tiers),
+            bound_district_ids=bound_districts,
         )
     user._portal_scope = scope
     return scope

@@ -96,7 +96,7 @@ def shows_rounds(user, level: str, place) -> bool:
     if scope.is_global:
         return True
     district = figures.district_of(level, place)
-    return district is not None and scope.sees_unannounced_rounds and district in scope.district_ids
+    return district is not None and scope.sees_unannounced_rounds and district in scope.bound_district_ids
 
 
 def _crumbs(level: str, place, scope) -> list[tuple[str, str, int, bool]]:
@@ -211,7 +211,8 @@ def place(request, level, pk):
     if fmt:
         return table_response(f"{_('dashboard')}-{board.place.name}", fmt, export_sheets(board))
     may_set_target = level == "district" and (
-        scope.is_global or (RoleKind.DISTRICT_OFFICIAL in scope.role_kinds and board.place.pk in scope.district_ids)
+        scope.is_global
+        or (RoleKind.DISTRICT_OFFICIAL in scope.role_kinds and board.place.pk in scope.bound_district_ids)
     )
     target = board.progress["target"]
     query = request.GET.copy()

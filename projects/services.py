@@ -888,7 +888,9 @@ def contractor_company_ids(user) -> list[int]:
 def target_set(*, actor: User, district, year: int, to_start: int, to_finish: int) -> ProgrammeTarget:
     """A district official sets the year's target of compounds to start and to finish (one per year)."""
     scope = get_scope(actor)
-    if not (scope.is_global or (RoleKind.DISTRICT_OFFICIAL in scope.role_kinds and district.pk in scope.district_ids)):
+    if not (
+        scope.is_global or (RoleKind.DISTRICT_OFFICIAL in scope.role_kinds and district.pk in scope.bound_district_ids)
+    ):
         raise PermissionDenied
     if not 2000 <= year <= 2100:
         raise DomainError(_("Enter a year between 2000 and 2100."), code="bad_year", field="year")

@@ -159,6 +159,8 @@ def test_load_demo_twice_changes_nothing(db):
     assert planned == hlr.budget
     assert sum(hlr.funding_entries.filter(stage="spent").values_list("amount", flat=True)) == planned
     assert set(Role.objects.values_list("kind", flat=True)) == {
+        "province_official",
+        "city_official",
         "district_official",
         "subdistrict_official",
         "community_secretary",

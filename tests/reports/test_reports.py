@@ -342,3 +342,21 @@ def test_upper_officials_home_nav_and_dashboard_landing(upward, client, who):
     assert landing.status_code == 302 and landing.url == reverse("dashboard:place", args=[level, place.pk])
     board = client.get(landing.url).content.decode()
     assert "思明区" in board and "南山区" not in board
+
+
+def test_a_district_official_who_is_also_a_city_official_elsewhere_writes_only_in_own_district(upward, client):
+    from projects.services import target_set
+
+    both = upward["district_official"]
+    f.RoleFactory(user=both, kind=RoleKind.CITY_OFFICIAL, district=None, city=upward["city_b"])
+    target_set(actor=both, district=upward["district_a"], year=2027, to_start=1, to_finish=1)
+    with pytest.raises(PermissionDenied):
+        target_set(actor=both, district=upward["district_b"], year=2027, to_start=1, to_finish=1)
+    client.force_login(both)
+    assert client.get(reverse("dashboard:place", args=["district", upward["district_b"].pk])).status_code == 200
+    assert (
+        'data-testid="target-form"'
+        not in client.get(reverse("dashboard:place", args=["district", upward["district_b"].pk])).content.decode()
+    )
+    with pytest.raises(PermissionDenied):
+        services.report_submit(actor=both, district=upward["district_b"], year=2026, month=11)
