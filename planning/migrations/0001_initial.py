@@ -87,7 +87,7 @@ class Migration(migrations.Migration):
             name='DeclarationFunding',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(choices=[('district_subsidy', 'District subsidy'), ('residents', "Residents' contribution"), ('maintenance_fund', 'Housing maintenance fund'), ('utilities', 'Utility companies'), ('other', 'Other')], max_length=30, verbose_name='source')),
+                ('source', models.CharField(choices=[('district_funds', 'District subsidy'), ('residents', "Residents' contribution"), ('maintenance_fund', 'Housing maintenance fund'), ('utilities', 'Utility companies'), ('other', 'Other')], max_length=30, verbose_name='source')),
                 ('amount', models.DecimalField(decimal_places=2, max_digits=14, validators=[django.core.validators.MinValueValidator(Decimal('0'))], verbose_name='amount (yuan)')),
                 ('declaration', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='funding', to='planning.declaration', verbose_name='declaration')),
             ],
