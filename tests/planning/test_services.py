@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.utils import translation
 
 from communities.choices import CompanyKind, RoleKind
 from notifications.models import Notification
@@ -269,7 +270,8 @@ def test_project_create_without_a_plan_item_still_works_for_officials(tree, acto
 def test_target_split_checks_the_sum(tree, actors):
     district = actors["district_official"]
     target = target_set(actor=district, district=tree["district"], year=2026, to_start=10, to_finish=6)
-    notes = target_split(actor=district, target=target, shares={tree["sub_a"]: (6, 4), tree["sub_b"]: (3, 2)})
+    with translation.override("en"):
+        notes = target_split(actor=district, target=target, shares={tree["sub_a"]: (6, 4), tree["sub_b"]: (3, 2)})
     assert notes == ["1 of the district's 10 compounds to start are not yet assigned to a subdistrict."]
     with pytest.raises(DomainError) as error:
         target_split(actor=district, target=target, shares={tree["sub_b"]: (5, 2)})
