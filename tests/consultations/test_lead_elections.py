@@ -4,6 +4,7 @@ nothing. Web (the vote form) and API (/api/v1/lead-elections/)."""
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from communities import services as community_services
 from communities.models import BuildingLead
@@ -59,7 +60,7 @@ def test_a_passed_election_vote_records_the_lead_and_ends_the_earlier_one(tree, 
     lead = election.lead
     assert (lead.name, lead.phone, lead.service_phone, lead.chosen_by) == ("徐林", PRIVATE, "0592-5551234", "elected")
     assert lead.candidates == [{"name": "徐林", "votes": 3}] and lead.is_current
-    assert lead.chosen_on == vote.closed_at.date() and str(vote.pk) in lead.basis
+    assert lead.chosen_on == timezone.localdate(vote.closed_at) and str(vote.pk) in lead.basis
     earlier.refresh_from_db()
     assert earlier.ended_on == lead.chosen_on
 
