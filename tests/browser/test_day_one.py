@@ -60,6 +60,7 @@ def empty_district(transactional_db, tmp_path):
         code="350203",
         name="思明区",
         city="厦门市",
+        province="福建省",
         official="siming.zhujian",
         email="zhujian@siming.example.cn",
         password_file=str(secret),
@@ -300,12 +301,13 @@ def test_a_district_sets_itself_up_in_the_browser(empty_district, page, tmp_path
     page.fill("#id_name", "莲花五村小区党支部")
     page.fill("#id_secretary_name", "王建国")
     page.fill("#id_member_count", "23")
-    page.check("#id_set_up_in_programme")
+    page.fill("#id_established_on", "2026-11-30")
     save(page)
     page.get_by_test_id("governance").get_by_role("link").nth(1).click()
     page.select_option("#id_kind", "owners_committee")
     page.fill("#id_director_name", "王建国")
     page.fill("#id_member_count", "7")
+    page.fill("#id_established_on", "2026-11-30")
     page.fill("#id_term_starts_on", "2026-12-01")
     page.fill("#id_term_ends_on", "2031-11-30")
     save(page)
@@ -313,7 +315,7 @@ def test_a_district_sets_itself_up_in_the_browser(empty_district, page, tmp_path
     page.select_option("#id_mode", "professional")
     page.select_option("#id_company", label="厦门莲花物业服务有限公司")
     page.fill("#id_contact_name", "黄经理")
-    page.check("#id_introduced_in_programme")
+    page.fill("#id_contract_starts_on", "2027-01-01")
     save(page)
     shown = page.get_by_test_id("governance").inner_text()
     assert "莲花五村小区党支部" in shown and "王建国" in shown and "厦门莲花物业服务有限公司" in shown
