@@ -67,16 +67,6 @@ class SubdistrictCreateForm(SubdistrictForm):
 
     def __init__(self, *args, actor, **kwargs):
         super().__init__(*args, **kwargs)
-        # Province officials grant roles in their province's cities, city officials in their city's districts.
-        scope = get_scope(actor)
-        if scope.is_global or scope.province_ids:
-            self.fields["city"].queryset = City.objects.visible_to(actor).order_by("code")
-        else:
-            del self.fields["city"]
-        if scope.is_global:
-            self.fields["province"].queryset = Province.objects.order_by("code")
-        else:
-            del self.fields["province"]
         self.fields["district"].queryset = District.objects.visible_to(actor).order_by("code")
 
 

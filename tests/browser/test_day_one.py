@@ -23,7 +23,19 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from openpyxl import Workbook
 
 from communities.choices import PropertyMode, RoleKind
-from communities.models import Building, Community, Company, Compound, District, Role, Subdistrict, TaskForce, User
+from communities.models import (
+    BoardContact,
+    Building,
+    BuildingLead,
+    Community,
+    Company,
+    Compound,
+    District,
+    Role,
+    Subdistrict,
+    TaskForce,
+    User,
+)
 from inspections.models import ChecklistTemplate, InspectionGroup
 from projects.models import Project
 
@@ -155,15 +167,96 @@ def accept_invitation(page, email, password):
     page.wait_for_url("**/login/")
 
 
+LEAD_PRIVATE_PHONE = "13906007788"  # the building lead's own mobile: kept in the portal, never on a board
+PUBLISHED_PHONES = {
+    "building_lead": "0592-5120001",
+    "grid_worker": "0592-5120002",
+    "party_branch": "0592-5120003",
+    "owners_body": "0592-5120004",
+    "property_service": "0592-5123456",
+}
+
+
 def set_up_building_lead(page, compound):
-    """The building lead (楼栋长) and contact board (亮牌) of a building, as the secretary records them."""
-    # TODO(leads): appoint or elect the building lead of 1号楼 and check its contact board once helper "leads" has
-    # landed the building leads and boards (issue 16, item 5). Until then this step does nothing.
-    return None
+    """The building lead (楼栋长) and contact board (亮牌) of a building, as the secretary records them: she appoints
+    the lead of 1号楼 (a form without "how chosen" first: refused, nothing written), posts the grid worker and the
+    bodies' service phones on every building's board, and checks the plates the public sees. Selectors are ids,
+    test ids and links, not wording (the pages' translations land separately)."""
+    first = compound.buildings.get(number="1号楼")
+    page.get_by_test_id("leads-link").click()
+    page.wait_for_url(f"**/compounds/{compound.pk}/leads/")
+    page.get_by_test_id("lead-table").locator("tr", has_text="1号楼").locator(
+        f'a[href$="/buildings/{first.pk}/lead/"]'
+    ).click()
+    page.wait_for_url(f"**/buildings/{first.pk}/lead/")
+    page.fill("#id_name", "徐林")
+    page.fill("#id_phone", LEAD_PRIVATE_PHONE)
+    page.fill("#id_service_phone", PUBLISHED_PHONES["building_lead"])
+    page.fill("#id_chosen_on", "2026-12-05")
+    page.fill("#id_term_starts_on", "2026-12-05")
+    page.fill("#id_term_ends_on", "2029-12-04")
+    page.fill("#id_basis", "莲花五村社区党委任命")
+    page.get_by_test_id("lead-form").locator("button[type=submit]").click()
+    page.wait_for_load_state()
+    assert page.get_by_test_id("lead-form").locator(".invalid-feedback").count() >= 1  # how chosen: required
+    assert not BuildingLead.objects.exists()
+    page.select_option("#id_chosen_by", "appointed")
+    page.get_by_test_id("lead-form").locator("button[type=submit]").click()
+    page.wait_for_url(f"**/compounds/{compound.pk}/leads/")
+    assert "徐林" in page.get_by_test_id("lead-table").locator("tr", has_text="1号楼").inner_text()
+
+    # The board: the grid worker, and the service phones of the party branch, the owners' committee and the
+    # property service, each posted on every building of the compound.
+    for role, name in (
+        ("grid_worker", "李网格"),
+        ("party_branch", ""),
+        ("owners_body", ""),
+        ("property_service", ""),
+    ):
+        page.locator(f'main a[href$="/compounds/{compound.pk}/board/"]').first.click()
+        page.wait_for_url(f"**/compounds/{compound.pk}/board/")
+        page.select_option("#id_role", role)
+        page.fill("#id_name", name)
+        page.fill("#id_service_phone", PUBLISHED_PHONES[role])
+        page.get_by_test_id("board-form").locator("button[type=submit]").click()
+        page.wait_for_url(f"**/compounds/{compound.pk}/leads/")
+    entries = page.get_by_test_id("board-entries").inner_text()
+    assert "李网格" in entries and all(phone in entries for phone in list(PUBLISHED_PHONES.values())[1:])
+    assert "5/5" in page.get_by_test_id("lead-table").locator("tr", has_text="1号楼").inner_text()
+
+    # 1号楼's plate, then every plate of the compound on the public print page: published phones only.
+    page.get_by_test_id("lead-table").locator("tr", has_text="1号楼").locator('a[href*="/plate/"]').click()
+    page.wait_for_url(f"**/public/compounds/{compound.code}/buildings/{first.pk}/plate/")
+    plate = page.get_by_test_id("board-table").inner_text()
+    assert "徐林" in plate and "李网格" in plate and "厦门莲花物业服务有限公司" in plate
+    assert all(phone in plate for phone in PUBLISHED_PHONES.values())
+    assert LEAD_PRIVATE_PHONE not in page.content()
+    page.go_back()
+    page.get_by_test_id("print-plates").click()
+    page.wait_for_url(f"**/public/compounds/{compound.code}/plates/")
+    plates = page.get_by_test_id("plate")
+    assert plates.count() == 3
+    first_plate = plates.filter(has_text="1号楼").inner_text()
+    assert all(phone in first_plate for phone in PUBLISHED_PHONES.values())
+    third_plate = plates.filter(has_text="3号楼").inner_text()
+    assert PUBLISHED_PHONES["grid_worker"] in third_plate and PUBLISHED_PHONES["building_lead"] not in third_plate
+    assert LEAD_PRIVATE_PHONE not in page.content()
+    assert page.locator("a[href^='tel:']").first.bounding_box()["height"] >= 43  # a phone to tap on the plate (44 px)
+    lead = BuildingLead.objects.get()
+    assert (lead.building, lead.chosen_by, lead.phone, lead.is_current) == (
+        first,
+        "appointed",
+        LEAD_PRIVATE_PHONE,
+        True,
+    )
+    assert set(BoardContact.objects.values_list("role", "building", "service_phone")) == {
+        (role, None, phone) for role, phone in PUBLISHED_PHONES.items() if role != "building_lead"
+    }
 
 
 def test_a_district_sets_itself_up_in_the_browser(empty_district, page, tmp_path):
     district = empty_district
+    page.set_default_timeout(60_000)  # a long walk through many pages on a shared, busy test machine
 
     # --- The district official: two-factor login for officials, places, the property company, invitations,
     # inspections. ---
