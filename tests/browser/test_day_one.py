@@ -2,13 +2,17 @@
 district official, a subdistrict official and a community secretary — both invited in the test, each setting their
 password from the invitation e-mail — set up a subdistrict, a community, a compound with buildings from an XLSX
 import (a wrong row first: nothing written, the row's error shown), its party branch, owners' committee and
-property service, a task force with a hooked leader, an inspection group and a published checklist. The district
+property service, the building lead and contact board of a building (checked on the public plates), a task force
+with a hooked leader, an inspection group and a published checklist. The district
 official first makes two-factor login mandatory for officials, so both officials set up an authenticator app (the
 test computes its codes from the key the set-up page shows). Only pages a user reaches from the navigation and the
 links on them; never /admin/ and never a shell.
 
-Projects cannot be opened on the web before issue 17: the test opens the compound's project with
-``projects.services.project_create`` (the one step not done in the browser) and hooks the leader on the web."""
+The compound's project is the one step not done in the browser: the test opens it with
+``projects.services.project_create``. The district's way to a project (a passed willingness vote → declaration →
+approval into the library → annual plan → project) runs through the API in tests/communities/test_day_one_api.py and
+on the web in tests/browser/test_planning.py; walking it here would add a consultation and six more pages to an
+already long test."""
 
 import io
 import re
@@ -467,7 +471,7 @@ def test_a_district_sets_itself_up_in_the_browser(empty_district, page, tmp_path
 
 
 def open_project(compound):
-    """The one step outside the browser: no page or endpoint opens a project before issue 17."""
+    """The one step outside the browser (see the module's docstring): the project of the compound."""
     from projects.services import project_create
 
     return project_create(
