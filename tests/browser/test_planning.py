@@ -58,7 +58,7 @@ def test_declaration_to_project(people, page, tmp_path):
     page.fill("#id_item_0_description", "雨污分流")
     page.fill("#id_item_0_quantity", "1.2")
     page.fill("#id_item_0_cost", "1200000")
-    page.fill("#id_funding_district_subsidy", "1000000")
+    page.fill("#id_funding_district_funds", "1000000")
     page.fill("#id_funding_residents", "200000")
     page.click("[data-testid=declaration-form] button[type=submit]")
     page.set_input_files("#id_file", str(pdf))

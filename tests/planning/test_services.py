@@ -70,7 +70,7 @@ def test_one_declaration_in_progress_per_compound(draft, tree, actors):
 
 def test_submit_refuses_funding_that_does_not_add_up(draft, actors):
     services.declaration_update(
-        actor=actors["subdistrict_official"], declaration=draft, funding={"district_subsidy": "1500000.49"}
+        actor=actors["subdistrict_official"], declaration=draft, funding={"district_funds": "1500000.49"}
     )
     with pytest.raises(DomainError) as error:
         submitted(draft, actors)
