@@ -2,10 +2,11 @@
 that it made every call of the doc, in the doc's order, with the doc's bodies): from an empty database and
 ``create_district``, the district official invites a subdistrict official and a community secretary, each sets their
 password from the invitation e-mail and logs in with a token, and between them they set up a subdistrict, a
-community, a compound with buildings from an XLSX import, its governance bodies, a task force with a hooked leader,
-an inspection group and a published checklist. Every POST carries an Idempotency-Key and every PATCH an If-Match, as
-the mobile client guide asks. Projects cannot be opened through the API before issue 17: the test opens the one
-project with ``projects.services.project_create``."""
+community, a compound with buildings from an XLSX import, its governance bodies, a building lead and the contact
+board, a task force with a hooked leader, an inspection group and a published checklist. Every POST carries an
+Idempotency-Key and every PATCH an If-Match, as the mobile client guide asks. The compound's project comes the
+district's way (declaration on a passed willingness vote → approval into the library → annual plan → project); only
+the owners' vote itself, a consultation of its own, is stood in by the test."""
 
 import io
 import json
@@ -25,6 +26,7 @@ from communities.choices import PropertyMode, RoleKind
 from communities.models import Building, Community, Company, Compound, District, Role, Subdistrict, TaskForce, User
 from inspections.models import ChecklistTemplate, InspectionGroup
 from projects.models import Project
+from tests.factories import willingness_vote
 
 # New sequences, as on a new server: the ids are those of docs/onboarding.md.
 pytestmark = pytest.mark.django_db(transaction=True, reset_sequences=True)
@@ -150,6 +152,7 @@ def test_a_district_sets_itself_up_through_the_api(tmp_path):
         code="350203",
         name="思明区",
         city="厦门市",
+        province="福建省",
         official="siming.zhujian",
         email="zhujian@siming.example.cn",
         password_file=str(secret),
@@ -273,7 +276,6 @@ def test_a_district_sets_itself_up_through_the_api(tmp_path):
             "secretary_phone": "13906005678",
             "member_count": 23,
             "established_on": "2026-11-30",
-            "set_up_in_programme": True,
         },
     )
     community_secretary.post(
@@ -286,7 +288,6 @@ def test_a_district_sets_itself_up_through_the_api(tmp_path):
             "established_on": "2026-11-30",
             "term_starts_on": "2026-12-01",
             "term_ends_on": "2031-11-30",
-            "set_up_in_programme": True,
         },
     )
     property_companies = community_secretary.get("/api/v1/companies/", kind="property").json()["results"]
@@ -301,7 +302,6 @@ def test_a_district_sets_itself_up_through_the_api(tmp_path):
             "contact_phone": "0592-5123456",
             "contract_starts_on": "2027-01-01",
             "contract_ends_on": "2029-12-31",
-            "introduced_in_programme": True,
         },
     )
     shown = community_secretary.get(f"/api/v1/compounds/{compound['id']}/").json()
@@ -313,8 +313,53 @@ def test_a_district_sets_itself_up_through_the_api(tmp_path):
     )
     assert (shown["resident_count"], shown["floor_area"], branch["is_current"]) == (350, "6480.50", True)
 
-    # 7. The compound's task force, and its project's hooked leader. Projects cannot be opened through the API
-    # yet (issue 17 adds it): the test opens this one with the service the admin would call.
+    # 6b. The building leads (楼栋长) and the contact board (亮牌) of each building: 1号楼's owners elected their
+    # lead; the board publishes the service phones of the roles, never the lead's own phone.
+    buildings = community_secretary.get("/api/v1/buildings/", compound=compound["id"]).json()["results"]
+    first = next(b for b in buildings if b["number"] == "1号楼")
+    lead = community_secretary.post(
+        "/api/v1/building-leads/",
+        {
+            "building": first["id"],
+            "name": "徐林",
+            "chosen_by": "elected",
+            "chosen_on": "2026-12-05",
+            "phone": "13906007788",
+            "service_phone": "0592-5120001",
+            "term_starts_on": "2026-12-05",
+            "term_ends_on": "2029-12-04",
+            "candidates": [{"name": "徐林", "votes": 21}, {"name": "陈美华", "votes": 9}],
+            "basis": "1号楼业主推选会",
+        },
+    )
+    assert (lead["is_current"], lead["building_number"], lead["phone"]) == (True, "1号楼", "13906007788")
+    for role, name, phone in (
+        ("grid_worker", "李网格", "0592-5120002"),
+        ("party_branch", "", "0592-5120003"),
+        ("property_service", "", "0592-5123456"),
+    ):
+        community_secretary.post(
+            "/api/v1/board-contacts/",
+            {"compound": compound["id"], "building": None, "role": role, "name": name, "service_phone": phone},
+        )
+    board = community_secretary.get(f"/api/v1/buildings/{first['id']}/board/").json()
+    lines = {line["role"]: (line["name"], line["phone"]) for line in board["lines"]}
+    assert lines == {
+        "building_lead": ("徐林", "0592-5120001"),
+        "grid_worker": ("李网格", "0592-5120002"),
+        "party_branch": (lines["party_branch"][0], "0592-5120003"),
+        "owners_body": (lines["owners_body"][0], ""),
+        "property_service": ("厦门莲花物业服务有限公司", "0592-5123456"),
+    }
+    assert "王建国" in lines["party_branch"][0] and "王建国" in lines["owners_body"][0]
+    assert "13906007788" not in json.dumps(board, ensure_ascii=False)
+    plates = Client().get(f"/public/compounds/{compound['code']}/plates/")  # the public print page, no login
+    assert plates.status_code == 200
+    printed = plates.content.decode()
+    assert printed.count('data-testid="plate"') == 3
+    assert "0592-5120001" in printed and "0592-5120002" in printed and "13906007788" not in printed
+
+    # 7. The compound's task force, its project (7b) and the project's hooked leader.
     task_force = subdistrict_official.post(
         "/api/v1/task-forces/", {"level": "compound", "place": compound["id"], "name": "莲花五村改造专班"}
     )
@@ -334,7 +379,52 @@ def test_a_district_sets_itself_up_through_the_api(tmp_path):
         expect=200,
     )["members"]
     assert [m["display"] for m in members] == ["陈志强", "林秀珍", "王建国"]
-    project = open_project(compound_id=compound["id"])
+
+    # 7b. The compound's project, the district's way: the owners voted for the renovation (a consultation of the
+    # seven steps, not part of this set-up: the test stands the closed, passed vote in), the subdistrict official
+    # declares the compound on that vote, the district official approves it into the library, puts it in the
+    # annual plan and opens the project from the plan item.
+    vote = willingness_vote(Compound.objects.get(pk=compound["id"]), User.objects.get(username="lianhua5.lin"))
+    shown_vote = subdistrict_official.get(f"/api/v1/votes/{vote.pk}/").json()
+    assert (shown_vote["matter_type"], shown_vote["status"], shown_vote["result"]) == (
+        "renovation_willingness",
+        "closed",
+        "passed",
+    )
+    declaration = subdistrict_official.post(
+        "/api/v1/declarations/",
+        {
+            "compound": compound["id"],
+            "vote": vote.pk,
+            "needs_summary": "雨污混流、外墙渗水、停车难",
+            "buildings_affected": 3,
+            "households_affected": 114,
+            "residents_affected": 350,
+            "items": [
+                {"work_class": "basic", "category": "pipe_rain_sewage", "description": "雨污分流",
+                 "quantity": "1.20", "estimated_cost": "1200000.00"},
+                {"work_class": "improvement", "category": "parking", "description": "电动车棚",
+                 "quantity": "80", "estimated_cost": "300000.00"},
+            ],
+            "funding": [
+                {"source": "district_funds", "amount": "1200000.00"},
+                {"source": "residents", "amount": "300000.00"},
+            ],
+        },
+    )  # fmt: skip
+    submitted = subdistrict_official.post(f"/api/v1/declarations/{declaration['id']}/submit/", expect=200)
+    assert submitted["status"] == "submitted"
+    approved = official.post(f"/api/v1/declarations/{declaration['id']}/approve/", {"reason": "同意入库"}, expect=200)
+    assert approved["status"] == "approved"
+    plan = official.post("/api/v1/annual-plans/", {"district": district_id, "year": 2027})
+    item = official.post(
+        f"/api/v1/annual-plans/{plan['id']}/items/",
+        {"declaration": declaration["id"], "batch": plan["batches"][0]["id"]},
+    )
+    opened = official.post("/api/v1/projects/", {"plan_item": item["id"], "name": "莲花五村老旧小区改造"})
+    assert (opened["compound"], opened["batch"]) == (compound["id"], 2027)
+    project = Project.objects.get(pk=opened["id"])
+    assert project.plan_item.declaration_id == declaration["id"]
     hooked = subdistrict_official.post(f"/api/v1/projects/{project.pk}/liaisons/", {"user": leader["id"]}, expect=200)
     assert hooked["liaisons"] == [leader["id"]]
     assert hooked["masses_coordinator"] == "王建国"  # the party branch's secretary
@@ -399,13 +489,3 @@ def test_a_district_sets_itself_up_through_the_api(tmp_path):
 
     # The doc shows these calls, in this order.
     assert_follows_the_doc(log)
-
-
-def open_project(*, compound_id: int) -> Project:
-    """The project of the compound, opened by the district official (no web page or API for it before issue 17)."""
-    from projects.services import project_create
-
-    official = User.objects.get(username="siming.zhujian")
-    return project_create(
-        actor=official, compound=Compound.objects.get(pk=compound_id), name="莲花五村老旧小区改造", batch=2027
-    )

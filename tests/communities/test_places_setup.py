@@ -531,3 +531,16 @@ def test_the_place_setup_is_in_the_district_officials_navigation(actors, client)
     for role in ("subdistrict_official", "community_secretary"):
         client.force_login(actors[role])
         assert f'href="{url}"' not in client.get(reverse("communities:compound-list")).content.decode()
+
+
+def test_web_district_official_adds_a_subdistrict(tree, actors, client):
+    """The form of a new subdistrict opens and saves (it offers the official's districts, no city or province)."""
+    client.force_login(actors["district_official"])
+    page = client.get(reverse("communities:subdistrict-create"))
+    assert page.status_code == 200 and set(page.context["form"].fields) == {"district", "code", "name"}
+    response = client.post(
+        reverse("communities:subdistrict-create"),
+        {"district": tree["district"].pk, "code": "350203009", "name": "新街道"},
+    )
+    assert response.status_code == 302
+    assert Subdistrict.objects.get(code="350203009").district == tree["district"]
