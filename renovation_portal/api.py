@@ -191,6 +191,19 @@ class PortalRouter(DefaultRouter):
         return super().get_lookup_regex(viewset, lookup_prefix)
 
 
+def _flat_messages(detail):
+    """The messages of a nested error detail (an element that is itself a serializer reports a dict per field),
+    in order, each as the text a person reads: never the repr of a dict or list."""
+    if isinstance(detail, dict):
+        for value in detail.values():
+            yield from _flat_messages(value)
+    elif isinstance(detail, list):
+        for value in detail:
+            yield from _flat_messages(value)
+    else:
+        yield detail
+
+
 class WholeListField(ListField):
     """A list whose element errors are reported against the list itself (``attr`` is the field name, never
     ``name.3``), so that every error the API can return is one its schema lists."""
@@ -199,13 +212,7 @@ class WholeListField(ListField):
         try:
             return super().to_internal_value(data)
         except ValidationError as error:
-            detail = error.detail
-            messages = []
-            if isinstance(detail, dict):
-                for value in detail.values():
-                    messages.extend(value if isinstance(value, list) else [value])
-            elif isinstance(detail, list):
-                messages = detail
+            messages = list(_flat_messages(error.detail))
             first = messages[0] if messages else gettext_lazy("Invalid list.")
             raise ValidationError([ErrorDetail(str(first), code=self.ITEM_ERROR_CODE)]) from None
 

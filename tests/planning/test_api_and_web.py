@@ -131,6 +131,26 @@ def test_declaration_without_a_passed_vote_is_a_400(tree, actors, api_as):
     assert not Declaration.objects.exists()
 
 
+def test_a_bad_funding_row_is_a_readable_400(tree, actors, api_as):
+    """An element of ``funding`` or ``items`` that fails its own fields is reported as the message a person reads,
+    never as the repr of the nested error."""
+    official = actors["subdistrict_official"]
+    vote = f.willingness_vote(tree["compound_a"], official, passed=True)
+    body = {
+        "compound": tree["compound_a"].pk,
+        "vote": vote.pk,
+        "needs_summary": "x",
+        "items": ITEMS,
+        "funding": [{"source": "no_such_source", "amount": "1"}],
+    }
+    response = api_as(official).post("/api/v1/declarations/", body, format="json")
+    assert response.status_code == 400
+    error = response.json()["errors"][0]
+    assert (error["code"], error["attr"]) == ("invalid_item", "funding")
+    assert "no_such_source" in error["detail"] and "{" not in error["detail"] and "ErrorDetail" not in error["detail"]
+    assert not Declaration.objects.exists()
+
+
 def _approved(tree, actors):
     declaration = f.declaration(tree["compound_a"], actors["subdistrict_official"])
     services.declaration_submit(actor=actors["subdistrict_official"], declaration=declaration)
