@@ -27,7 +27,7 @@ from projects.models import ProgrammeTarget
 from projects.services import target_set, target_split
 
 FUNDING_SHARES = (
-    (FundingSource.DISTRICT_SUBSIDY, Decimal("0.7")),
+    (FundingSource.DISTRICT_FUNDS, Decimal("0.7")),
     (FundingSource.RESIDENTS, Decimal("0.1")),
     (FundingSource.MAINTENANCE_FUND, Decimal("0.1")),
     (FundingSource.UTILITIES, Decimal("0.1")),
@@ -216,7 +216,7 @@ def _this_year(district, district_user, people):
                 }
             ],  # fmt: skip
             funding={
-                FundingSource.DISTRICT_SUBSIDY: Decimal("800000.00"),
+                FundingSource.DISTRICT_FUNDS: Decimal("800000.00"),
                 FundingSource.RESIDENTS: Decimal("400000.00"),
             },
             buildings_affected=2,

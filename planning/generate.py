@@ -144,7 +144,7 @@ def generate_after(ctx) -> None:
                     })  # fmt: skip
                 subsidy = (total * Decimal("0.8")).quantize(Decimal("0.01"))
                 for source, amount in (
-                    (FundingSource.DISTRICT_SUBSIDY, subsidy),
+                    (FundingSource.DISTRICT_FUNDS, subsidy),
                     (FundingSource.RESIDENTS, total - subsidy),
                 ):
                     rows[DeclarationFunding].append({"id": take(DeclarationFunding), "declaration_id": declaration,

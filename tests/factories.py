@@ -237,7 +237,7 @@ DECLARED_ITEMS = [
     {"work_class": "improvement", "category": "parking", "description": "电动车棚", "quantity": "80",
      "estimated_cost": "300000.50"},
 ]  # fmt: skip
-DECLARED_FUNDING = {"district_subsidy": "1200000.00", "residents": "300000.50"}
+DECLARED_FUNDING = {"district_funds": "1200000.00", "residents": "300000.50"}
 
 
 def declaration(compound, actor, vote=None, **extra):

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 ITEMS = [
     {"work_class": "basic", "category": "road", "description": "道路", "quantity": "100", "estimated_cost": "1000.10"}
 ]
-FUNDING = [{"source": "district_subsidy", "amount": "1000.10"}]
+FUNDING = [{"source": "district_funds", "amount": "1000.10"}]
 
 # role → (sees side a's declaration, sees side b's declaration)
 VISIBILITY = {
@@ -225,7 +225,7 @@ def test_declaration_web_flow(tree, actors, client):
     form = {"compound": tree["compound_a"].pk, "vote": vote.pk, "needs_summary": "雨污混流", "buildings_affected": 3,
             "households_affected": 60, "residents_affected": 180, "item_0_class": "basic",
             "item_0_category": "pipe_rain_sewage", "item_0_description": "雨污分流", "item_0_quantity": "0.5",
-            "item_0_cost": "500000", "funding_district_subsidy": "400000"}  # fmt: skip
+            "item_0_cost": "500000", "funding_district_funds": "400000"}  # fmt: skip
     response = client.post(reverse("planning:declaration-create"), form)
     declaration = Declaration.objects.get()
     assert response.status_code == 302

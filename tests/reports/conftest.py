@@ -53,7 +53,7 @@ def upward(db):
         actual_start=date(2026, 11, 4),
         actual_finish=date(2026, 11, 6),
     )
-    ProjectFunding.objects.create(project=p2, source=FundingSource.DISTRICT_SUBSIDY, amount=Decimal("1000000.00"))
+    ProjectFunding.objects.create(project=p2, source=FundingSource.DISTRICT_FUNDS, amount=Decimal("1000000.00"))
     ProjectFunding.objects.create(project=p2, source=FundingSource.RESIDENTS, amount=Decimal("12345.67"))
     ProjectFunding.objects.create(project=p3, source=FundingSource.UTILITIES, amount=Decimal("500.50"))
     ProgrammeTarget.objects.create(district=district_a, year=2026, to_start=10, to_finish=4)

@@ -47,7 +47,7 @@ def test_the_figures_match_the_hand_counted_month(upward):
         "households_finished": (100, 140, None, None),
     }
     assert {k: (r["month"], r["ytd"], r["target"], r["percent"]) for k, r in progress.items()} == expected
-    assert (money["district_subsidy"]["month"], money["district_subsidy"]["ytd"]) == ("1000000.00", "1000000.00")
+    assert (money["district_funds"]["month"], money["district_funds"]["ytd"]) == ("1000000.00", "1000000.00")
     assert (money["residents"]["month"], money["residents"]["ytd"]) == ("12345.67", "12345.67")
     assert (money["utilities"]["month"], money["utilities"]["ytd"]) == ("0.00", "500.50")
     assert (money["total"]["month"], money["total"]["ytd"]) == ("1012345.67", "1012846.17")
