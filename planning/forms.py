@@ -56,6 +56,7 @@ class DeclarationForm(PortalFormMixin, forms.Form):
             self.fields[f"funding_{source}"] = forms.DecimalField(
                 label=label, min_value=0, max_digits=14, decimal_places=2, required=False
             )
+        self.style_fields()  # the item rows and funding fields were added after the mixin styled the others
         if declaration is not None and not self.is_bound:
             self.initial.update(
                 {
@@ -194,6 +195,7 @@ class TargetForm(PortalFormMixin, forms.Form):
                 label=_("%(name)s: to finish") % {"name": sub.name}, min_value=0, required=False,
                 initial=share.to_finish if share else None,
             )  # fmt: skip
+        self.style_fields()  # the shares were added after the mixin styled the form
 
     def share_rows(self):
         return [(sub, self[f"start_{sub.pk}"], self[f"finish_{sub.pk}"]) for sub in self.subdistricts]

@@ -41,7 +41,7 @@ from planning.models import (
 )
 from projects.choices import CATEGORY_UNITS, FundingSource, ScopeCategory, WorkClass
 from projects.models import Project
-from projects.services import project_create, scope_item_create
+from projects.services import project_create, project_set_funding, scope_item_create
 from renovation_portal.errors import DomainError
 from renovation_portal.uploads import prepare_photo, validate_document
 
@@ -519,7 +519,8 @@ def plan_item_remove(*, actor: User, item: PlanItem) -> None:
 
 def plan_item_origin(actor: User, plan_item_id: int):
     """For projects.services.project_create(plan_item=...): the item's compound, year and name, and the link that
-    records the new project on the item and copies the declared items into the project's scope."""
+    records the new project on the item and copies the declared items into the project's scope and the declared
+    funding split into its funding plan."""
     item = (
         PlanItem.objects.visible_to(actor)
         .select_for_update(of=("self",))
@@ -545,6 +546,11 @@ def plan_item_origin(actor: User, plan_item_id: int):
     def link(project: Project) -> None:
         item.project = project
         item.save(update_fields=["project", "updated_at"])
+        # The declared funding split is the project's funding plan (planned per source), so the ledger's
+        # planned column and execution rates start from what the library approved.
+        project_set_funding(
+            actor=actor, project=project, amounts={row.source: row.amount for row in item.declaration.funding.all()}
+        )
         for declared in item.declaration.items.all():
             scope_item_create(
                 actor=actor,

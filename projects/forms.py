@@ -43,6 +43,7 @@ class FundingForm(PortalFormMixin, forms.Form):
             self.fields[source] = forms.DecimalField(
                 label=label, min_value=0, max_digits=14, decimal_places=2, required=False, initial=current.get(source)
             )
+        self.style_fields()  # the sources were added after the mixin styled the form
 
 
 class FundingEntryForm(PortalFormMixin, forms.Form):

@@ -6,6 +6,7 @@ from django.core.management import call_command
 
 from communities.demo import DEMO_PASSWORD
 from projects.models import FundingEntry, Project
+from tests.browser.helpers import record_funding
 
 
 @pytest.fixture
@@ -13,26 +14,14 @@ def demo_data(transactional_db):
     call_command("load_demo", stdout=open("/dev/null", "w"))
 
 
-def _record(page, project, stage, amount, number):
-    page.goto(f"/projects/{project.pk}/")
-    page.click("[data-testid=record-funding]")
-    page.select_option("#id_stage", stage)
-    page.select_option("#id_source", "special_bonds")
-    page.fill("#id_amount", amount)
-    page.fill("#id_document_number", number)
-    button = page.locator("[data-testid=funding-form] button[type=submit]")
-    assert button.bounding_box()["height"] >= 44  # a thumb's tap target
-    button.click()
-
-
 def test_disbursement_beyond_the_allocation_is_refused_on_the_phone_form(demo_data, login, page):
     project = Project.objects.filter(status="planning").order_by("pk").first()
     login("district", DEMO_PASSWORD)
-    _record(page, project, "allocated", "100.10", "思财建〔2026〕88号")
+    record_funding(page, project, "allocated", "100.10", "思财建〔2026〕88号")
     page.wait_for_selector("[data-testid=funding-entries]")
     assert "思财建〔2026〕88号" in page.locator("[data-testid=funding-entries]").inner_text()
 
-    _record(page, project, "disbursed", "100.11", "思建拨〔2026〕89号")
+    record_funding(page, project, "disbursed", "100.11", "思建拨〔2026〕89号")
     form = page.locator("[data-testid=funding-form]")
     assert "¥100.10" in form.locator(".invalid-feedback").inner_text()
     assert page.input_value("#id_document_number") == "思建拨〔2026〕89号"  # the input is kept

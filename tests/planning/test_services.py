@@ -234,6 +234,11 @@ def test_plan_item_becomes_a_project_with_its_award(tree, actors):
     assert project.budget == Decimal("1500000.50")
     assert project.designer == designer and project.supervisor == supervisor
     assert sorted(project.scope_items.values_list("category", flat=True)) == ["parking", "pipe_rain_sewage"]
+    # The declared funding split is the project's funding plan.
+    assert dict(project.funding.values_list("source", "amount")) == {
+        "district_funds": Decimal("1200000.00"),
+        "residents": Decimal("300000.50"),
+    }
     with pytest.raises(DomainError) as error:
         services.plan_item_create_project(actor=district, item=item, **award(tree))
     assert error.value.code == "project_exists"

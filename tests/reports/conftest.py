@@ -53,27 +53,19 @@ def upward(db):
         actual_start=date(2026, 11, 4),
         actual_finish=date(2026, 11, 6),
     )
-    ProjectFunding.objects.create(project=p2, source=FundingSource.DISTRICT_FUNDS, amount=Decimal("1000000.00"))
-    ProjectFunding.objects.create(project=p2, source=FundingSource.RESIDENTS, amount=Decimal("12345.67"))
-    ProjectFunding.objects.create(project=p3, source=FundingSource.UTILITIES, amount=Decimal("500.50"))
-    # The ledger: each planned amount allocated, disbursed and spent in full on the project's handover day (the
-    # report's "investment completed" is what was spent in the period).
-    recorder = f.UserFactory()
-    for project, source, amount in (
-        (p2, FundingSource.DISTRICT_FUNDS, Decimal("1000000.00")),
-        (p2, FundingSource.RESIDENTS, Decimal("12345.67")),
-        (p3, FundingSource.UTILITIES, Decimal("500.50")),
+    # Investment completed is what the ledger records as spent, on the entry's date: p2's this month, p3's in March.
+    clerk = f.UserFactory()
+    for project, source, amount, on in (
+        (p2, FundingSource.DISTRICT_FUNDS, "1000000.00", date(2026, 11, 10)),
+        (p2, FundingSource.RESIDENTS, "12345.67", date(2026, 11, 12)),
+        (p3, FundingSource.UTILITIES, "500.50", date(2026, 3, 5)),
     ):
+        ProjectFunding.objects.create(project=project, source=source, amount=Decimal(amount))
         for stage in FundingStage.values:
             FundingEntry.objects.create(
-                project=project,
-                source=source,
-                stage=stage,
-                amount=amount,
-                date=project.actual_finish,
-                document_number=f"{stage}-{project.pk}-{source}",
-                recorded_by=recorder,
-            )
+                project=project, source=source, stage=stage, amount=Decimal(amount), date=on,
+                document_number=f"{stage}-{source}", recorded_by=clerk,
+            )  # fmt: skip
     ProgrammeTarget.objects.create(district=district_a, year=2026, to_start=10, to_finish=4)
     ProgrammeTarget.objects.create(district=district_a2, year=2026, to_start=3, to_finish=1)
     ProgrammeTarget.objects.create(district=district_b, year=2026, to_start=50, to_finish=50)
