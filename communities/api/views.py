@@ -500,6 +500,16 @@ def _base_url(request) -> str:
 @extend_validation_errors(["required", "null", "invalid"], field_name="role", actions=["create"])
 @extend_validation_errors(
     ["does_not_exist", "incorrect_type", "invalid", "max_value", "min_value"],
+    field_name="role.province",
+    actions=["create"],
+)
+@extend_validation_errors(
+    ["does_not_exist", "incorrect_type", "invalid", "max_value", "min_value"],
+    field_name="role.city",
+    actions=["create"],
+)
+@extend_validation_errors(
+    ["does_not_exist", "incorrect_type", "invalid", "max_value", "min_value"],
     field_name="role.district",
     actions=["create"],
 )
@@ -582,6 +592,12 @@ class UserViewSet(
         return Response(self.representation(selectors.people(request.user).get(pk=user.pk)))
 
 
+@extend_validation_errors(
+    ["does_not_exist", "incorrect_type", "invalid", "max_value", "min_value"], field_name="province", actions=["create"]
+)
+@extend_validation_errors(
+    ["does_not_exist", "incorrect_type", "invalid", "max_value", "min_value"], field_name="city", actions=["create"]
+)
 @extend_validation_errors(
     ["does_not_exist", "incorrect_type", "invalid", "max_value", "min_value"], field_name="district", actions=["create"]
 )
