@@ -16,12 +16,14 @@ from communities.choices import RoleKind
 from consultations import services as consultation_services
 from consultations.forms import BallotForm
 from inspections import services as inspection_services
-from inspections.models import ChecklistTemplate, Inspection, IssuePhoto, RectificationIssue
-from projects.choices import ProjectStatus
-from projects.models import ProgressPhoto, ProgressReport, Project
+from inspections.models import IssuePhoto
+from projects.models import ProgressPhoto, ProgressReport
 from renovation_portal import uploads
 from tests import factories as f
-from tests.projects.conftest import set_status
+from tests import photo_fixtures
+
+# The shared fixtures (a project under construction and an open issue on it) and the report body.
+project, issue, report_data = photo_fixtures.project, photo_fixtures.issue, photo_fixtures.report_data
 
 
 def heic(name="IMG_0001.HEIC", size=(640, 480), mode="RGB", exif=None) -> SimpleUploadedFile:
@@ -42,40 +44,6 @@ def assert_jpeg(content: bytes, size=None):
         assert image.size == size
     exif = image.getexif()
     assert not exif.get_ifd(IFD.GPSInfo) and Base.Make not in exif
-
-
-@pytest.fixture
-def project(tree):
-    return set_status(Project.objects.get(compound=tree["compound_a"]), ProjectStatus.CONSTRUCTION)
-
-
-@pytest.fixture
-def issue(project):
-    template = ChecklistTemplate.objects.create(name="表", tier=2)
-    inspection = Inspection.objects.create(
-        project=project, tier=2, template=template, status="filed", planned_date=timezone.localdate()
-    )
-    return RectificationIssue.objects.create(
-        inspection=inspection,
-        project=project,
-        contractor=project.contractor,
-        kind="road",
-        description="裂缝",
-        location="1号楼",
-        severity="minor",
-        tier=2,
-        deadline=timezone.localdate() + timedelta(days=5),
-    )
-
-
-def report_data(project, photos):
-    return {
-        "project": project.pk,
-        "report_date": timezone.localdate().isoformat(),
-        "work_done": "铺设道路",
-        "percent_complete": 40,
-        "photos": photos,
-    }
 
 
 # --- HEIC ---

@@ -17,12 +17,14 @@ from PIL.ExifTags import GPS, IFD, Base
 
 from consultations.forms import BallotForm
 from consultations.models import Meeting, MeetingPhoto
-from inspections.models import ChecklistTemplate, Inspection, IssuePhoto, RectificationIssue
-from projects.choices import ProjectStatus
-from projects.models import ProgressPhoto, ProgressReport, Project
+from inspections.models import ChecklistTemplate, IssuePhoto, RectificationIssue
+from projects.models import ProgressPhoto, ProgressReport
 from renovation_portal import uploads
 from tests import factories as f
-from tests.projects.conftest import set_status
+from tests import photo_fixtures
+
+# The shared fixtures (a project under construction and an open issue on it) and the report body.
+project, issue, report_data = photo_fixtures.project, photo_fixtures.issue, photo_fixtures.report_data
 
 
 def bomb(name="bomb.png") -> SimpleUploadedFile:
@@ -49,40 +51,6 @@ def decoded(monkeypatch):
 
 def never_decoded_a_bomb(sizes) -> bool:
     return all(width * height <= settings.MAX_IMAGE_PIXELS for width, height in sizes)
-
-
-@pytest.fixture
-def project(tree):
-    return set_status(Project.objects.get(compound=tree["compound_a"]), ProjectStatus.CONSTRUCTION)
-
-
-@pytest.fixture
-def issue(project):
-    template = ChecklistTemplate.objects.create(name="表", tier=2)
-    inspection = Inspection.objects.create(
-        project=project, tier=2, template=template, status="filed", planned_date=timezone.localdate()
-    )
-    return RectificationIssue.objects.create(
-        inspection=inspection,
-        project=project,
-        contractor=project.contractor,
-        kind="road",
-        description="裂缝",
-        location="1号楼",
-        severity="minor",
-        tier=2,
-        deadline=timezone.localdate() + timedelta(days=5),
-    )
-
-
-def report_data(project, photos):
-    return {
-        "project": project.pk,
-        "report_date": timezone.localdate().isoformat(),
-        "work_done": "铺设道路",
-        "percent_complete": 40,
-        "photos": photos,
-    }
 
 
 # --- decompression bombs ---
