@@ -212,8 +212,7 @@ class WholeListField(ListField):
         try:
             return super().to_internal_value(data)
         except ValidationError as error:
-            messages = list(_flat_messages(error.detail))
-            first = messages[0] if messages else gettext_lazy("Invalid list.")
+            first = next(_flat_messages(error.detail), gettext_lazy("Invalid list."))
             raise ValidationError([ErrorDetail(str(first), code=self.ITEM_ERROR_CODE)]) from None
 
     ITEM_ERROR_CODE = "invalid_item"
