@@ -38,23 +38,35 @@ def issue_inspectors(issue: RectificationIssue) -> list[int]:
     return recipients
 
 
-def _url(issue: RectificationIssue) -> str:
-    return reverse("inspections:issue-detail", args=[issue.pk])
+def _notify(
+    issue: RectificationIssue, event: IssueEvent, actor, *, kind: str, recipient_ids: list[int], title: str, body: str
+) -> list[int]:
+    """One notification per issue event (keyed by its history row), to everyone but the actor who made it."""
+    return notify_event(
+        kind=kind,
+        subject_key=f"issue:{issue.pk}",
+        event_key=f"event:{event.pk}",
+        recipient_ids=recipient_ids,
+        exclude=[getattr(actor, "pk", None)],
+        title=title,
+        body=body,
+        url=reverse("inspections:issue-detail", args=[issue.pk]),
+    )
 
 
-def _subject(issue: RectificationIssue) -> str:
-    return f"issue:{issue.pk}"
+def _text(issue: RectificationIssue) -> dict[str, str]:
+    return {"text": issue.description[:80]}
 
 
 def issue_assigned(*, issue: RectificationIssue, event: IssueEvent, actor) -> list[int]:
     """A finding filed: the contractor's people are told of the new issue and its deadline."""
-    return notify_event(
+    return _notify(
+        issue,
+        event,
+        actor,
         kind=NotificationKind.ISSUE_ASSIGNED,
-        subject_key=_subject(issue),
-        event_key=f"event:{event.pk}",
         recipient_ids=contractor_members(issue.contractor_id),
-        exclude=[getattr(actor, "pk", None)],
-        title=_("New rectification issue: %(text)s") % {"text": issue.description[:80]},
+        title=_("New rectification issue: %(text)s") % _text(issue),
         body=_("%(project)s · %(location)s · %(severity)s · rectify by %(deadline)s")
         % {
             "project": issue.project.name,
@@ -62,47 +74,43 @@ def issue_assigned(*, issue: RectificationIssue, event: IssueEvent, actor) -> li
             "severity": issue.get_severity_display(),
             "deadline": issue.deadline,
         },
-        url=_url(issue),
     )
 
 
 def evidence_submitted(*, issue: RectificationIssue, event: IssueEvent, actor) -> list[int]:
     """The contractor reported the fix: the inspectors are told there is evidence to verify."""
-    return notify_event(
+    return _notify(
+        issue,
+        event,
+        actor,
         kind=NotificationKind.EVIDENCE_SUBMITTED,
-        subject_key=_subject(issue),
-        event_key=f"event:{event.pk}",
         recipient_ids=issue_inspectors(issue),
-        exclude=[getattr(actor, "pk", None)],
-        title=_("Evidence to verify: %(text)s") % {"text": issue.description[:80]},
+        title=_("Evidence to verify: %(text)s") % _text(issue),
         body=event.note,
-        url=_url(issue),
     )
 
 
 def issue_sent_back(*, issue: RectificationIssue, event: IssueEvent, actor) -> list[int]:
     """The evidence did not convince: the contractor's people are told why."""
-    return notify_event(
+    return _notify(
+        issue,
+        event,
+        actor,
         kind=NotificationKind.ISSUE_SENT_BACK,
-        subject_key=_subject(issue),
-        event_key=f"event:{event.pk}",
         recipient_ids=contractor_members(issue.contractor_id),
-        exclude=[getattr(actor, "pk", None)],
-        title=_("Rectification sent back: %(text)s") % {"text": issue.description[:80]},
+        title=_("Rectification sent back: %(text)s") % _text(issue),
         body=_("Reason: %(reason)s") % {"reason": event.note},
-        url=_url(issue),
     )
 
 
 def issue_closed(*, issue: RectificationIssue, event: IssueEvent, actor) -> list[int]:
     """Verified and closed (销号): the contractor's people are told."""
-    return notify_event(
+    return _notify(
+        issue,
+        event,
+        actor,
         kind=NotificationKind.ISSUE_CLOSED,
-        subject_key=_subject(issue),
-        event_key=f"event:{event.pk}",
         recipient_ids=contractor_members(issue.contractor_id),
-        exclude=[getattr(actor, "pk", None)],
-        title=_("Rectification verified and closed: %(text)s") % {"text": issue.description[:80]},
+        title=_("Rectification verified and closed: %(text)s") % _text(issue),
         body=event.note,
-        url=_url(issue),
     )

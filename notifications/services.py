@@ -380,11 +380,18 @@ def preferences_update(*, actor, choices: dict[str, dict[str, bool]]) -> dict[st
             code="unknown_channel",
             field="choices",
         )
-    for kind, per_kind in choices.items():
-        for channel, enabled in per_kind.items():
-            NotificationPreference.objects.update_or_create(
-                user=actor, kind=kind, channel=channel, defaults={"enabled": bool(enabled)}
-            )
+    # One upsert for all of them (the settings page sends every kind): no query per kind and channel, and two
+    # saves racing on a new row cannot fail on the unique constraint.
+    NotificationPreference.objects.bulk_create(
+        [
+            NotificationPreference(user=actor, kind=kind, channel=channel, enabled=bool(enabled))
+            for kind, per_kind in choices.items()
+            for channel, enabled in per_kind.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["user", "kind", "channel"],
+        update_fields=["enabled", "updated_at"],
+    )
     return preferences_of(actor)
 
 

@@ -87,3 +87,37 @@ def test_the_api_marks_one_own_notification_read_and_no_one_elses(actors, api_as
     assert api.post(f"/api/v1/notifications/{theirs.pk}/open/").status_code == 404
     theirs.refresh_from_db()
     assert theirs.read_at is None
+
+
+def test_saving_every_kind_is_one_upsert_not_a_query_per_kind(actors, client, django_assert_max_num_queries):
+    contractor = actors["contractor"]
+    client.force_login(contractor)
+    services.preferences_update(actor=contractor, choices={IK.ISSUE_CLOSED: {"email": False}})  # one row exists
+    kinds = list(services.preferences_of(contractor))
+    assert len(kinds) > 8  # enough kinds that a query per kind would break the pin below
+    with django_assert_max_num_queries(8):
+        assert client.post(reverse("notifications:settings"), {f"email:{IK.ISSUE_CLOSED}": "on"}).status_code == 302
+    assert NotificationPreference.objects.filter(user=contractor).count() == len(kinds)
+    choices = services.preferences_of(contractor)
+    assert choices[IK.ISSUE_CLOSED] == {"email": True}  # the existing row updated, not duplicated
+    assert all(choices[kind] == {"email": False} for kind in kinds if kind != IK.ISSUE_CLOSED)
+
+
+def test_opening_a_notification_never_redirects_off_the_site(actors, client):
+    from notifications.models import Notification
+    from notifications.services import notify_event
+
+    notify_event(
+        kind=IK.ISSUE_CLOSED,
+        subject_key="issue:2",
+        event_key="event:2",
+        recipient_ids=[actors["contractor"].pk],
+        title="销号",
+        url="https://evil.example/phish",
+    )
+    note = Notification.objects.get(recipient=actors["contractor"])
+    client.force_login(actors["contractor"])
+    response = client.get(reverse("notifications:open", args=[note.pk]))
+    assert response.status_code == 302 and response["Location"] == reverse("notifications:inbox")
+    note.refresh_from_db()
+    assert note.read_at is not None  # still marked read on the way
