@@ -375,6 +375,9 @@ class IssuePhoto(models.Model):
         RectificationIssue, on_delete=models.CASCADE, related_name="photos", verbose_name=_("issue")
     )
     kind = models.CharField(_("kind"), max_length=10, choices=PhotoKind.choices)
+    round = models.PositiveSmallIntegerField(
+        _("round"), default=0, help_text=_("0: the finding's photos; N: the evidence of the Nth submission.")
+    )
     image = models.ImageField(_("photo"), upload_to=private_upload_to("issues"))
     thumbnail = models.ImageField(_("thumbnail"), upload_to=private_upload_to("issues/thumbs"), blank=True)
     taken_at = models.DateTimeField(_("taken at"), null=True, blank=True)

@@ -239,17 +239,6 @@ def inspection_file(
     items = {item.pk: item for item in locked.template.items.all()}
     if any(result.item.pk not in items for result in results):
         raise DomainError(_("A result refers to an item of another checklist."), code="foreign_item", field="results")
-    answered = {result.item.pk for result in results if result.outcome or result.score is not None}
-    if answered != set(items):
-        raise DomainError(_("Answer every item of the checklist."), code="incomplete_checklist", field="results")
-    for result in results:
-        item = items[result.item.pk]
-        if item.kind == "score" and (result.score is None or result.score > item.max_score):
-            raise DomainError(
-                _("Score “%(item)s” between 0 and %(max)d.") % {"item": item.text, "max": item.max_score},
-                code="bad_score",
-                field="results",
-            )
     foreign = sorted({f.item.pk for f in findings if f.item is not None and f.item.pk not in items})
     if foreign:
         raise DomainError(
@@ -258,27 +247,18 @@ def inspection_file(
             code="foreign_item",
             field="findings",
         )
-    failed = {r.item.pk for r in results if r.outcome == Outcome.FAIL}
-    found = {f.item.pk for f in findings if f.item is not None}
-    if failed - found:
-        missing = "、".join(items[pk].text for pk in sorted(failed - found))
-        raise DomainError(
-            _("Each failed item needs a finding: %(items)s.") % {"items": missing},
-            code="finding_missing",
-            field="findings",
-        )
+    _check_answers(items, results, findings)
     finding_photos = []
     for finding in findings:
-        if finding.severity not in Severity.values or not finding.description.strip() or not finding.location.strip():
-            raise DomainError(
-                _("Each finding needs a description, a location and a severity."),
-                code="incomplete_finding",
-                field="findings",
-            )
         try:
             finding_photos.append(prepare_photos(finding.photos))  # checked and stripped of EXIF before any write
         except ValidationError as error:
-            raise DomainError(error.messages[0], code=error.code or "photo_invalid", field="photos") from None
+            raise ChecklistError(
+                error.messages[0],
+                code=error.code or "photo_invalid",
+                field="photos",
+                item_errors={finding.item.pk: error.messages[0]} if finding.item else {},
+            ) from None
     InspectionResult.objects.bulk_create(
         [
             InspectionResult(inspection=locked, item_id=r.item.pk, outcome=r.outcome, score=r.score, note=r.note[:300])
@@ -310,15 +290,80 @@ def inspection_file(
     return locked
 
 
+class ChecklistError(DomainError):
+    """A checklist refused, with what is wrong with each item it concerns (``item_errors``: item id → message),
+    so that the form marks each of them and not only the first."""
+
+    def __init__(self, message, *, code: str, field: str, item_errors: dict[int, str]):
+        super().__init__(message, code=code, field=field)
+        self.item_errors = item_errors
+
+
+def _check_answers(items: dict, results: list[ResultInput], findings: list[FindingInput]) -> None:
+    """Every item answered (a scored one within its weight), every failed item with a finding, every finding
+    complete. Refuses with the first kind of problem's message and every item's own (``ChecklistError``)."""
+    problems: dict[int, str] = {}
+    first = None
+
+    def add(item_pk, message, code, field, overall):
+        nonlocal first
+        problems.setdefault(item_pk, message)
+        first = first or (overall, code, field)
+
+    answered = {result.item.pk for result in results if result.outcome or result.score is not None}
+    for pk in items:
+        if pk not in answered:
+            add(
+                pk,
+                _("Answer this item."),
+                "incomplete_checklist",
+                "results",
+                _("Answer every item of the checklist."),
+            )
+    for result in results:
+        item = items[result.item.pk]
+        if item.kind == "score" and (result.score is None or result.score > item.max_score):
+            message = _("Score “%(item)s” between 0 and %(max)d.") % {"item": item.text, "max": item.max_score}
+            add(item.pk, message, "bad_score", "results", message)
+    failed = {r.item.pk for r in results if r.outcome == Outcome.FAIL}
+    found = {f.item.pk for f in findings if f.item is not None}
+    if failed - found:
+        missing = "、".join(items[pk].text for pk in sorted(failed - found))
+        for pk in sorted(failed - found):
+            add(
+                pk,
+                _("A failed item needs a finding."),
+                "finding_missing",
+                "findings",
+                _("Each failed item needs a finding: %(items)s.") % {"items": missing},
+            )
+    for finding in findings:
+        if finding.severity not in Severity.values or not finding.description.strip() or not finding.location.strip():
+            add(
+                finding.item.pk if finding.item else None,
+                _("Describe the finding, say where it is and choose how serious it is."),
+                "incomplete_finding",
+                "findings",
+                _("Each finding needs a description, a location and a severity."),
+            )
+    if first:
+        message, code, field = first
+        raise ChecklistError(
+            message, code=code, field=field, item_errors={pk: text for pk, text in problems.items() if pk is not None}
+        )
+
+
 # --- rectification issues ---
 
 
-def _save_photos(issue, kind: str, photos: list[StoredPhoto]) -> None:
-    """Photos as ``prepare_photos`` left them: no EXIF in the file; the camera's time and position as fields."""
+def _save_photos(issue, kind: str, photos: list[StoredPhoto], round: int = 0) -> None:
+    """Photos as ``prepare_photos`` left them: no EXIF in the file; the camera's time and position as fields.
+    ``round``: 0 for the finding's, N for the evidence of the Nth submission."""
     for photo in photos:
         IssuePhoto.objects.create(
             issue=issue,
             kind=kind,
+            round=round,
             image=photo.image,
             thumbnail=photo.thumbnail,
             taken_at=photo.taken_at,
@@ -352,7 +397,8 @@ def issue_submit_rectification(*, actor: User, issue: RectificationIssue, note: 
         stored = prepare_photos(photos)
     except ValidationError as error:
         raise DomainError(error.messages[0], code=error.code or "photo_invalid", field="photos") from None
-    _save_photos(locked, PhotoKind.EVIDENCE, stored)
+    round = 1 + IssueEvent.objects.filter(issue=locked, action=IssueAction.SUBMITTED).count()
+    _save_photos(locked, PhotoKind.EVIDENCE, stored, round=round)
     locked.status, locked.rectification_note, locked.submitted_at = IssueStatus.SUBMITTED, note.strip(), timezone.now()
     locked.save(update_fields=["status", "rectification_note", "submitted_at", "updated_at"])
     event = IssueEvent.objects.create(issue=locked, action=IssueAction.SUBMITTED, actor=actor, note=note.strip())

@@ -2,9 +2,10 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -12,12 +13,14 @@ from django.views.decorators.http import require_POST
 
 from communities.scoping import get_object_for
 from inspections import selectors, services
-from inspections.choices import InspectionStatus, IssueStatus, Outcome, Severity
+from inspections.choices import InspectionStatus, IssueAction, IssueStatus, Outcome, PhotoKind, Severity
 from inspections.filtersets import IssueFilterSet
 from inspections.models import IssuePhoto
 from projects.models import Project
+from renovation_portal import pending_photos
 from renovation_portal.errors import DomainError
 from renovation_portal.exports import Column, export_response, requested_format
+from renovation_portal.idempotency import form_key, replayed_address, submit_once
 from renovation_portal.uploads import serve_private_image
 
 
@@ -47,6 +50,9 @@ def my_inspections(request):
 @login_required
 @require_POST
 def inspection_start(request):
+    if not request.POST.get("project", "").strip() or not request.POST.get("tier", "").strip():
+        messages.error(request, _("Choose the project and the tier."))
+        return redirect("inspections:my-inspections")
     project = get_object_for(request.user, Project.objects.all(), request.POST.get("project"))
     try:
         inspection = services.inspection_start(
@@ -58,12 +64,14 @@ def inspection_start(request):
     return redirect("inspections:inspection-detail", pk=inspection.pk)
 
 
-def _results_and_findings(request, inspection):
+def _results_and_findings(request, inspection, photo_ids: dict[int, list[int]], *, load_photos=False):
+    """The posted answers as the service takes them; with ``load_photos`` each finding's pending photos are read
+    (raises DomainError when one is gone)."""
     results, findings = [], []
     for item in inspection.template.items.all():
         outcome = request.POST.get(f"outcome_{item.pk}", "")
         score_text = request.POST.get(f"score_{item.pk}", "").strip()
-        score = int(score_text) if score_text.isdigit() else None
+        score = int(score_text) if score_text.isdigit() and len(score_text) < 6 else None
         if outcome not in Outcome.values:
             outcome = ""
         results.append(
@@ -77,14 +85,24 @@ def _results_and_findings(request, inspection):
                     description=description,
                     location=request.POST.get(f"location_{item.pk}", ""),
                     severity=request.POST.get(f"severity_{item.pk}", ""),
-                    photos=request.FILES.getlist(f"photos_{item.pk}"),
+                    photos=_load_photos(request.user, photo_ids.get(item.pk, [])) if load_photos else [],
                 )
             )
     return results, findings
 
 
-def _form_rows(inspection, posted):
-    """One row per checklist item with what was posted, so a form sent back with an error keeps every answer."""
+def _load_photos(user, ids):
+    try:
+        return pending_photos.load(user, ids)
+    except ValidationError as error:
+        raise DomainError(error.messages[0], code=error.code or "photo_gone", field="photos") from None
+
+
+def _form_rows(inspection, posted, user, photo_ids=None, item_errors=None):
+    """One row per checklist item with what was posted — the photos included — and what is wrong with it, so a
+    form sent back with an error keeps every answer and marks each item to fix."""
+    photo_ids, item_errors = photo_ids or {}, item_errors or {}
+    photos = {p.pk: p for p in pending_photos.photos_of(user, [pk for ids in photo_ids.values() for pk in ids])}
     return [
         {
             "item": item,
@@ -93,6 +111,9 @@ def _form_rows(inspection, posted):
             "finding": posted.get(f"finding_{item.pk}", ""),
             "location": posted.get(f"location_{item.pk}", ""),
             "severity": posted.get(f"severity_{item.pk}", ""),
+            "photo_field": f"photos_{item.pk}",
+            "photos": [photos[pk] for pk in photo_ids.get(item.pk, []) if pk in photos],
+            "error": item_errors.get(item.pk, ""),
         }
         for item in inspection.template.items.all()
     ]
@@ -100,7 +121,11 @@ def _form_rows(inspection, posted):
 
 @login_required
 def inspection_detail(request, pk):
-    inspection = get_object_for(request.user, selectors.inspections(request.user).select_related("template"), pk)
+    inspection = get_object_for(
+        request.user, selectors.inspections(request.user).select_related("template", "project__compound"), pk
+    )
+    if request.method == "POST" and (address := replayed_address(request)):
+        return redirect(address)  # sent twice (a double tap, a resend after a lost connection): filed once
     may_file = inspection.status == InspectionStatus.PLANNED and services.can_inspect(
         request.user, inspection.project, inspection.tier
     )
@@ -109,12 +134,22 @@ def inspection_detail(request, pk):
         "may_file": may_file,
         "severities": Severity.choices,
         "items": inspection.template.items.all(),
+        "form_key": form_key(request),
+        "draft_key": f"u{request.user.pk}-inspection-{inspection.pk}",
     }
     if request.method == "POST":
         if not may_file:
             raise PermissionDenied
-        results, findings = _results_and_findings(request, inspection)
-        try:
+        items = list(inspection.template.items.all())
+        photo_ids, item_errors = {}, {}
+        for item in items:
+            photo_ids[item.pk], refused = pending_photos.collect(request, f"photos_{item.pk}")
+            if refused:
+                item_errors[item.pk] = refused[0]
+        error = _("A photo could not be used: see the marked item.") if item_errors else ""
+
+        def file():
+            results, findings = _results_and_findings(request, inspection, photo_ids, load_photos=True)
             services.inspection_file(
                 actor=request.user,
                 inspection=inspection,
@@ -122,24 +157,37 @@ def inspection_detail(request, pk):
                 findings=findings,
                 summary=request.POST.get("summary", ""),
             )
-        except DomainError as error:
-            return render(
-                request,
-                "inspections/inspection_detail.html",
-                {
-                    **context,
-                    "error": error.message,
-                    "rows": _form_rows(inspection, request.POST),
-                    "summary": request.POST.get("summary", ""),
-                },
-                status=400,
-            )
-        messages.success(request, _("Inspection filed."))
-        return redirect("inspections:inspection-detail", pk=inspection.pk)
+            pending_photos.discard(request.user, [pk for ids in photo_ids.values() for pk in ids])
+            return reverse("inspections:inspection-detail", args=[inspection.pk])
+
+        if not error:
+            try:
+                address, _replayed = submit_once(request, file)
+            except services.ChecklistError as refusal:
+                error = refusal.message
+                item_errors.update(refusal.item_errors)
+            except DomainError as refusal:
+                error = refusal.message
+            else:
+                messages.success(request, _("Inspection filed."))
+                return redirect(address)
+        return render(
+            request,
+            "inspections/inspection_detail.html",
+            {
+                **context,
+                "error": error,
+                "bound": True,
+                "rows": _form_rows(inspection, request.POST, request.user, photo_ids, item_errors),
+                "invalid_items": [item for item in items if item.pk in item_errors],
+                "summary": request.POST.get("summary", ""),
+            },
+            status=400,
+        )
     return render(
         request,
         "inspections/inspection_detail.html",
-        {**context, "rows": _form_rows(inspection, {}), "issues": inspection.issues.all()},
+        {**context, "rows": _form_rows(inspection, {}, request.user), "issues": inspection.issues.all()},
     )
 
 
@@ -190,36 +238,106 @@ def issue_list(request):
     )
 
 
+def _rounds(issue) -> list[dict]:
+    """Each submission of evidence (第 N 轮), newest first: its photos beside the finding's, its note, and how it
+    ended (sent back with the reason, or closed)."""
+    photos = list(issue.photos.all())
+    events = list(issue.events.all())
+    rounds = []
+    for index, event in enumerate(events):
+        if event.action != IssueAction.SUBMITTED:
+            continue
+        number = len(rounds) + 1
+        outcome = next(
+            (e for e in events[index + 1 :] if e.action in (IssueAction.SENT_BACK, IssueAction.CLOSED)), None
+        )
+        rounds.append(
+            {
+                "number": number,
+                "submitted": event,
+                "photos": [p for p in photos if p.kind == PhotoKind.EVIDENCE and p.round == number],
+                "outcome": outcome,
+            }
+        )
+    for round in rounds:  # the finding's photos beside each round: ids unique on the page (their lightboxes)
+        round["finding_kind"] = "issue-photo" if round is rounds[-1] else f"issue-photo-before{round['number']}"
+    return rounds[::-1]
+
+
 @login_required
 def issue_detail(request, pk):
-    issue = get_object_for(request.user, selectors.issues(request.user).prefetch_related("photos", "events__actor"), pk)
+    issue = get_object_for(
+        request.user,
+        selectors.issues(request.user).select_related("project__compound").prefetch_related("photos", "events__actor"),
+        pk,
+    )
+    if request.method == "POST" and (address := replayed_address(request)):
+        return redirect(address)  # sent twice: done once
+    events = list(issue.events.all())
+    last = events[-1] if events else None
     context = {
         "issue": issue,
         "is_contractor": services.is_issue_contractor(request.user, issue),
         "can_verify": services.can_verify(request.user, issue),
+        "finding_photos": [p for p in issue.photos.all() if p.kind == PhotoKind.FINDING],
+        "rounds": _rounds(issue),
+        "history": events[::-1],
+        "sent_back": last
+        if issue.status == IssueStatus.OPEN and last and last.action == IssueAction.SENT_BACK
+        else None,
+        "form_key": form_key(request),
+        "draft_key": f"u{request.user.pk}-issue-{issue.pk}",
     }
     if request.method == "POST":
         action = request.POST.get("action")
         note = request.POST.get("note", "")
-        try:
+        if action == "close":
+            # 销号 asks to confirm: the page again with the confirmation in place of the buttons (no script needed).
+            if not (context["can_verify"] and issue.status == IssueStatus.SUBMITTED):
+                raise PermissionDenied
+            return render(request, "inspections/issue_detail.html", {**context, "confirm_close": True, "note": note})
+        photo_ids, refused = pending_photos.collect(request, "photos") if action == "submit" else ([], [])
+        done = {
+            "submit": _("Rectification submitted for verification."),
+            "verify": _("Issue verified and closed."),
+            "send_back": _("Issue sent back to the contractor."),
+        }
+
+        def act():
             if action == "submit":
                 services.issue_submit_rectification(
-                    actor=request.user, issue=issue, note=note, photos=request.FILES.getlist("photos")
+                    actor=request.user, issue=issue, note=note, photos=_load_photos(request.user, photo_ids)
                 )
-                messages.success(request, _("Rectification submitted for verification."))
+                pending_photos.discard(request.user, photo_ids)
             elif action == "verify":
                 services.issue_verify(actor=request.user, issue=issue, note=note)
-                messages.success(request, _("Issue verified and closed."))
             elif action == "send_back":
                 services.issue_send_back(actor=request.user, issue=issue, note=note)
-                messages.success(request, _("Issue sent back to the contractor."))
             else:
                 raise DomainError(_("Unknown action."), code="unknown_action")
+            return reverse("inspections:issue-detail", args=[issue.pk])
+
+        try:
+            if refused:
+                raise DomainError(refused[0], code="photo_invalid", field="photos")
+            address, _replayed = submit_once(request, act)
         except DomainError as error:
             return render(
-                request, "inspections/issue_detail.html", {**context, "error": error.message, "note": note}, status=400
+                request,
+                "inspections/issue_detail.html",
+                {
+                    **context,
+                    "error": error.message,
+                    "error_action": action,
+                    "note": note,
+                    "bound": True,
+                    "pending": pending_photos.photos_of(request.user, photo_ids),
+                },
+                status=400,
             )
-        return redirect("inspections:issue-detail", pk=issue.pk)
+        if action in done:
+            messages.success(request, done[action])
+        return redirect(address)
     return render(request, "inspections/issue_detail.html", context)
 
 

@@ -13,6 +13,8 @@ retry claims it and runs. Keys are kept 48 hours (a daily task purges older ones
 
 import hashlib
 import json
+import uuid
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
@@ -23,6 +25,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from renovation_portal.api import api_error_response
+from renovation_portal.errors import DomainError
 from renovation_portal.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
@@ -177,6 +180,87 @@ class IdempotencyMiddleware:
         )
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
+
+
+# --- the web forms' double submit ---
+#
+# A field form carries a key in a hidden field (``FORM_FIELD``), made when the form is first shown and kept in
+# the browser's draft of it. Sent twice — a double tap, a resend after a lost connection, the draft sent again
+# after a reload — it does its work once: the second request is redirected to what the first one made.
+
+FORM_FIELD = "idempotency_key"
+FORM_PREFIX = "form:"  # web keys share the table with the API's, never a key of theirs
+SENT_FORMS_KEPT = 5
+
+
+def new_form_key() -> str:
+    return uuid.uuid4().hex
+
+
+def form_key(request) -> str:
+    """The form's key as posted, or a new one (a form shown again after an error keeps its key)."""
+    key = request.POST.get(FORM_FIELD, "") if request.method == "POST" else ""
+    return key if _valid_form_key(key) else new_form_key()
+
+
+def _valid_form_key(key: str) -> bool:
+    return 0 < len(key) <= 100 - len(FORM_PREFIX) and key.isprintable()
+
+
+def replayed_address(request) -> str | None:
+    """The address the form's key already led to (it was sent before and did its work), or None. Checked first,
+    before the view reads any photo, so a resend neither stores nor checks anything again."""
+    key = request.POST.get(FORM_FIELD, "")
+    if not _valid_form_key(key) or not request.user.is_authenticated:
+        return None
+    record = IdempotencyKey.objects.filter(
+        user=request.user, key=FORM_PREFIX + key, path=request.path[:300], status_code__isnull=False
+    ).first()
+    if record is None:
+        return None
+    _remember_sent(request, key)
+    return bytes(record.response_body).decode()
+
+
+def submit_once(request, action: Callable[[], str]) -> tuple[str, bool]:
+    """Run ``action`` — which does the form's work and returns the address of what it made — once per form key,
+    in one transaction with the key's record: (that address, False). A repeat of the key gets the first
+    request's address without running anything: (address, True). Two requests racing meet at the key's unique
+    row: the second waits for the first to commit (or to roll back, when it then runs itself). A form posted
+    without a valid key runs as before. A ``DomainError`` from the action rolls the key back with everything
+    else, so the form corrected and sent again with the same key runs."""
+    key = request.POST.get(FORM_FIELD, "")
+    if not _valid_form_key(key):
+        return action(), False
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                record = IdempotencyKey.objects.create(
+                    user=request.user,
+                    key=FORM_PREFIX + key,
+                    method="POST",
+                    path=request.path[:300],
+                    request_hash=hashlib.sha256(request.path.encode()).hexdigest(),
+                )
+        except IntegrityError:
+            record = IdempotencyKey.objects.get(user=request.user, key=FORM_PREFIX + key)
+            if record.path != request.path[:300] or record.status_code is None:
+                raise DomainError(
+                    _("This form was already sent. Reload the page to start again."), code="idempotency_key_reused"
+                ) from None
+            _remember_sent(request, key)
+            return bytes(record.response_body).decode(), True
+        address = action()
+        record.status_code, record.response_body = 303, address.encode()
+        record.save(update_fields=["status_code", "response_body"])
+    _remember_sent(request, key)
+    return address, False
+
+
+def _remember_sent(request, key: str) -> None:
+    """The next page tells the browser to drop its draft of this form (base.html, static/js/forms.js)."""
+    if hasattr(request, "session"):
+        request.session["sent_forms"] = [key, *request.session.get("sent_forms", [])][:SENT_FORMS_KEPT]
 
 
 def purge_old_keys(now=None) -> int:

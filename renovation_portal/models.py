@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from renovation_portal.uploads import private_upload_to
+
 
 class IdempotencyKey(models.Model):
     """A POST's ``Idempotency-Key`` and the response it got: a retry is answered again, not redone.
@@ -75,3 +77,25 @@ class ScheduledRun(models.Model):
 
     def __str__(self):
         return self.entry
+
+
+class PendingPhoto(models.Model):
+    """A photo uploaded the moment it was chosen, before its form is sent (``renovation_portal.uploads``): the
+    form refers to it by id, so a form sent back with an error, reloaded, or sent again after a lost connection
+    keeps it. Stored as ``store_photo`` left it (checked, re-encoded without metadata). Only its uploader may see
+    or use it; the record that takes it copies it and deletes it, and one left unused is purged after 48 hours."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    image = models.ImageField(upload_to=private_upload_to("pending"))
+    thumbnail = models.ImageField(upload_to=private_upload_to("pending/thumbs"))
+    taken_at = models.DateTimeField(null=True, blank=True)
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)  # the daily purge filters on it
+
+    class Meta:
+        verbose_name = _("photo being uploaded")
+        verbose_name_plural = _("photos being uploaded")
+
+    def __str__(self):
+        return f"{self.owner_id}:{self.pk}"

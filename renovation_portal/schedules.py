@@ -56,6 +56,11 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "renovation_portal.tasks.purge_idempotency_keys",
         "schedule": crontab(hour=3, minute=30),
     },
+    "purge-pending-photos": {
+        # Photos uploaded for a form that was never sent are kept 48 hours (the form's browser draft refers to them).
+        "task": "renovation_portal.tasks.purge_pending_photos",
+        "schedule": crontab(hour=3, minute=40),
+    },
 }
 
 # The entries whose missed runs are sent again (renovation_portal.tasks.catch_up_missed_runs, from the heartbeat):

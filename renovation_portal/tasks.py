@@ -30,6 +30,14 @@ def purge_idempotency_keys() -> int:
     return purge_old_keys()
 
 
+@shared_task(name="renovation_portal.tasks.purge_pending_photos")
+def purge_pending_photos() -> int:
+    """Delete photos uploaded for forms that were not sent within 48 hours."""
+    from renovation_portal.pending_photos import purge_old
+
+    return purge_old()
+
+
 def record_success(task_name: str, now=None) -> None:
     """Remember that the task of these schedule entries succeeded now (called for every task that succeeds)."""
     from renovation_portal.models import ScheduledRun

@@ -131,12 +131,15 @@ def validate_photo(upload) -> str:
 
 
 def validate_photos(uploads) -> None:
+    """Check a set of photos; those already checked and stored (``StoredPhoto``: a pending upload the form
+    referred to) count towards the limit but are not read again."""
     if len(uploads) > MAX_PHOTOS_PER_UPLOAD:
         raise ValidationError(
             _("At most %(count)d photos at a time.") % {"count": MAX_PHOTOS_PER_UPLOAD}, code="too_many_photos"
         )
     for upload in uploads:
-        validate_photo(upload)
+        if not isinstance(upload, StoredPhoto):
+            validate_photo(upload)
 
 
 class PhotoFormField(forms.ImageField):
@@ -174,9 +177,11 @@ class StoredPhoto:
 
 def prepare_photos(uploads) -> list[StoredPhoto]:
     """Validate a set of uploads (``validate_photos``), then ``store_photo`` each: every photo is checked, and
-    decoded, before the caller writes anything. Raises ValidationError."""
+    decoded, before the caller writes anything; one already stored (a pending upload) is taken as it is. Raises
+    ValidationError."""
+    uploads = list(uploads)
     validate_photos(uploads)
-    return [store_photo(upload) for upload in uploads]
+    return [upload if isinstance(upload, StoredPhoto) else store_photo(upload) for upload in uploads]
 
 
 def prepare_photo(upload) -> StoredPhoto:

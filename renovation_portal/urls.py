@@ -22,6 +22,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
+    path("uploads/photos/", views.pending_photo_upload, name="pending-photo-upload"),
+    path("uploads/photos/<int:pk>/", views.pending_photo, name="pending-photo"),
     path("places/", include("communities.urls")),
     path("planning/", include("planning.urls")),
     path("projects/", include("projects.urls")),

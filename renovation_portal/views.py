@@ -2,17 +2,25 @@
 
 import redis
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import connection
-from django.http import HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 from django.views.defaults import page_not_found, server_error
 
+from renovation_portal import pending_photos
 from renovation_portal.api import api_error_response, api_not_found
 from renovation_portal.cache import redis_recovered
+from renovation_portal.models import PendingPhoto
 from renovation_portal.tasks import HEARTBEAT_CACHE_KEY
+from renovation_portal.uploads import serve_private_image
 
 
 def _check_database() -> dict:
@@ -90,3 +98,28 @@ def favicon(request):
     visit): send them to the static file. A temporary redirect, cached for a day, because the static file's
     name changes with its content in production (the manifest storage)."""
     return HttpResponseRedirect(staticfiles_storage.url("favicon.ico"))
+
+
+@login_required
+@require_POST
+def pending_photo_upload(request):
+    """A photo chosen in a form, uploaded at once (``renovation_portal.pending_photos``): 201 with its id and
+    thumbnail address; 400 in the portal's error shape with the reason it was refused (too large, too many pixels,
+    not an image, too many waiting)."""
+    upload = request.FILES.get("photo")
+    if upload is None:
+        return api_error_response(400, "required", _("Choose a photo."))
+    try:
+        photo = pending_photos.pending_photo_create(actor=request.user, upload=upload)
+    except ValidationError as error:
+        return api_error_response(400, error.code or "photo_invalid", error.messages[0])
+    return JsonResponse({"id": photo.pk, "thumbnail_url": reverse("pending-photo", args=[photo.pk])}, status=201)
+
+
+@login_required
+def pending_photo(request, pk):
+    """The thumbnail of a photo being uploaded: to its uploader only (404 to anyone else)."""
+    photo = PendingPhoto.objects.filter(pk=pk, owner=request.user).first()
+    if photo is None:
+        raise Http404
+    return serve_private_image(photo.thumbnail)

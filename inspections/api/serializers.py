@@ -132,7 +132,7 @@ class FileSerializer(StrictSerializer):
 class IssuePhotoSerializer(StrictModelSerializer):
     class Meta:
         model = IssuePhoto
-        fields = ["id", "kind", "taken_at", "latitude", "longitude", "uploaded_at"]
+        fields = ["id", "kind", "round", "taken_at", "latitude", "longitude", "uploaded_at"]
 
 
 class IssueSerializer(StrictModelSerializer):
