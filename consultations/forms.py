@@ -31,8 +31,9 @@ class CompoundChoiceMixin:
 class NeedForm(PortalFormMixin, CompoundChoiceMixin, forms.Form):
     compound = forms.ModelChoiceField(label=_("Compound"), queryset=Compound.objects.none())
     building = forms.ModelChoiceField(label=_("Building"), queryset=Building.objects.none(), required=False)
-    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
-    category = forms.ChoiceField(label=_("Category"), choices=NeedCategory.choices)
+    # Required choices start empty: a need filed without choosing is refused, never filed under the first option.
+    channel = forms.ChoiceField(label=_("Channel"), choices=[("", _("Choose…")), *Channel.choices])
+    category = forms.ChoiceField(label=_("Category"), choices=[("", _("Choose…")), *NeedCategory.choices])
     content = forms.CharField(label=_("Need"), widget=forms.Textarea(attrs={"rows": 3}))
     raised_by_name = forms.CharField(label=_("Raised by"), max_length=50, required=False)
     raised_by_phone = forms.CharField(

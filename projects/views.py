@@ -29,8 +29,10 @@ from projects.forms import (
     TransitionForm,
 )
 from projects.models import PlanVersion, ProgressPhoto, Project, ScopeItem
+from renovation_portal import pending_photos
 from renovation_portal.errors import DomainError
 from renovation_portal.exports import Column, export_response, requested_format
+from renovation_portal.idempotency import form_key, replayed_address, submit_once
 from renovation_portal.uploads import serve_private_image
 
 
@@ -275,14 +277,28 @@ def scope_item_edit(request, pk, item_pk=None):
 
 @login_required
 def report_create(request, pk):
+    """File a progress report. Photos upload as they are chosen and survive any error; the browser keeps the
+    report as a draft until it is sent, with its form key, so a double send files one report."""
     project = _project(request, pk)
     if not perms.can_file_report(request.user, project):
         raise PermissionDenied
+    if request.method == "POST" and (address := replayed_address(request)):
+        return redirect(address)  # sent twice (a double tap, a resend after a lost connection): filed once
     items = project.scope_items.order_by("category", "id")
-    form = ProgressReportForm(request.POST or None, request.FILES or None, scope_items=items)
+    form = ProgressReportForm(request.POST or None, scope_items=items)
+    photo_ids = []
+    if request.method == "POST":
+        photo_ids, refused = pending_photos.collect(request, "photos")
+        for message in refused:
+            form.add_error("photos", message)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+
+        def file():
+            try:
+                photos = pending_photos.load(request.user, photo_ids)
+            except ValidationError as error:
+                raise DomainError(error.messages[0], code=error.code or "photo_gone", field="photos") from None
             services.progress_report_file(
                 actor=request.user,
                 project=project,
@@ -293,14 +309,29 @@ def report_create(request, pk):
                 weather=data["weather"],
                 issues_met=data["issues_met"],
                 quantities=form.quantities(),
-                photos=[services.PhotoUpload(file=f) for f in data["photos"]],
+                photos=[services.PhotoUpload(file=photo) for photo in photos],
             )
+            pending_photos.discard(request.user, photo_ids)
+            return reverse("projects:project-detail", args=[project.pk])
+
+        try:
+            address, _replayed = submit_once(request, file)
         except DomainError as error:
             _form_error(form, error)
         else:
             messages.success(request, _("Progress report filed."))
-            return redirect("projects:project-detail", pk=project.pk)
-    return render(request, "projects/report_form.html", {"form": form, "project": project})
+            return redirect(address)
+    return render(
+        request,
+        "projects/report_form.html",
+        {
+            "form": form,
+            "project": project,
+            "pending": pending_photos.photos_of(request.user, photo_ids),
+            "form_key": form_key(request),
+            "draft_key": f"u{request.user.pk}-report-{project.pk}",
+        },
+    )
 
 
 @login_required
