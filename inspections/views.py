@@ -182,7 +182,7 @@ def inspection_detail(request, pk):
                 "invalid_items": [item for item in items if item.pk in item_errors],
                 "summary": request.POST.get("summary", ""),
             },
-            status=400,
+            # 200, as Django's form views answer: a 400 document logs a console error in the browser.
         )
     return render(
         request,
@@ -333,7 +333,6 @@ def issue_detail(request, pk):
                     "bound": True,
                     "pending": pending_photos.photos_of(request.user, photo_ids),
                 },
-                status=400,
             )
         if action in done:
             messages.success(request, done[action])

@@ -159,8 +159,7 @@ class ProgressReportForm(PortalFormMixin, forms.Form):
 
     def main_fields(self):
         return [
-            self[name]
-            for name in ("report_date", "percent_complete", "work_done", "manpower", "weather", "issues_met")
+            self[name] for name in ("report_date", "percent_complete", "work_done", "manpower", "weather", "issues_met")
         ]
 
     def quantities(self) -> dict[int, object]:
