@@ -303,53 +303,50 @@ def _check_answers(items: dict, results: list[ResultInput], findings: list[Findi
     """Every item answered (a scored one within its weight), every failed item with a finding, every finding
     complete. Refuses with the first kind of problem's message and every item's own (``ChecklistError``)."""
     problems: dict[int, str] = {}
-    first = None
-
-    def add(item_pk, message, code, field, overall):
-        nonlocal first
-        problems.setdefault(item_pk, message)
-        first = first or (overall, code, field)
-
     answered = {result.item.pk for result in results if result.outcome or result.score is not None}
-    for pk in items:
-        if pk not in answered:
-            add(
-                pk,
-                _("Answer this item."),
-                "incomplete_checklist",
-                "results",
-                _("Answer every item of the checklist."),
-            )
+    unanswered = [pk for pk in items if pk not in answered]
+    for pk in unanswered:
+        problems[pk] = _("Answer this item.")
+    bad_scores = []
     for result in results:
         item = items[result.item.pk]
         if item.kind == "score" and (result.score is None or result.score > item.max_score):
-            message = _("Score “%(item)s” between 0 and %(max)d.") % {"item": item.text, "max": item.max_score}
-            add(item.pk, message, "bad_score", "results", message)
+            bad_scores.append(_("Score “%(item)s” between 0 and %(max)d.") % {"item": item.text, "max": item.max_score})
+            problems.setdefault(item.pk, bad_scores[-1])
     failed = {r.item.pk for r in results if r.outcome == Outcome.FAIL}
-    found = {f.item.pk for f in findings if f.item is not None}
-    if failed - found:
-        missing = "、".join(items[pk].text for pk in sorted(failed - found))
-        for pk in sorted(failed - found):
-            add(
-                pk,
-                _("A failed item needs a finding."),
-                "finding_missing",
-                "findings",
-                _("Each failed item needs a finding: %(items)s.") % {"items": missing},
+    without_finding = sorted(failed - {f.item.pk for f in findings if f.item is not None})
+    for pk in without_finding:
+        problems.setdefault(pk, _("A failed item needs a finding."))
+    incomplete = [
+        finding
+        for finding in findings
+        if finding.severity not in Severity.values or not finding.description.strip() or not finding.location.strip()
+    ]
+    for finding in incomplete:
+        if finding.item is not None:
+            problems.setdefault(
+                finding.item.pk, _("Describe the finding, say where it is and choose how serious it is.")
             )
-    for finding in findings:
-        if finding.severity not in Severity.values or not finding.description.strip() or not finding.location.strip():
-            add(
-                finding.item.pk if finding.item else None,
-                _("Describe the finding, say where it is and choose how serious it is."),
-                "incomplete_finding",
-                "findings",
-                _("Each finding needs a description, a location and a severity."),
-            )
-    if first:
-        message, code, field = first
+    if unanswered:
         raise ChecklistError(
-            message, code=code, field=field, item_errors={pk: text for pk, text in problems.items() if pk is not None}
+            _("Answer every item of the checklist."), code="incomplete_checklist", field="results", item_errors=problems
+        )
+    if bad_scores:
+        raise ChecklistError(bad_scores[0], code="bad_score", field="results", item_errors=problems)
+    if without_finding:
+        raise ChecklistError(
+            _("Each failed item needs a finding: %(items)s.")
+            % {"items": "、".join(items[pk].text for pk in without_finding)},
+            code="finding_missing",
+            field="findings",
+            item_errors=problems,
+        )
+    if incomplete:
+        raise ChecklistError(
+            _("Each finding needs a description, a location and a severity."),
+            code="incomplete_finding",
+            field="findings",
+            item_errors=problems,
         )
 
 

@@ -10,7 +10,7 @@ error renders the photos again by id, and the browser's draft of the form keeps 
 When the form is sent, the view takes the pending photos as ``StoredPhoto``s (``load``), which the services accept
 in place of uploads (``prepare_photos`` passes them through), and discards them (``discard``) in the same
 transaction as the record that copied them. Only the uploader can see or use a pending photo; those left unused
-are purged after 48 hours with the idempotency keys.
+are purged after 48 hours, by the daily task that purges the idempotency keys.
 """
 
 from __future__ import annotations

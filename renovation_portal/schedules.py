@@ -52,14 +52,10 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(hour=17, minute=0, day_of_week=5),
     },
     "purge-idempotency-keys": {
-        # API retries are answered from stored responses for 48 hours; older keys are forgotten.
+        # API retries are answered from stored responses for 48 hours; older keys are forgotten. Photos uploaded for a
+        # form that was never sent go too (kept 48 hours: the form's browser draft refers to them).
         "task": "renovation_portal.tasks.purge_idempotency_keys",
         "schedule": crontab(hour=3, minute=30),
-    },
-    "purge-pending-photos": {
-        # Photos uploaded for a form that was never sent are kept 48 hours (the form's browser draft refers to them).
-        "task": "renovation_portal.tasks.purge_pending_photos",
-        "schedule": crontab(hour=3, minute=40),
     },
 }
 

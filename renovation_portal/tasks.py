@@ -24,18 +24,12 @@ def heartbeat() -> str:
 
 @shared_task(name="renovation_portal.tasks.purge_idempotency_keys")
 def purge_idempotency_keys() -> int:
-    """Forget Idempotency-Keys older than 48 hours (the contract promises at least 24)."""
+    """Forget Idempotency-Keys older than 48 hours (the contract promises at least 24), and the photos uploaded
+    for forms that were not sent within 48 hours (``renovation_portal.pending_photos``)."""
     from renovation_portal.idempotency import purge_old_keys
-
-    return purge_old_keys()
-
-
-@shared_task(name="renovation_portal.tasks.purge_pending_photos")
-def purge_pending_photos() -> int:
-    """Delete photos uploaded for forms that were not sent within 48 hours."""
     from renovation_portal.pending_photos import purge_old
 
-    return purge_old()
+    return purge_old_keys() + purge_old()
 
 
 def record_success(task_name: str, now=None) -> None:
