@@ -87,7 +87,8 @@ def test_inspection_two_findings_evidence_verify_and_send_back(demo_data, login,
     switch_user(page, login, "inspector")
     keep, back = issues["沟槽临边防护缺失"], issues["新铺路面出现裂缝"]
     page.goto(f"/inspections/issues/{keep.pk}/")
-    page.locator("[data-testid=verify-form] button[value=verify]").click()
+    page.locator("[data-testid=verify-form] button[value=close]").click()  # 销号 asks to confirm first
+    page.locator("[data-testid=confirm-close] button[value=verify]").click()
     assert page.locator("[data-testid=issue-status]").inner_text() == "已核验销号"
     page.goto(f"/inspections/issues/{back.pk}/")
     page.locator("[data-testid=verify-form] button[value=send_back]").click()  # no reason: refused, kept
