@@ -58,6 +58,16 @@ def test_filing_a_finding_tells_the_contractors_people_at_once(inspection, peopl
     assert Notification.objects.count() == 2  # nobody else: not company_b, not the inspectors
 
 
+def test_a_deactivated_account_is_not_told(inspection, people, django_capture_on_commit_callbacks):
+    """Events, like reminders, skip an account that was deactivated (a contractor who left the company)."""
+    people["contractor_2"].is_active = False
+    people["contractor_2"].save(update_fields=["is_active"])
+    with django_capture_on_commit_callbacks(execute=True):
+        file_finding(people["inspector"], inspection)
+    assert told(IK.ISSUE_ASSIGNED) == {people["contractor"].pk}
+    assert mailed_to() == [people["contractor"].email]
+
+
 def test_a_refused_filing_tells_nobody(inspection, people, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(DomainError):
         file_finding(people["inspector"], inspection, findings=False)  # a failed item without its finding
