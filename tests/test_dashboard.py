@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -19,9 +19,19 @@ from projects.models import ProgrammeTarget, Project
 from tests import factories as f
 
 
+@pytest.fixture(scope="module")
+def demo_loaded(django_db_setup, django_db_blocker):
+    """The demo, loaded once for this module inside a transaction that is rolled back after its last test. Each test
+    runs in a savepoint inside it (as with Django's ``TestCase.setUpTestData``), so what one test changes the next
+    never sees, and the database is empty again for the next module."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("load_demo", stdout=io.StringIO())
+        yield
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def demo(db):
-    call_command("load_demo", stdout=io.StringIO())
+def demo(demo_loaded, db):
     siming = District.objects.get(code="350203")
     return {
         "district": siming,

@@ -108,7 +108,7 @@ def workers():
         worker.stop()
 
 
-def wait_for(condition, timeout=60):
+def wait_for(condition, timeout=120):  # a worker starting on a loaded machine can take a minute
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
