@@ -26,4 +26,5 @@ class ConsultationsConfig(AppConfig):
             (RoleKind.DISTRICT_OFFICIAL, RoleKind.SUBDISTRICT_OFFICIAL, RoleKind.COMMUNITY_SECRETARY),
             position=50,
             badge=consultation_badge,
+            badge_label=_("to do"),
         )

@@ -34,9 +34,15 @@ class InspectionsConfig(AppConfig):
             ),
             position=60,
             badge=today.inspections_badge,
+            badge_label=_("to do"),
         )
         register_nav_item(
-            _("Rectification issues"), "inspections:issue-list", all_roles, position=70, badge=today.issues_badge
+            _("Rectification issues"),
+            "inspections:issue-list",
+            all_roles,
+            position=70,
+            badge=today.issues_badge,
+            badge_label=_("to do"),
         )
         register_nav_item(_("Inspection set-up"), "inspections:group-list", (RoleKind.DISTRICT_OFFICIAL,), position=82)
         register_nav_item(
@@ -54,4 +60,5 @@ class InspectionsConfig(AppConfig):
             (RoleKind.DISTRICT_OFFICIAL, RoleKind.SUBDISTRICT_OFFICIAL),
             position=80,
             badge=today.escalations_badge,
+            badge_label=_("to do"),
         )

@@ -26,6 +26,7 @@ class PlanningConfig(AppConfig):
             (RoleKind.DISTRICT_OFFICIAL, RoleKind.SUBDISTRICT_OFFICIAL, RoleKind.COMMUNITY_SECRETARY),
             position=35,
             badge=today.declarations_badge,
+            badge_label=_("to do"),
         )
         register_nav_item(
             _("Project library"),

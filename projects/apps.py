@@ -22,6 +22,11 @@ class ProjectsConfig(AppConfig):
         register_tombstone_describer(tombstone_company)
         connect_tombstones(self.label)
         register_nav_item(
-            _("Projects"), "projects:project-list", tuple(RoleKind.values), position=40, badge=today.projects_badge
+            _("Projects"),
+            "projects:project-list",
+            tuple(RoleKind.values),
+            position=40,
+            badge=today.projects_badge,
+            badge_label=_("to do"),
         )
         register_nav_item(_("Funds"), "projects:funding-entry-list", tuple(RoleKind.values), position=45)
