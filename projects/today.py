@@ -16,21 +16,40 @@ from projects.choices import ProjectStatus
 from projects.selectors import REPORT_EVERY_DAYS, contractor_action_items
 
 
+def _owes_report(project, today) -> bool:
+    return project.status == ProjectStatus.CONSTRUCTION and (
+        project.latest_report is None or project.latest_report < today - timedelta(days=REPORT_EVERY_DAYS)
+    )
+
+
+def _needs_plan(project) -> bool:
+    return project.status in (ProjectStatus.PLANNING, ProjectStatus.SURVEY_DESIGN) and not project.plan_count
+
+
+def _needs_confirmation(project) -> bool:
+    return project.status == ProjectStatus.PLAN_CONFIRMATION and not project.contractor_confirmed
+
+
 def projects_needing_action(user, today=None) -> list:
-    """(project, needs) of the user's companies' open projects that need something now (one query)."""
+    """(project, needs) of the user's companies' open projects that owe something now — a progress report, a
+    plan, the contractor's confirmation of the plan (one query). Being past the planned finish is said on the
+    project, but alone is nothing to do today."""
     scope = get_scope(user)
     if RoleKind.CONTRACTOR not in scope.role_kinds or not scope.company_ids:
         return []
-    return [(project, needs) for project, needs in contractor_action_items(user, scope.company_ids, today) if needs]
+    today = today or timezone.localdate()
+    return [
+        (project, needs)
+        for project, needs in contractor_action_items(user, scope.company_ids, today)
+        if _owes_report(project, today) or _needs_plan(project) or _needs_confirmation(project)
+    ]
 
 
 def _action_url(project, today) -> str:
-    """The page where the first thing owed is done: the report form, the plan form, else the project."""
-    if project.status == ProjectStatus.CONSTRUCTION and (
-        project.latest_report is None or project.latest_report < today - timedelta(days=REPORT_EVERY_DAYS)
-    ):
+    """The page where the first thing owed is done: the report form, the plan form, else the project's page."""
+    if _owes_report(project, today):
         return reverse("projects:report-create", args=[project.pk])
-    if project.status in (ProjectStatus.PLANNING, ProjectStatus.SURVEY_DESIGN) and not project.plan_count:
+    if _needs_plan(project):
         return reverse("projects:plan-create", args=[project.pk])
     return reverse("projects:project-detail", args=[project.pk])
 
@@ -51,7 +70,7 @@ def today_sections(user, scope) -> list[TodaySection]:
                     url=_action_url(project, today),
                     detail=" · ".join(str(need) for need in needs),
                     due=project.planned_finish,
-                    flag=_("behind schedule") if project.is_overdue else str(needs[0]),
+                    flag=str(needs[0]),
                     tone=DANGER if project.is_overdue else WARNING,
                 )
                 for project, needs in rows[:ITEM_LIMIT]

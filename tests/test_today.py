@@ -245,6 +245,20 @@ def test_contractor_sees_projects_owing_a_progress_report_with_the_report_form(t
     assert section["count"] == 1  # the other company's project owes one too, but not to him
 
 
+def test_a_project_only_past_its_planned_finish_is_not_a_thing_to_do_today(tree, actors, api_as):
+    project = project_of(tree["compound_a"])
+    project.reports.create(
+        report_date=timezone.localdate(), percent_complete=50, work_done="周报", created_by=actors["contractor"]
+    )
+    Project.objects.filter(pk=project.pk).update(
+        status=ProjectStatus.CONSTRUCTION, planned_finish=timezone.localdate() - timedelta(days=30)
+    )
+    assert sections_of(today_json(api_as, actors["contractor"]))["projects_needing_action"]["count"] == 0
+    project.reports.all().delete()
+    section = sections_of(today_json(api_as, actors["contractor"]))["projects_needing_action"]
+    assert section["count"] == 1 and section["items"][0]["tone"] == "danger"  # owes a report, and is late
+
+
 def test_secretary_sees_minutes_due_from_the_meetings_date_upcoming_meetings_problems_and_votes(
     consultation, actors, api_as
 ):
