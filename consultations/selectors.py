@@ -1,4 +1,5 @@
-"""Reads of the consultations app: scoped lists, the secretary's to-do, overdue minutes, the public page."""
+"""Reads of the consultations app: scoped lists, overdue minutes, the public page (the secretary's today list is in
+consultations/today.py)."""
 
 from __future__ import annotations
 
