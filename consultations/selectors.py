@@ -1,4 +1,5 @@
-"""Reads of the consultations app: scoped lists, the secretary's to-do, overdue minutes, the public page."""
+"""Reads of the consultations app: scoped lists, overdue minutes, the public page (the secretary's today list is in
+consultations/today.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
 from communities import selectors as community_selectors
-from consultations.choices import ProblemStatus, Step, VoteStatus
+from consultations.choices import ProblemStatus, VoteStatus
 from consultations.models import Meeting, Need, ResidentProblem, Topic, Vote, Voter
 
 
@@ -51,26 +52,6 @@ def problems(user):
 
 def needs(user):
     return Need.objects.visible_to(user).select_related("compound", "building", "topic")
-
-
-def secretary_todo(user) -> dict:
-    """The secretary's home: open topics, meetings to write up, problems to answer (three queries)."""
-    return {
-        "open_topics": list(
-            topics(user)
-            .exclude(step=Step.PUBLIC_FEEDBACK, feedback_published_at__isnull=False)
-            .order_by("-updated_at")[:10]
-        ),
-        "meetings_to_write_up": list(meetings(user).filter(minutes_published_at__isnull=True).order_by("held_at")[:10]),
-        "problems_to_answer": list(problems(user).filter(status=ProblemStatus.OPEN).order_by("created_at")[:10]),
-    }
-
-
-def secretary_home(user, scope) -> dict:
-    """The community secretary's section of the home page (registered in consultations.apps)."""
-    if scope.has_role("community_secretary"):
-        return {"todo": secretary_todo(user)}
-    return {}
 
 
 def public_compound(compound) -> dict:
