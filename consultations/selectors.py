@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import Avg, Count, Prefetch, Q
+from django.db.models import Avg, Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from communities import selectors as community_selectors
 from consultations.choices import ProblemStatus, Step, VoteStatus
-from consultations.models import Meeting, Need, ResidentProblem, Survey, SurveyResponse, Topic, Vote, Voter
+from consultations.models import Meeting, Need, ResidentProblem, Survey, SurveyCode, SurveyResponse, Topic, Vote, Voter
 
 
 def meetings_minutes_overdue(now=None):
@@ -133,10 +134,20 @@ def public_problems(compound) -> dict:
 
 
 def surveys(user):
+    """The user's surveys with their counts and averages, by subqueries (one query for a page of surveys)."""
+    codes = SurveyCode.objects.filter(survey=OuterRef("pk")).order_by().values("survey").annotate(n=Count("id"))
+    answers = SurveyResponse.objects.filter(survey=OuterRef("pk")).order_by().values("survey")
     return (
         Survey.objects.visible_to(user)
         .select_related("compound", "opened_by")
-        .annotate(code_count=Count("codes", distinct=True), response_count=Count("responses", distinct=True))
+        .annotate(
+            code_count=Coalesce(Subquery(codes.values("n")), 0),
+            response_count=Coalesce(Subquery(answers.annotate(n=Count("id")).values("n")), 0),
+            avg_overall=Subquery(answers.annotate(a=Avg("overall")).values("a")),
+            avg_quality=Subquery(answers.annotate(a=Avg("quality")).values("a")),
+            avg_site_conduct=Subquery(answers.annotate(a=Avg("site_conduct")).values("a")),
+            avg_communication=Subquery(answers.annotate(a=Avg("communication")).values("a")),
+        )
     )
 
 
