@@ -852,25 +852,22 @@ def public_problem_report(request, code):
         compound=compound,
         initial={"building": building} if building.isdigit() else {},
     )
-    status = 200
+    status = 200  # a refused form is shown again with its messages (a 4xx would be a console error)
     wait = None
-    if request.method == "POST":
-        if form.is_valid():
-            wait = _report_limited(request, compound)
-            if wait:
-                status = 429
+    if request.method == "POST" and form.is_valid():
+        wait = _report_limited(request, compound)
+        if wait:
+            status = 429
+        else:
+            data = dict(form.cleaned_data)
+            data.pop("website", None)
+            try:
+                problem = services.problem_report_from_plate(compound=compound, **data)
+            except DomainError as error:
+                _error(form, error)
             else:
-                data = dict(form.cleaned_data)
-                data.pop("website", None)
-                try:
-                    problem = services.problem_report_from_plate(compound=compound, **data)
-                except DomainError as error:
-                    _error(form, error)
-                else:
-                    return redirect(f"{reverse('public-problem', args=[problem.tracking_code])}?new=1")
-        if status == 200:
-            status = 400
-    photo_lost = request.method == "POST" and bool(request.FILES.get("photo")) and status != 302
+                return redirect(f"{reverse('public-problem', args=[problem.tracking_code])}?new=1")
+    photo_lost = request.method == "POST" and bool(request.FILES.get("photo"))
     response = render(
         request,
         "consultations/public_report.html",
@@ -923,31 +920,23 @@ def public_survey_answer(request, code):
     if slip is None:
         raise Http404
     form = SurveyAnswerForm(request.POST or None)
-    status = 200
-    refused = None
+    refused = None  # a used code or a closed survey: said on the page (not a 4xx: no console error on the phone)
     if slip.used_at is not None:
         refused = _("This code has already been used: each household answers once.")
-        status = 409
     elif slip.survey.closed_at is not None:
         refused = _("This survey is closed.")
-        status = 410
-    elif request.method == "POST":
-        if form.is_valid():
-            try:
-                services.survey_answer(code=slip.code, **form.cleaned_data)
-            except DomainError as error:
-                if error.field == "code":
-                    refused, status = error.message, 409
-                else:
-                    _error(form, error)
-                    status = 400
+    elif request.method == "POST" and form.is_valid():
+        try:
+            services.survey_answer(code=slip.code, **form.cleaned_data)
+        except DomainError as error:
+            if error.field == "code":
+                refused = error.message
             else:
-                return render(request, "consultations/public_survey_done.html", {"compound": slip.survey.compound})
+                _error(form, error)
         else:
-            status = 400
+            return render(request, "consultations/public_survey_done.html", {"compound": slip.survey.compound})
     return render(
         request,
         "consultations/public_survey_answer.html",
         {"slip": slip, "compound": slip.survey.compound, "form": form, "refused": refused},
-        status=status,
     )
