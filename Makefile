@@ -29,14 +29,14 @@ demo: venv
 	@echo "Serving the portal on http://127.0.0.1:8000  (Ctrl-C stops it; the demo's e-mails are in demo-mail/)"
 	$(DEMO_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
-## make test: the whole suite on the real PostgreSQL and Redis, browser tests included
+## make test: the whole suite on the real PostgreSQL and Redis, browser tests included, on every core (pytest-xdist)
 test: venv chromium
 	@DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) PORTAL_TESTING=1 \
 		$(PY) manage.py check_services
 	PORTAL_TESTING=1 DATABASE_URL=$(TEST_DATABASE_URL) $(PY) manage.py makemigrations --check --dry-run -v 1
 	$(MAKE) --no-print-directory deploy-check
 	$(MAKE) --no-print-directory lint
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest $(PYTEST_ARGS)
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(VENV)/bin/pytest -n auto --dist worksteal $(PYTEST_ARGS)
 
 ## The layers (import-linter contracts in pyproject.toml), ruff's lint rules and its formatting.
 lint: venv

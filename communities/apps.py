@@ -13,6 +13,7 @@ class CommunitiesConfig(AppConfig):
         from communities.choices import RoleKind
         from communities.permissions import visible_users_q
         from communities.querysets import UserQuerySet
+        from communities.selectors import my_compounds_section, register_home_section
         from communities.tombstones import tombstone_places, tombstone_q
         from renovation_portal.navigation import register_nav_item
         from renovation_portal.sync import (
@@ -27,6 +28,7 @@ class CommunitiesConfig(AppConfig):
         register_tombstone_describer(tombstone_places)
         register_tombstone_visibility(tombstone_q)
         connect_tombstones(self.label)
+        register_home_section(my_compounds_section)
         all_roles = tuple(RoleKind.values)
         register_nav_item(_("Home"), "home", all_roles, position=10)
         register_nav_item(_("Compounds"), "communities:compound-list", all_roles, position=30)

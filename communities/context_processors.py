@@ -2,7 +2,7 @@ from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 
 from communities.scoping import get_scope
-from renovation_portal.navigation import NAV_BADGES, NAV_ITEMS
+from renovation_portal.navigation import NAV_BADGE_LABELS, NAV_BADGES, NAV_ITEMS
 
 
 def portal(request):
@@ -26,6 +26,7 @@ def portal(request):
                     "url": url,
                     "active": request.path == url or (url != "/" and request.path.startswith(url)),
                     "badge": badge(user) if badge is not None else 0,
+                    "badge_label": NAV_BADGE_LABELS.get(url_name, ""),
                 }
             )
     context["nav_items"] = nav

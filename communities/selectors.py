@@ -4,8 +4,11 @@ from dataclasses import dataclass
 
 from django.db.models import Count, F, Prefetch, Q, Sum, Value
 from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
 
-from communities.choices import BoardRole, PropertyMode
+from communities.choices import BoardRole, PropertyMode, RoleKind
 from communities.models import (
     BoardContact,
     Building,
@@ -19,6 +22,7 @@ from communities.models import (
     User,
 )
 from communities.scoping import get_scope
+from communities.today import SUMMARY, TODO, TodayItem, TodaySection, section_rows, todo_total
 
 # A compound's property mode as a column: its current property service's mode, none without one. The service
 # record is the one place the mode is stored (Compound.property_mode reads the same for one compound).
@@ -85,8 +89,9 @@ def user_roles(user):
     )
 
 
-# The home page's sections of the apps above this one (a secretary's to-do, a contractor's projects), registered
-# in their AppConfig.ready(): ``section(user, scope)`` returns what it adds to the page's context ({} if nothing).
+# The home page's "today" sections of the apps above this one (an inspector's rounds, a contractor's issues, a
+# secretary's minutes due ...), registered in their AppConfig.ready(): ``section(user, scope)`` returns a list of
+# communities.today.TodaySection, empty when the user's roles have nothing there. Each section is one query.
 _HOME_SECTIONS: list = []
 
 
@@ -95,20 +100,52 @@ def register_home_section(section) -> None:
         _HOME_SECTIONS.append(section)
 
 
-def home_context(user) -> dict:
-    """What the home page shows: a section per role the user holds."""
+def today_sections(user) -> list[TodaySection]:
+    """The user's "today" list (今日待办): every registered section for the roles the user holds, in page order.
+    The web home page and ``GET /api/v1/today/`` both show it."""
     scope = get_scope(user)
-    roles = user_roles(user)
-    context = {"roles": roles, "scope": scope, "totals": place_totals(user)}
-    if scope.has_role("district_official"):
-        context["subdistricts"] = subdistrict_summaries(user)
-    if scope.has_role("subdistrict_official", "inspector"):
-        context["communities"] = community_summaries(user)
-    if scope.has_role("community_secretary"):
-        context["my_compounds"] = compound_list(user).order_by("code")[:50]
-    for section in _HOME_SECTIONS:
-        context.update(section(user, scope))
-    return context
+    sections = [section for contribute in _HOME_SECTIONS for section in contribute(user, scope)]
+    return sorted(sections, key=lambda section: section.position)
+
+
+def home_context(user) -> dict:
+    """What the home page shows: the user's roles and today's sections (a fixed number of queries)."""
+    sections = today_sections(user)
+    todo = [section for section in sections if section.kind == TODO]
+    return {
+        "roles": user_roles(user),
+        "scope": get_scope(user),
+        "todo_sections": [section for section in todo if section.count],
+        "summary_sections": [section for section in sections if section.kind != TODO],
+        "todo_total": todo_total(sections),
+        "today": timezone.localdate(),
+    }
+
+
+def my_compounds_section(user, scope) -> list[TodaySection]:
+    """A community secretary's compounds, below the day's list: the way to each compound page (one query)."""
+    if RoleKind.COMMUNITY_SECRETARY not in scope.role_kinds:
+        return []
+    rows, count = section_rows(compound_list(user).order_by("code"), limit=20)
+    return [
+        TodaySection(
+            key="my_compounds",
+            title=gettext("My compounds"),
+            count=count,
+            kind=SUMMARY,
+            items=tuple(
+                TodayItem(
+                    title=compound.name,
+                    url=reverse("communities:compound-detail", args=[compound.pk]),
+                    detail=f"{compound.community.name} · "
+                    + (gettext("Party branch") + " ✓" if compound.party_branch_id else gettext("No party branch")),
+                )
+                for compound in rows
+            ),
+            more_url=reverse("communities:compound-list"),
+            position=90,
+        )
+    ]
 
 
 def people(user):

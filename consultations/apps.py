@@ -12,17 +12,19 @@ class ConsultationsConfig(AppConfig):
         from communities.selectors import register_home_section
         from consultations import tasks  # noqa: F401  (registers its tasks: services queue them by name)
         from consultations.choices import NotificationKind
-        from consultations.selectors import secretary_home
+        from consultations.today import consultation_badge, today_sections
         from notifications.kinds import register_kinds
         from renovation_portal.navigation import register_nav_item
         from renovation_portal.sync import connect_tombstones
 
         register_kinds(NotificationKind)
-        register_home_section(secretary_home)
+        register_home_section(today_sections)
         connect_tombstones(self.label)
         register_nav_item(
             _("Consultation"),
             "consultations:workspace",
             (RoleKind.DISTRICT_OFFICIAL, RoleKind.SUBDISTRICT_OFFICIAL, RoleKind.COMMUNITY_SECRETARY),
             position=50,
+            badge=consultation_badge,
+            badge_label=_("to do"),
         )

@@ -10,6 +10,8 @@ class Channel(models.TextChoices):
     DOOR_TO_DOOR = "door_to_door", _("Door-to-door visit by a building lead")
     HOTLINE = "hotline", _("Hotline")
     ONLINE_FORM = "online_form", _("Online form")
+    # A resident's own report from the public page reached by the building plate's QR code (no sign-in).
+    PLATE_QR = "plate_qr", _("Plate QR code")
 
 
 class NeedCategory(models.TextChoices):
@@ -121,6 +123,7 @@ class NotificationKind(models.TextChoices):
     MEETING_SCHEDULED = "meeting_scheduled", _("Meeting scheduled")
     MEETING_MOVED = "meeting_moved", _("Meeting moved")
     MEETING_CANCELLED = "meeting_cancelled", _("Meeting cancelled")
+    PROBLEM_REPORTED = "problem_reported", _("Residents' problem reported from a plate")
 
 
 class OwnerKind(models.TextChoices):
@@ -130,3 +133,12 @@ class OwnerKind(models.TextChoices):
     PERSON = "person", _("Person")
     DEVELOPER = "developer", _("Developer (unsold units)")
     PUBLIC_HOUSING = "public_housing", _("Public housing authority")
+
+
+class SurveyAspect(models.TextChoices):
+    """The aspects a household rates in the satisfaction survey after handover, each 1–5 (the field names of
+    ``SurveyResponse``)."""
+
+    QUALITY = "quality", _("Quality of the works")
+    SITE_CONDUCT = "site_conduct", _("Conduct of the works (noise, dust, safety)")
+    COMMUNICATION = "communication", _("Information and listening to residents")

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from communities.demo import _upsert
 from communities.models import Compound, User
+from consultations import services
 from consultations.choices import (
     BallotChannel,
     BallotChoice,
@@ -34,6 +35,9 @@ from consultations.models import (
     Owner,
     OwnerUnit,
     ResidentProblem,
+    Survey,
+    SurveyCode,
+    SurveyResponse,
     Topic,
     TopicStepEvent,
     Vote,
@@ -41,6 +45,7 @@ from consultations.models import (
 )
 from consultations.tally import is_major, tally
 from projects.models import PlanVersion, ScopeItem
+from renovation_portal.errors import DomainError
 
 SURNAMES = "陈林黄张李王吴刘蔡杨郑许谢洪郭"
 
@@ -159,6 +164,69 @@ def _vote(topic, title, building, actor, turnout: float, approve: float, opened)
         )
         vote.save(update_fields=["result"])
     return vote
+
+
+# Residents' own reports from the plates' QR codes at 菡凌蓉小区 (handed over): text, building, tracking code,
+# answer (empty: still open), published on the public page.
+PLATE_REPORTS = [
+    ("3号楼单元门门禁坏了，老人进出不便", "3号楼", "HLR3DEMO", "已报物业维修，门禁于次日修复。", True),
+    ("7号楼楼道灯不亮", "7号楼", "HLR7DEMO", "", False),
+    ("小公园健身器材螺丝松动", None, "HLRPDEMO", "已通知施工单位保修，两日内紧固。", False),
+]
+# The demo survey's answers: (overall, quality, site conduct, communication, comment) for the first households.
+SURVEY_ANSWERS = [
+    (5, 5, 4, 5, "电梯和停车棚都很好，感谢社区。"),
+    (4, 4, 3, 5, "施工期间噪音有点大。"),
+    (5, 5, 5, 4, ""),
+    (3, 3, 2, 4, "希望保修期内及时维修。"),
+    (4, 4, 4, 4, ""),
+    (5, 4, 5, 5, "楼栋长很负责。"),
+]
+
+
+def _residents_in_the_loop(hlr, secretary):
+    """A few residents' reports from the plate (one answered and published) and the satisfaction survey of the
+    handed-over compound with the first households' answers. Idempotent: keyed on the tracking codes and on the
+    compound's survey."""
+    for index, (text, number, code, answer, published) in enumerate(PLATE_REPORTS):
+        raised = _at(timezone.localdate() - timedelta(days=6 - index), 8)
+        _upsert(
+            ResidentProblem,
+            {"tracking_code": code},
+            {
+                "compound": hlr,
+                "building": hlr.buildings.filter(number=number).first() if number else None,
+                "description": text,
+                "channel": Channel.PLATE_QR,
+                "raised_by_name": "居民" + SURNAMES[index + 5],
+                "raised_by_phone": f"1395888{index:04d}",
+                "status": ProblemStatus.RESOLVED
+                if answer and published
+                else (ProblemStatus.ANSWERED if answer else ProblemStatus.OPEN),
+                "created_at": raised,
+                "answer": answer,
+                "answered_at": raised + timedelta(hours=5) if answer else None,
+                "resolved_at": raised + timedelta(days=1) if answer and published else None,
+                "published_at": raised + timedelta(hours=5) if published else None,
+            },
+        )
+    survey = Survey.objects.filter(compound=hlr).order_by("pk").first()
+    if survey is None:
+        try:
+            survey = services.survey_open(actor=secretary, compound=hlr)
+        except DomainError:
+            return  # not handed over in this data set
+    codes = list(SurveyCode.objects.filter(survey=survey).order_by("pk")[: len(SURVEY_ANSWERS)])
+    for code, (overall, quality, conduct, talk, comment) in zip(codes, SURVEY_ANSWERS, strict=False):
+        if not SurveyResponse.objects.filter(code=code).exists():
+            services.survey_answer(
+                code=code.code,
+                overall=overall,
+                quality=quality,
+                site_conduct=conduct,
+                communication=talk,
+                comment=comment,
+            )
 
 
 def load(stdout=None) -> dict:
@@ -297,6 +365,8 @@ def load(stdout=None) -> dict:
                     "resolved_at": raised + timedelta(days=1) if state == ProblemStatus.RESOLVED else None,
                 },
             )
+    if hlr is not None:
+        _residents_in_the_loop(hlr, lianxiu)
     # Today's minutes reminder (嘉美花园's meeting), so the secretary's demo inbox has it (sent once: reruns add
     # nothing).
     from consultations import sweeps

@@ -1,5 +1,5 @@
-"""The consultations' event notifications: who is told, at once, when a residents' problem is assigned or answered
-and when a meeting is scheduled, moved or cancelled.
+"""The consultations' event notifications: who is told, at once, when a residents' problem is reported from a plate,
+assigned or answered, and when a meeting is scheduled, moved or cancelled.
 
 Each function is called by the service that makes the change, inside its transaction
 (``notifications.services.notify_event``): the notification is written with the change or not at all, and sent by
@@ -56,6 +56,35 @@ def problem_answered(*, problem: ResidentProblem, actor, first_answer: bool) -> 
         title=(_("Residents' problem resolved: %(text)s") if resolved else _("Residents' problem answered: %(text)s"))
         % {"text": problem.description[:80]},
         body=problem.answer,
+        url=_problem_url(problem),
+    )
+
+
+def problem_reported(*, problem: ResidentProblem) -> list[int]:
+    """A resident reported a problem from the plate's QR code: the secretaries of the compound's community are
+    told at once (the subdistrict's officials when the community has no secretary). One notice per problem."""
+    compound = problem.compound
+    recipients = list(
+        Role.objects.filter(
+            kind=RoleKind.COMMUNITY_SECRETARY, community_id=compound.community_id, user__is_active=True
+        ).values_list("user_id", flat=True)
+    )
+    if not recipients:
+        recipients = list(
+            Role.objects.filter(
+                kind=RoleKind.SUBDISTRICT_OFFICIAL,
+                subdistrict_id=compound.community.subdistrict_id,
+                user__is_active=True,
+            ).values_list("user_id", flat=True)
+        )
+    where = f"{compound.name} {problem.building.number}" if problem.building_id else compound.name
+    return notify_event(
+        kind=NotificationKind.PROBLEM_REPORTED,
+        subject_key=f"problem:{problem.pk}",
+        event_key="reported",
+        recipient_ids=recipients,
+        title=_("A resident reported a problem: %(text)s") % {"text": problem.description[:80]},
+        body=where,
         url=_problem_url(problem),
     )
 

@@ -18,7 +18,7 @@ from consultations.choices import (
 from consultations.models import Owner, Topic
 from projects.forms import MultiplePhotoField
 from renovation_portal.forms import PortalFormMixin
-from renovation_portal.uploads import PhotoFormField
+from renovation_portal.uploads import PHOTO_ACCEPT, PhotoFormField
 
 
 class CompoundChoiceMixin:
@@ -227,3 +227,105 @@ class ProblemForm(PortalFormMixin, CompoundChoiceMixin, forms.Form):
 class AnswerForm(PortalFormMixin, forms.Form):
     answer = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 3}))
     resolved = forms.BooleanField(label=_("The problem is resolved"), required=False)
+    published = forms.BooleanField(
+        label=_("Publish the problem and this answer on the public page"),
+        required=False,
+        help_text=_("The reporter's name and phone are never published."),
+    )
+
+
+class PublishForm(forms.Form):
+    published = forms.BooleanField(required=False)
+
+
+class PlateReportForm(PortalFormMixin, forms.Form):
+    """A resident's report from the plate's QR code (no sign-in). ``website`` is a honeypot: people never see
+    it, form-filling robots fill it in."""
+
+    building = forms.ModelChoiceField(label=_("Building"), queryset=Building.objects.none(), required=False)
+    description = forms.CharField(
+        label=_("What is the problem?"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": 2000}),
+    )
+    photo = PhotoFormField(
+        label=_("Photo"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": PHOTO_ACCEPT}),
+    )
+    raised_by_name = forms.CharField(label=_("Your name (optional)"), max_length=50, required=False)
+    raised_by_phone = forms.CharField(
+        label=_("Your phone (optional, never published)"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+    website = forms.CharField(
+        required=False,
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, compound=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["building"].queryset = Building.objects.filter(compound=compound).order_by("number")
+        self.fields["building"].label_from_instance = lambda building: building.number
+
+    def clean_raised_by_phone(self):
+        phone = self.cleaned_data["raised_by_phone"].strip()
+        if phone and not all(ch.isdigit() or ch in " +-" for ch in phone):
+            raise forms.ValidationError(_("Enter a phone number (digits only)."), code="invalid_phone")
+        return phone
+
+    def clean_website(self):
+        if self.cleaned_data["website"]:
+            raise forms.ValidationError(_("The report could not be sent."), code="spam")
+        return ""
+
+
+class SurveyCodeForm(PortalFormMixin, forms.Form):
+    code = forms.CharField(
+        label=_("Code on your slip"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
+
+
+RATINGS = [(score, str(score)) for score in range(1, 6)]
+
+
+class SurveyAnswerForm(forms.Form):
+    overall = forms.TypedChoiceField(label=_("Overall satisfaction"), choices=RATINGS, coerce=int)
+    quality = forms.TypedChoiceField(
+        label=_("Quality of the works"), choices=RATINGS, coerce=int, required=False, empty_value=None
+    )
+    site_conduct = forms.TypedChoiceField(
+        label=_("Conduct of the works (noise, dust, safety)"),
+        choices=RATINGS,
+        coerce=int,
+        required=False,
+        empty_value=None,
+    )
+    communication = forms.TypedChoiceField(
+        label=_("Information and listening to residents"),
+        choices=RATINGS,
+        coerce=int,
+        required=False,
+        empty_value=None,
+    )
+    comment = forms.CharField(
+        label=_("Comment (optional)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+    )
+
+    def rating_fields(self):
+        return [self[name] for name in ("overall", "quality", "site_conduct", "communication")]
+
+
+class SurveyOpenForm(PortalFormMixin, forms.Form):
+    compound = forms.ModelChoiceField(label=_("Compound"), queryset=Compound.objects.none())
+
+    def __init__(self, *args, compounds=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["compound"].queryset = compounds if compounds is not None else Compound.objects.none()

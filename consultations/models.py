@@ -33,6 +33,32 @@ class CompoundScoped(ScopedQuerySet):
     compound_path = "compound__"
 
 
+# Who reads residents' own reports and the satisfaction survey: the place staff (the community's secretary and the
+# officials above, city and province included). Contractors and inspectors never do, though they read the compound.
+RESIDENT_STAFF_ROLES = (
+    "province_official",
+    "city_official",
+    "district_official",
+    "subdistrict_official",
+    "community_secretary",
+)
+
+
+class ResidentStaffScoped(ScopedQuerySet):
+    """Records of what residents say (their problems, photos and survey answers): the compound's place staff
+    see them, contractors, inspectors and outsiders see nothing."""
+
+    compound_path = "compound__"
+
+    def visible_to(self, user):
+        from communities.scoping import get_scope
+
+        scope = get_scope(user)
+        if not scope.has_role(*RESIDENT_STAFF_ROLES):
+            return self.none()
+        return super().visible_to(user)
+
+
 class Topic(models.Model):
     """A topic (议题) that gathers residents' needs and moves through the seven steps, with a record per step."""
 
@@ -541,7 +567,11 @@ class RollImportJob(models.Model):
 
 
 class ResidentProblem(models.Model):
-    """A problem residents raise about the renovation (涉改问题), assigned, answered and resolved."""
+    """A problem residents raise about the renovation (涉改问题), assigned, answered and resolved. Staff record
+    one heard by phone or at a meeting; a resident reports one from the plate's QR code without signing in (no
+    ``created_by``, channel "plate QR code"). Each gets an unguessable ``tracking_code`` for the public tracking
+    page; the problem and its answer appear on the compound's public page only once staff publish them
+    (``published_at``). The reporter's name and phone are never published."""
 
     compound = models.ForeignKey(
         "communities.Compound", on_delete=models.PROTECT, related_name="problems", verbose_name=_("compound")
@@ -571,12 +601,21 @@ class ResidentProblem(models.Model):
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
     created_at = models.DateTimeField(_("raised at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    tracking_code = models.CharField(_("tracking code"), max_length=12, null=True, blank=True, unique=True)
+    photo = models.ImageField(_("photo"), upload_to=private_upload_to("problems"), blank=True)
+    thumbnail = models.ImageField(_("thumbnail"), upload_to=private_upload_to("problems/thumbs"), blank=True)
+    published_at = models.DateTimeField(_("published on the public page at"), null=True, blank=True)
 
-    objects = CompoundScoped.as_manager()
+    objects = ResidentStaffScoped.as_manager()
 
     class Meta:
         verbose_name = _("resident problem")
@@ -585,6 +624,12 @@ class ResidentProblem(models.Model):
         indexes = [
             models.Index(fields=["status", "compound"], name="problem_status"),
             models.Index(fields=["updated_at", "id"], name="problem_updated"),
+            # The public compound page: a compound's published problems, newest first.
+            models.Index(
+                fields=["compound", "-published_at"],
+                condition=Q(published_at__isnull=False),
+                name="problem_published",
+            ),
         ]
 
     def __str__(self):
@@ -593,3 +638,101 @@ class ResidentProblem(models.Model):
     @property
     def response_time(self):
         return self.answered_at - self.created_at if self.answered_at else None
+
+
+class SurveyQuerySet(ResidentStaffScoped):
+    compound_path = "compound__"
+
+
+class Survey(models.Model):
+    """The residents' satisfaction survey of a compound after handover: opened once a project of the compound is
+    handed over, with one code per unit of the owners' roll (``SurveyCode``) printed on a slip for each household.
+    One survey open per compound at a time."""
+
+    compound = models.ForeignKey(
+        "communities.Compound", on_delete=models.PROTECT, related_name="surveys", verbose_name=_("compound")
+    )
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("opened by")
+    )
+    opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = SurveyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("satisfaction survey")
+        verbose_name_plural = _("satisfaction surveys")
+        ordering = ["-opened_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["compound"], condition=Q(closed_at__isnull=True), name="survey_one_open_per_compound"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.compound} {self.opened_at:%Y-%m-%d}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+class SurveyCodeQuerySet(ResidentStaffScoped):
+    compound_path = "survey__compound__"
+
+
+class SurveyCode(models.Model):
+    """One household's code for a survey: a unit of the roll, printed on its slip; answered once (``used_at``)."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="codes", verbose_name=_("survey"))
+    owner_unit = models.ForeignKey(OwnerUnit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit"))
+    unit_label = models.CharField(_("unit"), max_length=40)
+    code = models.CharField(_("code"), max_length=12, unique=True)
+    used_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    objects = SurveyCodeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("survey code")
+        verbose_name_plural = _("survey codes")
+        ordering = ["survey_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["survey", "owner_unit"], name="survey_code_once_per_unit")]
+
+    def __str__(self):
+        return self.unit_label
+
+
+class SurveyResponseQuerySet(ResidentStaffScoped):
+    compound_path = "survey__compound__"
+
+
+class SurveyResponse(models.Model):
+    """A household's answer: overall satisfaction 1–5, each aspect 1–5 (optional), a comment. Anonymous: it
+    keeps its code (one answer per code) but never who answered."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="responses", verbose_name=_("survey"))
+    code = models.OneToOneField(SurveyCode, on_delete=models.CASCADE, related_name="response", verbose_name=_("code"))
+    overall = models.PositiveSmallIntegerField(_("overall satisfaction"))
+    quality = models.PositiveSmallIntegerField(_("quality of the works"), null=True, blank=True)
+    site_conduct = models.PositiveSmallIntegerField(_("conduct of the works"), null=True, blank=True)
+    communication = models.PositiveSmallIntegerField(_("information and listening"), null=True, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(_("answered at"), default=timezone.now)
+
+    objects = SurveyResponseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("survey answer")
+        verbose_name_plural = _("survey answers")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(overall__gte=1, overall__lte=5), name="survey_overall_1_to_5"),
+            models.CheckConstraint(
+                condition=(Q(quality__isnull=True) | Q(quality__gte=1, quality__lte=5))
+                & (Q(site_conduct__isnull=True) | Q(site_conduct__gte=1, site_conduct__lte=5))
+                & (Q(communication__isnull=True) | Q(communication__gte=1, communication__lte=5)),
+                name="survey_aspects_1_to_5",
+            ),
+        ]

@@ -25,4 +25,10 @@ urlpatterns = [
         name="building-plate",
     ),
     path("public/compounds/<code:code>/plates/", consultation_views.compound_plates, name="compound-plates"),
+    path(
+        "public/compounds/<code:code>/report/", consultation_views.public_problem_report, name="public-problem-report"
+    ),
+    path("public/problems/<code:code>/", consultation_views.public_problem, name="public-problem"),
+    path("public/survey/", consultation_views.public_survey, name="public-survey"),
+    path("public/survey/<code:code>/", consultation_views.public_survey_answer, name="public-survey-answer"),
 ]

@@ -1,15 +1,17 @@
-"""Reads of the consultations app: scoped lists, the secretary's to-do, overdue minutes, the public page."""
+"""Reads of the consultations app: scoped lists, overdue minutes, the public page (the secretary's today list is in
+consultations/today.py)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Avg, Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from communities import selectors as community_selectors
-from consultations.choices import ProblemStatus, Step, VoteStatus
-from consultations.models import Meeting, Need, ResidentProblem, Topic, Vote, Voter
+from consultations.choices import ProblemStatus, VoteStatus
+from consultations.models import Meeting, Need, ResidentProblem, Survey, SurveyCode, SurveyResponse, Topic, Vote, Voter
 
 
 def meetings_minutes_overdue(now=None):
@@ -53,26 +55,6 @@ def needs(user):
     return Need.objects.visible_to(user).select_related("compound", "building", "topic")
 
 
-def secretary_todo(user) -> dict:
-    """The secretary's home: open topics, meetings to write up, problems to answer (three queries)."""
-    return {
-        "open_topics": list(
-            topics(user)
-            .exclude(step=Step.PUBLIC_FEEDBACK, feedback_published_at__isnull=False)
-            .order_by("-updated_at")[:10]
-        ),
-        "meetings_to_write_up": list(meetings(user).filter(minutes_published_at__isnull=True).order_by("held_at")[:10]),
-        "problems_to_answer": list(problems(user).filter(status=ProblemStatus.OPEN).order_by("created_at")[:10]),
-    }
-
-
-def secretary_home(user, scope) -> dict:
-    """The community secretary's section of the home page (registered in consultations.apps)."""
-    if scope.has_role("community_secretary"):
-        return {"todo": secretary_todo(user)}
-    return {}
-
-
 def public_compound(compound) -> dict:
     """What anyone may read about a compound: decisions and what they changed, project progress, contact board.
 
@@ -101,6 +83,74 @@ def public_compound(compound) -> dict:
         "meetings": list(
             Meeting.objects.filter(compound=compound, minutes_published_at__isnull=False).order_by("-held_at")[:5]
         ),
+        **public_problems(compound),
+    }
+
+
+PUBLIC_PROBLEMS_SHOWN = 20
+
+
+def public_problems(compound) -> dict:
+    """The problems staff published on the compound's public page, with status and answer (never who raised
+    them), and whether a satisfaction survey is open (two queries whatever the number of problems)."""
+    return {
+        "public_problems": list(
+            ResidentProblem.objects.filter(compound=compound, published_at__isnull=False)
+            .select_related("building")
+            .only(
+                "pk",
+                "description",
+                "status",
+                "answer",
+                "answered_at",
+                "resolved_at",
+                "created_at",
+                "published_at",
+                "building__number",
+            )
+            .order_by("-published_at")[:PUBLIC_PROBLEMS_SHOWN]
+        ),
+        "survey_open": Survey.objects.filter(compound=compound, closed_at__isnull=True).exists(),
+    }
+
+
+def surveys(user):
+    """The user's surveys with their counts and averages, by subqueries (one query for a page of surveys)."""
+    codes = SurveyCode.objects.filter(survey=OuterRef("pk")).order_by().values("survey").annotate(n=Count("id"))
+    answers = SurveyResponse.objects.filter(survey=OuterRef("pk")).order_by().values("survey")
+    return (
+        Survey.objects.visible_to(user)
+        .select_related("compound", "opened_by")
+        .annotate(
+            code_count=Coalesce(Subquery(codes.values("n")), 0),
+            response_count=Coalesce(Subquery(answers.annotate(n=Count("id")).values("n")), 0),
+            avg_overall=Subquery(answers.annotate(a=Avg("overall")).values("a")),
+            avg_quality=Subquery(answers.annotate(a=Avg("quality")).values("a")),
+            avg_site_conduct=Subquery(answers.annotate(a=Avg("site_conduct")).values("a")),
+            avg_communication=Subquery(answers.annotate(a=Avg("communication")).values("a")),
+        )
+    )
+
+
+def survey_results(survey) -> dict:
+    """A survey's figures: answers against codes (the response rate), the average of each rating, and how many
+    gave each overall score (two queries)."""
+    figures = SurveyResponse.objects.filter(survey=survey).aggregate(
+        responses=Count("id"),
+        overall=Avg("overall"),
+        quality=Avg("quality"),
+        site_conduct=Avg("site_conduct"),
+        communication=Avg("communication"),
+    )
+    codes = survey.codes.count()
+    spread = dict(
+        SurveyResponse.objects.filter(survey=survey).order_by().values_list("overall").annotate(n=Count("id"))
+    )
+    return {
+        **figures,
+        "codes": codes,
+        "rate": round(100 * figures["responses"] / codes) if codes else None,
+        "spread": [(score, spread.get(score, 0)) for score in range(5, 0, -1)],
     }
 
 

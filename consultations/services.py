@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import secrets
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -26,6 +27,7 @@ from consultations import events
 from consultations.choices import (
     STEP_ORDER,
     BallotChannel,
+    Channel,
     Electorate,
     MatterType,
     OwnerKind,
@@ -45,6 +47,9 @@ from consultations.models import (
     OwnerUnit,
     ResidentProblem,
     RollImportJob,
+    Survey,
+    SurveyCode,
+    SurveyResponse,
     Topic,
     TopicStepEvent,
     UnitChange,
@@ -52,6 +57,8 @@ from consultations.models import (
     Voter,
 )
 from consultations.tally import is_major, tally
+from projects.choices import ProjectStatus
+from projects.models import Project
 from renovation_portal.errors import DomainError
 from renovation_portal.uploads import prepare_photo, prepare_photos
 
@@ -1435,6 +1442,7 @@ def problem_record(
         raised_by_phone=raised_by_phone.strip(),
         assigned_to=assigned_to,
         created_by=actor,
+        tracking_code=new_code(ResidentProblem, "tracking_code"),
     )
     events.problem_assigned(problem=problem, actor=actor)
     return problem
@@ -1461,3 +1469,191 @@ def problem_answer(*, actor: User, problem: ResidentProblem, answer: str, resolv
     locked.save(update_fields=["answer", "answered_at", "status", "resolved_at", "updated_at"])
     events.problem_answered(problem=locked, actor=actor, first_answer=first_answer)
     return locked
+
+
+# --- residents in the loop: reports from the plate's QR code, publishing, the satisfaction survey ---
+
+# Codes a resident reads off a slip or a screen and types: no 0/O, 1/I/L. 31⁸ ≈ 8.5 × 10¹¹ codes, drawn by
+# ``secrets``: a code cannot be guessed, and the public pages' miss limit stops anyone trying.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 8
+MAX_REPORT_LENGTH = 2000
+
+
+def new_code(model, field: str) -> str:
+    """A fresh random code, unused in ``model.field`` (a clash is one in billions; the unique index has the last
+    word)."""
+    while True:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        if not model.objects.filter(**{field: code}).exists():
+            return code
+
+
+def normalize_code(text: str) -> str:
+    """What a resident typed, as stored: upper case, without spaces or dashes."""
+    return re.sub(r"[\s\-]", "", str(text or "")).upper()[:20]
+
+
+@transaction.atomic
+def problem_report_from_plate(
+    *,
+    compound: Compound,
+    description: str,
+    building: Building | None = None,
+    raised_by_name: str = "",
+    raised_by_phone: str = "",
+    photo=None,
+) -> ResidentProblem:
+    """A resident's own report from the public page the plate's QR code opens: no sign-in, no actor. The photo
+    is checked and re-encoded without metadata (a HEIC photo becomes a JPEG); the compound's secretaries are told
+    at once (after the commit). Returns the problem with its tracking code."""
+    description = (description or "").strip()
+    if not description:
+        raise DomainError(_("Describe the problem."), code="required", field="description")
+    if len(description) > MAX_REPORT_LENGTH:
+        raise DomainError(
+            _("Keep the description under %(n)s characters.") % {"n": MAX_REPORT_LENGTH},
+            code="too_long",
+            field="description",
+        )
+    if building is not None and building.compound_id != compound.pk:
+        raise DomainError(_("The building is not in this compound."), code="foreign_building", field="building")
+    stored = None
+    if photo is not None:
+        try:
+            stored = prepare_photo(photo)  # no EXIF: a phone's GPS would say where the resident lives
+        except ValidationError as error:
+            raise DomainError(error.messages[0], code=error.code or "photo_invalid", field="photo") from None
+    problem = ResidentProblem.objects.create(
+        compound=compound,
+        building=building,
+        description=description,
+        channel=Channel.PLATE_QR,
+        raised_by_name=(raised_by_name or "").strip()[:50],
+        raised_by_phone=(raised_by_phone or "").strip()[:20],
+        tracking_code=new_code(ResidentProblem, "tracking_code"),
+        photo=stored.image if stored else "",
+        thumbnail=stored.thumbnail if stored else "",
+    )
+    events.problem_reported(problem=problem)
+    return problem
+
+
+@transaction.atomic
+def problem_publish(*, actor: User, problem: ResidentProblem, published: bool) -> ResidentProblem:
+    """Show the problem, its status and its answer on the compound's public page (and the answer on the tracking
+    page), or take them off. Never the reporter's name or phone. Publishing again keeps the first date."""
+    locked = (
+        ResidentProblem.objects.select_for_update()
+        .select_related("compound__community__subdistrict")
+        .get(pk=problem.pk)
+    )
+    _require(actor, locked.compound)
+    if published == (locked.published_at is not None):
+        return locked
+    locked.published_at = timezone.now() if published else None
+    locked.save(update_fields=["published_at", "updated_at"])
+    return locked
+
+
+def _handed_over(compound: Compound) -> bool:
+    return Project.objects.filter(compound=compound, status=ProjectStatus.HANDED_OVER).exists()
+
+
+@transaction.atomic
+def survey_open(*, actor: User, compound: Compound) -> Survey:
+    """Open the satisfaction survey of a compound whose renovation is handed over: one code per current unit of
+    the owners' roll, to print on a slip for each household."""
+    _require(actor, compound)
+    Compound.objects.select_for_update().filter(pk=compound.pk).first()  # one opening at a time per compound
+    if not _handed_over(compound):
+        raise DomainError(
+            _("The survey opens once a renovation project of the compound is handed over."), code="not_handed_over"
+        )
+    if Survey.objects.filter(compound=compound, closed_at__isnull=True).exists():
+        raise DomainError(_("A survey of this compound is already open."), code="survey_open")
+    units = list(
+        OwnerUnit.objects.filter(compound=compound, retired_at__isnull=True)
+        .select_related("building")
+        .order_by("building__number", "stairwell", "unit")
+    )
+    if not units:
+        raise DomainError(
+            _("The compound's owners' roll has no units: enter the roll before opening the survey."),
+            code="no_units",
+        )
+    survey = Survey.objects.create(compound=compound, opened_by=actor)
+    codes = set()
+    while len(codes) < len(units):
+        codes.add("".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH)))
+    taken = set(SurveyCode.objects.filter(code__in=codes).values_list("code", flat=True))
+    codes = [code for code in codes if code not in taken]
+    while len(codes) < len(units):
+        codes.append(new_code(SurveyCode, "code"))
+    SurveyCode.objects.bulk_create(
+        SurveyCode(survey=survey, owner_unit=unit, unit_label=f"{unit.building.number} {unit.unit}", code=code)
+        for unit, code in zip(units, codes, strict=True)
+    )
+    return survey
+
+
+@transaction.atomic
+def survey_close(*, actor: User, survey: Survey) -> Survey:
+    locked = Survey.objects.select_for_update().select_related("compound__community__subdistrict").get(pk=survey.pk)
+    _require(actor, locked.compound)
+    if locked.closed_at is not None:
+        raise DomainError(_("The survey is already closed."), code="already_closed")
+    locked.closed_at = timezone.now()
+    locked.save(update_fields=["closed_at", "updated_at"])
+    return locked
+
+
+def survey_code_lookup(code: str) -> SurveyCode | None:
+    return SurveyCode.objects.select_related("survey__compound").filter(code=normalize_code(code)).first()
+
+
+@transaction.atomic
+def survey_answer(
+    *,
+    code: str,
+    overall: int,
+    quality: int | None = None,
+    site_conduct: int | None = None,
+    communication: int | None = None,
+    comment: str = "",
+) -> SurveyResponse:
+    """A household answers with its slip's code, once: a used code is refused (the row lock and the one-to-one
+    answer make two racing answers one)."""
+    locked = SurveyCode.objects.select_for_update().select_related("survey").filter(code=normalize_code(code)).first()
+    if locked is None:
+        raise DomainError(_("This code is unknown. Check the code on your slip."), code="unknown_code", field="code")
+    if locked.used_at is not None:
+        raise DomainError(
+            _("This code has already been used: each household answers once."), code="code_used", field="code"
+        )
+    if locked.survey.closed_at is not None:
+        raise DomainError(_("This survey is closed."), code="survey_closed", field="code")
+    for name, value in (
+        ("overall", overall),
+        ("quality", quality),
+        ("site_conduct", site_conduct),
+        ("communication", communication),
+    ):
+        if value is None and name == "overall":
+            raise DomainError(_("Choose your overall satisfaction."), code="required", field=name)
+        if value is not None and not 1 <= int(value) <= 5:
+            raise DomainError(_("Choose a rating from 1 to 5."), code="out_of_range", field=name)
+    now = timezone.now()
+    response = SurveyResponse.objects.create(
+        survey=locked.survey,
+        code=locked,
+        overall=overall,
+        quality=quality,
+        site_conduct=site_conduct,
+        communication=communication,
+        comment=(comment or "").strip()[:2000],
+        created_at=now,
+    )
+    locked.used_at = now
+    locked.save(update_fields=["used_at"])
+    return response

@@ -23,4 +23,10 @@ urlpatterns = [
     path("votes/<int:pk>/", views.vote_detail, name="vote-detail"),
     path("problems/", views.problem_list, name="problem-list"),
     path("problems/<int:pk>/", views.problem_detail, name="problem-detail"),
+    path("problems/<int:pk>/publish/", views.problem_publish, name="problem-publish"),
+    path("problems/<int:pk>/photo/", views.problem_photo, name="problem-photo"),
+    path("problems/<int:pk>/photo/full/", views.problem_photo, {"full": True}, name="problem-photo-full"),
+    path("surveys/", views.survey_list, name="survey-list"),
+    path("surveys/<int:pk>/", views.survey_detail, name="survey-detail"),
+    path("surveys/<int:pk>/slips/", views.survey_slips, name="survey-slips"),
 ]

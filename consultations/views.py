@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -28,14 +29,30 @@ from consultations.forms import (
     OwnerForm,
     OwnerUnitEditForm,
     OwnerUnitForm,
+    PlateReportForm,
     ProblemForm,
+    PublishForm,
     RetireForm,
     RollImportForm,
+    SurveyAnswerForm,
+    SurveyCodeForm,
+    SurveyOpenForm,
     TopicForm,
     VoteForm,
 )
-from consultations.models import LeadElection, MeetingPhoto, Owner, OwnerUnit, RollImportJob, Topic, UnitChange, Voter
+from consultations.models import (
+    LeadElection,
+    MeetingPhoto,
+    Owner,
+    OwnerUnit,
+    ResidentProblem,
+    RollImportJob,
+    Topic,
+    UnitChange,
+    Voter,
+)
 from consultations.tally import percent
+from projects.choices import ProjectStatus
 from projects.models import PlanVersion, ScopeItem
 from renovation_portal.errors import DomainError
 from renovation_portal.throttling import client_address, over_limit
@@ -579,17 +596,149 @@ def problem_list(request):
 
 @login_required
 def problem_detail(request, pk):
+    problem = get_object_for(request.user, selectors.problems(request.user).select_related("building"), pk)
+    can_manage = services.can_manage(request.user, problem.compound)
+    form = AnswerForm(
+        request.POST or None,
+        initial={"answer": problem.answer, "published": problem.published_at is not None},
+    )
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            published = data.pop("published")
+            try:
+                with transaction.atomic():
+                    services.problem_answer(actor=request.user, problem=problem, **data)
+                    services.problem_publish(actor=request.user, problem=problem, published=published)
+            except DomainError as error:
+                _error(form, error)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("consultations:problem-detail", pk=problem.pk)
+    return render(
+        request,
+        "consultations/problem_detail.html",
+        {
+            "problem": problem,
+            "form": form,
+            "can_manage": can_manage,
+            "show_personal": may_see_personal_data(request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def problem_publish(request, pk):
+    """Publish the problem and its answer on the public page, or take them off (also once it is resolved)."""
+    problem = get_object_for(
+        request.user,
+        selectors.problems(request.user),
+        pk,
+        "change",
+        lambda user, obj: services.can_manage(user, obj.compound),
+    )
+    form = PublishForm(request.POST)
+    form.is_valid()  # a boolean: a missing box is False
+    services.problem_publish(actor=request.user, problem=problem, published=form.cleaned_data.get("published", False))
+    messages.success(request, _("Saved."))
+    return redirect("consultations:problem-detail", pk=problem.pk)
+
+
+@login_required
+def problem_photo(request, pk, full=False):
+    """A reported problem's photo: its thumbnail, or with ``full`` the photo as stored."""
     problem = get_object_for(request.user, selectors.problems(request.user), pk)
-    form = AnswerForm(request.POST or None, initial={"answer": problem.answer})
-    if request.method == "POST" and form.is_valid():
+    if not problem.photo:
+        raise Http404
+    return serve_private_image(problem.photo if full else problem.thumbnail or problem.photo)
+
+
+# --- satisfaction survey (staff) ---
+
+
+def _survey_compounds(user):
+    """The compounds where the user may open a survey: handed over, and theirs to manage."""
+    compounds = (
+        Compound.objects.visible_to(user)
+        .filter(projects__status=ProjectStatus.HANDED_OVER)
+        .select_related("community__subdistrict")
+        .distinct()
+        .order_by("code")
+    )
+    return [compound for compound in compounds[:200] if services.can_manage(user, compound)]
+
+
+@login_required
+def survey_list(request):
+    """The satisfaction surveys of the user's compounds, and opening one for a handed-over compound."""
+    compounds = _survey_compounds(request.user)
+    form = SurveyOpenForm(
+        request.POST or None, compounds=Compound.objects.filter(pk__in=[compound.pk for compound in compounds])
+    )
+    if request.method == "POST":
+        if not compounds:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                survey = services.survey_open(actor=request.user, compound=form.cleaned_data["compound"])
+            except DomainError as error:
+                _error(form, error)
+            else:
+                messages.success(request, _("Survey opened: print the slips for the households."))
+                return redirect("consultations:survey-detail", pk=survey.pk)
+    return render(
+        request,
+        "consultations/survey_list.html",
+        {
+            "form": form if compounds else None,
+            "surveys": list(selectors.surveys(request.user).order_by("-opened_at")[:100]),
+        },
+    )
+
+
+@login_required
+def survey_detail(request, pk):
+    survey = get_object_for(request.user, selectors.surveys(request.user), pk)
+    can_manage = services.can_manage(request.user, survey.compound)
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied
         try:
-            services.problem_answer(actor=request.user, problem=problem, **form.cleaned_data)
+            services.survey_close(actor=request.user, survey=survey)
         except DomainError as error:
-            _error(form, error)
+            messages.error(request, error.message)
         else:
-            messages.success(request, _("Saved."))
-            return redirect("consultations:problem-list")
-    return render(request, "consultations/problem_detail.html", {"problem": problem, "form": form})
+            messages.success(request, _("Survey closed."))
+        return redirect("consultations:survey-detail", pk=survey.pk)
+    comments = list(
+        survey.responses.exclude(comment="").order_by("-created_at").values_list("comment", "created_at")[:50]
+    )
+    return render(
+        request,
+        "consultations/survey_detail.html",
+        {
+            "survey": survey,
+            "results": selectors.survey_results(survey),
+            "comments": comments,
+            "can_manage": can_manage,
+        },
+    )
+
+
+@login_required
+def survey_slips(request, pk):
+    """The slips to print, one per household: its unit, its code and a QR code that opens the survey with it."""
+    survey = get_object_for(request.user, selectors.surveys(request.user), pk)
+    if not services.can_manage(request.user, survey.compound):
+        raise PermissionDenied
+    slips = []
+    for code in survey.codes.filter(used_at__isnull=True).order_by("id").only("unit_label", "code")[:2000]:
+        url = request.build_absolute_uri(reverse("public-survey-answer", args=[code.code]))
+        slips.append((code, url, segno.make(url, error="m").svg_data_uri(scale=3)))
+    return render(request, "consultations/survey_slips.html", {"survey": survey, "slips": slips})
 
 
 # --- public pages: no login ---
@@ -629,14 +778,27 @@ def public_compound(request, code):
         ),
         code=code,
     )
+    building = request.GET.get("building", "")
     return render(
-        request, "consultations/public_compound.html", {"compound": compound, **selectors.public_compound(compound)}
+        request,
+        "consultations/public_compound.html",
+        {
+            "compound": compound,
+            "building": int(building) if building.isdigit() and len(building) < 12 else None,
+            **selectors.public_compound(compound),
+        },
     )
 
 
-def _plate_url(request, compound) -> tuple[str, str]:
-    url = request.build_absolute_uri(reverse("public-compound", args=[compound.code]))
-    return url, segno.make(url, error="m").svg_data_uri(scale=6)
+def _plate_qrs(request, compound, plates) -> list[tuple]:
+    """Each plate with the address its QR code opens: the compound's public page with the building chosen, so
+    that a resident's report from it names the building."""
+    base = request.build_absolute_uri(reverse("public-compound", args=[compound.code]))
+    rows = []
+    for building, lines in plates:
+        url = f"{base}?building={building.pk}"
+        rows.append((building, lines, url, segno.make(url, error="m").svg_data_uri(scale=6)))
+    return rows
 
 
 @public_lookup_limited
@@ -644,16 +806,11 @@ def building_plate(request, code, building_pk):
     """A printable plate for a building's door: the contact board and a QR code of the public page."""
     compound = get_object_or_404(Compound.objects.only("pk", "code"), code=code)
     building = get_object_or_404(community_selectors.board_buildings(compound), pk=building_pk)
-    url, qr = _plate_url(request, building.compound)
+    plates = [(building, community_selectors.building_boards([building])[building.pk])]
     return render(
         request,
         "consultations/building_plate.html",
-        {
-            "compound": building.compound,
-            "plates": [(building, community_selectors.building_boards([building])[building.pk])],
-            "url": url,
-            "qr": qr,
-        },
+        {"compound": building.compound, "plates": _plate_qrs(request, building.compound, plates)},
     )
 
 
@@ -664,9 +821,122 @@ def compound_plates(request, code):
     compound = get_object_or_404(
         Compound.objects.select_related("party_branch", "owners_body", "property_service__company"), code=code
     )
-    url, qr = _plate_url(request, compound)
+    plates = community_selectors.compound_boards(compound)
     return render(
         request,
         "consultations/building_plate.html",
-        {"compound": compound, "plates": community_selectors.compound_boards(compound), "url": url, "qr": qr},
+        {"compound": compound, "plates": _plate_qrs(request, compound, plates)},
+    )
+
+
+# --- residents from the plate's QR code: report, track, answer the survey (no login) ---
+
+
+def _report_limited(request, compound) -> int | None:
+    """Seconds to wait when this address, or this compound, has sent too many reports (counted per report)."""
+    return over_limit(f"problem-report:{client_address(request)}", settings.PUBLIC_REPORT_RATE) or over_limit(
+        f"problem-report-compound:{compound.pk}", settings.PUBLIC_REPORT_COMPOUND_RATE
+    )
+
+
+@public_lookup_limited
+def public_problem_report(request, code):
+    """A resident reports a problem from the plate's QR code: building preselected (``?building=``), description,
+    an optional photo, name and phone (never published). A refused form keeps what was typed; a browser cannot
+    be given the chosen file back, so the page says to choose the photo again."""
+    compound = get_object_or_404(Compound.objects.select_related("community"), code=code)
+    building = request.GET.get("building", "")
+    form = PlateReportForm(
+        request.POST or None,
+        request.FILES or None,
+        compound=compound,
+        initial={"building": building} if building.isdigit() else {},
+    )
+    status = 200  # a refused form is shown again with its messages (a 4xx would be a console error)
+    wait = None
+    if request.method == "POST" and form.is_valid():
+        wait = _report_limited(request, compound)
+        if wait:
+            status = 429
+        else:
+            data = dict(form.cleaned_data)
+            data.pop("website", None)
+            try:
+                problem = services.problem_report_from_plate(compound=compound, **data)
+            except DomainError as error:
+                _error(form, error)
+            else:
+                return redirect(f"{reverse('public-problem', args=[problem.tracking_code])}?new=1")
+    photo_lost = request.method == "POST" and bool(request.FILES.get("photo"))
+    response = render(
+        request,
+        "consultations/public_report.html",
+        {"compound": compound, "form": form, "wait": wait, "photo_lost": photo_lost},
+        status=status,
+    )
+    if wait:
+        response["Retry-After"] = str(wait)
+    return response
+
+
+@public_lookup_limited
+def public_problem(request, code):
+    """The tracking page of a reported problem: status, dates, and the answer once published. Never the
+    reporter's name or phone."""
+    problem = get_object_or_404(
+        ResidentProblem.objects.select_related("compound", "building").only(
+            "tracking_code",
+            "description",
+            "status",
+            "answer",
+            "answered_at",
+            "resolved_at",
+            "created_at",
+            "published_at",
+            "photo",
+            "compound__name",
+            "compound__code",
+            "building__number",
+        ),
+        tracking_code=services.normalize_code(code),
+    )
+    return render(
+        request, "consultations/public_problem.html", {"problem": problem, "new": request.GET.get("new") == "1"}
+    )
+
+
+def public_survey(request):
+    """The survey's door: a resident types the code of their slip (or scans the slip's QR code instead)."""
+    form = SurveyCodeForm(request.GET or None)
+    if request.GET and form.is_valid():
+        return redirect("public-survey-answer", code=services.normalize_code(form.cleaned_data["code"]))
+    return render(request, "consultations/public_survey_code.html", {"form": form})
+
+
+@public_lookup_limited
+def public_survey_answer(request, code):
+    """A household answers the satisfaction survey with its slip's code, once."""
+    slip = services.survey_code_lookup(code)
+    if slip is None:
+        raise Http404
+    form = SurveyAnswerForm(request.POST or None)
+    refused = None  # a used code or a closed survey: said on the page (not a 4xx: no console error on the phone)
+    if slip.used_at is not None:
+        refused = _("This code has already been used: each household answers once.")
+    elif slip.survey.closed_at is not None:
+        refused = _("This survey is closed.")
+    elif request.method == "POST" and form.is_valid():
+        try:
+            services.survey_answer(code=slip.code, **form.cleaned_data)
+        except DomainError as error:
+            if error.field == "code":
+                refused = error.message
+            else:
+                _error(form, error)
+        else:
+            return render(request, "consultations/public_survey_done.html", {"compound": slip.survey.compound})
+    return render(
+        request,
+        "consultations/public_survey_answer.html",
+        {"slip": slip, "compound": slip.survey.compound, "form": form, "refused": refused},
     )

@@ -10,7 +10,10 @@ class DashboardsConfig(AppConfig):
     verbose_name = _("Dashboards")
 
     def ready(self):
+        from communities.selectors import register_home_section
+        from dashboards import today
         from dashboards.views import VIEWERS
         from renovation_portal.navigation import register_nav_item
 
+        register_home_section(today.today_sections)
         register_nav_item(_("Dashboard"), "dashboard:home", VIEWERS, position=20)

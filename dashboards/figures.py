@@ -33,7 +33,7 @@ from communities.models import (
     Subdistrict,
 )
 from consultations.choices import ProblemStatus, Step, VoteResult, VoteStatus
-from consultations.models import Meeting, Need, ResidentProblem, Topic, Vote
+from consultations.models import Meeting, Need, ResidentProblem, SurveyCode, Topic, Vote
 from inspections.choices import InspectionStatus, IssueStatus
 from inspections.models import Inspection, RectificationIssue
 from projects.choices import CATEGORY_UNITS as SCOPE_UNITS
@@ -358,6 +358,7 @@ def build(
         "problems": problem_counts,
         "median_response_hours": _median_hours(problems, "created_at", "answered_at"),
         "problems_url": _link("consultations:problem-list", **param),
+        "satisfaction": satisfaction(level, place),
     }
 
     # --- Contractor scorecard and the mid-term evaluation. ---
@@ -432,6 +433,27 @@ def build(
     return board
 
 
+def satisfaction(level: str, place) -> dict:
+    """Residents' satisfaction after handover over the place's subtree, from every survey's codes (one query):
+    ``average`` of the households' overall 1–5 answers, ``responses`` of ``codes`` printed, and the
+    ``response_rate`` in percent (None without any code)."""
+    row = (
+        SurveyCode.objects.filter(**{path("survey__compound__", level): place.pk})
+        .order_by()
+        .aggregate(
+            codes=Count("id"),
+            responses=Count("response"),
+            average=Avg("response__overall"),
+        )
+    )
+    return {
+        "codes": row["codes"],
+        "responses": row["responses"],
+        "average": round(float(row["average"]), 2) if row["average"] is not None else None,
+        "response_rate": round(100 * row["responses"] / row["codes"]) if row["codes"] else None,
+    }
+
+
 # "Property introduced" (引入物业管理, 含共享物业): a compound whose property service became one of these …
 MANAGED_MODES = (PropertyMode.MENU, PropertyMode.PROFESSIONAL, PropertyMode.SHARED)
 # … from none or residents' self-management (or from no service recorded at all).
@@ -487,7 +509,7 @@ def cached(parts: tuple, compute):
     seconds = getattr(settings, "DASHBOARD_CACHE_SECONDS", 0)
     if not seconds:
         return compute()
-    key = "dashboard:v3:" + ":".join(str(part) for part in parts) + f":{timezone.localdate()}"
+    key = "dashboard:v4:" + ":".join(str(part) for part in parts) + f":{timezone.localdate()}"
     value = cache.get(key)
     if value is None:
         value = compute()

@@ -318,6 +318,8 @@ def export_sheets(board) -> list[tuple[str, list[str], list[list]]]:
         [_("Consultation"), _("Resident problems"), c["problems"]["total"]],
         [_("Consultation"), _("Resolved"), c["problems"]["resolved"]],
         [_("Consultation"), _("Median response (hours)"), c["median_response_hours"]],
+        [_("Consultation"), _("Residents' satisfaction (1–5)"), c["satisfaction"]["average"]],
+        [_("Consultation"), _("Survey response rate (%)"), c["satisfaction"]["response_rate"]],
     ]
     period = _("Governance %(since)s – %(until)s") % {"since": g["since"], "until": g["until"]}
     summary += [

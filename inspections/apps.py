@@ -9,6 +9,8 @@ class InspectionsConfig(AppConfig):
 
     def ready(self):
         from communities.choices import RoleKind
+        from communities.selectors import register_home_section
+        from inspections import today
         from inspections.choices import NotificationKind
         from inspections.services import open_serious_issue_reasons
         from notifications.kinds import register_kinds
@@ -19,6 +21,7 @@ class InspectionsConfig(AppConfig):
         register_completion_blocker(open_serious_issue_reasons)
         register_kinds(NotificationKind)
         connect_tombstones(self.label)
+        register_home_section(today.today_sections)
         all_roles = tuple(RoleKind.values)
         register_nav_item(
             _("Inspections"),
@@ -30,8 +33,17 @@ class InspectionsConfig(AppConfig):
                 RoleKind.COMMUNITY_SECRETARY,
             ),
             position=60,
+            badge=today.inspections_badge,
+            badge_label=_("to do"),
         )
-        register_nav_item(_("Rectification issues"), "inspections:issue-list", all_roles, position=70)
+        register_nav_item(
+            _("Rectification issues"),
+            "inspections:issue-list",
+            all_roles,
+            position=70,
+            badge=today.issues_badge,
+            badge_label=_("to do"),
+        )
         register_nav_item(_("Inspection set-up"), "inspections:group-list", (RoleKind.DISTRICT_OFFICIAL,), position=82)
         register_nav_item(
             _("Checklists"), "inspections:checklist-list", (RoleKind.DISTRICT_OFFICIAL, RoleKind.INSPECTOR), position=84
@@ -47,4 +59,6 @@ class InspectionsConfig(AppConfig):
             "inspections:overdue-board",
             (RoleKind.DISTRICT_OFFICIAL, RoleKind.SUBDISTRICT_OFFICIAL),
             position=80,
+            badge=today.escalations_badge,
+            badge_label=_("to do"),
         )

@@ -48,7 +48,9 @@ def remind_inspectors(today: date | None = None) -> int:
 
 def _company_members() -> dict[int, list[int]]:
     members: dict[int, list[int]] = {}
-    for company_id, user_id in Role.objects.filter(kind=RoleKind.CONTRACTOR).values_list("company_id", "user_id"):
+    for company_id, user_id in Role.objects.filter(kind=RoleKind.CONTRACTOR, user__is_active=True).values_list(
+        "company_id", "user_id"
+    ):
         members.setdefault(company_id, []).append(user_id)
     return members
 
@@ -103,6 +105,7 @@ SELECT role.user_id, CASE WHEN issue.deadline < %s THEN %s ELSE %s END, 'issue:'
                     %s, LEFT(issue.description, 60)), 200), '',
        %s || issue.id || %s, %s{marks}
 FROM ({due}) AS issue JOIN {role} AS role ON role.company_id = issue.contractor_id AND role.kind = %s
+JOIN {users} AS member ON member.id = role.user_id AND member.is_active
 ON CONFLICT (recipient_id, kind, subject_key, period_key) DO NOTHING
 """
 
@@ -124,6 +127,7 @@ def _remind_contractors_in_sql(today: date) -> int:
     sql = _CLAIM_IN_SQL.format(
         notification=Notification._meta.db_table,
         role=Role._meta.db_table,
+        users=Role._meta.get_field("user").related_model._meta.db_table,
         due=due_sql,
         marked="".join(f", {column}" for column in marked),
         marks="".join(f", {expression}" for expression in marks),

@@ -182,10 +182,14 @@ def register_channel(channel: Channel) -> None:
     CHANNELS.append(channel)
 
 
+# Only active users are claimed for: a deactivated account (a contractor who left the company, an official moved
+# on) gets no reminder and no event, whichever sweep or service named it.
 _INSERT = """
 INSERT INTO {table}
     (recipient_id, kind, subject_key, period_key, title, body, url, created_at)
-VALUES {values}
+SELECT reminder.* FROM (VALUES {values})
+    AS reminder (recipient_id, kind, subject_key, period_key, title, body, url, created_at)
+JOIN {users} AS recipient ON recipient.id = reminder.recipient_id AND recipient.is_active
 ON CONFLICT (recipient_id, kind, subject_key, period_key) DO NOTHING
 RETURNING id
 """
@@ -202,10 +206,18 @@ def claim(reminders: list[Reminder]) -> list[int]:
         for r in reminders:
             params += [r.recipient_id, r.kind, r.subject_key, r.period_key, r.title[:200], r.body, r.url[:300], now]
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(_INSERT.format(table=Notification._meta.db_table, values=placeholders), params)
+            users = get_user_model()._meta.db_table
+            cursor.execute(_INSERT.format(table=Notification._meta.db_table, users=users, values=placeholders), params)
             return [row[0] for row in cursor.fetchall()]
     claimed = []
+    active = set(
+        get_user_model()
+        .objects.filter(pk__in={r.recipient_id for r in reminders}, is_active=True)
+        .values_list("pk", flat=True)
+    )
     for r in reminders:  # SQLite (the demo): one conditional insert each
+        if r.recipient_id not in active:
+            continue
         notification, created = Notification.objects.get_or_create(
             recipient_id=r.recipient_id,
             kind=r.kind,

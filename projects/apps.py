@@ -11,15 +11,22 @@ class ProjectsConfig(AppConfig):
         from communities.choices import RoleKind
         from communities.scoping import register_company_reach
         from communities.selectors import register_home_section
+        from projects import today
         from projects.permissions import contractor_compounds
-        from projects.selectors import contractor_home
         from projects.tombstones import tombstone_company
         from renovation_portal.navigation import register_nav_item
         from renovation_portal.sync import connect_tombstones, register_tombstone_describer
 
         register_company_reach(contractor_compounds)  # contractors see the compounds where they hold a project
-        register_home_section(contractor_home)
+        register_home_section(today.today_sections)
         register_tombstone_describer(tombstone_company)
         connect_tombstones(self.label)
-        register_nav_item(_("Projects"), "projects:project-list", tuple(RoleKind.values), position=40)
+        register_nav_item(
+            _("Projects"),
+            "projects:project-list",
+            tuple(RoleKind.values),
+            position=40,
+            badge=today.projects_badge,
+            badge_label=_("to do"),
+        )
         register_nav_item(_("Funds"), "projects:funding-entry-list", tuple(RoleKind.values), position=45)

@@ -188,13 +188,6 @@ def contractor_action_items(user, company_ids, today: date | None = None) -> lis
     return result
 
 
-def contractor_home(user, scope) -> dict:
-    """The contractor's section of the home page (registered in projects.apps)."""
-    if scope.has_role("contractor") and not scope.is_global:
-        return {"company_projects": contractor_action_items(user, scope.company_ids)}
-    return {}
-
-
 # --- funding ---
 
 ZERO = Decimal("0.00")

@@ -212,6 +212,10 @@ REDIS_RETRY_AFTER = float(os.environ.get("REDIS_RETRY_AFTER", "10"))
 # X-Forwarded-For entry (the one the proxy appended).
 PUBLIC_PAGE_RATE = os.environ.get("PUBLIC_PAGE_RATE", "60/minute")
 PUBLIC_MISS_RATE = os.environ.get("PUBLIC_MISS_RATE", "20/hour")
+# Residents' reports from the plate's QR code (no sign-in): per client address, and per compound (a flood from
+# many addresses at one compound); over either, 429 with the typed report kept on the page.
+PUBLIC_REPORT_RATE = os.environ.get("PUBLIC_REPORT_RATE", "5/hour")
+PUBLIC_REPORT_COMPOUND_RATE = os.environ.get("PUBLIC_REPORT_COMPOUND_RATE", "30/hour")
 BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
 
 CACHES = {

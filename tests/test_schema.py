@@ -60,6 +60,10 @@ def test_fields_that_fall_back_to_null_are_declared_nullable(spec, component, fi
         ("post", "/api/v1/projects/{id}/transitions/", "non_field_errors", "invalid_transition"),
         ("post", "/api/v1/projects/{id}/transitions/", "note", "note_required"),  # through a dispatch table
         ("post", "/api/v1/votes/{id}/open/", "non_field_errors", "empty_electorate"),
+        ("post", "/api/v1/surveys/", "non_field_errors", "not_handed_over"),
+        ("post", "/api/v1/surveys/", "non_field_errors", "no_units"),
+        ("post", "/api/v1/surveys/", "compound", "not_found"),
+        ("post", "/api/v1/surveys/{id}/close/", "non_field_errors", "already_closed"),
     ],
 )
 def test_each_operation_lists_the_domain_error_codes_its_services_raise(spec, method, path, attr, code):

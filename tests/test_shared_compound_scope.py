@@ -353,4 +353,4 @@ def test_exports_hold_only_own_companys_records(fmt, shared, client):
 def test_contractor_home_lists_only_own_project(shared, client):
     client.force_login(shared["contractor_2"])
     page = client.get(reverse("home")).content.decode()
-    assert "乙批项目" in page and "甲批项目" not in page
+    assert "乙临边无防护" in page and "甲临边无防护" not in page and "甲批项目" not in page

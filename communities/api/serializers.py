@@ -1,3 +1,7 @@
+from datetime import datetime
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from communities.choices import (
@@ -538,3 +542,53 @@ class BuildingBoardSerializer(StrictSerializer):
     building = serializers.IntegerField()
     number = serializers.CharField()
     lines = BoardLineSerializer(many=True)
+
+
+# --- The "today" list (GET /api/v1/today/): the home page's sections for the signed-in user ---
+
+
+@extend_schema_field({"type": "string", "nullable": True, "example": "2026-05-04"})
+class DateOrDateTimeField(serializers.Field):
+    """A date (an inspection's day, an issue's deadline) or a moment (a meeting's time), in ISO 8601."""
+
+    def to_representation(self, value):
+        if isinstance(value, datetime):
+            return timezone.localtime(value).isoformat()
+        return value.isoformat()
+
+
+class TodayItemSerializer(serializers.Serializer):
+    title = serializers.CharField()
+    url = serializers.CharField(help_text="The web page where the action is done (a path on this site).")
+    detail = serializers.CharField(help_text="Where and when, in one line ('' when none).")
+    due = DateOrDateTimeField(allow_null=True, help_text="The day or moment it is due or happens, or null.")
+    flag = serializers.CharField(help_text="A short label: overdue, sent back, today ('' when none).")
+    tone = serializers.ChoiceField(choices=["danger", "warning", "info", "secondary"])
+
+
+class TodayFigureSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    value = serializers.IntegerField()
+
+
+class TodaySectionSerializer(serializers.Serializer):
+    key = serializers.CharField(
+        help_text="Stable: inspections_due, evidence_to_verify, issues_to_rectify, projects_needing_action, "
+        "minutes_due, upcoming_meetings, problems_to_answer, open_votes, escalations, declarations_to_review, "
+        "declarations_returned, my_compounds, dashboard."
+    )
+    title = serializers.CharField()
+    kind = serializers.ChoiceField(
+        choices=["todo", "summary"], help_text="todo: things to do, counted in the total; summary: a summary."
+    )
+    count = serializers.IntegerField(help_text="How many there are; items lists the first ten.")
+    more_url = serializers.CharField(help_text="The web page listing all of them ('' when none).")
+    items = TodayItemSerializer(many=True)
+    figures = TodayFigureSerializer(many=True)
+
+
+class TodaySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    total = serializers.IntegerField(help_text="The number of things to do: the sum of the todo sections' counts.")
+    sections = TodaySectionSerializer(many=True)

@@ -26,6 +26,7 @@ router.register("sync/deletions", DeletionViewSet, basename="sync-deletion")
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),
+    path("today/", views.TodayView.as_view(), name="today"),
     path("auth/token/", views.TokenView.as_view(), name="token"),
     *router.urls,
 ]

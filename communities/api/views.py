@@ -1,4 +1,5 @@
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -46,6 +47,7 @@ from communities.permissions import (
 )
 from communities.scoping import ScopedObjectMixin, get_object_for
 from communities.selectors import PLACE_MODELS, PROPERTY_MODE, task_forces
+from communities.today import todo_total
 from renovation_portal.api import ConcurrencyControlMixin, KeysetPagination, representation_etag
 from renovation_portal.values_lists import ValuesListMixin
 
@@ -375,6 +377,21 @@ class MeView(APIView):
             .get(pk=request.user.pk)
         )
         return Response(s.MeSerializer(user).data)
+
+
+class TodayView(APIView):
+    """The signed-in user's "today" list (今日待办), as the home page shows it: for each of the user's roles the
+    sections of things to do (an inspector's group inspections today and tomorrow and evidence to verify; a
+    contractor's issues to rectify and projects needing action; a secretary's minutes due, meetings, problems
+    and open votes; an official's escalations and declarations to review), each with its count, its first items
+    linking to the page where each is done, and then the summaries (an official's places and dashboard)."""
+
+    @extend_schema(responses=s.TodaySerializer)
+    def get(self, request):
+        sections = selectors.today_sections(request.user)
+        return Response(
+            s.TodaySerializer({"date": timezone.localdate(), "total": todo_total(sections), "sections": sections}).data
+        )
 
 
 @extend_validation_errors(

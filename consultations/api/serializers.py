@@ -12,6 +12,7 @@ from consultations.models import (
     OwnerUnit,
     ResidentProblem,
     RollImportJob,
+    Survey,
     Topic,
     UnitChange,
     Vote,
@@ -396,13 +397,96 @@ class ProblemSerializer(MaskPersonalDataMixin, StrictModelSerializer):
             "resolved_at",
             "created_at",
             "updated_at",
+            "tracking_code",
+            "published_at",
+            "has_photo",
         ]
-        read_only_fields = ["id", "status", "answer", "answered_at", "resolved_at", "created_at", "updated_at"]
+        read_only_fields = [
+            "id",
+            "status",
+            "answer",
+            "answered_at",
+            "resolved_at",
+            "created_at",
+            "updated_at",
+            "tracking_code",
+            "published_at",
+        ]
+
+    has_photo = serializers.SerializerMethodField()
+
+    def get_has_photo(self, problem) -> bool:
+        return bool(problem.photo)
 
 
 class AnswerSerializer(StrictSerializer):
     answer = serializers.CharField(max_length=5000)
     resolved = serializers.BooleanField(required=False, default=False)
+
+
+class ProblemPublishSerializer(StrictSerializer):
+    """``published``: show the problem, its status and its answer on the compound's public page (never the
+    reporter's name or phone), or take them off."""
+
+    published = serializers.BooleanField()
+
+
+class SurveySerializer(StrictModelSerializer):
+    """A satisfaction survey after handover and its figures: ``codes`` printed, ``responses`` received,
+    ``response_rate`` (percent) and the average of each 1–5 rating."""
+
+    codes = serializers.SerializerMethodField()
+    responses = serializers.SerializerMethodField()
+    response_rate = serializers.SerializerMethodField()
+    averages = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Survey
+        fields = [
+            "id",
+            "compound",
+            "opened_at",
+            "closed_at",
+            "updated_at",
+            "codes",
+            "responses",
+            "response_rate",
+            "averages",
+        ]
+        read_only_fields = fields
+
+    def get_codes(self, survey) -> int:
+        return survey.code_count
+
+    def get_responses(self, survey) -> int:
+        return survey.response_count
+
+    def get_response_rate(self, survey) -> int | None:
+        return round(100 * survey.response_count / survey.code_count) if survey.code_count else None
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "properties": {
+                name: {"type": "number", "nullable": True}
+                for name in ("overall", "quality", "site_conduct", "communication")
+            },
+        }
+    )
+    def get_averages(self, survey) -> dict:
+        return {
+            name: (round(float(value), 2) if value is not None else None)
+            for name, value in (
+                ("overall", survey.avg_overall),
+                ("quality", survey.avg_quality),
+                ("site_conduct", survey.avg_site_conduct),
+                ("communication", survey.avg_communication),
+            )
+        }
+
+
+class SurveyOpenSerializer(StrictSerializer):
+    compound = serializers.IntegerField()
 
 
 class LeadElectionSerializer(MaskPersonalDataMixin, StrictModelSerializer):

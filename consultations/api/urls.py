@@ -12,5 +12,6 @@ router.register("votes", views.VoteViewSet, basename="vote")
 router.register("lead-elections", views.LeadElectionViewSet, basename="lead-election")
 router.register("ballots", views.BallotViewSet, basename="ballot")
 router.register("resident-problems", views.ProblemViewSet, basename="resident-problem")
+router.register("surveys", views.SurveyViewSet, basename="survey")
 
 urlpatterns = router.urls

@@ -22,6 +22,7 @@ from consultations.models import (
     OwnerUnit,
     ResidentProblem,
     RollImportJob,
+    Survey,
     Topic,
     UnitChange,
     Vote,
@@ -530,6 +531,63 @@ class ProblemViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         body.is_valid(raise_exception=True)
         problem = services.problem_answer(actor=request.user, problem=problem, **body.validated_data)
         return Response(s.ProblemSerializer(self.get_queryset().get(pk=problem.pk)).data)
+
+    @extend_schema(request=s.ProblemPublishSerializer, responses={200: s.ProblemSerializer})
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        """Publish the problem and its answer on the compound's public page, or take them off (staff who manage
+        the compound: 403 for officials above who only read)."""
+        problem = get_object_for(request.user, self.get_queryset(), pk)
+        body = s.ProblemPublishSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        problem = services.problem_publish(actor=request.user, problem=problem, **body.validated_data)
+        return Response(s.ProblemSerializer(self.get_queryset().get(pk=problem.pk)).data)
+
+
+class SurveyFilterSet(UpdatedSinceFilterSet):
+    class Meta:
+        model = Survey
+        fields = ["compound", "updated_since"]
+
+
+@extend_validation_errors(
+    ["not_handed_over", "survey_open", "no_units", "already_closed"],
+    field_name="non_field_errors",
+    actions=["create", "close"],
+)
+@extend_validation_errors(["not_found"], field_name="compound", actions=["create"])
+class SurveyViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Residents' satisfaction surveys after handover, with their response rate and averages. POST
+    ``{"compound": id}`` opens one (a project of the compound handed over, the owners' roll entered; one code per
+    unit); ``close`` closes it. Staff of the compound manage; officials above read; contractors and inspectors see
+    none. Households answer on the public page with their slip's code, not through the API."""
+
+    serializer_class = s.SurveySerializer
+    filterset_class = SurveyFilterSet
+    pagination_class = KeysetPagination
+    ordering_fields = ["updated_at"]
+    queryset = Survey.objects.none()
+
+    def get_queryset(self):
+        return selectors.surveys(self.request.user)
+
+    @extend_schema(request=s.SurveyOpenSerializer, responses={201: s.SurveySerializer})
+    def create(self, request, *args, **kwargs):
+        body = s.SurveyOpenSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        compound = Compound.objects.visible_to(request.user).filter(pk=body.validated_data["compound"]).first()
+        if compound is None:
+            raise ValidationError({"compound": [_("Choose one of your compounds.")]}, code="not_found")
+        survey = services.survey_open(actor=request.user, compound=compound)
+        data = s.SurveySerializer(self.get_queryset().get(pk=survey.pk)).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: s.SurveySerializer})
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        survey = get_object_for(request.user, self.get_queryset(), pk)
+        services.survey_close(actor=request.user, survey=survey)
+        return Response(s.SurveySerializer(self.get_queryset().get(pk=survey.pk)).data)
 
 
 @extend_validation_errors(["building_not_in_compound"], field_name="building", actions=["create"])

@@ -24,9 +24,9 @@ def test_contractor_files_report_with_photo_and_progress_changes(demo_data, logi
     photo.write_bytes(buffer.getvalue())
 
     login("contractor", DEMO_PASSWORD)
-    page.locator("[data-testid=home-contractor]").get_by_text(project.name).click()
-    assert page.locator("[data-testid=progress-percent]").inner_text() == "60%"
-    page.click("[data-testid=file-report]")
+    # The project owes its weekly report: on the contractor's today list, one tap from the report form.
+    page.locator("[data-testid=today-projects_needing_action]").get_by_text(project.name).click()
+    page.wait_for_selector("[data-testid=report-form]")
     page.fill("#id_percent_complete", "75")
     page.fill("#id_work_done", "燃气管道沿雨污管网沟槽同步敷设")
     page.fill("#id_manpower", "26")

@@ -55,11 +55,11 @@ def test_home_requires_login(client):
 @pytest.mark.parametrize(
     "role,section",
     [
-        ("district_official", 'data-testid="home-district"'),
-        ("subdistrict_official", 'data-testid="home-communities"'),
-        ("community_secretary", 'data-testid="home-secretary"'),
-        ("contractor", 'data-testid="home-contractor"'),
-        ("inspector", 'data-testid="home-communities"'),
+        ("district_official", 'data-testid="summary-dashboard"'),
+        ("subdistrict_official", 'data-testid="summary-dashboard"'),
+        ("community_secretary", 'data-testid="summary-my_compounds"'),
+        ("contractor", 'data-testid="today-projects_needing_action"'),
+        ("inspector", 'data-testid="today-empty"'),
     ],
 )
 def test_each_role_has_its_home_page_in_chinese(role, section, tree, actors, client):

@@ -426,7 +426,7 @@ def test_secretary_home_lists_the_todo(tree, actors, client, topic):
     )
     client.force_login(actors["community_secretary"])
     page = client.get(reverse("home")).content.decode()
-    assert 'data-testid="secretary-todo"' in page and "加装电梯" in page and "逾期" in page
+    assert 'data-testid="today-minutes_due"' in page and tree["compound_a"].name in page and "逾期" in page
 
 
 def test_need_recorded_on_behalf_by_a_building_lead(tree, secretary):

@@ -108,7 +108,7 @@ def workers():
         worker.stop()
 
 
-def wait_for(condition, timeout=60):
+def wait_for(condition, timeout=120):  # a worker starting on a loaded machine can take a minute
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
@@ -404,3 +404,16 @@ def test_killed_escalation_worker_sends_every_escalation_email_once(broker_mode,
     time.sleep(1)
     assert notes.count() == 6 and set(_per_subject().values()) == {1}
     assert _mails_sent(tmp_path) == 5  # each official's e-mail exactly once across the two workers
+
+
+def test_a_deactivated_member_gets_no_reminder(due_issues, mailoutbox):
+    """A contractor whose account was deactivated (he left the company) is skipped by the claiming INSERT itself."""
+    issues, _closed = due_issues
+    gone = f.RoleFactory(
+        user=f.UserFactory(is_active=False, email="gone@contractor.example.cn"),
+        kind=RoleKind.CONTRACTOR,
+        company=issues[0].contractor,
+    ).user
+    assert sweeps.remind_contractors() == EXPECTED
+    assert not Notification.objects.filter(recipient=gone).exists()
+    assert len(mailoutbox) == EXPECTED and "gone@contractor.example.cn" not in {m.to[0] for m in mailoutbox}

@@ -275,5 +275,5 @@ def test_list_queries_do_not_grow_with_rows(tree, actors, api_as, client, django
     with django_assert_max_num_queries(8):
         assert len(api.get("/api/v1/declarations/").json()["results"]) == 3
     client.force_login(actors["district_official"])
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(17):  # the navigation's counts included (declarations to review, escalations)
         assert client.get(reverse("planning:declaration-list")).status_code == 200
