@@ -149,6 +149,7 @@
     var status = picker.querySelector("[data-photo-error]");
     var name = input.name + "_pending";
     var kept = [];  // files that could not be sent now: they stay in the field and go with the form
+    var refused = [];  // files the upload refused: they stay too, so sending the form shows its error at the field
     var messages = [];
     status.textContent = picker.getAttribute("data-uploading") || "";
     picker.setAttribute("aria-busy", "true");
@@ -167,6 +168,7 @@
             if (response.ok) {
               addPhoto(picker, name, String(data.id), data.thumbnail_url);
             } else {
+              refused.push(file);
               messages.push(((data.errors || [])[0] || {}).detail || response.statusText);
             }
           });
@@ -177,7 +179,7 @@
     });
     chain.then(function () {
       var remaining = new DataTransfer();
-      kept.forEach(function (file) { remaining.items.add(file); });
+      kept.concat(refused).forEach(function (file) { remaining.items.add(file); });
       input.files = remaining.files;
       if (kept.length) messages.push(picker.getAttribute("data-failed") || "");
       status.textContent = messages.join(" ");
