@@ -110,9 +110,8 @@ class ReplicaRouter:
         state = _state.get()
         if state is None or state.alias is None:
             return None
-        instance = hints.get("instance")
-        if instance is not None and instance._state.db:
-            return instance._state.db  # an object's related rows come from where the object came from
+        # No deference to hints["instance"]: the signed-in user comes from the primary (credentials), and their
+        # roles and scope may come from the replica like everything else this request reads.
         meta = model._meta
         if state.wrote or meta.app_label in PRIMARY_ONLY_APPS or meta.label_lower in PRIMARY_ONLY_MODELS:
             return DEFAULT_DB_ALIAS
