@@ -8,6 +8,8 @@ Environment variables:
     DEBUG            "1"/"true" turns debug on (default off)
     SECRET_KEY       required when DEBUG is off
     DATABASE_URL     e.g. postgres://postgres@127.0.0.1:5432/renovation_portal (default: SQLite demo file)
+    DATABASE_REPLICA_URL  optional: a streaming replica of DATABASE_URL's database; reads go there, except a
+                     user's reads for READ_YOUR_WRITES_SECONDS (default 5) after their own write (db_router.py)
     REDIS_URL        e.g. redis://127.0.0.1:6379/0; empty runs Celery tasks in-process (eager)
     ALLOWED_HOSTS    comma-separated (default: localhost names)
     CSRF_TRUSTED_ORIGINS  comma-separated origins for a proxied deployment
@@ -99,6 +101,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication (it pins a user who just wrote to the primary), before anything that reads for the view.
+    "renovation_portal.db_router.ReplicaReadsMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     "communities.audit.AuditSourceMiddleware",
@@ -149,6 +153,25 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # primary-key lookups where a memo saves nothing; the dashboards' aggregates measured the same either way.
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options["options"] = f"{_options.get('options', '')} -c enable_memoize=off".strip()
+# A read-only streaming replica (optional). Safe requests (GET, HEAD, OPTIONS) read from it, unless their user
+# wrote something within READ_YOUR_WRITES_SECONDS (then the primary, so nobody misses what they just saved);
+# writes, atomic blocks and everything outside a request (Celery, commands) use the primary
+# (renovation_portal/db_router.py, docs/deployment.md). READ_REPLICA names the alias reads go to ("" = none).
+READ_REPLICA = ""
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+    if DATABASES["replica"]["ENGINE"] != DATABASES["default"]["ENGINE"]:
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must be a replica of DATABASE_URL's database (same engine).")
+    if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
+        _replica_options = DATABASES["replica"].setdefault("OPTIONS", {})
+        _replica_options["options"] = f"{_replica_options.get('options', '')} -c enable_memoize=off".strip()
+    READ_REPLICA = "replica"
+READ_YOUR_WRITES_SECONDS = float(os.environ.get("READ_YOUR_WRITES_SECONDS", "5"))
+DATABASE_ROUTERS = ["renovation_portal.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "communities.User"

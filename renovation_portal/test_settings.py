@@ -27,3 +27,8 @@ MEDIA_ROOT = os.environ.get("TEST_MEDIA_ROOT", "/tmp/renovation-portal-test-medi
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"user": "100000/hour", "login": "1000/minute"}}
 # Tasks run in-process unless a test starts a real worker (the reminder tests do, against real Redis).
 CELERY_TASK_ALWAYS_EAGER = True
+# The replica is the primary's test mirror (the same test database, its own connection), always present, so that
+# the read-routing tests can switch reads to it (override_settings(READ_REPLICA="replica"), transactional tests:
+# the mirror's connection sees only committed rows). Off by default: the rest of the suite runs as without a replica.
+DATABASES = {**DATABASES, "replica": {**DATABASES["default"], "TEST": {"MIRROR": "default"}}}  # noqa: F405
+READ_REPLICA = ""
