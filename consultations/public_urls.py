@@ -25,4 +25,6 @@ urlpatterns = [
         name="building-plate",
     ),
     path("public/compounds/<code:code>/plates/", consultation_views.compound_plates, name="compound-plates"),
+    # A meeting's sign-in from its QR code: the code is the meeting's secret sign-in token.
+    path("public/meetings/<code:code>/", consultation_views.meeting_public_sign_in, name="meeting-public-sign-in"),
 ]
