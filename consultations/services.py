@@ -749,6 +749,7 @@ def meeting_log(
     attendance: int = 0,
     guests: int = 0,
     representatives: str = "",
+    buildings: list[Building] | tuple = (),
     topics: list[Topic] | tuple = (),
     new_topic_titles: list[str] | tuple = (),
     minutes: str = "",
@@ -771,6 +772,7 @@ def meeting_log(
         kind=kind,
         held_at=held_at,
         place=place,
+        buildings=buildings,
         topics=topics,
         new_topic_titles=new_topic_titles,
     )
