@@ -897,20 +897,17 @@ def meeting_public_sign_in(request, code):
     )
     form = PublicSignInForm(request.POST or None, compound=meeting.compound)
     done = None
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                done = services.meeting_public_sign_in(
-                    meeting=meeting, owner_unit_id=form.cleaned_data["owner_unit"], name=form.cleaned_data["name"]
-                )
-            except DomainError as error:
-                _error(form, error)
-        if done is None:
-            status = 400
+    # A refused sign-in is the form again with its message (200, as every form page: a phone's browser would
+    # log a 400 as a console error).
+    if request.method == "POST" and form.is_valid():
+        try:
+            done = services.meeting_public_sign_in(
+                meeting=meeting, owner_unit_id=form.cleaned_data["owner_unit"], name=form.cleaned_data["name"]
+            )
+        except DomainError as error:
+            _error(form, error)
     return render(
         request,
         "consultations/meeting_public_sign_in.html",
         {"meeting": meeting, "form": form, "done": done, "open": meeting.sign_in_open},
-        status=status,
     )
