@@ -47,6 +47,25 @@ class MeetingKind(models.TextChoices):
     OTHER = "other", _("Other meeting")
 
 
+class MeetingStatus(models.TextChoices):
+    """A meeting's life: scheduled (then held, with sign-ins, photos and draft minutes) until its minutes are
+    published; or cancelled before it took place."""
+
+    SCHEDULED = "scheduled", _("Scheduled")
+    PUBLISHED = "published", _("Minutes published")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class InviteeKind(models.TextChoices):
+    OWNER = "owner", _("Owner")
+    BUILDING_LEAD = "building_lead", _("Building lead")
+
+
+class SignInChannel(models.TextChoices):
+    ROLL = "roll", _("Ticked on the roll by staff")
+    QR = "qr", _("Signed in with the meeting's QR code")
+
+
 class MatterType(models.TextChoices):
     """Matters decided by owners (PRC Civil Code, Article 278)."""
 

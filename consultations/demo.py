@@ -1,7 +1,9 @@
 """Demo consultations that follow the article: at 菡凌蓉小区 the party branch and owners' committee gathered needs
 through tea meetings, WeChat groups and building leads' visits, and residents decided the plan through the
 seven steps — an elevator vote that passed at building 3 and one that failed for lack of participation at
-building 7. 嘉美花园 is earlier on the way, with a meeting whose minutes are overdue.
+building 7. Its meetings went from invitation to minutes: two held (owners and building leads invited and signed
+in, on the roll or by QR code; minutes published, the first corrected once) and one scheduled for next week.
+嘉美花园 is earlier on the way, with a meeting whose minutes are overdue.
 
 Idempotent: keyed on natural keys; a second load writes nothing.
 """
@@ -19,11 +21,13 @@ from consultations.choices import (
     BallotChoice,
     Channel,
     Electorate,
+    InviteeKind,
     MatterType,
     MeetingKind,
     NeedCategory,
     OwnerKind,
     ProblemStatus,
+    SignInChannel,
     Step,
     VoteResult,
     VoteStatus,
@@ -31,6 +35,8 @@ from consultations.choices import (
 from consultations.models import (
     Ballot,
     Meeting,
+    MeetingAttendance,
+    MinutesVersion,
     Need,
     Owner,
     OwnerUnit,
@@ -229,6 +235,58 @@ def _residents_in_the_loop(hlr, secretary):
             )
 
 
+def _past_meeting(
+    actor,
+    compound,
+    *,
+    kind,
+    held_at,
+    place,
+    buildings,
+    topics,
+    present: float,
+    guests: int,
+    minutes: str,
+    decisions: str,
+    representatives: str = "",
+    correction: tuple[str, str] | None = None,
+):
+    """A meeting held in the past through the services, as it happened: scheduled, its invitees signed in (most
+    ticked on the roll, a few by the QR code), the minutes published the next day (and corrected a day later).
+    Keyed on the compound and place: a second load writes nothing."""
+    if Meeting.objects.filter(compound=compound, place=place).exists():
+        return
+    meeting = services.meeting_schedule(
+        actor=actor, compound=compound, kind=kind, held_at=held_at, place=place, buildings=buildings, topics=topics
+    )
+    owners = list(meeting.invitations.filter(kind=InviteeKind.OWNER).order_by("id"))
+    leads = list(meeting.invitations.filter(kind=InviteeKind.BUILDING_LEAD).order_by("id"))
+    for invitation in [*leads, *owners[: round(len(owners) * present)]]:
+        services.meeting_sign_in(actor=actor, meeting=meeting, invitation=invitation)
+    scanned = list(meeting.attendances.filter(invitation__owner__isnull=False).order_by("id"))[::4]
+    MeetingAttendance.objects.filter(pk__in=[a.pk for a in scanned]).update(channel=SignInChannel.QR, recorded_by=None)
+    for index, attendance in enumerate(meeting.attendances.order_by("id")):
+        MeetingAttendance.objects.filter(pk=attendance.pk).update(
+            signed_in_at=held_at - timedelta(minutes=20 - index % 20)
+        )
+    services.meeting_record(
+        actor=actor,
+        meeting=meeting,
+        guests=guests,
+        representatives=representatives,
+        minutes=minutes,
+        decisions=decisions,
+    )
+    services.meeting_publish_minutes(actor=actor, meeting=meeting)
+    published = held_at + timedelta(days=1)
+    Meeting.objects.filter(pk=meeting.pk).update(minutes_published_at=published)
+    MinutesVersion.objects.filter(meeting=meeting, number=1).update(published_at=published)
+    if correction is not None:
+        text, note = correction
+        version = services.meeting_correct_minutes(actor=actor, meeting=meeting, minutes=text, note=note)
+        MinutesVersion.objects.filter(pk=version.pk).update(published_at=published + timedelta(days=1))
+
+
 def load(stdout=None) -> dict:
     lianxiu = User.objects.get(username="secretary_lianxiu")
     xiahe = User.objects.get(username="secretary")
@@ -299,22 +357,49 @@ def load(stdout=None) -> dict:
         opened = _at(timezone.localdate().replace(year=2023, month=5, day=6))
         _vote(elevator3, "3号楼是否加装电梯", b3, lianxiu, turnout=0.9, approve=0.85, opened=opened)
         _vote(elevator7, "7号楼是否加装电梯", b7, lianxiu, turnout=0.5, approve=0.9, opened=opened)
-        meeting, created = Meeting.objects.get_or_create(
-            compound=hlr,
+        _past_meeting(
+            lianxiu,
+            hlr,
+            kind=MeetingKind.TEA_MEETING,
             held_at=_at(opened.date() - timedelta(days=20)),
-            defaults={
-                "kind": MeetingKind.TEA_MEETING,
-                "place": "菡凌蓉小区党群服务站",
-                "convener": lianxiu,
-                "attendance": 32,
-                "representatives": "李勇（党支部书记、业委会主任）\n张淑珍（业委会成员）\n15 名楼栋长代表",
-                "minutes": "讨论停车棚选址、加装电梯意向和小公园改造。",
-                "decisions": "停车棚建在小公园旁；3号楼、7号楼分别组织加装电梯表决。",
-                "minutes_published_at": _at(opened.date() - timedelta(days=19)),
-            },
+            place="菡凌蓉小区党群服务站",
+            buildings=[b3, b7],
+            topics=[parking, elevator3, elevator7],
+            present=0.6,
+            guests=4,
+            representatives="李勇（党支部书记、业委会主任）\n张淑珍（业委会成员）",
+            minutes="讨论停车棚选址、加装电梯意向和小公园改造。",
+            decisions="停车棚建在小公园旁；3号楼、7号楼分别组织加装电梯表决。",
+            correction=(
+                "讨论停车棚选址、加装电梯意向和小公园改造。会上各楼栋长汇报了入户征求意见的情况。",
+                "补记楼栋长汇报",
+            ),
         )
-        if created:
-            meeting.topics.set([parking, elevator3, elevator7])
+        _past_meeting(
+            lianxiu,
+            hlr,
+            kind=MeetingKind.JINLIN_SIMIN,
+            held_at=_at(opened.date() + timedelta(days=10)),
+            place="菡凌蓉小区小公园凉亭",
+            buildings=[b3],
+            topics=[elevator3],
+            present=0.75,
+            guests=2,
+            minutes="通报3号楼加装电梯表决结果，讨论施工期间出行安排。",
+            decisions="3号楼加装电梯进入施工准备；施工期间一楼入口设临时通道。",
+        )
+        # Next week's meeting: scheduled, its invitations sent (the secretaries and hooked leaders are notified);
+        # no minutes are due before it takes place.
+        if not Meeting.objects.filter(compound=hlr, place="菡凌蓉小区党群服务站二楼会议室").exists():
+            services.meeting_schedule(
+                actor=lianxiu,
+                compound=hlr,
+                kind=MeetingKind.TEA_MEETING,
+                held_at=_at(timezone.localdate() + timedelta(days=7), 19),
+                place="菡凌蓉小区党群服务站二楼会议室",
+                buildings=[b7],
+                topics=[elevator7],
+            )
     if jmhy is not None:
         topic = _topic(
             jmhy, "废弃水池改建集中充电桩", Step.RESEARCH, xiahe, description="拆除废弃水池，改建集中充电桩。"
@@ -330,20 +415,17 @@ def load(stdout=None) -> dict:
                 "raised_by_phone": "13950001111",
             },
         )
-        meeting, created = Meeting.objects.get_or_create(
-            compound=jmhy,
-            place="厦禾社区党群服务中心",
-            defaults={
-                "kind": MeetingKind.JINLIN_SIMIN,
-                "held_at": timezone.now() - timedelta(days=5),
-                "convener": xiahe,
-                "attendance": 18,
-                "minutes": "",
-                "decisions": "",
-            },
-        )
-        if created:
-            meeting.topics.set([topic])
+        # Held five days ago, its minutes still unpublished: the secretary's minutes reminder.
+        if not Meeting.objects.filter(compound=jmhy, place="厦禾社区党群服务中心").exists():
+            meeting = services.meeting_schedule(
+                actor=xiahe,
+                compound=jmhy,
+                kind=MeetingKind.JINLIN_SIMIN,
+                held_at=_at(timezone.localdate() - timedelta(days=5), 19),
+                place="厦禾社区党群服务中心",
+                topics=[topic],
+            )
+            services.meeting_record(actor=xiahe, meeting=meeting, guests=18)
         for index, (text, state) in enumerate(
             [
                 ("施工噪音影响休息", ProblemStatus.RESOLVED),

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from communities.choices import RoleKind
 from communities.models import Role
 from consultations.choices import NotificationKind
-from consultations.models import Meeting, ResidentProblem
+from consultations.models import Meeting, MeetingInvitation, ResidentProblem
 from notifications.services import notify_event
 from projects.models import Project
 
@@ -90,8 +90,8 @@ def problem_reported(*, problem: ResidentProblem) -> list[int]:
 
 
 def meeting_audience(meeting: Meeting) -> list[int]:
-    """Who hears of a meeting: the secretaries of the compound's community and the subdistrict leaders hooked to
-    its projects (挂钩)."""
+    """Who hears of a meeting besides its invitees: the secretaries of the compound's community and the
+    subdistrict leaders hooked to its projects (挂钩)."""
     secretaries = Role.objects.filter(
         kind=RoleKind.COMMUNITY_SECRETARY, community_id=meeting.compound.community_id, user__is_active=True
     ).values_list("user_id", flat=True)
@@ -101,20 +101,36 @@ def meeting_audience(meeting: Meeting) -> list[int]:
     return [*secretaries, *liaisons]
 
 
+def meeting_invitees(meeting: Meeting) -> list[int]:
+    """The invitees who have a portal account: a building lead or owner whose phone number is a user's."""
+    return list(
+        MeetingInvitation.objects.filter(meeting=meeting, user__is_active=True).values_list("user_id", flat=True)
+    )
+
+
 def _when(meeting: Meeting) -> str:
     return f"{timezone.localtime(meeting.held_at):%Y-%m-%d %H:%M}"
 
 
 def _meeting_notify(meeting: Meeting, *, kind: str, event_key: str, title: str, body: str, actor) -> list[int]:
-    return notify_event(
-        kind=kind,
-        subject_key=f"meeting:{meeting.pk}",
-        event_key=event_key,
-        recipient_ids=meeting_audience(meeting),
-        exclude=[getattr(actor, "pk", None)],
-        title=title,
+    """Staff are linked to the meeting's page; invitees who are not staff (a building lead with an account but no
+    role over the compound) to the compound's public page, which they can open."""
+    staff = meeting_audience(meeting)
+    common = {"kind": kind, "subject_key": f"meeting:{meeting.pk}", "event_key": event_key, "title": title}
+    actor_id = getattr(actor, "pk", None)
+    ids = notify_event(
+        **common,
+        recipient_ids=staff,
+        exclude=[actor_id],
         body=body,
         url=reverse("consultations:meeting-detail", args=[meeting.pk]),
+    )
+    return ids + notify_event(
+        **common,
+        recipient_ids=meeting_invitees(meeting),
+        exclude=[actor_id, *staff],
+        body=body,
+        url=reverse("public-compound", args=[meeting.compound.code]),
     )
 
 

@@ -1,7 +1,6 @@
 from decimal import Decimal
 
 from django import forms
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from communities.models import Building, Compound
@@ -15,7 +14,7 @@ from consultations.choices import (
     NeedCategory,
     OwnerKind,
 )
-from consultations.models import Owner, Topic
+from consultations.models import Owner, OwnerUnit, Topic
 from projects.forms import MultiplePhotoField
 from renovation_portal.forms import PortalFormMixin
 from renovation_portal.uploads import PHOTO_ACCEPT, PhotoFormField
@@ -62,20 +61,23 @@ class TopicForm(PortalFormMixin, CompoundChoiceMixin, forms.Form):
 
 
 class MeetingForm(PortalFormMixin, CompoundChoiceMixin, forms.Form):
-    """Built to be filled in a couple of minutes on a phone."""
+    """Schedule a meeting (or change what was scheduled): when, where, for which buildings, on which topics. The
+    buildings and topics offered are the chosen compound's (htmx reloads them when the compound changes); the
+    minutes, photos and sign-ins are recorded on the meeting's page. Required choices start empty."""
 
     compound = forms.ModelChoiceField(label=_("Compound"), queryset=Compound.objects.none())
-    kind = forms.ChoiceField(label=_("Kind"), choices=MeetingKind.choices)
+    kind = forms.ChoiceField(label=_("Kind"), choices=[("", "---------"), *MeetingKind.choices])
     held_at = forms.DateTimeField(
-        label=_("Held at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+        label=_("Date and time"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     place = forms.CharField(label=_("Place"), max_length=120)
-    attendance = forms.IntegerField(label=_("Attendance"), min_value=0, max_value=100000, initial=0)
-    representatives = forms.CharField(
-        label=_("Named representatives"),
+    buildings = forms.ModelMultipleChoiceField(
+        label=_("Buildings"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("One per line."),
+        queryset=Building.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None chosen: the whole compound. Their building leads and owners are invited."),
     )
     topics = forms.ModelMultipleChoiceField(
         label=_("Existing topics on the agenda"),
@@ -89,20 +91,102 @@ class MeetingForm(PortalFormMixin, CompoundChoiceMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("One topic title per line; each becomes a topic at step 1."),
     )
-    minutes = forms.CharField(label=_("Minutes"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
-    decisions = forms.CharField(label=_("Decisions"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    publish = forms.BooleanField(label=_("Publish the minutes now"), required=False)
-    photos = MultiplePhotoField(label=_("Photos"), required=False)
 
-    def __init__(self, *args, user=None, **kwargs):
+    def __init__(self, *args, user=None, meeting=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.limit(user)
-        self.fields["topics"].queryset = Topic.objects.visible_to(user).exclude(step="public_feedback")
-        self.fields["topics"].widget.attrs.pop("class", None)
-        self.initial.setdefault("held_at", timezone.localtime().replace(second=0, microsecond=0))
+        self.meeting = meeting
+        if meeting is not None:  # the compound of a scheduled meeting stays
+            self.fields["compound"].disabled = True
+            self.initial["compound"] = meeting.compound_id
+        compounds = self.fields["compound"].queryset
+        if meeting is None and not self.is_bound and "compound" not in self.initial and len(compounds[:2]) == 1:
+            self.initial["compound"] = compounds.get().pk  # one compound: nothing to choose
+        compound = self.chosen_compound()
+        self.fields["buildings"].queryset = (
+            compound.buildings.order_by("number") if compound is not None else Building.objects.none()
+        )
+        self.fields["buildings"].label_from_instance = lambda building: building.number
+        self.fields["topics"].queryset = (
+            Topic.objects.filter(compound=compound).exclude(step="public_feedback").order_by("-updated_at")
+            if compound is not None
+            else Topic.objects.none()
+        )
+
+    def chosen_compound(self):
+        """The compound whose buildings and topics are offered: the meeting's, the one posted, or the initial."""
+        if self.meeting is not None:
+            return self.meeting.compound
+        value = self.data.get(self.add_prefix("compound")) if self.is_bound else None
+        value = value or self.initial.get("compound")
+        if value is None or not str(getattr(value, "pk", value)).isdigit():
+            return None
+        return self.fields["compound"].queryset.filter(pk=getattr(value, "pk", value)).first()
 
     def new_topic_titles(self):
         return [line.strip() for line in self.cleaned_data.get("new_topics", "").splitlines() if line.strip()]
+
+
+class MeetingDraftForm(PortalFormMixin, forms.Form):
+    """What is recorded during and after the meeting, saved as a draft until the minutes are published."""
+
+    decisions = forms.CharField(
+        label=_("Decisions"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    minutes = forms.CharField(
+        label=_("Minutes"), required=False, max_length=20000, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    guests = forms.IntegerField(
+        label=_("Others present"),
+        min_value=0,
+        max_value=100000,
+        initial=0,
+        help_text=_("People present who are not on the roll (officials, tenants…)."),
+    )
+    representatives = forms.CharField(
+        label=_("Named representatives"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("One per line."),
+    )
+
+
+class MinutesCorrectionForm(PortalFormMixin, forms.Form):
+    decisions = forms.CharField(
+        label=_("Decisions"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    minutes = forms.CharField(label=_("Minutes"), max_length=20000, widget=forms.Textarea(attrs={"rows": 6}))
+    note = forms.CharField(label=_("What the correction changes"), max_length=200)
+
+
+class MeetingCancelForm(PortalFormMixin, forms.Form):
+    reason = forms.CharField(label=_("Why it is cancelled"), max_length=200, required=False)
+
+
+class MeetingPhotoForm(PortalFormMixin, forms.Form):
+    photos = MultiplePhotoField(
+        label=_("Add photos"),
+        help_text=_("Each photo is kept as soon as it is chosen."),
+    )
+
+
+class PublicSignInForm(PortalFormMixin, forms.Form):
+    """A resident's sign-in with the meeting's QR code: their unit (grouped by building) and optionally a name."""
+
+    owner_unit = forms.TypedChoiceField(label=_("Your unit"), coerce=int)
+    name = forms.CharField(label=_("Your name (optional)"), max_length=50, required=False)
+
+    def __init__(self, *args, compound, **kwargs):
+        super().__init__(*args, **kwargs)
+        groups: dict[str, list[tuple[int, str]]] = {}
+        for pk, building, unit in (
+            OwnerUnit.objects.filter(compound=compound, retired_at__isnull=True)
+            .order_by("building__number", "stairwell", "unit")
+            .values_list("pk", "building__number", "unit")
+        ):
+            groups.setdefault(building, []).append((pk, f"{building} {unit}"))
+        self.fields["owner_unit"].choices = [("", _("Choose your unit")), *groups.items()]
 
 
 class VoteForm(PortalFormMixin, forms.Form):

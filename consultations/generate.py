@@ -13,6 +13,7 @@ from consultations.choices import (
     Channel,
     MatterType,
     MeetingKind,
+    MeetingStatus,
     NeedCategory,
     ProblemStatus,
     Step,
@@ -98,6 +99,7 @@ def generate(ctx) -> None:
                 for _ in range(3):
                     held = now - timedelta(days=rng.randint(1, 400))
                     published = rng.random() < 0.85
+                    present = rng.randint(8, 40)  # a head count without sign-ins: the others present
                     yield {
                         "id": take(Meeting),
                         "compound_id": compound_id,
@@ -105,7 +107,9 @@ def generate(ctx) -> None:
                         "held_at": held,
                         "place": "党群服务中心",
                         "convener_id": author,
-                        "attendance": rng.randint(8, 40),
+                        "attendance": present,
+                        "guests": present,
+                        "status": MeetingStatus.PUBLISHED if published else MeetingStatus.SCHEDULED,
                         "minutes": "议定事项见附件" if published else "",
                         "minutes_published_at": held + timedelta(days=1) if published else None,
                         "created_at": held,

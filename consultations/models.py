@@ -1,6 +1,8 @@
 """Resident consultation (近邻协商): needs, topics moving through the seven steps, meetings, the owners' roll,
 votes under the Civil Code (Article 278) and residents' problems about the renovation."""
 
+import secrets
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -16,12 +18,15 @@ from consultations.choices import (
     BallotChoice,
     Channel,
     Electorate,
+    InviteeKind,
     MatterType,
     MeetingKind,
+    MeetingStatus,
     NeedCategory,
     OwnerKind,
     ProblemStatus,
     RollImportStatus,
+    SignInChannel,
     Step,
     VoteResult,
     VoteStatus,
@@ -173,28 +178,61 @@ class Need(models.Model):
         return self.content[:40]
 
 
+def new_sign_in_token() -> str:
+    """The secret of a meeting's sign-in URL (its QR code): 128 random bits, URL-safe."""
+    return secrets.token_urlsafe(16)
+
+
 class Meeting(models.Model):
-    """A consultation meeting: tea meeting, 近邻·思民 session or other. Minutes are due within 3 days."""
+    """A consultation meeting (tea meeting, 近邻·思民 session or other), from its scheduling to its minutes:
+    scheduled for a date, place, the whole compound or some of its buildings, with its agenda; the building leads
+    and owners of those buildings are invited (``MeetingInvitation``); at the meeting people sign in
+    (``MeetingAttendance``: ticked on the roll by staff, or by residents with the meeting's QR code); photos,
+    decisions and draft minutes are recorded; publishing the minutes freezes everything and their later
+    corrections are new versions (``MinutesVersion``). The minutes are due 3 days after the meeting's date."""
 
     MINUTES_DUE_DAYS = 3
+    # Residents may sign in with the QR code from an hour before the meeting to the end of its day.
+    SIGN_IN_OPENS_BEFORE = timezone.timedelta(hours=1)
 
     compound = models.ForeignKey(
         "communities.Compound", on_delete=models.PROTECT, related_name="meetings", verbose_name=_("compound")
     )
     kind = models.CharField(_("kind"), max_length=20, choices=MeetingKind.choices, default=MeetingKind.TEA_MEETING)
-    held_at = models.DateTimeField(_("held at"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=MeetingStatus.choices, default=MeetingStatus.SCHEDULED
+    )
+    held_at = models.DateTimeField(_("date and time"))
     place = models.CharField(_("place"), max_length=120)
+    buildings = models.ManyToManyField(
+        "communities.Building",
+        blank=True,
+        related_name="+",
+        verbose_name=_("buildings"),
+        help_text=_("None: the whole compound."),
+    )
     convener = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("convener")
     )
+    # The head count: the people signed in (MeetingAttendance) plus ``guests``; kept by the services that change
+    # either, so that lists and the API read it without counting.
     attendance = models.PositiveIntegerField(_("attendance"), default=0)
+    guests = models.PositiveIntegerField(
+        _("others present"), default=0, help_text=_("People present who are not on the roll (officials, tenants…).")
+    )
     representatives = models.TextField(
         _("named representatives"), blank=True, help_text=_("Residents' representatives present, one per line.")
     )
     topics = models.ManyToManyField(Topic, blank=True, related_name="meetings", verbose_name=_("agenda topics"))
+    # The draft until the minutes are published; then the latest published version (MinutesVersion).
     minutes = models.TextField(_("minutes"), blank=True)
     decisions = models.TextField(_("decisions"), blank=True)
     minutes_published_at = models.DateTimeField(_("minutes published at"), null=True, blank=True)
+    sign_in_token = models.CharField(
+        _("sign-in token"), max_length=43, unique=True, null=True, blank=True, editable=False
+    )
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancel_reason = models.CharField(_("why it was cancelled"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -213,13 +251,187 @@ class Meeting(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.held_at:%Y-%m-%d}"
+        return f"{self.get_kind_display()} {timezone.localtime(self.held_at):%Y-%m-%d}"
+
+    @property
+    def is_open(self) -> bool:
+        """Scheduled and not yet published: everything may still be changed."""
+        return self.status == MeetingStatus.SCHEDULED
+
+    @property
+    def is_upcoming(self) -> bool:
+        return self.is_open and self.held_at > timezone.now()
+
+    @property
+    def sign_in_opens_at(self):
+        return self.held_at - self.SIGN_IN_OPENS_BEFORE
+
+    @property
+    def sign_in_closes_at(self):
+        """The end of the meeting's day (local time)."""
+        day = timezone.localtime(self.held_at).date()
+        return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+
+    @property
+    def sign_in_open(self) -> bool:
+        return self.is_open and self.sign_in_opens_at <= timezone.now() < self.sign_in_closes_at
+
+    @property
+    def minutes_due(self) -> bool:
+        """The meeting took place and its minutes are not published yet (never before the meeting's date)."""
+        return self.is_open and self.held_at <= timezone.now()
 
     @property
     def minutes_overdue(self) -> bool:
-        return self.minutes_published_at is None and timezone.now() - self.held_at > timezone.timedelta(
-            days=self.MINUTES_DUE_DAYS
-        )
+        return self.minutes_due and timezone.now() - self.held_at > timedelta(days=self.MINUTES_DUE_DAYS)
+
+
+class MeetingChildQuerySet(ScopedQuerySet):
+    compound_path = "meeting__compound__"
+
+
+class MeetingInvitation(models.Model):
+    """One invitee of a meeting: a current building lead or an owner on the roll with units in the meeting's
+    buildings. Name and units are copied when invited (the invitation list stays as it was sent); ``user`` is the
+    invitee's portal account where they have one (the same phone number), who is notified of the meeting."""
+
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("meeting")
+    )
+    kind = models.CharField(_("invited as"), max_length=20, choices=InviteeKind.choices)
+    owner = models.ForeignKey(
+        "Owner", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("owner")
+    )
+    building_lead = models.ForeignKey(
+        "communities.BuildingLead",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("building lead"),
+    )
+    building = models.ForeignKey(
+        "communities.Building",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("building"),
+    )
+    name = models.CharField(_("name"), max_length=50)
+    units = models.CharField(_("units"), max_length=200, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("portal user"),
+    )
+    created_at = models.DateTimeField(_("invited at"), auto_now_add=True)
+
+    objects = MeetingChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("meeting invitation")
+        verbose_name_plural = _("meeting invitations")
+        ordering = ["meeting_id", "building_id", "kind", "name", "id"]
+        constraints = [
+            # Invited once: meeting_schedule / meeting_update add only those not yet invited.
+            models.UniqueConstraint(
+                fields=["meeting", "owner"], condition=Q(owner__isnull=False), name="invitation_owner_once"
+            ),
+            models.UniqueConstraint(
+                fields=["meeting", "building_lead"],
+                condition=Q(building_lead__isnull=False),
+                name="invitation_lead_once",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class MeetingAttendance(models.Model):
+    """Someone present at a meeting: an invitee ticked on the roll by staff, or a resident who signed in with the
+    meeting's QR code for their unit. One sign-in per invitee and one per unit (the constraints below)."""
+
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="attendances", verbose_name=_("meeting")
+    )
+    invitation = models.ForeignKey(
+        MeetingInvitation,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="attendances",
+        verbose_name=_("invitation"),
+    )
+    owner_unit = models.ForeignKey(
+        "OwnerUnit", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("unit")
+    )
+    name = models.CharField(_("name"), max_length=50, blank=True)
+    unit_label = models.CharField(_("unit"), max_length=40, blank=True)
+    channel = models.CharField(_("signed in by"), max_length=10, choices=SignInChannel.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ticked by"),
+    )
+    signed_in_at = models.DateTimeField(_("signed in at"), default=timezone.now)
+
+    objects = MeetingChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("meeting sign-in")
+        verbose_name_plural = _("meeting sign-ins")
+        ordering = ["meeting_id", "signed_in_at", "id"]
+        constraints = [
+            # One sign-in per invitee and one per unit: a second scan of the same unit is refused.
+            models.UniqueConstraint(
+                fields=["meeting", "invitation"], condition=Q(invitation__isnull=False), name="attendance_invitee_once"
+            ),
+            models.UniqueConstraint(
+                fields=["meeting", "owner_unit"], condition=Q(owner_unit__isnull=False), name="attendance_unit_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(invitation__isnull=False) | Q(owner_unit__isnull=False), name="attendance_names_someone"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name or self.unit_label
+
+
+class MinutesVersion(models.Model):
+    """A published version of a meeting's minutes and decisions. The first is written when the minutes are
+    published; each correction is the next version, with what it corrected. Versions are never changed."""
+
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="minutes_versions", verbose_name=_("meeting")
+    )
+    number = models.PositiveSmallIntegerField(_("version"))
+    minutes = models.TextField(_("minutes"))
+    decisions = models.TextField(_("decisions"), blank=True)
+    note = models.CharField(_("what was corrected"), max_length=200, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("published by")
+    )
+    published_at = models.DateTimeField(_("published at"), default=timezone.now)
+
+    objects = MeetingChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("minutes version")
+        verbose_name_plural = _("minutes versions")
+        ordering = ["meeting_id", "number"]
+        constraints = [models.UniqueConstraint(fields=["meeting", "number"], name="minutes_version_once")]
+
+    def __str__(self):
+        return f"{self.meeting} v{self.number}"
 
 
 class MeetingPhotoQuerySet(ScopedQuerySet):

@@ -31,4 +31,6 @@ urlpatterns = [
     path("public/problems/<code:code>/", consultation_views.public_problem, name="public-problem"),
     path("public/survey/", consultation_views.public_survey, name="public-survey"),
     path("public/survey/<code:code>/", consultation_views.public_survey_answer, name="public-survey-answer"),
+    # A meeting's sign-in from its QR code: the code is the meeting's secret sign-in token.
+    path("public/meetings/<code:code>/", consultation_views.meeting_public_sign_in, name="meeting-public-sign-in"),
 ]

@@ -5,21 +5,26 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import Avg, Count, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Avg, Count, Max, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from communities import selectors as community_selectors
-from consultations.choices import ProblemStatus, VoteStatus
+from communities.choices import RoleKind
+from communities.scoping import get_scope
+from consultations.choices import MeetingStatus, ProblemStatus, VoteStatus
 from consultations.models import Meeting, Need, ResidentProblem, Survey, SurveyCode, SurveyResponse, Topic, Vote, Voter
 
 
 def meetings_minutes_overdue(now=None):
-    """Meetings whose minutes are still unpublished 3 days after the meeting (set-based; the partial index
+    """Meetings whose minutes are still unpublished 3 days after the meeting's date — counted from the date it
+    was (or is) held, never from when it was scheduled; cancelled meetings owe none (set-based; the partial index
     meeting_minutes_unpublished serves it). The reminders sweep uses this."""
     now = now or timezone.now()
     return Meeting.objects.filter(
-        minutes_published_at__isnull=True, held_at__lt=now - timedelta(days=Meeting.MINUTES_DUE_DAYS)
+        minutes_published_at__isnull=True,
+        status=MeetingStatus.SCHEDULED,
+        held_at__lt=now - timedelta(days=Meeting.MINUTES_DUE_DAYS),
     )
 
 
@@ -27,8 +32,38 @@ def topics(user):
     return Topic.objects.visible_to(user).select_related("compound").annotate(need_count=Count("needs"))
 
 
+# Meetings name their invitees and who signed in (owners' personal data): only those who run consultations and
+# the officials above them read them, not contractors or inspectors who otherwise read the compound.
+MEETING_READER_ROLES = (
+    RoleKind.PROVINCE_OFFICIAL,
+    RoleKind.CITY_OFFICIAL,
+    RoleKind.DISTRICT_OFFICIAL,
+    RoleKind.SUBDISTRICT_OFFICIAL,
+    RoleKind.COMMUNITY_SECRETARY,
+)
+
+
 def meetings(user):
+    if not get_scope(user).has_role(*MEETING_READER_ROLES):
+        return Meeting.objects.none()
     return Meeting.objects.visible_to(user).select_related("compound", "convener")
+
+
+def meeting_children(model, user):
+    """Invitations, sign-ins, photos or minutes versions of the meetings the user may read."""
+    if not get_scope(user).has_role(*MEETING_READER_ROLES):
+        return model.objects.none()
+    return model.objects.visible_to(user)
+
+
+def meetings_to_come(user):
+    """Scheduled meetings whose date is still to come, soonest first."""
+    return meetings(user).filter(status=MeetingStatus.SCHEDULED, held_at__gt=timezone.now()).order_by("held_at")
+
+
+def meetings_minutes_due(user):
+    """Meetings held whose minutes are not published yet, oldest first (none before the meeting's date)."""
+    return meetings(user).filter(status=MeetingStatus.SCHEDULED, held_at__lte=timezone.now()).order_by("held_at")
 
 
 def votes(user):
@@ -81,7 +116,9 @@ def public_compound(compound) -> dict:
         "board": community_selectors.compound_board(compound),
         "boards": community_selectors.compound_boards(compound),
         "meetings": list(
-            Meeting.objects.filter(compound=compound, minutes_published_at__isnull=False).order_by("-held_at")[:5]
+            Meeting.objects.filter(compound=compound, status=MeetingStatus.PUBLISHED)
+            .annotate(versions=Count("minutes_versions"), corrected_at=Max("minutes_versions__published_at"))
+            .order_by("-held_at")[:5]
         ),
         **public_problems(compound),
     }

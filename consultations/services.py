@@ -15,12 +15,13 @@ from celery import current_app
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from communities import services as community_services
 from communities.choices import LeadChoice
-from communities.models import Building, Compound, User
+from communities.models import Building, BuildingLead, Compound, User
 from communities.permissions import can_change_compound, compound_staff
 from communities.scoping import get_scope
 from consultations import events
@@ -29,10 +30,14 @@ from consultations.choices import (
     BallotChannel,
     Channel,
     Electorate,
+    InviteeKind,
     MatterType,
+    MeetingKind,
+    MeetingStatus,
     OwnerKind,
     ProblemStatus,
     RollImportStatus,
+    SignInChannel,
     Step,
     VoteResult,
     VoteStatus,
@@ -41,7 +46,10 @@ from consultations.models import (
     Ballot,
     LeadElection,
     Meeting,
+    MeetingAttendance,
+    MeetingInvitation,
     MeetingPhoto,
+    MinutesVersion,
     Need,
     Owner,
     OwnerUnit,
@@ -55,6 +63,7 @@ from consultations.models import (
     UnitChange,
     Vote,
     Voter,
+    new_sign_in_token,
 )
 from consultations.tally import is_major, tally
 from projects.choices import ProjectStatus
@@ -237,7 +246,503 @@ def topic_publish_feedback(*, actor: User, topic: Topic, feedback: str) -> Topic
     return locked
 
 
-# --- meetings ---
+# --- meetings: scheduled → invitations → sign-in → photos, decisions and draft minutes → published minutes, and
+# corrections as new versions ---
+
+MEETING_MAX_DAYS_AHEAD = 60
+MEETING_MAX_PHOTOS = 30
+PLACE_MAX = Meeting._meta.get_field("place").max_length
+TOPIC_TITLE_MAX = Topic._meta.get_field("title").max_length
+CANCEL_REASON_MAX = Meeting._meta.get_field("cancel_reason").max_length
+CORRECTION_NOTE_MAX = MinutesVersion._meta.get_field("note").max_length
+SIGN_IN_NAME_MAX = MeetingAttendance._meta.get_field("name").max_length
+GUESTS_MAX = 100_000
+
+
+def _meeting_locked(meeting: Meeting) -> Meeting:
+    return (
+        Meeting.objects.select_for_update(of=("self",))
+        .select_related("compound__community__subdistrict")
+        .get(pk=meeting.pk)
+    )
+
+
+def _require_open(meeting: Meeting) -> None:
+    """Everything about a meeting may change until its minutes are published; nothing once it is cancelled."""
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise DomainError(_("The meeting was cancelled."), code="meeting_cancelled")
+    if meeting.status == MeetingStatus.PUBLISHED:
+        raise DomainError(
+            _("The minutes are published: the meeting can no longer be changed (publish a correction instead)."),
+            code="minutes_published",
+        )
+
+
+def _check_schedule(*, compound: Compound, kind: str, held_at, place: str, buildings, topics, new_topic_titles):
+    if kind not in MeetingKind.values:
+        raise DomainError(_("Choose the kind of meeting."), code="bad_kind", field="kind")
+    if held_at > timezone.now() + timezone.timedelta(days=MEETING_MAX_DAYS_AHEAD):
+        raise DomainError(_("The meeting date is too far in the future."), code="bad_date", field="held_at")
+    place = (place or "").strip()
+    if not place or len(place) > PLACE_MAX or _CONTROL.search(place):
+        raise DomainError(
+            _("Give the place of the meeting (at most %(max)d characters).") % {"max": PLACE_MAX},
+            code="bad_place",
+            field="place",
+        )
+    if any(building.compound_id != compound.pk for building in buildings):
+        raise DomainError(_("A building is not in this compound."), code="foreign_building", field="buildings")
+    if any(topic.compound_id != compound.pk for topic in topics):
+        raise DomainError(_("An agenda topic belongs to another compound."), code="foreign_topic", field="topics")
+    if any(len(title.strip()) > TOPIC_TITLE_MAX for title in new_topic_titles):
+        raise DomainError(
+            _("A topic title is at most %(max)d characters.") % {"max": TOPIC_TITLE_MAX},
+            code="bad_topic_title",
+            field="new_topic_titles",
+        )
+
+
+def _users_by_phone(phones) -> dict[str, int]:
+    """The active portal users known by these phone numbers (a number two accounts share names nobody)."""
+    found: dict[str, list[int]] = {}
+    for phone, pk in User.objects.filter(is_active=True, phone__in=sorted({p for p in phones if p})).values_list(
+        "phone", "pk"
+    ):
+        found.setdefault(phone, []).append(pk)
+    return {phone: pks[0] for phone, pks in found.items() if len(pks) == 1}
+
+
+def _invitees(compound: Compound, building_ids: list[int]) -> list[MeetingInvitation]:
+    """Who a meeting of these buildings (none: the whole compound) invites, unsaved: the buildings' current leads
+    and the owners on the roll with current units in them (each owner once, with those units). Three queries."""
+    leads = BuildingLead.objects.filter(building__compound=compound, ended_on__isnull=True).select_related("building")
+    units = (
+        OwnerUnit.objects.filter(compound=compound, retired_at__isnull=True, owner__isnull=False)
+        .select_related("building", "owner")
+        .order_by("building__number", "stairwell", "unit")
+    )
+    if building_ids:
+        leads, units = leads.filter(building_id__in=building_ids), units.filter(building_id__in=building_ids)
+    leads = list(leads.order_by("building__number"))
+    by_owner: dict[int, list[OwnerUnit]] = {}
+    for unit in units:
+        by_owner.setdefault(unit.owner_id, []).append(unit)
+    owners = {units_[0].owner_id: units_[0].owner for units_ in by_owner.values()}
+    users = _users_by_phone([lead.phone for lead in leads] + [owner.phone for owner in owners.values()])
+    invitations = [
+        MeetingInvitation(
+            kind=InviteeKind.BUILDING_LEAD,
+            building_lead=lead,
+            building=lead.building,
+            name=lead.name,
+            units="",
+            user_id=users.get(lead.phone),
+        )
+        for lead in leads
+    ]
+    for owner_id, owned in by_owner.items():
+        owner = owners[owner_id]
+        invitations.append(
+            MeetingInvitation(
+                kind=InviteeKind.OWNER,
+                owner=owner,
+                building=owned[0].building,
+                name=owner.name[:50],
+                units="、".join(f"{unit.building.number} {unit.unit}" for unit in owned)[:200],
+                user_id=users.get(owner.phone),
+            )
+        )
+    return invitations
+
+
+def _invite(meeting: Meeting, building_ids: list[int]) -> None:
+    """Bring the invitation list in line with the meeting's buildings: invite who is called for and not invited
+    yet; withdraw the invitations of people no longer called for, unless they have signed in."""
+    existing = {(inv.kind, inv.owner_id or inv.building_lead_id): inv for inv in meeting.invitations.all()}
+    wanted = set()
+    new = []
+    for invitation in _invitees(meeting.compound, building_ids):
+        key = (invitation.kind, invitation.owner_id or invitation.building_lead_id)
+        wanted.add(key)
+        if key not in existing:
+            invitation.meeting = meeting
+            new.append(invitation)
+    MeetingInvitation.objects.bulk_create(new)
+    stale = [inv.pk for key, inv in existing.items() if key not in wanted]
+    if stale:
+        MeetingInvitation.objects.filter(pk__in=stale, attendances__isnull=True).delete()
+
+
+@transaction.atomic
+def meeting_schedule(
+    *,
+    actor: User,
+    compound: Compound,
+    kind: str,
+    held_at,
+    place: str,
+    buildings: list[Building] | tuple = (),
+    topics: list[Topic] | tuple = (),
+    new_topic_titles: list[str] | tuple = (),
+) -> Meeting:
+    """Schedule a meeting of the whole compound or some of its buildings, with its agenda (existing topics and
+    new ones created from their titles), invite the buildings' leads and owners, and tell those concerned when
+    it is still to come. Its minutes are due only after its date."""
+    _require(actor, compound)
+    buildings, topics = list(buildings), list(topics)
+    _check_schedule(
+        compound=compound,
+        kind=kind,
+        held_at=held_at,
+        place=place,
+        buildings=buildings,
+        topics=topics,
+        new_topic_titles=new_topic_titles,
+    )
+    meeting = Meeting.objects.create(
+        compound=compound,
+        kind=kind,
+        held_at=held_at,
+        place=place.strip(),
+        convener=actor,
+        sign_in_token=new_sign_in_token(),
+    )
+    meeting.buildings.set(buildings)
+    created = [topic_create(actor=actor, compound=compound, title=title) for title in new_topic_titles if title.strip()]
+    meeting.topics.set([*topics, *created])
+    _invite(meeting, [building.pk for building in buildings])
+    if held_at > timezone.now():  # still to come: those concerned hear of it at once
+        events.meeting_scheduled(meeting=meeting, actor=actor)
+    return meeting
+
+
+@transaction.atomic
+def meeting_update(
+    *,
+    actor: User,
+    meeting: Meeting,
+    kind: str | None = None,
+    held_at=None,
+    place: str | None = None,
+    buildings: list[Building] | None = None,
+    topics: list[Topic] | None = None,
+    new_topic_titles: list[str] | tuple = (),
+) -> Meeting:
+    """Change what was scheduled (until the minutes are published). A new date or place of a meeting still to
+    come is announced as a move; new buildings change the invitation list."""
+    locked = _meeting_locked(meeting)
+    _require(actor, locked.compound)
+    _require_open(locked)
+    kind = locked.kind if kind is None else kind
+    held_at = locked.held_at if held_at is None else held_at
+    place = locked.place if place is None else place.strip()
+    _check_schedule(
+        compound=locked.compound,
+        kind=kind,
+        held_at=held_at,
+        place=place,
+        buildings=buildings or [],
+        topics=topics or [],
+        new_topic_titles=new_topic_titles,
+    )
+    if held_at != locked.held_at and held_at > timezone.now() and locked.attendances.exists():
+        raise DomainError(
+            _("People have signed in: the meeting took place and cannot be moved to a later time."),
+            code="has_sign_ins",
+            field="held_at",
+        )
+    moved = held_at != locked.held_at or place != locked.place
+    locked.kind, locked.held_at, locked.place = kind, held_at, place
+    locked.save(update_fields=["kind", "held_at", "place", "updated_at"])
+    if buildings is not None:
+        chosen = sorted(building.pk for building in buildings)
+        if chosen != sorted(locked.buildings.values_list("pk", flat=True)):
+            locked.buildings.set(buildings)
+            _invite(locked, chosen)
+    created = [
+        topic_create(actor=actor, compound=locked.compound, title=title) for title in new_topic_titles if title.strip()
+    ]
+    if topics is not None:
+        locked.topics.set([*topics, *created])
+    elif created:
+        locked.topics.add(*created)
+    if moved and held_at > timezone.now():
+        events.meeting_moved(meeting=locked, actor=actor)
+    return locked
+
+
+@transaction.atomic
+def meeting_cancel(*, actor: User, meeting: Meeting, reason: str = "") -> Meeting:
+    """Call the meeting off (before anyone signed in); those concerned are told, with the reason."""
+    locked = _meeting_locked(meeting)
+    _require(actor, locked.compound)
+    _require_open(locked)
+    reason = (reason or "").strip()
+    if len(reason) > CANCEL_REASON_MAX or _CONTROL.search(reason):
+        raise DomainError(
+            _("The reason is at most %(max)d characters of text.") % {"max": CANCEL_REASON_MAX},
+            code="bad_reason",
+            field="reason",
+        )
+    if locked.attendances.exists():
+        raise DomainError(
+            _("People have signed in: the meeting took place and cannot be cancelled."), code="has_sign_ins"
+        )
+    locked.status, locked.cancelled_at, locked.cancel_reason = MeetingStatus.CANCELLED, timezone.now(), reason
+    locked.save(update_fields=["status", "cancelled_at", "cancel_reason", "updated_at"])
+    events.meeting_cancelled(meeting=locked, actor=actor, reason=reason)
+    return locked
+
+
+def _recount(meeting: Meeting) -> None:
+    """The head count: everyone signed in plus the others present."""
+    meeting.attendance = meeting.attendances.count() + meeting.guests
+    meeting.save(update_fields=["attendance", "updated_at"])
+
+
+def _attend(
+    meeting: Meeting,
+    *,
+    invitation: MeetingInvitation | None,
+    owner_unit: OwnerUnit | None,
+    channel: str,
+    name: str = "",
+    recorded_by: User | None = None,
+) -> MeetingAttendance:
+    """Sign someone in (the meeting row is locked by the caller): once per invitee, once per unit."""
+    unit_label = f"{owner_unit.building.number} {owner_unit.unit}"[:40] if owner_unit is not None else ""
+    taken = Q(pk__in=[])
+    if invitation is not None:
+        taken |= Q(invitation=invitation)
+    if owner_unit is not None:
+        taken |= Q(owner_unit=owner_unit)
+    earlier = MeetingAttendance.objects.filter(taken, meeting=meeting).first()
+    if earlier is not None:
+        if owner_unit is not None and earlier.owner_unit_id == owner_unit.pk:
+            message = _("Unit %(unit)s has already signed in to this meeting.") % {"unit": unit_label}
+        elif owner_unit is not None:
+            message = _("The owner of unit %(unit)s has already signed in to this meeting.") % {"unit": unit_label}
+        else:
+            message = _("%(name)s has already signed in to this meeting.") % {"name": invitation.name}
+        raise DomainError(message, code="already_signed_in")
+    attendance = MeetingAttendance.objects.create(
+        meeting=meeting,
+        invitation=invitation,
+        owner_unit=owner_unit,
+        name=(name or (invitation.name if invitation is not None else ""))[:SIGN_IN_NAME_MAX],
+        unit_label=unit_label,
+        channel=channel,
+        recorded_by=recorded_by,
+    )
+    _recount(meeting)
+    return attendance
+
+
+@transaction.atomic
+def meeting_sign_in(
+    *,
+    actor: User,
+    meeting: Meeting,
+    invitation: MeetingInvitation | None = None,
+    owner_unit: OwnerUnit | None = None,
+) -> MeetingAttendance:
+    """Staff tick someone present: an invitee from the roll, or any current unit of the compound (from an hour
+    before the meeting; also later, from the paper sign-in sheet, until the minutes are published)."""
+    locked = _meeting_locked(meeting)
+    _require(actor, locked.compound)
+    _require_open(locked)
+    if timezone.now() < locked.sign_in_opens_at:
+        raise DomainError(_("Sign-in opens an hour before the meeting."), code="sign_in_not_open")
+    if (invitation is None) == (owner_unit is None):
+        raise DomainError(_("Choose one invitee or one unit."), code="invitee_required", field="invitation")
+    if invitation is not None and invitation.meeting_id != locked.pk:
+        raise DomainError(_("This person is not invited to this meeting."), code="not_invited", field="invitation")
+    if owner_unit is not None:
+        if owner_unit.compound_id != locked.compound_id or owner_unit.retired_at is not None:
+            raise DomainError(_("Choose a current unit of this compound."), code="unknown_unit", field="owner_unit")
+        if owner_unit.owner_id is not None:
+            invitation = locked.invitations.filter(owner_id=owner_unit.owner_id).first()
+    return _attend(locked, invitation=invitation, owner_unit=owner_unit, channel=SignInChannel.ROLL, recorded_by=actor)
+
+
+@transaction.atomic
+def meeting_sign_out(*, actor: User, meeting: Meeting, attendance: MeetingAttendance) -> Meeting:
+    """Undo a sign-in (a wrong tap, a wrong unit), until the minutes are published."""
+    locked = _meeting_locked(meeting)
+    _require(actor, locked.compound)
+    _require_open(locked)
+    if attendance.meeting_id != locked.pk:
+        raise DomainError(_("This sign-in belongs to another meeting."), code="not_signed_in", field="attendance")
+    MeetingAttendance.objects.filter(pk=attendance.pk).delete()
+    _recount(locked)
+    return locked
+
+
+@transaction.atomic
+def meeting_public_sign_in(*, meeting: Meeting, owner_unit_id, name: str = "") -> MeetingAttendance:
+    """A resident signs in on their own phone with the meeting's QR code (no login): their unit, chosen from the
+    compound's current units, and optionally their name. Only while the meeting is on (from an hour before to
+    the end of its day), and once per unit."""
+    locked = _meeting_locked(meeting)
+    if not locked.sign_in_open:
+        raise DomainError(
+            _("Sign-in for this meeting is closed: it is open from an hour before the meeting to the end of its day."),
+            code="sign_in_closed",
+        )
+    unit = None
+    if str(owner_unit_id or "").isdigit():
+        unit = (
+            OwnerUnit.objects.filter(pk=int(owner_unit_id), compound_id=locked.compound_id, retired_at__isnull=True)
+            .select_related("building")
+            .first()
+        )
+    if unit is None:
+        raise DomainError(_("Choose your unit from the list."), code="unknown_unit", field="owner_unit")
+    name = (name or "").strip()
+    if len(name) > SIGN_IN_NAME_MAX or _CONTROL.search(name):
+        raise DomainError(
+            _("Your name is at most %(max)d characters.") % {"max": SIGN_IN_NAME_MAX}, code="bad_name", field="name"
+        )
+    invitation = locked.invitations.filter(owner_id=unit.owner_id).first() if unit.owner_id else None
+    return _attend(locked, invitation=invitation, owner_unit=unit, channel=SignInChannel.QR, name=name)
+
+
+@transaction.atomic
+def meeting_record(
+    *,
+    actor: User,
+    meeting: Meeting,
+    minutes: str | None = None,
+    decisions: str | None = None,
+    guests: int | None = None,
+    representatives: str | None = None,
+) -> Meeting:
+    """Save the draft: decisions and minutes as they are written during and after the meeting, the others
+    present, the named representatives."""
+    locked = _meeting_locked(meeting)
+    _require(actor, locked.compound)
+    _require_open(locked)
+    if guests is not None and not (isinstance(guests, int) and 0 <= guests <= GUESTS_MAX):
+        raise DomainError(
+            _("Give the number of others present (0 to %(max)d).") % {"max": GUESTS_MAX},
+            code="bad_guests",
+            field="guests",
+        )
+    fields = []
+    for name, value in (("minutes", minutes), ("decisions", decisions), ("representatives", representatives)):
+        if value is not None:
+            setattr(locked, name, value.strip())
+            fields.append(name)
+    if guests is not None:
+        locked.guests = guests
+        fields.append("guests")
+    locked.save(update_fields=[*fields, "updated_at"])
+    if guests is not None:
+        _recount(locked)
+    return locked
+
+
+@transaction.atomic
+def meeting_add_photos(*, actor: User, meeting: Meeting, photos) -> list[MeetingPhoto]:
+    """Photos of the meeting, each kept as soon as it is chosen (until the minutes are published)."""
+    locked = _meeting_locked(meeting)
+    _require(actor, locked.compound)
+    _require_open(locked)
+    photos = list(photos)
+    if not photos:
+        raise DomainError(_("Choose a photo."), code="photo_required", field="photos")
+    if locked.photos.count() + len(photos) > MEETING_MAX_PHOTOS:
+        raise DomainError(
+            _("A meeting keeps at most %(max)d photos.") % {"max": MEETING_MAX_PHOTOS},
+            code="too_many_photos",
+            field="photos",
+        )
+    stored = _photos_ok(photos)
+    # A meeting has its own time and place: the camera's are not kept.
+    return [MeetingPhoto.objects.create(meeting=locked, image=p.image, thumbnail=p.thumbnail) for p in stored]
+
+
+@transaction.atomic
+def meeting_remove_photo(*, actor: User, photo: MeetingPhoto) -> Meeting:
+    locked = _meeting_locked(photo.meeting)
+    _require(actor, locked.compound)
+    _require_open(locked)
+    names = [name for name in (photo.image.name, photo.thumbnail.name) if name]
+    storage = photo.image.storage
+    MeetingPhoto.objects.filter(pk=photo.pk).delete()
+    transaction.on_commit(lambda: [storage.delete(name) for name in names])
+    return locked
+
+
+@transaction.atomic
+def meeting_publish_minutes(
+    *, actor: User, meeting: Meeting, minutes: str | None = None, decisions: str | None = None
+) -> Meeting:
+    """Publish the minutes and decisions (the first version): the compound's public page shows them, and the
+    meeting is frozen; later changes are corrections (``meeting_correct_minutes``)."""
+    locked = _meeting_locked(meeting)
+    _require(actor, locked.compound)
+    if locked.status == MeetingStatus.CANCELLED:
+        raise DomainError(_("The meeting was cancelled."), code="meeting_cancelled")
+    if locked.status == MeetingStatus.PUBLISHED:
+        raise DomainError(
+            _("The minutes are already published: publish a correction instead."), code="already_published"
+        )
+    if locked.held_at > timezone.now():
+        raise DomainError(_("Minutes are published after the meeting."), code="meeting_not_held")
+    if minutes is not None:
+        locked.minutes = minutes.strip()
+    if decisions is not None:
+        locked.decisions = decisions.strip()
+    if not locked.minutes:
+        raise DomainError(_("Write the minutes before publishing them."), code="minutes_required", field="minutes")
+    now = timezone.now()
+    locked.status, locked.minutes_published_at = MeetingStatus.PUBLISHED, now
+    locked.save(update_fields=["minutes", "decisions", "status", "minutes_published_at", "updated_at"])
+    MinutesVersion.objects.create(
+        meeting=locked,
+        number=1,
+        minutes=locked.minutes,
+        decisions=locked.decisions,
+        published_by=actor,
+        published_at=now,
+    )
+    return locked
+
+
+@transaction.atomic
+def meeting_correct_minutes(
+    *, actor: User, meeting: Meeting, minutes: str, decisions: str | None = None, note: str = ""
+) -> MinutesVersion:
+    """Correct published minutes: a new version, saying what it corrects; the earlier versions are kept as they
+    were published, and the public page shows the latest and that it was corrected."""
+    locked = _meeting_locked(meeting)
+    _require(actor, locked.compound)
+    if locked.status != MeetingStatus.PUBLISHED:
+        raise DomainError(
+            _("Only published minutes are corrected; until they are published, edit the draft."),
+            code="not_published",
+        )
+    minutes = (minutes or "").strip()
+    decisions = locked.decisions if decisions is None else decisions.strip()
+    note = (note or "").strip()
+    if not minutes:
+        raise DomainError(_("Write the minutes before publishing them."), code="minutes_required", field="minutes")
+    if not note or len(note) > CORRECTION_NOTE_MAX or _CONTROL.search(note):
+        raise DomainError(
+            _("Say what the correction changes (at most %(max)d characters).") % {"max": CORRECTION_NOTE_MAX},
+            code="note_required",
+            field="note",
+        )
+    if (minutes, decisions) == (locked.minutes, locked.decisions):
+        raise DomainError(_("The correction changes nothing."), code="nothing_changed", field="minutes")
+    last = locked.minutes_versions.order_by("-number").values_list("number", flat=True).first() or 0
+    version = MinutesVersion.objects.create(
+        meeting=locked, number=last + 1, minutes=minutes, decisions=decisions, note=note, published_by=actor
+    )
+    locked.minutes, locked.decisions = minutes, decisions
+    locked.save(update_fields=["minutes", "decisions", "updated_at"])
+    return version
 
 
 @transaction.atomic
@@ -249,7 +754,9 @@ def meeting_log(
     held_at,
     place: str,
     attendance: int = 0,
+    guests: int = 0,
     representatives: str = "",
+    buildings: list[Building] | tuple = (),
     topics: list[Topic] | tuple = (),
     new_topic_titles: list[str] | tuple = (),
     minutes: str = "",
@@ -257,52 +764,39 @@ def meeting_log(
     publish: bool = False,
     photos=(),
 ) -> Meeting:
-    """Log a meeting in one go: agenda topics (existing ones, and new ones created from their titles), minutes,
-    decisions, photos; publish the minutes now or later."""
+    """Record a meeting after the fact in one go (the API's POST with its minutes or photos): scheduled as any
+    meeting, with its draft, photos, and the minutes published now or later. A head count without names
+    (``attendance``, as it was logged before sign-ins) is kept as the others present."""
     _require(actor, compound)
-    if held_at > timezone.now() + timezone.timedelta(days=60):
+    if held_at > timezone.now() + timezone.timedelta(days=MEETING_MAX_DAYS_AHEAD):
         raise DomainError(_("The meeting date is too far in the future."), code="bad_date", field="held_at")
     if publish and not minutes.strip():
         raise DomainError(_("Write the minutes before publishing them."), code="minutes_required", field="minutes")
-    if any(topic.compound_id != compound.pk for topic in topics):
-        raise DomainError(_("An agenda topic belongs to another compound."), code="foreign_topic", field="topics")
-    stored = _photos_ok(list(photos))
-    meeting = Meeting.objects.create(
+    stored = _photos_ok(list(photos))  # every photo checked before anything is written
+    meeting = meeting_schedule(
+        actor=actor,
         compound=compound,
         kind=kind,
         held_at=held_at,
-        place=place.strip(),
-        convener=actor,
-        attendance=attendance,
-        representatives=representatives.strip(),
-        minutes=minutes.strip(),
-        decisions=decisions.strip(),
-        minutes_published_at=timezone.now() if publish else None,
+        place=place,
+        buildings=buildings,
+        topics=topics,
+        new_topic_titles=new_topic_titles,
     )
-    created = [topic_create(actor=actor, compound=compound, title=title) for title in new_topic_titles if title.strip()]
-    meeting.topics.set([*topics, *created])
-    for photo in stored:  # a meeting has its own time and place: the camera's are not kept
+    if attendance or guests or representatives.strip() or minutes.strip() or decisions.strip():
+        meeting = meeting_record(
+            actor=actor,
+            meeting=meeting,
+            minutes=minutes,
+            decisions=decisions,
+            guests=(guests or 0) + (attendance or 0),
+            representatives=representatives,
+        )
+    for photo in stored:
         MeetingPhoto.objects.create(meeting=meeting, image=photo.image, thumbnail=photo.thumbnail)
-    if held_at > timezone.now():  # still to come: those concerned hear of it at once
-        events.meeting_scheduled(meeting=meeting, actor=actor)
+    if publish:
+        meeting = meeting_publish_minutes(actor=actor, meeting=meeting)
     return meeting
-
-
-@transaction.atomic
-def meeting_publish_minutes(
-    *, actor: User, meeting: Meeting, minutes: str | None = None, decisions: str | None = None
-) -> Meeting:
-    locked = Meeting.objects.select_for_update().select_related("compound__community__subdistrict").get(pk=meeting.pk)
-    _require(actor, locked.compound)
-    if minutes is not None:
-        locked.minutes = minutes.strip()
-    if decisions is not None:
-        locked.decisions = decisions.strip()
-    if not locked.minutes:
-        raise DomainError(_("Write the minutes before publishing them."), code="minutes_required", field="minutes")
-    locked.minutes_published_at = locked.minutes_published_at or timezone.now()
-    locked.save(update_fields=["minutes", "decisions", "minutes_published_at", "updated_at"])
-    return locked
 
 
 # --- the owners' roll and its import ---

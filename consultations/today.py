@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from communities.choices import RoleKind
 from communities.scoping import get_scope
 from communities.today import DANGER, INFO, SECONDARY, WARNING, TodayItem, TodaySection, section_rows
-from consultations.choices import ProblemStatus, VoteStatus
+from consultations.choices import MeetingStatus, ProblemStatus, VoteStatus
 from consultations.models import Meeting, Vote
 from consultations.selectors import meetings, problems
 
@@ -23,14 +23,22 @@ UPCOMING_DAYS = 7  # meetings in the coming week are on the list
 
 def upcoming_meetings(user, now=None):
     now = now or timezone.now()
-    return meetings(user).filter(held_at__gte=now, held_at__lt=now + timedelta(days=UPCOMING_DAYS)).order_by("held_at")
+    return (
+        meetings(user)
+        .filter(status=MeetingStatus.SCHEDULED, held_at__gte=now, held_at__lt=now + timedelta(days=UPCOMING_DAYS))
+        .order_by("held_at")
+    )
 
 
 def minutes_due(user, now=None):
     """Meetings already held whose minutes are not published, oldest first. The due date counts from the
     meeting's date (``Meeting.MINUTES_DUE_DAYS`` after it): a meeting dated next week owes nothing yet."""
     now = now or timezone.now()
-    return meetings(user).filter(held_at__lt=now, minutes_published_at__isnull=True).order_by("held_at", "pk")
+    return (
+        meetings(user)
+        .filter(status=MeetingStatus.SCHEDULED, held_at__lt=now, minutes_published_at__isnull=True)
+        .order_by("held_at", "pk")
+    )
 
 
 def problems_to_answer(user):

@@ -12,7 +12,9 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from communities import selectors as community_selectors
@@ -24,13 +26,18 @@ from consultations.choices import STEP_ORDER, BallotChannel, Electorate, Step
 from consultations.forms import (
     AnswerForm,
     BallotForm,
+    MeetingCancelForm,
+    MeetingDraftForm,
     MeetingForm,
+    MeetingPhotoForm,
+    MinutesCorrectionForm,
     NeedForm,
     OwnerForm,
     OwnerUnitEditForm,
     OwnerUnitForm,
     PlateReportForm,
     ProblemForm,
+    PublicSignInForm,
     PublishForm,
     RetireForm,
     RollImportForm,
@@ -42,6 +49,7 @@ from consultations.forms import (
 )
 from consultations.models import (
     LeadElection,
+    Meeting,
     MeetingPhoto,
     Owner,
     OwnerUnit,
@@ -174,55 +182,253 @@ def topic_detail(request, pk):
     )
 
 
+def _meeting_for(request, pk, *, change=False):
+    """The meeting as the user may read it (404 otherwise); with ``change``, 403 unless they run it."""
+    meeting = get_object_for(request.user, selectors.meetings(request.user), pk)
+    if change and not services.can_manage(request.user, meeting.compound):
+        raise PermissionDenied
+    return meeting
+
+
+def _schedule_data(form):
+    data = form.cleaned_data
+    return {
+        "kind": data["kind"],
+        "held_at": data["held_at"],
+        "place": data["place"],
+        "buildings": list(data["buildings"]),
+        "topics": list(data["topics"]),
+        "new_topic_titles": form.new_topic_titles(),
+    }
+
+
 @login_required
 def meeting_create(request):
-    form = MeetingForm(request.POST or None, request.FILES or None, user=request.user)
+    """Schedule a meeting: date and time, place, the whole compound or some buildings, the agenda."""
+    form = MeetingForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            meeting = services.meeting_log(
-                actor=request.user,
-                compound=data["compound"],
-                kind=data["kind"],
-                held_at=data["held_at"],
-                place=data["place"],
-                attendance=data["attendance"] or 0,
-                representatives=data["representatives"],
-                topics=list(data["topics"]),
-                new_topic_titles=form.new_topic_titles(),
-                minutes=data["minutes"],
-                decisions=data["decisions"],
-                publish=data["publish"],
-                photos=data["photos"],
+            meeting = services.meeting_schedule(
+                actor=request.user, compound=form.cleaned_data["compound"], **_schedule_data(form)
             )
         except DomainError as error:
             _error(form, error)
         else:
-            messages.success(request, _("Meeting logged."))
+            messages.success(request, _("Meeting scheduled; its invitations are listed on its page."))
             return redirect("consultations:meeting-detail", pk=meeting.pk)
-    return render(request, "consultations/meeting_form.html", {"form": form})
+    return render(request, "consultations/meeting_form.html", {"form": form, "title": _("Schedule a meeting")})
+
+
+@login_required
+def meeting_edit(request, pk):
+    meeting = _meeting_for(request, pk, change=True)
+    initial = {
+        "kind": meeting.kind,
+        "held_at": timezone.localtime(meeting.held_at),
+        "place": meeting.place,
+        "buildings": list(meeting.buildings.all()),
+        "topics": list(meeting.topics.all()),
+    }
+    form = MeetingForm(request.POST or None, user=request.user, meeting=meeting, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.meeting_update(actor=request.user, meeting=meeting, **_schedule_data(form))
+        except DomainError as error:
+            _error(form, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("consultations:meeting-detail", pk=meeting.pk)
+    return render(
+        request,
+        "consultations/meeting_form.html",
+        {"form": form, "meeting": meeting, "title": _("Change the meeting")},
+    )
+
+
+@login_required
+def meeting_choices(request):
+    """The schedule form's buildings and topics of the compound just chosen (htmx swaps them in)."""
+    form = MeetingForm(request.GET or None, user=request.user)
+    return render(request, "consultations/meeting_choices.html", {"form": form})
+
+
+def _sign_in_url(request, meeting) -> tuple[str, str]:
+    url = request.build_absolute_uri(reverse("meeting-public-sign-in", args=[meeting.sign_in_token]))
+    return url, segno.make(url, error="m").svg_data_uri(scale=6)
+
+
+MEETING_FORMS = {
+    "draft": MeetingDraftForm,
+    "publish": MeetingDraftForm,
+    "correct": MinutesCorrectionForm,
+    "cancel": MeetingCancelForm,
+    "photos": MeetingPhotoForm,
+}
+
+
+def _meeting_action(request, meeting, action):
+    """One POST of the meeting's page (the draft, publishing, a correction, cancelling, photos): the message of
+    what was done, or the bound form with its errors (nothing of it is lost)."""
+    user = request.user
+    if action == "remove_photo":
+        photo = get_object_or_404(MeetingPhoto, pk=_int(request.POST.get("photo")), meeting=meeting)
+        services.meeting_remove_photo(actor=user, photo=photo)
+        return None, _("Photo removed.")
+    if action not in MEETING_FORMS:
+        raise DomainError(_("Unknown action."), code="unknown_action")
+    form = MEETING_FORMS[action](request.POST, request.FILES)
+    if not form.is_valid():
+        return form, None
+    data = form.cleaned_data
+    try:
+        if action in ("draft", "publish"):
+            services.meeting_record(actor=user, meeting=meeting, **data)  # the draft is kept even if publishing fails
+            if action == "draft":
+                return None, _("Draft saved.")
+            services.meeting_publish_minutes(actor=user, meeting=meeting)
+            return None, _("Minutes published.")
+        if action == "correct":
+            version = services.meeting_correct_minutes(actor=user, meeting=meeting, **data)
+            return None, _("Correction published as version %(n)d.") % {"n": version.number}
+        if action == "cancel":
+            services.meeting_cancel(actor=user, meeting=meeting, reason=data["reason"])
+            return None, _("The meeting is cancelled; those concerned are told.")
+        added = services.meeting_add_photos(actor=user, meeting=meeting, photos=data["photos"])
+        return None, ngettext("%(n)d photo added.", "%(n)d photos added.", len(added)) % {"n": len(added)}
+    except DomainError as error:
+        _error(form, error)
+        return form, None
+
+
+def _int(value) -> int | None:
+    value = str(value or "")
+    return int(value) if value.isdigit() and len(value) < 19 else None
 
 
 @login_required
 def meeting_detail(request, pk):
-    meeting = get_object_for(request.user, selectors.meetings(request.user).prefetch_related("topics", "photos"), pk)
+    """The meeting's page, from its schedule to its minutes: what is due now, and each part as it is recorded."""
+    meeting = _meeting_for(request, pk)
+    can_manage = services.can_manage(request.user, meeting.compound)
+    failed, action = None, None
     if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied
+        action = request.POST.get("action")
         try:
-            services.meeting_publish_minutes(
-                actor=request.user,
-                meeting=meeting,
-                minutes=request.POST.get("minutes"),
-                decisions=request.POST.get("decisions"),
-            )
+            failed, done = _meeting_action(request, meeting, action)
         except DomainError as error:
             messages.error(request, error.message)
-        else:
-            messages.success(request, _("Minutes published."))
-        return redirect("consultations:meeting-detail", pk=meeting.pk)
+            return redirect("consultations:meeting-detail", pk=meeting.pk)
+        if failed is None:
+            messages.success(request, done)
+            return redirect("consultations:meeting-detail", pk=meeting.pk)
+        meeting = _meeting_for(request, pk)  # as saved (a draft is kept even when publishing it failed)
+    draft = MeetingDraftForm(
+        initial={
+            "decisions": meeting.decisions,
+            "minutes": meeting.minutes,
+            "guests": meeting.guests,
+            "representatives": meeting.representatives,
+        }
+    )
+    correction = MinutesCorrectionForm(initial={"decisions": meeting.decisions, "minutes": meeting.minutes})
+    context = {
+        "meeting": meeting,
+        "can_manage": can_manage,
+        "topics": meeting.topics.all(),
+        "buildings": meeting.buildings.order_by("number"),
+        "photos": meeting.photos.order_by("uploaded_at", "id"),
+        "versions": meeting.minutes_versions.select_related("published_by").order_by("-number"),
+        "invited": meeting.invitations.count(),
+        "signed_in": meeting.attendances.count(),
+        "draft_form": failed if action in ("draft", "publish") else draft,
+        "correction_form": failed if action == "correct" else correction,
+        "cancel_form": failed if action == "cancel" else MeetingCancelForm(),
+        "photo_form": failed if action == "photos" else MeetingPhotoForm(),
+        "open_part": action,
+    }
+    return render(request, "consultations/meeting_detail.html", context)
+
+
+@login_required
+def meeting_sign_in(request, pk):
+    """At the meeting: staff tick the invitees present (a tap each, again to undo) or any unit of the compound;
+    residents scan the QR code shown here to sign in on their own phones."""
+    meeting = _meeting_for(request, pk, change=request.method == "POST")
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "sign_in":
+                invitation = get_object_or_404(meeting.invitations, pk=_int(request.POST.get("invitation")))
+                attendance = services.meeting_sign_in(actor=request.user, meeting=meeting, invitation=invitation)
+                messages.success(request, _("%(name)s signed in.") % {"name": attendance.name})
+            elif action == "sign_in_unit":
+                unit = OwnerUnit.objects.filter(
+                    pk=_int(request.POST.get("owner_unit")), compound_id=meeting.compound_id
+                ).first()
+                if unit is None:
+                    raise DomainError(_("Choose a current unit of this compound."), code="unknown_unit")
+                attendance = services.meeting_sign_in(actor=request.user, meeting=meeting, owner_unit=unit)
+                messages.success(request, _("%(unit)s signed in.") % {"unit": attendance.unit_label})
+            elif action == "sign_out":
+                attendance = get_object_or_404(meeting.attendances, pk=_int(request.POST.get("attendance")))
+                services.meeting_sign_out(actor=request.user, meeting=meeting, attendance=attendance)
+                messages.success(request, _("Sign-in undone."))
+            else:
+                raise DomainError(_("Unknown action."), code="unknown_action")
+        except DomainError as error:
+            messages.error(request, error.message)
+        anchor = request.POST.get("invitation") or ""
+        return redirect(
+            reverse("consultations:meeting-sign-in", args=[meeting.pk]) + (f"#i{anchor}" if anchor.isdigit() else "")
+        )
+    invitations = list(
+        meeting.invitations.select_related("building").order_by("building__number", "kind", "name", "id")
+    )
+    attendances = list(meeting.attendances.order_by("signed_in_at", "id"))
+    by_invitation = {a.invitation_id: a for a in attendances if a.invitation_id}
+    for invitation in invitations:
+        invitation.attendance = by_invitation.get(invitation.pk)
+    url, qr = _sign_in_url(request, meeting)
     return render(
         request,
-        "consultations/meeting_detail.html",
-        {"meeting": meeting, "can_manage": services.can_manage(request.user, meeting.compound)},
+        "consultations/meeting_sign_in.html",
+        {
+            "meeting": meeting,
+            "can_manage": services.can_manage(request.user, meeting.compound),
+            "invitations": invitations,
+            "others": [a for a in attendances if a.invitation_id is None],
+            "signed_in": len(attendances),
+            "unit_form": PublicSignInForm(compound=meeting.compound),
+            "url": url,
+            "qr": qr,
+        },
+    )
+
+
+@login_required
+def meeting_invitations(request, pk):
+    """The invitation list, printable: who is invited (building leads, owners with their units), who signed in,
+    and the QR code residents scan to sign in."""
+    meeting = _meeting_for(request, pk)
+    signed = set(meeting.attendances.exclude(invitation=None).values_list("invitation_id", flat=True))
+    invitations = list(
+        meeting.invitations.select_related("building").order_by("building__number", "kind", "name", "id")
+    )
+    for invitation in invitations:
+        invitation.signed_in = invitation.pk in signed
+    url, qr = _sign_in_url(request, meeting)
+    return render(
+        request,
+        "consultations/meeting_invitations.html",
+        {
+            "meeting": meeting,
+            "invitations": invitations,
+            "buildings": meeting.buildings.order_by("number"),
+            "url": url,
+            "qr": qr,
+        },
     )
 
 
@@ -939,4 +1145,30 @@ def public_survey_answer(request, code):
         request,
         "consultations/public_survey_answer.html",
         {"slip": slip, "compound": slip.survey.compound, "form": form, "refused": refused},
+    )
+
+
+@public_lookup_limited
+def meeting_public_sign_in(request, code):
+    """A resident signs in to a meeting on their own phone, from its QR code (no login): their unit, once per
+    unit, while the meeting is on. ``code`` is the meeting's sign-in token; limited per address like every public
+    page (an unknown token counts as a miss)."""
+    meeting = get_object_or_404(
+        Meeting.objects.select_related("compound").exclude(sign_in_token=None), sign_in_token=code
+    )
+    form = PublicSignInForm(request.POST or None, compound=meeting.compound)
+    done = None
+    # A refused sign-in is the form again with its message (200, as every form page: a phone's browser would
+    # log a 400 as a console error).
+    if request.method == "POST" and form.is_valid():
+        try:
+            done = services.meeting_public_sign_in(
+                meeting=meeting, owner_unit_id=form.cleaned_data["owner_unit"], name=form.cleaned_data["name"]
+            )
+        except DomainError as error:
+            _error(form, error)
+    return render(
+        request,
+        "consultations/meeting_public_sign_in.html",
+        {"meeting": meeting, "form": form, "done": done, "open": meeting.sign_in_open},
     )

@@ -32,7 +32,7 @@ from communities.models import (
     Province,
     Subdistrict,
 )
-from consultations.choices import ProblemStatus, Step, VoteResult, VoteStatus
+from consultations.choices import MeetingStatus, ProblemStatus, Step, VoteResult, VoteStatus
 from consultations.models import Meeting, Need, ResidentProblem, SurveyCode, Topic, Vote
 from inspections.choices import InspectionStatus, IssueStatus
 from inspections.models import Inspection, RectificationIssue
@@ -338,7 +338,7 @@ def build(
         Meeting.objects.filter(**compound_where)
         .order_by()
         .aggregate(
-            held=Count("id", filter=Q(held_at__lte=timezone.now())),
+            held=Count("id", filter=Q(held_at__lte=timezone.now()) & ~Q(status=MeetingStatus.CANCELLED)),
             minutes_published=Count("id", filter=Q(minutes_published_at__isnull=False)),
         )
     )

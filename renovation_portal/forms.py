@@ -7,7 +7,7 @@ def style_field(field: forms.Field) -> None:
     """Bootstrap's class for the field's widget (once, however often it is called), and a numeric keypad on
     phones for numeric fields."""
     widget = field.widget
-    if isinstance(widget, (forms.CheckboxInput,)):
+    if isinstance(widget, (forms.CheckboxInput, forms.RadioSelect)):  # RadioSelect: CheckboxSelectMultiple too
         css = "form-check-input"
     elif isinstance(widget, (forms.Select, forms.SelectMultiple)):
         css = "form-select"

@@ -1,12 +1,16 @@
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from communities.privacy import MaskPersonalDataMixin
-from consultations.choices import BallotChannel, BallotChoice, OwnerKind
+from consultations.choices import BallotChannel, BallotChoice, MeetingKind, OwnerKind
 from consultations.models import (
     Ballot,
     LeadElection,
     Meeting,
+    MeetingAttendance,
+    MeetingInvitation,
+    MinutesVersion,
     Need,
     Owner,
     OwnerUnit,
@@ -102,12 +106,26 @@ class AdvanceSerializer(StrictSerializer):
 
 
 class MeetingSerializer(StrictModelSerializer):
+    """A meeting from its schedule to its minutes. POST schedules it (``buildings``: some of the compound's, none
+    for the whole compound; their leads and owners are invited) — and, for a meeting recorded after the fact, may
+    carry its draft, photos and ``publish``. ``attendance`` is the head count: the people signed in plus ``guests``
+    (others present, not on the roll). ``minutes_due`` is never true before the meeting's date.
+    ``sign_in_url`` is the page residents open from the meeting's QR code."""
+
     new_topic_titles = WholeListField(
         child=serializers.CharField(max_length=120), required=False, write_only=True, default=list
     )
     publish = serializers.BooleanField(required=False, default=False, write_only=True)
     photos = WholeListField(child=PhotoField(), required=False, write_only=True, default=list, max_length=10)
+    guests = serializers.IntegerField(min_value=0, max_value=100000, required=False, default=0)
+    minutes = serializers.CharField(required=False, allow_blank=True, max_length=20000, default="")
+    decisions = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+    representatives = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+    minutes_due = serializers.BooleanField(read_only=True)
     minutes_overdue = serializers.BooleanField(read_only=True)
+    sign_in_opens_at = serializers.DateTimeField(read_only=True)
+    sign_in_closes_at = serializers.DateTimeField(read_only=True)
+    sign_in_url = serializers.SerializerMethodField()
 
     class Meta:
         model = Meeting
@@ -115,29 +133,146 @@ class MeetingSerializer(StrictModelSerializer):
             "id",
             "compound",
             "kind",
+            "status",
             "held_at",
             "place",
+            "buildings",
             "convener",
             "attendance",
+            "guests",
             "representatives",
             "topics",
             "minutes",
             "decisions",
             "minutes_published_at",
+            "minutes_due",
             "minutes_overdue",
+            "sign_in_opens_at",
+            "sign_in_closes_at",
+            "sign_in_url",
+            "cancelled_at",
+            "cancel_reason",
             "new_topic_titles",
             "publish",
             "photos",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["id", "convener", "minutes_published_at", "created_at", "updated_at"]
-        extra_kwargs = {"kind": {"required": True}}  # a meeting is logged as what it was, never a guessed kind
+        read_only_fields = [
+            "id",
+            "status",
+            "convener",
+            "attendance",
+            "minutes_published_at",
+            "cancelled_at",
+            "cancel_reason",
+            "created_at",
+            "updated_at",
+        ]
+        extra_kwargs = {"kind": {"required": True}}  # a meeting is scheduled as what it is, never a guessed kind
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_sign_in_url(self, meeting):
+        if not meeting.sign_in_token:
+            return None
+        path = reverse("meeting-public-sign-in", args=[meeting.sign_in_token])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+
+class MeetingUpdateSerializer(StrictSerializer):
+    """PATCH of a meeting (with If-Match), until its minutes are published: what was scheduled (a new date or
+    place of a meeting still to come is announced as a move; new ``buildings`` change the invitations) and the
+    draft (decisions, minutes, others present, representatives)."""
+
+    kind = serializers.ChoiceField(choices=MeetingKind.choices, required=False)
+    held_at = serializers.DateTimeField(required=False)
+    place = serializers.CharField(max_length=120, required=False)
+    buildings = WholeListField(child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), required=False)
+    topics = WholeListField(child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), required=False)
+    new_topic_titles = WholeListField(child=serializers.CharField(max_length=120), required=False, default=list)
+    guests = serializers.IntegerField(min_value=0, max_value=100000, required=False)
+    representatives = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    minutes = serializers.CharField(required=False, allow_blank=True, max_length=20000)
+    decisions = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
 
 class PublishMinutesSerializer(StrictSerializer):
     minutes = serializers.CharField(required=False, allow_blank=True, max_length=20000)
     decisions = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+
+class CorrectMinutesSerializer(StrictSerializer):
+    minutes = serializers.CharField(max_length=20000)
+    decisions = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    note = serializers.CharField(max_length=200, help_text="What the correction changes.")
+
+
+class CancelMeetingSerializer(StrictSerializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+
+
+class MeetingPhotosSerializer(StrictSerializer):
+    photos = WholeListField(child=PhotoField(), max_length=10)
+
+
+class SignInSerializer(StrictSerializer):
+    """Tick someone present: one invitee of the meeting, or one current unit of its compound."""
+
+    invitation = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
+    owner_unit = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
+
+
+class SignOutSerializer(StrictSerializer):
+    attendance = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+
+
+class MinutesVersionSerializer(StrictModelSerializer):
+    class Meta:
+        model = MinutesVersion
+        fields = ["id", "meeting", "number", "minutes", "decisions", "note", "published_by", "published_at"]
+        read_only_fields = fields
+
+
+class MeetingInvitationSerializer(StrictModelSerializer):
+    signed_in = serializers.SerializerMethodField()
+
+    class Meta:
+        model = MeetingInvitation
+        fields = [
+            "id",
+            "meeting",
+            "kind",
+            "owner",
+            "building_lead",
+            "building",
+            "name",
+            "units",
+            "signed_in",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.BooleanField())
+    def get_signed_in(self, invitation) -> bool:
+        return invitation.pk in self.context.get("signed_in", ())
+
+
+class MeetingAttendanceSerializer(StrictModelSerializer):
+    class Meta:
+        model = MeetingAttendance
+        fields = [
+            "id",
+            "meeting",
+            "invitation",
+            "owner_unit",
+            "name",
+            "unit_label",
+            "channel",
+            "recorded_by",
+            "signed_in_at",
+        ]
+        read_only_fields = fields
 
 
 class OwnerUnitSerializer(MaskPersonalDataMixin, StrictModelSerializer):

@@ -17,6 +17,8 @@ from consultations.models import (
     Ballot,
     LeadElection,
     Meeting,
+    MeetingAttendance,
+    MeetingInvitation,
     Need,
     Owner,
     OwnerUnit,
@@ -30,6 +32,7 @@ from consultations.models import (
 )
 from projects.models import PlanVersion, ScopeItem
 from renovation_portal.api import ConcurrencyControlMixin, KeysetPagination
+from renovation_portal.errors import DomainError
 from renovation_portal.parsers import JSONParser
 from renovation_portal.sync import UpdatedSinceFilterSet
 from renovation_portal.values_lists import ValuesListMixin
@@ -134,16 +137,19 @@ class TopicViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 class MeetingFilterSet(UpdatedSinceFilterSet):
     class Meta:
         model = Meeting
-        fields = ["compound", "kind", "updated_since"]
+        fields = ["compound", "kind", "status", "updated_since"]
 
 
-@extend_validation_errors(
-    ["bad_date", "minutes_required", "foreign_topic", "photo_invalid", "photo_too_many_pixels"],
-    field_name="non_field_errors",
-    actions=["create", "publish"],
-)
-class MeetingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
-    """Consultation meetings; ``publish`` publishes the minutes."""
+@extend_validation_errors(["photo_invalid", "photo_too_many_pixels"], field_name="photos", actions=["create", "photos"])
+class MeetingViewSet(
+    ConcurrencyControlMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
+):
+    """Consultation meetings, from invitation to minutes, to those who run the compound's consultations and the
+    officials above them (never contractors or inspectors: they name residents). POST schedules one; PATCH (with
+    If-Match) changes it until its minutes are published; ``cancel`` calls it off; ``invitations`` lists who is
+    invited; ``sign_in``/``sign_out`` tick people present (``attendances`` lists them; residents also sign in
+    themselves from the meeting's QR code, ``sign_in_url``); ``photos`` adds photos; ``publish`` publishes the
+    minutes; ``correct`` publishes a correction as a new version (``versions`` lists them)."""
 
     serializer_class = s.MeetingSerializer
     parser_classes = [JSONParser, MultiPartParser, FormParser]
@@ -151,24 +157,165 @@ class MeetingViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     pagination_class = KeysetPagination
     ordering_fields = ["updated_at"]
     queryset = Meeting.objects.none()
+    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        return selectors.meetings(self.request.user).prefetch_related("topics")
+        return self.locked_queryset(selectors.meetings(self.request.user).prefetch_related("topics", "buildings"))
+
+    def get_serializer_class(self):
+        if self.action == "partial_update":
+            return s.MeetingUpdateSerializer
+        return super().get_serializer_class()
+
+    def get_object(self):
+        return get_object_for(
+            self.request.user, self.get_queryset(), self.kwargs["pk"], action=_changing(self.request), can=_can_manage
+        )
+
+    def _fresh(self, meeting):
+        return s.MeetingSerializer(
+            selectors.meetings(self.request.user).prefetch_related("topics", "buildings").get(pk=meeting.pk),
+            context=self.get_serializer_context(),
+        ).data
+
+    def _buildings(self, compound_id, ids):
+        found = list(Building.objects.filter(pk__in=ids, compound_id=compound_id))
+        if len(found) != len(set(ids)):
+            raise DomainError(_("A building is not in this compound."), code="foreign_building", field="buildings")
+        return found
+
+    def _topics(self, ids):
+        return [get_object_for(self.request.user, Topic.objects.all(), pk) for pk in ids]
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         compound = _compound(self.request, data.pop("compound").pk)
-        topics = [get_object_for(self.request.user, Topic.objects.all(), t.pk) for t in data.pop("topics", [])]
-        serializer.instance = services.meeting_log(actor=self.request.user, compound=compound, topics=topics, **data)
+        topics = self._topics([t.pk for t in data.pop("topics", [])])
+        buildings = self._buildings(compound.pk, [b.pk for b in data.pop("buildings", [])])
+        meeting = services.meeting_log(
+            actor=self.request.user, compound=compound, topics=topics, buildings=buildings, **data
+        )
+        serializer.instance = (
+            selectors.meetings(self.request.user).prefetch_related("topics", "buildings").get(pk=meeting.pk)
+        )
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        meeting = serializer.instance
+        draft = {name: data.pop(name) for name in ("guests", "representatives", "minutes", "decisions") if name in data}
+        if "buildings" in data:
+            data["buildings"] = self._buildings(meeting.compound_id, data["buildings"])
+        if "topics" in data:
+            data["topics"] = self._topics(data["topics"])
+        if data.keys() - {"new_topic_titles"} or data.get("new_topic_titles"):
+            services.meeting_update(actor=self.request.user, meeting=meeting, **data)
+        if draft:
+            services.meeting_record(actor=self.request.user, meeting=meeting, **draft)
+        serializer.instance = (
+            selectors.meetings(self.request.user).prefetch_related("topics", "buildings").get(pk=meeting.pk)
+        )
+
+    def _managed(self, request, pk):
+        return get_object_for(request.user, selectors.meetings(request.user), pk, action="change", can=_can_manage)
+
+    @extend_schema(request=s.CancelMeetingSerializer, responses={200: s.MeetingSerializer})
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def cancel(self, request, pk=None):
+        """Call the meeting off (before anyone signed in); those concerned are notified with the reason."""
+        meeting = self._managed(request, pk)
+        body = s.CancelMeetingSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.meeting_cancel(actor=request.user, meeting=meeting, reason=body.validated_data["reason"])
+        return Response(self._fresh(meeting))
 
     @extend_schema(request=s.PublishMinutesSerializer, responses={200: s.MeetingSerializer})
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], filterset_class=None)
     def publish(self, request, pk=None):
-        meeting = get_object_for(request.user, self.get_queryset(), pk)
+        """Publish the minutes (after the meeting): the first version; the compound's public page shows them."""
+        meeting = self._managed(request, pk)
         body = s.PublishMinutesSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         meeting = services.meeting_publish_minutes(actor=request.user, meeting=meeting, **body.validated_data)
-        return Response(s.MeetingSerializer(self.get_queryset().get(pk=meeting.pk)).data)
+        return Response(self._fresh(meeting))
+
+    @extend_schema(request=s.CorrectMinutesSerializer, responses={201: s.MinutesVersionSerializer})
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def correct(self, request, pk=None):
+        """Correct published minutes: a new version saying what it changes; earlier versions are kept."""
+        meeting = self._managed(request, pk)
+        body = s.CorrectMinutesSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        version = services.meeting_correct_minutes(actor=request.user, meeting=meeting, **body.validated_data)
+        return Response(s.MinutesVersionSerializer(version).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: s.MinutesVersionSerializer(many=True)})
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def versions(self, request, pk=None):
+        """The published versions of the minutes, the first first."""
+        meeting = get_object_for(request.user, selectors.meetings(request.user), pk)
+        return Response(s.MinutesVersionSerializer(meeting.minutes_versions.order_by("number"), many=True).data)
+
+    @extend_schema(responses={200: s.MeetingInvitationSerializer(many=True)})
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def invitations(self, request, pk=None):
+        """Who is invited (the buildings' current leads, the owners on the roll with their units), and who of
+        them signed in."""
+        meeting = get_object_for(request.user, selectors.meetings(request.user), pk)
+        signed = set(meeting.attendances.exclude(invitation=None).values_list("invitation_id", flat=True))
+        invitations = meeting.invitations.order_by("building_id", "kind", "name", "id")
+        return Response(s.MeetingInvitationSerializer(invitations, many=True, context={"signed_in": signed}).data)
+
+    @extend_schema(responses={200: s.MeetingAttendanceSerializer(many=True)})
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def attendances(self, request, pk=None):
+        """Everyone signed in: ticked on the roll by staff, or with the QR code."""
+        meeting = get_object_for(request.user, selectors.meetings(request.user), pk)
+        return Response(
+            s.MeetingAttendanceSerializer(meeting.attendances.order_by("signed_in_at", "id"), many=True).data
+        )
+
+    @extend_schema(request=s.SignInSerializer, responses={201: s.MeetingAttendanceSerializer})
+    @action(detail=True, methods=["post"], url_path="sign-in", filterset_class=None)
+    def sign_in(self, request, pk=None):
+        """Tick someone present: ``invitation`` (one of this meeting's) or ``owner_unit`` (a current unit of the
+        compound), from an hour before the meeting until its minutes are published. Once per invitee and unit."""
+        meeting = self._managed(request, pk)
+        body = s.SignInSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        invitation_id, unit_id = body.validated_data.get("invitation"), body.validated_data.get("owner_unit")
+        invitation = MeetingInvitation.objects.filter(pk=invitation_id).first() if invitation_id else None
+        if invitation_id and invitation is None:
+            raise DomainError(_("This person is not invited to this meeting."), code="not_invited", field="invitation")
+        unit = OwnerUnit.objects.filter(pk=unit_id).first() if unit_id else None
+        if unit_id and unit is None:
+            raise DomainError(_("Choose a current unit of this compound."), code="unknown_unit", field="owner_unit")
+        attendance = services.meeting_sign_in(
+            actor=request.user, meeting=meeting, invitation=invitation, owner_unit=unit
+        )
+        return Response(s.MeetingAttendanceSerializer(attendance).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.SignOutSerializer, responses={200: s.MeetingSerializer})
+    @action(detail=True, methods=["post"], url_path="sign-out", filterset_class=None)
+    def sign_out(self, request, pk=None):
+        """Undo a sign-in (until the minutes are published)."""
+        meeting = self._managed(request, pk)
+        body = s.SignOutSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        attendance = MeetingAttendance.objects.filter(pk=body.validated_data["attendance"]).first()
+        if attendance is None:
+            raise DomainError(_("This sign-in belongs to another meeting."), code="not_signed_in", field="attendance")
+        meeting = services.meeting_sign_out(actor=request.user, meeting=meeting, attendance=attendance)
+        return Response(self._fresh(meeting))
+
+    @extend_schema(request=s.MeetingPhotosSerializer, responses={200: s.MeetingSerializer})
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser], filterset_class=None)
+    def photos(self, request, pk=None):
+        """Add photos of the meeting (multipart, ``photos``), until its minutes are published."""
+        meeting = self._managed(request, pk)
+        body = s.MeetingPhotosSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.meeting_add_photos(actor=request.user, meeting=meeting, photos=body.validated_data["photos"])
+        return Response(self._fresh(meeting))
 
 
 class OwnerUnitFilterSet(UpdatedSinceFilterSet):

@@ -1,4 +1,4 @@
-"""A secretary logs a tea meeting with two topics on a phone and records a vote whose result appears on the
+"""A secretary records a tea meeting with two topics on a phone and records a vote whose result appears on the
 compound's public page; keeps the owners' roll unit by unit on a phone."""
 
 import pytest
@@ -17,16 +17,14 @@ def demo_data(transactional_db):
 def test_secretary_logs_tea_meeting_and_vote_result_is_public(demo_data, login, page):
     login("secretary_lianxiu", DEMO_PASSWORD)
     page.goto("/consultations/")
-    page.click("[data-testid=log-meeting]")
+    page.click("[data-testid=schedule-meeting]")
     page.select_option("#id_compound", label="菡凌蓉小区")
+    page.select_option("#id_kind", "tea_meeting")
     page.fill("#id_held_at", "2026-11-20T19:30")
     page.fill("#id_place", "菡凌蓉小区二楼活动室")
-    page.fill("#id_attendance", "26")
     page.fill("#id_new_topics", "3号楼1单元加装电梯\n垃圾分类点选址")
-    page.fill("#id_minutes", "讨论加装电梯和垃圾分类点。")
-    page.check("#id_publish")
     page.click("[data-testid=meeting-form] button[type=submit]")
-    assert "会议已登记" in page.locator(".alert-success").inner_text()
+    page.wait_for_selector("[data-testid=agenda]")
     meeting = Meeting.objects.get(place="菡凌蓉小区二楼活动室")
     assert sorted(meeting.topics.values_list("title", flat=True)) == ["3号楼1单元加装电梯", "垃圾分类点选址"]
 
