@@ -460,6 +460,7 @@ def differences(limit: int = 100) -> list[tuple]:
     with transaction.atomic(), connection.cursor() as cursor:
         # A consistent picture: writers wait while the recount runs (SHARE blocks their ROW EXCLUSIVE lock).
         cursor.execute(f"LOCK TABLE {FIGURE}, {DUE} IN SHARE MODE")
+        cursor.execute("DROP TABLE IF EXISTS recount_fig, recount_due")  # an outer transaction's earlier check
         for name, source in (("fig", FIGURE), ("due", DUE)):
             cursor.execute(f"CREATE TEMPORARY TABLE recount_{name} (LIKE {source} INCLUDING ALL) ON COMMIT DROP")
         _recount_into(cursor, "recount_fig", "recount_due")
@@ -476,6 +477,7 @@ def differences(limit: int = 100) -> list[tuple]:
                 [limit - len(found)],
             )
             found += cursor.fetchall()
+        cursor.execute("DROP TABLE recount_fig, recount_due")
     return found
 
 
