@@ -328,7 +328,7 @@ def trigger_function(table: str) -> str:
     new_changed = f"(SELECT n.* FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE {changed})"
     old_changed = f"(SELECT o.* FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE {changed})"
 
-    def apply(new: str | None, old: str | None) -> str:
+    def apply(new: str | None, old: str | None, update: bool = False) -> str:
         statements = [_upsert(FIGURE, _delta(figures, FIGURE_KEYS, new, old), FIGURE_KEYS)]
         if due:
             statements.append(_upsert(DUE, _delta(due, DUE_KEYS, new, old), DUE_KEYS))
@@ -346,19 +346,36 @@ def trigger_function(table: str) -> str:
                 f"SELECT district_id, sub, figure, key, sum(value) FROM ({scope_projects_delta(pairs)}) z "
                 "GROUP BY 1, 2, 3, 4 HAVING sum(value) <> 0"
             )
-            statements.append(_upsert(FIGURE, delta, FIGURE_KEYS))
+            moved = _upsert(FIGURE, delta, FIGURE_KEYS)
+            if update:  # only when an item changed project or category (a progress report changes quantities)
+                moved = (
+                    "IF EXISTS (SELECT 1 FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE "
+                    "n.project_id IS DISTINCT FROM o.project_id OR n.category IS DISTINCT FROM o.category) THEN "
+                    f"{moved} END IF;"
+                )
+            statements.append(moved)
         return "\n    ".join(statements)
 
     return f"""
 CREATE OR REPLACE FUNCTION dashboards_rollup_{table}() RETURNS trigger LANGUAGE plpgsql AS $body$
 BEGIN
+    -- Nothing to count (no row, or no counted column changed: a project's progress percent, a sweep's stamp).
+    IF TG_OP = 'UPDATE' THEN
+        IF NOT EXISTS (SELECT 1 FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE {changed}) THEN
+            RETURN NULL;
+        END IF;
+    ELSIF TG_OP = 'INSERT' THEN
+        IF NOT EXISTS (SELECT 1 FROM new_rows) THEN RETURN NULL; END IF;
+    ELSIF NOT EXISTS (SELECT 1 FROM old_rows) THEN
+        RETURN NULL;
+    END IF;
     -- Before the clock is read: the nightly roll takes these tables in SHARE ROW EXCLUSIVE mode, so it waits for
     -- this transaction, or this waits for it and then reads the new day (each statement below takes a new snapshot).
     LOCK TABLE {FIGURE}, {DUE} IN ROW EXCLUSIVE MODE;
     IF TG_OP = 'INSERT' THEN
     {apply("new_rows", None)}
     ELSIF TG_OP = 'UPDATE' THEN
-    {apply(new_changed, old_changed)}
+    {apply(new_changed, old_changed, update=True)}
     ELSE
     {apply(None, "old_rows")}
     END IF;
