@@ -11,7 +11,7 @@ SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/renovation_portal
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: demo test venv serve lint messages chromium deploy-check worker beat clean bench-data bench bench-weight
+.PHONY: demo test venv serve lint messages chromium deploy-check worker beat clean bench-data bench bench-weight bench-writes
 
 venv: $(VENV)/.stamp-install
 
@@ -86,6 +86,10 @@ bench-data: venv
 		$(if $(OPEN_ISSUES),--open-issues $(OPEN_ISSUES))
 bench: venv
 	$(PY) bench/run.py --database-url $(BENCH_DATABASE_URL) $(BENCH_ARGS)
+
+## What the dashboards' rollup triggers add to closing an issue and filing a progress report (same rows, on and off).
+bench-writes: venv
+	$(PY) bench/writes.py --database-url $(BENCH_DATABASE_URL) $(WRITES_ARGS)
 
 ## Page weight on a phone's first visit (see BENCHMARKS.md): builds the demo, serves it with production settings.
 bench-weight: venv

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 from statistics import median
 from urllib.parse import urlencode
 
@@ -24,6 +25,7 @@ from communities.choices import OwnersBodyKind, PropertyMode
 from communities.models import (
     City,
     Community,
+    Company,
     Compound,
     District,
     OwnersBody,
@@ -34,12 +36,21 @@ from communities.models import (
 )
 from consultations.choices import MeetingStatus, ProblemStatus, Step, VoteResult, VoteStatus
 from consultations.models import Meeting, Need, ResidentProblem, SurveyCode, Topic, Vote
+from dashboards import rollups
 from inspections.choices import InspectionStatus, IssueStatus
 from inspections.models import Inspection, RectificationIssue
 from projects.choices import CATEGORY_UNITS as SCOPE_UNITS
 from projects.choices import OPEN_STATUSES, FundingSource, ProjectStatus, ScopeCategory
 from projects.models import ProgrammeTarget, Project, ScopeItem, TargetShare
-from projects.selectors import funding_by_node, funding_total, funding_totals, with_pending_confirmation, year_targets
+from projects.selectors import (
+    ZERO,
+    FundingTotals,
+    funding_by_node,
+    funding_total,
+    funding_totals,
+    with_pending_confirmation,
+    year_targets,
+)
 
 LEVELS = ("province", "city", "district", "subdistrict", "community", "compound")
 UPPER_LEVELS = ("province", "city")  # above the district: read-only, targets summed over the districts below
@@ -164,6 +175,27 @@ def level_targets(level: str, place) -> dict:
     return {}
 
 
+class Rolled:
+    """A district's, city's or province's rollups (``dashboards.rollups.read``): the place's figures by (figure,
+    key), and the ``child.*`` figures per (district, subdistrict)."""
+
+    def __init__(self, level: str, pk: int, today: date):
+        self.totals, self.children = rollups.read(level, pk, today)
+
+    def keys(self, figure: str) -> dict:
+        """``{key: value}`` of a figure, without zeros."""
+        return {key: value for (name, key), value in self.totals.items() if name == figure and value}
+
+    def count(self, figure: str, key: str = "") -> int:
+        return int(self.totals.get((figure, key), 0))
+
+
+def uses_rollups(level: str) -> bool:
+    """District, city and province dashboards read the rollups (PostgreSQL); a subdistrict's, community's or
+    compound's figures are few enough rows to count live, and so is everything on SQLite (the demo)."""
+    return level in rollups.LEVELS and rollups.enabled()
+
+
 def build(
     level: str,
     place,
@@ -174,15 +206,22 @@ def build(
     year: int | None = None,
     since: date | None = None,
     until: date | None = None,
+    live: bool = False,
 ) -> Dashboard:
+    """The dashboard's figures; ``live`` counts everything from the source tables even where rollups are kept
+    (the rollups' tests compare the two)."""
     today = today or timezone.localdate()
     board = Dashboard(level=level, place=place, today=today, show_rounds=show_rounds)
     where = {path("compound__", level): place.pk}
     param = {level: place.pk}
     projects = Project.objects.filter(**where)
+    rolled = Rolled(level, place.pk, today) if not live and uses_rollups(level) else None
 
     # --- Progress: compounds by status and batch, against the year's targets. ---
-    by_status = dict(projects.order_by().values_list("status").annotate(n=Count("id")))
+    if rolled:
+        by_status = {key: int(value) for key, value in rolled.keys("project.status").items()}
+    else:
+        by_status = dict(projects.order_by().values_list("status").annotate(n=Count("id")))
     board.progress["by_status"] = [
         {
             "status": value,
@@ -193,16 +232,27 @@ def build(
         for value, label in ProjectStatus.choices
     ]
     board.progress["total"] = sum(by_status.values())
-    batches = (
-        projects.order_by()
-        .values("batch")
-        .annotate(
-            total=Count("id"),
-            started=Count("id", filter=Q(status__in=STARTED)),
-            finished=Count("id", filter=Q(status=ProjectStatus.HANDED_OVER)),
+    if rolled:
+        batches = [
+            {
+                "batch": int(batch),
+                "total": int(total),
+                "started": rolled.count("batch.started", batch),
+                "finished": rolled.count("batch.finished", batch),
+            }
+            for batch, total in sorted(rolled.keys("batch.total").items(), key=lambda kv: int(kv[0]))
+        ]
+    else:
+        batches = (
+            projects.order_by()
+            .values("batch")
+            .annotate(
+                total=Count("id"),
+                started=Count("id", filter=Q(status__in=STARTED)),
+                finished=Count("id", filter=Q(status=ProjectStatus.HANDED_OVER)),
+            )
+            .order_by("batch")
         )
-        .order_by("batch")
-    )
     board.progress["batches"] = [
         dict(row, url=_link("projects:project-list", batch=row["batch"], **param)) for row in batches
     ]
@@ -210,11 +260,18 @@ def build(
     year = year or today.year
     targets = level_targets(level, place)
     board.progress["years"] = sorted(set(targets) | {today.year} | {row["batch"] for row in board.progress["batches"]})
-    years = projects.order_by().aggregate(
-        started=Count("id", filter=Q(actual_start__year=year)),
-        finished=Count("id", filter=Q(status=ProjectStatus.HANDED_OVER, actual_finish__year=year)),
-        behind=Count("id", filter=Q(status__in=OPEN_STATUSES, planned_finish__lt=today)),
-    )
+    if rolled:
+        years = {
+            "started": rolled.count("project.started", str(year)),
+            "finished": rolled.count("project.finished", str(year)),
+            "behind": int(sum(rolled.keys("project.behind").values())),
+        }
+    else:
+        years = projects.order_by().aggregate(
+            started=Count("id", filter=Q(actual_start__year=year)),
+            finished=Count("id", filter=Q(status=ProjectStatus.HANDED_OVER, actual_finish__year=year)),
+            behind=Count("id", filter=Q(status__in=OPEN_STATUSES, planned_finish__lt=today)),
+        )
     board.progress.update(
         {
             "year": year,
@@ -248,17 +305,27 @@ def build(
     board.governance = governance(Compound.objects.filter(**{COMPOUND_TO[level]: place.pk}), since, until)
 
     # --- 数说改造: planned and completed quantity of every category (one GROUP BY). ---
-    totals = {
-        row["category"]: row
-        for row in ScopeItem.objects.filter(**{path("project__compound__", level): place.pk})
-        .order_by()
-        .values("category")
-        .annotate(
-            planned=Sum("planned_quantity"),
-            completed=Sum("completed_quantity"),
-            projects=Count("project", distinct=True),
-        )
-    }
+    if rolled:
+        totals = {
+            category: {
+                "planned": rolled.totals.get(("scope.planned", category)),
+                "completed": rolled.totals.get(("scope.completed", category)),
+                "projects": rolled.count("scope.projects", category),
+            }
+            for category in ScopeCategory.values
+        }
+    else:
+        totals = {
+            row["category"]: row
+            for row in ScopeItem.objects.filter(**{path("project__compound__", level): place.pk})
+            .order_by()
+            .values("category")
+            .annotate(
+                planned=Sum("planned_quantity"),
+                completed=Sum("completed_quantity"),
+                projects=Count("project", distinct=True),
+            )
+        }
     board.scope = [
         {
             "category": value,
@@ -272,17 +339,53 @@ def build(
     ]
 
     # --- Funding: planned, allocated, disbursed and spent per source, and the execution rate (two GROUP BYs). ---
-    board.funding = _funding(funding_totals(projects), param)
+    if rolled:
+        money = {
+            source: FundingTotals(
+                planned=rolled.totals.get(("fund.planned", source), ZERO),
+                allocated=rolled.totals.get(("fund.allocated", source), ZERO),
+                disbursed=rolled.totals.get(("fund.disbursed", source), ZERO),
+                spent=rolled.totals.get(("fund.spent", source), ZERO),
+            )
+            for source in FundingSource.values
+        }
+    else:
+        money = funding_totals(projects)
+    board.funding = _funding(money, param)
 
     # --- Inspections: issues by state and tier, time to rectify, this week's rounds. ---
     issues = RectificationIssue.objects.filter(**{path("project__compound__", level): place.pk})
     unclosed = ~Q(status=IssueStatus.CLOSED)
     late = unclosed & Q(deadline__lt=today)
     rectify_time = ExpressionWrapper(F("closed_at") - F("created_at"), output_field=DurationField())
-    tiers = (
-        issues.order_by()
-        .values("tier")
-        .annotate(
+    if rolled:
+        tiers = [
+            _rolled_issues(rolled, tier, total)
+            for tier, total in sorted(rolled.keys("issue.total").items(), key=lambda kv: int(kv[0]))
+        ]
+    else:
+        tiers = (
+            issues.order_by()
+            .values("tier")
+            .annotate(
+                total=Count("id"),
+                open=Count("id", filter=Q(status=IssueStatus.OPEN)),
+                submitted=Count("id", filter=Q(status=IssueStatus.SUBMITTED)),
+                closed=Count("id", filter=Q(status=IssueStatus.CLOSED)),
+                overdue=Count("id", filter=late),
+                mean=Avg(rectify_time, filter=Q(status=IssueStatus.CLOSED)),
+            )
+            .order_by("tier")
+        )
+    tier_rows = []
+    for row in tiers:
+        row["mean_days"] = _days(row.pop("mean"))
+        row["url"] = _link("inspections:issue-list", tier=row["tier"], **param)
+        tier_rows.append(row)
+    if rolled:
+        overall = _rolled_issues(rolled, None, sum(rolled.keys("issue.total").values()))
+    else:
+        overall = issues.order_by().aggregate(
             total=Count("id"),
             open=Count("id", filter=Q(status=IssueStatus.OPEN)),
             submitted=Count("id", filter=Q(status=IssueStatus.SUBMITTED)),
@@ -290,21 +393,6 @@ def build(
             overdue=Count("id", filter=late),
             mean=Avg(rectify_time, filter=Q(status=IssueStatus.CLOSED)),
         )
-        .order_by("tier")
-    )
-    tier_rows = []
-    for row in tiers:
-        row["mean_days"] = _days(row.pop("mean"))
-        row["url"] = _link("inspections:issue-list", tier=row["tier"], **param)
-        tier_rows.append(row)
-    overall = issues.order_by().aggregate(
-        total=Count("id"),
-        open=Count("id", filter=Q(status=IssueStatus.OPEN)),
-        submitted=Count("id", filter=Q(status=IssueStatus.SUBMITTED)),
-        closed=Count("id", filter=Q(status=IssueStatus.CLOSED)),
-        overdue=Count("id", filter=late),
-        mean=Avg(rectify_time, filter=Q(status=IssueStatus.CLOSED)),
-    )
     board.inspections = {
         **{k: overall[k] for k in ("total", "open", "submitted", "closed", "overdue")},
         "mean_days": _days(overall["mean"]),
@@ -324,6 +412,79 @@ def build(
 
     # --- Consultation: needs, topics by step, meetings, votes, residents' problems. ---
     compound_where = {path("compound__", level): place.pk}
+    problems = ResidentProblem.objects.filter(**compound_where)
+    if rolled:
+        topic_steps = {step: int(n) for step, n in rolled.keys("topic.step").items()}
+        votes = {name: rolled.count(f"vote.{name}") for name in ("passed", "failed", "open")}
+        # Held: every meeting but those still to come (few, found by the index on the meeting's time).
+        upcoming = (
+            Meeting.objects.filter(**compound_where, held_at__gt=timezone.now())
+            .exclude(status=MeetingStatus.CANCELLED)
+            .count()
+        )
+        meetings = {
+            "held": rolled.count("meeting.total") - upcoming,
+            "minutes_published": rolled.count("meeting.minutes"),
+        }
+        problem_counts = {name: rolled.count(f"problem.{name}") for name in ("total", "resolved", "answered", "open")}
+        needs = rolled.count("need.count")
+    else:
+        topic_steps, votes, meetings, problem_counts, needs = _consultation(compound_where, level, place, problems)
+    board.consultation = {
+        "needs": needs,
+        "steps": [{"step": value, "label": label, "count": topic_steps.get(value, 0)} for value, label in Step.choices],
+        "topics": sum(topic_steps.values()),
+        "meetings": meetings,
+        "votes": votes,
+        "problems": problem_counts,
+        "median_response_hours": _median_hours(problems, "created_at", "answered_at"),
+        "problems_url": _link("consultations:problem-list", **param),
+        "satisfaction": satisfaction(level, place),
+    }
+
+    # --- Contractor scorecard and the mid-term evaluation. ---
+    if rolled:
+        cards, repeats, schedule = _rolled_contractors(rolled)
+    else:
+        cards, repeats, schedule = _contractors(issues, projects, late, today)
+    for contractor_id in sorted(set(cards) | set(schedule)):
+        card, plan = cards.get(contractor_id, {}), schedule.get(contractor_id, {})
+        closed = card.get("closed", 0)
+        board.contractors.append(
+            {
+                "id": contractor_id,
+                "name": card.get("contractor__name") or plan.get("contractor__name"),
+                "projects": plan.get("projects", 0),
+                "behind": plan.get("behind", 0),
+                "slip_days": _days(plan.get("slip")),
+                "issues": card.get("issues", 0),
+                "closed": closed,
+                "on_time_rate": round(100 * card.get("on_time", 0) / closed) if closed else None,
+                "overdue": card.get("overdue", 0),
+                "repeats": repeats.get(contractor_id, 0),
+                "url": _link("inspections:issue-list", contractor=contractor_id, **param),
+            }
+        )
+    board.contractors.sort(key=lambda c: (-(c["overdue"] + c["repeats"]), c["name"] or ""))
+    board.evaluations = list(
+        Inspection.objects.filter(
+            **{path("project__compound__", level): place.pk}, tier=3, status=InspectionStatus.FILED, score__isnull=False
+        )
+        .order_by("-filed_at", "-pk")  # the same twenty on every request, when filing times tie
+        .values("pk", "project__compound__name", "score", "filed_at")[:20]
+    )
+
+    # --- One row per child place: the drill-down table (three GROUP BYs). ---
+    child = CHILD_LEVEL[level]
+    if child:
+        board.children = _children(level, place, child, today, rolled)
+    if level == "province":
+        board.districts = _children(level, place, "district", today, rolled)
+    return board
+
+
+def _consultation(compound_where, level, place, problems) -> tuple:
+    """The consultation figures counted live: topics by step, votes, meetings, problems, needs."""
     topic_steps = dict(Topic.objects.filter(**compound_where).order_by().values_list("step").annotate(n=Count("id")))
     votes = (
         Vote.objects.filter(**{path("topic__compound__", level): place.pk})
@@ -342,26 +503,17 @@ def build(
             minutes_published=Count("id", filter=Q(minutes_published_at__isnull=False)),
         )
     )
-    problems = ResidentProblem.objects.filter(**compound_where)
     problem_counts = problems.order_by().aggregate(
         total=Count("id"),
         resolved=Count("id", filter=Q(status=ProblemStatus.RESOLVED)),
         answered=Count("id", filter=Q(status=ProblemStatus.ANSWERED)),
         open=Count("id", filter=Q(status=ProblemStatus.OPEN)),
     )
-    board.consultation = {
-        "needs": Need.objects.filter(**compound_where).count(),
-        "steps": [{"step": value, "label": label, "count": topic_steps.get(value, 0)} for value, label in Step.choices],
-        "topics": sum(topic_steps.values()),
-        "meetings": meetings,
-        "votes": votes,
-        "problems": problem_counts,
-        "median_response_hours": _median_hours(problems, "created_at", "answered_at"),
-        "problems_url": _link("consultations:problem-list", **param),
-        "satisfaction": satisfaction(level, place),
-    }
+    return topic_steps, votes, meetings, problem_counts, Need.objects.filter(**compound_where).count()
 
-    # --- Contractor scorecard and the mid-term evaluation. ---
+
+def _contractors(issues, projects, late, today) -> tuple[dict, dict, dict]:
+    """The scorecard's figures counted live: per contractor, its issues, its repeat findings, its schedule."""
     on_time = Q(status=IssueStatus.CLOSED, closed_at__date__lte=F("deadline"))
     cards = {
         row["contractor_id"]: row
@@ -397,40 +549,70 @@ def build(
             slip=Avg(slip, filter=Q(actual_finish__isnull=False, planned_finish__isnull=False)),
         )
     }
-    for contractor_id in sorted(set(cards) | set(schedule)):
-        card, plan = cards.get(contractor_id, {}), schedule.get(contractor_id, {})
-        closed = card.get("closed", 0)
-        board.contractors.append(
-            {
-                "id": contractor_id,
-                "name": card.get("contractor__name") or plan.get("contractor__name"),
-                "projects": plan.get("projects", 0),
-                "behind": plan.get("behind", 0),
-                "slip_days": _days(plan.get("slip")),
-                "issues": card.get("issues", 0),
-                "closed": closed,
-                "on_time_rate": round(100 * card.get("on_time", 0) / closed) if closed else None,
-                "overdue": card.get("overdue", 0),
-                "repeats": repeats.get(contractor_id, 0),
-                "url": _link("inspections:issue-list", contractor=contractor_id, **param),
-            }
-        )
-    board.contractors.sort(key=lambda c: (-(c["overdue"] + c["repeats"]), c["name"] or ""))
-    board.evaluations = list(
-        Inspection.objects.filter(
-            **{path("project__compound__", level): place.pk}, tier=3, status=InspectionStatus.FILED, score__isnull=False
-        )
-        .order_by("-filed_at")
-        .values("pk", "project__compound__name", "score", "filed_at")[:20]
-    )
+    return cards, repeats, schedule
 
-    # --- One row per child place: the drill-down table (three GROUP BYs). ---
-    child = CHILD_LEVEL[level]
-    if child:
-        board.children = _children(level, place, child, today)
-    if level == "province":
-        board.districts = _children(level, place, "district", today)
-    return board
+
+def _rolled_issues(rolled: Rolled, tier: str | None, total) -> dict:
+    """One tier's issue figures (``tier`` None: all tiers) from the rollups, shaped as the live aggregate's row."""
+
+    def of(figure: str) -> Decimal:
+        return sum(
+            (value for key, value in rolled.keys(figure).items() if tier is None or key == tier), start=Decimal(0)
+        )
+
+    closed = of("issue.closed")
+    overdue = sum(
+        (value for key, value in rolled.keys("issue.overdue").items() if tier is None or key.split(":")[0] == tier),
+        start=Decimal(0),
+    )
+    seconds = of("issue.rectify_s")
+    row = {"tier": int(tier)} if tier is not None else {}
+    return {
+        **row,
+        "total": int(total),
+        "open": int(of("issue.open")),
+        "submitted": int(of("issue.submitted")),
+        "closed": int(closed),
+        "overdue": int(overdue),
+        "mean": timedelta(seconds=float(seconds / closed)) if closed else None,
+    }
+
+
+def _rolled_contractors(rolled: Rolled) -> tuple[dict, dict, dict]:
+    """The scorecard's figures from the rollups, shaped as ``_contractors``'s (one query for the names)."""
+    overdue, repeats = {}, {}
+    for key, value in rolled.keys("issue.overdue").items():
+        contractor = key.split(":")[1]
+        if contractor:
+            overdue[int(contractor)] = overdue.get(int(contractor), 0) + int(value)
+    for key, value in rolled.keys("issue.repeats").items():
+        repeats[int(key)] = int(value)
+    issued = {int(key): int(value) for key, value in rolled.keys("card.issues").items()}
+    planned = {int(key): int(value) for key, value in rolled.keys("sched.projects").items()}
+    names = dict(Company.objects.filter(pk__in=set(issued) | set(planned)).values_list("pk", "name"))
+    cards = {
+        pk: {
+            "contractor_id": pk,
+            "contractor__name": names.get(pk),
+            "issues": n,
+            "closed": rolled.count("card.closed", str(pk)),
+            "on_time": rolled.count("card.on_time", str(pk)),
+            "overdue": overdue.get(pk, 0),
+        }
+        for pk, n in issued.items()
+    }
+    schedule = {}
+    for pk, n in planned.items():
+        slips = rolled.count("sched.slip_n", str(pk))
+        days = rolled.totals.get(("sched.slip_days", str(pk)), 0)
+        schedule[pk] = {
+            "contractor_id": pk,
+            "contractor__name": names.get(pk),
+            "projects": n,
+            "behind": rolled.count("project.behind", str(pk)),
+            "slip": timedelta(days=float(days / slips)) if slips else None,
+        }
+    return cards, repeats, schedule
 
 
 def satisfaction(level: str, place) -> dict:
@@ -563,11 +745,61 @@ def _funding(totals, param) -> dict:
     }
 
 
-def _children(level, place, child, today):
+def _rolled_children(level, place, child, rolled: Rolled) -> dict:
+    """The drill-down table's figures per child place from the rollups' per-subdistrict rows."""
+    if child == "city":  # a province's cities: its districts' rows, by the district's city
+        city_of = dict(District.objects.filter(city__province_id=place.pk).values_list("pk", "city_id"))
+        node = lambda district_id, subdistrict_id: city_of.get(district_id)  # noqa: E731
+    elif child == "district":
+        node = lambda district_id, subdistrict_id: district_id  # noqa: E731
+    else:
+        node = lambda district_id, subdistrict_id: subdistrict_id  # noqa: E731
+    rows: dict = {}
+    for (district_id, subdistrict_id), figures in rolled.children.items():
+        row = rows.setdefault(node(district_id, subdistrict_id), {})
+        for figure, value in figures.items():
+            row[figure] = row.get(figure, 0) + value
+    return rows
+
+
+def _children(level, place, child, today, rolled: Rolled | None = None):
     model = PLACE_MODELS[child]
     places = list(
         model.objects.filter(**{PARENT_LOOKUP[(level, child)]: place.pk}).order_by("code").values("pk", "name", "code")
     )
+    if rolled:
+        figures = _rolled_children(level, place, child, rolled)
+        rows = []
+        for node in places:
+            row = figures.get(node["pk"], {})
+            funds = FundingTotals(
+                **{
+                    stage: row.get(f"child.fund.{stage}", ZERO)
+                    for stage in ("planned", "allocated", "disbursed", "spent")
+                }
+            )
+            rows.append(
+                {
+                    **node,
+                    "level": child,
+                    **{
+                        name: int(row.get(f"child.{figure}", 0))
+                        for name, figure in (
+                            ("compounds", "compounds"),
+                            ("projects", "projects"),
+                            ("started", "started"),
+                            ("finished", "finished"),
+                            ("behind", "behind"),
+                            ("open_issues", "open_issues"),
+                            ("overdue_issues", "overdue_issues"),
+                        )
+                    },
+                    "funding": _money_row(funds),
+                    "url": reverse("dashboard:place", args=[child, node["pk"]]),
+                    "issues_url": _link("inspections:issue-list", unclosed="true", **{child: node["pk"]}),
+                }
+            )
+        return rows
     key = COMPOUND_TO[child]
     compounds = dict(
         Compound.objects.filter(**{COMPOUND_TO[level]: place.pk})

@@ -51,6 +51,12 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "inspections.weekly_digest",
         "schedule": crontab(hour=17, minute=0, day_of_week=5),
     },
+    "roll-rollup-clock": {
+        # 00:01 daily: the dashboards' stored "overdue" and "behind schedule" figures move to the new day (a late
+        # run makes no figure wrong: a dashboard adds the days since; it only keeps that correction short).
+        "task": "dashboards.roll_rollup_clock",
+        "schedule": crontab(hour=0, minute=1),
+    },
     "purge-idempotency-keys": {
         # API retries are answered from stored responses for 48 hours; older keys are forgotten. Photos uploaded for a
         # form that was never sent go too (kept 48 hours: the form's browser draft refers to them).

@@ -1,0 +1,587 @@
+"""The dashboards' rollups (``dashboards.models``): the triggers that keep them, their rebuild, their check, and
+the reads of ``figures.py``.
+
+Each source table (issues, projects, scope items, planned funding, funding entries, compounds) has one *emit*
+query: for each of its rows, the figures the row adds to (``figure``, ``key``, ``value``) at its district (and, for
+the drill-down table's ``child.*`` figures, at its subdistrict). The same text serves
+- the triggers (PostgreSQL, statement level, with transition tables): the rows a statement inserted add, the rows
+  it deleted subtract, an update does both (only for rows whose counted columns changed); one upsert per
+  statement, in key order, in the writer's own transaction — a change shows on the next request;
+- the rebuild (``rebuild_rollups``, the migration's backfill): the emit over the whole table, summed;
+- the check (``verify_rollups``): the rebuild into temporary tables, compared row by row.
+
+On SQLite (the demo) there are no triggers: the dashboards compute live, as they always did (``enabled()``).
+
+Moving a place (a compound to another community, a community to another subdistrict, …) is not followed by the
+triggers: run ``manage.py rebuild_rollups`` after such a move (``verify_rollups`` finds it).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import connection, transaction
+
+FIGURE = "dashboards_placefigure"
+DUE = "dashboards_placedue"
+CLOCK = "dashboards_rollupclock"
+STARTED = "('construction', 'completion_acceptance', 'handed_over')"
+OPEN = "('planning', 'survey_design', 'plan_confirmation', 'construction', 'completion_acceptance', 'suspended')"
+
+
+def _place(project_id: str) -> str:
+    """From a project id to its district and subdistrict (``sd.district_id``, ``sd.id``)."""
+    return (
+        f"JOIN projects_project p ON p.id = {project_id} "
+        "JOIN communities_compound c ON c.id = p.compound_id "
+        "JOIN communities_community cm ON cm.id = c.community_id "
+        "JOIN communities_subdistrict sd ON sd.id = cm.subdistrict_id"
+    )
+
+
+def _emit(rows: str, join: str, values: list[tuple[str, str, str, str]], where: str = "TRUE") -> str:
+    # A figure is a name, or an SQL expression when it starts with a quote ('fund.' || r.stage).
+    tuples = ",\n  ".join(
+        f"({sub}, {figure if figure.startswith(chr(39)) else repr(figure)}, {key}, ({value})::numeric)"
+        for sub, figure, key, value in values
+    )
+    return (
+        f"SELECT sd.district_id, f.sub, f.figure, f.key, f.value FROM {rows} r {join} "
+        f"CROSS JOIN LATERAL (VALUES\n  {tuples}\n) AS f(sub, figure, key, value) WHERE ({where}) AND f.value <> 0"
+    )
+
+
+def _tz() -> str:
+    return settings.TIME_ZONE.replace("'", "")
+
+
+CLOCK_DAY = f"(SELECT day FROM {CLOCK} WHERE id = 1)"
+CONTRACTOR = "coalesce(r.contractor_id::text, '')"
+
+
+def issue_figures(rows: str) -> str:
+    closed, unclosed = "r.status = 'closed'", "r.status <> 'closed'"
+    named = "r.contractor_id IS NOT NULL"
+    return _emit(
+        rows,
+        _place("r.project_id"),
+        [
+            ("0", "issue.total", "r.tier::text", "1"),
+            ("0", "issue.open", "r.tier::text", "(r.status = 'open')::int"),
+            ("0", "issue.submitted", "r.tier::text", "(r.status = 'submitted')::int"),
+            ("0", "issue.closed", "r.tier::text", f"({closed})::int"),
+            (
+                "0",
+                "issue.rectify_s",
+                "r.tier::text",
+                f"CASE WHEN {closed} THEN EXTRACT(EPOCH FROM r.closed_at - r.created_at) ELSE 0 END",
+            ),
+            ("0", "issue.overdue", f"r.tier || ':' || {CONTRACTOR}", f"({unclosed} AND r.deadline < {CLOCK_DAY})::int"),
+            ("0", "card.issues", CONTRACTOR, f"({named})::int"),
+            ("0", "card.closed", CONTRACTOR, f"({named} AND {closed})::int"),
+            (
+                "0",
+                "card.on_time",
+                CONTRACTOR,
+                f"({named} AND {closed} AND (r.closed_at AT TIME ZONE '{_tz()}')::date <= r.deadline)::int",
+            ),
+            ("0", "issue.kind", f"{CONTRACTOR} || ':' || r.kind", f"({named})::int"),
+            ("sd.id", "child.open_issues", "''", f"({unclosed})::int"),
+            ("sd.id", "child.overdue_issues", "''", f"({unclosed} AND r.deadline < {CLOCK_DAY})::int"),
+        ],
+    )
+
+
+def issue_due(rows: str) -> str:
+    return (
+        f"SELECT sd.district_id, f.sub, f.figure, f.key, r.deadline AS day, 1 AS value FROM {rows} r "
+        f"{_place('r.project_id')} CROSS JOIN LATERAL (VALUES "
+        f"(0, 'issue.overdue', r.tier || ':' || {CONTRACTOR}), (sd.id, 'child.overdue_issues', '')"
+        ") AS f(sub, figure, key) WHERE r.status <> 'closed'"
+    )
+
+
+def project_figures(rows: str) -> str:
+    started, finished = f"r.status IN {STARTED}", "r.status = 'handed_over'"
+    named, both = "r.contractor_id IS NOT NULL", "r.actual_finish IS NOT NULL AND r.planned_finish IS NOT NULL"
+    behind = f"(r.status IN {OPEN} AND r.planned_finish < {CLOCK_DAY})::int"
+    join = (
+        "JOIN communities_compound c ON c.id = r.compound_id "
+        "JOIN communities_community cm ON cm.id = c.community_id "
+        "JOIN communities_subdistrict sd ON sd.id = cm.subdistrict_id"
+    )
+    return _emit(
+        rows,
+        join,
+        [
+            ("0", "project.status", "r.status", "1"),
+            ("0", "batch.total", "r.batch::text", "1"),
+            ("0", "batch.started", "r.batch::text", f"({started})::int"),
+            ("0", "batch.finished", "r.batch::text", f"({finished})::int"),
+            (
+                "0",
+                "project.started",
+                "coalesce(EXTRACT(YEAR FROM r.actual_start)::int::text, '')",
+                "(r.actual_start IS NOT NULL)::int",
+            ),
+            (
+                "0",
+                "project.finished",
+                "coalesce(EXTRACT(YEAR FROM r.actual_finish)::int::text, '')",
+                f"({finished} AND r.actual_finish IS NOT NULL)::int",
+            ),
+            ("0", "project.behind", CONTRACTOR, behind),
+            ("0", "sched.projects", CONTRACTOR, f"({named})::int"),
+            (
+                "0",
+                "sched.slip_days",
+                CONTRACTOR,
+                f"CASE WHEN {named} AND {both} THEN r.actual_finish - r.planned_finish ELSE 0 END",
+            ),
+            ("0", "sched.slip_n", CONTRACTOR, f"({named} AND {both})::int"),
+            ("sd.id", "child.projects", "''", "1"),
+            ("sd.id", "child.started", "''", f"({started})::int"),
+            ("sd.id", "child.finished", "''", f"({finished})::int"),
+            ("sd.id", "child.behind", "''", behind),
+        ],
+    )
+
+
+def project_due(rows: str) -> str:
+    return (
+        f"SELECT sd.district_id, f.sub, f.figure, f.key, r.planned_finish AS day, 1 AS value FROM {rows} r "
+        "JOIN communities_compound c ON c.id = r.compound_id "
+        "JOIN communities_community cm ON cm.id = c.community_id "
+        "JOIN communities_subdistrict sd ON sd.id = cm.subdistrict_id "
+        f"CROSS JOIN LATERAL (VALUES (0, 'project.behind', {CONTRACTOR}), (sd.id, 'child.behind', '')) "
+        f"AS f(sub, figure, key) WHERE r.status IN {OPEN} AND r.planned_finish IS NOT NULL"
+    )
+
+
+def scope_figures(rows: str) -> str:
+    return _emit(
+        rows,
+        _place("r.project_id"),
+        [
+            ("0", "scope.planned", "r.category", "r.planned_quantity"),
+            ("0", "scope.completed", "r.category", "r.completed_quantity"),
+        ],
+    )
+
+
+def funding_plan_figures(rows: str) -> str:
+    return _emit(
+        rows,
+        _place("r.project_id"),
+        [("0", "fund.planned", "r.source", "r.amount"), ("sd.id", "child.fund.planned", "''", "r.amount")],
+    )
+
+
+def funding_entry_figures(rows: str) -> str:
+    return _emit(
+        rows,
+        _place("r.project_id"),
+        [("0", "'fund.' || r.stage", "r.source", "r.amount"), ("sd.id", "'child.fund.' || r.stage", "''", "r.amount")],
+        where="r.voided_at IS NULL",
+    )
+
+
+def compound_figures(rows: str) -> str:
+    join = (
+        "JOIN communities_community cm ON cm.id = r.community_id "
+        "JOIN communities_subdistrict sd ON sd.id = cm.subdistrict_id"
+    )
+    return _emit(rows, join, [("sd.id", "child.compounds", "''", "1")])
+
+
+def _compound_place(compound_id: str) -> str:
+    return (
+        f"JOIN communities_compound c ON c.id = {compound_id} "
+        "JOIN communities_community cm ON cm.id = c.community_id "
+        "JOIN communities_subdistrict sd ON sd.id = cm.subdistrict_id"
+    )
+
+
+def need_figures(rows: str) -> str:
+    return _emit(rows, _compound_place("r.compound_id"), [("0", "need.count", "''", "1")])
+
+
+def topic_figures(rows: str) -> str:
+    return _emit(rows, _compound_place("r.compound_id"), [("0", "topic.step", "r.step", "1")])
+
+
+def vote_figures(rows: str) -> str:
+    closed = "r.status = 'closed'"
+    return _emit(
+        rows,
+        "JOIN consultations_topic t ON t.id = r.topic_id " + _compound_place("t.compound_id"),
+        [
+            ("0", "vote.passed", "''", f"({closed} AND r.result = 'passed')::int"),
+            ("0", "vote.failed", "''", f"({closed} AND r.result <> 'passed')::int"),
+            ("0", "vote.open", "''", "(r.status = 'open')::int"),
+        ],
+    )
+
+
+def meeting_figures(rows: str) -> str:
+    return _emit(
+        rows,
+        _compound_place("r.compound_id"),
+        [
+            ("0", "meeting.total", "''", "(r.status <> 'cancelled')::int"),  # a cancelled meeting is never held
+            ("0", "meeting.minutes", "''", "(r.minutes_published_at IS NOT NULL)::int"),
+        ],
+    )
+
+
+def problem_figures(rows: str) -> str:
+    return _emit(
+        rows,
+        _compound_place("r.compound_id"),
+        [
+            ("0", "problem.total", "''", "1"),
+            ("0", "problem.resolved", "''", "(r.status = 'resolved')::int"),
+            ("0", "problem.answered", "''", "(r.status = 'answered')::int"),
+            ("0", "problem.open", "''", "(r.status = 'open')::int"),
+        ],
+    )
+
+
+# table → (the emit queries into PlaceFigure, into PlaceDue, the columns whose change moves a figure)
+SOURCES = {
+    "inspections_rectificationissue": (
+        issue_figures,
+        issue_due,
+        ["project_id", "contractor_id", "kind", "deadline", "status", "tier", "closed_at", "created_at"],
+    ),
+    "projects_project": (
+        project_figures,
+        project_due,
+        ["compound_id", "contractor_id", "batch", "status", "planned_finish", "actual_start", "actual_finish"],
+    ),
+    "projects_scopeitem": (scope_figures, None, ["project_id", "category", "planned_quantity", "completed_quantity"]),
+    "projects_projectfunding": (funding_plan_figures, None, ["project_id", "source", "amount"]),
+    "projects_fundingentry": (funding_entry_figures, None, ["project_id", "source", "stage", "amount", "voided_at"]),
+    "communities_compound": (compound_figures, None, ["community_id"]),
+    "consultations_need": (need_figures, None, ["compound_id"]),
+    "consultations_topic": (topic_figures, None, ["compound_id", "step"]),
+    "consultations_vote": (vote_figures, None, ["topic_id", "status", "result"]),
+    "consultations_meeting": (meeting_figures, None, ["compound_id", "status", "minutes_published_at"]),
+    "consultations_residentproblem": (problem_figures, None, ["compound_id", "status"]),
+}
+
+
+def scope_projects_delta(pairs: str) -> str:
+    """``scope.projects``: the projects with at least one item of a category. From the (project, category) pairs a
+    statement changed, with ``d`` the items it added (negative: removed): a pair counts +1 when it has items now and
+    had none before, -1 the other way round."""
+    return (
+        "SELECT sd.district_id, 0 AS sub, 'scope.projects' AS figure, q.category AS key, "
+        "((q.now > 0)::int - (q.now - q.d > 0)::int)::numeric AS value FROM ("
+        "  SELECT pc.project_id, pc.category, pc.d, (SELECT count(*) FROM projects_scopeitem s "
+        "   WHERE s.project_id = pc.project_id AND s.category = pc.category) AS now"
+        f"  FROM ({pairs}) pc) q {_place('q.project_id')}"
+    )
+
+
+SCOPE_PROJECTS_ALL = (
+    "SELECT sd.district_id, 0 AS sub, 'scope.projects' AS figure, r.category AS key, count(DISTINCT r.project_id) "
+    f"AS value FROM projects_scopeitem r {_place('r.project_id')} GROUP BY 1, 2, 3, 4"
+)
+
+
+def _upsert(table: str, delta: str, keys: str) -> str:
+    return (
+        f"INSERT INTO {table} ({keys}, value) SELECT * FROM ({delta}) d "
+        f"ORDER BY {', '.join(str(n + 1) for n in range(keys.count(',') + 1))} "
+        f"ON CONFLICT ({keys}) DO UPDATE SET value = {table}.value + EXCLUDED.value;"
+    )
+
+
+FIGURE_KEYS = "district_id, subdistrict_id, figure, key"
+DUE_KEYS = "district_id, subdistrict_id, figure, key, day"
+
+
+def _delta(emit, keys: str, new: str | None, old: str | None) -> str:
+    parts = []
+    if new:
+        parts.append(f"SELECT * FROM ({emit(new)}) a")
+    if old:
+        parts.append(
+            f"SELECT e.district_id, e.sub, e.figure, e.key, {'e.day, ' if 'day' in keys else ''}-e.value FROM ({emit(old)}) e"
+        )
+    columns = "district_id, sub, figure, key" + (", day" if "day" in keys else "")
+    union = " UNION ALL ".join(parts)
+    return (
+        f"SELECT {columns}, sum(value) AS value FROM ({union}) u(district_id, sub, figure, key"
+        f"{', day' if 'day' in keys else ''}, value) GROUP BY {columns} HAVING sum(value) <> 0"
+    )
+
+
+def trigger_function(table: str) -> str:
+    figures, due, columns = SOURCES[table]
+    changed = " OR ".join(f"n.{c} IS DISTINCT FROM o.{c}" for c in columns)
+    # An update counts only its rows whose counted columns changed (a sweep's `updated_at` moves no figure).
+    new_changed = f"(SELECT n.* FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE {changed})"
+    old_changed = f"(SELECT o.* FROM old_rows o JOIN new_rows n ON n.id = o.id WHERE {changed})"
+
+    def apply(new: str | None, old: str | None, update: bool = False) -> str:
+        statements = [_upsert(FIGURE, _delta(figures, FIGURE_KEYS, new, old), FIGURE_KEYS)]
+        if due:
+            statements.append(_upsert(DUE, _delta(due, DUE_KEYS, new, old), DUE_KEYS))
+        if table == "projects_scopeitem":
+            signed = []
+            if new:
+                signed.append(f"SELECT project_id, category, 1 AS s FROM {new} x")
+            if old:
+                signed.append(f"SELECT project_id, category, -1 AS s FROM {old} x")
+            pairs = (
+                f"SELECT project_id, category, sum(s) AS d FROM ({' UNION ALL '.join(signed)}) y "
+                "GROUP BY 1, 2 HAVING sum(s) <> 0"
+            )
+            delta = (
+                f"SELECT district_id, sub, figure, key, sum(value) FROM ({scope_projects_delta(pairs)}) z "
+                "GROUP BY 1, 2, 3, 4 HAVING sum(value) <> 0"
+            )
+            moved = _upsert(FIGURE, delta, FIGURE_KEYS)
+            if update:  # only when an item changed project or category (a progress report changes quantities)
+                moved = (
+                    "IF EXISTS (SELECT 1 FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE "
+                    "n.project_id IS DISTINCT FROM o.project_id OR n.category IS DISTINCT FROM o.category) THEN "
+                    f"{moved} END IF;"
+                )
+            statements.append(moved)
+        return "\n    ".join(statements)
+
+    return f"""
+CREATE OR REPLACE FUNCTION dashboards_rollup_{table}() RETURNS trigger LANGUAGE plpgsql AS $body$
+BEGIN
+    -- Nothing to count (no row, or no counted column changed: a project's progress percent, a sweep's stamp).
+    IF TG_OP = 'UPDATE' THEN
+        IF NOT EXISTS (SELECT 1 FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE {changed}) THEN
+            RETURN NULL;
+        END IF;
+    ELSIF TG_OP = 'INSERT' THEN
+        IF NOT EXISTS (SELECT 1 FROM new_rows) THEN RETURN NULL; END IF;
+    ELSIF NOT EXISTS (SELECT 1 FROM old_rows) THEN
+        RETURN NULL;
+    END IF;
+    -- Before the clock is read: the nightly roll takes these tables in SHARE ROW EXCLUSIVE mode, so it waits for
+    -- this transaction, or this waits for it and then reads the new day (each statement below takes a new snapshot).
+    LOCK TABLE {FIGURE}, {DUE} IN ROW EXCLUSIVE MODE;
+    IF TG_OP = 'INSERT' THEN
+    {apply("new_rows", None)}
+    ELSIF TG_OP = 'UPDATE' THEN
+    {apply(new_changed, old_changed, update=True)}
+    ELSE
+    {apply(None, "old_rows")}
+    END IF;
+    RETURN NULL;
+END
+$body$;
+"""
+
+
+def install_sql() -> list[str]:
+    statements = []
+    for table in SOURCES:
+        statements.append(trigger_function(table))
+        for event, referencing in (
+            ("INSERT", "NEW TABLE AS new_rows"),
+            ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+            ("DELETE", "OLD TABLE AS old_rows"),
+        ):
+            name = f"dashboards_rollup_{event.lower()}"
+            statements.append(f"DROP TRIGGER IF EXISTS {name} ON {table};")
+            statements.append(
+                f"CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {referencing} "
+                f"FOR EACH STATEMENT EXECUTE FUNCTION dashboards_rollup_{table}();"
+            )
+    return statements
+
+
+def uninstall_sql() -> list[str]:
+    statements = []
+    for table in SOURCES:
+        for event in ("insert", "update", "delete"):
+            statements.append(f"DROP TRIGGER IF EXISTS dashboards_rollup_{event} ON {table};")
+        statements.append(f"DROP FUNCTION IF EXISTS dashboards_rollup_{table}();")
+    return statements
+
+
+def enabled() -> bool:
+    """The rollups are kept (PostgreSQL, triggers installed by the migration)."""
+    return connection.vendor == "postgresql"
+
+
+def install() -> None:
+    with connection.cursor() as cursor:
+        for table in (FIGURE, DUE):
+            cursor.execute(f"ALTER TABLE {table} SET (fillfactor = 50)")
+        for sql in install_sql():
+            cursor.execute(sql)
+
+
+def uninstall() -> None:
+    with connection.cursor() as cursor:
+        for sql in uninstall_sql():
+            cursor.execute(sql)
+
+
+def _recount_into(cursor, figure_table: str, due_table: str) -> None:
+    """Every figure counted from the source tables now (as of the clock's day), into the two tables given."""
+    for table, (figures, due, _columns) in SOURCES.items():
+        cursor.execute(
+            f"INSERT INTO {figure_table} ({FIGURE_KEYS}, value) SELECT district_id, sub, figure, key, sum(value) "
+            f"FROM ({figures(table)}) e GROUP BY 1, 2, 3, 4 HAVING sum(value) <> 0 "
+            f"ON CONFLICT ({FIGURE_KEYS}) DO UPDATE SET value = {figure_table}.value + EXCLUDED.value"
+        )
+        if due:
+            cursor.execute(
+                f"INSERT INTO {due_table} ({DUE_KEYS}, value) SELECT district_id, sub, figure, key, day, sum(value) "
+                f"FROM ({due(table)}) e GROUP BY 1, 2, 3, 4, 5 HAVING sum(value) <> 0 "
+                f"ON CONFLICT ({DUE_KEYS}) DO UPDATE SET value = {due_table}.value + EXCLUDED.value"
+            )
+    cursor.execute(f"INSERT INTO {figure_table} ({FIGURE_KEYS}, value) {SCOPE_PROJECTS_ALL}")
+
+
+def rebuild(today: date | None = None) -> None:
+    """Count every rollup again from the source tables (the migration's backfill; ``rebuild_rollups``). Writers
+    wait meanwhile (the tables are locked), so nothing they do is lost or counted twice."""
+    from django.utils import timezone
+
+    today = today or timezone.localdate()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"LOCK TABLE {FIGURE}, {DUE} IN EXCLUSIVE MODE")
+        cursor.execute(f"DELETE FROM {FIGURE}")
+        cursor.execute(f"DELETE FROM {DUE}")
+        cursor.execute(
+            f"INSERT INTO {CLOCK} (id, day) VALUES (1, %s) ON CONFLICT (id) DO UPDATE SET day = EXCLUDED.day",
+            [today],
+        )
+        _recount_into(cursor, FIGURE, DUE)
+        # A place's rows together on few pages (a province reads sixty districts' rows); the free space that the
+        # tables keep (fillfactor) lets the triggers' updates stay on the row's page.
+        cursor.execute(f"CLUSTER {FIGURE} USING place_figure_unique")
+        cursor.execute(f"CLUSTER {DUE} USING place_due_unique")
+        cursor.execute(f"ANALYZE {FIGURE}, {DUE}")
+
+
+def differences(limit: int = 100) -> list[tuple]:
+    """The rows where the rollups differ from a recount now: (table, district, subdistrict, figure, key[, day],
+    kept, recounted), at most ``limit``; empty when they agree."""
+    found = []
+    with transaction.atomic(), connection.cursor() as cursor:
+        # A consistent picture: writers wait while the recount runs (SHARE blocks their ROW EXCLUSIVE lock).
+        cursor.execute(f"LOCK TABLE {FIGURE}, {DUE} IN SHARE MODE")
+        cursor.execute("DROP TABLE IF EXISTS recount_fig, recount_due")  # an outer transaction's earlier check
+        for name, source in (("fig", FIGURE), ("due", DUE)):
+            cursor.execute(f"CREATE TEMPORARY TABLE recount_{name} (LIKE {source} INCLUDING ALL) ON COMMIT DROP")
+        _recount_into(cursor, "recount_fig", "recount_due")
+        for label, kept, recount, keys in (
+            ("figure", FIGURE, "recount_fig", FIGURE_KEYS),
+            ("due", DUE, "recount_due", DUE_KEYS),
+        ):
+            join = " AND ".join(f"k.{c.strip()} = r.{c.strip()}" for c in keys.split(","))
+            select = ", ".join(f"coalesce(k.{c.strip()}, r.{c.strip()})" for c in keys.split(","))
+            cursor.execute(
+                f"SELECT '{label}', {select}, coalesce(k.value, 0), coalesce(r.value, 0) FROM {kept} k "
+                f"FULL OUTER JOIN {recount} r ON {join} WHERE coalesce(k.value, 0) <> coalesce(r.value, 0) "
+                f"ORDER BY 2, 3, 4, 5 LIMIT %s",
+                [limit - len(found)],
+            )
+            found += cursor.fetchall()
+        cursor.execute("DROP TABLE recount_fig, recount_due")
+    return found
+
+
+def roll_clock(today: date | None = None) -> int:
+    """Move the stored "overdue" and "behind" figures to ``today``: the due rows between the clock's day and today
+    are added to them (subtracted when the clock is ahead). Returns the number of figure rows changed. The reads
+    correct for a clock that is behind, so a late roll makes nothing wrong, only the correction longer."""
+    from django.utils import timezone
+
+    today = today or timezone.localdate()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"LOCK TABLE {FIGURE}, {DUE} IN SHARE ROW EXCLUSIVE MODE")
+        cursor.execute(f"SELECT day FROM {CLOCK} WHERE id = 1 FOR UPDATE")
+        row = cursor.fetchone()
+        if row is None or row[0] == today:
+            return 0
+        cursor.execute(
+            f"INSERT INTO {FIGURE} ({FIGURE_KEYS}, value) SELECT district_id, subdistrict_id, figure, key, "
+            f"sum(CASE WHEN day >= %(clock)s THEN value ELSE -value END) FROM {DUE} "
+            f"WHERE day >= least(%(clock)s, %(today)s) AND day < greatest(%(clock)s, %(today)s) "
+            f"GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4 "
+            f"ON CONFLICT ({FIGURE_KEYS}) DO UPDATE SET value = {FIGURE}.value + EXCLUDED.value",
+            {"clock": row[0], "today": today},
+        )
+        changed = cursor.rowcount
+        cursor.execute(f"UPDATE {CLOCK} SET day = %s WHERE id = 1", [today])
+    return changed
+
+
+# --- Reads -------------------------------------------------------------------------------------------------------
+
+DISTRICTS = {
+    "district": "SELECT %(pk)s",
+    "city": "SELECT id FROM communities_district WHERE city_id = %(pk)s",
+    "province": (
+        "SELECT d.id FROM communities_district d JOIN communities_city ci ON ci.id = d.city_id "
+        "WHERE ci.province_id = %(pk)s"
+    ),
+}
+LEVELS = tuple(DISTRICTS)
+
+
+def _correction(where: str) -> str:
+    """The due rows between the clock's day and today, signed (added when the clock is behind, else taken off).
+    The clock's day is a scalar subquery so that the day range is a range of the ``place_due_day`` index."""
+    clock = f"(SELECT day FROM {CLOCK} WHERE id = 1)"
+    return (
+        "SELECT u.district_id, u.subdistrict_id, u.figure, u.key, "
+        f"CASE WHEN u.day >= {clock} THEN u.value ELSE -u.value END "
+        f"FROM {DUE} u WHERE {where} "
+        f"AND u.day >= least({clock}, %(today)s) AND u.day < greatest({clock}, %(today)s)"
+    )
+
+
+def read(level: str, pk: int, today: date) -> tuple[dict, dict]:
+    """A district's, city's or province's figures: ``({(figure, key): value}, {(district_id, subdistrict_id):
+    {figure: value}})`` — the place's totals and the per-subdistrict ``child.*`` figures. Two queries."""
+    districts = DISTRICTS[level]
+    params = {"pk": pk, "today": today}
+    totals: dict = defaultdict(Decimal)
+    children: dict = defaultdict(lambda: defaultdict(Decimal))
+    with connection.cursor() as cursor:
+        where = f"district_id IN ({districts}) AND subdistrict_id = 0"
+        due = f"u.district_id IN ({districts}) AND u.subdistrict_id = 0"
+        # Repeat findings per contractor (findings beyond the first of a kind) are summed here, from the counts per
+        # contractor and kind, so the many (contractor, kind) rows of a province never leave the database.
+        cursor.execute(
+            f'SELECT figure COLLATE "C", key COLLATE "C", sum(value) FROM (SELECT figure, key, value FROM {FIGURE} '
+            f"WHERE {where} AND figure <> 'issue.kind' "
+            f"UNION ALL SELECT figure, key, value FROM ({_correction(due)}) c(d, s, figure, key, value)) u "
+            "GROUP BY 1, 2 "
+            "UNION ALL SELECT 'issue.repeats', split_part(key, ':', 1) COLLATE \"C\", sum(n - 1) FROM ("
+            f'  SELECT key COLLATE "C" AS key, sum(value) AS n FROM {FIGURE} WHERE {where} '
+            "  AND figure = 'issue.kind' GROUP BY 1 HAVING sum(value) > 1) k GROUP BY 2",
+            params,
+        )
+        for figure, key, value in cursor.fetchall():
+            totals[figure, key] = value
+        where = f"district_id IN ({districts}) AND subdistrict_id <> 0"
+        due = f"u.district_id IN ({districts}) AND u.subdistrict_id <> 0"
+        cursor.execute(
+            'SELECT district_id, subdistrict_id, figure COLLATE "C", sum(value) FROM (SELECT district_id, subdistrict_id, '
+            f"figure, value FROM {FIGURE} WHERE {where} UNION ALL SELECT d, s, figure, value FROM "
+            f"({_correction(due)}) c(d, s, figure, key, value)) u "
+            "GROUP BY 1, 2, 3",
+            params,
+        )
+        for district_id, subdistrict_id, figure, value in cursor.fetchall():
+            children[district_id, subdistrict_id][figure] = value
+    return totals, children

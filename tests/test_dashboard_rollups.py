@@ -1,0 +1,266 @@
+"""The dashboards' rollups (dashboards/rollups.py): kept by triggers in the writer's own transaction, equal to a
+recount for every district, city and province, fresh on the next request, right on any day, checkable by an
+operator (``verify_rollups``) and rebuilt by ``rebuild_rollups``."""
+
+import io
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.db import connection
+from django.db.models import F
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from communities.choices import RoleKind
+from communities.models import City, District, Province, User
+from consultations.models import Need, ResidentProblem, Vote
+from dashboards import figures, rollups
+from dashboards.api import DashboardView
+from dashboards.models import PlaceFigure
+from inspections import services as inspections
+from inspections.models import RectificationIssue
+from projects import services as projects
+from projects.models import FundingEntry, Project, ProjectFunding, ScopeItem
+from tests import factories as f
+
+
+@pytest.fixture
+def generated(db):
+    call_command("generate_data", scale="district", districts=2, compounds_per_community=1, stdout=io.StringIO())
+    return User.objects.create(username="rollup_admin", is_superuser=True, is_staff=True)
+
+
+def places():
+    return [
+        *(("district", d) for d in District.objects.order_by("pk")),
+        *(("city", c) for c in City.objects.order_by("pk")),
+        *(("province", p) for p in Province.objects.order_by("pk")),
+    ]
+
+
+def board(level, place, user, *, live):
+    built = figures.build(level, place, user=user, show_rounds=True, live=live)
+    return DashboardView.figures(level, place, built)
+
+
+def assert_rollups_equal_a_recount(user):
+    assert rollups.differences() == []
+    checked = 0
+    for level, place in places():
+        assert board(level, place, user, live=False) == board(level, place, user, live=True), (level, place.pk)
+        checked += 1
+    return checked
+
+
+def test_the_rollups_equal_a_recount_for_every_place(generated):
+    assert City.objects.count() and Province.objects.count() and District.objects.count() == 2
+    assert PlaceFigure.objects.filter(figure="issue.total").exists()  # kept through generate_data's COPY
+    assert assert_rollups_equal_a_recount(generated) == 4
+
+
+def test_a_rolled_up_dashboard_reads_no_source_table_of_the_rolled_figures(generated):
+    district = District.objects.order_by("pk").first()
+    with CaptureQueriesContext(connection) as queries:
+        board("province", district.city.province, generated, live=False)
+    sql = " ".join(q["sql"] for q in queries.captured_queries)
+    for table in (
+        "inspections_rectificationissue",
+        "projects_scopeitem",
+        "projects_fundingentry",
+        "consultations_need",
+    ):
+        assert table not in sql
+
+
+def test_writes_of_every_kind_keep_the_rollups_equal_to_a_recount(generated):
+    user = generated
+    district = District.objects.order_by("pk").first()
+    in_district = {"project__compound__community__subdistrict__district": district}
+    # Issues: one closed through the service, many changed by one statement, some deleted, more created at once.
+    submitted = RectificationIssue.objects.filter(status="submitted", **in_district).first()
+    inspections.issue_verify(actor=user, issue=submitted)
+    RectificationIssue.objects.filter(status="open", **in_district).update(
+        deadline=F("deadline") - timedelta(days=40), tier=3
+    )
+    RectificationIssue.objects.filter(
+        pk__in=RectificationIssue.objects.filter(status="submitted").values("pk")[:3]
+    ).update(status="closed", closed_at=timezone.now())
+    template = RectificationIssue.objects.filter(**in_district).first()
+    RectificationIssue.objects.bulk_create(
+        [
+            RectificationIssue(
+                inspection=template.inspection,
+                project=project,
+                contractor=project.contractor,
+                kind="safety",
+                description="批量",
+                location="1号楼",
+                severity="minor",
+                tier=2,
+                deadline=timezone.localdate() - timedelta(days=n),
+            )
+            for n, project in enumerate(Project.objects.order_by("pk")[:30])
+        ]
+    )
+    RectificationIssue.objects.filter(description="批量", project__in=Project.objects.order_by("pk")[:3]).delete()
+    # Projects: statuses, contractors and dates moved in bulk.
+    Project.objects.filter(status="construction").update(planned_finish=timezone.localdate() - timedelta(days=3))
+    Project.objects.filter(pk__in=Project.objects.order_by("pk").values("pk")[:5]).update(
+        status="handed_over", actual_finish=timezone.localdate()
+    )
+    first, second = Project.objects.order_by("pk")[:2]
+    Project.objects.filter(pk=first.pk).update(contractor=second.contractor)
+    # Scope: a new category in many projects at once, two items of one category in one project, quantities, deletes.
+    ScopeItem.objects.bulk_create(
+        [
+            ScopeItem(project=project, category="elevator", name="加装电梯", unit="部", planned_quantity=Decimal("2"))
+            for project in Project.objects.order_by("pk")[:20]
+        ]
+        + [ScopeItem(project=first, category="elevator", name="第二部", unit="部", planned_quantity=Decimal("1"))]
+    )
+    ScopeItem.objects.filter(project=first, category="elevator").order_by("pk").first().delete()
+    ScopeItem.objects.update(completed_quantity=F("completed_quantity") + 1)
+    ScopeItem.objects.filter(project=second).delete()
+    # Money: an entry voided, a plan revised.
+    FundingEntry.objects.filter(pk=FundingEntry.objects.order_by("pk").first().pk).update(voided_at=timezone.now())
+    ProjectFunding.objects.filter(pk=ProjectFunding.objects.order_by("pk").first().pk).update(amount=Decimal("12.34"))
+    # Consultation and places.
+    Vote.objects.update(status="closed", result="failed_approval")
+    ResidentProblem.objects.filter(status="open").update(status="answered", answered_at=timezone.now())
+    Need.objects.filter(pk__in=Need.objects.values("pk")[:10]).delete()
+    f.CompoundFactory(community=first.compound.community)
+    assert assert_rollups_equal_a_recount(user) == 4
+
+
+def test_a_change_shows_on_the_next_dashboard_request(generated, client):
+    district = District.objects.order_by("pk").first()
+    officials = {
+        "district": f.user_with_role(RoleKind.DISTRICT_OFFICIAL, district=district),
+        "city": f.user_with_role(RoleKind.CITY_OFFICIAL, city=district.city),
+        "province": f.user_with_role(RoleKind.PROVINCE_OFFICIAL, province=district.city.province),
+    }
+    place = {"district": district, "city": district.city, "province": district.city.province}
+
+    def seen():
+        boards = {}
+        for level, user in officials.items():
+            client.force_login(user)
+            response = client.get(reverse("api:dashboard", args=[level, place[level].pk]))
+            assert response.status_code == 200
+            boards[level] = response.json()
+        return boards
+
+    before = seen()
+    # Closing an issue (销号).
+    issue = RectificationIssue.objects.filter(
+        status="submitted", project__compound__community__subdistrict__district=district
+    ).first()
+    inspections.issue_verify(actor=officials["district"], issue=issue)
+    after = seen()
+    for level in officials:
+        assert after[level]["inspections"]["closed"] == before[level]["inspections"]["closed"] + 1
+        assert after[level]["inspections"]["submitted"] == before[level]["inspections"]["submitted"] - 1
+    # Filing a progress report.
+    item = ScopeItem.objects.filter(
+        project__status="construction",
+        project__contractor__isnull=False,
+        project__compound__community__subdistrict__district=district,
+    ).first()
+    contractor = f.user_with_role(RoleKind.CONTRACTOR, company=item.project.contractor)
+    projects.progress_report_file(
+        actor=contractor,
+        project=item.project,
+        report_date=timezone.localdate(),
+        work_done="铺设管线",
+        percent_complete=60,
+        quantities={item.pk: Decimal("7.5")},
+    )
+    latest = seen()
+
+    def completed(boards, level):
+        return Decimal(str(next(r["completed"] for r in boards[level]["scope"] if r["category"] == item.category)))
+
+    for level in officials:
+        assert completed(latest, level) == completed(after, level) + Decimal("7.5")
+
+
+def test_overdue_and_behind_are_right_on_any_day_before_and_after_the_nightly_roll(generated):
+    user = generated
+    district = District.objects.order_by("pk").first()
+    today = timezone.localdate()
+    # Deadlines and planned finishes in the coming days, so that moving the day moves the figures.
+    for n, issue in enumerate(
+        RectificationIssue.objects.exclude(status="closed").filter(
+            project__compound__community__subdistrict__district=district
+        )[:12]
+    ):
+        RectificationIssue.objects.filter(pk=issue.pk).update(deadline=today + timedelta(days=n % 6))
+    for n, project in enumerate(Project.objects.filter(status="construction")[:6]):
+        Project.objects.filter(pk=project.pk).update(planned_finish=today + timedelta(days=n))
+    overdue_now = board("district", district, user, live=False)["inspections"]["overdue"]
+    with time_machine.travel(timezone.now() + timedelta(days=4), tick=False):
+        later = board("district", district, user, live=False)
+        assert later == board("district", district, user, live=True)  # the clock is behind: corrected
+        assert later["inspections"]["overdue"] > overdue_now
+        assert rollups.roll_clock() > 0  # the nightly roll
+        assert board("district", district, user, live=False) == board("district", district, user, live=True)
+        assert rollups.differences() == []
+    # Back to the first day with the clock four days ahead (the correction takes the days off).
+    assert board("district", district, user, live=False) == board("district", district, user, live=True)
+    assert assert_rollups_equal_a_recount(user) == 4
+
+
+def test_verify_rollups_reports_a_difference_and_fix_rebuilds(generated):
+    out = io.StringIO()
+    call_command("verify_rollups", stdout=out)
+    assert "equal a recount" in out.getvalue()
+    row = PlaceFigure.objects.filter(figure="issue.open").order_by("pk").first()
+    PlaceFigure.objects.filter(pk=row.pk).update(value=F("value") + 3)
+    out = io.StringIO()
+    with pytest.raises(SystemExit) as exit_:
+        call_command("verify_rollups", stdout=out)
+    assert exit_.value.code == 1
+    assert f"issue.open {row.key}: kept {row.value + 3}" in out.getvalue()
+    call_command("verify_rollups", fix=True, stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("verify_rollups", stdout=out)
+    assert "equal a recount" in out.getvalue()
+    PlaceFigure.objects.all().delete()  # an empty table (a restore without it): the command counts it all again
+    call_command("rebuild_rollups", stdout=io.StringIO())
+    assert rollups.differences() == []
+
+
+@pytest.mark.parametrize("level", ["district", "city", "province"])
+def test_a_rolled_up_dashboard_costs_a_fixed_number_of_queries(generated, client, level):
+    district = District.objects.order_by("pk").first()
+    place = {"district": district, "city": district.city, "province": district.city.province}[level]
+    client.force_login(generated)
+    url = reverse("api:dashboard", args=[level, place.pk])
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    count()
+    before = count()
+    template = RectificationIssue.objects.filter(project__compound__community__subdistrict__district=district).first()
+    for _ in range(3):  # more compounds, projects, contractors and issues: the same number of queries
+        project = f.ProjectFactory(compound=f.CompoundFactory(community=template.project.compound.community))
+        RectificationIssue.objects.create(
+            inspection=template.inspection,
+            project=project,
+            contractor=f.CompanyFactory(),
+            kind="road",
+            description="新问题",
+            location="2号楼",
+            severity="major",
+            tier=2,
+            deadline=timezone.localdate() - timedelta(days=1),
+        )
+    count()
+    assert count() == before <= {"district": 20, "city": 19, "province": 21}[level]
