@@ -629,9 +629,9 @@ def public_compound(request, code):
         ),
         code=code,
     )
-    return render(
-        request, "consultations/public_compound.html", {"compound": compound, **selectors.public_compound(compound)}
-    )
+    context = {"compound": compound, **selectors.public_compound(compound)}
+    context["sections"] = community_selectors.public_sections(compound)  # the apps above (aftercare)
+    return render(request, "consultations/public_compound.html", context)
 
 
 def _plate_url(request, compound) -> tuple[str, str]:
