@@ -89,8 +89,8 @@ def test_secretary_records_an_entry_and_a_bad_one_writes_nothing(tree, actors, r
             or "alert-danger" in response.content.decode()
         )
     assert LedgerEntry.objects.count() == 1
-    page = client.get(url + "?corrects=%d" % LedgerEntry.objects.get().pk).content.decode()
-    assert "Record a correction" in page or "更正" in page
+    page = client.get(f"{url}?corrects={LedgerEntry.objects.get().pk}").content.decode()
+    assert "Record a correction" in page
 
 
 @time_machine.travel(MAY)
