@@ -17,8 +17,8 @@ from aftercare import services
 from aftercare.models import Activity, AftercareRecord, LedgerEntry, ServiceForm, Space
 from communities.models import User
 from projects.choices import ProjectStatus
-from projects.models import Project
 from projects.hooks import completion_blockers
+from projects.models import Project
 from projects.services import project_accept_completion
 
 JMHY = "XH-JMHY"
@@ -38,7 +38,7 @@ SPACES = [
 
 
 def _quarter_before(day):
-    year, quarter, starts, _ends = services.quarter_of(day)
+    starts = services.quarter_of(day)[2]
     return services.quarter_of(starts - timedelta(days=1))
 
 
