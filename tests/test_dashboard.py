@@ -249,7 +249,9 @@ def test_list_exports_follow_the_filters(demo, client):
     assert {row[5] for row in rows[1:]} == {"待整改"}
     response = client.get(reverse("projects:project-list"), {"status": "handed_over", "export": "csv"})
     lines = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
-    assert len(lines) == 1 + 18 and all(line[6] == "移交长效管理" for line in lines[1:])  # 嘉美花园 by aftercare/demo.py
+    assert len(lines) == 1 + 18 and all(
+        line[6] == "移交长效管理" for line in lines[1:]
+    )  # 嘉美花园 by aftercare/demo.py
 
 
 def test_compound_list_exports_the_filtered_compounds_in_scope(demo, client):
