@@ -100,6 +100,22 @@ def register_home_section(section) -> None:
         _HOME_SECTIONS.append(section)
 
 
+# The public compound page's sections of the apps above the one that renders it (aftercare's service form, income
+# and activities), registered in their AppConfig.ready(): ``section(compound)`` returns ``{"template": ..., ...}``
+# (the template is included with the dict as ``section``) or None when the app has nothing to show for it.
+_PUBLIC_SECTIONS: list = []
+
+
+def register_public_section(section) -> None:
+    if section not in _PUBLIC_SECTIONS:
+        _PUBLIC_SECTIONS.append(section)
+
+
+def public_sections(compound) -> list[dict]:
+    """The registered apps' sections of a compound's public page, in registration order (None: left out)."""
+    return [found for section in _PUBLIC_SECTIONS if (found := section(compound)) is not None]
+
+
 def today_sections(user) -> list[TodaySection]:
     """The user's "today" list (今日待办): every registered section for the roles the user holds, in page order.
     The web home page and ``GET /api/v1/today/`` both show it."""

@@ -985,15 +985,13 @@ def public_compound(request, code):
         code=code,
     )
     building = request.GET.get("building", "")
-    return render(
-        request,
-        "consultations/public_compound.html",
-        {
-            "compound": compound,
-            "building": int(building) if building.isdigit() and len(building) < 12 else None,
-            **selectors.public_compound(compound),
-        },
-    )
+    context = {
+        "compound": compound,
+        "building": int(building) if building.isdigit() and len(building) < 12 else None,
+        **selectors.public_compound(compound),
+        "sections": community_selectors.public_sections(compound),  # the apps above (aftercare)
+    }
+    return render(request, "consultations/public_compound.html", context)
 
 
 def _plate_qrs(request, compound, plates) -> list[tuple]:

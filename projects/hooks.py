@@ -7,6 +7,10 @@ transition while any blocker returns a reason.
 Project origins: the planning app registers how a project is created from an item of the annual plan.
 ``project_create(plan_item=<id>)`` asks the registered origin for the item's compound, batch and name and, once
 the project is saved (in the same transaction), lets it link the item to the project. This app knows no plan.
+
+Handover listeners: the aftercare app registers what starts when a project's completion is accepted (the compound's
+aftercare record and the warranty periods). ``project_accept_completion`` calls every listener inside its
+transaction, after the project is handed over: a listener's refusal undoes the acceptance too.
 """
 
 from collections.abc import Callable
@@ -45,3 +49,20 @@ def project_origin(actor, plan_item_id: int) -> tuple[dict, Callable] | None:
     for origin in _project_origins:
         return origin(actor, plan_item_id)
     return None
+
+
+# listener(project, actor): called once per accepted project, inside the acceptance transaction
+HandoverListener = Callable[[object, object], None]
+_handover_listeners: list[HandoverListener] = []
+
+
+def register_handover_listener(listener: HandoverListener) -> HandoverListener:
+    if listener not in _handover_listeners:
+        _handover_listeners.append(listener)
+    return listener
+
+
+def project_handed_over(project, actor) -> None:
+    """Tell every registered app that ``project`` was just handed over (its completion accepted by ``actor``)."""
+    for listener in _handover_listeners:
+        listener(project, actor)

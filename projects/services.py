@@ -24,7 +24,7 @@ from communities.models import Company, Compound, User
 from communities.scoping import get_scope
 from projects import permissions as perms
 from projects.choices import CATEGORY_UNITS, FundingSource, FundingStage, Party, ProjectStatus
-from projects.hooks import completion_blockers, project_origin
+from projects.hooks import completion_blockers, project_handed_over, project_origin
 from projects.models import (
     FundingEntry,
     PlanConfirmation,
@@ -629,7 +629,7 @@ def project_request_acceptance(*, actor: User, project: Project, note: str = "")
 
 @transaction.atomic
 def project_accept_completion(*, actor: User, project: Project, note: str = "") -> Project:
-    return _move(
+    accepted = _move(
         actor=actor,
         project=project,
         name="accept_completion",
@@ -637,6 +637,8 @@ def project_accept_completion(*, actor: User, project: Project, note: str = "") 
         allowed=perms.is_district_official_for,
         guard=_require_no_blockers,
     )
+    project_handed_over(accepted, actor)  # e.g. the compound's aftercare opens (projects.hooks)
+    return accepted
 
 
 @transaction.atomic

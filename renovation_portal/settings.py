@@ -21,6 +21,7 @@ Environment variables:
 
 import os
 from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import dj_database_url
@@ -83,6 +84,8 @@ INSTALLED_APPS = [
     "projects",
     "consultations",
     "inspections",
+    # After projects, consultations and inspections: its demo opens the aftercare of the handed-over projects.
+    "aftercare",
     "dashboards",
     "reports",
 ]
@@ -432,6 +435,17 @@ AUDIT_MIN_RETENTION_DAYS = 180
 AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", "180"))
 if AUDIT_RETENTION_DAYS < AUDIT_MIN_RETENTION_DAYS:
     raise ImproperlyConfigured("AUDIT_RETENTION_DAYS may not be below 180 days (MLPS 2.0 keeps audit logs six months).")
+
+# --- Aftercare (after handover). An entry of a compound's own income ledger of at least this many yuan needs a
+# passed owners' vote behind it; a smaller one the owners' committee's decision. The design life (years) is the
+# default warranty of the structure (《建设工程质量管理条例》第四十条: "设计文件规定的该工程的合理使用年限").
+try:
+    AFTERCARE_VOTE_THRESHOLD = Decimal(os.environ.get("AFTERCARE_VOTE_THRESHOLD", "10000"))
+    AFTERCARE_DESIGN_LIFE_YEARS = int(os.environ.get("AFTERCARE_DESIGN_LIFE_YEARS", "50"))
+except (InvalidOperation, ValueError):
+    raise ImproperlyConfigured("AFTERCARE_VOTE_THRESHOLD and AFTERCARE_DESIGN_LIFE_YEARS must be numbers.") from None
+if not AFTERCARE_VOTE_THRESHOLD.is_finite() or AFTERCARE_VOTE_THRESHOLD <= 0 or AFTERCARE_DESIGN_LIFE_YEARS < 1:
+    raise ImproperlyConfigured("AFTERCARE_VOTE_THRESHOLD and AFTERCARE_DESIGN_LIFE_YEARS must be positive.")
 
 # --- Content-Security-Policy (django-csp): only the portal's own scripts and styles; no inline scripts.
 CONTENT_SECURITY_POLICY = {

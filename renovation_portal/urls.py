@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("inspections.api.urls")),
     path("", include("notifications.api.urls")),
     path("", include("planning.api.urls")),
+    path("", include("aftercare.api.urls")),
     path("", include("dashboards.api_urls")),
     path("", include("reports.api.urls")),
 ]
@@ -30,6 +31,8 @@ urlpatterns = [
     path("consultations/", include("consultations.urls")),
     path("", include("consultations.public_urls")),  # public/compounds/...
     path("inspections/", include("inspections.urls")),
+    path("aftercare/", include("aftercare.urls")),
+    path("", include("aftercare.public_urls")),  # public/compounds/<code>/service-form/
     path("notifications/", include("notifications.urls")),
     path("dashboard/", include("dashboards.urls")),
     path("reports/", include("reports.urls")),

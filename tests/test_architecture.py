@@ -14,8 +14,12 @@ RANKS = {
     "projects": 3,
     "consultations": 3,
     "inspections": 3,
-    "dashboards": 4,
-    "reports": 4,  # next to the dashboards: neither imports the other
+    # Above consultations and projects, beside each other (neither imports the other): the declarations and plans,
+    # and the aftercare of handed-over compounds.
+    "planning": 4,
+    "aftercare": 4,
+    "dashboards": 5,
+    "reports": 5,  # next to the dashboards: neither imports the other
 }
 SHARED_RANK = 3
 

@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AftercareConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "aftercare"
+    verbose_name = _("Aftercare")
+
+    def ready(self):
+        from aftercare.querysets import AFTERCARE_ROLES
+        from aftercare.selectors import public_section
+        from aftercare.services import aftercare_open_on_handover
+        from communities.selectors import register_public_section
+        from projects.hooks import register_handover_listener
+        from renovation_portal.navigation import register_nav_item
+
+        register_handover_listener(aftercare_open_on_handover)  # accepting completion opens the compound's aftercare
+        register_public_section(public_section)  # service form, published quarters, spaces on the public page
+        register_nav_item(_("Aftercare"), "aftercare:record-list", tuple(AFTERCARE_ROLES), position=48)

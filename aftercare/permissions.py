@@ -1,0 +1,44 @@
+"""Who may do what with a compound's aftercare. Reads are scoped by aftercare.querysets; these decide writes.
+
+The compound's community (its secretary) keeps the aftercare: the responsible party and standards, documents,
+service form, income ledger, spaces and activities. The district sets the warranty periods. The officials above
+(subdistrict, district, city, province) read; contractors and outsiders see none of it.
+"""
+
+from communities.choices import RoleKind
+from communities.scoping import get_scope
+
+
+def _community_id(compound) -> int:
+    return compound.community_id
+
+
+def can_keep(user, compound) -> bool:
+    """The secretary of the compound's community."""
+    scope = get_scope(user)
+    if scope.is_global:
+        return True
+    return (
+        RoleKind.COMMUNITY_SECRETARY in scope.role_kinds
+        and user.roles.filter(kind=RoleKind.COMMUNITY_SECRETARY, community_id=_community_id(compound)).exists()
+    )
+
+
+def can_keep_record(user, record) -> bool:
+    return can_keep(user, record.compound)
+
+
+def can_set_warranty(user, warranty) -> bool:
+    """A district official of the compound's own district (not one of a city or province above it)."""
+    scope = get_scope(user)
+    if scope.is_global:
+        return True
+    district_id = warranty.record.compound.community.subdistrict.district_id
+    return (
+        RoleKind.DISTRICT_OFFICIAL in scope.role_kinds
+        and user.roles.filter(kind=RoleKind.DISTRICT_OFFICIAL, district_id=district_id).exists()
+    )
+
+
+def can_keep_activity(user, activity) -> bool:
+    return can_keep(user, activity.space.record.compound)
