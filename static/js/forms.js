@@ -226,7 +226,7 @@
     var field = first.matches("input, select, textarea") ? first :
       first.querySelector(".is-invalid, input:not([type=hidden]), select, textarea");
     if (details && field && details.contains(field)) details.open = true;
-    first.scrollIntoView({ block: "center" });
+    first.scrollIntoView({ block: "center", behavior: "instant" });  // not Bootstrap's smooth scroll: there at once
     if (field) field.focus({ preventScroll: true });
   }
 

@@ -90,7 +90,7 @@ def test_secretary_records_an_entry_and_a_bad_one_writes_nothing(tree, actors, r
         )
     assert LedgerEntry.objects.count() == 1
     page = client.get(f"{url}?corrects={LedgerEntry.objects.get().pk}").content.decode()
-    assert "Record a correction" in page
+    assert "登记更正" in page  # "Record a correction"
 
 
 @time_machine.travel(MAY)
@@ -102,7 +102,7 @@ def test_published_quarter_totals_show_on_the_public_page(tree, actors, record, 
         ("parking", "800", "2025-03-20"),
     ):
         services.ledger_entry_record(
-            actor=secretary, record=record, kind=kind, entry_date=day, amount=amount, purpose="收入",
+            actor=secretary, record=record, kind=kind, entry_date=day, amount=amount, purpose="一季度明细",
             decision="业委会同意", decided_on="2025-01-05",
         )  # fmt: skip
     services.ledger_entry_record(
@@ -118,7 +118,7 @@ def test_published_quarter_totals_show_on_the_public_page(tree, actors, record, 
     quarter = page[page.index('data-testid="public-quarter"') :]
     assert "2025 Q1" in quarter
     assert ">2000.00<" in quarter and ">800.00<" in quarter and ">2800.00<" in quarter  # by kind, and the balance
-    assert "999" not in page and "收入" not in page  # the open quarter is not published, nor any entry
+    assert "999" not in page and "一季度明细" not in page  # the open quarter is not published, nor any entry
 
 
 @time_machine.travel(MAY)

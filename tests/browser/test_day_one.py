@@ -136,7 +136,7 @@ def sign_in(page, username, password):
     page.wait_for_load_state()
     pass_second_factor(page, username)
     page.wait_for_url("**/")
-    assert page.locator("h1").inner_text().startswith("欢迎")
+    assert page.locator("h1").inner_text().startswith("今日待办")  # the home page: the day's to-do list
 
 
 def save(page, label="保存"):
