@@ -84,6 +84,8 @@ class ArticleCompound:
     owners_director: str = ""
     owners_kind: str = OwnersBodyKind.OWNERS_COMMITTEE
     building_leads: int = 0
+    # A resident named in the article who leads the first building (elected by its residents).
+    first_building_lead: str = ""
 
 
 ARTICLE_COMPOUNDS = [
@@ -118,8 +120,10 @@ ARTICLE_COMPOUNDS = [
     ),
     # 建于20世纪90年代；拆违、雨污管网改造。
     ArticleCompound("ZCA-ZCAXL", "350203002-ZCA", "曾厝垵西里小区", "", None, 10, 300, 900, PropertyMode.SELF_MANAGED),
-    # 居民徐林住了30多年；正在推选楼栋长。
-    ArticleCompound("XH-JMHY", "350203003-XH", "嘉美花园", "", None, 8, 240, 720, PropertyMode.MENU),
+    # 居民徐林住了30多年；正在推选楼栋长：他当选1号楼楼栋长。
+    ArticleCompound(
+        "XH-JMHY", "350203003-XH", "嘉美花园", "", None, 8, 240, 720, PropertyMode.MENU, first_building_lead="徐林"
+    ),
 ]
 # 新港广场 is pictured in the article without its community: it is placed in a synthetic community.
 XINGANG = ArticleCompound("KY-XGGC", "350203004-S1", "新港广场", "", None, 6, 200, 600, PropertyMode.PROFESSIONAL)
@@ -463,6 +467,13 @@ def _boards(actor: User) -> None:
         for index, building in enumerate(plan.buildings):
             which = index * len(leads) // len(plan.buildings)
             name, phone = leads[which]
+            chosen_by, candidates = (LeadChoice.ELECTED, [{"name": name, "votes": None}]) if elected else ("", [])
+            if index == 0 and plan.spec.first_building_lead:
+                name = plan.spec.first_building_lead
+                chosen_by, candidates = (
+                    LeadChoice.ELECTED,
+                    [{"name": name, "votes": 37}, {"name": leads[0][0], "votes": 9}],
+                )
             lead = current.get(building.pk)
             if lead is not None and lead.name == name:
                 continue
@@ -474,12 +485,12 @@ def _boards(actor: User) -> None:
                 phone=phone,
                 # A third of the leads publish a service number for the plate (never their own mobile).
                 service_phone=_service_phone(compound, 100 + which) if which % 3 == 0 else "",
-                chosen_by=LeadChoice.ELECTED if elected else LeadChoice.APPOINTED,
+                chosen_by=chosen_by or LeadChoice.APPOINTED,
                 chosen_on=DEMO_LEADS_CHOSEN_ON,
                 term_starts_on=DEMO_LEADS_CHOSEN_ON,
                 term_ends_on=DEMO_LEADS_CHOSEN_ON.replace(year=DEMO_LEADS_CHOSEN_ON.year + 3),
-                candidates=[{"name": name, "votes": None}] if elected else [],
-                basis="楼栋居民推选" if elected else "社区指定（示例）",
+                candidates=candidates,
+                basis="楼栋居民推选" if chosen_by == LeadChoice.ELECTED else "社区指定（示例）",
             )
         community = compound.community
         wanted = {

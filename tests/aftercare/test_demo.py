@@ -10,6 +10,7 @@ from django.core.management import call_command
 
 from aftercare import demo as aftercare_demo
 from aftercare.models import Activity, AftercareRecord, LedgerEntry, LedgerQuarter, ServiceForm, WarrantyPeriod
+from communities.models import BuildingLead
 from projects.choices import ProjectStatus
 from projects.models import Project
 
@@ -30,6 +31,9 @@ def test_the_demo_tells_jiamei_gardens_story_after_handover(client):
     assert LedgerEntry.objects.filter(record=record, entry_date__gt=quarter.ends_on).count() == 1  # the open quarter
     tea = Activity.objects.get(space__record=record, title__startswith="第一次近邻茶话会")
     assert (tea.space.name, tea.signups, tea.attendance, tea.organiser_kind) == ("近邻茶室", 16, 14, "party_branch")
+
+    lead = BuildingLead.objects.get(building__compound=record.compound, building__number="1号楼", ended_on=None)
+    assert (lead.name, lead.chosen_by, lead.candidates[0]) == ("徐林", "elected", {"name": "徐林", "votes": 37})
 
     page = client.get(f"/public/compounds/{record.compound.code}/").content.decode()
     assert 'data-testid="public-aftercare"' in page and ">6540.00<" not in page
