@@ -11,7 +11,7 @@ SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/renovation_portal
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: demo test venv serve lint messages chromium deploy-check worker beat clean bench-data bench bench-weight bench-writes
+.PHONY: demo test venv serve lint messages chromium deploy-check worker beat clean bench-data bench bench-weight bench-slow bench-writes
 
 venv: $(VENV)/.stamp-install
 
@@ -94,3 +94,7 @@ bench-writes: venv
 ## Page weight on a phone's first visit (see BENCHMARKS.md): builds the demo, serves it with production settings.
 bench-weight: venv
 	$(PY) bench/page_weight.py $(WEIGHT_ARGS)
+
+## The same demo on a phone on slow 4G (150 ms, 1.6 Mbps, CPU ×4) in Chromium: bytes, requests, LCP, time to usable.
+bench-slow: venv chromium
+	$(PY) bench/slow_network.py $(SLOW_ARGS)

@@ -3,7 +3,7 @@
 1. Builds the demo in a temporary directory (SQLite, ``migrate`` + ``load_demo``: the data of ``make demo``) and
    collects the static files as production does (WhiteNoise's compressed manifest storage writes a ``.gz`` next
    to each file);
-2. serves it under gunicorn with production settings (DEBUG off);
+2. serves it under gunicorn with production settings (DEBUG off); both in bench/demo_server.py;
 3. logs in as each demo role through the login form and measures its home page, every page of its navigation,
    and the first detail page of each kind linked from those (project, issue, inspection, meeting, compound,
    lower dashboard), and the public compound page and a building plate without login. Each page is fetched as on
@@ -23,13 +23,8 @@ import argparse
 import gzip
 import http.cookiejar
 import json
-import os
 import re
-import secrets
-import subprocess
 import sys
-import tempfile
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -38,13 +33,16 @@ from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
+if __package__ in (None, ""):  # run as a script (`make bench-weight`): the repository root is not on the path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.demo_server import DEMO_PASSWORD, PUBLIC_START, ROLES, demo_portal
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 KB = 1024
 DASHBOARD_BUDGET = 500 * KB
 FIELD_BUDGET = 150 * KB
-ROLES = ["district", "subdistrict", "secretary", "contractor", "inspector"]
-PUBLIC_START = "/public/compounds/XH-JMHY/"
 # The first link of each kind found on a role's pages is measured too.
 DETAIL_KINDS = {
     "project": re.compile(r"^/projects/\d+/$"),
@@ -212,50 +210,6 @@ def measure_user(base: str, user: str | None, password: str) -> list[Weight]:
     return results
 
 
-def build_demo(workdir: Path) -> dict:
-    """The demo data and the collected static files, as production serves them; the environment to serve it."""
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{workdir / 'demo.sqlite3'}",
-        "DEBUG": "0",
-        "HTTPS_ONLY": "0",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "STATIC_ROOT": str(workdir / "static"),
-        "MEDIA_ROOT": str(workdir / "media"),
-        "REDIS_URL": "",
-        "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
-        "DJANGO_SETTINGS_MODULE": "renovation_portal.settings",
-        "LOG_LEVEL": "WARNING",
-    }
-    env.pop("PORTAL_TESTING", None)
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    for command in (["migrate", "--no-input", "-v", "0"], ["load_demo"], ["collectstatic", "--no-input", "-v", "0"]):
-        done = subprocess.run(manage + command, env=env, cwd=ROOT, capture_output=True, text=True)
-        if done.returncode:
-            raise SystemExit(f"manage.py {command[0]} failed:\n{done.stderr[-3000:]}")
-    return env
-
-
-def serve(env: dict, port: int, log: Path) -> subprocess.Popen:
-    gunicorn = str(Path(sys.executable).parent / "gunicorn")
-    server = subprocess.Popen(
-        [gunicorn, "renovation_portal.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2", "--log-level", "warning"],
-        env=env,
-        cwd=ROOT,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=2)
-            return server
-        except OSError:
-            time.sleep(0.3)
-    server.terminate()
-    raise SystemExit("gunicorn did not start")
-
-
 def table(rows: list[Weight]) -> str:
     lines = [
         "| user | page | HTML KB | assets KB | total KB | uncompressed KB | budget KB | |",
@@ -299,26 +253,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--base", help="measure this running portal (default: build the demo and serve it)")
     parser.add_argument("--users", default=",".join(ROLES))
-    parser.add_argument("--password", default="Siming-demo-2026")
+    parser.add_argument("--password", default=DEMO_PASSWORD)
     parser.add_argument("--port", type=int, default=8766)
     args = parser.parse_args()
-    server = None
-    with tempfile.TemporaryDirectory(prefix="page-weight-") as workdir:
-        try:
-            if args.base:
-                base = args.base
-            else:
-                print("Building the demo and collecting the static files…", file=sys.stderr)
-                server = serve(build_demo(Path(workdir)), args.port, Path(workdir) / "gunicorn.log")
-                base = f"http://127.0.0.1:{args.port}"
-            rows: list[Weight] = []
-            for user in [u for u in args.users.split(",") if u]:
-                rows += measure_user(base, user, args.password)
-            rows += measure_user(base, None, "")
-        finally:
-            if server:
-                server.terminate()
-                server.wait(timeout=30)
+    with demo_portal(args.port, args.base) as base:
+        rows: list[Weight] = []
+        for user in [u for u in args.users.split(",") if u]:
+            rows += measure_user(base, user, args.password)
+        rows += measure_user(base, None, "")
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"page-weight-{datetime.now():%Y%m%d-%H%M%S}.json"
     out.write_text(json.dumps([{**asdict(r), "total": r.total, "budget": r.budget} for r in rows], indent=1))
