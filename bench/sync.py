@@ -130,13 +130,15 @@ class Client:
         wire = len(head.encode()) + 2 + len(body)
         if response.headers.get("Content-Encoding") == "gzip":
             body = gzip.decompress(body)
+        # What the body would weigh gzipped (level 6, as Django's GZipMiddleware), had the server compressed it.
+        self.gzip_would_be = len(head.encode()) + 2 + min(len(body), len(gzip.compress(body, 6)))
         return json.loads(body), wire, elapsed
 
 
 def sync_list(client: Client, path: str, params: dict) -> dict:
     """Follow ``next`` to the end: requests, rows, bytes, seconds, the ids seen; a cursor that repeats is an error."""
     url, seen_urls = f"{path}?{urlencode(params)}", set()
-    stats = {"requests": 0, "rows": 0, "bytes": 0, "seconds": 0.0, "json_bytes": 0, "ids": []}
+    stats = {"requests": 0, "rows": 0, "bytes": 0, "seconds": 0.0, "gzip_would_be": 0, "ids": []}
     while url:
         if url in seen_urls:
             raise SystemExit(f"{path}: the next link repeats ({url}); the pages would never end")
@@ -146,7 +148,7 @@ def sync_list(client: Client, path: str, params: dict) -> dict:
         stats["requests"] += 1
         stats["rows"] += len(rows)
         stats["bytes"] += wire
-        stats["json_bytes"] += len(json.dumps(data, ensure_ascii=False).encode())
+        stats["gzip_would_be"] += client.gzip_would_be
         stats["seconds"] += elapsed
         stats["ids"].extend(row.get("id") for row in rows)
         url = data.get("next") if isinstance(data, dict) else None
@@ -164,18 +166,37 @@ def full_sync(client: Client, page_size: int) -> tuple[dict, float, datetime]:
     return per, time.perf_counter() - started, since
 
 
-def delta_sync(client: Client, since: datetime, page_size: int) -> tuple[dict, float, datetime]:
-    """Every list changed after ``since`` (the issues whatever their status), then the deletions."""
+def delta_sync(clients: list[Client], since: datetime, page_size: int) -> tuple[dict, float, datetime]:
+    """Every list changed after ``since`` (the issues whatever their status), then the deletions: one list after
+    another with one client, or as many lists at a time as there are clients (each its own connection)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     next_since = datetime.now(UTC)
     stamp = since.isoformat()
+    lists = [(name.replace("open issues", "issues"), path, {"updated_since": stamp}) for name, path, _ in RESOURCES]
+    lists.append(("deletions", "/api/v1/sync/deletions/", {"since": stamp}))
     started = time.perf_counter()
-    per = {}
-    for name, path, _params in RESOURCES:
-        per[name.replace("open issues", "issues")] = sync_list(
-            client, path, {"updated_since": stamp, "page_size": page_size}
-        )
-    per["deletions"] = sync_list(client, "/api/v1/sync/deletions/", {"since": stamp, "page_size": page_size})
+    if len(clients) == 1:
+        per = {name: sync_list(clients[0], path, {**params, "page_size": page_size}) for name, path, params in lists}
+    else:
+        with ThreadPoolExecutor(len(clients)) as pool:
+            futures = {
+                name: pool.submit(sync_list, clients[n % len(clients)], path, {**params, "page_size": page_size})
+                for n, (name, path, params) in enumerate(lists)
+            }
+            per = {name: future.result() for name, future in futures.items()}
     return per, time.perf_counter() - started, next_since
+
+
+def server_cpu_ms(arbiter: int) -> float:
+    """CPU time (user + system) used so far by gunicorn's workers (the application's side, not PostgreSQL's)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    children = Path(f"/proc/{arbiter}/task/{arbiter}/children").read_text().split()
+    for pid in children:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total * 1000 / ticks
 
 
 def submit_evidence(base: str, issue: int, token: str, photo: bytes) -> None:
@@ -216,7 +237,15 @@ def table(result: dict) -> str:
         f"| **total**, median of {len(delta['runs'])} (target ≤ {DELTA_MS:.0f} ms, ≤ {DELTA_BYTES:,} bytes) | "
         f"{delta['requests']} | {delta['rows']} | **{delta['bytes']:,}** | **{delta['ms']:.1f}** |"
     )
+    p = delta["parallel"]
+    lines.append(f"| the same, {p['clients']} lists at a time (median of {len(p['runs'])}) | | | | {p['ms']:.1f} |")
     lines.append("")
+    lines.append(
+        f"gunicorn CPU a delta (median): {delta['server_cpu_ms']} ms one list after another, "
+        f"{p['server_cpu_ms']} ms {p['clients']} at a time; load average at the end: "
+        f"{', '.join(f'{x:.1f}' for x in delta['load_average'])} on {os.cpu_count()} cores; "
+        f"the full sync gzipped would weigh {full['gzip_would_be']:,} bytes (JSON is served uncompressed)"
+    )
     runs = ", ".join(f"{r['ms']:.1f} ms / {r['bytes']:,} B" for r in delta["runs"])
     lines.append(f"delta runs: {runs}; the changed issue came back alone in every delta: {delta['changed_row_only']}")
     return "\n".join(lines)
@@ -229,7 +258,10 @@ def main():
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--port", type=int, default=8766)
     parser.add_argument("--page-size", type=int, default=200, help="rows a page (the API allows at most 200)")
-    parser.add_argument("--delta-runs", type=int, default=3)
+    parser.add_argument("--delta-runs", type=int, default=3, help="delta syncs of each mode (median reported)")
+    parser.add_argument(
+        "--parallel", type=int, default=4, help="connections of the parallel delta (the lists fetched at once)"
+    )
     parser.add_argument("--no-fail", action="store_true", help="exit 0 even when a target is missed")
     args = parser.parse_args()
     if not args.database_url:
@@ -242,7 +274,7 @@ def main():
 
     district, inspector = actors()
     token = make_token(inspector, "bench-sync")
-    changes = open_issues_to_change(district, args.delta_runs)
+    changes = open_issues_to_change(district, 2 * args.delta_runs)  # a change before each delta, both modes
     photo = photo_bytes()
     scale = {
         "districts": District.objects.count(),
@@ -262,17 +294,21 @@ def main():
             "requests": sum(r["requests"] for r in resources.values()),
             "rows": sum(r["rows"] for r in resources.values()),
             "bytes": sum(r["bytes"] for r in resources.values()),
-            "json_bytes": sum(r["json_bytes"] for r in resources.values()),
+            "gzip_would_be": sum(r["gzip_would_be"] for r in resources.values()),
             "seconds": round(seconds, 2),
         }
         print(f"full sync: {full['rows']:,} rows, {full['bytes']:,} bytes in {seconds:.2f} s", flush=True)
-        runs, changed_only = [], True
-        for issue, contractor_token in changes:
+        modes = {"sequential": [client], "parallel": [Client(base, token) for _ in range(args.parallel)]}
+        runs, parallel_runs, changed_only = [], [], True
+        for n, (issue, contractor_token) in enumerate(changes):
+            mode = "sequential" if n % 2 == 0 else "parallel"
             submit_evidence(base, issue, contractor_token, photo)
-            per, seconds, next_since = delta_sync(client, since, args.page_size)
+            cpu = server_cpu_ms(server.pid)
+            per, seconds, next_since = delta_sync(modes[mode], since, args.page_size)
+            cpu = server_cpu_ms(server.pid) - cpu
             since = next_since
             changed_only &= per["issues"]["ids"] == [issue]
-            runs.append(
+            (runs if mode == "sequential" else parallel_runs).append(
                 {
                     "changed_issue": issue,
                     "resources": {name: {k: v for k, v in row.items() if k != "ids"} for name, row in per.items()},
@@ -280,9 +316,15 @@ def main():
                     "rows": sum(r["rows"] for r in per.values()),
                     "bytes": sum(r["bytes"] for r in per.values()),
                     "ms": round(seconds * 1000, 1),
+                    "server_cpu_ms": round(cpu, 1),
                 }
             )
-            print(f"delta: {runs[-1]['rows']} rows, {runs[-1]['bytes']:,} bytes in {runs[-1]['ms']} ms", flush=True)
+            last = (runs if mode == "sequential" else parallel_runs)[-1]
+            print(
+                f"delta ({mode}): {last['rows']} rows, {last['bytes']:,} bytes in {last['ms']} ms "
+                f"(gunicorn CPU {last['server_cpu_ms']} ms)",
+                flush=True,
+            )
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -297,6 +339,14 @@ def main():
         "requests": runs[median_run]["requests"],
         "rows": runs[median_run]["rows"],
         "changed_row_only": changed_only,
+        "server_cpu_ms": statistics.median(r["server_cpu_ms"] for r in runs),
+        "parallel": {
+            "clients": args.parallel,
+            "runs": parallel_runs,
+            "ms": statistics.median(r["ms"] for r in parallel_runs),
+            "server_cpu_ms": statistics.median(r["server_cpu_ms"] for r in parallel_runs),
+        },
+        "load_average": os.getloadavg(),
     }
     misses = []
     if full["seconds"] > FULL_SYNC_SECONDS:
