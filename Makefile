@@ -11,7 +11,7 @@ SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/renovation_portal
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: demo test venv serve lint messages chromium deploy-check worker beat clean bench-data bench bench-weight bench-slow bench-writes
+.PHONY: demo test venv serve lint messages chromium deploy-check worker beat clean bench-data bench bench-weight bench-slow bench-writes bench-sync
 
 venv: $(VENV)/.stamp-install
 
@@ -90,6 +90,10 @@ bench: venv
 ## What the dashboards' rollup triggers add to closing an issue and filing a progress report (same rows, on and off).
 bench-writes: venv
 	$(PY) bench/writes.py --database-url $(BENCH_DATABASE_URL) $(WRITES_ARGS)
+
+## A district inspector's first full sync and the delta after one change, through the API (see bench/sync.py).
+bench-sync: venv
+	$(PY) bench/sync.py --database-url $(BENCH_DATABASE_URL) $(SYNC_ARGS)
 
 ## Page weight on a phone's first visit (see BENCHMARKS.md): builds the demo, serves it with production settings.
 bench-weight: venv

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from inspections.choices import InspectionStatus, IssueStatus, Severity
-from inspections.models import Inspection, RectificationIssue
+from inspections.models import ChecklistTemplate, Inspection, RectificationIssue
 from renovation_portal.sync import UpdatedSinceFilterSet
 
 
@@ -69,3 +69,11 @@ class InspectionFilterSet(UpdatedSinceFilterSet):
     class Meta:
         model = Inspection
         fields = ["project", "tier", "status", "planned_date", "week", "updated_since"]
+
+
+class ChecklistFilterSet(UpdatedSinceFilterSet):
+    """The checklist list's filters; ``updated_since`` lets the phone's delta sync skip the checklists it has."""
+
+    class Meta:
+        model = ChecklistTemplate
+        fields = ["tier", "status", "district", "updated_since"]

@@ -6,13 +6,15 @@ import json
 from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, transaction
+from django.db.models import Q
 from django.http import JsonResponse
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_standardized_errors.handler import ExceptionHandler as StandardExceptionHandler
-from rest_framework.exceptions import APIException, ErrorDetail, ParseError, ValidationError
+from rest_framework.exceptions import APIException, ErrorDetail, NotFound, ParseError, ValidationError
 from rest_framework.fields import ListField
-from rest_framework.pagination import CursorPagination, PageNumberPagination
+from rest_framework.pagination import Cursor, CursorPagination, PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
@@ -29,12 +31,71 @@ class PagePagination(PageNumberPagination):
 class KeysetPagination(CursorPagination):
     """Keyset (cursor) pages for lists that grow large: as fast at row 500,000 as on page one, and stable
     while rows change. Oldest change first, so that a syncing client pages forward with ``updated_since``
-    and follows ``next`` until it is null."""
+    and follows ``next`` until it is null.
+
+    The cursor holds the last row's ``updated_at`` *and* id, and a page starts strictly after that pair. DRF's
+    cursor holds the first ordering field only and steps over rows sharing its value with an OFFSET, which it caps
+    at 1000: once more than a thousand rows share one ``updated_at`` (a bulk update stamps them all with one
+    time) its ``next`` link repeats for ever and rows are skipped. A cursor without the id (made before) is still
+    read the old way."""
 
     ordering = ("updated_at", "id")
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def get_ordering(self, request, queryset, view):
+        ordering = super().get_ordering(request, queryset, view)
+        if len(ordering) == 1 and ordering[0].lstrip("-") == "updated_at":  # ?ordering=±updated_at: ties by id
+            ordering = (ordering[0], "-id" if ordering[0].startswith("-") else "id")
+        return ordering
+
+    def _pair(self) -> bool:
+        """Whether the ordering is ``(±updated_at, ±id)`` in one direction: then positions are pairs."""
+        first, *rest = self.ordering
+        return len(rest) == 1 and rest[0].lstrip("-") == "id" and first.startswith("-") == rest[0].startswith("-")
+
+    def _get_position_from_instance(self, instance, ordering):
+        position = super()._get_position_from_instance(instance, ordering)
+        if not self._pair():
+            return position
+        pk = instance["id"] if isinstance(instance, dict) else instance.pk
+        return f"{position}|{pk}"
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.ordering = self.get_ordering(request, queryset, view)
+        cursor = CursorPagination.decode_cursor(self, request)  # as given, the pair included
+        self._pair_position = None
+        if cursor is not None and cursor.position and "|" in cursor.position and self._pair():
+            value, _, pk = cursor.position.rpartition("|")
+            moment = parse_datetime(value)
+            if moment is None or not pk.isdigit():
+                raise NotFound(self.invalid_cursor_message)
+            first = self.ordering[0]
+            order_attr = first.lstrip("-")
+            after = cursor.reverse == first.startswith("-")  # rows after the pair in the query's own order
+            op = "gt" if after else "lt"
+            # ``updated_at >= t`` first, so that the index on (updated_at, id) starts the scan at the pair.
+            queryset = queryset.filter(
+                Q(**{f"{order_attr}__{op}e": moment})
+                & (Q(**{f"{order_attr}__{op}": moment}) | Q(**{f"id__{op}": int(pk)}))
+            )
+            self._pair_position = cursor.position
+        page = super().paginate_queryset(queryset, request, view)
+        if self._pair_position is not None:
+            # DRF filtered by the first field alone were its cursor given; the page knows it came after a position.
+            if self.cursor.reverse:
+                self.has_next, self.next_position = True, self._pair_position
+            else:
+                self.has_previous, self.previous_position = True, self._pair_position
+        return page
+
+    def decode_cursor(self, request):
+        cursor = super().decode_cursor(request)
+        if cursor is not None and cursor.position and "|" in cursor.position:
+            # DRF's own filter is skipped (no position); the pair's filter is applied above.
+            return Cursor(offset=cursor.offset, reverse=cursor.reverse, position=None)
+        return cursor
 
 
 def api_error_response(status: int, code: str, detail: str) -> JsonResponse:

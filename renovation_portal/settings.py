@@ -112,6 +112,7 @@ MIDDLEWARE = [
     "renovation_portal.idempotency.IdempotencyMiddleware",
     "communities.middleware.TwoFactorMiddleware",
     "csp.middleware.CSPMiddleware",
+    "renovation_portal.middleware.ApiJsonPolicyMiddleware",  # after CSPMiddleware: sets the API's short policy
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes requires: it answers a locked-out login with the lockout page.

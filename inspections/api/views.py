@@ -11,7 +11,7 @@ from communities.models import District, User
 from communities.scoping import ScopedObjectMixin, get_object_for
 from inspections import selectors, services
 from inspections.api import serializers as s
-from inspections.filtersets import InspectionFilterSet, IssueFilterSet
+from inspections.filtersets import ChecklistFilterSet, InspectionFilterSet, IssueFilterSet
 from inspections.models import (
     ChecklistItem,
     ChecklistTemplate,
@@ -60,7 +60,7 @@ class ChecklistViewSet(
 
     serializer_class = s.ChecklistTemplateSerializer
     queryset = ChecklistTemplate.objects.none()
-    filterset_fields = ["tier", "status", "district"]
+    filterset_class = ChecklistFilterSet
 
     def get_queryset(self):
         return self.locked_queryset(selectors.checklists(self.request.user))

@@ -150,3 +150,14 @@ def test_pages_send_a_strict_content_security_policy(tree, actors, client):
         assert "script-src 'self'" in policy and "unsafe-inline" not in policy
         inline_scripts = re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", response.content.decode())
         assert inline_scripts == [], url
+
+
+def test_api_json_sends_the_short_policy_and_the_browsable_api_the_pages_one(tree, actors, client):
+    client.force_login(actors["district_official"])
+    listed = client.get("/api/v1/compounds/", HTTP_ACCEPT="application/json")
+    assert listed.status_code == 200
+    short = {"default-src 'none'", "frame-ancestors 'none'"}
+    assert set(listed["Content-Security-Policy"].split("; ")) == short
+    assert set(client.get("/api/v1/no-such-list/")["Content-Security-Policy"].split("; ")) == short
+    page = client.get("/api/v1/compounds/", HTTP_ACCEPT="text/html")
+    assert page["Content-Type"].startswith("text/html") and "script-src 'self'" in page["Content-Security-Policy"]

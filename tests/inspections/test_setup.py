@@ -203,6 +203,31 @@ def test_draft_edit_publish_and_next_version_keep_old_inspections_on_their_versi
     assert versions == [2, 1]
 
 
+def test_checklists_delta_sync_returns_only_the_checklist_changed_since(
+    tree, actors, api_as, django_assert_max_num_queries
+):
+    """A phone's delta sync (``?updated_since=T``) of the checklists gets the one published after T, not every
+    checklist again, in at most three queries."""
+    official = api_as(actors["district_official"])
+    ids = []
+    for name in ("巡查表", "评估表"):
+        created = official.post(
+            "/api/v1/checklists/",
+            {"name": name, "tier": 3, "district": tree["district"].pk, "items": _items()},
+            format="json",
+        ).json()
+        ids.append(created["id"])
+    assert official.post(f"/api/v1/checklists/{ids[0]}/publish/").status_code == 200
+    since = ChecklistTemplate.objects.get(pk=ids[0]).updated_at
+    inspector = _client(actors["inspector"])
+    assert [row["id"] for row in inspector.get("/api/v1/checklists/").json()["results"]] == [ids[0]]
+    assert official.post(f"/api/v1/checklists/{ids[1]}/publish/").status_code == 200
+    with django_assert_max_num_queries(3):
+        delta = inspector.get("/api/v1/checklists/", {"updated_since": since.isoformat()})
+    assert [row["id"] for row in delta.json()["results"]] == [ids[1]]
+    assert inspector.get("/api/v1/checklists/", {"updated_since": "yesterday"}).status_code == 400
+
+
 @pytest.mark.parametrize(
     "items,code",
     [
