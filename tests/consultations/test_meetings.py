@@ -302,6 +302,7 @@ def test_minutes_are_published_after_the_meeting_then_frozen_and_corrected_as_ve
 
     page = client.get(reverse("public-compound", args=[tree["compound_a"].code])).content.decode()
     assert "讨论加装电梯，一致同意。" in page and "同意加装" in page and 'data-testid="minutes-corrected"' not in page
+    assert page.count("同意加装") == 1  # the decisions in one minutes section, not an older copy above it too
 
     for kwargs, code in (
         ({"minutes": "讨论加装电梯，一致同意。", "note": "无"}, "nothing_changed"),
