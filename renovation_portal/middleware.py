@@ -70,9 +70,10 @@ class RequestSizeLimitMiddleware:
 class CompressTextMiddleware(GZipMiddleware):
     """Gzip pages, scripts and style sheets (a field page: ~75 KB instead of ~370 KB on a phone's first visit).
 
-    Django's GZipMiddleware, limited to text: photos, spreadsheets and other binary files are compressed already,
-    and JSON is left alone because the middleware weakens ETags (``W/"…"``), which would break the API's
-    If-Match. In production WhiteNoise serves the static files pre-compressed at build time (``.gz`` next to
+    Django's GZipMiddleware, limited to text: photos, spreadsheets and other binary files are compressed already.
+    JSON is compressed only when it carries no ETag (lists, sync pages: a district inspector's first sync is
+    ≈ 0.2 MB instead of 2.9 MB): the middleware weakens ETags (``W/"…"``), which would break a record's If-Match.
+    In production WhiteNoise serves the static files pre-compressed at build time (``.gz`` next to
     each file, Content-Encoding set, so nothing is compressed again here); with DEBUG on, this compresses them
     on the fly so that the demo weighs what production does.
 
@@ -84,7 +85,11 @@ class CompressTextMiddleware(GZipMiddleware):
     COMPRESSIBLE = ("text/html", "text/css", "text/javascript", "application/javascript", "image/svg+xml", "text/csv")
 
     def process_response(self, request, response):
-        if not response.get("Content-Type", "").startswith(self.COMPRESSIBLE):
+        content_type = response.get("Content-Type", "")
+        if content_type.startswith("application/json"):
+            if response.has_header("ETag"):
+                return response
+        elif not content_type.startswith(self.COMPRESSIBLE):
             return response
         return super().process_response(request, response)
 

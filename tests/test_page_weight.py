@@ -5,6 +5,7 @@ the byte level, which is deterministic. Also the base template's polish: a favic
 inserts no inline style the CSP would refuse."""
 
 import gzip
+import json
 import re
 from pathlib import Path
 
@@ -83,6 +84,18 @@ def test_binary_files_and_the_api_are_not_gzipped_again(tree, actors, client, ap
     assert response.status_code == 200 and "Content-Encoding" not in response
     assert response["ETag"].startswith('"')
     response = client.get("/favicon.ico", **GZIP, follow=False)
+    assert "Content-Encoding" not in response
+
+
+def test_api_lists_without_an_etag_are_gzipped(tree, actors, client):
+    """A list (a sync page) has no ETag to weaken: it crosses a phone's slow link compressed."""
+    client.force_login(actors["contractor"])
+    response = client.get("/api/v1/projects/?page_size=200", **GZIP)
+    assert response.status_code == 200 and "ETag" not in response
+    assert response["Content-Encoding"] == "gzip" and "Accept-Encoding" in response["Vary"]
+    assert json.loads(gzip.decompress(response.content))["results"]
+    response = client.get("/api/v1/projects/")
+    assert "Content-Encoding" not in response and json.loads(response.content)["results"]
     assert "Content-Encoding" not in response
 
 
