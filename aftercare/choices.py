@@ -83,7 +83,14 @@ class SpaceKind(models.TextChoices):
     FITNESS = "fitness", _("Fitness area")
     PLAYGROUND = "playground", _("Children's playground")
     COMMUNITY_ROOM = "community_room", _("Community room")
+    CULTURE = "culture", _("Cultural publicity facility")
     OTHER = "other", _("Other activity space")
+
+
+# The dashboards' 数说改造: "community service space added" (m²) sums the area of these kinds of space …
+SERVICE_SPACE_KINDS = (SpaceKind.COMMUNITY_ROOM,)
+# … and "culture facilities" counts the spaces of these.
+CULTURE_KINDS = (SpaceKind.CULTURE,)
 
 
 class OrganiserKind(models.TextChoices):

@@ -3,7 +3,8 @@ projects service does), and 嘉美花园 tells the story after its handover — 
 service (the open major issue of the inspections demo does not block it; a serious one would), the menu-style
 property service publishes its service form, the charging points that replaced the old water tank bring in the
 compound's own income (a finished quarter published to residents, the current one still open), and the party
-branch holds the first neighbourly tea meeting in the new community room.
+branch holds the first neighbourly tea meeting in the new community room (the renovation also left a culture
+corridor, a cultural publicity facility, for the dashboards' 数说改造).
 
 Idempotent: each step looks for what it would write first, so loading twice writes nothing new.
 """
@@ -34,6 +35,7 @@ SPACES = [
     ("近邻茶室", "community_room", "45", "原物业用房改造，居民议事、茶话会"),
     ("健身区", "fitness", "180", "塑胶地面与健身器材"),
     ("儿童游乐场", "playground", "140", "滑梯、沙池"),
+    ("近邻文化长廊", "culture", "36", "党建与近邻文化宣传栏、居民公约公示"),
 ]
 
 

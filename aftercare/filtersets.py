@@ -1,7 +1,10 @@
 """Filters of the aftercare API lists (``?record=``, ``?compound=``, dates, ``updated_since``)."""
 
 import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
 
+from aftercare.choices import SpaceKind
 from aftercare.models import (
     Activity,
     AftercareRecord,
@@ -61,10 +64,44 @@ class LedgerQuarterFilterSet(_RecordPartFilterSet):
         fields = ["record", "year"]
 
 
+COMPOUND = "record__compound__community__subdistrict__district"
+
+
 class SpaceFilterSet(_RecordPartFilterSet):
+    """By record, kind, place and the days opened on (the dashboards' space figures link to the web list with
+    these: a space without its opening day is in no period)."""
+
+    province = django_filters.NumberFilter(field_name=f"{COMPOUND}__city__province", label=_("province"))
+    city = django_filters.NumberFilter(field_name=f"{COMPOUND}__city", label=_("city"))
+    district = django_filters.NumberFilter(field_name=COMPOUND, label=_("district"))
+    subdistrict = django_filters.NumberFilter(
+        field_name="record__compound__community__subdistrict", label=_("subdistrict")
+    )
+    community = django_filters.NumberFilter(field_name="record__compound__community", label=_("community"))
+    compound = django_filters.NumberFilter(field_name="record__compound", label=_("compound"))
+    kind = django_filters.ChoiceFilter(
+        choices=SpaceKind.choices,
+        label=_("kind"),
+        empty_label=_("All"),
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    opened_since = django_filters.DateFilter(field_name="opened_on", lookup_expr="gte", label=_("opened from"))
+    opened_until = django_filters.DateFilter(field_name="opened_on", lookup_expr="lte", label=_("opened until"))
+
     class Meta:
         model = Space
-        fields = ["record", "kind"]
+        fields = [
+            "record",
+            "province",
+            "city",
+            "district",
+            "subdistrict",
+            "community",
+            "compound",
+            "kind",
+            "opened_since",
+            "opened_until",
+        ]
 
 
 class ActivityFilterSet(UpdatedSinceFilterSet):

@@ -125,3 +125,9 @@ def public_section(compound) -> dict | None:
         "quarters": list(published_quarters(record, limit=4)),
         "spaces": spaces_with_activities(record, recent=3),
     }
+
+
+def space_list(user):
+    """The spaces the renovation created in the user's scope, with their compound (the web list across
+    compounds, which the dashboards' space figures link to)."""
+    return Space.objects.visible_to(user).select_related("record__compound__community__subdistrict")

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/ledger/", views.ledger, name="ledger"),
     path("<int:pk>/ledger/publish/", views.quarter_publish, name="quarter-publish"),
     path("<int:pk>/spaces/", views.spaces, name="spaces"),
+    path("spaces/", views.space_list, name="space-list"),
     path("warranties/<int:pk>/", views.warranty_edit, name="warranty-edit"),
     path("documents/<int:pk>/", views.document_file, name="document-file"),
     path("documents/<int:pk>/thumbnail/", views.document_file, {"thumbnail": True}, name="document-thumbnail"),

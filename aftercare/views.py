@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Count, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_POST
 from aftercare import permissions as perms
 from aftercare import selectors, services
 from aftercare.choices import ApprovalKind, LedgerDirection, LedgerKind
+from aftercare.filtersets import SpaceFilterSet
 from aftercare.forms import (
     ActivityForm,
     ActivityPhotoForm,
@@ -381,6 +383,36 @@ def spaces(request, pk):
             "can_keep": can_keep,
         },
         status=status,
+    )
+
+
+@login_required
+def space_list(request):
+    """The spaces across the compounds in scope, filtered by place, kind and the days opened on; their count and
+    total area (the dashboards' "community service space added" and "culture facilities" link here)."""
+    base = selectors.space_list(request.user)
+    filterset = SpaceFilterSet(request.GET or None, queryset=base)
+    invalid = filterset.is_bound and not filterset.is_valid()
+    spaces = (base.none() if invalid else filterset.qs).order_by("-opened_on", "record__compound__name", "name")
+    totals = spaces.aggregate(count=Count("id"), area=Sum("area"))
+    page = Paginator(spaces, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "aftercare/space_list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "query": query.urlencode(),
+            "count": totals["count"],
+            "area": totals["area"] or 0,
+            "places": [
+                (key, request.GET[key])
+                for key in ("province", "city", "district", "subdistrict", "community", "compound")
+                if request.GET.get(key)
+            ],
+        },
     )
 
 

@@ -1,14 +1,15 @@
 """Reads of place-tree data for pages: already scoped, each a fixed number of aggregate queries."""
 
 from dataclasses import dataclass
+from datetime import date
 
-from django.db.models import Count, F, Prefetch, Q, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, TruncDate
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from communities.choices import BoardRole, PropertyMode, RoleKind
+from communities.choices import BoardRole, OwnersBodyKind, PropertyMode, RoleKind
 from communities.models import (
     BoardContact,
     Building,
@@ -16,6 +17,9 @@ from communities.models import (
     Community,
     Compound,
     District,
+    OwnersBody,
+    PartyBranch,
+    PropertyService,
     Role,
     Subdistrict,
     TaskForce,
@@ -331,3 +335,81 @@ def building_leads(user):
 
 def board_contacts(user):
     return BoardContact.objects.visible_to(user).select_related("compound", "building", "updated_by")
+
+
+# --- The governance figures of 数说改造, as conditions on a compound: the dashboards count the compounds that meet
+# each, and the compound list filters by the same condition (``CompoundFilterSet``), so a figure's link lists
+# exactly the compounds it counts.
+
+# "Property introduced" (引入物业管理, 含共享物业): a compound whose property service became one of these …
+MANAGED_MODES = (PropertyMode.MENU, PropertyMode.PROFESSIONAL, PropertyMode.SHARED)
+# … from none or residents' self-management (or from no service recorded at all).
+UNMANAGED_MODES = (PropertyMode.NONE, PropertyMode.SELF_MANAGED)
+GOVERNANCE_FIGURES = ("party_branches", "self_governance_groups", "owners_committees", "property_introduced")
+
+
+def _between(field: str, since: date | None, until: date | None) -> dict:
+    bounds = {}
+    if since is not None:
+        bounds[f"{field}__gte"] = since
+    if until is not None:
+        bounds[f"{field}__lte"] = until
+    return bounds
+
+
+def governance_conditions(since: date | None, until: date | None) -> dict:
+    """Per governance figure, the condition (an ``Exists`` on ``OuterRef("pk")``, the compound) of a compound that
+    counts in [since, until] (both days included; None leaves that side open). A record without its date counts in
+    no period.
+
+    - ``party_branches``: its party branch was founded in the period (``PartyBranch.established_on``; a new
+      secretary's record keeps the branch's founding date, so it is no new branch);
+    - ``self_governance_groups`` / ``owners_committees``: its self-governance group / owners' committee was formed or
+      re-elected in the period (``OwnersBody.established_on`` and ``kind``);
+    - ``property_introduced``: its property service became menu-style, professional or shared in the period from none
+      or self-management: a service of such a mode, starting in the period (its contract start, else the day the
+      earlier service ended), whose earlier record (if any) had no managed mode."""
+    branches = PartyBranch.objects.filter(compound=OuterRef("pk"), **_between("established_on", since, until))
+    owners = OwnersBody.objects.filter(compound=OuterRef("pk"), **_between("established_on", since, until))
+    earlier = PropertyService.objects.filter(compound=OuterRef("compound"), pk__lt=OuterRef("pk")).order_by("-pk")
+    introduced = (
+        PropertyService.objects.filter(compound=OuterRef("pk"), mode__in=MANAGED_MODES)
+        .annotate(
+            earlier_mode=Subquery(earlier.values("mode")[:1]),
+            started_on=Coalesce("contract_starts_on", Subquery(earlier.values("ended_on")[:1])),
+        )
+        .filter(Q(earlier_mode__isnull=True) | Q(earlier_mode__in=UNMANAGED_MODES))
+        .filter(started_on__isnull=False, **_between("started_on", since, until))
+    )
+    return {
+        "party_branches": Exists(branches),
+        "self_governance_groups": Exists(owners.filter(kind=OwnersBodyKind.SELF_GOVERNANCE_GROUP)),
+        "owners_committees": Exists(owners.filter(kind=OwnersBodyKind.OWNERS_COMMITTEE)),
+        "property_introduced": Exists(introduced),
+    }
+
+
+# When a property service record started: its contract's start, else the day it was recorded, which is the day the
+# earlier service ended (``services.property_service_change``); a row from before records were dated, long ago.
+SERVICE_STARTED = Coalesce(F("contract_starts_on"), TruncDate("created_at"), Value(date(1900, 1, 1)))
+
+
+def service_in_force(day: date) -> Q:
+    """The property service records in force on ``day``, a condition on ``PropertyService`` annotated with
+    ``started_on=SERVICE_STARTED``: started on or before it and not ended by it (the service that replaces it starts
+    on the day it ends). Over a compound's history one record is in force on a day, unless a service was backdated
+    before the start of the one it replaced (then the compound counts under both modes)."""
+    return Q(started_on__lte=day) & (Q(ended_on__isnull=True) | Q(ended_on__gt=day))
+
+
+def property_mode_on(day: date, mode: str | None = None, *, managed: bool = False) -> Q:
+    """The compounds (a condition on ``Compound``) whose property mode on ``day`` was ``mode`` (none: no service in
+    force, or one of mode none), or, with ``managed``, one of the managed modes (basic property service)."""
+    services = PropertyService.objects.annotate(started_on=SERVICE_STARTED).filter(
+        service_in_force(day), compound=OuterRef("pk")
+    )
+    if managed:
+        return Q(Exists(services.filter(mode__in=MANAGED_MODES)))
+    if mode == PropertyMode.NONE:
+        return ~Q(Exists(services.exclude(mode=PropertyMode.NONE)))
+    return Q(Exists(services.filter(mode=mode)))

@@ -20,7 +20,7 @@ from django_otp import login as otp_login
 
 from communities import place_import, selectors, services
 from communities.choices import PropertyMode
-from communities.filtersets import CompoundFilterSet
+from communities.filtersets import GOVERNANCE_CHOICES, CompoundFilterSet
 from communities.forms import (
     BuildingCreateForm,
     BuildingForm,
@@ -112,6 +112,23 @@ def compound_list(request):
             "page": page,
             "query": query.urlencode(),
             "can_add_compound": may_add_compounds(request.user),
+            # The dashboards' filters the form has no field for, kept when the other filters change.
+            "kept": [
+                (key, request.GET[key])
+                for key in (
+                    "province",
+                    "city",
+                    "district",
+                    "compound",
+                    "governance",
+                    "since",
+                    "until",
+                    "property_on",
+                    "property_managed",
+                )
+                if request.GET.get(key)
+            ],
+            "governance_label": dict(GOVERNANCE_CHOICES).get(request.GET.get("governance"), ""),
         },
     )
 

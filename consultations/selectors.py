@@ -3,7 +3,7 @@ consultations/today.py)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.db.models import Avg, Count, Max, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -197,3 +197,24 @@ def problem_stats(user) -> dict:
         open=Count("id", filter=Q(status=ProblemStatus.OPEN)),
     )
     return rows
+
+
+def day_bounds(since, until) -> dict:
+    """The instants of the local days [since, until] (both included; None leaves that side open), as lookups on a
+    datetime field named ``field`` — ``{"gte": …, "lt": …}`` — so an index on the field serves the range."""
+    bounds = {}
+    if since is not None:
+        bounds["gte"] = timezone.make_aware(datetime.combine(since, time.min))
+    if until is not None:
+        bounds["lt"] = timezone.make_aware(datetime.combine(until + timedelta(days=1), time.min))
+    return bounds
+
+
+def resolved_between(since, until) -> Q:
+    """Residents' problems resolved in [since, until] (local days, both included): the dashboards' "residents'
+    problems solved" and the problem list's ``resolved_since``/``resolved_until`` filter."""
+    return Q(
+        status=ProblemStatus.RESOLVED,
+        resolved_at__isnull=False,
+        **{f"resolved_at__{lookup}": instant for lookup, instant in day_bounds(since, until).items()},
+    )

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,6 +24,7 @@ from communities.privacy import mask_phone, may_see_personal_data
 from communities.scoping import get_object_for
 from consultations import selectors, services
 from consultations.choices import STEP_ORDER, BallotChannel, Electorate, Step
+from consultations.filtersets import ProblemFilterSet
 from consultations.forms import (
     AnswerForm,
     BallotForm,
@@ -793,10 +795,31 @@ def problem_list(request):
         else:
             messages.success(request, _("Problem recorded."))
             return redirect("consultations:problem-list")
+    base = selectors.problems(request.user)
+    # Filtered by place, status and the days resolved (the dashboards' figures link here); a filter that does not
+    # validate lists nothing and shows its error, never the whole list under its name.
+    filterset = ProblemFilterSet(request.GET or None, queryset=base)
+    invalid = filterset.is_bound and not filterset.is_valid()
+    problems = (base.none() if invalid else filterset.qs).order_by("status", "-created_at", "-pk")
+    page = Paginator(problems, 100).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "consultations/problem_list.html",
-        {"form": form, "problems": selectors.problems(request.user).order_by("status", "-created_at")[:100]},
+        {
+            "form": form,
+            "problems": page,
+            "page": page,
+            "filter": filterset,
+            "query": query.urlencode(),
+            # The place the list is filtered to (from a dashboard), kept when the status or days change.
+            "places": [
+                (key, request.GET[key])
+                for key in ("province", "city", "district", "subdistrict", "community", "compound")
+                if request.GET.get(key)
+            ],
+        },
     )
 
 

@@ -12,6 +12,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from communities.choices import PropertyMode
 from communities.models import District
 from communities.scoping import get_scope
 from dashboards import figures
@@ -33,6 +34,87 @@ def _plain(value, exact: bool = False):
     if value.__class__.__name__ == "Decimal":
         return str(value) if exact else float(value)
     return value
+
+
+class _ModeCountSerializer(serializers.Serializer):
+    mode = serializers.ChoiceField(choices=PropertyMode.choices)
+    label = serializers.CharField()
+    count = serializers.IntegerField(help_text="Compounds whose property service in force that day has this mode.")
+    url = serializers.CharField(help_text="The compound list filtered to exactly these compounds.")
+
+
+class _CoveragePointSerializer(serializers.Serializer):
+    on = serializers.DateField()
+    modes = _ModeCountSerializer(many=True)
+    managed = serializers.IntegerField(help_text="Compounds with basic property service: menu-style, professional "
+                                       "or shared.")  # fmt: skip
+    percent = serializers.FloatField(
+        allow_null=True, help_text="Basic property service coverage: managed ÷ compounds, in percent (null: none)."
+    )
+    managed_url = serializers.CharField()
+
+
+class _CoverageSerializer(_CoveragePointSerializer):
+    """Property coverage on the period's last day (``on``), and at the ends of the four years before it (``trend``,
+    oldest first, ending with ``on``)."""
+
+    compounds = serializers.IntegerField(help_text="Compounds in the place now.")
+    trend = _CoveragePointSerializer(many=True)
+
+
+class DashboardGovernanceSerializer(serializers.Serializer):
+    """The governance row of 数说改造 over [``since``, ``until``], each figure with the list it counts (``*_url``)."""
+
+    since = serializers.DateField()
+    until = serializers.DateField()
+    party_branches = serializers.IntegerField(help_text="Compounds whose party branch was founded in the period.")
+    self_governance_groups = serializers.IntegerField(
+        help_text="Compounds whose self-governance group was formed or re-elected in the period."
+    )
+    owners_committees = serializers.IntegerField(
+        help_text="Compounds whose owners' committee was formed or re-elected in the period."
+    )
+    property_introduced = serializers.IntegerField(
+        help_text="Compounds that went from no property service or self-management to a managed mode in the period."
+    )
+    problems_solved = serializers.IntegerField(help_text="Residents' problems resolved in the period.")
+    service_space_m2 = serializers.FloatField(help_text="Area (m²) of community rooms opened in the period.")
+    culture_facilities = serializers.IntegerField(help_text="Cultural publicity facilities opened in the period.")
+    party_branches_url = serializers.CharField()
+    self_governance_groups_url = serializers.CharField()
+    owners_committees_url = serializers.CharField()
+    property_introduced_url = serializers.CharField()
+    problems_solved_url = serializers.CharField()
+    service_space_url = serializers.CharField()
+    culture_facilities_url = serializers.CharField()
+    compounds = serializers.IntegerField(help_text="Compounds in the place now.")
+    with_party_branch = serializers.IntegerField()
+    with_owners_body = serializers.IntegerField()
+    with_property_service = serializers.IntegerField()
+    coverage = _CoverageSerializer()
+
+
+class _PlaceSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class DashboardSerializer(serializers.Serializer):
+    """The dashboard payload (only ``governance`` is described field by field here)."""
+
+    level = serializers.CharField(help_text="province, city, district, subdistrict, community or compound")
+    place = _PlaceSerializer()
+    date = serializers.DateField()
+    progress = serializers.JSONField()
+    scope = serializers.JSONField()
+    inspections = serializers.JSONField()
+    consultation = serializers.JSONField()
+    contractors = serializers.JSONField()
+    evaluations = serializers.JSONField()
+    funding = serializers.JSONField()
+    governance = DashboardGovernanceSerializer()
+    children = serializers.JSONField()
+    districts = serializers.JSONField()
 
 
 class DashboardView(APIView):
@@ -60,7 +142,7 @@ class DashboardView(APIView):
                 description="Last day of the governance figures' period (default: 31 December of the year measured).",
             ),
         ],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: DashboardSerializer},
     )
     def get(self, request, level, id):
         place = place_for(request.user, level, id)  # every request: 404 outside the user's places

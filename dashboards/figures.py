@@ -16,26 +16,27 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Avg, Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 
-from communities.choices import OwnersBodyKind, PropertyMode
+from aftercare.choices import CULTURE_KINDS, SERVICE_SPACE_KINDS
+from aftercare.models import Space
+from communities import selectors as community_selectors
+from communities.choices import PropertyMode
 from communities.models import (
     City,
     Community,
     Company,
     Compound,
     District,
-    OwnersBody,
-    PartyBranch,
     PropertyService,
     Province,
     Subdistrict,
 )
 from consultations.choices import MeetingStatus, ProblemStatus, Step, VoteResult, VoteStatus
 from consultations.models import Meeting, Need, ResidentProblem, SurveyCode, Topic, Vote
+from consultations.selectors import resolved_between
 from dashboards import rollups
 from inspections.choices import InspectionStatus, IssueStatus
 from inspections.models import Inspection, RectificationIssue
@@ -302,7 +303,7 @@ def build(
     # --- 数说改造, governance: the bodies set up in the period, from the records' dates (one query). ---
     since = since or date(year, 1, 1)
     until = until or date(year, 12, 31)
-    board.governance = governance(Compound.objects.filter(**{COMPOUND_TO[level]: place.pk}), since, until)
+    board.governance = governance(level, place, since, until)
 
     # --- 数说改造: planned and completed quantity of every category (one GROUP BY). ---
     if rolled:
@@ -636,51 +637,133 @@ def satisfaction(level: str, place) -> dict:
     }
 
 
-# "Property introduced" (引入物业管理, 含共享物业): a compound whose property service became one of these …
-MANAGED_MODES = (PropertyMode.MENU, PropertyMode.PROFESSIONAL, PropertyMode.SHARED)
-# … from none or residents' self-management (or from no service recorded at all).
-UNMANAGED_MODES = (PropertyMode.NONE, PropertyMode.SELF_MANAGED)
+# Re-exported: the dashboards' tests and older callers read them here.
+MANAGED_MODES = community_selectors.MANAGED_MODES
+UNMANAGED_MODES = community_selectors.UNMANAGED_MODES
+COVERAGE_YEARS = 5  # the property coverage's trend: the ends of the four years before the period's, and its end
 
 
-def governance(compounds, since: date, until: date) -> dict:
-    """The governance figures of 数说改造 for the compounds, counted from the governance records' dates in
-    [since, until] (both days included); each counts compounds, one aggregate query in all:
+def governance(level: str, place, since: date, until: date) -> dict:
+    """The governance row of 数说改造 for the place's subtree over [since, until] (both days included), each figure
+    with the link to the list of exactly what it counts:
 
-    - ``party_branches``: compounds whose party branch was founded in the period (``PartyBranch.established_on``;
-      a new secretary's record keeps the branch's founding date, so it is no new branch);
-    - ``self_governance_groups`` / ``owners_committees``: compounds whose self-governance group / owners'
-      committee was formed or re-elected in the period (``OwnersBody.established_on`` and ``kind``);
-    - ``property_introduced``: compounds whose property service became menu-style, professional or shared in the
-      period from none or self-management: a service of such a mode, starting in the period (its contract start,
-      else the day the earlier service ended), whose earlier record (if any) had no managed mode.
+    - ``party_branches``, ``self_governance_groups``, ``owners_committees``, ``property_introduced``: compounds, by
+      ``communities.selectors.governance_conditions`` (the compound list filters by the same conditions), with the
+      bodies in place now beside them — one aggregate query;
+    - ``problems_solved``: residents' problems resolved in the period (``consultations.selectors.resolved_between``)
+      — one query;
+    - ``service_space_m2`` and ``culture_facilities``: the area of the community service spaces and the number of
+      cultural publicity facilities the renovation created, opened in the period (``Space.opened_on``; a space
+      without its opening day is in no period) — one query;
+    - ``coverage``: property coverage (``property_coverage``) — one query.
 
-    A record without its date counts in no period. Next to them, the bodies in place now."""
-    in_period = {"established_on__gte": since, "established_on__lte": until}
-    branches = PartyBranch.objects.filter(compound=OuterRef("pk"), **in_period)
-    owners = OwnersBody.objects.filter(compound=OuterRef("pk"), **in_period)
-    earlier = PropertyService.objects.filter(compound=OuterRef("compound"), pk__lt=OuterRef("pk")).order_by("-pk")
-    introduced = (
-        PropertyService.objects.filter(compound=OuterRef("pk"), mode__in=MANAGED_MODES)
-        .annotate(
-            earlier_mode=Subquery(earlier.values("mode")[:1]),
-            started_on=Coalesce("contract_starts_on", Subquery(earlier.values("ended_on")[:1])),
+    A record without its date counts in no period."""
+    param = {level: place.pk}
+    conditions = community_selectors.governance_conditions(since, until)
+    figures = (
+        Compound.objects.filter(**{COMPOUND_TO[level]: place.pk})
+        .order_by()
+        .aggregate(
+            **{name: Count("id", filter=condition) for name, condition in conditions.items()},
+            compounds=Count("id"),
+            with_party_branch=Count("id", filter=Q(party_branch__isnull=False)),
+            with_owners_body=Count("id", filter=Q(owners_body__isnull=False)),
+            with_property_service=Count(
+                "id", filter=Q(property_service__isnull=False) & ~Q(property_service__mode=PropertyMode.NONE)
+            ),
         )
-        .filter(Q(earlier_mode__isnull=True) | Q(earlier_mode__in=UNMANAGED_MODES))
-        .filter(started_on__gte=since, started_on__lte=until)
     )
-    figures = compounds.order_by().aggregate(
-        party_branches=Count("id", filter=Exists(branches)),
-        self_governance_groups=Count("id", filter=Exists(owners.filter(kind=OwnersBodyKind.SELF_GOVERNANCE_GROUP))),
-        owners_committees=Count("id", filter=Exists(owners.filter(kind=OwnersBodyKind.OWNERS_COMMITTEE))),
-        property_introduced=Count("id", filter=Exists(introduced)),
-        compounds=Count("id"),
-        with_party_branch=Count("id", filter=Q(party_branch__isnull=False)),
-        with_owners_body=Count("id", filter=Q(owners_body__isnull=False)),
-        with_property_service=Count(
-            "id", filter=Q(property_service__isnull=False) & ~Q(property_service__mode=PropertyMode.NONE)
+    urls = {
+        f"{name}_url": _link("communities:compound-list", governance=name, since=since, until=until, **param)
+        for name in conditions
+    }
+    problems_solved = (
+        ResidentProblem.objects.filter(**{path("compound__", level): place.pk})
+        .filter(resolved_between(since, until))
+        .count()
+    )
+    opened = Q(opened_on__gte=since, opened_on__lte=until)
+    spaces = (
+        Space.objects.filter(**{path("record__compound__", level): place.pk})
+        .order_by()
+        .aggregate(
+            area=Sum("area", filter=opened & Q(kind__in=SERVICE_SPACE_KINDS)),
+            culture=Count("id", filter=opened & Q(kind__in=CULTURE_KINDS)),
+        )
+    )
+    space_link = {"opened_since": since, "opened_until": until, **param}
+    (service_kind,) = SERVICE_SPACE_KINDS  # one kind each: the space list filters by one kind
+    (culture_kind,) = CULTURE_KINDS
+    return {
+        "since": since,
+        "until": until,
+        **figures,
+        **urls,
+        "problems_solved": problems_solved,
+        "problems_solved_url": _link(
+            "consultations:problem-list",
+            status=ProblemStatus.RESOLVED,
+            resolved_since=since,
+            resolved_until=until,
+            **param,
         ),
+        "service_space_m2": spaces["area"] or Decimal("0"),
+        "service_space_url": _link("aftercare:space-list", kind=service_kind, **space_link),
+        "culture_facilities": spaces["culture"],
+        "culture_facilities_url": _link("aftercare:space-list", kind=culture_kind, **space_link),
+        "coverage": property_coverage(level, place, until, compounds=figures["compounds"]),
+    }
+
+
+def _percent(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def property_coverage(level: str, place, on: date, *, compounds: int) -> dict:
+    """Property coverage of the place's ``compounds`` on the day ``on`` (the period's end) and at the ends of the
+    years before it: compounds by the mode of the property service in force that day
+    (``communities.selectors.service_in_force``; none: no service in force, or one of mode none), and "basic property
+    service coverage" — the compounds with a managed mode (menu-style, professional or shared) in percent of all.
+    One aggregate over the subtree's property service records (indexed by compound), whatever the number of
+    compounds; each count links to the compound list filtered by the same condition on the same day."""
+    days = [date(year, 12, 31) for year in range(on.year - COVERAGE_YEARS + 1, on.year)] + [on]
+    counted = [mode for mode in PropertyMode.values if mode != PropertyMode.NONE]
+    aggregates = {}
+    for index, day in enumerate(days):
+        in_force = community_selectors.service_in_force(day)
+        for mode in counted:
+            aggregates[f"{index}:{mode}"] = Count("compound", distinct=True, filter=in_force & Q(mode=mode))
+        aggregates[f"{index}:managed"] = Count("compound", distinct=True, filter=in_force & Q(mode__in=MANAGED_MODES))
+        aggregates[f"{index}:some"] = Count("compound", distinct=True, filter=in_force & ~Q(mode=PropertyMode.NONE))
+    rows = (
+        PropertyService.objects.filter(**{path("compound__", level): place.pk})
+        .annotate(started_on=community_selectors.SERVICE_STARTED)
+        .order_by()
+        .aggregate(**aggregates)
     )
-    return {"since": since, "until": until, **figures}
+    param = {level: place.pk}
+    trend = []
+    for index, day in enumerate(days):
+        counts = {mode: rows[f"{index}:{mode}"] for mode in counted}
+        counts[PropertyMode.NONE] = compounds - rows[f"{index}:some"]
+        trend.append(
+            {
+                "on": day,
+                "modes": [
+                    {
+                        "mode": mode,
+                        "label": label,
+                        "count": counts[mode],
+                        "url": _link("communities:compound-list", property_mode=mode, property_on=day, **param),
+                    }
+                    for mode, label in PropertyMode.choices
+                ],
+                "managed": rows[f"{index}:managed"],
+                "percent": _percent(rows[f"{index}:managed"], compounds),
+                "managed_url": _link("communities:compound-list", property_managed="true", property_on=day, **param),
+            }
+        )
+    return {"on": on, "compounds": compounds, **trend[-1], "trend": trend}
 
 
 def cached(parts: tuple, compute):
@@ -691,7 +774,7 @@ def cached(parts: tuple, compute):
     seconds = getattr(settings, "DASHBOARD_CACHE_SECONDS", 0)
     if not seconds:
         return compute()
-    key = "dashboard:v4:" + ":".join(str(part) for part in parts) + f":{timezone.localdate()}"
+    key = "dashboard:v5:" + ":".join(str(part) for part in parts) + f":{timezone.localdate()}"
     value = cache.get(key)
     if value is None:
         value = compute()

@@ -327,11 +327,18 @@ def export_sheets(board) -> list[tuple[str, list[str], list[list]]]:
         [period, _("Self-governance groups set up"), g["self_governance_groups"]],
         [period, _("Owners' committees formed or re-elected"), g["owners_committees"]],
         [period, _("Compounds newly under property management"), g["property_introduced"]],
+        [period, _("Residents' problems solved"), g["problems_solved"]],
+        [period, _("Community service space added (m²)"), g["service_space_m2"]],
+        [period, _("Cultural publicity facilities"), g["culture_facilities"]],
         [_("Governance now"), _("Compounds"), g["compounds"]],
         [_("Governance now"), _("With a party branch"), g["with_party_branch"]],
         [_("Governance now"), _("With an owners' committee or self-governance group"), g["with_owners_body"]],
         [_("Governance now"), _("With a property service"), g["with_property_service"]],
     ]
+    coverage = g["coverage"]
+    on = _("Property coverage %(on)s") % {"on": coverage["on"]}
+    summary += [[on, str(row["label"]), row["count"]] for row in coverage["modes"]]
+    summary += [[on, _("Basic property service coverage (%)"), coverage["percent"]]]
     if "rounds" in i:  # only on a board built for those who may know the unannounced plan (shows_rounds)
         summary += [
             [_("Inspections"), _("This week's unannounced rounds planned"), i["rounds"]["planned"]],
@@ -395,6 +402,19 @@ def export_sheets(board) -> list[tuple[str, list[str], list[list]]]:
             [
                 [str(r["label"]), r["planned"], r["allocated"], r["disbursed"], r["spent"], r["rate_percent"]]
                 for r in [*money["sources"], {**money["total"], "label": _("Total")}]
+            ],
+        )
+    )
+    sheets.append(
+        (
+            _("Property coverage"),
+            [_("Property service mode"), *[str(point["on"]) for point in coverage["trend"]]],
+            [
+                [str(row["label"]), *[point["modes"][index]["count"] for point in coverage["trend"]]]
+                for index, row in enumerate(coverage["modes"])
+            ]
+            + [
+                [_("Basic property service coverage (%)"), *[point["percent"] for point in coverage["trend"]]],
             ],
         )
     )

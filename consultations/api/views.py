@@ -13,6 +13,7 @@ from communities.models import Building, Compound
 from communities.scoping import get_object_for, get_scope
 from consultations import selectors, services
 from consultations.api import serializers as s
+from consultations.filtersets import ProblemFilterSet
 from consultations.models import (
     Ballot,
     LeadElection,
@@ -641,12 +642,6 @@ class BallotViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             scan=data.get("scan"),
             confirmation_ref=data.get("confirmation_ref", ""),
         )
-
-
-class ProblemFilterSet(UpdatedSinceFilterSet):
-    class Meta:
-        model = ResidentProblem
-        fields = ["compound", "status", "updated_since"]
 
 
 @extend_validation_errors(
