@@ -50,7 +50,7 @@ def page(browser, live_server, request):
     context = browser.new_context(
         base_url=live_server.url, locale="zh-CN", viewport={"width": 390, "height": 844}, accept_downloads=True
     )
-    context.set_default_timeout(15000)
+    context.set_default_timeout(30000)  # a live server on a loaded 2-core machine can take over 15 s for a page
     page = context.new_page()
     yield page
     failed = getattr(request.node, "rep_call", None)
