@@ -244,7 +244,7 @@ def table(result: dict) -> str:
         f"gunicorn CPU a delta (median): {delta['server_cpu_ms']} ms one list after another, "
         f"{p['server_cpu_ms']} ms {p['clients']} at a time; load average at the end: "
         f"{', '.join(f'{x:.1f}' for x in delta['load_average'])} on {os.cpu_count()} cores; "
-        f"the full sync gzipped would weigh {full['gzip_would_be']:,} bytes (JSON is served uncompressed)"
+        f"the bodies gzipped afresh would weigh {full['gzip_would_be']:,} bytes (lists are served gzipped, records not)"
     )
     runs = ", ".join(f"{r['ms']:.1f} ms / {r['bytes']:,} B" for r in delta["runs"])
     lines.append(f"delta runs: {runs}; the changed issue came back alone in every delta: {delta['changed_row_only']}")
