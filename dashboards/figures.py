@@ -151,6 +151,12 @@ def _median_hours(queryset, start: str, end: str) -> float | None:
     return round(median(values) / 3600, 1) if values else None
 
 
+def _rolled_median_hours(rolled) -> float | None:
+    """``_median_hours`` of the place's problems from the rollups (the same value, to the last bit)."""
+    seconds = rollups.median_response_seconds(rolled.level, rolled.pk, rolled.keys("problem.response_h"))
+    return None if seconds is None else round(seconds / 3600, 1)
+
+
 def district_of(level: str, place) -> int | None:
     """The district a place lies in (None above the district)."""
     if level in UPPER_LEVELS:
@@ -180,6 +186,7 @@ class Rolled:
     key), and the ``child.*`` figures per (district, subdistrict)."""
 
     def __init__(self, level: str, pk: int, today: date):
+        self.level, self.pk = level, pk
         self.totals, self.children = rollups.read(level, pk, today)
 
     def keys(self, figure: str) -> dict:
@@ -289,10 +296,13 @@ def build(
         }
     )
     # Hooked leaders (挂钩领导): how many, and how many of the place's projects have one (one more query).
-    hooked = projects.order_by().aggregate(
-        leaders=Count("liaisons", distinct=True),
-        covered=Count("id", filter=Q(liaisons__isnull=False), distinct=True),
-    )
+    if rolled:
+        hooked = {"leaders": rolled.count("liaison.leaders"), "covered": rolled.count("liaison.covered")}
+    else:
+        hooked = projects.order_by().aggregate(
+            leaders=Count("liaisons", distinct=True),
+            covered=Count("id", filter=Q(liaisons__isnull=False), distinct=True),
+        )
     board.progress["liaisons"] = {
         "leaders": hooked["leaders"],
         "covered": hooked["covered"],
@@ -405,9 +415,12 @@ def build(
     }
     if show_rounds:  # the unannounced plan: officials only, never the inspected side
         monday = today - timedelta(days=today.weekday())
-        rounds = Inspection.objects.filter(**{path("project__compound__", level): place.pk}, week=monday).aggregate(
-            planned=Count("id"), done=Count("id", filter=Q(status=InspectionStatus.FILED))
-        )
+        if rolled:
+            rounds = rollups.week_rounds(level, place.pk, monday)
+        else:
+            rounds = Inspection.objects.filter(**{path("project__compound__", level): place.pk}, week=monday).aggregate(
+                planned=Count("id"), done=Count("id", filter=Q(status=InspectionStatus.FILED))
+            )
         board.inspections["rounds"] = {**rounds, "week": monday}
 
     # --- Consultation: needs, topics by step, meetings, votes, residents' problems. ---
@@ -437,7 +450,9 @@ def build(
         "meetings": meetings,
         "votes": votes,
         "problems": problem_counts,
-        "median_response_hours": _median_hours(problems, "created_at", "answered_at"),
+        "median_response_hours": _rolled_median_hours(rolled)
+        if rolled
+        else _median_hours(problems, "created_at", "answered_at"),
         "problems_url": _link("consultations:problem-list", **param),
         "satisfaction": satisfaction(level, place),
     }
@@ -466,13 +481,19 @@ def build(
             }
         )
     board.contractors.sort(key=lambda c: (-(c["overdue"] + c["repeats"]), c["name"] or ""))
-    board.evaluations = list(
-        Inspection.objects.filter(
-            **{path("project__compound__", level): place.pk}, tier=3, status=InspectionStatus.FILED, score__isnull=False
+    if rolled:
+        board.evaluations = rollups.latest_evaluations(level, place.pk, 20)
+    else:
+        board.evaluations = list(
+            Inspection.objects.filter(
+                **{path("project__compound__", level): place.pk},
+                tier=3,
+                status=InspectionStatus.FILED,
+                score__isnull=False,
+            )
+            .order_by("-filed_at", "-pk")  # the same twenty on every request, when filing times tie
+            .values("pk", "project__compound__name", "score", "filed_at")[:20]
         )
-        .order_by("-filed_at", "-pk")  # the same twenty on every request, when filing times tie
-        .values("pk", "project__compound__name", "score", "filed_at")[:20]
-    )
 
     # --- One row per child place: the drill-down table (three GROUP BYs). ---
     child = CHILD_LEVEL[level]
