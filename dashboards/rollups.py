@@ -149,12 +149,29 @@ def project_figures(rows: str) -> str:
                 "''",
                 "EXISTS (SELECT 1 FROM projects_project_liaisons l WHERE l.project_id = r.id)::int",
             ),
+            # One row per project waiting for the six parties (value 1), counted by the reads, kept equal to the
+            # project's state now by the plan tables' triggers too (``plan_trigger_function``).
+            ("-1", "project.pending", "r.id::text", pending_confirmation("r")),
             ("sd.id", "child.projects", "''", "1"),
             ("sd.id", "child.started", "''", f"({started})::int"),
             ("sd.id", "child.finished", "''", f"({finished})::int"),
             ("sd.id", "child.behind", "''", behind),
         ],
     )
+
+
+def pending_confirmation(project: str) -> str:
+    """1 when the project waits for the six parties (六方确认): in plan confirmation, and its latest plan version
+    lacks one party's confirmation (``projects.selectors.with_pending_confirmation``)."""
+    from projects.choices import Party
+
+    latest = (
+        f"(SELECT v.id FROM projects_planversion v WHERE v.project_id = {project}.id ORDER BY v.number DESC LIMIT 1)"
+    )
+    confirmed = (
+        f"(SELECT count(DISTINCT pc.party) FROM projects_planconfirmation pc WHERE pc.plan_version_id = {latest})"
+    )
+    return f"({project}.status = 'plan_confirmation' AND {confirmed} < {len(Party.values)})::int"
 
 
 def project_due(rows: str) -> str:
@@ -484,27 +501,74 @@ $body$;
 """
 
 
+# The plan tables move ``project.pending`` of their projects: it is set to the project's state now (the projects'
+# own trigger adds and takes off by the same expression, so the row always holds the state now).
+PLAN_TABLES = {
+    "projects_planversion": "SELECT x.project_id FROM {rows} x",
+    "projects_planconfirmation": (
+        "SELECT v.project_id FROM {rows} x JOIN projects_planversion v ON v.id = x.plan_version_id"
+    ),
+}
+
+
+def plan_trigger_function(table: str) -> str:
+    def set_pending(rows: str) -> str:
+        affected = PLAN_TABLES[table].format(rows=rows)
+        return (
+            f"INSERT INTO {FIGURE} ({FIGURE_KEYS}, value) SELECT sd.district_id, -1, 'project.pending', p.id::text, "
+            f"{pending_confirmation('p')} FROM (SELECT DISTINCT project_id FROM ({affected}) a) x "
+            "JOIN projects_project p ON p.id = x.project_id JOIN communities_compound c ON c.id = p.compound_id "
+            "JOIN communities_community cm ON cm.id = c.community_id "
+            "JOIN communities_subdistrict sd ON sd.id = cm.subdistrict_id ORDER BY 1, 2, 3, 4 "
+            f"ON CONFLICT ({FIGURE_KEYS}) DO UPDATE SET value = EXCLUDED.value;"
+        )
+
+    return f"""
+CREATE OR REPLACE FUNCTION dashboards_rollup_{table}() RETURNS trigger LANGUAGE plpgsql AS $body$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+    {set_pending("new_rows")}
+    ELSIF TG_OP = 'UPDATE' THEN
+    {set_pending("(SELECT * FROM new_rows UNION ALL SELECT * FROM old_rows)")}
+    ELSE
+    {set_pending("old_rows")}
+    END IF;
+    RETURN NULL;
+END
+$body$;
+"""
+
+
+def _triggers(table: str) -> list[str]:
+    statements = []
+    for event, referencing in (
+        ("INSERT", "NEW TABLE AS new_rows"),
+        ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+        ("DELETE", "OLD TABLE AS old_rows"),
+    ):
+        name = f"dashboards_rollup_{event.lower()}"
+        statements.append(f"DROP TRIGGER IF EXISTS {name} ON {table};")
+        statements.append(
+            f"CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {referencing} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION dashboards_rollup_{table}();"
+        )
+    return statements
+
+
 def install_sql() -> list[str]:
     statements = []
+    for table in PLAN_TABLES:
+        statements.append(plan_trigger_function(table))
+        statements += _triggers(table)
     for table in SOURCES:
         statements.append(trigger_function(table))
-        for event, referencing in (
-            ("INSERT", "NEW TABLE AS new_rows"),
-            ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
-            ("DELETE", "OLD TABLE AS old_rows"),
-        ):
-            name = f"dashboards_rollup_{event.lower()}"
-            statements.append(f"DROP TRIGGER IF EXISTS {name} ON {table};")
-            statements.append(
-                f"CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {referencing} "
-                f"FOR EACH STATEMENT EXECUTE FUNCTION dashboards_rollup_{table}();"
-            )
+        statements += _triggers(table)
     return statements
 
 
 def uninstall_sql() -> list[str]:
     statements = []
-    for table in SOURCES:
+    for table in [*SOURCES, *PLAN_TABLES]:
         for event in ("insert", "update", "delete"):
             statements.append(f"DROP TRIGGER IF EXISTS dashboards_rollup_{event} ON {table};")
         statements.append(f"DROP FUNCTION IF EXISTS dashboards_rollup_{table}();")
@@ -671,7 +735,10 @@ def read(level: str, pk: int, today: date) -> tuple[dict, dict]:
             # Hooked leaders: the leaders linked to any of the place's projects, each once however many districts.
             "UNION ALL SELECT 'liaison.leaders', '', count(*) FROM ("
             f"  SELECT key FROM {FIGURE} WHERE {where} AND figure = 'liaison.leader' GROUP BY key "
-            "  HAVING sum(value) <> 0) l",
+            "  HAVING sum(value) <> 0) l "
+            # Projects waiting for the six parties: one row each (subdistrict -1).
+            f"UNION ALL SELECT 'project.pending', '', count(*) FROM {FIGURE} WHERE district_id IN ({districts}) "
+            "AND subdistrict_id = -1 AND figure = 'project.pending' AND value > 0",
             params,
         )
         for figure, key, value in cursor.fetchall():

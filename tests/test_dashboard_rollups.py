@@ -24,7 +24,8 @@ from dashboards.models import PlaceFigure
 from inspections import services as inspections
 from inspections.models import Inspection, RectificationIssue
 from projects import services as projects
-from projects.models import FundingEntry, Project, ProjectFunding, ScopeItem
+from projects.choices import Party
+from projects.models import FundingEntry, PlanConfirmation, PlanVersion, Project, ProjectFunding, ScopeItem
 from tests import factories as f
 
 
@@ -179,8 +180,22 @@ def test_the_median_rounds_leaders_and_evaluations_equal_a_recount(generated):
     planned = Inspection.objects.filter(week=monday, status="planned").order_by("pk")
     Inspection.objects.filter(pk__in=[i.pk for i in planned[: planned.count() // 2]]).update(status="filed")
 
+    # Six-party confirmation: one project fully confirmed, one with a newer version since, one missing a party
+    # after a deletion, one moved on to construction.
+    waiting = [*in_(first)[10:14], in_(second)[10]]
+    Project.objects.filter(pk__in=[p.pk for p in waiting]).update(status="plan_confirmation")
+    versions = [PlanVersion.objects.create(project=p, number=100) for p in waiting]
+    PlanConfirmation.objects.bulk_create(
+        [PlanConfirmation(plan_version=v, party=party, confirmed_by=user) for v in versions for party in Party.values]
+    )
+    PlanVersion.objects.create(project=waiting[1], number=101)
+    PlanConfirmation.objects.filter(plan_version=versions[2], party=Party.RESIDENTS).delete()
+    Project.objects.filter(pk=waiting[3].pk).update(status="construction")
+    PlanVersion.objects.filter(pk=versions[4].pk).delete()  # its confirmations with it
+
     assert assert_rollups_equal_a_recount(user) == 4
     top = board("province", province, user, live=False)
+    assert top["progress"]["pending_confirmation"] > 0
     assert top["progress"]["liaisons"]["leaders"] == 2
     assert board("district", first, user, live=False)["progress"]["liaisons"]["leaders"] == 2
     assert board("district", second, user, live=False)["progress"]["liaisons"]["leaders"] == 1
@@ -260,6 +275,26 @@ def test_a_change_shows_on_the_next_dashboard_request(generated, client):
 
     for level in officials:
         assert completed(latest, level) == completed(after, level) + Decimal("7.5")
+
+    # Six-party confirmation: a project waiting for its last party, then confirmed by it.
+    waiting = Project.objects.filter(
+        status="plan_confirmation", compound__community__subdistrict__district=district
+    ).first()
+    version = PlanVersion.objects.create(project=waiting, number=100)
+    PlanConfirmation.objects.bulk_create(
+        [
+            PlanConfirmation(plan_version=version, party=party, confirmed_by=officials["district"])
+            for party in Party.values[:-1]
+        ]
+    )
+    latest = seen()
+    projects.plan_confirm(actor=generated, plan_version=version, party=Party.values[-1])
+    confirmed = seen()
+    for level in officials:
+        assert (
+            confirmed[level]["progress"]["pending_confirmation"]
+            == latest[level]["progress"]["pending_confirmation"] - 1
+        )
 
     # Hooking a leader (挂钩领导).
     project = item.project
