@@ -1,6 +1,7 @@
 """What the dashboards' rollups cost a write (``make bench-writes``): closing an issue (``issue_verify``), filing a
-progress report with two quantities (``progress_report_file``), answering a resident's problem (``problem_answer``)
-and hooking a leader to a project (``project_add_liaison``), each through its service, timed with the rollup
+progress report with two quantities (``progress_report_file``), answering a resident's problem (``problem_answer``),
+hooking a leader to a project (``project_add_liaison``) and a new plan version with one party's confirmation
+(``plan_version_create`` + ``plan_confirm``), each through its service, timed with the rollup
 triggers on and off on the same rows of the same database.
 
 Each write runs in its own transaction, which is rolled back, so the data is the same for every run and both modes
@@ -96,7 +97,7 @@ def main():
     from inspections.choices import IssueStatus
     from inspections.models import RectificationIssue
     from projects import services as projects
-    from projects.choices import ProjectStatus
+    from projects.choices import Party, ProjectStatus
     from projects.models import Project, ScopeItem
 
     inspector, _ = User.objects.get_or_create(username="bench_national", defaults={"is_superuser": True})
@@ -120,6 +121,15 @@ def main():
             leaders[district_id], created = User.objects.get_or_create(username=f"bench_writer_d{district_id}")
             if created:
                 Role.objects.create(user=leaders[district_id], kind=RoleKind.DISTRICT_OFFICIAL, district_id=district_id)
+
+    confirming = list(Project.objects.filter(status=ProjectStatus.PLAN_CONFIRMATION).order_by("id")[: args.writes])
+
+    def confirm(project):
+        def write():
+            version = projects.plan_version_create(actor=inspector, project=project, summary="bench")
+            projects.plan_confirm(actor=inspector, plan_version=version, party=Party.CONTRACTOR)
+
+        return write
 
     def answer(problem):
         return lambda: consultations.problem_answer(actor=inspector, problem=problem, answer="已协调")
@@ -148,6 +158,7 @@ def main():
         ("file a progress report", [report(p) for p in reportable]),
         ("answer a resident's problem", [answer(p) for p in problems]),
         ("hook a leader to a project", [hook(p) for p in hookable]),
+        ("new plan version + one confirmation", [confirm(p) for p in confirming]),
     ):
         on, off = [], []
         for start in range(0, len(writes), BLOCK):
