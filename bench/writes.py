@@ -1,5 +1,7 @@
-"""What the dashboards' rollups cost a write (``make bench-writes``): closing an issue (``issue_verify``) and filing a
-progress report with two quantities (``progress_report_file``), each through its service, timed with the rollup
+"""What the dashboards' rollups cost a write (``make bench-writes``): closing an issue (``issue_verify``), filing a
+progress report with two quantities (``progress_report_file``), answering a resident's problem (``problem_answer``),
+hooking a leader to a project (``project_add_liaison``) and a new plan version with one party's confirmation
+(``plan_version_create`` + ``plan_confirm``), each through its service, timed with the rollup
 triggers on and off on the same rows of the same database.
 
 Each write runs in its own transaction, which is rolled back, so the data is the same for every run and both modes
@@ -86,12 +88,16 @@ def main():
 
     from django.utils import timezone
 
-    from communities.models import User
+    from communities.choices import RoleKind
+    from communities.models import Role, User
+    from consultations import services as consultations
+    from consultations.choices import ProblemStatus
+    from consultations.models import ResidentProblem
     from inspections import services as inspections
     from inspections.choices import IssueStatus
     from inspections.models import RectificationIssue
     from projects import services as projects
-    from projects.choices import ProjectStatus
+    from projects.choices import Party, ProjectStatus
     from projects.models import Project, ScopeItem
 
     inspector, _ = User.objects.get_or_create(username="bench_national", defaults={"is_superuser": True})
@@ -106,6 +112,31 @@ def main():
         items.setdefault(item.project_id, []).append(item.pk)
     writers = {p.contractor_id: contractor_user(p.contractor_id) for p in reportable}
     today = timezone.localdate()
+    problems = list(ResidentProblem.objects.filter(status=ProblemStatus.OPEN).order_by("id")[: args.writes])
+    hookable = list(Project.objects.select_related("compound__community__subdistrict").order_by("id")[: args.writes])
+    leaders = {}
+    for project in hookable:  # one district official per district: both the one who hooks and the leader hooked
+        district_id = project.compound.community.subdistrict.district_id
+        if district_id not in leaders:
+            leaders[district_id], created = User.objects.get_or_create(username=f"bench_writer_d{district_id}")
+            if created:
+                Role.objects.create(user=leaders[district_id], kind=RoleKind.DISTRICT_OFFICIAL, district_id=district_id)
+
+    confirming = list(Project.objects.filter(status=ProjectStatus.PLAN_CONFIRMATION).order_by("id")[: args.writes])
+
+    def confirm(project):
+        def write():
+            version = projects.plan_version_create(actor=inspector, project=project, summary="bench")
+            projects.plan_confirm(actor=inspector, plan_version=version, party=Party.CONTRACTOR)
+
+        return write
+
+    def answer(problem):
+        return lambda: consultations.problem_answer(actor=inspector, problem=problem, answer="已协调")
+
+    def hook(project):
+        leader = leaders[project.compound.community.subdistrict.district_id]
+        return lambda: projects.project_add_liaison(actor=leader, project=project, user=leader)
 
     def close(issue):
         return lambda: inspections.issue_verify(actor=inspector, issue=issue)
@@ -125,6 +156,9 @@ def main():
     for name, writes in (
         ("close an issue", [close(i) for i in issues]),
         ("file a progress report", [report(p) for p in reportable]),
+        ("answer a resident's problem", [answer(p) for p in problems]),
+        ("hook a leader to a project", [hook(p) for p in hookable]),
+        ("new plan version + one confirmation", [confirm(p) for p in confirming]),
     ):
         on, off = [], []
         for start in range(0, len(writes), BLOCK):

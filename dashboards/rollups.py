@@ -143,12 +143,35 @@ def project_figures(rows: str) -> str:
                 f"CASE WHEN {named} AND {both} THEN r.actual_finish - r.planned_finish ELSE 0 END",
             ),
             ("0", "sched.slip_n", CONTRACTOR, f"({named} AND {both})::int"),
+            (
+                "0",
+                "liaison.covered",
+                "''",
+                "EXISTS (SELECT 1 FROM projects_project_liaisons l WHERE l.project_id = r.id)::int",
+            ),
+            # One row per project waiting for the six parties (value 1), counted by the reads, kept equal to the
+            # project's state now by the plan tables' triggers too (``plan_trigger_function``).
+            ("-1", "project.pending", "r.id::text", pending_confirmation("r")),
             ("sd.id", "child.projects", "''", "1"),
             ("sd.id", "child.started", "''", f"({started})::int"),
             ("sd.id", "child.finished", "''", f"({finished})::int"),
             ("sd.id", "child.behind", "''", behind),
         ],
     )
+
+
+def pending_confirmation(project: str) -> str:
+    """1 when the project waits for the six parties (六方确认): in plan confirmation, and its latest plan version
+    lacks one party's confirmation (``projects.selectors.with_pending_confirmation``)."""
+    from projects.choices import Party
+
+    latest = (
+        f"(SELECT v.id FROM projects_planversion v WHERE v.project_id = {project}.id ORDER BY v.number DESC LIMIT 1)"
+    )
+    confirmed = (
+        f"(SELECT count(DISTINCT pc.party) FROM projects_planconfirmation pc WHERE pc.plan_version_id = {latest})"
+    )
+    return f"({project}.status = 'plan_confirmation' AND {confirmed} < {len(Party.values)})::int"
 
 
 def project_due(rows: str) -> str:
@@ -238,7 +261,17 @@ def meeting_figures(rows: str) -> str:
     )
 
 
+# The time to answer a resident's problem, in microseconds, shifted by RESPONSE_SHIFT (so that an answer recorded
+# before the problem still gives a positive number) and written with RESPONSE_DIGITS digits: the keys of
+# ``problem.response`` sort as the times do, in any collation. ``problem.response_h`` counts them per whole hour.
+RESPONSE_SHIFT = 10**15
+RESPONSE_DIGITS = 18
+HOUR_US = 3600 * 10**6
+_RESPONSE_US = f"((EXTRACT(EPOCH FROM r.answered_at - r.created_at) * 1000000)::bigint + {RESPONSE_SHIFT})"
+
+
 def problem_figures(rows: str) -> str:
+    answered = "(r.answered_at IS NOT NULL)::int"
     return _emit(
         rows,
         _compound_place("r.compound_id"),
@@ -247,7 +280,66 @@ def problem_figures(rows: str) -> str:
             ("0", "problem.resolved", "''", "(r.status = 'resolved')::int"),
             ("0", "problem.answered", "''", "(r.status = 'answered')::int"),
             ("0", "problem.open", "''", "(r.status = 'open')::int"),
+            # The median time to answer: a histogram per whole hour (read with the place's other figures) and the
+            # exact times (subdistrict -1: read only for the hour or two where the median lies).
+            ("0", "problem.response_h", f"lpad(div({_RESPONSE_US}, {HOUR_US})::text, 8, '0')", answered),
+            ("-1", "problem.response", f"lpad({_RESPONSE_US}::text, {RESPONSE_DIGITS}, '0')", answered),
         ],
+    )
+
+
+# An evaluation's place in "the twenty latest": its filing time (UTC, to the microsecond; one with no time first,
+# as PostgreSQL sorts NULL in a descending order) and its id, in digits only, so that the key sorts as
+# ``ORDER BY filed_at DESC, id DESC`` does.
+EVALUATION_KEY = (
+    "coalesce(to_char(r.filed_at AT TIME ZONE 'UTC', 'YYYYMMDDHH24MISSUS'), '99999999999999999999') "
+    "|| lpad(r.id::text, 12, '0')"
+)
+
+
+def inspection_figures(rows: str) -> str:
+    """Subdistrict -1: figures by key that no dashboard sums whole — a week's unannounced rounds (key: the week's
+    Monday), and one row per mid-term evaluation (tier 3, filed, scored), read newest first per district."""
+    week = "to_char(r.week, 'YYYY-MM-DD')"
+    evaluation = "r.tier = 3 AND r.status = 'filed' AND r.score IS NOT NULL"
+    return _emit(
+        rows,
+        _place("r.project_id"),
+        [
+            ("-1", "round.planned", week, "(r.week IS NOT NULL)::int"),
+            ("-1", "round.done", week, "(r.week IS NOT NULL AND r.status = 'filed')::int"),
+            ("-1", "evaluation", EVALUATION_KEY, f"({evaluation})::int"),
+        ],
+    )
+
+
+def liaison_figures(rows: str) -> str:
+    """Hooked leaders (挂钩领导): a row per (district, leader), the leader's links to the district's projects; the
+    leaders of a place are the keys whose sum is not 0. Whether a project has any is ``liaison.covered``, counted
+    from the project (``project_figures``) and moved by the links' trigger (``liaison_covered_delta``)."""
+    return _emit(rows, _place("r.project_id"), [("0", "liaison.leader", "r.user_id::text", "1")])
+
+
+def project_liaisons(rows: str) -> str:
+    """The ``liaison.leader`` rows of the projects' links (a project moved to another district moves them)."""
+    return (
+        "SELECT sd.district_id, 0 AS sub, 'liaison.leader' AS figure, l.user_id::text AS key, 1::numeric AS value "
+        f"FROM {rows} r JOIN projects_project_liaisons l ON l.project_id = r.id "
+        "JOIN communities_compound c ON c.id = r.compound_id "
+        "JOIN communities_community cm ON cm.id = c.community_id "
+        "JOIN communities_subdistrict sd ON sd.id = cm.subdistrict_id"
+    )
+
+
+def liaison_covered_delta(pairs: str) -> str:
+    """``liaison.covered``: from the projects whose links a statement changed (``d``: links added, negative:
+    removed), +1 for a project that has a leader now and had none, -1 the other way round."""
+    return (
+        "SELECT sd.district_id, 0 AS sub, 'liaison.covered' AS figure, '' AS key, "
+        "((q.now > 0)::int - (q.now - q.d > 0)::int)::numeric AS value FROM ("
+        "  SELECT pc.project_id, pc.d, (SELECT count(*) FROM projects_project_liaisons s "
+        "   WHERE s.project_id = pc.project_id) AS now"
+        f"  FROM ({pairs}) pc) q {_place('q.project_id')}"
     )
 
 
@@ -271,7 +363,13 @@ SOURCES = {
     "consultations_topic": (topic_figures, None, ["compound_id", "step"]),
     "consultations_vote": (vote_figures, None, ["topic_id", "status", "result"]),
     "consultations_meeting": (meeting_figures, None, ["compound_id", "status", "minutes_published_at"]),
-    "consultations_residentproblem": (problem_figures, None, ["compound_id", "status"]),
+    "consultations_residentproblem": (
+        problem_figures,
+        None,
+        ["compound_id", "status", "created_at", "answered_at"],
+    ),
+    "inspections_inspection": (inspection_figures, None, ["project_id", "tier", "status", "score", "filed_at", "week"]),
+    "projects_project_liaisons": (liaison_figures, None, ["project_id", "user_id"]),
 }
 
 
@@ -355,6 +453,23 @@ def trigger_function(table: str) -> str:
                     f"{moved} END IF;"
                 )
             statements.append(moved)
+        if table == "projects_project_liaisons":
+            signed = [f"SELECT project_id, 1 AS s FROM {new} x"] if new else []
+            signed += [f"SELECT project_id, -1 AS s FROM {old} x"] if old else []
+            pairs = (
+                f"SELECT project_id, sum(s) AS d FROM ({' UNION ALL '.join(signed)}) y GROUP BY 1 HAVING sum(s) <> 0"
+            )
+            delta = (
+                f"SELECT district_id, sub, figure, key, sum(value) FROM ({liaison_covered_delta(pairs)}) z "
+                "GROUP BY 1, 2, 3, 4 HAVING sum(value) <> 0"
+            )
+            statements.append(_upsert(FIGURE, delta, FIGURE_KEYS))
+        if table == "projects_project" and update:  # a project moved: its leaders' rows go with it
+            moved = _upsert(FIGURE, _delta(project_liaisons, FIGURE_KEYS, new, old), FIGURE_KEYS)
+            statements.append(
+                "IF EXISTS (SELECT 1 FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE "
+                f"n.compound_id IS DISTINCT FROM o.compound_id) THEN {moved} END IF;"
+            )
         return "\n    ".join(statements)
 
     return f"""
@@ -386,27 +501,74 @@ $body$;
 """
 
 
+# The plan tables move ``project.pending`` of their projects: it is set to the project's state now (the projects'
+# own trigger adds and takes off by the same expression, so the row always holds the state now).
+PLAN_TABLES = {
+    "projects_planversion": "SELECT x.project_id FROM {rows} x",
+    "projects_planconfirmation": (
+        "SELECT v.project_id FROM {rows} x JOIN projects_planversion v ON v.id = x.plan_version_id"
+    ),
+}
+
+
+def plan_trigger_function(table: str) -> str:
+    def set_pending(rows: str) -> str:
+        affected = PLAN_TABLES[table].format(rows=rows)
+        return (
+            f"INSERT INTO {FIGURE} ({FIGURE_KEYS}, value) SELECT sd.district_id, -1, 'project.pending', p.id::text, "
+            f"{pending_confirmation('p')} FROM (SELECT DISTINCT project_id FROM ({affected}) a) x "
+            "JOIN projects_project p ON p.id = x.project_id JOIN communities_compound c ON c.id = p.compound_id "
+            "JOIN communities_community cm ON cm.id = c.community_id "
+            "JOIN communities_subdistrict sd ON sd.id = cm.subdistrict_id ORDER BY 1, 2, 3, 4 "
+            f"ON CONFLICT ({FIGURE_KEYS}) DO UPDATE SET value = EXCLUDED.value;"
+        )
+
+    return f"""
+CREATE OR REPLACE FUNCTION dashboards_rollup_{table}() RETURNS trigger LANGUAGE plpgsql AS $body$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+    {set_pending("new_rows")}
+    ELSIF TG_OP = 'UPDATE' THEN
+    {set_pending("(SELECT * FROM new_rows UNION ALL SELECT * FROM old_rows)")}
+    ELSE
+    {set_pending("old_rows")}
+    END IF;
+    RETURN NULL;
+END
+$body$;
+"""
+
+
+def _triggers(table: str) -> list[str]:
+    statements = []
+    for event, referencing in (
+        ("INSERT", "NEW TABLE AS new_rows"),
+        ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+        ("DELETE", "OLD TABLE AS old_rows"),
+    ):
+        name = f"dashboards_rollup_{event.lower()}"
+        statements.append(f"DROP TRIGGER IF EXISTS {name} ON {table};")
+        statements.append(
+            f"CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {referencing} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION dashboards_rollup_{table}();"
+        )
+    return statements
+
+
 def install_sql() -> list[str]:
     statements = []
+    for table in PLAN_TABLES:
+        statements.append(plan_trigger_function(table))
+        statements += _triggers(table)
     for table in SOURCES:
         statements.append(trigger_function(table))
-        for event, referencing in (
-            ("INSERT", "NEW TABLE AS new_rows"),
-            ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
-            ("DELETE", "OLD TABLE AS old_rows"),
-        ):
-            name = f"dashboards_rollup_{event.lower()}"
-            statements.append(f"DROP TRIGGER IF EXISTS {name} ON {table};")
-            statements.append(
-                f"CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {referencing} "
-                f"FOR EACH STATEMENT EXECUTE FUNCTION dashboards_rollup_{table}();"
-            )
+        statements += _triggers(table)
     return statements
 
 
 def uninstall_sql() -> list[str]:
     statements = []
-    for table in SOURCES:
+    for table in [*SOURCES, *PLAN_TABLES]:
         for event in ("insert", "update", "delete"):
             statements.append(f"DROP TRIGGER IF EXISTS dashboards_rollup_{event} ON {table};")
         statements.append(f"DROP FUNCTION IF EXISTS dashboards_rollup_{table}();")
@@ -564,18 +726,25 @@ def read(level: str, pk: int, today: date) -> tuple[dict, dict]:
         # contractor and kind, so the many (contractor, kind) rows of a province never leave the database.
         cursor.execute(
             f'SELECT figure COLLATE "C", key COLLATE "C", sum(value) FROM (SELECT figure, key, value FROM {FIGURE} '
-            f"WHERE {where} AND figure <> 'issue.kind' "
+            f"WHERE {where} AND figure NOT IN ('issue.kind', 'liaison.leader') "
             f"UNION ALL SELECT figure, key, value FROM ({_correction(due)}) c(d, s, figure, key, value)) u "
             "GROUP BY 1, 2 "
             "UNION ALL SELECT 'issue.repeats', split_part(key, ':', 1) COLLATE \"C\", sum(n - 1) FROM ("
             f'  SELECT key COLLATE "C" AS key, sum(value) AS n FROM {FIGURE} WHERE {where} '
-            "  AND figure = 'issue.kind' GROUP BY 1 HAVING sum(value) > 1) k GROUP BY 2",
+            "  AND figure = 'issue.kind' GROUP BY 1 HAVING sum(value) > 1) k GROUP BY 2 "
+            # Hooked leaders: the leaders linked to any of the place's projects, each once however many districts.
+            "UNION ALL SELECT 'liaison.leaders', '', count(*) FROM ("
+            f"  SELECT key FROM {FIGURE} WHERE {where} AND figure = 'liaison.leader' GROUP BY key "
+            "  HAVING sum(value) <> 0) l "
+            # Projects waiting for the six parties: one row each (subdistrict -1).
+            f"UNION ALL SELECT 'project.pending', '', count(*) FROM {FIGURE} WHERE district_id IN ({districts}) "
+            "AND subdistrict_id = -1 AND figure = 'project.pending' AND value > 0",
             params,
         )
         for figure, key, value in cursor.fetchall():
             totals[figure, key] = value
-        where = f"district_id IN ({districts}) AND subdistrict_id <> 0"
-        due = f"u.district_id IN ({districts}) AND u.subdistrict_id <> 0"
+        where = f"district_id IN ({districts}) AND subdistrict_id > 0"
+        due = f"u.district_id IN ({districts}) AND u.subdistrict_id > 0"
         cursor.execute(
             'SELECT district_id, subdistrict_id, figure COLLATE "C", sum(value) FROM (SELECT district_id, subdistrict_id, '
             f"figure, value FROM {FIGURE} WHERE {where} UNION ALL SELECT d, s, figure, value FROM "
@@ -586,3 +755,85 @@ def read(level: str, pk: int, today: date) -> tuple[dict, dict]:
         for district_id, subdistrict_id, figure, value in cursor.fetchall():
             children[district_id, subdistrict_id][figure] = value
     return totals, children
+
+
+# Figures by key at subdistrict -1: each read by an index range of ``place_figure_unique``, never summed whole.
+
+
+def week_rounds(level: str, pk: int, monday: date) -> dict:
+    """The unannounced rounds of the week starting ``monday``: ``{"planned": n, "done": n}``. One query."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT figure, sum(value) FROM {FIGURE} WHERE district_id IN ({DISTRICTS[level]}) "
+            "AND subdistrict_id = -1 AND figure IN ('round.planned', 'round.done') AND key = %(week)s GROUP BY 1",
+            {"pk": pk, "week": monday.isoformat()},
+        )
+        found = dict(cursor.fetchall())
+    return {"planned": int(found.get("round.planned", 0)), "done": int(found.get("round.done", 0))}
+
+
+def latest_evaluations(level: str, pk: int, limit: int = 20) -> list[dict]:
+    """The ``limit`` latest mid-term evaluations of the place, newest first (``filed_at`` then id, descending),
+    shaped as ``Inspection.objects.values("pk", "project__compound__name", "score", "filed_at")``: each district's
+    ``limit`` newest keys by the index, then the newest of those. One query, whatever the number of evaluations."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT i.id, c.name, i.score, i.filed_at FROM ("
+            "  SELECT e.key FROM (" + DISTRICTS[level] + ") d(id) CROSS JOIN LATERAL ("
+            f"   SELECT key FROM {FIGURE} WHERE district_id = d.id AND subdistrict_id = -1 AND figure = 'evaluation' "
+            "    AND value > 0 ORDER BY key DESC LIMIT %(limit)s) e ORDER BY e.key DESC LIMIT %(limit)s) k "
+            "JOIN inspections_inspection i ON i.id = right(k.key, 12)::bigint "
+            "JOIN projects_project p ON p.id = i.project_id JOIN communities_compound c ON c.id = p.compound_id "
+            "ORDER BY k.key DESC",
+            {"pk": pk, "limit": limit},
+        )
+        return [
+            {"pk": pk_, "project__compound__name": name, "score": score, "filed_at": filed_at}
+            for pk_, name, score, filed_at in cursor.fetchall()
+        ]
+
+
+def median_response_seconds(level: str, pk: int, hours: dict) -> float | None:
+    """The median time to answer a resident's problem, in seconds, exactly as ``percentile_cont(0.5)`` over
+    ``EXTRACT(EPOCH FROM answered_at - created_at)`` gives it: ``hours`` is the place's ``problem.response_h``
+    histogram ({hour key: count}); the one or two middle times are read from the exact times of the hour(s) they
+    lie in (one query)."""
+    buckets = sorted((int(key), int(n)) for key, n in hours.items() if n)
+    total = sum(n for _, n in buckets)
+    if not total:
+        return None
+    position = 0.5 * (total - 1)
+    wanted = [int(position), -int(-position // 1)]  # floor and ceiling of the middle position
+    first_bucket = last_bucket = None
+    before = seen = 0
+    for bucket, n in buckets:
+        if first_bucket is None and seen + n > wanted[0]:
+            first_bucket, before = bucket, seen
+        if seen + n > wanted[1]:
+            last_bucket = bucket
+            break
+        seen += n
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT key, sum(value) FROM {FIGURE} WHERE district_id IN ({DISTRICTS[level]}) "
+            "AND subdistrict_id = -1 AND figure = 'problem.response' AND key >= %(low)s AND key < %(high)s "
+            "GROUP BY 1 HAVING sum(value) <> 0 ORDER BY 1",
+            {
+                "pk": pk,
+                "low": str(first_bucket * HOUR_US).zfill(RESPONSE_DIGITS),
+                "high": str((last_bucket + 1) * HOUR_US).zfill(RESPONSE_DIGITS),
+            },
+        )
+        rows = cursor.fetchall()
+    values, seen = [], before
+    for key, n in rows:
+        seconds = float((Decimal(int(key) - RESPONSE_SHIFT)) / Decimal(10**6))
+        while len(values) < 2 and seen + int(n) > wanted[len(values)]:
+            values.append(seconds)
+        seen += int(n)
+        if len(values) == 2:
+            break
+    low, high = values
+    if wanted[0] == wanted[1]:
+        return low
+    return low + (position - wanted[0]) * (high - low)  # PostgreSQL's float8_lerp

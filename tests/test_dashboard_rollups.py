@@ -22,9 +22,10 @@ from dashboards import figures, rollups
 from dashboards.api import DashboardView
 from dashboards.models import PlaceFigure
 from inspections import services as inspections
-from inspections.models import RectificationIssue
+from inspections.models import Inspection, RectificationIssue
 from projects import services as projects
-from projects.models import FundingEntry, Project, ProjectFunding, ScopeItem
+from projects.choices import Party
+from projects.models import FundingEntry, PlanConfirmation, PlanVersion, Project, ProjectFunding, ScopeItem
 from tests import factories as f
 
 
@@ -72,6 +73,8 @@ def test_a_rolled_up_dashboard_reads_no_source_table_of_the_rolled_figures(gener
         "projects_scopeitem",
         "projects_fundingentry",
         "consultations_need",
+        "consultations_residentproblem",
+        "projects_project_liaisons",
     ):
         assert table not in sql
 
@@ -136,6 +139,92 @@ def test_writes_of_every_kind_keep_the_rollups_equal_to_a_recount(generated):
     assert assert_rollups_equal_a_recount(user) == 4
 
 
+def test_the_median_rounds_leaders_and_evaluations_equal_a_recount(generated):
+    """The figures read by key (not summed whole) on shaped data: answer times to the microsecond (odd and even
+    counts, one answered before it was raised), a leader hooked in both districts, evaluations filed at the same
+    instant and one with no filing time, this week's rounds half filed."""
+    user = generated
+    first, second = District.objects.order_by("pk")[:2]
+    province = first.city.province
+    assert second.city.province == province
+
+    def in_(district):
+        return Project.objects.filter(compound__community__subdistrict__district=district).order_by("pk")
+
+    # Hooked leaders: one in both districts (counted once above them), one hooked twice in one district.
+    both, twice, once = f.UserFactory(), f.UserFactory(), f.UserFactory()
+    for project in (*in_(first)[:2], in_(second)[0]):
+        project.liaisons.add(both)
+    for project in in_(first)[2:4]:
+        project.liaisons.add(twice, once)
+    in_(first)[2].liaisons.remove(once)  # still hooked to the other one
+    in_(first)[3].liaisons.remove(once)  # no longer hooked in the district: no longer counted
+    # Answer times to the microsecond, one negative; all answered in the first district, then one more.
+    problems = ResidentProblem.objects.filter(compound__community__subdistrict__district=first).order_by("pk")
+    for n, problem in enumerate(problems):
+        ResidentProblem.objects.filter(pk=problem.pk).update(
+            answered_at=F("created_at") + timedelta(hours=n % 7, minutes=n * 13 % 60, microseconds=n * 7919 + 1)
+        )
+    ResidentProblem.objects.filter(pk=problems[0].pk).update(answered_at=F("created_at") - timedelta(minutes=5))
+    # Evaluations: three filed at the same instant (ties by id), one filed with no time, one losing its score.
+    site = Inspection.objects.filter(tier=1, status="filed").order_by("pk").values("pk")[:30]
+    Inspection.objects.filter(pk__in=site).update(tier=3, score=80)  # more evaluations than the twenty shown
+    evaluations = Inspection.objects.filter(tier=3, status="filed", score__isnull=False).order_by("pk")
+    assert evaluations.count() > 20
+    instant = timezone.now()
+    Inspection.objects.filter(pk__in=[e.pk for e in evaluations[:3]]).update(filed_at=instant)
+    Inspection.objects.filter(pk=evaluations[5].pk).update(filed_at=None)
+    Inspection.objects.filter(pk=evaluations[6].pk).update(score=None)
+    # This week's rounds: half of the planned ones filed.
+    monday = timezone.localdate() - timedelta(days=timezone.localdate().weekday())
+    planned = Inspection.objects.filter(week=monday, status="planned").order_by("pk")
+    Inspection.objects.filter(pk__in=[i.pk for i in planned[: planned.count() // 2]]).update(status="filed")
+
+    # Six-party confirmation: one project fully confirmed, one with a newer version since, one missing a party
+    # after a deletion, one moved on to construction.
+    waiting = [*in_(first)[10:14], in_(second)[10]]
+    Project.objects.filter(pk__in=[p.pk for p in waiting]).update(status="plan_confirmation")
+    versions = [PlanVersion.objects.create(project=p, number=100) for p in waiting]
+    PlanConfirmation.objects.bulk_create(
+        [PlanConfirmation(plan_version=v, party=party, confirmed_by=user) for v in versions for party in Party.values]
+    )
+    PlanVersion.objects.create(project=waiting[1], number=101)
+    PlanConfirmation.objects.filter(plan_version=versions[2], party=Party.RESIDENTS).delete()
+    Project.objects.filter(pk=waiting[3].pk).update(status="construction")
+    PlanVersion.objects.filter(pk=versions[4].pk).delete()  # its confirmations with it
+
+    assert assert_rollups_equal_a_recount(user) == 4
+    top = board("province", province, user, live=False)
+    assert top["progress"]["pending_confirmation"] > 0
+    assert top["progress"]["liaisons"]["leaders"] == 2
+    assert board("district", first, user, live=False)["progress"]["liaisons"]["leaders"] == 2
+    assert board("district", second, user, live=False)["progress"]["liaisons"]["leaders"] == 1
+    assert top["progress"]["liaisons"]["covered"] == 5
+    assert len(top["evaluations"]) == 20 and top["evaluations"][0]["pk"] == evaluations[5].pk
+    assert [e["pk"] for e in top["evaluations"][1:4]] == sorted((e.pk for e in evaluations[:3]), reverse=True)
+    assert top["inspections"]["rounds"]["done"] > 0
+    medians = {top["consultation"]["median_response_hours"]}
+    # An odd and an even number of answered problems: the median of one and the mean of two middle times.
+    for _ in range(2):
+        extra = ResidentProblem.objects.filter(answered_at__isnull=True).order_by("pk").first()
+        ResidentProblem.objects.filter(pk=extra.pk).update(
+            answered_at=F("created_at") + timedelta(hours=3, microseconds=123457)
+        )
+        assert assert_rollups_equal_a_recount(user) == 4
+        medians.add(board("province", province, user, live=False)["consultation"]["median_response_hours"])
+    assert None not in medians
+    # Everything undone: a leader unhooked everywhere, the problems deleted, the evaluations and rounds moved.
+    for project in Project.objects.filter(liaisons=both):
+        project.liaisons.clear()
+    ResidentProblem.objects.filter(compound__community__subdistrict__district=second).delete()
+    Inspection.objects.filter(week=monday).update(week=monday - timedelta(days=7 * 20))
+    Inspection.objects.filter(tier=3).update(tier=2)
+    assert assert_rollups_equal_a_recount(user) == 4
+    top = board("province", province, user, live=False)
+    assert top["evaluations"] == [] and top["inspections"]["rounds"] == {"planned": 0, "done": 0, "week": monday}
+    assert top["progress"]["liaisons"]["leaders"] == 1
+
+
 def test_a_change_shows_on_the_next_dashboard_request(generated, client):
     district = District.objects.order_by("pk").first()
     officials = {
@@ -186,6 +275,52 @@ def test_a_change_shows_on_the_next_dashboard_request(generated, client):
 
     for level in officials:
         assert completed(latest, level) == completed(after, level) + Decimal("7.5")
+
+    # Six-party confirmation: a project waiting for its last party, then confirmed by it.
+    waiting = Project.objects.filter(
+        status="plan_confirmation", compound__community__subdistrict__district=district
+    ).first()
+    version = PlanVersion.objects.create(project=waiting, number=100)
+    PlanConfirmation.objects.bulk_create(
+        [
+            PlanConfirmation(plan_version=version, party=party, confirmed_by=officials["district"])
+            for party in Party.values[:-1]
+        ]
+    )
+    latest = seen()
+    projects.plan_confirm(actor=generated, plan_version=version, party=Party.values[-1])
+    confirmed = seen()
+    for level in officials:
+        assert (
+            confirmed[level]["progress"]["pending_confirmation"]
+            == latest[level]["progress"]["pending_confirmation"] - 1
+        )
+
+    # Hooking a leader (挂钩领导).
+    project = item.project
+    leader = f.user_with_role(RoleKind.DISTRICT_OFFICIAL, district=district)
+    projects.project_add_liaison(actor=officials["district"], project=project, user=leader)
+    # Answering residents' problems: every answer of the district now took 500 hours.
+    answered_in = ResidentProblem.objects.filter(compound__community__subdistrict__district=district)
+    answered_in.update(answered_at=F("created_at") + timedelta(hours=500))
+    # Filing one of this week's unannounced rounds, and a new mid-term evaluation.
+    monday = timezone.localdate() - timedelta(days=timezone.localdate().weekday())
+    round_ = Inspection.objects.filter(
+        week=monday, status="planned", project__compound__community__subdistrict__district=district
+    ).first()
+    Inspection.objects.filter(pk=round_.pk).update(status="filed", filed_at=timezone.now())
+    evaluation = Inspection.objects.filter(tier=3, project__compound__community__subdistrict__district=district).first()
+    Inspection.objects.filter(pk=evaluation.pk).update(status="filed", score=99, filed_at=timezone.now())
+    fresh = seen()
+    for level in officials:
+        liaisons, earlier = fresh[level]["progress"]["liaisons"], latest[level]["progress"]["liaisons"]
+        assert (liaisons["leaders"], liaisons["covered"]) == (earlier["leaders"] + 1, earlier["covered"] + 1)
+        live = figures.build(level, place[level], user=officials[level], show_rounds=False, live=True)
+        assert fresh[level]["consultation"]["median_response_hours"] == live.consultation["median_response_hours"]
+        assert (fresh[level]["evaluations"][0]["pk"], fresh[level]["evaluations"][0]["score"]) == (evaluation.pk, 99)
+    assert fresh["district"]["consultation"]["median_response_hours"] == 500.0
+    rounds, earlier = fresh["district"]["inspections"]["rounds"], latest["district"]["inspections"]["rounds"]
+    assert (rounds["planned"], rounds["done"]) == (earlier["planned"], earlier["done"] + 1)
 
 
 def test_overdue_and_behind_are_right_on_any_day_before_and_after_the_nightly_roll(generated):
