@@ -67,7 +67,11 @@ def test_a_rolled_up_dashboard_reads_no_source_table_of_the_rolled_figures(gener
     district = District.objects.order_by("pk").first()
     with CaptureQueriesContext(connection) as queries:
         board("province", district.city.province, generated, live=False)
-    sql = " ".join(q["sql"] for q in queries.captured_queries)
+    # The governance row counts by any period (live, one indexed query each); its residents' problems solved is the
+    # one query that may read the problems, by their resolution time.
+    solved = [q["sql"] for q in queries.captured_queries if '"resolved_at"' in q["sql"]]
+    assert len(solved) == 1
+    sql = " ".join(q["sql"] for q in queries.captured_queries if q["sql"] not in solved)
     for table in (
         "inspections_rectificationissue",
         "projects_scopeitem",
