@@ -4,6 +4,7 @@ community — or, a warranty defect within its warranty, for the contractor — 
 back → close flow, notifications once, reminders, the contractor's scorecard, and the refusal of a warranty defect
 out of its warranty. Web and API, with the scope matrix."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -401,3 +402,173 @@ def test_warranty_defects_count_on_the_contractors_scorecard(tree, people, recor
     other = next((c for c in board.contractors if c["id"] == tree["company_b"].pk), {"warranty_defects": 0})
     assert other["warranty_defects"] == 0
     assert all(c["id"] != record.property_service.company_id for c in board.contractors)
+
+
+# --- the web pages ---
+
+
+def _post_form(template, fails: dict, **extra):
+    """The patrol form as the phone posts it: each item answered, each failed one with its finding."""
+    data = {"standard": template.pk, "summary": "月度巡查", **extra}
+    for item in template.items.all():
+        data[f"outcome_{item.pk}"] = "fail" if item.code in fails else "pass"
+        if item.code in fails:
+            data[f"finding_{item.pk}"] = f"{item.text}：不合格"
+            data[f"location_{item.pk}"] = "5号楼"
+            data[f"severity_{item.pk}"] = "major"
+            data[f"responsible_{item.pk}"] = fails[item.code][0]
+            data[f"category_{item.pk}"] = fails[item.code][1]
+    return data
+
+
+def test_the_web_patrol_files_findings_and_shows_them(tree, people, record, environment, client):
+    client.force_login(people["community_secretary"])
+    home = client.get("/aftercare/patrols/").content.decode()
+    assert record.compound.name in home
+    choose = client.get(f"/aftercare/patrols/new/{record.pk}/").content.decode()
+    assert "思明区环境卫生标准" in choose and 'data-testid="patrol-form"' not in choose
+    form = client.get(f"/aftercare/patrols/new/{record.pk}/?standard={environment.pk}").content.decode()
+    assert 'data-testid="patrol-form"' in form and 'data-testid="responsible-env-waste"' in form
+    photo = f.photo_file()
+    data = _post_form(environment, FAILS)
+    data[f"photos_{environment.items.get(code='env-waste').pk}"] = photo
+    response = client.post(f"/aftercare/patrols/new/{record.pk}/", data)
+    patrol = Patrol.objects.get()
+    assert response.status_code == 302 and response.url == f"/aftercare/patrols/{patrol.pk}/"
+    assert patrol.findings.get(responsible="property").issue.photos.count() == 1
+    detail = client.get(response.url).content.decode()
+    assert len(re.findall(r'href="/inspections/issues/\d+/"', detail)) == 2
+
+
+def test_the_web_form_refuses_an_expired_warranty_defect_and_keeps_the_answers(
+    tree, people, record, environment, client
+):
+    ended = record.warranties.get(category="pipes").ends_on
+    with time_machine.travel(ended + timedelta(days=3)):
+        client.force_login(people["community_secretary"])
+        response = client.post(f"/aftercare/patrols/new/{record.pk}/", _post_form(environment, FAILS))
+    page = response.content.decode()
+    assert response.status_code == 200 and 'data-testid="form-error"' in page
+    assert str(ended) in page and 'data-testid="invalid-items"' in page
+    assert 'value="contractor" selected' in page  # the answers stay
+    assert not Patrol.objects.exists() and not RectificationIssue.objects.exists()
+
+
+@pytest.mark.parametrize("role", ["subdistrict_official", "contractor", "other_secretary", "outsider"])
+def test_the_web_patrol_form_is_hidden_from_those_who_do_not_patrol(tree, people, record, environment, client, role):
+    client.force_login(people[role])
+    assert client.get(f"/aftercare/patrols/new/{record.pk}/?standard={environment.pk}").status_code == 404
+    assert client.post(f"/aftercare/patrols/new/{record.pk}/", _post_form(environment, {})).status_code == 404
+    assert not Patrol.objects.exists()
+
+
+def test_the_patrol_list_query_count_does_not_grow(
+    tree, people, record, environment, client, django_assert_max_num_queries
+):
+    client.force_login(people["community_secretary"])
+    _file(record, environment, people["community_secretary"], FAILS)
+    client.get("/aftercare/patrols/")
+    with django_assert_max_num_queries(14) as few:
+        assert client.get("/aftercare/patrols/").status_code == 200
+    for _n in range(4):
+        _file(record, environment, people["community_secretary"], FAILS)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get("/aftercare/patrols/").status_code == 200
+
+
+# --- the API ---
+
+
+def _api_body(record, template, fails):
+    results, findings = [], []
+    for item in template.items.all():
+        results.append({"item": item.pk, "outcome": "fail" if item.code in fails else "pass"})
+        if item.code in fails:
+            findings.append(
+                {
+                    "item": item.pk,
+                    "description": "不合格",
+                    "location": "5号楼",
+                    "severity": "minor",
+                    "responsible": fails[item.code][0],
+                    "warranty_category": fails[item.code][1],
+                }
+            )
+    return {"record": record.pk, "standard": template.pk, "results": results, "findings": findings}
+
+
+def test_the_api_files_a_patrol_and_refuses_an_expired_warranty_defect(tree, people, record, environment, api_as):
+    api = api_as(people["property_user"])
+    standards = api.get("/api/v1/aftercare/patrols/standards/", {"record": record.pk})
+    assert standards.status_code == 200 and len(standards.json()) == 3
+    ended = record.warranties.get(category="pipes").ends_on
+    with time_machine.travel(ended + timedelta(days=1)):
+        refused = api.post("/api/v1/aftercare/patrols/", _api_body(record, environment, FAILS), format="json")
+    assert refused.status_code == 400 and refused.json()["errors"][0]["code"] == "warranty_expired"
+    assert str(ended) in refused.json()["errors"][0]["detail"]
+    assert not Patrol.objects.exists() and not RectificationIssue.objects.exists()
+    created = api.post("/api/v1/aftercare/patrols/", _api_body(record, environment, FAILS), format="json")
+    assert created.status_code == 201
+    body = created.json()
+    assert {f["responsible"] for f in body["findings"]} == {"property", "contractor"}
+    warranty = next(f for f in body["findings"] if f["responsible"] == "contractor")
+    assert warranty["contractor"] == tree["company_a"].pk and warranty["warranty_category"] == "pipes"
+    issue = api.get(f"/api/v1/issues/{next(f for f in body['findings'] if f['responsible'] == 'property')['issue']}/")
+    assert issue.json()["origin"] == "patrol" and issue.json()["property_company"] == record.property_service.company_id
+
+
+@pytest.mark.parametrize(
+    "role, status",
+    [
+        ("community_secretary", 201),
+        ("community_staff", 201),
+        ("property_user", 201),
+        ("subdistrict_official", 404),
+        ("district_official", 404),
+        ("contractor", 404),
+        ("other_secretary", 404),
+        ("outsider", 404),
+    ],
+)
+def test_api_filing_matrix(tree, people, record, environment, api_as, role, status):
+    response = api_as(people[role]).post(
+        "/api/v1/aftercare/patrols/", _api_body(record, environment, FAILS), format="json"
+    )
+    assert response.status_code == status
+    assert Patrol.objects.count() == (1 if status == 201 else 0)
+
+
+@pytest.mark.parametrize(
+    "change, code",
+    [
+        ({"standard": 0}, "not_a_standard"),
+        ({"results": []}, "incomplete_checklist"),
+        (
+            {
+                "findings": [
+                    {"item": 1, "description": "x", "location": "y", "severity": "minor", "responsible": "nobody"}
+                ]
+            },
+            "invalid_item",
+        ),
+    ],
+)
+def test_api_bad_input_is_a_400_and_writes_nothing(tree, people, record, environment, api_as, change, code):
+    body = {**_api_body(record, environment, {}), **change}
+    response = api_as(people["community_secretary"]).post("/api/v1/aftercare/patrols/", body, format="json")
+    assert response.status_code == 400 and code in {error["code"] for error in response.json()["errors"]}
+    assert not Patrol.objects.exists()
+
+
+def test_the_api_patrol_list_query_count_does_not_grow(
+    tree, people, record, environment, api_as, django_assert_max_num_queries
+):
+    api = api_as(people["district_official"])
+    _file(record, environment, people["community_secretary"], FAILS)
+    api.get("/api/v1/aftercare/patrols/")
+    with django_assert_max_num_queries(12) as few:
+        assert api.get("/api/v1/aftercare/patrols/").status_code == 200
+    for _n in range(4):
+        _file(record, environment, people["community_secretary"], FAILS)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert len(api.get("/api/v1/aftercare/patrols/").json()["results"]) == 5
