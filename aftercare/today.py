@@ -1,6 +1,6 @@
-"""The aftercare patrols' sections of the "today" list (今日待办) of a community's staff (its secretary, the
-inspectors bound to it): the patrols' findings the community itself answers for, and the evidence on the patrols'
-findings waiting for their verification. One query each; only for the roles concerned."""
+"""The aftercare patrols' section of the "today" list (今日待办) of a community's staff (its secretary, the inspectors
+bound to it): the patrols' findings the community itself answers for, and the evidence on the patrols' findings
+waiting for their verification. One query; only for the roles concerned."""
 
 from __future__ import annotations
 
@@ -21,24 +21,20 @@ def _staff_communities(user):
     return user.roles.filter(kind__in=STAFF, community__isnull=False).values("community_id")
 
 
-def community_issues_to_rectify(user):
-    return (
-        RectificationIssue.objects.visible_to(user)
-        .filter(community_id__in=_staff_communities(user), status=IssueStatus.OPEN)
-        .select_related("project__compound")
-        .order_by("deadline", "pk")
+def patrol_findings_for(user):
+    """In one query: the patrols' findings the user's communities answer for and are still open, and the submitted
+    rectifications of the patrols' findings of those communities (or that the user found) waiting for verification
+    — except those the community itself answers for (its subdistrict verifies them)."""
+    communities = _staff_communities(user)
+    to_rectify = Q(community_id__in=communities, status=IssueStatus.OPEN)
+    to_verify = Q(origin=IssueOrigin.PATROL, status=IssueStatus.SUBMITTED, community__isnull=True) & (
+        Q(found_by=user) | Q(project__compound__community_id__in=communities)
     )
-
-
-def patrol_evidence_to_verify(user):
-    """Submitted rectifications of the patrols' findings of the user's communities (or that the user found), except
-    those the community itself answers for (its subdistrict verifies them)."""
     return (
         RectificationIssue.objects.visible_to(user)
-        .filter(origin=IssueOrigin.PATROL, status=IssueStatus.SUBMITTED, community__isnull=True)
-        .filter(Q(found_by=user) | Q(project__compound__community_id__in=_staff_communities(user)))
+        .filter(to_rectify | to_verify)
         .select_related("project__compound")
-        .order_by("submitted_at", "pk")
+        .order_by("status", "deadline", "pk")  # evidence to verify ("submitted") after the open ones
     )
 
 
@@ -59,28 +55,18 @@ def today_sections(user, scope) -> list[TodaySection]:
         return []
     today = timezone.localdate()
     sections = []
-    rows, count = section_rows(patrol_evidence_to_verify(user))
+    rows, count = section_rows(patrol_findings_for(user))
     if count:
         sections.append(
             TodaySection(
-                key="patrol_evidence_to_verify",
-                title=_("Patrol findings: evidence to verify"),
+                key="patrol_findings",
+                title=_("Patrol findings: to rectify or to verify"),
                 count=count,
-                items=tuple(_item(row, today, _("to verify")) for row in rows),
-                more_url=f"{reverse('inspections:issue-list')}?origin=patrol&status={IssueStatus.SUBMITTED}",
+                items=tuple(
+                    _item(row, today, _("to verify") if row.status == IssueStatus.SUBMITTED else "") for row in rows
+                ),
+                more_url=f"{reverse('inspections:issue-list')}?origin=patrol",
                 position=22,
-            )
-        )
-    rows, count = section_rows(community_issues_to_rectify(user))
-    if count:
-        sections.append(
-            TodaySection(
-                key="patrol_issues_to_rectify",
-                title=_("Patrol findings for the community to rectify"),
-                count=count,
-                items=tuple(_item(row, today, "") for row in rows),
-                more_url=f"{reverse('inspections:issue-list')}?origin=patrol&status={IssueStatus.OPEN}",
-                position=24,
             )
         )
     return sections

@@ -572,3 +572,21 @@ def test_the_api_patrol_list_query_count_does_not_grow(
         _file(record, environment, people["community_secretary"], FAILS)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert len(api.get("/api/v1/aftercare/patrols/").json()["results"]) == 5
+
+
+def test_the_community_finds_its_own_findings_and_the_evidence_to_verify_on_its_today_page(
+    tree, people, record, environment, client
+):
+    patrol = _file(record, environment, people["community_secretary"], {**FAILS, "env-walls": ("community", "")})
+    own = patrol.findings.get(responsible="community").issue
+    for_property = patrol.findings.get(responsible="property").issue
+    inspection_services.issue_submit_rectification(
+        actor=people["property_user"], issue=for_property, note="已清运", photos=[f.photo_file()]
+    )
+    client.force_login(people["community_staff"])
+    response = client.get("/api/v1/today/")
+    section = next(s for s in response.json()["sections"] if s["key"] == "patrol_findings")
+    assert {item["title"] for item in section["items"]} == {own.description[:60], for_property.description[:60]}
+    client.force_login(people["other_secretary"])
+    keys = {s["key"] for s in client.get("/api/v1/today/").json()["sections"]}
+    assert "patrol_findings" not in keys
