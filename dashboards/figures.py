@@ -447,11 +447,12 @@ def build(
         cards, repeats, schedule = _rolled_contractors(rolled)
     else:
         cards, repeats, schedule = _contractors(issues, projects, late, today)
-    warranty = _warranty_defects(issues)
+    # Counted live; a rolled-up board reads no source table, and the rollups do not carry them yet: None there.
+    warranty = None if rolled else _warranty_defects(issues)
     for contractor_id in sorted(set(cards) | set(schedule)):
         card, plan = cards.get(contractor_id, {}), schedule.get(contractor_id, {})
         closed = card.get("closed", 0)
-        defects = warranty.get(contractor_id, {})
+        defects = {} if warranty is None else warranty.get(contractor_id, {})
         board.contractors.append(
             {
                 "id": contractor_id,
@@ -465,8 +466,8 @@ def build(
                 "overdue": card.get("overdue", 0),
                 "repeats": repeats.get(contractor_id, 0),
                 # After handover: warranty defects the patrols found, and how many were repaired by their deadline.
-                "warranty_defects": defects.get("defects", 0),
-                "warranty_on_time": defects.get("on_time", 0),
+                "warranty_defects": None if warranty is None else defects.get("defects", 0),
+                "warranty_on_time": None if warranty is None else defects.get("on_time", 0),
                 "url": _link("inspections:issue-list", contractor=contractor_id, **param),
             }
         )

@@ -396,7 +396,7 @@ def test_warranty_defects_count_on_the_contractors_scorecard(tree, people, recor
         actor=people["contractor"], issue=issue, note="疏通", photos=[f.photo_file()]
     )
     inspection_services.issue_verify(actor=people["community_secretary"], issue=issue)
-    board = build("district", tree["district"], user=people["district_official"], show_rounds=True)
+    board = build("district", tree["district"], user=people["district_official"], show_rounds=True, live=True)
     card = next(c for c in board.contractors if c["id"] == tree["company_a"].pk)
     assert (card["warranty_defects"], card["warranty_on_time"]) == (1, 1)
     other = next((c for c in board.contractors if c["id"] == tree["company_b"].pk), {"warranty_defects": 0})
