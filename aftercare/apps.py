@@ -8,13 +8,23 @@ class AftercareConfig(AppConfig):
     verbose_name = _("Aftercare")
 
     def ready(self):
+        from aftercare import today
         from aftercare.querysets import AFTERCARE_ROLES
         from aftercare.selectors import public_section
         from aftercare.services import aftercare_open_on_handover
-        from communities.selectors import register_public_section
+        from communities.choices import RoleKind
+        from communities.selectors import register_home_section, register_public_section
         from projects.hooks import register_handover_listener
         from renovation_portal.navigation import register_nav_item
 
         register_handover_listener(aftercare_open_on_handover)  # accepting completion opens the compound's aftercare
         register_public_section(public_section)  # service form, published quarters, spaces on the public page
         register_nav_item(_("Aftercare"), "aftercare:record-list", tuple(AFTERCARE_ROLES), position=48)
+        # Community staff and the property service companies' people (contractor-kind company roles) patrol.
+        register_nav_item(
+            _("Patrols"),
+            "aftercare:patrol-home",
+            (RoleKind.COMMUNITY_SECRETARY, RoleKind.INSPECTOR, RoleKind.CONTRACTOR),
+            position=49,
+        )
+        register_home_section(today.today_sections)

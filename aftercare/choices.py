@@ -100,3 +100,17 @@ class OrganiserKind(models.TextChoices):
     OWNERS_COMMITTEE = "owners_committee", _("Owners' committee or self-governance group")
     PROPERTY_SERVICE = "property_service", _("Property service")
     VOLUNTEERS = "volunteers", _("Volunteers")
+
+
+class FindingResponsible(models.TextChoices):
+    """Who answers for a patrol's finding: the compound's property service or its community — or, for a warranty
+    defect within its warranty period, the contractor of the project whose warranty covers it."""
+
+    PROPERTY_SERVICE = "property", _("Property service")
+    COMMUNITY = "community", _("Community")
+    CONTRACTOR = "contractor", _("Contractor (warranty defect)")
+
+
+# Days a warranty defect's contractor has to repair it, by severity (a warranty repair: longer than the works'
+# rectification, which the contractor's people on site did at once).
+WARRANTY_DEADLINE_DAYS = {"minor": 30, "major": 15, "serious": 7}

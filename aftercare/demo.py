@@ -4,7 +4,8 @@ service (the open major issue of the inspections demo does not block it; a serio
 property service publishes its service form, the charging points that replaced the old water tank bring in the
 compound's own income (a finished quarter published to residents, the current one still open), and the party
 branch holds the first neighbourly tea meeting in the new community room (the renovation also left a culture
-corridor, a cultural publicity facility, for the dashboards' 数说改造).
+corridor, a cultural publicity facility, for the dashboards' 数说改造). The community patrols it against the
+environment standard this month: one finding for the property service, one warranty defect for the contractor.
 
 Idempotent: each step looks for what it would write first, so loading twice writes nothing new.
 """
@@ -15,8 +16,9 @@ from decimal import Decimal
 from django.utils import timezone
 
 from aftercare import services
-from aftercare.models import Activity, AftercareRecord, LedgerEntry, ServiceForm, Space
+from aftercare.models import Activity, AftercareRecord, LedgerEntry, Patrol, ServiceForm, Space
 from communities.models import User
+from inspections.services import checklist_seed_aftercare_standards
 from projects.choices import ProjectStatus
 from projects.hooks import completion_blockers
 from projects.models import Project
@@ -131,11 +133,53 @@ def _jmhy_story(official: User, secretary: User) -> None:
         services.activity_add_signups(actor=secretary, activity=later, count=11)
 
 
+def _jmhy_patrol(official: User, secretary: User) -> None:
+    """This month's environment patrol of 嘉美花园 by the community: the waste point overflowing goes to the property
+    service; the blocked rain-water drain the renovation laid is a warranty defect for the contractor."""
+    record = AftercareRecord.objects.filter(compound__code=JMHY).select_related("compound__community").first()
+    if record is None or Patrol.objects.filter(record=record).exists():
+        return
+    district = record.compound.community.subdistrict.district
+    checklist_seed_aftercare_standards(actor=official, district=district)
+    template = services.patrol_standards(record).filter(name__endswith="环境卫生标准").first()
+    if template is None:
+        return
+    findings = {
+        "env-waste": ("3号楼东侧垃圾分类点满溢，周末未清运", "3号楼东侧垃圾投放点", "minor", "property", ""),
+        "env-drains": ("改造新铺雨水管在5号楼前堵塞，雨后路面积水", "5号楼前雨水井", "major", "contractor", "pipes"),
+    }
+    if record.property_service is None or record.property_service.company_id is None:
+        findings["env-waste"] = (*findings["env-waste"][:3], "community", "")
+    items = list(template.items.all())
+    services.patrol_file(
+        actor=secretary,
+        record=record,
+        template=template,
+        results=[
+            services.ResultInput(item=item, outcome="fail" if item.code in findings else "pass") for item in items
+        ],
+        findings=[
+            services.PatrolFindingInput(
+                item=item,
+                description=findings[item.code][0],
+                location=findings[item.code][1],
+                severity=findings[item.code][2],
+                responsible=findings[item.code][3],
+                warranty_category=findings[item.code][4],
+            )
+            for item in items
+            if item.code in findings
+        ],
+        summary="每月环境巡查：其余各项合格。",
+    )
+
+
 def load(stdout=None) -> dict:
     official = User.objects.filter(username="district").first()
     secretary = User.objects.filter(username="secretary").first()
     if official is None or secretary is None:
         return {}
     _jmhy_story(official, secretary)
+    _jmhy_patrol(official, secretary)
     _open_handed_over(official)
     return {}

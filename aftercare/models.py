@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from aftercare.choices import (
     ApprovalKind,
     DocumentKind,
+    FindingResponsible,
     LedgerDirection,
     LedgerKind,
     OrganiserKind,
@@ -29,10 +30,13 @@ from aftercare.choices import (
 from aftercare.querysets import (
     ActivityPhotoQuerySet,
     ActivityQuerySet,
+    PatrolPartQuerySet,
+    PatrolQuerySet,
     RecordPartQuerySet,
     RecordQuerySet,
     ServiceItemQuerySet,
 )
+from inspections.choices import Outcome
 from renovation_portal.uploads import private_upload_to
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -430,3 +434,92 @@ class ActivityPhoto(models.Model):
         verbose_name = _("activity photo")
         verbose_name_plural = _("activity photos")
         ordering = ["activity_id", "id"]
+
+
+class Patrol(models.Model):
+    """A patrol of the compound against one aftercare standard (环境、安全、秩序; an aftercare checklist of the
+    inspections' builder), filed with an answer for each item; each failed item's finding became a rectification
+    issue (``PatrolFinding``). Patrolled monthly by the community or the property service."""
+
+    record = models.ForeignKey(
+        AftercareRecord, on_delete=models.CASCADE, related_name="patrols", verbose_name=_("aftercare record")
+    )
+    template = models.ForeignKey(
+        "inspections.ChecklistTemplate", on_delete=models.PROTECT, related_name="+", verbose_name=_("standard")
+    )
+    patrolled_on = models.DateField(_("patrolled on"))
+    patrolled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("patrolled by")
+    )
+    summary = models.TextField(_("summary"), blank=True)
+    filed_at = models.DateTimeField(_("filed at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = PatrolQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("patrol")
+        verbose_name_plural = _("patrols")
+        ordering = ["-patrolled_on", "-id"]
+        indexes = [
+            # The record's patrols, newest first (its page, and "patrolled this month?").
+            models.Index(fields=["record", "-patrolled_on"], name="aftercare_patrol_record_day"),
+            # Keyset pages and updated_since of GET /api/v1/aftercare/patrols/.
+            models.Index(fields=["updated_at", "id"], name="aftercare_patrol_updated"),
+        ]
+
+    def __str__(self):
+        return f"{self.record} · {self.template.name} · {self.patrolled_on}"
+
+
+class PatrolResult(models.Model):
+    patrol = models.ForeignKey(Patrol, on_delete=models.CASCADE, related_name="results", verbose_name=_("patrol"))
+    item = models.ForeignKey(
+        "inspections.ChecklistItem", on_delete=models.PROTECT, related_name="+", verbose_name=_("item")
+    )
+    outcome = models.CharField(_("outcome"), max_length=4, choices=Outcome.choices)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    objects = PatrolPartQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("patrol result")
+        verbose_name_plural = _("patrol results")
+        ordering = ["patrol_id", "item_id"]
+        constraints = [models.UniqueConstraint(fields=["patrol", "item"], name="patrol_result_once_per_item")]
+
+
+class PatrolFinding(models.Model):
+    """A patrol's finding and the rectification issue it became, with whom it was filed for."""
+
+    patrol = models.ForeignKey(Patrol, on_delete=models.CASCADE, related_name="findings", verbose_name=_("patrol"))
+    issue = models.OneToOneField(
+        "inspections.RectificationIssue",
+        on_delete=models.PROTECT,
+        related_name="patrol_finding",
+        verbose_name=_("rectification issue"),
+    )
+    responsible = models.CharField(_("answered by"), max_length=20, choices=FindingResponsible.choices)
+    warranty = models.ForeignKey(
+        WarrantyPeriod,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="defects",
+        verbose_name=_("warranty period"),
+    )
+
+    objects = PatrolPartQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("patrol finding")
+        verbose_name_plural = _("patrol findings")
+        ordering = ["patrol_id", "id"]
+        constraints = [
+            # A warranty defect names the warranty period that covers it; the other findings none.
+            models.CheckConstraint(
+                condition=Q(responsible="contractor", warranty__isnull=False)
+                | (~Q(responsible="contractor") & Q(warranty__isnull=True)),
+                name="patrol_finding_warranty_for_contractor",
+            ),
+        ]

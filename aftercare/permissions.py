@@ -42,3 +42,21 @@ def can_set_warranty(user, warranty) -> bool:
 
 def can_keep_activity(user, activity) -> bool:
     return can_keep(user, activity.space.record.compound)
+
+
+def can_patrol(user, record) -> bool:
+    """The compound's community staff (its secretary, the inspectors bound to it) and the users of the property
+    service company of its aftercare record patrol the standards."""
+    scope = get_scope(user)
+    if scope.is_global:
+        return True
+    community_id = _community_id(record.compound)
+    if (
+        scope.role_kinds.intersection({RoleKind.COMMUNITY_SECRETARY, RoleKind.INSPECTOR})
+        and user.roles.filter(
+            kind__in=[RoleKind.COMMUNITY_SECRETARY, RoleKind.INSPECTOR], community_id=community_id
+        ).exists()
+    ):
+        return True
+    company_id = record.property_service.company_id if record.property_service_id else None
+    return company_id is not None and company_id in scope.company_ids

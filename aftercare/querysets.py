@@ -66,3 +66,33 @@ class ActivityQuerySet(AftercareScoped):
 
 class ActivityPhotoQuerySet(AftercareScoped):
     compound_path = "activity__space__record__compound__"
+
+
+def patrol_q(user, record_path: str = "record__") -> Q:
+    """Patrols of a compound: seen by those who see its aftercare record, by the community's own staff (the
+    inspectors bound to it, who patrol) and by the users of the record's property service company."""
+    from communities.scoping import get_scope
+
+    scope = get_scope(user)
+    if scope.is_global:
+        return Q()
+    q = aftercare_q(user, f"{record_path}compound__")
+    if RoleKind.INSPECTOR in scope.role_kinds and scope.community_ids:
+        q |= Q(**{f"{record_path}compound__community_id__in": sorted(scope.community_ids)})
+    if scope.company_ids:
+        q |= Q(**{f"{record_path}property_service__company_id__in": sorted(scope.company_ids)})
+    return q
+
+
+class PatrolQuerySet(ScopedQuerySet):
+    compound_path = "record__compound__"
+
+    def visible_to(self, user):
+        return self.filter(patrol_q(user))
+
+
+class PatrolPartQuerySet(ScopedQuerySet):
+    compound_path = "patrol__record__compound__"
+
+    def visible_to(self, user):
+        return self.filter(patrol_q(user, "patrol__record__"))

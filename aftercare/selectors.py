@@ -13,10 +13,14 @@ from aftercare.models import (
     AftercareRecord,
     LedgerEntry,
     LedgerQuarter,
+    Patrol,
+    PatrolFinding,
     ServiceForm,
     ServiceItem,
     Space,
 )
+from communities.choices import RoleKind
+from communities.scoping import get_scope
 
 
 def record_list(user):
@@ -131,3 +135,44 @@ def space_list(user):
     """The spaces the renovation created in the user's scope, with their compound (the web list across
     compounds, which the dashboards' space figures link to)."""
     return Space.objects.visible_to(user).select_related("record__compound__community__subdistrict")
+
+
+# --- patrols ---
+
+
+def patrol_records(user):
+    """The aftercare records the user may patrol (``permissions.can_patrol``, as a query): those of the compounds of
+    their community (secretary, community-bound inspectors) and those whose property service company is theirs."""
+    records = AftercareRecord.objects.select_related(
+        "compound__community__subdistrict", "property_service__company", "project"
+    ).order_by("compound__community__name", "compound__name")
+    scope = get_scope(user)
+    if scope.is_global:
+        return records
+    communities = user.roles.filter(
+        kind__in=[RoleKind.COMMUNITY_SECRETARY, RoleKind.INSPECTOR], community__isnull=False
+    ).values("community_id")
+    q = Q(compound__community_id__in=communities)
+    if scope.company_ids:
+        q |= Q(property_service__company_id__in=sorted(scope.company_ids))
+    return records.filter(q)
+
+
+def patrols(user):
+    """Patrols in scope, newest first, with what the list shows (one query, however many rows)."""
+    return (
+        Patrol.objects.visible_to(user)
+        .select_related("record__compound", "template", "patrolled_by")
+        .annotate(finding_count=Count("findings", distinct=True))
+        .order_by("-patrolled_on", "-id")
+    )
+
+
+def patrol_findings(patrol):
+    return (
+        PatrolFinding.objects.filter(patrol=patrol)
+        .select_related(
+            "issue__contractor", "issue__property_company", "issue__community", "issue__item", "warranty__project"
+        )
+        .order_by("id")
+    )

@@ -8,23 +8,26 @@ is about), locks the record it adds to and writes in one transaction: a refusal 
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from aftercare import permissions as perms
 from aftercare.choices import (
     WARRANTY_BASIS,
+    WARRANTY_DEADLINE_DAYS,
     WARRANTY_MONTHS,
     ApprovalKind,
     DocumentKind,
+    FindingResponsible,
     LedgerDirection,
     LedgerKind,
     OrganiserKind,
@@ -40,6 +43,9 @@ from aftercare.models import (
     HandoverDocument,
     LedgerEntry,
     LedgerQuarter,
+    Patrol,
+    PatrolFinding,
+    PatrolResult,
     ServiceForm,
     ServiceItem,
     Space,
@@ -49,6 +55,9 @@ from communities.choices import PropertyMode
 from communities.models import Compound, User
 from consultations.choices import VoteResult, VoteStatus
 from consultations.models import Vote
+from inspections.choices import DEFAULT_DEADLINE_DAYS, ChecklistKind, ChecklistStatus
+from inspections.models import ChecklistTemplate
+from inspections.services import ChecklistError, FindingInput, ResultInput, check_answers, patrol_issue_open
 from renovation_portal.errors import DomainError
 from renovation_portal.uploads import prepare_photo, prepare_photos, validate_document
 
@@ -669,3 +678,182 @@ def activity_add_photos(*, actor: User, activity: Activity, uploads) -> list[Act
         photos.append(row)
     Activity.objects.filter(pk=locked.pk).update(updated_at=timezone.now())
     return photos
+
+
+# --- patrols of the standards (环境、安全、秩序) ---
+
+
+@dataclass
+class PatrolFindingInput(FindingInput):
+    """A patrol's finding: for whom (``responsible``: property, community, or contractor for a warranty defect,
+    with its ``warranty_category``)."""
+
+    responsible: str = ""
+    warranty_category: str = ""
+
+
+def patrol_standards(record: AftercareRecord):
+    """The aftercare standards a patrol of the record's compound may use: the latest published version of each
+    aftercare checklist of its district or programme-wide."""
+    district_id = record.compound.community.subdistrict.district_id
+    published = ChecklistTemplate.objects.filter(kind=ChecklistKind.AFTERCARE, status=ChecklistStatus.PUBLISHED).filter(
+        Q(district__isnull=True) | Q(district_id=district_id)
+    )
+    latest = published.filter(name=OuterRef("name")).order_by("-version").values("pk")[:1]
+    return published.filter(pk=Subquery(latest)).order_by("name")
+
+
+def _warranty_for(record: AftercareRecord, category: str, today: date) -> WarrantyPeriod:
+    """The warranty period of the category in force today (the latest-ending, when two projects cover it), or a
+    refusal that says why the contractor cannot be asked."""
+    label = dict(WarrantyCategory.choices).get(category)
+    if label is None:
+        raise DomainError(_("Choose the warranty category of the defect."), code="invalid_category", field="findings")
+    periods = list(
+        WarrantyPeriod.objects.filter(record=record, category=category)
+        .select_related("project")
+        .order_by("-ends_on", "-id")
+    )
+    covering = [period for period in periods if period.covers(today)]
+    if covering:
+        return covering[0]
+    if periods and periods[0].ends_on < today:
+        raise DomainError(
+            _(
+                "The warranty for “%(category)s” ended on %(day)s: the contractor no longer repairs it. File the "
+                "finding for the property service or the community."
+            )
+            % {"category": label, "day": periods[0].ends_on},
+            code="warranty_expired",
+            field="findings",
+        )
+    raise DomainError(
+        _(
+            "No warranty for “%(category)s” is in force on this compound: the defect cannot go to the contractor. "
+            "File the finding for the property service or the community."
+        )
+        % {"category": label},
+        code="no_warranty",
+        field="findings",
+    )
+
+
+def _assignee(record: AftercareRecord, finding: PatrolFindingInput, today: date) -> dict:
+    """Whom the finding goes to, its project, its warranty period and its default deadline (DomainError if none)."""
+    if finding.responsible == FindingResponsible.CONTRACTOR:
+        period = _warranty_for(record, finding.warranty_category, today)
+        if period.project.contractor_id is None:
+            raise DomainError(
+                _("The project whose warranty covers this defect has no contractor on record."),
+                code="no_contractor",
+                field="findings",
+            )
+        days = WARRANTY_DEADLINE_DAYS.get(finding.severity, max(WARRANTY_DEADLINE_DAYS.values()))
+        return {
+            "project": period.project,
+            "warranty": period,
+            "contractor_id": period.project.contractor_id,
+            "warranty_category": finding.warranty_category,
+            "days": days,
+        }
+    days = DEFAULT_DEADLINE_DAYS.get(finding.severity, max(DEFAULT_DEADLINE_DAYS.values()))
+    if finding.responsible == FindingResponsible.PROPERTY_SERVICE:
+        service = record.property_service
+        if service is None or service.company_id is None:
+            raise DomainError(
+                _("%(compound)s has no property service company on record: file the finding for the community.")
+                % {"compound": record.compound.name},
+                code="no_property_service",
+                field="findings",
+            )
+        return {"project": record.project, "warranty": None, "property_company_id": service.company_id, "days": days}
+    if finding.responsible == FindingResponsible.COMMUNITY:
+        return {"project": record.project, "warranty": None, "community_id": record.compound.community_id, "days": days}
+    raise DomainError(
+        _("Say who answers for the finding: the property service, the community, or the contractor."),
+        code="no_assignee",
+        field="findings",
+    )
+
+
+@transaction.atomic
+def patrol_file(
+    *,
+    actor: User,
+    record: AftercareRecord,
+    template: ChecklistTemplate,
+    results: list[ResultInput],
+    findings: list[PatrolFindingInput],
+    summary: str = "",
+) -> Patrol:
+    """File a patrol of the compound against an aftercare standard: every item answered, every failed item with a
+    finding, each finding a rectification issue for the property service or the community — or, marked as a
+    warranty defect within its warranty period, for the contractor of the project whose warranty covers it. A
+    warranty defect out of its warranty (or without one) refuses the whole patrol, naming the item: nothing is
+    written."""
+    locked = (
+        AftercareRecord.objects.select_for_update(of=("self",))
+        .select_related("compound__community__subdistrict", "property_service", "project")
+        .get(pk=record.pk)
+    )
+    if not perms.can_patrol(actor, locked):
+        raise PermissionDenied
+    if not patrol_standards(locked).filter(pk=template.pk).exists():
+        raise DomainError(
+            _("Choose one of the aftercare standards of this district (the latest published version)."),
+            code="not_a_standard",
+            field="template",
+        )
+    items = {item.pk: item for item in template.items.all()}
+    foreign = [r.item.pk for r in results if r.item.pk not in items] + [
+        f.item.pk for f in findings if f.item is not None and f.item.pk not in items
+    ]
+    if foreign:
+        raise DomainError(
+            _("A result or finding refers to an item that is not on this standard."),
+            code="foreign_item",
+            field="results",
+        )
+    check_answers(items, results, findings)
+    today = _today()
+    plans = []
+    for finding in findings:
+        try:
+            plan = _assignee(locked, finding, today)
+            if finding.deadline is not None and finding.deadline < today:
+                raise DomainError(_("The deadline cannot be in the past."), code="past_deadline", field="findings")
+            plan["photos"] = prepare_photos(finding.photos)
+        except (DomainError, ValidationError) as error:
+            message = error.message if isinstance(error, DomainError) else error.messages[0]
+            raise ChecklistError(
+                message,
+                code=getattr(error, "code", None) or "invalid_finding",
+                field="findings",
+                item_errors={finding.item.pk: message} if finding.item else {},
+            ) from None
+        plans.append(plan)
+    patrol = Patrol.objects.create(
+        record=locked, template=template, patrolled_on=today, patrolled_by=actor, summary=summary.strip()[:5000]
+    )
+    PatrolResult.objects.bulk_create(
+        [PatrolResult(patrol=patrol, item_id=r.item.pk, outcome=r.outcome, note=r.note[:300]) for r in results]
+    )
+    for finding, plan in zip(findings, plans):
+        issue = patrol_issue_open(
+            actor=actor,
+            project=plan["project"],
+            item=finding.item,
+            description=finding.description,
+            location=finding.location,
+            severity=finding.severity,
+            deadline=finding.deadline or today + timedelta(days=plan["days"]),
+            photos=plan["photos"],
+            contractor_id=plan.get("contractor_id"),
+            property_company_id=plan.get("property_company_id"),
+            community_id=plan.get("community_id"),
+            warranty_category=plan.get("warranty_category", ""),
+        )
+        PatrolFinding.objects.create(
+            patrol=patrol, issue=issue, responsible=finding.responsible, warranty=plan["warranty"]
+        )
+    return patrol

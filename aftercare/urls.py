@@ -1,6 +1,6 @@
 from django.urls import path
 
-from aftercare import views
+from aftercare import patrol_views, views
 
 app_name = "aftercare"
 urlpatterns = [
@@ -13,6 +13,9 @@ urlpatterns = [
     path("<int:pk>/ledger/publish/", views.quarter_publish, name="quarter-publish"),
     path("<int:pk>/spaces/", views.spaces, name="spaces"),
     path("spaces/", views.space_list, name="space-list"),
+    path("patrols/", patrol_views.patrol_home, name="patrol-home"),
+    path("patrols/new/<int:record_pk>/", patrol_views.patrol_new, name="patrol-new"),
+    path("patrols/<int:pk>/", patrol_views.patrol_detail, name="patrol-detail"),
     path("warranties/<int:pk>/", views.warranty_edit, name="warranty-edit"),
     path("documents/<int:pk>/", views.document_file, name="document-file"),
     path("documents/<int:pk>/thumbnail/", views.document_file, {"thumbnail": True}, name="document-thumbnail"),

@@ -12,6 +12,20 @@ class ItemKind(models.TextChoices):
     SCORE = "score", _("Score")
 
 
+class ChecklistKind(models.TextChoices):
+    """What a checklist is for: an inspection of the works, or an aftercare standard patrolled after handover."""
+
+    INSPECTION = "inspection", _("Inspection")
+    AFTERCARE = "aftercare", _("Aftercare standard")
+
+
+class IssueOrigin(models.TextChoices):
+    """Where an issue was found: on an inspection of the works, or on an aftercare patrol after handover."""
+
+    INSPECTION = "inspection", _("Inspection")
+    PATROL = "patrol", _("Aftercare patrol")
+
+
 class ChecklistStatus(models.TextChoices):
     DRAFT = "draft", pgettext_lazy("checklist status", "Draft")
     PUBLISHED = "published", pgettext_lazy("checklist status", "Published")

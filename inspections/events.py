@@ -28,10 +28,40 @@ def contractor_members(company_id: int | None) -> list[int]:
     )
 
 
+def community_staff(community_id: int) -> list[int]:
+    """The active staff of a community: its secretaries and the inspectors bound to it."""
+    return list(
+        Role.objects.filter(
+            kind__in=[RoleKind.COMMUNITY_SECRETARY, RoleKind.INSPECTOR], community_id=community_id, user__is_active=True
+        )
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+
+
+def assignee_members(issue: RectificationIssue) -> list[int]:
+    """Whoever answers for the issue: its contractor's or property service company's people, or the staff of its
+    responsible community."""
+    if issue.community_id is not None:
+        return community_staff(issue.community_id)
+    return contractor_members(issue.contractor_id or issue.property_company_id)
+
+
 def issue_inspectors(issue: RectificationIssue) -> list[int]:
     """Who verifies the issue's evidence: the inspector who filed the finding and the members of the inspection's
-    group."""
+    group; for an aftercare patrol's finding, who found it and the staff of the compound's community (its
+    subdistrict's officials when the community itself answers for it)."""
     inspection = issue.inspection
+    if inspection is None:
+        community = issue.project.compound.community
+        recipients = [issue.found_by_id] if issue.found_by_id else []
+        if issue.community_id is None:
+            return recipients + community_staff(community.pk)
+        return recipients + list(
+            Role.objects.filter(
+                kind=RoleKind.SUBDISTRICT_OFFICIAL, subdistrict_id=community.subdistrict_id, user__is_active=True
+            ).values_list("user_id", flat=True)
+        )
     recipients = [inspection.inspector_id] if inspection.inspector_id else []
     if inspection.group_id:
         recipients += list(inspection.group.members.filter(is_active=True).values_list("pk", flat=True))
@@ -59,13 +89,14 @@ def _text(issue: RectificationIssue) -> dict[str, str]:
 
 
 def issue_assigned(*, issue: RectificationIssue, event: IssueEvent, actor) -> list[int]:
-    """A finding filed: the contractor's people are told of the new issue and its deadline."""
+    """A finding filed: the contractor's people (or whoever else answers for it) are told of the new issue and its
+    deadline."""
     return _notify(
         issue,
         event,
         actor,
         kind=NotificationKind.ISSUE_ASSIGNED,
-        recipient_ids=contractor_members(issue.contractor_id),
+        recipient_ids=assignee_members(issue),
         title=_("New rectification issue: %(text)s") % _text(issue),
         body=_("%(project)s · %(location)s · %(severity)s · rectify by %(deadline)s")
         % {
@@ -97,7 +128,7 @@ def issue_sent_back(*, issue: RectificationIssue, event: IssueEvent, actor) -> l
         event,
         actor,
         kind=NotificationKind.ISSUE_SENT_BACK,
-        recipient_ids=contractor_members(issue.contractor_id),
+        recipient_ids=assignee_members(issue),
         title=_("Rectification sent back: %(text)s") % _text(issue),
         body=_("Reason: %(reason)s") % {"reason": event.note},
     )
@@ -110,7 +141,7 @@ def issue_closed(*, issue: RectificationIssue, event: IssueEvent, actor) -> list
         event,
         actor,
         kind=NotificationKind.ISSUE_CLOSED,
-        recipient_ids=contractor_members(issue.contractor_id),
+        recipient_ids=assignee_members(issue),
         title=_("Rectification verified and closed: %(text)s") % _text(issue),
         body=event.note,
     )

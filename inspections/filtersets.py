@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from inspections.choices import InspectionStatus, IssueStatus, Severity
+from inspections.choices import InspectionStatus, IssueOrigin, IssueStatus, Severity
 from inspections.models import ChecklistTemplate, Inspection, RectificationIssue
 from renovation_portal.sync import UpdatedSinceFilterSet
 
@@ -18,6 +18,9 @@ class IssueFilterSet(UpdatedSinceFilterSet):
     severity = django_filters.ChoiceFilter(choices=Severity.choices, label=_("Severity"))
     tier = django_filters.NumberFilter(label=_("Tier"))
     contractor = django_filters.NumberFilter(field_name="contractor", label=_("Contractor"))
+    origin = django_filters.ChoiceFilter(choices=IssueOrigin.choices, label=_("Found on"))
+    warranty_defect = django_filters.BooleanFilter(label=_("Warranty defect"), method="filter_warranty_defect")
+    property_company = django_filters.NumberFilter(field_name="property_company", label=_("Property service company"))
     project = django_filters.NumberFilter(field_name="project", label=_("Project"))
     inspection = django_filters.NumberFilter(field_name="inspection", label=_("Inspection"))
     province = django_filters.NumberFilter(
@@ -44,6 +47,9 @@ class IssueFilterSet(UpdatedSinceFilterSet):
             "severity",
             "tier",
             "contractor",
+            "origin",
+            "warranty_defect",
+            "property_company",
             "project",
             "inspection",
             "province",
@@ -57,6 +63,9 @@ class IssueFilterSet(UpdatedSinceFilterSet):
 
     def filter_unclosed(self, queryset, name, value):
         return queryset.exclude(status=IssueStatus.CLOSED) if value else queryset.filter(status=IssueStatus.CLOSED)
+
+    def filter_warranty_defect(self, queryset, name, value):
+        return queryset.exclude(warranty_category="") if value else queryset.filter(warranty_category="")
 
     def filter_overdue(self, queryset, name, value):
         late = Q(deadline__lt=timezone.localdate()) & ~Q(status=IssueStatus.CLOSED)
@@ -76,4 +85,4 @@ class ChecklistFilterSet(UpdatedSinceFilterSet):
 
     class Meta:
         model = ChecklistTemplate
-        fields = ["tier", "status", "district", "updated_since"]
+        fields = ["kind", "tier", "status", "district", "updated_since"]

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from communities.choices import InspectionTier, RoleKind
 from communities.models import District
 from communities.scoping import get_scope
-from inspections.choices import ItemKind
+from inspections.choices import ChecklistKind, ItemKind
 from renovation_portal.forms import PortalFormMixin
 
 
@@ -36,12 +36,22 @@ class GroupEditForm(PortalFormMixin, forms.Form):
 
 class ChecklistForm(PortalFormMixin, forms.Form):
     name = forms.CharField(label=_("name"), max_length=80)
+    kind = forms.ChoiceField(
+        label=_("used for"),
+        choices=ChecklistKind.choices,
+        initial=ChecklistKind.INSPECTION,
+        required=False,
+        help_text=_("An aftercare standard (environment, safety, order) is patrolled monthly after handover."),
+    )
     tier = forms.TypedChoiceField(label=_("tier"), choices=InspectionTier.choices, coerce=int)
     district = forms.ModelChoiceField(label=_("district"), queryset=District.objects.none())
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["district"].queryset = managed_districts(user)
+
+    def clean_kind(self):
+        return self.cleaned_data.get("kind") or ChecklistKind.INSPECTION
 
 
 class ItemForm(PortalFormMixin, forms.Form):

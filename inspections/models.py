@@ -12,9 +12,11 @@ from django.utils.translation import pgettext_lazy
 from communities.choices import InspectionTier
 from communities.querysets import ProjectScopedQuerySet
 from inspections.choices import (
+    ChecklistKind,
     ChecklistStatus,
     InspectionStatus,
     IssueAction,
+    IssueOrigin,
     IssueStatus,
     ItemKind,
     Outcome,
@@ -105,9 +107,17 @@ class ChecklistQuerySet(DistrictScopedQuerySet):
 class ChecklistTemplate(models.Model):
     """A checklist for one tier. A checklist is built as a draft and published; editing a published one means
     publishing its next version, and an inspection keeps the version it used. Inspections use the latest
-    published version (the district's own, else the programme-wide one)."""
+    published version (the district's own, else the programme-wide one). A checklist of kind "aftercare" is a
+    standard (environment, safety, order) patrolled after handover by the aftercare app; inspections never use one."""
 
     name = models.CharField(_("name"), max_length=80)
+    kind = models.CharField(
+        _("kind"),
+        max_length=10,
+        choices=ChecklistKind.choices,
+        default=ChecklistKind.INSPECTION,
+        db_default="inspection",
+    )
     tier = models.PositiveSmallIntegerField(_("tier"), choices=InspectionTier.choices)
     version = models.PositiveIntegerField(_("version"), default=1)
     district = models.ForeignKey(
@@ -266,21 +276,90 @@ class InspectionResult(models.Model):
         constraints = [models.UniqueConstraint(fields=["inspection", "item"], name="result_once_per_item")]
 
 
+def issue_q(user, issue_path: str = "") -> Q:
+    """Issues in a user's scope (``issue_path``: the lookup to the issue, ending in "__"). Place roles see every
+    issue of the projects in their subtree, as any project record. A company sees the issues it answers for: a
+    contractor those of its own projects — but not an aftercare patrol's finding for the compound's property service
+    or community — and a property service company the patrols' findings assigned to it."""
+    from dataclasses import replace
+
+    from communities.scoping import get_scope
+
+    scope = get_scope(user)
+    if scope.is_global or not scope.company_ids:
+        return scope.project_q(f"{issue_path}project__")
+    companies = sorted(scope.company_ids)
+    place = replace(scope, company_ids=frozenset()).project_q(f"{issue_path}project__")
+    own = Q(
+        **{
+            f"{issue_path}project__contractor_id__in": companies,
+            f"{issue_path}property_company__isnull": True,
+            f"{issue_path}community__isnull": True,
+        }
+    ) | Q(**{f"{issue_path}property_company_id__in": companies})
+    return own if place == Q(pk__in=[]) else place | own
+
+
 class IssueQuerySet(ProjectScopedQuerySet):
     project_path = "project__"
 
+    def visible_to(self, user):
+        return self.filter(issue_q(user))
+
 
 class RectificationIssue(models.Model):
-    """A finding to fix (整改问题), assigned to the project's contractor, closed (销号) only by an inspector."""
+    """A finding to fix (整改问题), assigned to the project's contractor, closed (销号) only by an inspector.
+
+    A finding of an aftercare patrol (``origin`` "patrol", no inspection) is assigned instead to whoever answers for
+    the compound after handover — its property service company or its community — or, when it is a warranty defect
+    within its warranty period, to the contractor of the project whose warranty covers it (``warranty_category``).
+    Exactly one of ``contractor``, ``property_company`` and ``community`` answers for a patrol's issue."""
 
     inspection = models.ForeignKey(
-        Inspection, on_delete=models.PROTECT, related_name="issues", verbose_name=_("inspection")
+        Inspection, on_delete=models.PROTECT, null=True, blank=True, related_name="issues", verbose_name=_("inspection")
+    )
+    origin = models.CharField(
+        _("found on"),
+        max_length=10,
+        choices=IssueOrigin.choices,
+        default=IssueOrigin.INSPECTION,
+        db_default="inspection",
     )
     project = models.ForeignKey(
         "projects.Project", on_delete=models.PROTECT, related_name="issues", verbose_name=_("project")
     )
     contractor = models.ForeignKey(
         "communities.Company", on_delete=models.PROTECT, null=True, related_name="issues", verbose_name=_("contractor")
+    )
+    property_company = models.ForeignKey(
+        "communities.Company",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="property_issues",
+        verbose_name=_("property service company"),
+    )
+    community = models.ForeignKey(
+        "communities.Community",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="issues",
+        verbose_name=_("responsible community"),
+    )
+    warranty_category = models.CharField(
+        _("warranty category"),
+        max_length=20,
+        blank=True,
+        help_text=_("Set on a warranty defect found after handover: the category of works whose warranty covers it."),
+    )
+    found_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("found by"),
     )
     item = models.ForeignKey(
         ChecklistItem,
@@ -326,6 +405,26 @@ class RectificationIssue(models.Model):
                 condition=~Q(status=IssueStatus.CLOSED) | Q(closed_at__isnull=False),
                 name="closed_issue_has_closing_time",
             ),
+            # An inspection's issue has its inspection; a patrol's has none and exactly one party answering for it.
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        origin="inspection",
+                        inspection__isnull=False,
+                        property_company__isnull=True,
+                        community__isnull=True,
+                    )
+                )
+                | (
+                    Q(origin="patrol", inspection__isnull=True)
+                    & (
+                        Q(contractor__isnull=False, property_company__isnull=True, community__isnull=True)
+                        | Q(contractor__isnull=True, property_company__isnull=False, community__isnull=True)
+                        | Q(contractor__isnull=True, property_company__isnull=True, community__isnull=False)
+                    )
+                ),
+                name="issue_origin_and_assignee",
+            ),
         ]
         indexes = [
             # Reminder and escalation sweeps: unclosed issues by deadline.
@@ -345,6 +444,9 @@ class RectificationIssue(models.Model):
 
 class IssueEventQuerySet(ProjectScopedQuerySet):
     project_path = "issue__project__"
+
+    def visible_to(self, user):
+        return self.filter(issue_q(user, "issue__"))
 
 
 class IssueEvent(models.Model):
@@ -368,6 +470,9 @@ class IssueEvent(models.Model):
 
 class IssuePhotoQuerySet(ProjectScopedQuerySet):
     project_path = "issue__project__"
+
+    def visible_to(self, user):
+        return self.filter(issue_q(user, "issue__"))
 
 
 class IssuePhoto(models.Model):

@@ -18,9 +18,11 @@ from communities.scoping import get_scope
 from inspections import events
 from inspections.choices import (
     DEFAULT_DEADLINE_DAYS,
+    ChecklistKind,
     ChecklistStatus,
     InspectionStatus,
     IssueAction,
+    IssueOrigin,
     IssueStatus,
     ItemKind,
     Outcome,
@@ -81,14 +83,54 @@ def can_inspect(user, project: Project, tier: int) -> bool:
     )
 
 
-def is_issue_contractor(user, issue: RectificationIssue) -> bool:
-    return issue.contractor_id is not None and issue.contractor_id in get_scope(user).company_ids
+# The community's own staff: its secretary and the tier-1 inspectors bound to it (who patrol its compounds).
+COMMUNITY_STAFF = (RoleKind.COMMUNITY_SECRETARY, RoleKind.INSPECTOR)
+
+
+def is_community_staff(user, community_id: int | None) -> bool:
+    if community_id is None or not get_scope(user).role_kinds.intersection(COMMUNITY_STAFF):
+        return False
+    return user.roles.filter(kind__in=COMMUNITY_STAFF, community_id=community_id).exists()
+
+
+def is_issue_assignee(user, issue: RectificationIssue) -> bool:
+    """Who answers for the issue: the members of its contractor or of its property service company, or the staff of
+    its responsible community (an aftercare patrol's finding for the community)."""
+    companies = get_scope(user).company_ids
+    if issue.contractor_id is not None and issue.contractor_id in companies:
+        return True
+    if issue.property_company_id is not None and issue.property_company_id in companies:
+        return True
+    return issue.community_id is not None and is_community_staff(user, issue.community_id)
+
+
+# The name the inspection pages and their tests know; a contractor is one kind of assignee.
+is_issue_contractor = is_issue_assignee
+
+
+def can_verify_patrol_issue(user, issue: RectificationIssue) -> bool:
+    """An aftercare patrol's finding is verified by the place that keeps the compound: the staff of its community
+    (secretary, community-bound inspectors), its subdistrict's officials or its district's — never by whoever
+    answers for it (a finding for the community goes up to the subdistrict)."""
+    if is_issue_assignee(user, issue):
+        return False
+    scope = get_scope(user)
+    if scope.is_global:
+        return True
+    community = issue.project.compound.community
+    return user.roles.filter(
+        Q(kind__in=COMMUNITY_STAFF, community_id=community.pk)
+        | Q(kind=RoleKind.SUBDISTRICT_OFFICIAL, subdistrict_id=community.subdistrict_id)
+        | Q(kind=RoleKind.DISTRICT_OFFICIAL, district_id=community.subdistrict.district_id)
+    ).exists()
 
 
 def can_verify(user, issue: RectificationIssue) -> bool:
     """Inspectors of the tier that found the issue or a higher one (and district officials, above every tier)
     verify and close (销号) or send back — a tier-1 community patrol never closes a district group's finding —
-    and never a member of the issue's contractor."""
+    and never a member of the issue's contractor. A patrol's finding: ``can_verify_patrol_issue``."""
+    if issue.origin == IssueOrigin.PATROL:
+        return can_verify_patrol_issue(user, issue)
     if is_issue_contractor(user, issue):
         return False
     scope = get_scope(user)
@@ -164,8 +206,11 @@ def plan_weekly_round(*, week: date, district_id: int | None = None) -> list[Ins
 
 
 def current_template(tier: int, district_id: int | None = None) -> ChecklistTemplate:
-    """The latest published checklist of the tier: the district's own if it has one, else the programme-wide."""
-    candidates = ChecklistTemplate.objects.filter(tier=tier, status=ChecklistStatus.PUBLISHED)
+    """The latest published checklist of the tier: the district's own if it has one, else the programme-wide.
+    Aftercare standards (kind "aftercare") are never an inspection's checklist."""
+    candidates = ChecklistTemplate.objects.filter(
+        tier=tier, status=ChecklistStatus.PUBLISHED, kind=ChecklistKind.INSPECTION
+    )
     template = (
         candidates.filter(Q(district__isnull=True) | Q(district_id=district_id))
         .order_by(F("district_id").desc(nulls_last=True), "-version", "-id")
@@ -272,6 +317,7 @@ def inspection_file(
             inspection=locked,
             project=project,
             contractor_id=project.contractor_id,
+            found_by=actor,
             item=finding.item,
             kind=finding.item.code if finding.item else "other",
             description=finding.description.strip(),
@@ -350,6 +396,11 @@ def _check_answers(items: dict, results: list[ResultInput], findings: list[Findi
         )
 
 
+# The checks of a filled-in checklist, for the aftercare patrols too (their checklists are aftercare standards).
+def check_answers(items: dict, results: list[ResultInput], findings: list[FindingInput]) -> None:
+    _check_answers(items, results, findings)
+
+
 # --- rectification issues ---
 
 
@@ -381,7 +432,7 @@ def _lock(issue):
 def issue_submit_rectification(*, actor: User, issue: RectificationIssue, note: str, photos=()) -> RectificationIssue:
     """The contractor reports the fix with evidence photos."""
     locked = _lock(issue)
-    if not is_issue_contractor(actor, locked):
+    if not is_issue_assignee(actor, locked):
         raise PermissionDenied
     if locked.status != IssueStatus.OPEN:
         raise DomainError(_("Only an open issue can be submitted."), code="not_open")
@@ -433,6 +484,49 @@ def issue_send_back(*, actor: User, issue: RectificationIssue, note: str) -> Rec
     event = IssueEvent.objects.create(issue=locked, action=IssueAction.SENT_BACK, actor=actor, note=note.strip())
     events.issue_sent_back(issue=locked, event=event, actor=actor)
     return locked
+
+
+@transaction.atomic
+def patrol_issue_open(
+    *,
+    actor: User,
+    project: Project,
+    item: ChecklistItem | None,
+    description: str,
+    location: str,
+    severity: str,
+    deadline: date,
+    photos: list[StoredPhoto] = (),
+    contractor_id: int | None = None,
+    property_company_id: int | None = None,
+    community_id: int | None = None,
+    warranty_category: str = "",
+) -> RectificationIssue:
+    """An aftercare patrol's finding as a rectification issue (the aftercare app's ``patrol_file`` decides who may
+    patrol, who answers for the finding and its deadline, and checks the photos): opened, its photos saved and whoever
+    answers for it told — the same life from here on as an inspection's issue."""
+    if sum(x is not None for x in (contractor_id, property_company_id, community_id)) != 1:
+        raise DomainError(_("Say who answers for the finding."), code="no_assignee", field="findings")
+    issue = RectificationIssue.objects.create(
+        origin=IssueOrigin.PATROL,
+        project=project,
+        contractor_id=contractor_id,
+        property_company_id=property_company_id,
+        community_id=community_id,
+        warranty_category=warranty_category,
+        found_by=actor,
+        item=item,
+        kind=item.code if item else ("warranty" if warranty_category else "other"),
+        description=description.strip(),
+        location=location.strip(),
+        severity=severity,
+        tier=InspectionTier.SITE,
+        deadline=deadline,
+    )
+    opened = IssueEvent.objects.create(issue=issue, action=IssueAction.OPENED, actor=actor)
+    _save_photos(issue, PhotoKind.FINDING, list(photos))
+    events.issue_assigned(issue=issue, event=opened, actor=actor)
+    return issue
 
 
 def open_serious_issue_reasons(project) -> list[str]:
@@ -648,8 +742,11 @@ def _write_items(template: ChecklistTemplate, items: list[ItemInput]) -> None:
 
 
 @transaction.atomic
-def checklist_create(*, actor: User, district, name: str, tier: int, items: list[ItemInput]) -> ChecklistTemplate:
-    """A new checklist of a district, as a draft (version 1) until it is published."""
+def checklist_create(
+    *, actor: User, district, name: str, tier: int, items: list[ItemInput], kind: str = ChecklistKind.INSPECTION
+) -> ChecklistTemplate:
+    """A new checklist of a district, as a draft (version 1) until it is published. An aftercare standard (kind
+    "aftercare") is patrolled like a site patrol: its tier is always 1."""
     if not is_district_official_of(actor, district.pk if district else None):
         raise PermissionDenied
     name = (name or "").strip()
@@ -661,11 +758,79 @@ def checklist_create(*, actor: User, district, name: str, tier: int, items: list
             code="duplicate_name",
             field="name",
         )
+    if kind not in ChecklistKind.values:
+        raise DomainError(_("Choose what the checklist is for."), code="invalid_kind", field="kind")
+    if kind == ChecklistKind.AFTERCARE:
+        tier = InspectionTier.SITE
     template = ChecklistTemplate.objects.create(
-        name=name, tier=_require_tier(tier), district=district, status=ChecklistStatus.DRAFT
+        name=name, kind=kind, tier=_require_tier(tier), district=district, status=ChecklistStatus.DRAFT
     )
     _write_items(template, _require_items(template.tier, items))
     return template
+
+
+# The default aftercare standards (《老旧小区改造后续管理工作方案》: environment, safety, order), as seeded for a
+# district: (key, name, items as (code, text)). Data in the district's language, as a district would write them.
+AFTERCARE_STANDARDS = (
+    (
+        "environment",
+        "环境卫生标准",
+        (
+            ("env-roads", "道路、广场干净整洁，无积水、无垃圾堆放"),
+            ("env-greening", "绿化养护良好，无黄土裸露、无毁绿种菜"),
+            ("env-waste", "垃圾分类投放点整洁，按时清运、无满溢"),
+            ("env-walls", "外立面、楼道无乱张贴、乱涂画"),
+            ("env-drains", "雨污管道通畅，无堵塞、无外溢"),
+        ),
+    ),
+    (
+        "safety",
+        "安全管理标准",
+        (
+            ("safety-fire-lane", "消防通道畅通，无占用"),
+            ("safety-fire-equipment", "消防设施完好有效，在检验期内"),
+            ("safety-charging", "电动车在充电点充电，无飞线充电、无入户充电"),
+            ("safety-falling", "外墙、空调架、雨篷牢固，无高空坠物隐患"),
+            ("safety-wiring", "公共电气线路规整，无私拉乱接"),
+        ),
+    ),
+    (
+        "order",
+        "秩序维护标准",
+        (
+            ("order-parking", "车辆停放在划定车位，无乱停乱放"),
+            ("order-structures", "无新增违章搭建"),
+            ("order-boards", "公示栏、楼栋亮牌信息及时更新"),
+            ("order-spaces", "公共空间无堆物、无圈占"),
+        ),
+    ),
+)
+
+
+@transaction.atomic
+def checklist_seed_aftercare_standards(*, actor: User, district) -> list[ChecklistTemplate]:
+    """Give a district the default aftercare standards, published (version 1), named after the district; the
+    district then edits them like any checklist (its next version). Seeding twice adds nothing."""
+    if not is_district_official_of(actor, district.pk):
+        raise PermissionDenied
+    seeded = []
+    for _key, title, items in AFTERCARE_STANDARDS:
+        name = f"{district.name}{title}"
+        existing = ChecklistTemplate.objects.filter(name=name).order_by("-version").first()
+        if existing is not None:
+            seeded.append(existing)
+            continue
+        template = ChecklistTemplate.objects.create(
+            name=name,
+            kind=ChecklistKind.AFTERCARE,
+            tier=InspectionTier.SITE,
+            district=district,
+            status=ChecklistStatus.PUBLISHED,
+            published_at=timezone.now(),
+        )
+        _write_items(template, [ItemInput(text=text, code=code) for code, text in items])
+        seeded.append(template)
+    return seeded
 
 
 @transaction.atomic
@@ -688,6 +853,7 @@ def checklist_start_version(*, actor: User, template: ChecklistTemplate) -> Chec
         raise DomainError(_("This checklist already has a draft: finish it first."), code="draft_exists")
     draft = ChecklistTemplate.objects.create(
         name=latest.name,
+        kind=latest.kind,
         tier=latest.tier,
         district=latest.district,
         version=latest.version + 1,

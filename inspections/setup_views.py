@@ -6,12 +6,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from communities.scoping import get_object_for, get_scope
 from inspections import selectors, services
-from inspections.choices import ChecklistStatus
+from inspections.choices import ChecklistKind, ChecklistStatus
 from inspections.forms import ChecklistForm, GroupEditForm, GroupForm, ItemFormSet, managed_districts
 from renovation_portal.errors import DomainError
 
@@ -98,14 +99,38 @@ def group_detail(request, pk):
 
 @login_required
 def checklist_list(request):
+    """Every checklist in scope; ``?kind=aftercare`` the aftercare standards only (``inspection`` the others)."""
+    checklists = selectors.checklists(request.user)
+    kind = request.GET.get("kind", "")
+    if kind in ChecklistKind.values:
+        checklists = checklists.filter(kind=kind)
+    districts = list(managed_districts(request.user))
     return render(
         request,
         "inspections/setup/checklist_list.html",
         {
-            "checklists": selectors.checklists(request.user),
-            "can_create": managed_districts(request.user).exists(),
+            "checklists": checklists,
+            "can_create": bool(districts),
+            "districts": districts,
+            "kind": kind,
+            "kinds": ChecklistKind.choices,
         },
     )
+
+
+@login_required
+@require_POST
+def checklist_seed_aftercare(request):
+    """A district official gives the district the default aftercare standards (environment, safety, order)."""
+    district = managed_districts(request.user).filter(pk=request.POST.get("district") or 0).first()
+    if district is None:
+        messages.error(request, _("Choose a district you set up."))
+    else:
+        services.checklist_seed_aftercare_standards(actor=request.user, district=district)
+        messages.success(
+            request, _("The default aftercare standards are ready for %(district)s.") % {"district": district}
+        )
+    return redirect(f"{reverse('inspections:checklist-list')}?kind=aftercare")
 
 
 def _item_inputs(formset) -> list:

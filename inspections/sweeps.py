@@ -6,14 +6,15 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communities.choices import RoleKind
 from communities.models import Role
-from inspections.choices import ESCALATION_GRACE_DAYS, InspectionStatus, IssueStatus, NotificationKind
+from inspections.choices import ESCALATION_GRACE_DAYS, InspectionStatus, IssueOrigin, IssueStatus, NotificationKind
 from inspections.models import Inspection, RectificationIssue
 from inspections.services import escalation_recipients
 from notifications.models import Notification
@@ -56,36 +57,50 @@ def _company_members() -> dict[int, list[int]]:
 
 
 def _issues_to_remind(today: date):
-    """Issues waiting for their contractor (neither closed nor submitted for verification), due within 48 hours
-    or overdue."""
+    """Issues waiting for their contractor or property service company (neither closed nor submitted for
+    verification), due within 48 hours or overdue; ``assignee`` is the company."""
     return (
         RectificationIssue.objects.exclude(status__in=[IssueStatus.CLOSED, IssueStatus.SUBMITTED])
-        .filter(contractor__isnull=False, deadline__lte=today + timedelta(2))
+        .filter(Q(contractor__isnull=False) | Q(property_company__isnull=False), deadline__lte=today + timedelta(2))
+        .annotate(assignee=Coalesce("contractor_id", "property_company_id"))
         .order_by()
     )
 
 
-def remind_contractors(today: date | None = None) -> int:
-    """Contractors: issues due within 48 hours, and overdue ones (one reminder per issue and day)."""
+def _reminder_title(deadline: date, today: date, text: str) -> tuple[str, str]:
+    overdue = deadline < today
+    kind = NotificationKind.ISSUE_OVERDUE if overdue else NotificationKind.ISSUE_DUE
+    title = (_("Overdue since %(day)s: %(text)s") if overdue else _("Due by %(day)s: %(text)s")) % {
+        "day": deadline,
+        "text": text[:60],
+    }
+    return kind, title
+
+
+def remind_communities(today: date | None = None) -> int:
+    """The staff of a community: the aftercare patrols' findings the community answers for, due within 48 hours or
+    overdue (one reminder per issue, person and day). Few rows — the communities' own findings — so through
+    ``notify``, which claims each once."""
     today = today or timezone.localdate()
-    if connection.vendor == "postgresql":
-        return _remind_contractors_in_sql(today)
-    members = _company_members()
-    rows = (
-        _issues_to_remind(today)
-        .values_list("pk", "contractor_id", "deadline", "description")
-        .iterator(chunk_size=CHUNK)
+    staff: dict[int, list[int]] = {}
+    rows = list(
+        RectificationIssue.objects.exclude(status__in=[IssueStatus.CLOSED, IssueStatus.SUBMITTED])
+        .filter(community__isnull=False, deadline__lte=today + timedelta(2))
+        .order_by()
+        .values_list("pk", "community_id", "deadline", "description")
     )
+    if rows:
+        for community_id, user_id in Role.objects.filter(
+            kind__in=[RoleKind.COMMUNITY_SECRETARY, RoleKind.INSPECTOR],
+            community_id__in={row[1] for row in rows},
+            user__is_active=True,
+        ).values_list("community_id", "user_id"):
+            staff.setdefault(community_id, []).append(user_id)
 
     def reminders():
-        for pk, company, deadline, text in rows:
-            overdue = deadline < today
-            kind = NotificationKind.ISSUE_OVERDUE if overdue else NotificationKind.ISSUE_DUE
-            title = (_("Overdue since %(day)s: %(text)s") if overdue else _("Due by %(day)s: %(text)s")) % {
-                "day": deadline,
-                "text": text[:60],
-            }
-            for user_id in members.get(company, []):
+        for pk, community_id, deadline, text in rows:
+            kind, title = _reminder_title(deadline, today, text)
+            for user_id in sorted(set(staff.get(community_id, []))):
                 yield Reminder(
                     user_id,
                     kind,
@@ -98,13 +113,39 @@ def remind_contractors(today: date | None = None) -> int:
     return notify(reminders())
 
 
+def remind_contractors(today: date | None = None) -> int:
+    """Contractors (and property service companies, for the aftercare patrols' findings): issues due within 48
+    hours, and overdue ones (one reminder per issue and day); then the communities' own findings
+    (``remind_communities``)."""
+    today = today or timezone.localdate()
+    if connection.vendor == "postgresql":
+        return _remind_contractors_in_sql(today) + remind_communities(today)
+    members = _company_members()
+    rows = _issues_to_remind(today).values_list("pk", "assignee", "deadline", "description").iterator(chunk_size=CHUNK)
+
+    def reminders():
+        for pk, company, deadline, text in rows:
+            kind, title = _reminder_title(deadline, today, text)
+            for user_id in members.get(company, []):
+                yield Reminder(
+                    user_id,
+                    kind,
+                    f"issue:{pk}",
+                    today.isoformat(),
+                    title,
+                    url=reverse("inspections:issue-detail", args=[pk]),
+                )
+
+    return notify(reminders()) + remind_communities(today)
+
+
 _CLAIM_IN_SQL = """
 INSERT INTO {notification} (recipient_id, kind, subject_key, period_key, title, body, url, created_at{marked})
 SELECT role.user_id, CASE WHEN issue.deadline < %s THEN %s ELSE %s END, 'issue:' || issue.id, %s,
        LEFT(REPLACE(REPLACE(CASE WHEN issue.deadline < %s THEN %s ELSE %s END, %s, issue.deadline::text),
                     %s, LEFT(issue.description, 60)), 200), '',
        %s || issue.id || %s, %s{marks}
-FROM ({due}) AS issue JOIN {role} AS role ON role.company_id = issue.contractor_id AND role.kind = %s
+FROM ({due}) AS issue JOIN {role} AS role ON role.company_id = issue.assignee AND role.kind = %s
 JOIN {users} AS member ON member.id = role.user_id AND member.is_active
 ON CONFLICT (recipient_id, kind, subject_key, period_key) DO NOTHING
 """
@@ -118,7 +159,7 @@ def _remind_contractors_in_sql(today: date) -> int:
     (no e-mail address) as handled, so they are written once and never read again; then each channel delivers
     the rows left to send — through the outbox's partial index, which holds only those."""
     due_sql, due_params = (
-        _issues_to_remind(today).values("id", "contractor_id", "deadline", "description").query.sql_with_params()
+        _issues_to_remind(today).values("id", "assignee", "deadline", "description").query.sql_with_params()
     )
     marker = 987654321  # an issue id in the reversed URL, replaced by each row's id
     prefix, suffix = reverse("inspections:issue-detail", args=[marker]).split(str(marker))
@@ -170,6 +211,8 @@ def escalate_overdue(today: date | None = None) -> int:
     due = (
         RectificationIssue.objects.exclude(status=IssueStatus.CLOSED)
         .filter(deadline__lt=cutoff, escalated_at__isnull=True, tier__lt=3)
+        # An aftercare patrol's finding stays with the place that keeps the compound: no inspection tier above it.
+        .filter(origin=IssueOrigin.INSPECTION)
         .values_list("pk", flat=True)
         .iterator(chunk_size=CHUNK)
     )

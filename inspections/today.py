@@ -59,12 +59,17 @@ def evidence_to_verify(user):
     )
 
 
+def _answered_by(company_ids) -> Q:
+    """The issues a company answers for: as contractor, or as property service (an aftercare patrol's finding)."""
+    return Q(contractor_id__in=sorted(company_ids)) | Q(property_company_id__in=sorted(company_ids))
+
+
 def issues_to_rectify(user):
     """The open issues of the user's companies (new, sent back or overdue), by deadline: overdue ones first."""
     sent_back = IssueEvent.objects.filter(issue=OuterRef("pk"), action=IssueAction.SENT_BACK)
     return (
         issues(user)
-        .filter(status=IssueStatus.OPEN, contractor_id__in=sorted(get_scope(user).company_ids))
+        .filter(_answered_by(get_scope(user).company_ids), status=IssueStatus.OPEN)
         .annotate(was_sent_back=Exists(sent_back))
         .order_by("deadline", "pk")
     )
@@ -190,7 +195,7 @@ def issues_badge(user) -> int:
     if RoleKind.INSPECTOR in scope.role_kinds:
         total += evidence_to_verify(user).count()
     if RoleKind.CONTRACTOR in scope.role_kinds and scope.company_ids:
-        total += issues(user).filter(status=IssueStatus.OPEN, contractor_id__in=sorted(scope.company_ids)).count()
+        total += issues(user).filter(_answered_by(scope.company_ids), status=IssueStatus.OPEN).count()
     return total
 
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("setup/groups/<int:pk>/", setup_views.group_detail, name="group-detail"),
     path("setup/checklists/", setup_views.checklist_list, name="checklist-list"),
     path("setup/checklists/new/", setup_views.checklist_create, name="checklist-create"),
+    path("setup/checklists/seed-aftercare/", setup_views.checklist_seed_aftercare, name="checklist-seed-aftercare"),
     path("setup/checklists/item-row/", setup_views.checklist_item_row, name="checklist-item-row"),
     path("setup/checklists/<int:pk>/", setup_views.checklist_edit, name="checklist-edit"),
     path("setup/checklists/<int:pk>/publish/", setup_views.checklist_publish, name="checklist-publish"),

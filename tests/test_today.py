@@ -433,7 +433,7 @@ ROLES = ["inspector", "contractor", "community_secretary", "district_official", 
 BUDGET = {
     "inspector": 10,  # 2 sections, 2 counts
     "contractor": 10,  # 2 sections, 2 counts
-    "community_secretary": 14,  # 6 sections (4 to do, returned declarations, compounds), 2 counts
+    "community_secretary": 15,  # 7 sections (4 to do, returned declarations, compounds, patrol findings), 2 counts
     "district_official": 12,  # 2 sections, the places' totals and list, 2 counts
     "subdistrict_official": 12,  # 2 sections, the places' totals and list, 2 counts
 }

@@ -1,7 +1,14 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from aftercare.choices import LedgerKind, OrganiserKind, ResponsibleKind, SpaceKind
+from aftercare.choices import (
+    FindingResponsible,
+    LedgerKind,
+    OrganiserKind,
+    ResponsibleKind,
+    SpaceKind,
+    WarrantyCategory,
+)
 from aftercare.models import (
     Activity,
     ActivityPhoto,
@@ -9,12 +16,16 @@ from aftercare.models import (
     HandoverDocument,
     LedgerEntry,
     LedgerQuarter,
+    Patrol,
+    PatrolFinding,
+    PatrolResult,
     ServiceForm,
     ServiceItem,
     Space,
     WarrantyPeriod,
 )
 from consultations.models import Vote
+from inspections.choices import Outcome, Severity
 from renovation_portal.api import WholeListField
 from renovation_portal.serializers import StrictModelSerializer, StrictSerializer
 from renovation_portal.uploads import PhotoField
@@ -198,3 +209,81 @@ class AttendanceSerializer(StrictSerializer):
 
 class ActivityPhotoUploadSerializer(StrictSerializer):
     photos = WholeListField(child=PhotoField(), min_length=1, max_length=10)
+
+
+# --- patrols ---
+
+
+class PatrolResultSerializer(StrictModelSerializer):
+    class Meta:
+        model = PatrolResult
+        fields = ["item", "outcome", "note"]
+        read_only_fields = fields
+
+
+class PatrolFindingSerializer(StrictModelSerializer):
+    deadline = serializers.DateField(source="issue.deadline", read_only=True)
+    status = serializers.CharField(source="issue.status", read_only=True)
+    description = serializers.CharField(source="issue.description", read_only=True)
+    contractor = serializers.IntegerField(source="issue.contractor_id", read_only=True, allow_null=True)
+    property_company = serializers.IntegerField(source="issue.property_company_id", read_only=True, allow_null=True)
+    community = serializers.IntegerField(source="issue.community_id", read_only=True, allow_null=True)
+    warranty_category = serializers.CharField(source="issue.warranty_category", read_only=True)
+
+    class Meta:
+        model = PatrolFinding
+        fields = ["id", "issue", "responsible", "warranty", "description", "deadline", "status", "contractor",
+                  "property_company", "community", "warranty_category"]  # fmt: skip
+        read_only_fields = fields
+
+
+class PatrolSerializer(StrictModelSerializer):
+    compound_name = serializers.CharField(source="record.compound.name", read_only=True)
+    standard_name = serializers.CharField(source="template.name", read_only=True)
+    results = PatrolResultSerializer(many=True, read_only=True)
+    findings = PatrolFindingSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Patrol
+        fields = ["id", "record", "compound_name", "template", "standard_name", "patrolled_on", "patrolled_by",
+                  "summary", "filed_at", "updated_at", "results", "findings"]  # fmt: skip
+        read_only_fields = fields
+
+
+class PatrolAnswerSerializer(StrictSerializer):
+    item = serializers.IntegerField()
+    outcome = serializers.ChoiceField(choices=Outcome.choices)
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class PatrolFindingInputSerializer(StrictSerializer):
+    item = serializers.IntegerField()
+    description = serializers.CharField(max_length=2000)
+    location = serializers.CharField(max_length=120)
+    severity = serializers.ChoiceField(choices=Severity.choices)
+    responsible = serializers.ChoiceField(
+        choices=FindingResponsible.choices,
+        help_text="contractor: a warranty defect (give its warranty_category); refused once that warranty ended.",
+    )
+    warranty_category = serializers.ChoiceField(
+        choices=WarrantyCategory.choices, required=False, allow_blank=True, default=""
+    )
+    deadline = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class PatrolFileSerializer(StrictSerializer):
+    record = serializers.IntegerField()
+    standard = serializers.IntegerField(help_text="An aftercare checklist (GET .../patrols/standards/?record=).")
+    results = WholeListField(child=PatrolAnswerSerializer(), max_length=200)
+    findings = WholeListField(child=PatrolFindingInputSerializer(), required=False, default=list, max_length=200)
+    summary = serializers.CharField(required=False, allow_blank=True, max_length=5000, default="")
+
+
+class StandardSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    version = serializers.IntegerField()
+    items = serializers.SerializerMethodField()
+
+    def get_items(self, template) -> list[dict]:
+        return [{"id": i.pk, "position": i.position, "code": i.code, "text": i.text} for i in template.items.all()]

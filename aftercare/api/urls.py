@@ -12,4 +12,6 @@ router.register("aftercare/spaces", views.SpaceViewSet, basename="aftercare-spac
 router.register("aftercare/activities", views.ActivityViewSet, basename="aftercare-activity")
 router.register("aftercare/activity-photos", views.ActivityPhotoViewSet, basename="aftercare-activity-photo")
 
+router.register("aftercare/patrols", views.PatrolViewSet, basename="aftercare-patrol")
+
 urlpatterns = router.urls

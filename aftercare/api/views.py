@@ -5,7 +5,9 @@ community and the officials above; contractors and outsiders see nothing), the s
 A POST names its record (or space); one outside the user's scope is 404, one the user may read but not keep is 403.
 """
 
-from drf_spectacular.utils import extend_schema
+from django.http import Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -31,13 +33,16 @@ from aftercare.models import (
     HandoverDocument,
     LedgerEntry,
     LedgerQuarter,
+    Patrol,
     ServiceForm,
     ServiceItem,
     Space,
     WarrantyPeriod,
 )
 from communities.scoping import ScopedObjectMixin, get_object_for
+from inspections.models import ChecklistItem
 from renovation_portal.api import ConcurrencyControlMixin, KeysetPagination
+from renovation_portal.errors import DomainError
 from renovation_portal.parsers import JSONParser
 from renovation_portal.uploads import serve_private_document, serve_private_image
 
@@ -350,3 +355,92 @@ class ActivityPhotoViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["get"])
     def file(self, request, pk=None):
         return serve_private_image(self.get_object().image)
+
+
+class PatrolViewSet(viewsets.ReadOnlyModelViewSet):
+    """Patrols of the standards (环境、安全、秩序) after handover: read by those who see the compound's aftercare, its
+    community's staff and its property service company. POST files one (the community's staff or the property
+    service company's people): every item answered, every failed item with a finding for the property service or
+    the community — or, ``responsible`` "contractor", a warranty defect for the contractor, refused (400,
+    ``warranty_expired`` / ``no_warranty``) once that category's warranty ended. Each finding becomes a
+    rectification issue (/api/v1/issues/)."""
+
+    pagination_class = KeysetPagination
+    ordering_fields = ["updated_at"]
+    queryset = Patrol.objects.none()
+    serializer_class = s.PatrolSerializer
+    parser_classes = [JSONParser]
+    filterset_fields = ["record", "template", "patrolled_on"]
+    filterset_class = None
+
+    def get_queryset(self):
+        return (
+            Patrol.objects.visible_to(self.request.user)
+            .select_related("record__compound", "template")
+            .prefetch_related("results", "findings__issue")
+        )
+
+    def get_object(self):
+        return get_object_for(self.request.user, self.get_queryset(), self.kwargs["pk"])
+
+    def _record(self, pk):
+        record = selectors.patrol_records(self.request.user).filter(pk=pk).first()
+        if record is None:
+            raise Http404
+        return record
+
+    @extend_schema(request=s.PatrolFileSerializer, responses={201: s.PatrolSerializer})
+    def create(self, request, *args, **kwargs):
+        body = s.PatrolFileSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        record = self._record(data["record"])
+        template = services.patrol_standards(record).filter(pk=data["standard"]).first()
+        if template is None:
+            raise DomainError(
+                _("Choose one of the aftercare standards of this district (the latest published version)."),
+                code="not_a_standard",
+                field="standard",
+            )
+        items = {item.pk: item for item in template.items.all()}
+
+        def item(pk):
+            # An id not on this standard goes to the service as it is, which refuses it as a foreign item.
+            return items.get(pk, ChecklistItem(pk=pk))
+
+        patrol = services.patrol_file(
+            actor=request.user,
+            record=record,
+            template=template,
+            results=[
+                services.ResultInput(item=item(r["item"]), outcome=r["outcome"], note=r["note"])
+                for r in data["results"]
+            ],
+            findings=[
+                services.PatrolFindingInput(
+                    item=item(f["item"]),
+                    description=f["description"],
+                    location=f["location"],
+                    severity=f["severity"],
+                    deadline=f["deadline"],
+                    responsible=f["responsible"],
+                    warranty_category=f["warranty_category"],
+                )
+                for f in data["findings"]
+            ],
+            summary=data["summary"],
+        )
+        return Response(s.PatrolSerializer(self.get_queryset().get(pk=patrol.pk)).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("record", int, required=True)], responses={200: s.StandardSerializer(many=True)}
+    )
+    @action(detail=False, methods=["get"], filterset_class=None, pagination_class=None)
+    def standards(self, request):
+        """The aftercare standards a patrol of the record's compound uses, with their items."""
+        try:
+            record = self._record(int(request.query_params.get("record", "")))
+        except ValueError:
+            raise Http404 from None
+        templates = services.patrol_standards(record).prefetch_related("items")
+        return Response(s.StandardSerializer(templates, many=True).data)

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from inspections.choices import InspectionTier, ItemKind, Outcome, Severity
+from inspections.choices import ChecklistKind, InspectionTier, ItemKind, Outcome, Severity
 from inspections.models import (
     ChecklistItem,
     ChecklistTemplate,
@@ -25,7 +25,7 @@ class ChecklistTemplateSerializer(StrictModelSerializer):
 
     class Meta:
         model = ChecklistTemplate
-        fields = ["id", "name", "tier", "version", "district", "status", "published_at", "updated_at", "items"]
+        fields = ["id", "name", "kind", "tier", "version", "district", "status", "published_at", "updated_at", "items"]
         read_only_fields = fields
 
 
@@ -39,9 +39,18 @@ class ItemInputSerializer(StrictSerializer):
 
 class ChecklistCreateSerializer(StrictSerializer):
     name = serializers.CharField(max_length=80)
+    kind = serializers.ChoiceField(
+        choices=ChecklistKind.choices,
+        default=ChecklistKind.INSPECTION,
+        help_text="aftercare: a standard patrolled after handover (its tier is always 1).",
+    )
     tier = serializers.ChoiceField(choices=InspectionTier.choices)
     district = serializers.IntegerField(help_text="The district whose checklist this is.")
     items = WholeListField(child=ItemInputSerializer(), max_length=200)
+
+
+class SeedStandardsSerializer(StrictSerializer):
+    district = serializers.IntegerField(help_text="The district that gets the default aftercare standards.")
 
 
 class ChecklistItemsSerializer(StrictSerializer):
@@ -144,9 +153,14 @@ class IssueSerializer(StrictModelSerializer):
         fields = [
             "id",
             "inspection",
+            "origin",
             "project",
             "compound_name",
             "contractor",
+            "property_company",
+            "community",
+            "warranty_category",
+            "found_by",
             "kind",
             "description",
             "location",

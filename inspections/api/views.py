@@ -92,10 +92,22 @@ class ChecklistViewSet(
             actor=request.user,
             district=district,
             name=body.validated_data["name"],
+            kind=body.validated_data["kind"],
             tier=body.validated_data["tier"],
             items=_items(body.validated_data["items"]),
         )
         return Response(self._data(template), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.SeedStandardsSerializer, responses={200: s.ChecklistTemplateSerializer(many=True)})
+    @action(detail=False, methods=["post"], url_path="seed-aftercare")
+    def seed_aftercare(self, request):
+        """Give a district the default aftercare standards (environment, safety, order), published; a district that
+        has them already gets nothing new."""
+        body = s.SeedStandardsSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        district = get_object_for(request.user, District.objects.all(), body.validated_data["district"])
+        templates = services.checklist_seed_aftercare_standards(actor=request.user, district=district)
+        return Response([self._data(template) for template in templates])
 
     def _data(self, template):
         return s.ChecklistTemplateSerializer(selectors.checklists(self.request.user).get(pk=template.pk)).data
