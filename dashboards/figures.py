@@ -476,12 +476,11 @@ def build(
         cards, repeats, schedule = _rolled_contractors(rolled)
     else:
         cards, repeats, schedule = _contractors(issues, projects, late, today)
-    # Counted live; a rolled-up board reads no source table, and the rollups do not carry them yet: None there.
-    warranty = None if rolled else _warranty_defects(issues)
+    warranty = _rolled_warranty(rolled) if rolled else _warranty_defects(issues)
     for contractor_id in sorted(set(cards) | set(schedule)):
         card, plan = cards.get(contractor_id, {}), schedule.get(contractor_id, {})
         closed = card.get("closed", 0)
-        defects = {} if warranty is None else warranty.get(contractor_id, {})
+        defects = warranty.get(contractor_id, {})
         board.contractors.append(
             {
                 "id": contractor_id,
@@ -495,8 +494,8 @@ def build(
                 "overdue": card.get("overdue", 0),
                 "repeats": repeats.get(contractor_id, 0),
                 # After handover: warranty defects the patrols found, and how many were repaired by their deadline.
-                "warranty_defects": None if warranty is None else defects.get("defects", 0),
-                "warranty_on_time": None if warranty is None else defects.get("on_time", 0),
+                "warranty_defects": defects.get("defects", 0),
+                "warranty_on_time": defects.get("on_time", 0),
                 "url": _link("inspections:issue-list", contractor=contractor_id, **param),
             }
         )
@@ -593,9 +592,18 @@ def _contractors(issues, projects, late, today) -> tuple[dict, dict, dict]:
     return cards, repeats, schedule
 
 
+def _rolled_warranty(rolled) -> dict:
+    """``_warranty_defects`` from the rollups."""
+    return {
+        int(key): {"defects": int(value), "on_time": rolled.count("card.warranty_on_time", key)}
+        for key, value in rolled.keys("card.warranty").items()
+        if key
+    }
+
+
 def _warranty_defects(issues) -> dict:
     """Per contractor: the warranty defects the aftercare patrols filed for it, and those repaired (closed) by their
-    deadline — counted live on every board (one query over the few warranty defects; the rollups do not carry it)."""
+    deadline (one query over the few warranty defects; rolled-up boards read ``card.warranty``)."""
     return {
         row["contractor_id"]: row
         for row in issues.exclude(warranty_category="")

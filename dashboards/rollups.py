@@ -89,6 +89,15 @@ def issue_figures(rows: str) -> str:
                 CONTRACTOR,
                 f"({named} AND {closed} AND (r.closed_at AT TIME ZONE '{_tz()}')::date <= r.deadline)::int",
             ),
+            # After handover: the warranty defects the patrols filed for the contractor, and those repaired in time.
+            ("0", "card.warranty", CONTRACTOR, f"({named} AND r.warranty_category <> '')::int"),
+            (
+                "0",
+                "card.warranty_on_time",
+                CONTRACTOR,
+                f"({named} AND r.warranty_category <> '' AND {closed} "
+                f"AND (r.closed_at AT TIME ZONE '{_tz()}')::date <= r.deadline)::int",
+            ),
             ("0", "issue.kind", f"{CONTRACTOR} || ':' || r.kind", f"({named})::int"),
             ("sd.id", "child.open_issues", "''", f"({unclosed})::int"),
             ("sd.id", "child.overdue_issues", "''", f"({unclosed} AND r.deadline < {CLOCK_DAY})::int"),
@@ -348,7 +357,17 @@ SOURCES = {
     "inspections_rectificationissue": (
         issue_figures,
         issue_due,
-        ["project_id", "contractor_id", "kind", "deadline", "status", "tier", "closed_at", "created_at"],
+        [
+            "project_id",
+            "contractor_id",
+            "kind",
+            "deadline",
+            "status",
+            "tier",
+            "closed_at",
+            "created_at",
+            "warranty_category",
+        ],
     ),
     "projects_project": (
         project_figures,

@@ -152,4 +152,7 @@ def role_token(request, actors):
 @settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_api_matches_its_schema_and_never_fails(case, db, real_ids, role_token, keep_test_connection):
     _name_real_rows(case, real_ids)
-    case.call_and_validate(headers={"Authorization": f"Token {role_token}"}, checks=CHECKS)
+    # identity: schemathesis's WSGI transport does not decode the gzip the API sends to clients that accept it.
+    case.call_and_validate(
+        headers={"Authorization": f"Token {role_token}", "Accept-Encoding": "identity"}, checks=CHECKS
+    )
