@@ -86,3 +86,26 @@ class NotificationKind(models.TextChoices):
     EVIDENCE_SUBMITTED = "evidence_submitted", _("Rectification evidence submitted")
     ISSUE_SENT_BACK = "issue_sent_back", _("Rectification sent back")
     ISSUE_CLOSED = "issue_closed", _("Rectification issue closed")
+
+
+# The kinds of finding the checklists use (a free slug, for repeat findings); what the pages call them.
+ISSUE_KIND_LABELS = {
+    "safety": pgettext_lazy("finding kind", "Safety"),
+    "road": pgettext_lazy("finding kind", "Roads"),
+    "pipes": pgettext_lazy("finding kind", "Pipes"),
+    "drains": pgettext_lazy("finding kind", "Drains"),
+    "dust": pgettext_lazy("finding kind", "Dust"),
+    "materials": pgettext_lazy("finding kind", "Materials"),
+    "facade": pgettext_lazy("finding kind", "Facades"),
+    "fencing": pgettext_lazy("finding kind", "Site fencing"),
+    "dig_once": pgettext_lazy("finding kind", "Dig once"),
+    "quality": pgettext_lazy("finding kind", "Quality"),
+    "schedule": pgettext_lazy("finding kind", "Schedule"),
+    "residents": pgettext_lazy("finding kind", "Residents"),
+    "funds": pgettext_lazy("finding kind", "Funds"),
+    "satisfaction": pgettext_lazy("finding kind", "Satisfaction"),
+}
+
+
+def issue_kind_label(kind: str) -> str:
+    return str(ISSUE_KIND_LABELS.get(kind, kind))

@@ -4,7 +4,7 @@ from django.db.models import Avg, Count, F, OuterRef, Q, Subquery, Sum
 from django.utils import timezone
 
 from communities.choices import InspectionTier, RoleKind
-from inspections.choices import ChecklistStatus, InspectionStatus, IssueStatus, ItemKind
+from inspections.choices import ChecklistStatus, InspectionStatus, IssueStatus, ItemKind, issue_kind_label
 from inspections.models import ChecklistItem, ChecklistTemplate, Inspection, InspectionGroup, RectificationIssue
 from inspections.services import repeat_findings
 from projects.models import Project
@@ -25,7 +25,7 @@ def overdue_board(user) -> dict:
     return {
         "overdue": unclosed.filter(deadline__lt=today).order_by("deadline")[:200],
         "escalated": unclosed.filter(escalated_at__isnull=False).order_by("-escalated_at")[:100],
-        "repeats": repeat_findings(user)[:50],
+        "repeats": [{**row, "kind_label": issue_kind_label(row["kind"])} for row in repeat_findings(user)[:50]],
         "by_contractor": (
             visible.values("contractor__name")
             .annotate(

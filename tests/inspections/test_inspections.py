@@ -235,13 +235,16 @@ def test_open_serious_issues_block_completion_acceptance(inspection, actors):
     )
 
 
-def test_repeat_findings_of_the_same_kind_are_counted(tree, actors, checklists):
+def test_repeat_findings_of_the_same_kind_are_counted(tree, actors, checklists, client):
     project = Project.objects.get(compound=tree["compound_a"])
     other = f.ProjectFactory(compound=f.CompoundFactory(community=tree["comm_a"]), contractor=project.contractor)
     for target in (project, other):
         _file(actors["inspector"], services.inspection_start(actor=actors["inspector"], project=target, tier=2))
     (row,) = services.repeat_findings()
     assert (row["contractor_id"], row["kind"], row["count"]) == (project.contractor_id, "safety", 2)
+    client.force_login(actors["district_official"])
+    board = client.get(reverse("inspections:overdue-board"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert f"{project.contractor.name} · 安全 × 2" in board  # the kind in words, not its slug
 
 
 def test_issue_pages_by_role(inspection, actors, client):
