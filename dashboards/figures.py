@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
@@ -148,7 +148,7 @@ def _median_hours(queryset, start: str, end: str) -> float | None:
     )
     if connection.vendor == "postgresql":
         sql, params = durations.values("took").query.sql_with_params()
-        with connection.cursor() as cursor:
+        with connections[durations.db].cursor() as cursor:
             cursor.execute(
                 f"SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM took)) "
                 f"FROM ({sql}) AS durations",

@@ -23,7 +23,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, router, transaction
 
 FIGURE = "dashboards_placefigure"
 DUE = "dashboards_placedue"
@@ -731,6 +731,14 @@ def _correction(where: str) -> str:
     )
 
 
+def _reading():
+    """The connection a dashboard reads the rollups from: the replica when the request reads there
+    (renovation_portal/db_router.py), else the primary."""
+    from dashboards.models import PlaceFigure
+
+    return connections[router.db_for_read(PlaceFigure) or DEFAULT_DB_ALIAS]
+
+
 def read(level: str, pk: int, today: date) -> tuple[dict, dict]:
     """A district's, city's or province's figures: ``({(figure, key): value}, {(district_id, subdistrict_id):
     {figure: value}})`` — the place's totals and the per-subdistrict ``child.*`` figures. Two queries."""
@@ -738,7 +746,7 @@ def read(level: str, pk: int, today: date) -> tuple[dict, dict]:
     params = {"pk": pk, "today": today}
     totals: dict = defaultdict(Decimal)
     children: dict = defaultdict(lambda: defaultdict(Decimal))
-    with connection.cursor() as cursor:
+    with _reading().cursor() as cursor:
         where = f"district_id IN ({districts}) AND subdistrict_id = 0"
         due = f"u.district_id IN ({districts}) AND u.subdistrict_id = 0"
         # Repeat findings per contractor (findings beyond the first of a kind) are summed here, from the counts per
@@ -781,7 +789,7 @@ def read(level: str, pk: int, today: date) -> tuple[dict, dict]:
 
 def week_rounds(level: str, pk: int, monday: date) -> dict:
     """The unannounced rounds of the week starting ``monday``: ``{"planned": n, "done": n}``. One query."""
-    with connection.cursor() as cursor:
+    with _reading().cursor() as cursor:
         cursor.execute(
             f"SELECT figure, sum(value) FROM {FIGURE} WHERE district_id IN ({DISTRICTS[level]}) "
             "AND subdistrict_id = -1 AND figure IN ('round.planned', 'round.done') AND key = %(week)s GROUP BY 1",
@@ -795,7 +803,7 @@ def latest_evaluations(level: str, pk: int, limit: int = 20) -> list[dict]:
     """The ``limit`` latest mid-term evaluations of the place, newest first (``filed_at`` then id, descending),
     shaped as ``Inspection.objects.values("pk", "project__compound__name", "score", "filed_at")``: each district's
     ``limit`` newest keys by the index, then the newest of those. One query, whatever the number of evaluations."""
-    with connection.cursor() as cursor:
+    with _reading().cursor() as cursor:
         cursor.execute(
             "SELECT i.id, c.name, i.score, i.filed_at FROM ("
             "  SELECT e.key FROM (" + DISTRICTS[level] + ") d(id) CROSS JOIN LATERAL ("
@@ -832,7 +840,7 @@ def median_response_seconds(level: str, pk: int, hours: dict) -> float | None:
             last_bucket = bucket
             break
         seen += n
-    with connection.cursor() as cursor:
+    with _reading().cursor() as cursor:
         cursor.execute(
             f"SELECT key, sum(value) FROM {FIGURE} WHERE district_id IN ({DISTRICTS[level]}) "
             "AND subdistrict_id = -1 AND figure = 'problem.response' AND key >= %(low)s AND key < %(high)s "

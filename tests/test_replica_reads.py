@@ -18,6 +18,7 @@ from rest_framework.test import APIClient
 
 from communities.choices import RoleKind
 from communities.models import ApiToken, SecurityPolicy
+from dashboards.models import PlaceFigure
 from projects.models import Project
 from renovation_portal.cache import redis_failed, redis_recovered
 from renovation_portal.db_router import current_read_alias, reading_from_replica
@@ -94,8 +95,10 @@ def test_lists_dashboards_and_exports_of_a_user_who_wrote_nothing_read_from_the_
         with Recorder() as queries:
             response = client.get(url)
         assert response.status_code == 200, name
-        assert queries.replica_reads(), name
-        assert queries.primary_reads() == [], (name, queries.primary_reads())
+        # A district's dashboard sums the rollups (raw SQL through the same router) and reads no project row.
+        table = PlaceFigure._meta.db_table if name.startswith("dashboard") else PROJECTS
+        assert queries.replica_reads(table), name
+        assert queries.primary_reads(table) == [], (name, queries.primary_reads(table))
     with Recorder() as queries:
         response = client.get("/api/v1/projects/")
     assert {row["id"] for row in response.json()["results"]} == set(Project.objects.values_list("id", flat=True))

@@ -21,6 +21,13 @@ QUERY_CODES = ["required", "invalid", "min_value", "max_value", "max_string_leng
 @extend_validation_errors(QUERY_CODES, field_name="district", actions=["preview"], methods=["get"])
 @extend_validation_errors(QUERY_CODES, field_name="year", actions=["preview"], methods=["get"])
 @extend_validation_errors(QUERY_CODES, field_name="month", actions=["preview"], methods=["get"])
+# The district's primary key is an integer field (1 … 2^63 − 1): its own codes, besides the related field's.
+@extend_validation_errors(
+    ["invalid", "max_value", "min_value", "max_string_length"],
+    field_name="district",
+    actions=["create"],
+    methods=["post"],
+)
 class MonthlyReportViewSet(ScopedObjectMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """The districts' monthly reports to the city: every submitted version in the user's scope (district officials:
     their district; city and province officials: every district below them). ``POST`` submits a district's month

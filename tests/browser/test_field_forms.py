@@ -60,6 +60,7 @@ def sign_in(page, login, username):
 def via_menu(page, path):
     """Open the menu (the collapsed navbar on a phone) and tap the entry for ``path``."""
     page.click(".navbar-toggler")
+    page.locator("#portal-nav.show").wait_for()  # the menu has finished opening (Bootstrap's collapse transition)
     entry = page.locator(f"#portal-nav a.nav-link[href='{path}']")
     entry.wait_for(state="visible")
     assert entry.bounding_box()["height"] >= 44

@@ -48,6 +48,7 @@ def test_secretary_runs_a_meeting_from_invitation_to_published_minutes(
     building = page.locator("#field-buildings .check-row").filter(has=page.get_by_text("3号楼", exact=True))
     building.wait_for()
     page.wait_for_load_state("networkidle")  # htmx has swapped the compound's buildings in
+    building.wait_for(state="visible")  # the swapped-in row, settled
     assert building.bounding_box()["height"] >= 44  # a thumb's tap target, the label included
     page.select_option("#id_kind", "tea_meeting")
     day = timezone.localdate() + timedelta(days=7)
