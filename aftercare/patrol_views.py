@@ -4,7 +4,6 @@ plus whom each finding goes to) and a filed patrol with its findings' issues. Fi
 ``services.patrol_file``; a refusal (a warranty defect out of its warranty, a missing answer) is shown on the form
 with the item marked and writes nothing."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -19,10 +18,10 @@ from aftercare.models import Patrol
 from communities.scoping import get_object_for
 from inspections.choices import Outcome, Severity
 from inspections.models import ChecklistTemplate
-from inspections.services import ChecklistError
+from inspections.views import submit_checklist
 from renovation_portal import pending_photos
 from renovation_portal.errors import DomainError
-from renovation_portal.idempotency import form_key, replayed_address, submit_once
+from renovation_portal.idempotency import form_key, replayed_address
 
 
 @login_required
@@ -134,16 +133,9 @@ def patrol_new(request, record_pk):
         return reverse("aftercare:patrol-detail", args=[patrol.pk])
 
     if not error:
-        try:
-            address, _replayed = submit_once(request, file)
-        except ChecklistError as refusal:
-            error = refusal.message
-            item_errors.update(refusal.item_errors)
-        except DomainError as refusal:
-            error = refusal.message
-        else:
-            messages.success(request, _("Patrol filed."))
-            return redirect(address)
+        filed, error = submit_checklist(request, file, item_errors, _("Patrol filed."))
+        if filed:
+            return filed
     return render(
         request,
         "aftercare/patrol_form.html",

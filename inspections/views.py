@@ -161,16 +161,9 @@ def inspection_detail(request, pk):
             return reverse("inspections:inspection-detail", args=[inspection.pk])
 
         if not error:
-            try:
-                address, _replayed = submit_once(request, file)
-            except services.ChecklistError as refusal:
-                error = refusal.message
-                item_errors.update(refusal.item_errors)
-            except DomainError as refusal:
-                error = refusal.message
-            else:
-                messages.success(request, _("Inspection filed."))
-                return redirect(address)
+            filed, error = submit_checklist(request, file, item_errors, _("Inspection filed."))
+            if filed:
+                return filed
         return render(
             request,
             "inspections/inspection_detail.html",
@@ -351,3 +344,17 @@ def issue_photo(request, pk, full=False):
 def overdue_board(request):
     """Officials: overdue issues, escalations and repeat findings in their scope."""
     return render(request, "inspections/overdue_board.html", selectors.overdue_board(request.user))
+
+
+def submit_checklist(request, file, item_errors: dict, filed_message: str):
+    """File a checklist form once per idempotency key (an inspection's or an aftercare patrol's): the redirect to
+    what was filed, or None with the refusal's message, the refused items added to ``item_errors``."""
+    try:
+        address, _replayed = submit_once(request, file)
+    except services.ChecklistError as refusal:
+        item_errors.update(refusal.item_errors)
+        return None, refusal.message
+    except DomainError as refusal:
+        return None, refusal.message
+    messages.success(request, filed_message)
+    return redirect(address), ""
