@@ -700,7 +700,7 @@ class CompanyViewSet(
         )
 
 
-@extend_validation_errors(["required"], field_name="member", actions=["remove_member"])
+@extend_validation_errors(["required"], field_name="member", methods=["delete"])
 @extend_validation_errors(["invalid"], field_name="user", actions=["members"])
 class TaskForceViewSet(viewsets.ReadOnlyModelViewSet):
     """Task forces (专班) at the four levels with their members and working groups. Officials of a place's scope

@@ -126,7 +126,7 @@ class ChecklistViewSet(
         return Response(self._data(draft), status=status.HTTP_201_CREATED)
 
 
-@extend_validation_errors(["required"], field_name="user", actions=["remove_member"])
+@extend_validation_errors(["required"], field_name="user", methods=["delete"])
 class InspectionGroupViewSet(
     ScopedObjectMixin, ConcurrencyControlMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet
 ):

@@ -44,7 +44,7 @@ TRANSITION_CODES = [
 @extend_validation_errors(TRANSITION_CODES, field_name="non_field_errors", actions=["transitions"])
 @extend_validation_errors(["invalid"], field_name="level", actions=["totals"])
 @extend_validation_errors(["not_a_leader"], field_name="user", actions=["liaisons"])
-@extend_validation_errors(["required"], field_name="user", actions=["remove_liaison"])
+@extend_validation_errors(["required"], field_name="user", methods=["delete"])
 @extend_validation_errors(
     ["not_a_contractor", "contractor_required"], field_name="contractor", actions=["update", "partial_update", "create"]
 )
