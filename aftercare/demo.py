@@ -6,18 +6,22 @@ compound's own income (a finished quarter published to residents, the current on
 branch holds the first neighbourly tea meeting in the new community room (the renovation also left a culture
 corridor, a cultural publicity facility, for the dashboards' 数说改造). The community patrols it against the
 environment standard this month: one finding for the property service, one warranty defect for the contractor.
+After its renovation 莲前22号小区, which had no property service, brings in a menu-style one this year (the
+dashboards' "原无物业小区引入物业").
 
 Idempotent: each step looks for what it would write first, so loading twice writes nothing new.
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
 
 from aftercare import services
 from aftercare.models import Activity, AftercareRecord, LedgerEntry, Patrol, ServiceForm, Space
-from communities.models import User
+from communities.choices import BoardRole, PropertyMode
+from communities.models import BoardContact, Compound, User
+from communities.services import board_contact_set, property_service_change
 from inspections.services import checklist_seed_aftercare_standards
 from projects.choices import ProjectStatus
 from projects.hooks import completion_blockers
@@ -25,6 +29,13 @@ from projects.models import Project
 from projects.services import project_accept_completion
 
 JMHY = "XH-JMHY"
+INTRODUCES_PROPERTY = "350203007-S2-2"  # 莲前22号小区（示例）: handed over in 2024 without property service
+
+
+def property_introduced_on():
+    """The day 莲前22号小区's menu-style property service starts: 45 days ago, and always this year."""
+    today = timezone.localdate()
+    return max(date(today.year, 1, 1), today - timedelta(days=45))
 MENU = [
     ("公共区域保洁", "近邻物业", "每日一次", "0.30", "元/㎡·月"),
     ("生活垃圾清运", "近邻物业", "每日两次", "0.15", "元/㎡·月"),
@@ -174,6 +185,23 @@ def _jmhy_patrol(official: User, secretary: User) -> None:
     )
 
 
+def _property_introduced(official: User) -> None:
+    compound = Compound.objects.filter(code=INTRODUCES_PROPERTY, property_service__isnull=True).first()
+    if compound is None:
+        return
+    property_service_change(
+        actor=official, compound=compound, mode=PropertyMode.MENU, contact_name="陈晓燕",
+        contact_phone="13950021877", contract_starts_on=property_introduced_on(),
+    )  # fmt: skip
+    # The building plate's property line now names the service instead of "居委会（暂无物业）" (same service phone).
+    entry = BoardContact.objects.filter(compound=compound, building=None, role=BoardRole.PROPERTY_SERVICE).first()
+    if entry is not None:
+        board_contact_set(
+            actor=official, compound=compound, role=BoardRole.PROPERTY_SERVICE, name="",
+            service_phone=entry.service_phone,
+        )  # fmt: skip
+
+
 def load(stdout=None) -> dict:
     official = User.objects.filter(username="district").first()
     secretary = User.objects.filter(username="secretary").first()
@@ -182,4 +210,5 @@ def load(stdout=None) -> dict:
     _jmhy_story(official, secretary)
     _jmhy_patrol(official, secretary)
     _open_handed_over(official)
+    _property_introduced(official)
     return {}

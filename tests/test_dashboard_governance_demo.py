@@ -6,9 +6,11 @@ Hand count (communities/demo.py, consultations/demo.py, aftercare/demo.py; the d
   (5 days ago): 2 in the district, 1 in 鹭江 (嘉美花园), 0 in 筼筜;
 - spaces of 嘉美花园 (鹭江), opened today at its handover: 近邻茶室 (community room, 45 m²), 健身区, 儿童游乐场 and
   近邻文化长廊 (the cultural publicity facility): 45 m² and 1;
-- property services in force today, of the 45 compounds: menu 9 (8 synthetic and 嘉美花园), professional 10
+- property services in force today, of the 45 compounds: menu 10 (8 synthetic, 嘉美花园 and 莲前22号小区, which
+  brought it in 45 days ago, always this year: ``aftercare.demo.property_introduced_on``), professional 10
   (8 synthetic, 屿后南里小区 from 2024-01-01 and 新港广场), shared 8, self-managed 9 (8 synthetic and 曾厝垵西里小区),
-  none 9; managed 27 → 60.0 %. At the end of 2023 屿后南里小区 had none yet: professional 9, none 10, 57.8 %.
+  none 8; managed 28 → 62.2 %. At the end of 2023 屿后南里小区 had none yet: professional 9, none 10, 57.8 %; at the
+  end of 2024, menu 9 and none 9: 60.0 %.
   鹭江 (5 compounds): shared 1, self-managed 1, menu 1 (嘉美花园), none 2 → 40.0 %;
   筼筜 (5): menu 1, professional 3 (屿后南里小区 among them), shared 1 → 100.0 % (80.0 % at the end of 2023).
 """
@@ -22,6 +24,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from aftercare.demo import property_introduced_on
 from communities.models import District, Subdistrict, User
 
 FIGURES = ("problems_solved", "service_space_m2", "culture_facilities")
@@ -70,11 +73,13 @@ def test_the_district_governance_row_and_coverage_match_the_demo(demo, client):
     board = governance(client, demo["official"], "district", demo["district"].pk, **last_month())
     assert row(board) == (2, 45.0, 1)
     # The bodies of the article's compounds date from 2023-2024: none in the last month.
-    assert (board["party_branches"], board["owners_committees"], board["property_introduced"]) == (0, 0, 0)
+    # 莲前22号小区's property service is 45 days old, except in January (then it started on 1 January).
+    introduced = int(property_introduced_on() >= timezone.localdate() - timedelta(days=30))
+    assert (board["party_branches"], board["owners_committees"], board["property_introduced"]) == (0, 0, introduced)
     coverage = board["coverage"]
     assert coverage["on"] == timezone.localdate().isoformat() and coverage["compounds"] == 45
-    assert modes(coverage) == {"none": 9, "self_managed": 9, "menu": 9, "professional": 10, "shared": 8}
-    assert (coverage["managed"], coverage["percent"]) == (27, 60.0)
+    assert modes(coverage) == {"none": 8, "self_managed": 9, "menu": 10, "professional": 10, "shared": 8}
+    assert (coverage["managed"], coverage["percent"]) == (28, 62.2)
     # The trend: the ends of the four years before, then the period's end (the same figures as above).
     year = timezone.localdate().year
     assert [point["on"] for point in coverage["trend"]] == [
@@ -90,6 +95,9 @@ def test_the_district_governance_row_and_coverage_match_the_demo(demo, client):
     )
     assert row(programme) == (0, 0.0, 0) and programme["property_introduced"] == 1
     assert programme["coverage"]["percent"] == 60.0  # on 2024-12-31: 屿后南里小区 professional since 2024-01-01
+    # This year: 莲前22号小区 brought in its menu-style property service.
+    year = governance(client, demo["official"], "district", demo["district"].pk)
+    assert year["since"] == f"{timezone.localdate().year}-01-01" and year["property_introduced"] == 1
 
 
 def test_the_subdistrict_governance_row_and_coverage_match_the_demo(demo, client):
