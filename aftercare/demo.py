@@ -36,6 +36,8 @@ def property_introduced_on():
     """The day 莲前22号小区's menu-style property service starts: 45 days ago, and always this year."""
     today = timezone.localdate()
     return max(date(today.year, 1, 1), today - timedelta(days=45))
+
+
 MENU = [
     ("公共区域保洁", "近邻物业", "每日一次", "0.30", "元/㎡·月"),
     ("生活垃圾清运", "近邻物业", "每日两次", "0.15", "元/㎡·月"),
