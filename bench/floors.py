@@ -136,6 +136,10 @@ def floor(request, name):
         user = None
     if user is None:
         return JsonResponse({"detail": "no token"}, status=401)
+    if name == "hello":
+        # The floor under every request: gunicorn, the middleware, the token's lookup and a tiny JSON body, no
+        # query of the portal's data. No endpoint can be faster than this on the same machine and load.
+        return JsonResponse({"user": user.pk})
     model, fields = FLOORS[name]
     queryset = model.objects.visible_to(user).order_by("updated_at", "id")
     columns = list(fields.values())

@@ -356,6 +356,8 @@ def main():
         ("issues, district official (API)", "/api/v1/issues/", district_token),
         ("issues page 1 (cursor)", "/api/v1/issues/?page_size=50", national_token),
         (f"issues at row {deep_row:,} (cursor)", f"/api/v1/issues/?cursor={cursor}", national_token),
+        # The machine's floor for any request at this concurrency (named so that --only dashboard drives it too).
+        ("request floor for the dashboards (token + tiny JSON)", "/bench-floor/hello/", district_token),
         ("district dashboard (API)", f"/api/v1/dashboard/district/{district.pk}/", district_token),
         ("subdistrict dashboard (API)", f"/api/v1/dashboard/subdistrict/{subdistrict.pk}/", district_token),
         ("city dashboard (API)", f"/api/v1/dashboard/city/{city.pk}/", city_token),
@@ -385,7 +387,7 @@ def main():
     live = [
         (f"{name.replace(' (API)', '')} cached ≤ 60 s", path, token)
         for name, path, token in plan
-        if "dashboard" in name
+        if "dashboard (API)" in name
     ]
     endpoints += drive({**env, "DASHBOARD_CACHE_SECONDS": "60"}, args, live)
     from django.conf import settings

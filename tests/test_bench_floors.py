@@ -42,3 +42,11 @@ def test_a_floor_returns_the_api_lists_rows_and_fields(db, name):
     assert [row["id"] for row in rows] == [row["id"] for row in api]
     assert [_keys(row) for row in rows] == [_keys(row) for row in api]
     assert floor(RequestFactory().get(f"/bench-floor/{name}/"), name).status_code == 401
+
+
+def test_the_request_floor_answers_its_token_holder_only(db):
+    user = User.objects.create(username="official")
+    _, key = ApiToken.issue(user=user, device_name="bench")
+    response = floor(RequestFactory().get("/bench-floor/hello/", HTTP_AUTHORIZATION=f"Token {key}"), "hello")
+    assert response.status_code == 200 and json.loads(response.content) == {"user": user.pk}
+    assert floor(RequestFactory().get("/bench-floor/hello/"), "hello").status_code == 401
