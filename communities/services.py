@@ -801,6 +801,16 @@ def company_update(*, actor: User, company: Company, **changes) -> Company:
         raise PermissionDenied
     if "kind" in changes and changes["kind"] not in CompanyKind.values:
         raise DomainError(_("Choose the kind of company."), code="bad_kind", field="kind")
+    if "kind" in changes and changes["kind"] != company.kind:
+        # Its people's roles go with the kind (a contractor's people, a property company's staff): no role is left
+        # bound to the wrong kind of company.
+        misfit = [kind for kind, kinds in ROLE_COMPANY_KINDS.items() if changes["kind"] not in kinds]
+        if Role.objects.filter(company=company, kind__in=misfit).exists():
+            raise DomainError(
+                _("People of this company hold roles that need its present kind: revoke them first."),
+                code="kind_has_members",
+                field="kind",
+            )
     changes.update(_company_clean(company=company, name=changes.get("name"), credit_code=changes.get("credit_code")))
     changed = _apply(company, COMPANY_EDITABLE_FIELDS, changes)
     if changed:

@@ -11,6 +11,7 @@ from django.urls import reverse
 from communities.choices import RoleKind
 from communities.models import Role, User
 from tests import factories as f
+from tests.conftest import etag_patch
 
 pytestmark = pytest.mark.django_db
 
@@ -115,3 +116,18 @@ def test_the_migration_turns_property_companies_contractor_roles_into_property_s
     assert migration.contractor_roles_to_property_staff(apps, None) == 0  # a second run changes nothing
     migration.property_staff_to_contractor_roles(apps, None)
     assert Role.objects.get(pk=on_property.pk).kind == RoleKind.CONTRACTOR
+
+
+def test_a_company_with_people_keeps_the_kind_their_roles_need(tree, actors, api_as, property_company):
+    f.user_with_role(RoleKind.PROPERTY_STAFF, company=property_company)
+    api = api_as(actors["district_official"])
+    refused = etag_patch(api, f"/api/v1/companies/{property_company.pk}/", {"kind": "contractor"})
+    assert refused.status_code == 400 and refused.json()["errors"][0]["code"] == "kind_has_members"
+    property_company.refresh_from_db()
+    assert property_company.kind == "property"
+    # A company without people changes its kind; an EPC contractor may become a designer (its people keep their role).
+    empty = f.CompanyFactory(name="空物业", kind="property")
+    assert etag_patch(api, f"/api/v1/companies/{empty.pk}/", {"kind": "contractor"}).status_code == 200
+    assert etag_patch(api, f"/api/v1/companies/{tree['company_a'].pk}/", {"kind": "designer"}).status_code == 200
+    refused = etag_patch(api, f"/api/v1/companies/{tree['company_a'].pk}/", {"kind": "property"})
+    assert refused.status_code == 400 and refused.json()["errors"][0]["code"] == "kind_has_members"
