@@ -5,7 +5,7 @@ plus whom each finding goes to) and a filed patrol with its findings' issues. Fi
 with the item marked and writes nothing."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from aftercare import selectors, services
 from aftercare.choices import FindingResponsible, WarrantyCategory
 from aftercare.models import Patrol
+from aftercare.permissions import may_use_patrols
 from communities.scoping import get_object_for
 from inspections.choices import Outcome, Severity
 from inspections.models import ChecklistTemplate
@@ -26,7 +27,10 @@ from renovation_portal.idempotency import form_key, replayed_address
 
 @login_required
 def patrol_home(request):
-    """The compounds the user patrols (each with its standards) and the patrols in scope."""
+    """The compounds the user patrols (each with its standards) and the patrols in scope; refused (403) to those who
+    neither patrol nor read the aftercare (an EPC contractor: its warranty defects are on the issue pages)."""
+    if not may_use_patrols(request.user):
+        raise PermissionDenied
     records = list(selectors.patrol_records(request.user)[:200])
     page = Paginator(selectors.patrols(request.user), 30).get_page(request.GET.get("page"))
     return render(request, "aftercare/patrol_home.html", {"records": records, "page": page})

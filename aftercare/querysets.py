@@ -1,6 +1,7 @@
 """Scoping of the aftercare records: they belong to the place tree only. The community's secretary and the officials
-above the compound read them; contractors (who see the compounds of their projects), inspectors and anyone else do
-not — a contractor's part after handover is warranty defects, which come with the patrols later."""
+above the compound read them; contractors (who see the compounds of their projects), property service staff (who
+see the compounds their company serves, and patrol them), inspectors and anyone else do not — a contractor's part
+after handover is warranty defects, which come with the patrols."""
 
 from django.db.models import Q
 
@@ -70,7 +71,7 @@ class ActivityPhotoQuerySet(AftercareScoped):
 
 def patrol_q(user, record_path: str = "record__") -> Q:
     """Patrols of a compound: seen by those who see its aftercare record, by the community's own staff (the
-    inspectors bound to it, who patrol) and by the users of the record's property service company."""
+    inspectors bound to it, who patrol) and by the property service staff of the record's company."""
     from communities.scoping import get_scope
 
     scope = get_scope(user)
@@ -79,8 +80,8 @@ def patrol_q(user, record_path: str = "record__") -> Q:
     q = aftercare_q(user, f"{record_path}compound__")
     if RoleKind.INSPECTOR in scope.role_kinds and scope.community_ids:
         q |= Q(**{f"{record_path}compound__community_id__in": sorted(scope.community_ids)})
-    if scope.company_ids:
-        q |= Q(**{f"{record_path}property_service__company_id__in": sorted(scope.company_ids)})
+    if scope.property_company_ids:
+        q |= Q(**{f"{record_path}property_service__company_id__in": sorted(scope.property_company_ids)})
     return q
 
 

@@ -140,9 +140,16 @@ def space_list(user):
 # --- patrols ---
 
 
+def property_compounds(company_ids):
+    """The compounds property service companies reach (``communities.scoping.register_company_reach``): those whose
+    aftercare record names one of them as the property service."""
+    return AftercareRecord.objects.filter(property_service__company_id__in=company_ids).values("compound_id")
+
+
 def patrol_records(user):
     """The aftercare records the user may patrol (``permissions.can_patrol``, as a query): those of the compounds of
-    their community (secretary, community-bound inspectors) and those whose property service company is theirs."""
+    their community (secretary, community-bound inspectors) and, for property service staff, those whose property
+    service company is theirs."""
     records = AftercareRecord.objects.select_related(
         "compound__community__subdistrict", "property_service__company", "project"
     ).order_by("compound__community__name", "compound__name")
@@ -153,8 +160,8 @@ def patrol_records(user):
         kind__in=[RoleKind.COMMUNITY_SECRETARY, RoleKind.INSPECTOR], community__isnull=False
     ).values("community_id")
     q = Q(compound__community_id__in=communities)
-    if scope.company_ids:
-        q |= Q(property_service__company_id__in=sorted(scope.company_ids))
+    if scope.property_company_ids:
+        q |= Q(property_service__company_id__in=sorted(scope.property_company_ids))
     return records.filter(q)
 
 

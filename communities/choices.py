@@ -32,6 +32,9 @@ class RoleKind(models.TextChoices):
     COMMUNITY_SECRETARY = "community_secretary", _("Community secretary")
     CONTRACTOR = "contractor", _("Contractor")
     INSPECTOR = "inspector", _("Inspector")
+    # The staff of a property service company (物业服务人员): they patrol the compounds their company serves after
+    # handover and rectify the patrols' findings assigned to it.
+    PROPERTY_STAFF = "property_staff", _("Property service staff")
 
 
 class InspectionTier(models.IntegerChoices):

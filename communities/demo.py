@@ -170,6 +170,9 @@ DEMO_USERS = [
         "莲秀社区党委书记",
     ),
     DemoUser("contractor", "黄宏伟" + SYNTHETIC, RoleKind.CONTRACTOR, "company:" + COMPANIES[0][0], "工程总协调人"),
+    # The property service company of the professionally managed compounds (屿后南里小区, …): patrols them monthly
+    # after handover and rectifies the patrols' findings assigned to it.
+    DemoUser("property", "林美玲" + SYNTHETIC, RoleKind.PROPERTY_STAFF, "company:" + COMPANIES[4][0], "物业项目经理"),
     DemoUser(
         "inspector",
         "郑振华" + SYNTHETIC,

@@ -198,7 +198,13 @@ class RoleGrantForm(PortalFormMixin, forms.Form):
         self.fields["subdistrict"].queryset = Subdistrict.objects.visible_to(actor).order_by("code")
         self.fields["community"].queryset = Community.objects.visible_to(actor).order_by("subdistrict__code", "code")
         if may_manage_companies(actor):
-            self.fields["company"].queryset = Company.objects.visible_to(actor).filter(kind=CompanyKind.CONTRACTOR)
+            # A contractor's role is bound to an EPC contractor, property service staff to a property company
+            # (the service checks which goes with which).
+            self.fields["company"].queryset = (
+                Company.objects.visible_to(actor)
+                .filter(kind__in=[CompanyKind.CONTRACTOR, CompanyKind.PROPERTY])
+                .order_by("kind", "name")
+            )
         else:
             del self.fields["company"]
 

@@ -396,6 +396,12 @@ ROLE_BINDINGS = {
     RoleKind.COMMUNITY_SECRETARY: ("community",),
     RoleKind.CONTRACTOR: ("company",),
     RoleKind.INSPECTOR: ("district", "subdistrict", "community"),
+    RoleKind.PROPERTY_STAFF: ("company",),
+}
+# The kind of company a company-bound role needs: an EPC contractor's people, a property service company's staff.
+ROLE_COMPANY_KINDS = {
+    RoleKind.CONTRACTOR: (CompanyKind.CONTRACTOR, CompanyKind.DESIGNER, CompanyKind.SUPERVISOR),
+    RoleKind.PROPERTY_STAFF: (CompanyKind.PROPERTY,),
 }
 BINDING_FIELDS = ("province", "city", "district", "subdistrict", "community", "company")
 

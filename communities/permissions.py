@@ -76,8 +76,8 @@ def grantable_roles_q(actor) -> Q:
 
     Province officials: the city officials of the cities in their province. City officials: the district officials
     of the districts in their city. District officials: any place role within their district (district and subdistrict officials, community
-    secretaries, inspectors of any tier) and contractor accounts (companies are one register shared by the
-    districts). Subdistrict officials: the secretaries of their communities and tier-1 (site patrol) inspectors
+    secretaries, inspectors of any tier) and company accounts — contractors and property service staff (companies are
+    one register shared by the districts). Subdistrict officials: the secretaries of their communities and tier-1 (site patrol) inspectors
     bound to their subdistrict or its communities."""
     if get_scope(actor).is_global:
         return Q()
@@ -111,7 +111,7 @@ def grantable_roles_q(actor) -> Q:
             | Q(kind=RoleKind.SUBDISTRICT_OFFICIAL, subdistrict__district_id__in=ds)
             | Q(kind=RoleKind.COMMUNITY_SECRETARY, community__subdistrict__district_id__in=ds)
             | (Q(kind=RoleKind.INSPECTOR) & in_district)
-            | Q(kind=RoleKind.CONTRACTOR)
+            | Q(kind__in=[RoleKind.CONTRACTOR, RoleKind.PROPERTY_STAFF])
         )
     if subdistricts:
         ss = sorted(subdistricts)

@@ -2,8 +2,9 @@
 
 Every read of a scoped object goes through ``Scope``: ``Model.objects.visible_to(user)`` for lists (web,
 API, admin, exports, dashboards) and ``get_object_for`` for a single object. A node of the place tree is
-visible when it lies in the subtree of one of the user's place-bound roles; contractors see the compounds
-where their company holds a project. City and province officials read every district below their city or
+visible when it lies in the subtree of one of the user's place-bound roles; a company's people see the compounds
+their company reaches (``register_company_reach``): contractors those where their company holds a project, property
+service staff those whose aftercare names their company as the property service. City and province officials read every district below their city or
 province: their scope lists those districts (``district_ids``, resolved once per request) besides the city and
 province themselves, so every rule written for districts covers them, and write permissions — which ask for a
 role bound to the district itself — never do. Records of a project (the project, its plans, scope items, reports,
@@ -43,7 +44,8 @@ PLACE_PATHS: dict[str, dict[str, str]] = {
 _NOTHING = Q(pk__in=[])
 
 # Which compounds a company's roles reach: a rule of the apps that tie companies to compounds, registered in their
-# AppConfig.ready() (projects: the compounds where the company holds a project), so this layer imports no app.
+# AppConfig.ready() (projects: the compounds where the company holds a project; aftercare: the compounds whose aftercare
+# record names the company as property service), so this layer imports no app.
 _COMPANY_REACH: list = []
 
 
@@ -75,6 +77,9 @@ class Scope:
     subdistrict_ids: frozenset[int] = frozenset()
     community_ids: frozenset[int] = frozenset()
     company_ids: frozenset[int] = frozenset()
+    # The companies of the user's property-staff roles (a subset of ``company_ids``): what the patrols and their
+    # findings ask, so that a contractor's people never act for a property service company.
+    property_company_ids: frozenset[int] = field(default_factory=frozenset)
     inspector_tiers: frozenset[int] = field(default_factory=frozenset)
     # Only the districts the user's roles are bound to (not those below a city or province role): what a write
     # permission asks when it checks "a district official of this district".
@@ -165,7 +170,8 @@ class Scope:
         ):
             return True
         if self.company_ids:
-            return compound.projects.filter(contractor_id__in=self.company_ids).exists()
+            Compound = apps.get_model("communities", "Compound")
+            return Compound.objects.filter(Q(pk=compound.pk) & company_reach_q("pk", self.company_ids)).exists()
         return False
 
 
@@ -183,6 +189,7 @@ def get_scope(user) -> Scope:
         scope = Scope(is_global=True)
     else:
         kinds, districts, subdistricts, communities, companies, tiers = set(), set(), set(), set(), set(), set()
+        property_companies = set()
         provinces, cities = set(), set()
         for (
             kind,
@@ -209,6 +216,8 @@ def get_scope(user) -> Scope:
                 communities.add(community_id)
             if company_id:
                 companies.add(company_id)
+                if kind == RoleKind.PROPERTY_STAFF:
+                    property_companies.add(company_id)
             if tier:
                 tiers.add(tier)
         bound_districts = frozenset(districts)
@@ -225,6 +234,7 @@ def get_scope(user) -> Scope:
             subdistrict_ids=frozenset(subdistricts),
             community_ids=frozenset(communities),
             company_ids=frozenset(companies),
+            property_company_ids=frozenset(property_companies),
             inspector_tiers=frozenset(tiers),
             bound_district_ids=bound_districts,
         )

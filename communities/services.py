@@ -35,6 +35,7 @@ from communities.choices import (
 from communities.models import (
     BINDING_FIELDS,
     ROLE_BINDINGS,
+    ROLE_COMPANY_KINDS,
     ApiToken,
     BoardContact,
     Building,
@@ -545,6 +546,8 @@ def _role_binding_check(*, kind: str, tier, binding: dict) -> None:
             code="bad_binding",
             field="non_field_errors",
         )
+    if given[0] == "company":
+        _role_company_check(kind=kind, company=binding["company"])
     if kind != RoleKind.INSPECTOR:
         if tier is not None:
             raise DomainError(_("Only inspectors have an inspection tier."), code="bad_tier", field="tier")
@@ -559,6 +562,22 @@ def _role_binding_check(*, kind: str, tier, binding: dict) -> None:
             code="bad_tier",
             field="tier",
         )
+
+
+def _role_company_check(*, kind: str, company) -> None:
+    """A property service company's people hold the property-staff role, an EPC contractor's the contractor role:
+    the role decides what they reach (patrols and their findings, or projects) and whom the reminders go to."""
+    if isinstance(company, Company):
+        company_kind = company.kind
+    else:
+        company_kind = Company.objects.filter(pk=company).values_list("kind", flat=True).first()
+    if company_kind in ROLE_COMPANY_KINDS[kind]:
+        return
+    if kind == RoleKind.PROPERTY_STAFF:
+        message = _("Property service staff are bound to a property service company.")
+    else:
+        message = _("A contractor's role is bound to a contracting company, not a property service company.")
+    raise DomainError(message, code="wrong_company_kind", field="company")
 
 
 def _role_add(*, actor: User, user: User, kind: str, tier=None, title: str = "", **binding) -> Role:
@@ -782,6 +801,16 @@ def company_update(*, actor: User, company: Company, **changes) -> Company:
         raise PermissionDenied
     if "kind" in changes and changes["kind"] not in CompanyKind.values:
         raise DomainError(_("Choose the kind of company."), code="bad_kind", field="kind")
+    if "kind" in changes and changes["kind"] != company.kind:
+        # Its people's roles go with the kind (a contractor's people, a property company's staff): no role is left
+        # bound to the wrong kind of company.
+        misfit = [kind for kind, kinds in ROLE_COMPANY_KINDS.items() if changes["kind"] not in kinds]
+        if Role.objects.filter(company=company, kind__in=misfit).exists():
+            raise DomainError(
+                _("People of this company hold roles that need its present kind: revoke them first."),
+                code="kind_has_members",
+                field="kind",
+            )
     changes.update(_company_clean(company=company, name=changes.get("name"), credit_code=changes.get("credit_code")))
     changed = _apply(company, COMPANY_EDITABLE_FIELDS, changes)
     if changed:

@@ -17,12 +17,13 @@ from inspections.models import IssueEvent, RectificationIssue
 from notifications.services import notify_event
 
 
-def contractor_members(company_id: int | None) -> list[int]:
-    """The active users of the contractor company (its contractor roles)."""
+def contractor_members(company_id: int | None, kind: str = RoleKind.CONTRACTOR) -> list[int]:
+    """The active users of the company holding its roles of ``kind``: a contractor's people (contractor roles), a
+    property service company's staff (property-staff roles)."""
     if company_id is None:
         return []
     return list(
-        Role.objects.filter(kind=RoleKind.CONTRACTOR, company_id=company_id, user__is_active=True)
+        Role.objects.filter(kind=kind, company_id=company_id, user__is_active=True)
         .values_list("user_id", flat=True)
         .distinct()
     )
@@ -40,11 +41,13 @@ def community_staff(community_id: int) -> list[int]:
 
 
 def assignee_members(issue: RectificationIssue) -> list[int]:
-    """Whoever answers for the issue: its contractor's or property service company's people, or the staff of its
-    responsible community."""
+    """Whoever answers for the issue: its contractor's people, its property service company's staff, or the staff
+    of its responsible community."""
     if issue.community_id is not None:
         return community_staff(issue.community_id)
-    return contractor_members(issue.contractor_id or issue.property_company_id)
+    if issue.property_company_id is not None:
+        return contractor_members(issue.property_company_id, RoleKind.PROPERTY_STAFF)
+    return contractor_members(issue.contractor_id)
 
 
 def issue_inspectors(issue: RectificationIssue) -> list[int]:

@@ -280,7 +280,7 @@ def issue_q(user, issue_path: str = "") -> Q:
     """Issues in a user's scope (``issue_path``: the lookup to the issue, ending in "__"). Place roles see every
     issue of the projects in their subtree, as any project record. A company sees the issues it answers for: a
     contractor those of its own projects — but not an aftercare patrol's finding for the compound's property service
-    or community — and a property service company the patrols' findings assigned to it."""
+    or community — and a property service company's staff the patrols' findings assigned to their company."""
     from dataclasses import replace
 
     from communities.scoping import get_scope
@@ -296,7 +296,7 @@ def issue_q(user, issue_path: str = "") -> Q:
             f"{issue_path}property_company__isnull": True,
             f"{issue_path}community__isnull": True,
         }
-    ) | Q(**{f"{issue_path}property_company_id__in": companies})
+    ) | Q(**{f"{issue_path}property_company_id__in": sorted(scope.property_company_ids)})
     return own if place == Q(pk__in=[]) else place | own
 
 

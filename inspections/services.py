@@ -94,12 +94,12 @@ def is_community_staff(user, community_id: int | None) -> bool:
 
 
 def is_issue_assignee(user, issue: RectificationIssue) -> bool:
-    """Who answers for the issue: the members of its contractor or of its property service company, or the staff of
-    its responsible community (an aftercare patrol's finding for the community)."""
-    companies = get_scope(user).company_ids
-    if issue.contractor_id is not None and issue.contractor_id in companies:
+    """Who answers for the issue: the members of its contractor, the property service staff of its property service
+    company, or the staff of its responsible community (an aftercare patrol's finding for the community)."""
+    scope = get_scope(user)
+    if issue.contractor_id is not None and issue.contractor_id in scope.company_ids:
         return True
-    if issue.property_company_id is not None and issue.property_company_id in companies:
+    if issue.property_company_id is not None and issue.property_company_id in scope.property_company_ids:
         return True
     return issue.community_id is not None and is_community_staff(user, issue.community_id)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Case, CharField, F, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -47,22 +47,31 @@ def remind_inspectors(today: date | None = None) -> int:
     )
 
 
-def _company_members() -> dict[int, list[int]]:
-    members: dict[int, list[int]] = {}
-    for company_id, user_id in Role.objects.filter(kind=RoleKind.CONTRACTOR, user__is_active=True).values_list(
-        "company_id", "user_id"
-    ):
-        members.setdefault(company_id, []).append(user_id)
+def _company_members() -> dict[tuple[int, str], list[int]]:
+    """The active members of each company by role: (company, role kind) → users."""
+    members: dict[tuple[int, str], list[int]] = {}
+    for company_id, kind, user_id in Role.objects.filter(
+        kind__in=[RoleKind.CONTRACTOR, RoleKind.PROPERTY_STAFF], user__is_active=True
+    ).values_list("company_id", "kind", "user_id"):
+        members.setdefault((company_id, kind), []).append(user_id)
     return members
 
 
 def _issues_to_remind(today: date):
     """Issues waiting for their contractor or property service company (neither closed nor submitted for
-    verification), due within 48 hours or overdue; ``assignee`` is the company."""
+    verification), due within 48 hours or overdue; ``assignee`` is the company, ``assignee_role`` the kind of role
+    its people who answer hold (a contractor's people, a property service company's staff)."""
     return (
         RectificationIssue.objects.exclude(status__in=[IssueStatus.CLOSED, IssueStatus.SUBMITTED])
         .filter(Q(contractor__isnull=False) | Q(property_company__isnull=False), deadline__lte=today + timedelta(2))
-        .annotate(assignee=Coalesce("contractor_id", "property_company_id"))
+        .annotate(
+            assignee=Coalesce("contractor_id", "property_company_id"),
+            assignee_role=Case(
+                When(contractor__isnull=False, then=Value(RoleKind.CONTRACTOR.value)),
+                default=Value(RoleKind.PROPERTY_STAFF.value),
+                output_field=CharField(),
+            ),
+        )
         .order_by()
     )
 
@@ -114,19 +123,23 @@ def remind_communities(today: date | None = None) -> int:
 
 
 def remind_contractors(today: date | None = None) -> int:
-    """Contractors (and property service companies, for the aftercare patrols' findings): issues due within 48
+    """Contractors (and property service staff, for the aftercare patrols' findings): issues due within 48
     hours, and overdue ones (one reminder per issue and day); then the communities' own findings
     (``remind_communities``)."""
     today = today or timezone.localdate()
     if connection.vendor == "postgresql":
         return _remind_contractors_in_sql(today) + remind_communities(today)
     members = _company_members()
-    rows = _issues_to_remind(today).values_list("pk", "assignee", "deadline", "description").iterator(chunk_size=CHUNK)
+    rows = (
+        _issues_to_remind(today)
+        .values_list("pk", "assignee", "assignee_role", "deadline", "description")
+        .iterator(chunk_size=CHUNK)
+    )
 
     def reminders():
-        for pk, company, deadline, text in rows:
+        for pk, company, role, deadline, text in rows:
             kind, title = _reminder_title(deadline, today, text)
-            for user_id in members.get(company, []):
+            for user_id in members.get((company, role), []):
                 yield Reminder(
                     user_id,
                     kind,
@@ -145,7 +158,7 @@ SELECT role.user_id, CASE WHEN issue.deadline < %s THEN %s ELSE %s END, 'issue:'
        LEFT(REPLACE(REPLACE(CASE WHEN issue.deadline < %s THEN %s ELSE %s END, %s, issue.deadline::text),
                     %s, LEFT(issue.description, 60)), 200), '',
        %s || issue.id || %s, %s{marks}
-FROM ({due}) AS issue JOIN {role} AS role ON role.company_id = issue.assignee AND role.kind = %s
+FROM ({due}) AS issue JOIN {role} AS role ON role.company_id = issue.assignee AND role.kind = issue.assignee_role
 JOIN {users} AS member ON member.id = role.user_id AND member.is_active
 ON CONFLICT (recipient_id, kind, subject_key, period_key) DO NOTHING
 """
@@ -159,7 +172,9 @@ def _remind_contractors_in_sql(today: date) -> int:
     (no e-mail address) as handled, so they are written once and never read again; then each channel delivers
     the rows left to send — through the outbox's partial index, which holds only those."""
     due_sql, due_params = (
-        _issues_to_remind(today).values("id", "assignee", "deadline", "description").query.sql_with_params()
+        _issues_to_remind(today)
+        .values("id", "assignee", "assignee_role", "deadline", "description")
+        .query.sql_with_params()
     )
     marker = 987654321  # an issue id in the reversed URL, replaced by each row's id
     prefix, suffix = reverse("inspections:issue-detail", args=[marker]).split(str(marker))
@@ -189,7 +204,6 @@ def _remind_contractors_in_sql(today: date) -> int:
         now,
         *marks_params,
         *due_params,
-        RoleKind.CONTRACTOR,
     ]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)

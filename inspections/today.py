@@ -1,6 +1,7 @@
 """The inspections' part of the home page's "today" list (registered in inspections.apps): an inspector's own
 groups' inspections today and tomorrow and the evidence awaiting his verification, a contractor's issues to
-rectify, an official's escalations. Each section is one query; each nav badge one count."""
+rectify (and a property service company's staff, the patrols' findings assigned to their company), an official's
+escalations. Each section is one query; each nav badge one count."""
 
 from __future__ import annotations
 
@@ -59,9 +60,20 @@ def evidence_to_verify(user):
     )
 
 
-def _answered_by(company_ids) -> Q:
-    """The issues a company answers for: as contractor, or as property service (an aftercare patrol's finding)."""
-    return Q(contractor_id__in=sorted(company_ids)) | Q(property_company_id__in=sorted(company_ids))
+# The company roles that rectify: an EPC contractor's people its issues, a property company's staff the patrols'
+# findings assigned to their company.
+RECTIFIERS = (RoleKind.CONTRACTOR, RoleKind.PROPERTY_STAFF)
+
+
+def _answered_by(scope) -> Q:
+    """The issues the user's companies answer for: as contractor, or as property service (an aftercare patrol's
+    finding, answered by the company's property service staff)."""
+    as_contractor = Q(contractor_id__in=sorted(scope.company_ids))
+    return as_contractor | Q(property_company_id__in=sorted(scope.property_company_ids))
+
+
+def _rectifies(scope) -> bool:
+    return bool(scope.role_kinds.intersection(RECTIFIERS)) and bool(scope.company_ids)
 
 
 def issues_to_rectify(user):
@@ -69,7 +81,7 @@ def issues_to_rectify(user):
     sent_back = IssueEvent.objects.filter(issue=OuterRef("pk"), action=IssueAction.SENT_BACK)
     return (
         issues(user)
-        .filter(_answered_by(get_scope(user).company_ids), status=IssueStatus.OPEN)
+        .filter(_answered_by(get_scope(user)), status=IssueStatus.OPEN)
         .annotate(was_sent_back=Exists(sent_back))
         .order_by("deadline", "pk")
     )
@@ -145,7 +157,7 @@ def today_sections(user, scope) -> list[TodaySection]:
                 position=20,
             )
         )
-    if RoleKind.CONTRACTOR in scope.role_kinds and scope.company_ids:
+    if _rectifies(scope):
         rows, count = section_rows(issues_to_rectify(user))
         sections.append(
             TodaySection(
@@ -189,13 +201,13 @@ def inspections_badge(user) -> int:
 
 
 def issues_badge(user) -> int:
-    """An inspector's evidence to verify; a contractor's open issues."""
+    """An inspector's evidence to verify; a contractor's (or property service staff's) open issues."""
     scope = get_scope(user)
     total = 0
     if RoleKind.INSPECTOR in scope.role_kinds:
         total += evidence_to_verify(user).count()
-    if RoleKind.CONTRACTOR in scope.role_kinds and scope.company_ids:
-        total += issues(user).filter(_answered_by(scope.company_ids), status=IssueStatus.OPEN).count()
+    if _rectifies(scope):
+        total += issues(user).filter(_answered_by(scope), status=IssueStatus.OPEN).count()
     return total
 
 

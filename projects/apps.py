@@ -21,12 +21,14 @@ class ProjectsConfig(AppConfig):
         register_home_section(today.today_sections)
         register_tombstone_describer(tombstone_company)
         connect_tombstones(self.label)
+        # Every role but property service staff, who hold no project (their part is the patrols after handover).
+        project_roles = tuple(kind for kind in RoleKind.values if kind != RoleKind.PROPERTY_STAFF)
         register_nav_item(
             _("Projects"),
             "projects:project-list",
-            tuple(RoleKind.values),
+            project_roles,
             position=40,
             badge=today.projects_badge,
             badge_label=_("to do"),
         )
-        register_nav_item(_("Funds"), "projects:funding-entry-list", tuple(RoleKind.values), position=45)
+        register_nav_item(_("Funds"), "projects:funding-entry-list", project_roles, position=45)

@@ -576,7 +576,7 @@ class TodaySectionSerializer(serializers.Serializer):
     key = serializers.CharField(
         help_text="Stable: inspections_due, evidence_to_verify, issues_to_rectify, projects_needing_action, "
         "minutes_due, upcoming_meetings, problems_to_answer, open_votes, escalations, declarations_to_review, "
-        "declarations_returned, my_compounds, dashboard."
+        "declarations_returned, patrol_findings, patrols_due, my_compounds, dashboard."
     )
     title = serializers.CharField()
     kind = serializers.ChoiceField(

@@ -43,7 +43,7 @@ def people(tree, actors, record):
     return {
         **actors,
         "community_staff": f.user_with_role(RoleKind.INSPECTOR, community=tree["comm_a"], tier=1),
-        "property_user": f.user_with_role(RoleKind.CONTRACTOR, company=property_company),
+        "property_user": f.user_with_role(RoleKind.PROPERTY_STAFF, company=property_company),
         "other_contractor": f.user_with_role(RoleKind.CONTRACTOR, company=tree["company_b"]),
         "other_secretary": f.user_with_role(RoleKind.COMMUNITY_SECRETARY, community=tree["comm_b"]),
     }

@@ -78,7 +78,7 @@ def test_after_handover_long_term_management(demo_data, login, watched, photo): 
     compound = project.compound
     property_company = Company.objects.filter(kind=CompanyKind.PROPERTY).order_by("pk").first()
     secretary = f.user_with_role(RoleKind.COMMUNITY_SECRETARY, community=compound.community)
-    property_user = f.user_with_role(RoleKind.CONTRACTOR, company=property_company)  # the property company's staff
+    property_user = f.user_with_role(RoleKind.PROPERTY_STAFF, company=property_company)  # the property company's staff
     for user in (secretary, property_user):
         user.set_password(DEMO_PASSWORD)
         user.save(update_fields=["password"])

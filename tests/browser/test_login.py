@@ -18,6 +18,7 @@ def demo_data(transactional_db):
         ("subdistrict", "summary-dashboard"),
         ("secretary", "today-minutes_due"),
         ("contractor", "today-issues_to_rectify"),
+        ("property", "today-patrols_due"),
         ("inspector", "today-inspections_due"),
     ],
 )

@@ -48,7 +48,7 @@ def handed_over(transactional_db):
         "record": AftercareRecord.objects.get(compound=compound),
         "staff": f.user_with_role(RoleKind.INSPECTOR, community=community, tier=1),
         "secretary": f.user_with_role(RoleKind.COMMUNITY_SECRETARY, community=community),
-        "property": f.user_with_role(RoleKind.CONTRACTOR, company=property_company),
+        "property": f.user_with_role(RoleKind.PROPERTY_STAFF, company=property_company),
         "contractor": f.user_with_role(RoleKind.CONTRACTOR, company=contractor),
     }
 
