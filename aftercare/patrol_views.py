@@ -5,7 +5,7 @@ plus whom each finding goes to) and a filed patrol with its findings' issues. Fi
 with the item marked and writes nothing."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -19,9 +19,8 @@ from aftercare.permissions import may_use_patrols
 from communities.scoping import get_object_for
 from inspections.choices import Outcome, Severity
 from inspections.models import ChecklistTemplate
-from inspections.views import submit_checklist
+from inspections.views import checklist_rows, posted_photos, submit_checklist
 from renovation_portal import pending_photos
-from renovation_portal.errors import DomainError
 from renovation_portal.idempotency import form_key, replayed_address
 
 
@@ -34,13 +33,6 @@ def patrol_home(request):
     records = list(selectors.patrol_records(request.user)[:200])
     page = Paginator(selectors.patrols(request.user), 30).get_page(request.GET.get("page"))
     return render(request, "aftercare/patrol_home.html", {"records": records, "page": page})
-
-
-def _load_photos(user, ids):
-    try:
-        return pending_photos.load(user, ids)
-    except ValidationError as error:
-        raise DomainError(error.messages[0], code=error.code or "photo_gone", field="photos") from None
 
 
 def _answers(request, items, photo_ids, *, load_photos=False):
@@ -60,31 +52,18 @@ def _answers(request, items, photo_ids, *, load_photos=False):
                     severity=request.POST.get(f"severity_{item.pk}", ""),
                     responsible=request.POST.get(f"responsible_{item.pk}", ""),
                     warranty_category=request.POST.get(f"category_{item.pk}", ""),
-                    photos=_load_photos(request.user, photo_ids.get(item.pk, [])) if load_photos else [],
+                    photos=posted_photos(request.user, photo_ids.get(item.pk, [])) if load_photos else [],
                 )
             )
     return results, findings
 
 
+# The patrol form's fields per item: the checklist's, less the score, plus whom a finding goes to and its warranty.
+PATROL_FIELDS = ("outcome", "finding", "location", "severity", "responsible", "category")
+
+
 def _rows(items, posted, user, photo_ids=None, item_errors=None):
-    """One row per item with what was posted (photos too) and its error: a refused form keeps every answer."""
-    photo_ids, item_errors = photo_ids or {}, item_errors or {}
-    photos = {p.pk: p for p in pending_photos.photos_of(user, [pk for ids in photo_ids.values() for pk in ids])}
-    return [
-        {
-            "item": item,
-            "outcome": posted.get(f"outcome_{item.pk}", ""),
-            "finding": posted.get(f"finding_{item.pk}", ""),
-            "location": posted.get(f"location_{item.pk}", ""),
-            "severity": posted.get(f"severity_{item.pk}", ""),
-            "responsible": posted.get(f"responsible_{item.pk}", ""),
-            "category": posted.get(f"category_{item.pk}", ""),
-            "photo_field": f"photos_{item.pk}",
-            "photos": [photos[pk] for pk in photo_ids.get(item.pk, []) if pk in photos],
-            "error": item_errors.get(item.pk, ""),
-        }
-        for item in items
-    ]
+    return checklist_rows(items, posted, user, photo_ids, item_errors, fields=PATROL_FIELDS)
 
 
 @login_required

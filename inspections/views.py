@@ -85,37 +85,38 @@ def _results_and_findings(request, inspection, photo_ids: dict[int, list[int]], 
                     description=description,
                     location=request.POST.get(f"location_{item.pk}", ""),
                     severity=request.POST.get(f"severity_{item.pk}", ""),
-                    photos=_load_photos(request.user, photo_ids.get(item.pk, [])) if load_photos else [],
+                    photos=posted_photos(request.user, photo_ids.get(item.pk, [])) if load_photos else [],
                 )
             )
     return results, findings
 
 
-def _load_photos(user, ids):
+def posted_photos(user, ids):
+    """The user's pending photos by id, for a service; one gone (expired, another's) is the form's error."""
     try:
         return pending_photos.load(user, ids)
     except ValidationError as error:
         raise DomainError(error.messages[0], code=error.code or "photo_gone", field="photos") from None
 
 
-def _form_rows(inspection, posted, user, photo_ids=None, item_errors=None):
-    """One row per checklist item with what was posted — the photos included — and what is wrong with it, so a
-    form sent back with an error keeps every answer and marks each item to fix."""
+CHECKLIST_FIELDS = ("outcome", "score", "finding", "location", "severity")
+
+
+def checklist_rows(items, posted, user, photo_ids=None, item_errors=None, *, fields=CHECKLIST_FIELDS):
+    """One row per checklist item with what was posted for it (``<field>_<item id>``, the photos included) and what
+    is wrong with it, so a form sent back with an error keeps every answer and marks each item to fix. The patrol
+    form adds its own fields (whom a finding goes to, the warranty category)."""
     photo_ids, item_errors = photo_ids or {}, item_errors or {}
     photos = {p.pk: p for p in pending_photos.photos_of(user, [pk for ids in photo_ids.values() for pk in ids])}
     return [
         {
             "item": item,
-            "outcome": posted.get(f"outcome_{item.pk}", ""),
-            "score": posted.get(f"score_{item.pk}", ""),
-            "finding": posted.get(f"finding_{item.pk}", ""),
-            "location": posted.get(f"location_{item.pk}", ""),
-            "severity": posted.get(f"severity_{item.pk}", ""),
+            **{name: posted.get(f"{name}_{item.pk}", "") for name in fields},
             "photo_field": f"photos_{item.pk}",
             "photos": [photos[pk] for pk in photo_ids.get(item.pk, []) if pk in photos],
             "error": item_errors.get(item.pk, ""),
         }
-        for item in inspection.template.items.all()
+        for item in items
     ]
 
 
@@ -171,7 +172,9 @@ def inspection_detail(request, pk):
                 **context,
                 "error": error,
                 "bound": True,
-                "rows": _form_rows(inspection, request.POST, request.user, photo_ids, item_errors),
+                "rows": checklist_rows(
+                    inspection.template.items.all(), request.POST, request.user, photo_ids, item_errors
+                ),
                 "invalid_items": [item for item in items if item.pk in item_errors],
                 "summary": request.POST.get("summary", ""),
             },
@@ -180,7 +183,11 @@ def inspection_detail(request, pk):
     return render(
         request,
         "inspections/inspection_detail.html",
-        {**context, "rows": _form_rows(inspection, {}, request.user), "issues": inspection.issues.all()},
+        {
+            **context,
+            "rows": checklist_rows(inspection.template.items.all(), {}, request.user),
+            "issues": inspection.issues.all(),
+        },
     )
 
 
@@ -299,7 +306,7 @@ def issue_detail(request, pk):
         def act():
             if action == "submit":
                 services.issue_submit_rectification(
-                    actor=request.user, issue=issue, note=note, photos=_load_photos(request.user, photo_ids)
+                    actor=request.user, issue=issue, note=note, photos=posted_photos(request.user, photo_ids)
                 )
                 pending_photos.discard(request.user, photo_ids)
             elif action == "verify":

@@ -166,6 +166,7 @@ def test_load_demo_twice_changes_nothing(db):
         "community_secretary",
         "contractor",
         "inspector",
+        "property_staff",
     }
 
 
