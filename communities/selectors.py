@@ -397,8 +397,8 @@ SERVICE_STARTED = Coalesce(F("contract_starts_on"), TruncDate("created_at"), Val
 def service_in_force(day: date) -> Q:
     """The property service records in force on ``day``, a condition on ``PropertyService`` annotated with
     ``started_on=SERVICE_STARTED``: started on or before it and not ended by it (the service that replaces it starts
-    on the day it ends). Over a compound's history one record is in force on a day, unless a service was backdated
-    before the start of the one it replaced (then the compound counts under both modes)."""
+    on the day it ends). Over a compound's history one record is in force on a day (``property_service_change``
+    ends every record a backdated service overlaps)."""
     return Q(started_on__lte=day) & (Q(ended_on__isnull=True) | Q(ended_on__gt=day))
 
 

@@ -997,24 +997,58 @@ def task_force_remove_member(*, actor: User, member: TaskForceMember) -> None:
 # Governance bodies: every change is a new record; the earlier one is ended, never overwritten.
 
 
-def _governance_replace(*, actor: User, compound: Compound, model, starts_on, **fields):
+def _governance_replace(*, actor: User, compound: Compound, model, starts_on, dated_start: str | None = None, **fields):
     """Record a new body of the compound: end the current record on ``starts_on`` (today if unknown), save the
     new one, and point the compound at it. The pointer (``Compound.party_branch``, ``owners_body``,
-    ``property_service``) is written here only; the compound's property mode is read through it."""
+    ``property_service``) is written here only; the compound's property mode is read through it.
+
+    With ``dated_start`` (the records' field holding the day they start, as ``PropertyService.contract_starts_on``),
+    the history stays one record a day: every earlier record still running on ``starts_on`` ends that day too (a
+    backdated record replaces them from its start), and a start before that of a record whose start day is on record
+    is refused (``starts_before_current``) — that record would be erased, not ended."""
     if not can_change_compound(actor, compound):
         raise PermissionDenied
     # One change of a compound's body at a time: the compound row is the lock.
     Compound.objects.select_for_update().filter(pk=compound.pk).first()
-    current = model.objects.filter(compound=compound, ended_on__isnull=True).first()
+    start = starts_on or timezone.localdate()
+    if dated_start is None:
+        ending = list(model.objects.filter(compound=compound, ended_on__isnull=True)[:1])
+    else:
+        ending = _running_on(model, compound, start, dated_start)
     record = model(compound=compound, **fields)
     record.full_clean(exclude=["compound"])
-    if current is not None:
-        current.ended_on = starts_on or timezone.localdate()
-        current.save(update_fields=["ended_on"])
+    for earlier in ending:
+        earlier.ended_on = start
+        earlier.save(update_fields=["ended_on"])
     record.save()
     Compound.objects.filter(pk=compound.pk).update(**{model.pointer: record}, updated_at=timezone.now())
     setattr(compound, model.pointer, record)  # a compound held in memory must not undo it on its next save
     return record
+
+
+def _running_on(model, compound: Compound, start, dated_start: str) -> list:
+    """The compound's records still running on ``start`` (not ended by then), which a record starting that day
+    ends; a ``DomainError`` if one of them starts, by its recorded day, after ``start`` (and was ever in force)."""
+    running = list(
+        model.objects.filter(compound=compound).filter(Q(ended_on__isnull=True) | Q(ended_on__gt=start)).order_by("id")
+    )
+    ending = []
+    for earlier in running:
+        day = getattr(earlier, dated_start)
+        if day is not None and earlier.ended_on is not None and earlier.ended_on <= day:
+            continue  # ended before it started: never in force, nothing to end
+        ending.append(earlier)
+        if day is not None and day > start:
+            raise DomainError(
+                _(
+                    "A service starting on %(day)s is on record: the new one cannot start before it (%(start)s). "
+                    "Give a start date on or after %(day)s."
+                )
+                % {"day": day, "start": start},
+                code="starts_before_current",
+                field=dated_start,
+            )
+    return ending
 
 
 @transaction.atomic
@@ -1085,8 +1119,11 @@ def property_service_change(
     contract_starts_on=None,
     contract_ends_on=None,
 ) -> PropertyService:
-    """Record the compound's property service (a new mode or company); the earlier service is ended and the
-    compound's property mode follows the new one."""
+    """Record the compound's property service (a new mode or company) from its contract's start (today if not
+    given); the earlier service is ended that day and the compound's property mode follows the new one. Backdated,
+    it ends on its start every earlier record still running then, so that one record is in force on any day (the
+    dashboards' coverage counts a compound once); it cannot start before a service whose contract start is on record
+    (``starts_before_current``): correct that one instead."""
     if company is not None and company.kind != CompanyKind.PROPERTY:
         raise DomainError(_("Choose a property service company."), code="not_a_property_company", field="company")
     if mode == PropertyMode.PROFESSIONAL and company is None:
@@ -1102,6 +1139,7 @@ def property_service_change(
         compound=compound,
         model=PropertyService,
         starts_on=contract_starts_on,
+        dated_start="contract_starts_on",
         mode=mode,
         company=company,
         contact_name=contact_name,

@@ -94,22 +94,49 @@ class DashboardGovernanceSerializer(serializers.Serializer):
     coverage = _CoverageSerializer()
 
 
+class DashboardPatrolsSerializer(serializers.Serializer):
+    """The aftercare patrols' findings (rectification issues of origin ``patrol``, filed after handover). They count in
+    none of the ``inspections`` figures; each figure links to the issue list of exactly what it counts (``*_url``)."""
+
+    total = serializers.IntegerField(help_text="Findings of the aftercare patrols.")
+    open = serializers.IntegerField(help_text="Findings not yet rectified.")
+    submitted = serializers.IntegerField(help_text="Findings rectified, awaiting verification.")
+    closed = serializers.IntegerField(help_text="Findings verified and closed (销号).")
+    overdue = serializers.IntegerField(help_text="Findings not closed whose deadline has passed.")
+    warranty = serializers.IntegerField(
+        help_text="Of the findings, the warranty defects sent to the contractor whose warranty covers them."
+    )
+    total_url = serializers.CharField()
+    open_url = serializers.CharField()
+    submitted_url = serializers.CharField()
+    closed_url = serializers.CharField()
+    overdue_url = serializers.CharField()
+    warranty_url = serializers.CharField()
+
+
 class _PlaceSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
 
 
 class DashboardSerializer(serializers.Serializer):
-    """The dashboard payload (only ``governance`` is described field by field here)."""
+    """The dashboard payload (only ``governance`` and ``patrols`` are described field by field here)."""
 
     level = serializers.CharField(help_text="province, city, district, subdistrict, community or compound")
     place = _PlaceSerializer()
     date = serializers.DateField()
     progress = serializers.JSONField()
     scope = serializers.JSONField()
-    inspections = serializers.JSONField()
+    inspections = serializers.JSONField(
+        help_text="The three-tier inspection regime's rectification issues (origin inspection): totals, by tier, "
+        "time to rectify; an aftercare patrol's findings are in ``patrols``, never here."
+    )
+    patrols = DashboardPatrolsSerializer()
     consultation = serializers.JSONField()
-    contractors = serializers.JSONField()
+    contractors = serializers.JSONField(
+        help_text="The contractor scorecard: issues, closed, on time, overdue and repeats count the inspections' "
+        "issues; warranty_defects and warranty_on_time the aftercare patrols' warranty defects."
+    )
     evaluations = serializers.JSONField()
     funding = serializers.JSONField()
     governance = DashboardGovernanceSerializer()
@@ -179,6 +206,7 @@ class DashboardView(APIView):
             },
             "scope": _plain(board.scope),
             "inspections": _plain(board.inspections),
+            "patrols": _plain(board.patrols),
             "consultation": _plain(board.consultation),
             "contractors": _plain(board.contractors),
             "evaluations": _plain(board.evaluations),

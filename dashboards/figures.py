@@ -39,7 +39,7 @@ from consultations.choices import MeetingStatus, ProblemStatus, Step, VoteResult
 from consultations.models import Meeting, Need, ResidentProblem, SurveyCode, Topic, Vote
 from consultations.selectors import resolved_between
 from dashboards import rollups
-from inspections.choices import InspectionStatus, IssueStatus
+from inspections.choices import InspectionStatus, IssueOrigin, IssueStatus
 from inspections.models import Inspection, RectificationIssue
 from projects.choices import CATEGORY_UNITS as SCOPE_UNITS
 from projects.choices import OPEN_STATUSES, FundingSource, ProjectStatus, ScopeCategory
@@ -108,6 +108,7 @@ class Dashboard:
     progress: dict = field(default_factory=dict)
     scope: list = field(default_factory=list)
     inspections: dict = field(default_factory=dict)
+    patrols: dict = field(default_factory=dict)  # aftercare patrols' findings: never in ``inspections``
     consultation: dict = field(default_factory=dict)
     contractors: list = field(default_factory=list)
     evaluations: list = field(default_factory=list)
@@ -377,8 +378,12 @@ def build(
         money = funding_totals(projects)
     board.funding = _funding(money, param)
 
-    # --- Inspections: issues by state and tier, time to rectify, this week's rounds. ---
-    issues = RectificationIssue.objects.filter(**{path("project__compound__", level): place.pk})
+    # --- Inspections: the three-tier regime's issues by state and tier, time to rectify, this week's rounds. An
+    # aftercare patrol's findings are rectification issues too, but the regime's figures never count them: they have
+    # their own (``board.patrols``), and every link carries the origin, so that it lists exactly what is counted.
+    all_issues = RectificationIssue.objects.filter(**{path("project__compound__", level): place.pk})
+    issues = all_issues.filter(origin=IssueOrigin.INSPECTION)
+    inspection = {"origin": IssueOrigin.INSPECTION, **param}
     unclosed = ~Q(status=IssueStatus.CLOSED)
     late = unclosed & Q(deadline__lt=today)
     rectify_time = ExpressionWrapper(F("closed_at") - F("created_at"), output_field=DurationField())
@@ -404,29 +409,40 @@ def build(
     tier_rows = []
     for row in tiers:
         row["mean_days"] = _days(row.pop("mean"))
-        row["url"] = _link("inspections:issue-list", tier=row["tier"], **param)
+        row["url"] = _link("inspections:issue-list", tier=row["tier"], **inspection)
         tier_rows.append(row)
     if rolled:
         overall = _rolled_issues(rolled, None, sum(rolled.keys("issue.total").values()))
+        patrols = {name: rolled.count(f"patrol.{name}") for name in PATROL_FIGURES}
     else:
-        overall = issues.order_by().aggregate(
-            total=Count("id"),
-            open=Count("id", filter=Q(status=IssueStatus.OPEN)),
-            submitted=Count("id", filter=Q(status=IssueStatus.SUBMITTED)),
-            closed=Count("id", filter=Q(status=IssueStatus.CLOSED)),
-            overdue=Count("id", filter=late),
-            mean=Avg(rectify_time, filter=Q(status=IssueStatus.CLOSED)),
+        # One query for both: the regime's issues and the patrols' findings, each counted by its origin.
+        regime, patrol = Q(origin=IssueOrigin.INSPECTION), Q(origin=IssueOrigin.PATROL)
+        overall = all_issues.order_by().aggregate(
+            total=Count("id", filter=regime),
+            open=Count("id", filter=regime & Q(status=IssueStatus.OPEN)),
+            submitted=Count("id", filter=regime & Q(status=IssueStatus.SUBMITTED)),
+            closed=Count("id", filter=regime & Q(status=IssueStatus.CLOSED)),
+            overdue=Count("id", filter=regime & late),
+            mean=Avg(rectify_time, filter=regime & Q(status=IssueStatus.CLOSED)),
+            patrol_total=Count("id", filter=patrol),
+            patrol_open=Count("id", filter=patrol & Q(status=IssueStatus.OPEN)),
+            patrol_submitted=Count("id", filter=patrol & Q(status=IssueStatus.SUBMITTED)),
+            patrol_closed=Count("id", filter=patrol & Q(status=IssueStatus.CLOSED)),
+            patrol_overdue=Count("id", filter=patrol & late),
+            patrol_warranty=Count("id", filter=patrol & ~Q(warranty_category="")),
         )
+        patrols = {name: overall[f"patrol_{name}"] for name in PATROL_FIGURES}
     board.inspections = {
         **{k: overall[k] for k in ("total", "open", "submitted", "closed", "overdue")},
         "mean_days": _days(overall["mean"]),
         "tiers": tier_rows,
-        "open_url": _link("inspections:issue-list", status=IssueStatus.OPEN, **param),
-        "submitted_url": _link("inspections:issue-list", status=IssueStatus.SUBMITTED, **param),
-        "closed_url": _link("inspections:issue-list", status=IssueStatus.CLOSED, **param),
-        "overdue_url": _link("inspections:issue-list", overdue="true", **param),
-        "total_url": _link("inspections:issue-list", **param),
+        "open_url": _link("inspections:issue-list", status=IssueStatus.OPEN, **inspection),
+        "submitted_url": _link("inspections:issue-list", status=IssueStatus.SUBMITTED, **inspection),
+        "closed_url": _link("inspections:issue-list", status=IssueStatus.CLOSED, **inspection),
+        "overdue_url": _link("inspections:issue-list", overdue="true", **inspection),
+        "total_url": _link("inspections:issue-list", **inspection),
     }
+    board.patrols = _patrols(patrols, param)
     if show_rounds:  # the unannounced plan: officials only, never the inspected side
         monday = today - timedelta(days=today.weekday())
         if rolled:
@@ -476,7 +492,7 @@ def build(
         cards, repeats, schedule = _rolled_contractors(rolled)
     else:
         cards, repeats, schedule = _contractors(issues, projects, late, today)
-    warranty = _rolled_warranty(rolled) if rolled else _warranty_defects(issues)
+    warranty = _rolled_warranty(rolled) if rolled else _warranty_defects(all_issues)
     for contractor_id in sorted(set(cards) | set(schedule)):
         card, plan = cards.get(contractor_id, {}), schedule.get(contractor_id, {})
         closed = card.get("closed", 0)
@@ -496,7 +512,14 @@ def build(
                 # After handover: warranty defects the patrols found, and how many were repaired by their deadline.
                 "warranty_defects": defects.get("defects", 0),
                 "warranty_on_time": defects.get("on_time", 0),
-                "url": _link("inspections:issue-list", contractor=contractor_id, **param),
+                "url": _link("inspections:issue-list", contractor=contractor_id, **inspection),
+                "warranty_url": _link(
+                    "inspections:issue-list",
+                    contractor=contractor_id,
+                    origin=IssueOrigin.PATROL,
+                    warranty_defect="true",
+                    **param,
+                ),
             }
         )
     board.contractors.sort(key=lambda c: (-(c["overdue"] + c["repeats"]), c["name"] or ""))
@@ -615,6 +638,31 @@ def _warranty_defects(issues) -> dict:
             on_time=Count("id", filter=Q(status=IssueStatus.CLOSED, closed_at__date__lte=F("deadline"))),
         )
     }
+
+
+PATROL_FIGURES = ("total", "open", "submitted", "closed", "overdue", "warranty")
+
+
+def _patrols(counts: dict, param: dict) -> dict:
+    """The aftercare patrols' findings (rectification issues of origin patrol, filed after handover): how many, by
+    state, overdue, and of them the warranty defects sent to the contractors; each with the issue list of exactly
+    those findings."""
+    patrol = {"origin": IssueOrigin.PATROL, **param}
+    return {
+        **{name: int(counts[name]) for name in PATROL_FIGURES},
+        "total_url": _link("inspections:issue-list", **patrol),
+        "open_url": _link("inspections:issue-list", status=IssueStatus.OPEN, **patrol),
+        "submitted_url": _link("inspections:issue-list", status=IssueStatus.SUBMITTED, **patrol),
+        "closed_url": _link("inspections:issue-list", status=IssueStatus.CLOSED, **patrol),
+        "overdue_url": _link("inspections:issue-list", overdue="true", **patrol),
+        "warranty_url": _link("inspections:issue-list", warranty_defect="true", **patrol),
+    }
+
+
+def _issues_url(child: str, pk: int) -> str:
+    """A child place's unclosed inspection issues (the drill-down table's "open issues": the regime's, as the
+    inspection figures above it)."""
+    return _link("inspections:issue-list", unclosed="true", origin=IssueOrigin.INSPECTION, **{child: pk})
 
 
 def _rolled_issues(rolled: Rolled, tier: str | None, total) -> dict:
@@ -838,7 +886,7 @@ def cached(parts: tuple, compute):
     seconds = getattr(settings, "DASHBOARD_CACHE_SECONDS", 0)
     if not seconds:
         return compute()
-    key = "dashboard:v5:" + ":".join(str(part) for part in parts) + f":{timezone.localdate()}"
+    key = "dashboard:v6:" + ":".join(str(part) for part in parts) + f":{timezone.localdate()}"
     value = cache.get(key)
     if value is None:
         value = compute()
@@ -943,7 +991,7 @@ def _children(level, place, child, today, rolled: Rolled | None = None):
                     },
                     "funding": _money_row(funds),
                     "url": reverse("dashboard:place", args=[child, node["pk"]]),
-                    "issues_url": _link("inspections:issue-list", unclosed="true", **{child: node["pk"]}),
+                    "issues_url": _issues_url(child, node["pk"]),
                 }
             )
         return rows
@@ -970,7 +1018,9 @@ def _children(level, place, child, today, rolled: Rolled | None = None):
     unclosed = ~Q(status=IssueStatus.CLOSED)
     issue_rows = {
         row["node"]: row
-        for row in RectificationIssue.objects.filter(**{path("project__compound__", level): place.pk})
+        for row in RectificationIssue.objects.filter(
+            **{path("project__compound__", level): place.pk}, origin=IssueOrigin.INSPECTION
+        )
         .order_by()
         .values(node=F(path("project__compound__", child)))
         .annotate(open=Count("id", filter=unclosed), overdue=Count("id", filter=unclosed & Q(deadline__lt=today)))
@@ -993,7 +1043,7 @@ def _children(level, place, child, today, rolled: Rolled | None = None):
                 "overdue_issues": issues.get("overdue", 0),
                 "funding": _money_row(funds) if funds else _money_row(funding_total({})),
                 "url": reverse("dashboard:place", args=[child, node["pk"]]),
-                "issues_url": _link("inspections:issue-list", unclosed="true", **{child: node["pk"]}),
+                "issues_url": _issues_url(child, node["pk"]),
             }
         )
     return rows

@@ -62,32 +62,41 @@ CLOCK_DAY = f"(SELECT day FROM {CLOCK} WHERE id = 1)"
 CONTRACTOR = "coalesce(r.contractor_id::text, '')"
 
 
+# The three-tier inspection regime counts its own issues; an aftercare patrol's findings (also rectification issues,
+# filed after handover) have their own figures (``patrol.*``) and count in none of the regime's.
+INSPECTION = "r.origin = 'inspection'"
+PATROL = "r.origin = 'patrol'"
+
+
 def issue_figures(rows: str) -> str:
     closed, unclosed = "r.status = 'closed'", "r.status <> 'closed'"
     named = "r.contractor_id IS NOT NULL"
+    late = f"{unclosed} AND r.deadline < {CLOCK_DAY}"
+    # Every figure but the warranty's and the patrols' counts the inspections' issues only.
+    ins = INSPECTION
     return _emit(
         rows,
         _place("r.project_id"),
         [
-            ("0", "issue.total", "r.tier::text", "1"),
-            ("0", "issue.open", "r.tier::text", "(r.status = 'open')::int"),
-            ("0", "issue.submitted", "r.tier::text", "(r.status = 'submitted')::int"),
-            ("0", "issue.closed", "r.tier::text", f"({closed})::int"),
+            ("0", "issue.total", "r.tier::text", f"({ins})::int"),
+            ("0", "issue.open", "r.tier::text", f"({ins} AND r.status = 'open')::int"),
+            ("0", "issue.submitted", "r.tier::text", f"({ins} AND r.status = 'submitted')::int"),
+            ("0", "issue.closed", "r.tier::text", f"({ins} AND {closed})::int"),
             (
                 "0",
                 "issue.rectify_s",
                 "r.tier::text",
                 # Whole seconds: the rollup keeps two decimals, and a sum of rounded microseconds drifts from a recount by a cent.
-                f"CASE WHEN {closed} THEN round(EXTRACT(EPOCH FROM r.closed_at - r.created_at)) ELSE 0 END",
+                f"CASE WHEN {ins} AND {closed} THEN round(EXTRACT(EPOCH FROM r.closed_at - r.created_at)) ELSE 0 END",
             ),
-            ("0", "issue.overdue", f"r.tier || ':' || {CONTRACTOR}", f"({unclosed} AND r.deadline < {CLOCK_DAY})::int"),
-            ("0", "card.issues", CONTRACTOR, f"({named})::int"),
-            ("0", "card.closed", CONTRACTOR, f"({named} AND {closed})::int"),
+            ("0", "issue.overdue", f"r.tier || ':' || {CONTRACTOR}", f"({ins} AND {late})::int"),
+            ("0", "card.issues", CONTRACTOR, f"({ins} AND {named})::int"),
+            ("0", "card.closed", CONTRACTOR, f"({ins} AND {named} AND {closed})::int"),
             (
                 "0",
                 "card.on_time",
                 CONTRACTOR,
-                f"({named} AND {closed} AND (r.closed_at AT TIME ZONE '{_tz()}')::date <= r.deadline)::int",
+                f"({ins} AND {named} AND {closed} AND (r.closed_at AT TIME ZONE '{_tz()}')::date <= r.deadline)::int",
             ),
             # After handover: the warranty defects the patrols filed for the contractor, and those repaired in time.
             ("0", "card.warranty", CONTRACTOR, f"({named} AND r.warranty_category <> '')::int"),
@@ -98,9 +107,16 @@ def issue_figures(rows: str) -> str:
                 f"({named} AND r.warranty_category <> '' AND {closed} "
                 f"AND (r.closed_at AT TIME ZONE '{_tz()}')::date <= r.deadline)::int",
             ),
-            ("0", "issue.kind", f"{CONTRACTOR} || ':' || r.kind", f"({named})::int"),
-            ("sd.id", "child.open_issues", "''", f"({unclosed})::int"),
-            ("sd.id", "child.overdue_issues", "''", f"({unclosed} AND r.deadline < {CLOCK_DAY})::int"),
+            ("0", "issue.kind", f"{CONTRACTOR} || ':' || r.kind", f"({ins} AND {named})::int"),
+            ("sd.id", "child.open_issues", "''", f"({ins} AND {unclosed})::int"),
+            ("sd.id", "child.overdue_issues", "''", f"({ins} AND {late})::int"),
+            # The aftercare patrols' findings, on their own.
+            ("0", "patrol.total", "''", f"({PATROL})::int"),
+            ("0", "patrol.open", "''", f"({PATROL} AND r.status = 'open')::int"),
+            ("0", "patrol.submitted", "''", f"({PATROL} AND r.status = 'submitted')::int"),
+            ("0", "patrol.closed", "''", f"({PATROL} AND {closed})::int"),
+            ("0", "patrol.overdue", "''", f"({PATROL} AND {late})::int"),
+            ("0", "patrol.warranty", "''", f"({PATROL} AND r.warranty_category <> '')::int"),
         ],
     )
 
@@ -109,8 +125,9 @@ def issue_due(rows: str) -> str:
     return (
         f"SELECT sd.district_id, f.sub, f.figure, f.key, r.deadline AS day, 1 AS value FROM {rows} r "
         f"{_place('r.project_id')} CROSS JOIN LATERAL (VALUES "
-        f"(0, 'issue.overdue', r.tier || ':' || {CONTRACTOR}), (sd.id, 'child.overdue_issues', '')"
-        ") AS f(sub, figure, key) WHERE r.status <> 'closed'"
+        f"(0, 'issue.overdue', r.tier || ':' || {CONTRACTOR}, {INSPECTION}), "
+        f"(sd.id, 'child.overdue_issues', '', {INSPECTION}), (0, 'patrol.overdue', '', {PATROL})"
+        ") AS f(sub, figure, key, counted) WHERE r.status <> 'closed' AND f.counted"
     )
 
 
@@ -367,6 +384,7 @@ SOURCES = {
             "closed_at",
             "created_at",
             "warranty_category",
+            "origin",
         ],
     ),
     "projects_project": (

@@ -294,7 +294,7 @@ def chart_data(board) -> dict:
 
 def export_sheets(board) -> list[tuple[str, list[str], list[list]]]:
     """The dashboard's tables, one sheet each (CSV carries the first: the summary of every figure)."""
-    p, i, c, g = board.progress, board.inspections, board.consultation, board.governance
+    p, i, c, g, a = board.progress, board.inspections, board.consultation, board.governance, board.patrols
     summary = [[_("Projects"), _("Total"), p["total"]]]
     summary += [[_("Projects"), str(r["label"]), r["count"]] for r in p["by_status"]]
     summary += [
@@ -310,6 +310,13 @@ def export_sheets(board) -> list[tuple[str, list[str], list[list]]]:
         [_("Rectification issues"), pgettext("issue status", "Closed"), i["closed"]],
         [_("Rectification issues"), _("Overdue"), i["overdue"]],
         [_("Rectification issues"), _("Mean days to rectify"), i["mean_days"]],
+        # The aftercare patrols' findings: never in the inspections' figures above.
+        [_("Aftercare patrol findings"), _("Total"), a["total"]],
+        [_("Aftercare patrol findings"), pgettext("issue status", "Open"), a["open"]],
+        [_("Aftercare patrol findings"), _("Awaiting verification"), a["submitted"]],
+        [_("Aftercare patrol findings"), pgettext("issue status", "Closed"), a["closed"]],
+        [_("Aftercare patrol findings"), _("Overdue"), a["overdue"]],
+        [_("Aftercare patrol findings"), _("Of them warranty defects (contractors)"), a["warranty"]],
         [_("Consultation"), _("Needs collected"), c["needs"]],
         [_("Consultation"), _("Topics"), c["topics"]],
         [_("Consultation"), _("Meetings held"), c["meetings"]["held"]],
@@ -371,6 +378,8 @@ def export_sheets(board) -> list[tuple[str, list[str], list[list]]]:
                 _("On time (%)"),
                 _("Overdue"),
                 _("Repeat findings"),
+                _("Warranty defects"),
+                _("Warranty defects repaired on time"),
             ],
             [
                 [
@@ -383,6 +392,8 @@ def export_sheets(board) -> list[tuple[str, list[str], list[list]]]:
                     r["on_time_rate"],
                     r["overdue"],
                     r["repeats"],
+                    r["warranty_defects"],
+                    r["warranty_on_time"],
                 ]
                 for r in board.contractors
             ],

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from communities.scoping import get_object_for
 from inspections import selectors, services
-from inspections.choices import InspectionStatus, IssueAction, IssueStatus, Outcome, PhotoKind, Severity
+from inspections.choices import InspectionStatus, IssueAction, IssueOrigin, IssueStatus, Outcome, PhotoKind, Severity
 from inspections.filtersets import IssueFilterSet
 from inspections.models import IssuePhoto
 from projects.models import Project
@@ -224,6 +224,8 @@ def issue_list(request):
     query.pop("page", None)
     status_query = query.copy()
     status_query.pop("status", None)
+    origin_query = query.copy()
+    origin_query.pop("origin", None)
     return render(
         request,
         "inspections/issue_list.html",
@@ -233,6 +235,9 @@ def issue_list(request):
             "status": request.GET.get("status", ""),
             "query": query.urlencode(),
             "status_query": status_query.urlencode(),
+            "origin": request.GET.get("origin", ""),
+            "origin_query": origin_query.urlencode(),
+            "origins": IssueOrigin.choices,
             "today": timezone.localdate(),
         },
     )

@@ -57,6 +57,36 @@ def assert_rollups_equal_a_recount(user):
     return checked
 
 
+def patrol_findings(projects, today, **extra) -> list[RectificationIssue]:
+    """Aftercare patrols' findings on the projects, one each, by turns the property service's, the community's and a
+    warranty defect for the contractor, with deadlines from three days ago on (created in one statement)."""
+    company = f.CompanyFactory(kind="property")
+    findings = []
+    for n, project in enumerate(projects):
+        assignee = [
+            {"property_company": company},
+            {"community_id": project.compound.community_id},
+            {"contractor_id": project.contractor_id, "warranty_category": "pipes"},
+        ][n % 3]
+        if project.contractor_id is None and "contractor_id" in assignee:
+            assignee = {"property_company": company}
+        findings.append(
+            RectificationIssue(
+                origin="patrol",
+                project=project,
+                kind="waste" if n % 2 else "safety",
+                description="巡查发现",
+                location="垃圾点",
+                severity="minor",
+                tier=1,
+                deadline=today + timedelta(days=n % 7 - 3),
+                **assignee,
+                **extra,
+            )
+        )
+    return RectificationIssue.objects.bulk_create(findings)
+
+
 def test_the_rollups_equal_a_recount_for_every_place(generated):
     assert City.objects.count() and Province.objects.count() and District.objects.count() == 2
     assert PlaceFigure.objects.filter(figure="issue.total").exists()  # kept through generate_data's COPY
@@ -114,6 +144,17 @@ def test_writes_of_every_kind_keep_the_rollups_equal_to_a_recount(generated):
         ]
     )
     RectificationIssue.objects.filter(description="批量", project__in=Project.objects.order_by("pk")[:3]).delete()
+    # Aftercare patrols' findings: filed, rectified, closed, deleted; an inspection's issue turned into one.
+    found = patrol_findings(Project.objects.select_related("compound").order_by("-pk")[:24], timezone.localdate())
+    RectificationIssue.objects.filter(pk__in=[i.pk for i in found[:6]]).update(status="submitted")
+    RectificationIssue.objects.filter(pk__in=[i.pk for i in found[6:10]]).update(
+        status="closed", closed_at=timezone.now()
+    )
+    RectificationIssue.objects.filter(pk__in=[i.pk for i in found[10:12]]).delete()
+    turned = RectificationIssue.objects.filter(origin="inspection", contractor__isnull=False, **in_district).first()
+    RectificationIssue.objects.filter(pk=turned.pk).update(origin="patrol", inspection=None)
+    patrols = board("province", district.city.province, user, live=False)["patrols"]
+    assert patrols["total"] and patrols["closed"] and patrols["submitted"] and patrols["warranty"]
     # Projects: statuses, contractors and dates moved in bulk.
     Project.objects.filter(status="construction").update(planned_finish=timezone.localdate() - timedelta(days=3))
     Project.objects.filter(pk__in=Project.objects.order_by("pk").values("pk")[:5]).update(
@@ -340,11 +381,16 @@ def test_overdue_and_behind_are_right_on_any_day_before_and_after_the_nightly_ro
         RectificationIssue.objects.filter(pk=issue.pk).update(deadline=today + timedelta(days=n % 6))
     for n, project in enumerate(Project.objects.filter(status="construction")[:6]):
         Project.objects.filter(pk=project.pk).update(planned_finish=today + timedelta(days=n))
+    # Patrol findings due in the coming days too (their own overdue figure moves with the day).
+    in_district = Project.objects.filter(compound__community__subdistrict__district=district)
+    patrol_findings(in_district.select_related("compound").order_by("pk")[:14], today + timedelta(days=3))
     overdue_now = board("district", district, user, live=False)["inspections"]["overdue"]
+    patrols_overdue_now = board("district", district, user, live=False)["patrols"]["overdue"]
     with time_machine.travel(timezone.now() + timedelta(days=4), tick=False):
         later = board("district", district, user, live=False)
         assert later == board("district", district, user, live=True)  # the clock is behind: corrected
         assert later["inspections"]["overdue"] > overdue_now
+        assert later["patrols"]["overdue"] > patrols_overdue_now
         assert rollups.roll_clock() > 0  # the nightly roll
         assert board("district", district, user, live=False) == board("district", district, user, live=True)
         assert rollups.differences() == []

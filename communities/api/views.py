@@ -304,6 +304,7 @@ class OwnersBodyViewSet(GovernanceViewSet):
     service = staticmethod(services.owners_body_elect)
 
 
+@extend_validation_errors(["starts_before_current"], field_name="contract_starts_on", actions=["create"])
 class PropertyServiceViewSet(GovernanceViewSet):
     model = PropertyService
     serializer_class = s.PropertyServiceRecordSerializer

@@ -5,10 +5,12 @@ import datetime
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from communities import services
 from communities.choices import CompanyKind
 from communities.models import ApiToken, Compound, OwnersBody, PartyBranch, PropertyService
+from renovation_portal.errors import DomainError
 from tests import factories as f
 
 PARTY_BRANCHES = "/api/v1/party-branches/"
@@ -273,3 +275,119 @@ def test_a_retried_post_with_the_same_idempotency_key_records_one_change(tree, a
     assert (first.status_code, again.status_code) == (201, 201)
     assert first.json()["id"] == again.json()["id"] and again["Idempotent-Replayed"] == "true"
     assert PropertyService.objects.filter(compound=tree["compound_a"]).count() == 1
+
+
+# --- A backdated property service: one record in force on any day (the dashboards' coverage counts a compound once).
+
+
+def _in_force(compound, day):
+    from communities.selectors import SERVICE_STARTED, service_in_force
+
+    return list(
+        PropertyService.objects.filter(compound=compound)
+        .annotate(started_on=SERVICE_STARTED)
+        .filter(service_in_force(day))
+        .values_list("mode", flat=True)
+    )
+
+
+def _history(compound):
+    return list(PropertyService.objects.filter(compound=compound).order_by("id").values_list("mode", "ended_on"))
+
+
+def test_a_service_cannot_start_before_a_service_whose_start_is_on_record(tree, actors):
+    compound = tree["compound_a"]
+    official = actors["district_official"]
+    services.property_service_change(
+        actor=official, compound=compound, mode="self_managed", contract_starts_on=datetime.date(2020, 5, 1)
+    )
+    services.property_service_change(
+        actor=official, compound=compound, mode="menu", contract_starts_on=datetime.date(2024, 6, 1)
+    )
+    before = _history(compound)
+    with pytest.raises(DomainError) as refused:
+        services.property_service_change(
+            actor=official, compound=compound, mode="shared", contract_starts_on=datetime.date(2024, 3, 1)
+        )
+    assert (refused.value.code, refused.value.field) == ("starts_before_current", "contract_starts_on")
+    assert "2024-06-01" in refused.value.message
+    assert _history(compound) == before  # nothing written
+    compound.refresh_from_db()
+    assert compound.property_service.mode == "menu"
+    assert _in_force(compound, datetime.date(2024, 4, 1)) == ["self_managed"]
+    # On or after that day it replaces it (the same day: the record that starts then is never in force).
+    services.property_service_change(
+        actor=official, compound=compound, mode="shared", contract_starts_on=datetime.date(2024, 6, 1)
+    )
+    assert _in_force(compound, datetime.date(2024, 6, 1)) == ["shared"]
+    assert _in_force(compound, datetime.date(2024, 5, 31)) == ["self_managed"]
+
+
+def test_a_backdated_service_ends_every_earlier_record_still_running_on_its_start(tree, actors):
+    """A record without a contract start (known from the day it was recorded) is replaced from the backdated start,
+    and the record before it, still running then, ends that day too: one record in force on every day."""
+    compound = tree["compound_a"]
+    official = actors["district_official"]
+    services.property_service_change(
+        actor=official, compound=compound, mode="self_managed", contract_starts_on=datetime.date(2020, 5, 1)
+    )
+    services.property_service_change(actor=official, compound=compound, mode="none")  # recorded today, undated
+    services.property_service_change(
+        actor=official, compound=compound, mode="menu", contract_starts_on=datetime.date(2024, 2, 1)
+    )
+    assert _history(compound) == [
+        ("self_managed", datetime.date(2024, 2, 1)),
+        ("none", datetime.date(2024, 2, 1)),
+        ("menu", None),
+    ]
+    today = timezone.localdate()
+    for day in (datetime.date(2023, 12, 31), datetime.date(2024, 2, 1), today - datetime.timedelta(days=1), today):
+        assert len(_in_force(compound, day)) == 1, day
+    assert _in_force(compound, datetime.date(2024, 1, 31)) == ["self_managed"]
+    assert _in_force(compound, today) == ["menu"]
+
+
+def test_the_dashboard_counts_a_backdated_compound_under_one_mode(tree, actors, client):
+    compound = tree["compound_a"]
+    official = actors["district_official"]
+    services.property_service_change(
+        actor=official, compound=compound, mode="self_managed", contract_starts_on=datetime.date(2020, 5, 1)
+    )
+    services.property_service_change(actor=official, compound=compound, mode="none")
+    services.property_service_change(
+        actor=official, compound=compound, mode="menu", contract_starts_on=datetime.date(2024, 2, 1)
+    )
+    client.force_login(official)
+    response = client.get(
+        reverse("api:dashboard", args=["subdistrict", tree["sub_a"].pk]), {"since": "2024-01-01", "until": "2024-12-31"}
+    )
+    coverage = response.json()["governance"]["coverage"]
+    counts = {cell["mode"]: cell["count"] for cell in coverage["modes"]}
+    assert sum(counts.values()) == coverage["compounds"] == 1 and counts["menu"] == 1
+
+
+def test_the_web_form_and_the_api_refuse_a_start_before_the_recorded_one(tree, actors, client, api_as):
+    compound = tree["compound_a"]
+    official = actors["district_official"]
+    services.property_service_change(
+        actor=official, compound=compound, mode="menu", contract_starts_on=datetime.date(2024, 6, 1)
+    )
+    before = _history(compound)
+    client.force_login(actors["community_secretary"])
+    response = client.post(
+        reverse("communities:governance", args=[compound.pk, "property-service"]),
+        {"mode": "shared", "contract_starts_on": "2024-03-01"},
+    )
+    assert response.status_code == 200
+    assert "2024-06-01" in str(response.context["form"].errors["contract_starts_on"])
+    response = api_as(actors["subdistrict_official"]).post(
+        PROPERTY_SERVICES,
+        {"compound": compound.pk, "mode": "shared", "contract_starts_on": "2024-03-01"},
+        format="json",
+    )
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]
+    assert (error["code"], error["attr"]) == ("starts_before_current", "contract_starts_on")
+    assert _history(compound) == before
+    compound.refresh_from_db()
+    assert compound.property_service.mode == "menu"
