@@ -16,7 +16,7 @@ def reinstall(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dashboards', '0005_rollup_warranty_defects'),
+        ('dashboards', '0006_rollup_patrol_findings_apart'),
         ('communities', '0012_merge_city_province'),
         ('consultations', '0007_merge_meetings_and_resident_reports'),
         ('aftercare', '0004_merge_0003_patrols_0003_space_kind_culture'),
