@@ -38,7 +38,7 @@ from communities.models import (
 from consultations.choices import MeetingStatus, ProblemStatus, Step, VoteResult, VoteStatus
 from consultations.models import Meeting, Need, ResidentProblem, SurveyCode, Topic, Vote
 from consultations.selectors import resolved_between
-from dashboards import rollups
+from dashboards import daily, rollups
 from inspections.choices import InspectionStatus, IssueOrigin, IssueStatus
 from inspections.models import Inspection, RectificationIssue
 from projects.choices import CATEGORY_UNITS as SCOPE_UNITS
@@ -327,7 +327,7 @@ def build(
     # --- 数说改造, governance: the bodies set up in the period, from the records' dates (one query). ---
     since = since or date(year, 1, 1)
     until = until or date(year, 12, 31)
-    board.governance = governance(level, place, since, until)
+    board.governance = governance(level, place, since, until, live=live)
 
     # --- 数说改造: planned and completed quantity of every category (one GROUP BY). ---
     if rolled:
@@ -755,7 +755,7 @@ UNMANAGED_MODES = community_selectors.UNMANAGED_MODES
 COVERAGE_YEARS = 5  # the property coverage's trend: the ends of the four years before the period's, and its end
 
 
-def governance(level: str, place, since: date, until: date) -> dict:
+def governance(level: str, place, since: date, until: date, *, live: bool = False) -> dict:
     """The governance row of 数说改造 for the place's subtree over [since, until] (both days included), each figure
     with the link to the list of exactly what it counts:
 
@@ -769,40 +769,53 @@ def governance(level: str, place, since: date, until: date) -> dict:
       without its opening day is in no period) — one query;
     - ``coverage``: property coverage (``property_coverage``) — one query.
 
-    A record without its date counts in no period."""
+    A record without its date counts in no period. A district's, city's or province's row is read from the
+    rollups by day (``dashboards.daily``, one query) unless ``live``."""
     param = {level: place.pk}
     conditions = community_selectors.governance_conditions(since, until)
-    figures = (
-        Compound.objects.filter(**{COMPOUND_TO[level]: place.pk})
-        .order_by()
-        .aggregate(
-            **{name: Count("id", filter=condition) for name, condition in conditions.items()},
-            compounds=Count("id"),
-            with_party_branch=Count("id", filter=Q(party_branch__isnull=False)),
-            with_owners_body=Count("id", filter=Q(owners_body__isnull=False)),
-            with_property_service=Count(
-                "id", filter=Q(property_service__isnull=False) & ~Q(property_service__mode=PropertyMode.NONE)
-            ),
+    days = daily.coverage_days(until, COVERAGE_YEARS)
+    if not live and uses_rollups(level):
+        rolled = daily.read(level, place.pk, since, until, days)
+        figures = {name: rolled[name] for name in (*daily.ONCE, *daily.NOW_FIGURES)}
+        problems_solved = rolled["problems_solved"]
+        spaces = {"area": rolled["service_space_m2"], "culture": rolled["culture_facilities"]}
+        coverage_rows = {}
+        for index, counts in enumerate(rolled["coverage"]):
+            for cls, n in counts.items():
+                coverage_rows[f"{index}:{cls}"] = n
+    else:
+        figures = (
+            Compound.objects.filter(**{COMPOUND_TO[level]: place.pk})
+            .order_by()
+            .aggregate(
+                **{name: Count("id", filter=condition) for name, condition in conditions.items()},
+                compounds=Count("id"),
+                with_party_branch=Count("id", filter=Q(party_branch__isnull=False)),
+                with_owners_body=Count("id", filter=Q(owners_body__isnull=False)),
+                with_property_service=Count(
+                    "id", filter=Q(property_service__isnull=False) & ~Q(property_service__mode=PropertyMode.NONE)
+                ),
+            )
         )
-    )
+        problems_solved = (
+            ResidentProblem.objects.filter(**{path("compound__", level): place.pk})
+            .filter(resolved_between(since, until))
+            .count()
+        )
+        opened = Q(opened_on__gte=since, opened_on__lte=until)
+        spaces = (
+            Space.objects.filter(**{path("record__compound__", level): place.pk})
+            .order_by()
+            .aggregate(
+                area=Sum("area", filter=opened & Q(kind__in=SERVICE_SPACE_KINDS)),
+                culture=Count("id", filter=opened & Q(kind__in=CULTURE_KINDS)),
+            )
+        )
+        coverage_rows = _coverage_counts(level, place, days)
     urls = {
         f"{name}_url": _link("communities:compound-list", governance=name, since=since, until=until, **param)
         for name in conditions
     }
-    problems_solved = (
-        ResidentProblem.objects.filter(**{path("compound__", level): place.pk})
-        .filter(resolved_between(since, until))
-        .count()
-    )
-    opened = Q(opened_on__gte=since, opened_on__lte=until)
-    spaces = (
-        Space.objects.filter(**{path("record__compound__", level): place.pk})
-        .order_by()
-        .aggregate(
-            area=Sum("area", filter=opened & Q(kind__in=SERVICE_SPACE_KINDS)),
-            culture=Count("id", filter=opened & Q(kind__in=CULTURE_KINDS)),
-        )
-    )
     space_link = {"opened_since": since, "opened_until": until, **param}
     (service_kind,) = SERVICE_SPACE_KINDS  # one kind each: the space list filters by one kind
     (culture_kind,) = CULTURE_KINDS
@@ -823,7 +836,7 @@ def governance(level: str, place, since: date, until: date) -> dict:
         "service_space_url": _link("aftercare:space-list", kind=service_kind, **space_link),
         "culture_facilities": spaces["culture"],
         "culture_facilities_url": _link("aftercare:space-list", kind=culture_kind, **space_link),
-        "coverage": property_coverage(level, place, until, compounds=figures["compounds"]),
+        "coverage": property_coverage(level, place, until, compounds=figures["compounds"], rows=coverage_rows),
     }
 
 
@@ -831,14 +844,9 @@ def _percent(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-def property_coverage(level: str, place, on: date, *, compounds: int) -> dict:
-    """Property coverage of the place's ``compounds`` on the day ``on`` (the period's end) and at the ends of the
-    years before it: compounds by the mode of the property service in force that day
-    (``communities.selectors.service_in_force``; none: no service in force, or one of mode none), and "basic property
-    service coverage" — the compounds with a managed mode (menu-style, professional or shared) in percent of all.
-    One aggregate over the subtree's property service records (indexed by compound), whatever the number of
-    compounds; each count links to the compound list filtered by the same condition on the same day."""
-    days = [date(year, 12, 31) for year in range(on.year - COVERAGE_YEARS + 1, on.year)] + [on]
+def _coverage_counts(level: str, place, days: list) -> dict:
+    """Per day's index, the compounds with a service in force of each mode but none (``index:mode``), of a managed
+    mode (``index:managed``) and of any mode but none (``index:some``), counted live (one query)."""
     counted = [mode for mode in PropertyMode.values if mode != PropertyMode.NONE]
     aggregates = {}
     for index, day in enumerate(days):
@@ -847,12 +855,25 @@ def property_coverage(level: str, place, on: date, *, compounds: int) -> dict:
             aggregates[f"{index}:{mode}"] = Count("compound", distinct=True, filter=in_force & Q(mode=mode))
         aggregates[f"{index}:managed"] = Count("compound", distinct=True, filter=in_force & Q(mode__in=MANAGED_MODES))
         aggregates[f"{index}:some"] = Count("compound", distinct=True, filter=in_force & ~Q(mode=PropertyMode.NONE))
-    rows = (
+    return (
         PropertyService.objects.filter(**{path("compound__", level): place.pk})
         .annotate(started_on=community_selectors.SERVICE_STARTED)
         .order_by()
         .aggregate(**aggregates)
     )
+
+
+def property_coverage(level: str, place, on: date, *, compounds: int, rows: dict | None = None) -> dict:
+    """Property coverage of the place's ``compounds`` on the day ``on`` (the period's end) and at the ends of the
+    years before it: compounds by the mode of the property service in force that day
+    (``communities.selectors.service_in_force``; none: no service in force, or one of mode none), and "basic property
+    service coverage" — the compounds with a managed mode (menu-style, professional or shared) in percent of all.
+    One aggregate over the subtree's property service records (indexed by compound), whatever the number of
+    compounds; each count links to the compound list filtered by the same condition on the same day."""
+    days = daily.coverage_days(on, COVERAGE_YEARS)
+    counted = [mode for mode in PropertyMode.values if mode != PropertyMode.NONE]
+    if rows is None:
+        rows = _coverage_counts(level, place, days)
     param = {level: place.pk}
     trend = []
     for index, day in enumerate(days):

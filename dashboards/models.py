@@ -69,3 +69,28 @@ class RollupClock(models.Model):
 
     def __str__(self):
         return str(self.day)
+
+
+class PlaceDay(models.Model):
+    """The governance row's figures per district and day (``dashboards/daily.py``): a period's figure is a sum
+    over its days. Compounds counted once in a period (a committee elected twice in it is one compound) have, beside
+    their rows per day, a row per pair of one compound's consecutive days (``*.pair``: the earlier day, the later one
+    as ``key``) that the reads take off; property coverage keeps the days its services start and end (``cov.*``,
+    and per year ``cov.*.y``); figures of the state now have the day ``daily.NOW``."""
+
+    district_id = models.IntegerField()
+    subdistrict_id = models.IntegerField(default=0, help_text="0: the whole district's figure")
+    figure = models.CharField(max_length=40)
+    key = models.CharField(max_length=80, blank=True)
+    day = models.DateField()
+    value = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district_id", "subdistrict_id", "figure", "key", "day"], name="place_day_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.district_id}/{self.subdistrict_id} {self.figure}[{self.key}] {self.day}: {self.value}"

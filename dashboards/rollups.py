@@ -27,6 +27,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, router, transac
 
 FIGURE = "dashboards_placefigure"
 DUE = "dashboards_placedue"
+DAY = "dashboards_placeday"  # the governance row by day (``dashboards/daily.py``)
 CLOCK = "dashboards_rollupclock"
 STARTED = "('construction', 'completion_acceptance', 'handed_over')"
 OPEN = "('planning', 'survey_design', 'plan_confirmation', 'construction', 'completion_acceptance', 'suspended')"
@@ -592,8 +593,11 @@ def _triggers(table: str) -> list[str]:
     return statements
 
 
-def install_sql() -> list[str]:
-    statements = []
+def install_sql(days: bool = True) -> list[str]:
+    from dashboards import daily
+
+    # The governance row's triggers first: a writer locks their table before these (``rebuild``'s order).
+    statements = daily.install_sql() if days else []
     for table in PLAN_TABLES:
         statements.append(plan_trigger_function(table))
         statements += _triggers(table)
@@ -604,7 +608,9 @@ def install_sql() -> list[str]:
 
 
 def uninstall_sql() -> list[str]:
-    statements = []
+    from dashboards import daily
+
+    statements = daily.uninstall_sql()
     for table in [*SOURCES, *PLAN_TABLES]:
         for event in ("insert", "update", "delete"):
             statements.append(f"DROP TRIGGER IF EXISTS dashboards_rollup_{event} ON {table};")
@@ -617,11 +623,18 @@ def enabled() -> bool:
     return connection.vendor == "postgresql"
 
 
+def _days_kept(cursor) -> bool:
+    """The governance row's table exists (the migrations before ``0006_governance_by_day`` install without it)."""
+    cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [DAY])
+    return cursor.fetchone()[0]
+
+
 def install() -> None:
     with connection.cursor() as cursor:
-        for table in (FIGURE, DUE):
+        days = _days_kept(cursor)
+        for table in (FIGURE, DUE, DAY) if days else (FIGURE, DUE):
             cursor.execute(f"ALTER TABLE {table} SET (fillfactor = 50)")
-        for sql in install_sql():
+        for sql in install_sql(days):
             cursor.execute(sql)
 
 
@@ -631,8 +644,12 @@ def uninstall() -> None:
             cursor.execute(sql)
 
 
-def _recount_into(cursor, figure_table: str, due_table: str) -> None:
-    """Every figure counted from the source tables now (as of the clock's day), into the two tables given."""
+def _recount_into(cursor, figure_table: str, due_table: str, day_table: str | None) -> None:
+    """Every figure counted from the source tables now (as of the clock's day), into the tables given."""
+    from dashboards import daily
+
+    if day_table:
+        daily.recount_into(cursor, day_table)
     for table, (figures, due, _columns) in SOURCES.items():
         cursor.execute(
             f"INSERT INTO {figure_table} ({FIGURE_KEYS}, value) SELECT district_id, sub, figure, key, sum(value) "
@@ -655,19 +672,24 @@ def rebuild(today: date | None = None) -> None:
 
     today = today or timezone.localdate()
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"LOCK TABLE {FIGURE}, {DUE} IN EXCLUSIVE MODE")
+        days = _days_kept(cursor)
+        cursor.execute(f"LOCK TABLE {DAY + ', ' if days else ''}{FIGURE}, {DUE} IN EXCLUSIVE MODE")
         cursor.execute(f"DELETE FROM {FIGURE}")
         cursor.execute(f"DELETE FROM {DUE}")
+        if days:
+            cursor.execute(f"DELETE FROM {DAY}")
         cursor.execute(
             f"INSERT INTO {CLOCK} (id, day) VALUES (1, %s) ON CONFLICT (id) DO UPDATE SET day = EXCLUDED.day",
             [today],
         )
-        _recount_into(cursor, FIGURE, DUE)
+        _recount_into(cursor, FIGURE, DUE, DAY if days else None)
         # A place's rows together on few pages (a province reads sixty districts' rows); the free space that the
         # tables keep (fillfactor) lets the triggers' updates stay on the row's page.
         cursor.execute(f"CLUSTER {FIGURE} USING place_figure_unique")
         cursor.execute(f"CLUSTER {DUE} USING place_due_unique")
-        cursor.execute(f"ANALYZE {FIGURE}, {DUE}")
+        if days:
+            cursor.execute(f"CLUSTER {DAY} USING place_day_unique")
+        cursor.execute(f"ANALYZE {FIGURE}, {DUE}{', ' + DAY if days else ''}")
 
 
 def differences(limit: int = 100) -> list[tuple]:
@@ -676,14 +698,15 @@ def differences(limit: int = 100) -> list[tuple]:
     found = []
     with transaction.atomic(), connection.cursor() as cursor:
         # A consistent picture: writers wait while the recount runs (SHARE blocks their ROW EXCLUSIVE lock).
-        cursor.execute(f"LOCK TABLE {FIGURE}, {DUE} IN SHARE MODE")
-        cursor.execute("DROP TABLE IF EXISTS recount_fig, recount_due")  # an outer transaction's earlier check
-        for name, source in (("fig", FIGURE), ("due", DUE)):
+        cursor.execute(f"LOCK TABLE {DAY}, {FIGURE}, {DUE} IN SHARE MODE")
+        cursor.execute("DROP TABLE IF EXISTS recount_fig, recount_due, recount_day")  # an outer transaction's check
+        for name, source in (("fig", FIGURE), ("due", DUE), ("day", DAY)):
             cursor.execute(f"CREATE TEMPORARY TABLE recount_{name} (LIKE {source} INCLUDING ALL) ON COMMIT DROP")
-        _recount_into(cursor, "recount_fig", "recount_due")
+        _recount_into(cursor, "recount_fig", "recount_due", "recount_day")
         for label, kept, recount, keys in (
             ("figure", FIGURE, "recount_fig", FIGURE_KEYS),
             ("due", DUE, "recount_due", DUE_KEYS),
+            ("day", DAY, "recount_day", DUE_KEYS),
         ):
             join = " AND ".join(f"k.{c.strip()} = r.{c.strip()}" for c in keys.split(","))
             select = ", ".join(f"coalesce(k.{c.strip()}, r.{c.strip()})" for c in keys.split(","))
@@ -694,7 +717,7 @@ def differences(limit: int = 100) -> list[tuple]:
                 [limit - len(found)],
             )
             found += cursor.fetchall()
-        cursor.execute("DROP TABLE recount_fig, recount_due")
+        cursor.execute("DROP TABLE recount_fig, recount_due, recount_day")
     return found
 
 

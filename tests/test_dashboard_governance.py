@@ -28,6 +28,15 @@ FIGURES = ("party_branches", "self_governance_groups", "owners_committees", "pro
 Y2024 = {"since": "2024-01-01", "until": "2024-12-31"}
 
 
+@pytest.fixture(params=["rollups", "live"])
+def both_paths(request, monkeypatch):
+    """The district's (city's, province's) row read from the rollups by day (``dashboards.daily``), then counted live
+    as below the district: the same figures either way."""
+    if request.param == "live":
+        monkeypatch.setattr(figures, "uses_rollups", lambda level: False)
+    return request.param
+
+
 @pytest.fixture
 def bodies(tree, actors):
     """Side a (筼筜 / 屿后西社区): compounds a, c and e; side b (鹭江 / 厦禾社区): compounds b and d.
@@ -92,6 +101,7 @@ def counts(figures):
     return tuple(figures[name] for name in FIGURES)
 
 
+@pytest.mark.usefixtures("both_paths")
 def test_district_figures_count_the_records_dated_in_the_period(tree, actors, bodies, client):
     official = actors["district_official"]
     district = tree["district"].pk
@@ -137,6 +147,7 @@ def test_district_figures_count_the_records_dated_in_the_period(tree, actors, bo
     ) == (5, 3, 2, 5)
 
 
+@pytest.mark.usefixtures("both_paths")
 def test_each_level_counts_only_its_own_compounds(tree, actors, bodies, client):
     official = actors["district_official"]
     assert counts(governance(client, official, "subdistrict", tree["sub_a"].pk, **Y2024)) == (1, 0, 1, 1)
@@ -155,6 +166,7 @@ def test_each_level_counts_only_its_own_compounds(tree, actors, bodies, client):
     assert client.get(reverse("api:dashboard", args=["subdistrict", tree["sub_b"].pk]), Y2024).status_code == 404
 
 
+@pytest.mark.usefixtures("both_paths")
 def test_the_period_defaults_to_the_measured_year(tree, actors, bodies, client):
     board = governance(client, actors["district_official"], "district", tree["district"].pk, year=2024)
     assert (board["since"], board["until"]) == ("2024-01-01", "2024-12-31")
@@ -180,6 +192,7 @@ def test_a_bad_period_is_a_400_in_the_api_and_a_message_on_the_page(tree, actors
     assert 'data-testid="governance"' in page.content.decode()
 
 
+@pytest.mark.usefixtures("both_paths")
 def test_the_page_and_its_exports_show_the_figures(tree, actors, bodies, client):
     client.force_login(actors["district_official"])
     url = reverse("dashboard:place", args=["district", tree["district"].pk])
@@ -199,6 +212,7 @@ def test_the_page_and_its_exports_show_the_figures(tree, actors, bodies, client)
     assert [int(n) for n in re.findall(r"(?<![\d-])(\d+)(?![\d-])", line)] == [1, 1, 1, 2]
 
 
+@pytest.mark.usefixtures("both_paths")
 def test_the_governance_figures_cost_the_same_queries_for_more_records(tree, actors, bodies, client):
     official = actors["district_official"]
     client.force_login(official)
@@ -229,6 +243,7 @@ def test_the_governance_figures_cost_the_same_queries_for_more_records(tree, act
     assert counts(governance(client, official, "district", tree["district"].pk, **Y2024)) == (5, 1, 1, 6)
 
 
+@pytest.mark.usefixtures("both_paths")
 def test_generated_data_has_governance_bodies_that_the_dashboard_counts(db, client):
     from django.core.management import call_command
 
@@ -332,6 +347,7 @@ def new_figures(board):
     return tuple(board[name] for name in NEW)
 
 
+@pytest.mark.usefixtures("both_paths")
 def test_problems_solved_count_the_local_days_of_the_period_at_each_level(tree, actors, problems, client):
     official = actors["district_official"]
     district = governance(client, official, "district", tree["district"].pk, **Y2024)
@@ -351,6 +367,7 @@ def test_problems_solved_count_the_local_days_of_the_period_at_each_level(tree, 
     assert listed(client, sub["problems_solved_url"]) == 2
 
 
+@pytest.mark.usefixtures("both_paths")
 def test_space_figures_count_the_spaces_opened_in_the_period(tree, actors, spaces, client):
     official = actors["district_official"]
     district = governance(client, official, "district", tree["district"].pk, **Y2024)
@@ -371,6 +388,7 @@ def test_space_figures_count_the_spaces_opened_in_the_period(tree, actors, space
     assert listed(client, reverse("aftercare:space-list") + f"?subdistrict={tree['sub_b'].pk}") == 0
 
 
+@pytest.mark.usefixtures("both_paths")
 def test_property_coverage_counts_the_service_in_force_on_each_day(tree, actors, bodies, client):
     """On 2024-12-31: a professional (from that day), b menu, c and d shared, e self-managed → 4 of 5 managed. On
     2023-12-31: b menu (its self-management ended that day), c professional; a, d (shared from 2024-02-01) and e
@@ -414,12 +432,14 @@ def test_property_coverage_counts_the_service_in_force_on_each_day(tree, actors,
     assert (sub["compounds"], sub["managed"], sub["percent"]) == (3, 2, 66.7)
 
 
+@pytest.mark.usefixtures("both_paths")
 def test_a_place_without_compounds_has_no_coverage_percent(tree, actors, client):
     empty = f.SubdistrictFactory(district=tree["district"])
     coverage = governance(client, actors["district_official"], "subdistrict", empty.pk, **Y2024)["coverage"]
     assert (coverage["compounds"], coverage["managed"], coverage["percent"]) == (0, 0, None)
 
 
+@pytest.mark.usefixtures("both_paths")
 def test_the_governance_links_list_what_they_count(tree, actors, bodies, client):
     official = actors["district_official"]
     for level, pk in (("district", tree["district"].pk), ("subdistrict", tree["sub_a"].pk)):
@@ -429,15 +449,17 @@ def test_the_governance_links_list_what_they_count(tree, actors, bodies, client)
                 assert listed(client, board[f"{name}_url"]) == board[name], (level, period, name)
 
 
-def test_the_row_costs_four_queries_whatever_the_records(
-    tree, actors, bodies, problems, spaces, django_assert_num_queries
+@pytest.mark.parametrize("live,queries", [(True, 4), (False, 1)])
+def test_the_row_costs_four_queries_live_and_one_rolled_up_whatever_the_records(
+    tree, actors, bodies, problems, spaces, django_assert_num_queries, live, queries
 ):
-    """One aggregate over the compounds (the four bodies' figures and the bodies now), one count of the problems,
-    one aggregate of the spaces, one of the property services for the coverage and its trend."""
+    """Live: one aggregate over the compounds (the four bodies' figures and the bodies now), one count of the
+    problems, one aggregate of the spaces, one of the property services for the coverage and its trend. Rolled up
+    (a district, city or province): one read of the rows by day."""
     official = actors["district_official"]
     since, until = date(2024, 1, 1), date(2024, 12, 31)
-    with django_assert_num_queries(4):
-        figures.governance("district", tree["district"], since, until)
+    with django_assert_num_queries(queries):
+        figures.governance("district", tree["district"], since, until, live=live)
     for index in range(3):
         compound = f.CompoundFactory(community=tree["comm_a"])
         services.property_service_change(actor=official, compound=compound, mode="none")
@@ -447,8 +469,8 @@ def test_the_row_costs_four_queries_whatever_the_records(
         ResidentProblem.objects.create(
             compound=compound, description="路灯", status="resolved", resolved_at=local(2024, 3, 1, 9, 0)
         )
-    with django_assert_num_queries(4):
-        board = figures.governance("district", tree["district"], since, until)
+    with django_assert_num_queries(queries):
+        board = figures.governance("district", tree["district"], since, until, live=live)
     assert (board["property_introduced"], board["problems_solved"]) == (5, 6)
 
 

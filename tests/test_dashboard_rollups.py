@@ -3,7 +3,7 @@ recount for every district, city and province, fresh on the next request, right 
 operator (``verify_rollups``) and rebuilt by ``rebuild_rollups``."""
 
 import io
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -15,12 +15,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from aftercare.models import AftercareRecord, Space
+from communities import services as communities
 from communities.choices import RoleKind
-from communities.models import City, District, Province, User
+from communities.models import City, Compound, District, OwnersBody, PartyBranch, PropertyService, Province, User
 from consultations.models import Need, ResidentProblem, Vote
 from dashboards import figures, rollups
 from dashboards.api import DashboardView
-from dashboards.models import PlaceFigure
+from dashboards.models import PlaceDay, PlaceFigure
 from inspections import services as inspections
 from inspections.models import Inspection, RectificationIssue
 from projects import services as projects
@@ -97,12 +99,14 @@ def test_a_rolled_up_dashboard_reads_no_source_table_of_the_rolled_figures(gener
     district = District.objects.order_by("pk").first()
     with CaptureQueriesContext(connection) as queries:
         board("province", district.city.province, generated, live=False)
-    # The governance row counts by any period (live, one indexed query each); its residents' problems solved is the
-    # one query that may read the problems, by their resolution time.
-    solved = [q["sql"] for q in queries.captured_queries if '"resolved_at"' in q["sql"]]
-    assert len(solved) == 1
-    sql = " ".join(q["sql"] for q in queries.captured_queries if q["sql"] not in solved)
+    # The governance row by any period too: its rows by day (``dashboards.daily``).
+    sql = " ".join(q["sql"] for q in queries.captured_queries)
+    assert "dashboards_placeday" in sql
     for table in (
+        "communities_partybranch",
+        "communities_ownersbody",
+        "communities_propertyservice",
+        "aftercare_space",
         "inspections_rectificationissue",
         "projects_scopeitem",
         "projects_fundingentry",
@@ -448,4 +452,141 @@ def test_a_rolled_up_dashboard_costs_a_fixed_number_of_queries(generated, client
             deadline=timezone.localdate() - timedelta(days=1),
         )
     count()
-    assert count() == before <= {"district": 20, "city": 19, "province": 21}[level]
+    assert count() == before <= {"district": 17, "city": 16, "province": 18}[level]
+
+
+# --- The governance row by day (dashboards/daily.py) ---
+
+PERIODS = [
+    (date(2024, 1, 1), date(2024, 12, 31)),
+    (date(2023, 12, 31), date(2023, 12, 31)),
+    (date(2024, 3, 1), date(2024, 6, 30)),  # the coverage's last day inside a year
+    (date(2010, 1, 1), date(2030, 12, 31)),
+    (date(2026, 1, 1), date(2026, 12, 31)),
+]
+
+
+def assert_governance_equals_a_recount():
+    assert rollups.differences() == []
+    for level, place in places():
+        for since, until in PERIODS:
+            rolled = figures.governance(level, place, since, until)
+            assert rolled == figures.governance(level, place, since, until, live=True), (level, place.pk, since)
+
+
+def local(*args):
+    return timezone.make_aware(datetime(*args))
+
+
+def shape_governance(user):
+    """Records that the rollups by day must count as the live row does: a compound's committees elected twice in a
+    period (once on the same day), records without a day, services introduced twice in one compound, overlapping
+    and adjacent services (backdated), a service that ends before it starts, one without its contract's day
+    (from the day it was recorded, local midnight), problems resolved at the ends of local days, spaces."""
+    bare = Compound.objects.filter(property_services__isnull=True)
+    a, b, c, d = bare.order_by("pk")[:4]
+    far = bare.order_by("-pk").first()  # the other district
+    assert far.community.subdistrict.district_id != a.community.subdistrict.district_id
+    for compound, elected in ((a, date(2024, 2, 1)), (a, date(2024, 2, 1)), (a, date(2024, 9, 1)), (b, None)):
+        communities.owners_body_elect(
+            actor=user, compound=compound, kind="owners_committee", director_name="肖", established_on=elected
+        )
+    communities.owners_body_elect(
+        actor=user, compound=c, kind="self_governance_group", director_name="王", established_on=date(2023, 12, 31)
+    )
+    communities.party_branch_set(
+        actor=user, compound=d, name="党支部", secretary_name="李", established_on=date(2024, 1, 1)
+    )
+    for mode, starts in (("none", None), ("menu", date(2024, 2, 1)), ("self_managed", date(2024, 4, 1)),
+                         ("shared", None), ("professional", date(2024, 12, 31))):  # fmt: skip
+        company = f.CompanyFactory(kind="property") if mode == "professional" else None
+        communities.property_service_change(
+            actor=user, compound=a, mode=mode, company=company, contract_starts_on=starts
+        )
+    # Backdated and overlapping, adjacent, and a service ending before it starts, straight in the table.
+    PropertyService.objects.bulk_create(
+        [
+            PropertyService(
+                compound=b, mode="professional", contract_starts_on=date(2019, 1, 1), ended_on=date(2024, 5, 1)
+            ),
+            PropertyService(compound=b, mode="professional", contract_starts_on=date(2023, 1, 1)),
+            PropertyService(compound=c, mode="menu", contract_starts_on=date(2022, 1, 1), ended_on=date(2024, 3, 1)),
+            PropertyService(compound=c, mode="shared", contract_starts_on=date(2024, 3, 1)),
+            PropertyService(compound=d, mode="menu", contract_starts_on=date(2024, 6, 1), ended_on=date(2024, 5, 1)),
+            PropertyService(compound=far, mode="self_managed", contract_starts_on=None, ended_on=date(2024, 4, 1)),
+            PropertyService(compound=far, mode="menu", contract_starts_on=None),
+        ]
+    )
+    PropertyService.objects.filter(compound=far, contract_starts_on__isnull=True).update(
+        created_at=local(2024, 1, 1, 0, 30)
+    )
+    Compound.objects.filter(pk=far.pk).update(property_service=PropertyService.objects.filter(compound=far).last())
+    for compound, at in (
+        (a, local(2024, 1, 1, 0, 0)),
+        (b, local(2023, 12, 31, 23, 59, 59)),
+        (far, local(2024, 6, 30, 23, 0)),
+    ):
+        ResidentProblem.objects.create(compound=compound, description="灯", status="resolved", resolved_at=at)
+    record = AftercareRecord.objects.order_by("pk").first()
+    for name, kind, area, opened in (("茶室", "community_room", "30.55", date(2024, 1, 1)),
+                                     ("文化墙", "culture", "12", date(2024, 6, 30)),
+                                     ("未开放", "community_room", "9", None)):  # fmt: skip
+        Space.objects.create(record=record, name=name, kind=kind, area=Decimal(area), opened_on=opened, created_by=user)
+    return a, b, c, d, far
+
+
+def test_the_governance_row_equals_a_recount_for_any_period_and_place(generated):
+    shape_governance(generated)
+    assert PlaceDay.objects.filter(figure="gov.owners_committees.pair").exists()
+    assert_governance_equals_a_recount()
+
+
+def test_writes_to_the_governance_records_keep_the_row_equal_to_a_recount(generated):
+    a, b, c, d, far = shape_governance(generated)
+    # Many records changed by one statement, moved to another compound, deleted; modes and days changed in place.
+    PartyBranch.objects.update(established_on=F("established_on") + timedelta(days=200))
+    OwnersBody.objects.filter(compound=a).order_by("pk").first().delete()
+    OwnersBody.objects.filter(compound=c).update(compound=a, kind="owners_committee", ended_on=date(2024, 10, 1))
+    PropertyService.objects.filter(compound=b, ended_on__isnull=True).update(
+        mode="menu", contract_starts_on=date(2024, 5, 1)
+    )
+    PropertyService.objects.filter(compound=c, mode="menu").update(ended_on=date(2024, 3, 5))  # overlapping now
+    PropertyService.objects.filter(pk=a.property_service_id).update(mode="none")  # the current one, in place
+    PropertyService.objects.filter(compound=d).delete()
+    Compound.objects.filter(pk=c.pk).update(party_branch=None, owners_body=None)
+    ResidentProblem.objects.filter(status="resolved").order_by("pk")[:1].get().delete()
+    ResidentProblem.objects.filter(status="resolved", compound=b).update(
+        resolved_at=F("resolved_at") + timedelta(seconds=1)
+    )
+    Space.objects.filter(kind="culture").update(kind="community_room", area=Decimal("7.25"))
+    Space.objects.filter(opened_on__isnull=True).update(opened_on=date(2024, 3, 1))
+    assert_governance_equals_a_recount()
+    # Everything gone from one compound: its records and the pointers to them.
+    Compound.objects.filter(pk=a.pk).update(party_branch=None, owners_body=None, property_service=None)
+    for model in (PartyBranch, OwnersBody, PropertyService):
+        model.objects.filter(compound=a).delete()
+    assert_governance_equals_a_recount()
+
+
+def test_a_governance_change_shows_on_the_next_dashboard_request(generated, client):
+    district = District.objects.order_by("pk").first()
+    client.force_login(generated)
+    place = {"district": district, "city": district.city, "province": district.city.province}
+
+    def seen():
+        return {
+            level: client.get(reverse("api:dashboard", args=[level, place[level].pk])).json()["governance"]
+            for level in place
+        }
+
+    before = seen()
+    compound = Compound.objects.filter(community__subdistrict__district=district, party_branch__isnull=True).first()
+    communities.party_branch_set(
+        actor=generated, compound=compound, name="新支部", secretary_name="李", established_on=timezone.localdate()
+    )
+    ResidentProblem.objects.create(compound=compound, description="灯", status="resolved", resolved_at=timezone.now())
+    after = seen()
+    for level in place:
+        assert after[level]["party_branches"] == before[level]["party_branches"] + 1
+        assert after[level]["with_party_branch"] == before[level]["with_party_branch"] + 1
+        assert after[level]["problems_solved"] == before[level]["problems_solved"] + 1
