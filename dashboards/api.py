@@ -270,6 +270,7 @@ class ScorecardView(generics.GenericAPIView):
             OpenApiParameter("id", int, OpenApiParameter.PATH),
             *SCORECARD_PARAMETERS,
         ],
+        responses={200: ScorecardRowSerializer(many=True)},
     )
     def get(self, request, level, id):
         return self.respond(request, level, id)
@@ -286,7 +287,7 @@ class ScorecardView(generics.GenericAPIView):
 class NationScorecardView(ScorecardView):
     """The whole contractor scorecard of the nation (global-scope users only), filtered, ordered and paged."""
 
-    @extend_schema(parameters=SCORECARD_PARAMETERS)
+    @extend_schema(parameters=SCORECARD_PARAMETERS, responses={200: ScorecardRowSerializer(many=True)})
     def get(self, request):
         return self.respond(request, figures.NATION, None)
 

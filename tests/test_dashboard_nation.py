@@ -80,9 +80,10 @@ def test_the_scorecard_shows_its_first_rows_cut_in_sql_and_the_whole_equals_a_re
         assert total == live.count() > TOP
         assert rolled[0:None] == live[0:None]
         for order in figures.SCORECARD_ORDERS:
-            assert figures.Scorecard(level, place, order=order)[2:7] == figures.Scorecard(
-                level, place, order=order, live=True
-            )[2:7], order
+            assert (
+                figures.Scorecard(level, place, order=order)[2:7]
+                == figures.Scorecard(level, place, order=order, live=True)[2:7]
+            ), order
         found = figures.Scorecard(level, place, search="builder 03")[0:None]
         assert [row["name"] for row in found] == ["Builder 03 建设有限公司"]
         shown = board(level, place, admin, live=False)
@@ -206,3 +207,18 @@ def test_the_scorecard_costs_a_fixed_number_of_queries(generated, client):
     for _ in range(3):
         f.ProjectFactory(compound=f.CompoundFactory(community=template), contractor=f.CompanyFactory())
     assert count() == before
+
+
+def test_the_schema_documents_the_nation_and_the_paged_scorecard():
+    from drf_spectacular.generators import SchemaGenerator
+
+    spec = SchemaGenerator().get_schema(request=None, public=True)
+    nation = spec["paths"]["/api/v1/dashboard/nation/"]["get"]
+    assert {p["name"] for p in nation["parameters"]} == {"year", "since", "until"}
+    assert "403" in nation["responses"]
+    for path in ("/api/v1/dashboard/nation/contractors/", "/api/v1/dashboard/{level}/{id}/contractors/"):
+        operation = spec["paths"][path]["get"]
+        assert {"page", "page_size", "q", "order"} <= {p["name"] for p in operation["parameters"]}
+        assert operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith(
+            "PaginatedScorecardRowList"
+        )
