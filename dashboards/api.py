@@ -22,7 +22,7 @@ from dashboards.views import (
     place_for,
     requested_period,
     requested_year,
-    scorecard_for,
+    scorecard_place,
     shows_rounds,
 )
 from projects import services as project_services
@@ -257,6 +257,19 @@ SCORECARD_PARAMETERS = [
 ]
 
 
+SCORECARD_QUERY_ERRORS = [
+    (["invalid", "max_length", "null_characters_not_allowed", "surrogate_characters_not_allowed"], "q"),
+    (["invalid_choice"], "order"),
+]
+
+
+def _scorecard_errors(view):
+    for codes, name in SCORECARD_QUERY_ERRORS:
+        view = extend_validation_errors(codes, field_name=name, methods=["get"])(view)
+    return view
+
+
+@_scorecard_errors
 class ScorecardView(generics.GenericAPIView):
     """The whole contractor scorecard of a city or a province (the dashboard shows its first rows), filtered by
     name, ordered and paged; from the rollups, aggregated, ordered and cut in the database."""
@@ -276,14 +289,16 @@ class ScorecardView(generics.GenericAPIView):
         return self.respond(request, level, id)
 
     def respond(self, request, level, pk):
+        place = scorecard_place(request.user, level, pk)  # 403 or 404 first
         query = ScorecardQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)  # 400 for an order that is none
         wanted = query.validated_data
-        scorecard = scorecard_for(request.user, level, pk, search=wanted.get("q", ""), order=wanted.get("order", ""))
+        scorecard = figures.Scorecard(level, place, search=wanted.get("q", ""), order=wanted.get("order") or "worst")
         page = self.paginate_queryset(scorecard)
         return self.get_paginated_response(self.get_serializer(_plain(list(page)), many=True).data)
 
 
+@_scorecard_errors
 class NationScorecardView(ScorecardView):
     """The whole contractor scorecard of the nation (global-scope users only), filtered, ordered and paged."""
 

@@ -126,7 +126,7 @@ class NationPlace:
     """The whole country as a dashboard's place (level ``nation``)."""
 
     pk = None
-    name = gettext_lazy("Nationwide")
+    name = gettext_lazy("National overview")
     level = NATION
 
     def __reduce__(self):  # one instance, also through the figure cache

@@ -514,12 +514,12 @@ class ScorecardForm(forms.Form):
     )
 
 
-def scorecard_for(user, level: str, pk: int | None, *, search: str = "", order: str = "") -> figures.Scorecard:
-    """The whole contractor scorecard of a city, a province or the nation, for a user who may open its board."""
+def scorecard_place(user, level: str, pk: int | None):
+    """The place of a whole contractor scorecard (a city, a province or the nation), for a user who may open its
+    board (``board_place``); no such page below the city (a district's board shows its scorecard whole)."""
     if level not in figures.SCORECARD_LEVELS:
         raise Http404
-    place = board_place(user, level, pk)
-    return figures.Scorecard(level, place, search=search, order=order or "worst")
+    return board_place(user, level, pk)
 
 
 @login_required
@@ -528,8 +528,8 @@ def contractors(request, level, pk=None):
     page; the board shows the first ``DASHBOARD_SCORECARD_TOP``) and exportable (``?export=csv|xlsx``)."""
     form = ScorecardForm(request.GET)
     wanted = form.cleaned_data if form.is_valid() else {}  # a bad filter: the form says so, the list is unfiltered
-    scorecard = scorecard_for(request.user, level, pk, search=wanted.get("q", ""), order=wanted.get("order", ""))
-    place = scorecard.place
+    place = scorecard_place(request.user, level, pk)
+    scorecard = figures.Scorecard(level, place, search=wanted.get("q", ""), order=wanted.get("order") or "worst")
     fmt = requested_format(request)
     if fmt:
         return table_response(f"{_('Contractor scorecard')}-{place.name}", fmt, [contractor_sheet(scorecard[0:None])])
