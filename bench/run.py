@@ -341,6 +341,9 @@ def main():
     deep_row = min(args.deep_row, max(1, issue_count - 100))
     cursor, _anchor = deep_cursor(deep_row)
     subdistrict = district.subdistricts.order_by("id").first()
+    from dashboards import figures
+
+    deep_page = max(1, min(100, figures.Scorecard("nation", figures.NATION_PLACE).count() // 50))
     scale = {"compounds": Project.objects.count(), "issues": issue_count, "districts": type(district).objects.count()}
     print(f"data: {scale}", flush=True)
 
@@ -362,6 +365,19 @@ def main():
         ("subdistrict dashboard (API)", f"/api/v1/dashboard/subdistrict/{subdistrict.pk}/", district_token),
         ("city dashboard (API)", f"/api/v1/dashboard/city/{city.pk}/", city_token),
         ("province dashboard (API)", f"/api/v1/dashboard/province/{city.province_id}/", province_token),
+        # The national overview (every district's rollups, by province) and the whole scorecards it links to.
+        ("nation dashboard (API)", "/api/v1/dashboard/nation/", national_token),
+        (
+            "province dashboard scorecard page 1 (API)",
+            f"/api/v1/dashboard/province/{city.province_id}/contractors/",
+            province_token,
+        ),
+        ("nation dashboard scorecard page 1 (API)", "/api/v1/dashboard/nation/contractors/", national_token),
+        (
+            f"nation dashboard scorecard page {deep_page}, by issues (API)",
+            f"/api/v1/dashboard/nation/contractors/?order=issues&page={deep_page}",
+            national_token,
+        ),
         ("monthly report preview (API)", f"/api/v1/monthly-reports/preview/?{report_query}", district_token),
         ("monthly reports, province official (API)", "/api/v1/monthly-reports/", province_token),
         # The funding ledger (≈ 9 entries per started project): keyset pages nationally, one district's spending.
@@ -374,7 +390,7 @@ def main():
     queries = {name: count_queries(path, token) for name, path, token in plan}
     floors = {
         f"{level} dashboard raw SQL": time_sql(dashboard_sql(*paths[f"{level} dashboard (API)"]))
-        for level in ("district", "subdistrict", "city", "province")
+        for level in ("district", "subdistrict", "city", "province", "nation")
     }
     if not args.only:
         floors["monthly report raw SQL"] = time_sql(report_sql(*paths["monthly report preview (API)"]))
@@ -387,7 +403,7 @@ def main():
     live = [
         (f"{name.replace(' (API)', '')} cached ≤ 60 s", path, token)
         for name, path, token in plan
-        if "dashboard (API)" in name
+        if "dashboard (API)" in name and "scorecard" not in name  # the scorecard's pages have no figure cache
     ]
     endpoints += drive({**env, "DASHBOARD_CACHE_SECONDS": "60"}, args, live)
     from django.conf import settings
@@ -437,7 +453,7 @@ def markdown(result: dict) -> str:
                 f"({floor['rps']} req/s)"
             )
     f = result["floors"]
-    for level in ("province", "city", "district", "subdistrict"):
+    for level in ("nation", "province", "city", "district", "subdistrict"):
         api, cached = rows.get(f"{level} dashboard (API)"), rows.get(f"{level} dashboard cached ≤ 60 s")
         raw = f[f"{level} dashboard raw SQL"]
         if api and cached:

@@ -10,7 +10,7 @@ from django.utils.translation import get_language
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,7 +19,15 @@ from communities.choices import PropertyMode
 from communities.models import District
 from communities.scoping import get_scope
 from dashboards import figures
-from dashboards.views import place_for, requested_period, requested_year, shows_rounds
+from dashboards.views import (
+    SCORECARD_ORDER_CHOICES,
+    nation_for,
+    place_for,
+    requested_period,
+    requested_year,
+    scorecard_place,
+    shows_rounds,
+)
 from projects import services as project_services
 from projects.models import ProgrammeTarget
 from renovation_portal.serializers import StrictModelSerializer
@@ -128,14 +136,14 @@ class DashboardPatrolsSerializer(serializers.Serializer):
 
 
 class _PlaceSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = serializers.IntegerField(allow_null=True, help_text="null for the national overview")
     name = serializers.CharField()
 
 
 class DashboardSerializer(serializers.Serializer):
     """The dashboard payload (only ``governance`` and ``patrols`` are described field by field here)."""
 
-    level = serializers.CharField(help_text="province, city, district, subdistrict, community or compound")
+    level = serializers.CharField(help_text="nation, province, city, district, subdistrict, community or compound")
     place = _PlaceSerializer()
     date = serializers.DateField()
     progress = serializers.JSONField()
@@ -148,13 +156,38 @@ class DashboardSerializer(serializers.Serializer):
     consultation = serializers.JSONField()
     contractors = serializers.JSONField(
         help_text="The contractor scorecard: issues, closed, on time, overdue and repeats count the inspections' "
-        "issues; warranty_defects and warranty_on_time the aftercare patrols' warranty defects."
+        "issues; warranty_defects and warranty_on_time the aftercare patrols' warranty defects. A city's, province's "
+        "or the nation's: its first rows only (most overdue issues and repeat findings first), the whole at "
+        "``contractors_url``."
+    )
+    contractors_total = serializers.IntegerField(help_text="Contractors in the whole scorecard.")
+    contractors_url = serializers.CharField(
+        help_text="The whole scorecard's list (city, province and nation; empty below: the board shows it whole)."
     )
     evaluations = serializers.JSONField()
     funding = serializers.JSONField()
     governance = DashboardGovernanceSerializer()
     children = serializers.JSONField()
     districts = serializers.JSONField()
+
+
+PERIOD_PARAMETERS = [
+    OpenApiParameter(
+        "year",
+        int,
+        description="The year measured against its target (default: the latest year with a target).",
+    ),
+    OpenApiParameter(
+        "since",
+        OpenApiTypes.DATE,
+        description="First day of the governance figures' period (default: 1 January of the year measured).",
+    ),
+    OpenApiParameter(
+        "until",
+        OpenApiTypes.DATE,
+        description="Last day of the governance figures' period (default: 31 December of the year measured).",
+    ),
+]
 
 
 class DashboardView(APIView):
@@ -166,26 +199,15 @@ class DashboardView(APIView):
         parameters=[
             OpenApiParameter("level", str, OpenApiParameter.PATH, enum=list(figures.LEVELS)),
             OpenApiParameter("id", int, OpenApiParameter.PATH),
-            OpenApiParameter(
-                "year",
-                int,
-                description="The year measured against its target (default: the latest year with a target).",
-            ),
-            OpenApiParameter(
-                "since",
-                OpenApiTypes.DATE,
-                description="First day of the governance figures' period (default: 1 January of the year measured).",
-            ),
-            OpenApiParameter(
-                "until",
-                OpenApiTypes.DATE,
-                description="Last day of the governance figures' period (default: 31 December of the year measured).",
-            ),
+            *PERIOD_PARAMETERS,
         ],
         responses={200: DashboardSerializer},
     )
     def get(self, request, level, id):
         place = place_for(request.user, level, id)  # every request: 404 outside the user's places
+        return self.respond(request, level, place)
+
+    def respond(self, request, level, place):
         show_rounds, year = shows_rounds(request.user, level, place), requested_year(request)
         since, until = requested_period(request)  # 400 for a date that is no date
 
@@ -211,7 +233,7 @@ class DashboardView(APIView):
             target = {"year": target.year, "to_start": target.to_start, "to_finish": target.to_finish}
         return {
             "level": level,
-            "place": {"id": place.pk, "name": place.name},
+            "place": {"id": place.pk, "name": str(place.name)},
             "date": board.today,
             "progress": {
                 **_plain(board.progress),
@@ -222,12 +244,107 @@ class DashboardView(APIView):
             "patrols": _plain(board.patrols),
             "consultation": _plain(board.consultation),
             "contractors": _plain(board.contractors),
+            "contractors_total": board.contractors_total,
+            "contractors_url": board.contractors_url,
             "evaluations": _plain(board.evaluations),
             "funding": _plain(board.funding, exact=True),
             "governance": _plain(board.governance),
             "children": _plain(board.children),
             "districts": _plain(board.districts),
         }
+
+
+class NationDashboardView(DashboardView):
+    """The national overview (全国总览): every figure of a province's dashboard for the whole country, summed from
+    the rollups of every district, with ``children`` one row per province. Global-scope users only (403 for
+    anyone else)."""
+
+    @extend_schema(parameters=PERIOD_PARAMETERS, responses={200: DashboardSerializer})
+    def get(self, request):
+        return self.respond(request, figures.NATION, nation_for(request.user))
+
+
+class ScorecardRowSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The contractor (company) id.")
+    name = serializers.CharField(allow_null=True)
+    projects = serializers.IntegerField()
+    behind = serializers.IntegerField(help_text="Projects behind schedule.")
+    slip_days = serializers.FloatField(allow_null=True, help_text="Mean slip of the finished projects, in days.")
+    issues = serializers.IntegerField()
+    closed = serializers.IntegerField()
+    on_time_rate = serializers.IntegerField(allow_null=True, help_text="Closed by the deadline, % of closed.")
+    overdue = serializers.IntegerField()
+    repeats = serializers.IntegerField(help_text="Repeat findings: issues beyond the first of a kind.")
+    warranty_defects = serializers.IntegerField()
+    warranty_on_time = serializers.IntegerField()
+    url = serializers.CharField(help_text="The contractor's issues in the place.")
+
+
+class ScorecardQuerySerializer(serializers.Serializer):
+    q = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    order = serializers.ChoiceField(choices=SCORECARD_ORDER_CHOICES, required=False)
+
+
+SCORECARD_PARAMETERS = [
+    OpenApiParameter("q", str, description="A part of the contractor's name (any case)."),
+    OpenApiParameter(
+        "order",
+        str,
+        enum=[value for value, _label in SCORECARD_ORDER_CHOICES],
+        description="worst (default, the dashboard's order: most overdue issues and repeat findings first), issues, "
+        "overdue, behind, projects or name; ties by name, then id.",
+    ),
+]
+
+
+SCORECARD_QUERY_ERRORS = [
+    (["invalid", "max_length", "null_characters_not_allowed", "surrogate_characters_not_allowed"], "q"),
+    (["invalid_choice"], "order"),
+]
+
+
+def _scorecard_errors(view):
+    for codes, name in SCORECARD_QUERY_ERRORS:
+        view = extend_validation_errors(codes, field_name=name, methods=["get"])(view)
+    return view
+
+
+@_scorecard_errors
+class ScorecardView(generics.GenericAPIView):
+    """The whole contractor scorecard of a city or a province (the dashboard shows its first rows), filtered by
+    name, ordered and paged; from the rollups, aggregated, ordered and cut in the database."""
+
+    serializer_class = ScorecardRowSerializer
+    filter_backends = []
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("level", str, OpenApiParameter.PATH, enum=["city", "province"]),
+            OpenApiParameter("id", int, OpenApiParameter.PATH),
+            *SCORECARD_PARAMETERS,
+        ],
+        responses={200: ScorecardRowSerializer(many=True)},
+    )
+    def get(self, request, level, id):
+        return self.respond(request, level, id)
+
+    def respond(self, request, level, pk):
+        place = scorecard_place(request.user, level, pk)  # 403 or 404 first
+        query = ScorecardQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)  # 400 for an order that is none
+        wanted = query.validated_data
+        scorecard = figures.Scorecard(level, place, search=wanted.get("q", ""), order=wanted.get("order") or "worst")
+        page = self.paginate_queryset(scorecard)
+        return self.get_paginated_response(self.get_serializer(_plain(list(page)), many=True).data)
+
+
+@_scorecard_errors
+class NationScorecardView(ScorecardView):
+    """The whole contractor scorecard of the nation (global-scope users only), filtered, ordered and paged."""
+
+    @extend_schema(parameters=SCORECARD_PARAMETERS, responses={200: ScorecardRowSerializer(many=True)})
+    def get(self, request):
+        return self.respond(request, figures.NATION, None)
 
 
 class TargetSerializer(StrictModelSerializer):

@@ -17,9 +17,10 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, connections
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, Sum
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Field, Lookup, Q, Sum
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from aftercare.choices import CULTURE_KINDS, SERVICE_SPACE_KINDS
 from aftercare.models import Space
@@ -55,7 +56,8 @@ from projects.selectors import (
 )
 
 LEVELS = ("province", "city", "district", "subdistrict", "community", "compound")
-UPPER_LEVELS = ("province", "city")  # above the district: read-only, targets summed over the districts below
+UPPER_LEVELS = ("province", "city", "nation")  # above the district: read-only, targets summed over the districts below
+NATION = "nation"  # the national overview (全国总览): no id, global-scope users only (``NATION_PLACE``)
 PLACE_MODELS = {
     "province": Province,
     "city": City,
@@ -71,10 +73,13 @@ CHILD_LEVEL = {
     "subdistrict": "community",
     "community": "compound",
     "compound": None,
+    "nation": "province",
 }
 # From a place of a level to its parent's id (for the rows of the drill-down table), and from a province to its
 # districts (the province's per-district breakdown).
 PARENT_LOOKUP = {
+    ("nation", "province"): "id__nationwide",  # every province (``Nationwide``)
+    ("nation", "district"): "id__nationwide",
     ("province", "city"): "province_id",
     ("city", "district"): "city_id",
     ("province", "district"): "city__province_id",
@@ -90,8 +95,45 @@ COMPOUND_TO = {
     "subdistrict": "community__subdistrict_id",
     "community": "community_id",
     "compound": "id",
+    "nation": "id__nationwide",  # every compound (``Nationwide``)
 }
 STARTED = (ProjectStatus.CONSTRUCTION, ProjectStatus.COMPLETION_ACCEPTANCE, ProjectStatus.HANDED_OVER)
+# The contractor scorecard of a city, province or nation board: its first rows only (the board's order: most overdue
+# issues and repeat findings first), the whole scorecard on its own paged page (``scorecard``). A district's few
+# dozen contractors are shown whole, as before.
+SCORECARD_LEVELS = ("city", "province", "nation")
+
+
+def scorecard_top() -> int:
+    return getattr(settings, "DASHBOARD_SCORECARD_TOP", 20)
+
+
+@Field.register_lookup
+class Nationwide(Lookup):
+    """``<field>__nationwide=None``: no condition at all (SQL ``TRUE``). The nation's place filter: every
+    ``{path(prefix, level): place.pk}`` of the dashboard selects the whole country for the nation, whose place has
+    no id (``NATION_PLACE.pk`` is None, so the lists' links carry no place parameter either)."""
+
+    lookup_name = "nationwide"
+    can_use_none_as_rhs = True
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        return "1 = 1", []
+
+
+class NationPlace:
+    """The whole country as a dashboard's place (level ``nation``)."""
+
+    pk = None
+    name = gettext_lazy("National overview")
+    level = NATION
+
+    def __reduce__(self):  # one instance, also through the figure cache
+        return "NATION_PLACE"
+
+
+NATION_PLACE = NationPlace()
 
 
 def path(prefix: str, level: str) -> str:
@@ -116,6 +158,8 @@ class Dashboard:
     children: list = field(default_factory=list)
     funding: dict = field(default_factory=dict)
     districts: list = field(default_factory=list)  # a province's breakdown per district (a city's is its children)
+    contractors_total: int = 0  # contractors in the whole scorecard (a city, province or nation shows the first)
+    contractors_url: str = ""  # the whole scorecard's page (city, province, nation)
 
     @property
     def child_level(self):
@@ -197,7 +241,8 @@ class Rolled:
 
     def __init__(self, level: str, pk: int, today: date):
         self.level, self.pk = level, pk
-        self.totals, self.children = rollups.read(level, pk, today)
+        # A city's, province's or the nation's scorecard is read by its own query (``_scored_contractors``).
+        self.totals, self.children = rollups.read(level, pk, today, scorecard=level not in SCORECARD_LEVELS)
         # By figure, once: a province's ≈ 13,000 (figure, key) rows are not scanned again for every figure read.
         self._by_figure: dict = {}
         for (name, key), value in self.totals.items():
@@ -488,41 +533,25 @@ def build(
     }
 
     # --- Contractor scorecard and the mid-term evaluation. ---
-    if rolled:
-        cards, repeats, schedule = _rolled_contractors(rolled)
+    top = scorecard_top() if level in SCORECARD_LEVELS else None
+    if rolled and top:  # a city's, province's or the nation's: the first rows only, ordered and cut in SQL
+        board.contractors, board.contractors_total = _scored_contractors(level, place, today, limit=top)
     else:
-        cards, repeats, schedule = _contractors(issues, projects, late, today)
-    warranty = _rolled_warranty(rolled) if rolled else _warranty_defects(all_issues)
-    for contractor_id in sorted(set(cards) | set(schedule)):
-        card, plan = cards.get(contractor_id, {}), schedule.get(contractor_id, {})
-        closed = card.get("closed", 0)
-        defects = warranty.get(contractor_id, {})
-        board.contractors.append(
-            {
-                "id": contractor_id,
-                "name": card.get("contractor__name") or plan.get("contractor__name"),
-                "projects": plan.get("projects", 0),
-                "behind": plan.get("behind", 0),
-                "slip_days": _days(plan.get("slip")),
-                "issues": card.get("issues", 0),
-                "closed": closed,
-                "on_time_rate": round(100 * card.get("on_time", 0) / closed) if closed else None,
-                "overdue": card.get("overdue", 0),
-                "repeats": repeats.get(contractor_id, 0),
-                # After handover: warranty defects the patrols found, and how many were repaired by their deadline.
-                "warranty_defects": defects.get("defects", 0),
-                "warranty_on_time": defects.get("on_time", 0),
-                "url": _link("inspections:issue-list", contractor=contractor_id, **inspection),
-                "warranty_url": _link(
-                    "inspections:issue-list",
-                    contractor=contractor_id,
-                    origin=IssueOrigin.PATROL,
-                    warranty_defect="true",
-                    **param,
-                ),
-            }
+        if rolled:
+            cards, repeats, schedule = _rolled_contractors(rolled)
+        else:
+            cards, repeats, schedule = _contractors(issues, projects, late, today)
+        warranty = _rolled_warranty(rolled) if rolled else _warranty_defects(all_issues)
+        board.contractors = _scorecard_rows(cards, repeats, schedule, warranty, param)
+        board.contractors.sort(key=SCORECARD_ORDERS["worst"])
+        board.contractors_total = len(board.contractors)
+        board.contractors = board.contractors[:top]
+    if top:
+        board.contractors_url = (
+            reverse("dashboard:nation-contractors")
+            if level == NATION
+            else reverse("dashboard:contractors", args=[level, place.pk])
         )
-    board.contractors.sort(key=lambda c: (-(c["overdue"] + c["repeats"]), c["name"] or ""))
     if rolled:
         board.evaluations = rollups.latest_evaluations(level, place.pk, 20)
     else:
@@ -544,6 +573,138 @@ def build(
     if level == "province":
         board.districts = _children(level, place, "district", today, rolled)
     return board
+
+
+def _scorecard_rows(cards, repeats, schedule, warranty, param) -> list[dict]:
+    """The scorecard's rows (by contractor id) from its figures per contractor (``_contractors`` and
+    ``_warranty_defects``, ``_rolled_contractors`` and ``_rolled_warranty``, or ``_scored_contractors``)."""
+    rows = []
+    for contractor_id in sorted(set(cards) | set(schedule)):
+        card, plan = cards.get(contractor_id, {}), schedule.get(contractor_id, {})
+        closed = card.get("closed", 0)
+        defects = warranty.get(contractor_id, {})
+        rows.append(
+            {
+                "id": contractor_id,
+                "name": card.get("contractor__name") or plan.get("contractor__name"),
+                "projects": plan.get("projects", 0),
+                "behind": plan.get("behind", 0),
+                "slip_days": _days(plan.get("slip")),
+                "issues": card.get("issues", 0),
+                "closed": closed,
+                "on_time_rate": round(100 * card.get("on_time", 0) / closed) if closed else None,
+                "overdue": card.get("overdue", 0),
+                "repeats": repeats.get(contractor_id, 0),
+                # After handover: warranty defects the patrols found, and how many were repaired by their deadline.
+                "warranty_defects": defects.get("defects", 0),
+                "warranty_on_time": defects.get("on_time", 0),
+                "url": _link(
+                    "inspections:issue-list", contractor=contractor_id, origin=IssueOrigin.INSPECTION, **param
+                ),
+                "warranty_url": _link(
+                    "inspections:issue-list",
+                    contractor=contractor_id,
+                    origin=IssueOrigin.PATROL,
+                    warranty_defect="true",
+                    **param,
+                ),
+            }
+        )
+    return rows
+
+
+# The scorecard's orders: the board's ("worst": most overdue issues and repeat findings first), and the full
+# scorecard's others; ties by name (code point order, as ``COLLATE "C"``) then id — ``rollups.SCORECARD_ORDERS``
+# orders the same in SQL.
+SCORECARD_ORDERS = {
+    "worst": lambda c: (-(c["overdue"] + c["repeats"]), c["name"] or "", c["id"]),
+    "issues": lambda c: (-c["issues"], c["name"] or "", c["id"]),
+    "overdue": lambda c: (-c["overdue"], c["name"] or "", c["id"]),
+    "behind": lambda c: (-c["behind"], c["name"] or "", c["id"]),
+    "projects": lambda c: (-c["projects"], c["name"] or "", c["id"]),
+    "name": lambda c: (c["name"] or "", c["id"]),
+}
+
+
+def _scored_contractors(
+    level, place, today, *, search: str = "", order: str = "worst", limit=None, offset: int = 0
+) -> tuple[list[dict], int]:
+    """The scorecard's rows from the rollups, filtered by name, ordered and cut in SQL
+    (``rollups.contractor_scores``), with the number of contractors matching."""
+    found, total = rollups.contractor_scores(
+        level, place.pk, today, search=search, order=order, limit=limit, offset=offset
+    )
+    cards, repeats, schedule, warranty = {}, {}, {}, {}
+    for row in found:
+        pk = row["id"]
+        if row["issues"]:
+            cards[pk] = {
+                "contractor__name": row["name"],
+                **{name: int(row[name]) for name in ("issues", "closed", "on_time", "overdue")},
+            }
+        if row["repeats"]:
+            repeats[pk] = int(row["repeats"])
+        if row["projects"]:
+            slips = int(row["slip_n"])
+            schedule[pk] = {
+                "contractor__name": row["name"],
+                "projects": int(row["projects"]),
+                "behind": int(row["behind"]),
+                "slip": timedelta(days=float(row["slip_days"] / slips)) if slips else None,
+            }
+        if row["warranty"]:
+            warranty[pk] = {"defects": int(row["warranty"]), "on_time": int(row["warranty_on_time"])}
+    by_id = {r["id"]: r for r in _scorecard_rows(cards, repeats, schedule, warranty, {level: place.pk})}
+    return [by_id[row["id"]] for row in found], total
+
+
+class Scorecard:
+    """A place's whole contractor scorecard, filtered by name and ordered, as a sequence for the paginators:
+    ``count()`` is one query and a page (a slice) another, from the rollups; without them (SQLite, the demo) every
+    row is counted live and the list sliced."""
+
+    def __init__(
+        self,
+        level: str,
+        place,
+        *,
+        search: str = "",
+        order: str = "worst",
+        today: date | None = None,
+        live: bool = False,
+    ):
+        self.level, self.place, self.search, self.order = level, place, search, order
+        self.today = today or timezone.localdate()
+        # ``live``: counted from the source tables even where rollups are kept (the tests compare the two).
+        self._live = self._count_live() if live or not uses_rollups(level) else None
+
+    def _count_live(self) -> list[dict]:
+        issues = RectificationIssue.objects.filter(**{path("project__compound__", self.level): self.place.pk})
+        projects = Project.objects.filter(**{path("compound__", self.level): self.place.pk})
+        late = ~Q(status=IssueStatus.CLOSED) & Q(deadline__lt=self.today)
+        cards, repeats, schedule = _contractors(issues, projects, late, self.today)
+        rows = _scorecard_rows(cards, repeats, schedule, _warranty_defects(issues), {self.level: self.place.pk})
+        wanted = self.search.lower()
+        return sorted((row for row in rows if wanted in (row["name"] or "").lower()), key=SCORECARD_ORDERS[self.order])
+
+    def count(self) -> int:
+        if self._live is not None:
+            return len(self._live)
+        return rollups.contractor_scores(self.level, self.place.pk, self.today, search=self.search, count=True)[1]
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            raise TypeError("a scorecard is read by slices")
+        if self._live is not None:
+            return self._live[index]
+        start = index.start or 0
+        limit = None if index.stop is None else max(0, index.stop - start)
+        return _scored_contractors(
+            self.level, self.place, self.today, search=self.search, order=self.order, limit=limit, offset=start
+        )[0]
 
 
 def _consultation(compound_where, level, place, problems) -> tuple:
@@ -963,7 +1124,10 @@ def _funding(totals, param) -> dict:
 
 def _rolled_children(level, place, child, rolled: Rolled) -> dict:
     """The drill-down table's figures per child place from the rollups' per-subdistrict rows."""
-    if child == "city":  # a province's cities: its districts' rows, by the district's city
+    if child == "province":  # the nation's provinces: every district's rows, by the district's province
+        province_of = dict(District.objects.values_list("pk", "city__province_id"))
+        node = lambda district_id, subdistrict_id: province_of.get(district_id)  # noqa: E731
+    elif child == "city":  # a province's cities: its districts' rows, by the district's city
         city_of = dict(District.objects.filter(city__province_id=place.pk).values_list("pk", "city_id"))
         node = lambda district_id, subdistrict_id: city_of.get(district_id)  # noqa: E731
     elif child == "district":

@@ -756,6 +756,7 @@ DISTRICTS = {
         "SELECT d.id FROM communities_district d JOIN communities_city ci ON ci.id = d.city_id "
         "WHERE ci.province_id = %(pk)s"
     ),
+    "nation": "SELECT id FROM communities_district",  # the national overview: every district
 }
 LEVELS = tuple(DISTRICTS)
 
@@ -780,26 +781,40 @@ def _reading():
     return connections[router.db_for_read(PlaceFigure) or DEFAULT_DB_ALIAS]
 
 
-def read(level: str, pk: int, today: date) -> tuple[dict, dict]:
-    """A district's, city's or province's figures: ``({(figure, key): value}, {(district_id, subdistrict_id):
-    {figure: value}})`` — the place's totals and the per-subdistrict ``child.*`` figures. Two queries."""
+def read(level: str, pk: int | None, today: date, *, scorecard: bool = True) -> tuple[dict, dict]:
+    """A district's, city's, province's or the nation's figures: ``({(figure, key): value}, {(district_id,
+    subdistrict_id): {figure: value}})`` — the place's totals and the per-subdistrict ``child.*`` figures. Two
+    queries. Without ``scorecard`` the figures per contractor stay in the database (``contractor_scores`` reads
+    them): the scorecard's are left out, and overdue issues and projects behind schedule come summed per tier and
+    in all, not per contractor — a province's ≈ 13,000 rows become a few hundred."""
     districts = DISTRICTS[level]
     params = {"pk": pk, "today": today}
     totals: dict = defaultdict(Decimal)
     children: dict = defaultdict(lambda: defaultdict(Decimal))
+    key = "key"
+    skipped = "'issue.kind', 'liaison.leader'"
+    if not scorecard:
+        key = "CASE figure WHEN 'issue.overdue' THEN split_part(key, ':', 1) WHEN 'project.behind' THEN '' ELSE key END"
+        skipped += ", " + ", ".join(f"'{name}'" for name in SCORECARD_FIGURES if name.startswith(("card.", "sched.")))
     with _reading().cursor() as cursor:
         where = f"district_id IN ({districts}) AND subdistrict_id = 0"
         due = f"u.district_id IN ({districts}) AND u.subdistrict_id = 0"
         # Repeat findings per contractor (findings beyond the first of a kind) are summed here, from the counts per
         # contractor and kind, so the many (contractor, kind) rows of a province never leave the database.
+        repeats = (
+            ""
+            if not scorecard
+            else (
+                "UNION ALL SELECT 'issue.repeats', split_part(key, ':', 1) COLLATE \"C\", sum(n - 1) FROM ("
+                f'  SELECT key COLLATE "C" AS key, sum(value) AS n FROM {FIGURE} WHERE {where} '
+                "  AND figure = 'issue.kind' GROUP BY 1 HAVING sum(value) > 1) k GROUP BY 2 "
+            )
+        )
         cursor.execute(
-            f'SELECT figure COLLATE "C", key COLLATE "C", sum(value) FROM (SELECT figure, key, value FROM {FIGURE} '
-            f"WHERE {where} AND figure NOT IN ('issue.kind', 'liaison.leader') "
+            f'SELECT figure COLLATE "C", {key} COLLATE "C", sum(value) FROM (SELECT figure, key, value FROM {FIGURE} '
+            f"WHERE {where} AND figure NOT IN ({skipped}) "
             f"UNION ALL SELECT figure, key, value FROM ({_correction(due)}) c(d, s, figure, key, value)) u "
-            "GROUP BY 1, 2 "
-            "UNION ALL SELECT 'issue.repeats', split_part(key, ':', 1) COLLATE \"C\", sum(n - 1) FROM ("
-            f'  SELECT key COLLATE "C" AS key, sum(value) AS n FROM {FIGURE} WHERE {where} '
-            "  AND figure = 'issue.kind' GROUP BY 1 HAVING sum(value) > 1) k GROUP BY 2 "
+            f"GROUP BY 1, 2 {repeats}"
             # Hooked leaders: the leaders linked to any of the place's projects, each once however many districts.
             "UNION ALL SELECT 'liaison.leaders', '', count(*) FROM ("
             f"  SELECT key FROM {FIGURE} WHERE {where} AND figure = 'liaison.leader' GROUP BY key "
@@ -823,6 +838,104 @@ def read(level: str, pk: int, today: date) -> tuple[dict, dict]:
         for district_id, subdistrict_id, figure, value in cursor.fetchall():
             children[district_id, subdistrict_id][figure] = value
     return totals, children
+
+
+# The contractor scorecard's figures, keyed by contractor id (``issue.overdue`` by "tier:contractor").
+SCORECARD_FIGURES = (
+    "card.issues",
+    "card.closed",
+    "card.on_time",
+    "card.warranty",
+    "card.warranty_on_time",
+    "issue.overdue",
+    "project.behind",
+    "sched.projects",
+    "sched.slip_days",
+    "sched.slip_n",
+)
+# ``figures.SCORECARD_ORDERS`` in SQL: the same sort keys, ties by name in code point order, then id.
+SCORECARD_ORDERS = {
+    "worst": "s.overdue + s.repeats DESC, ",
+    "issues": "s.issues DESC, ",
+    "overdue": "s.overdue DESC, ",
+    "behind": "s.behind DESC, ",
+    "projects": "s.projects DESC, ",
+    "name": "",
+}
+
+
+def contractor_scores(
+    level: str,
+    pk: int | None,
+    today: date,
+    *,
+    search: str = "",
+    order: str = "worst",
+    limit: int | None = None,
+    offset: int = 0,
+    count: bool = False,
+) -> tuple[list[dict], int]:
+    """The place's contractor scorecard, one row per contractor with projects or issues there, whose name contains
+    ``search`` (any case): ``(rows, total)`` — the rows ``offset`` to ``offset + limit`` in the ``order`` of
+    ``SCORECARD_ORDERS`` (each the figures per contractor summed over the place's districts, overdue and behind as of
+    ``today``, and the repeat findings) and the number of contractors matching. The place's per-contractor rows are
+    aggregated, ordered and cut in the database: a province's ≈ 1,250 contractors, the nation's ≈ 7,000, never
+    leave it. ``count``: the total only (no rows). One query."""
+    districts = DISTRICTS[level]
+    where = f"district_id IN ({districts}) AND subdistrict_id = 0"
+    due = f"u.district_id IN ({districts}) AND u.subdistrict_id = 0 AND u.figure IN ('issue.overdue', 'project.behind')"
+    wanted = ", ".join(f"'{name}'" for name in SCORECARD_FIGURES)
+
+    def summed(figure: str, name: str) -> str:
+        return f"coalesce(sum(k.value) FILTER (WHERE k.figure = '{figure}'), 0) AS {name}"
+
+    scores = (
+        f"WITH f AS (SELECT figure, key, value FROM {FIGURE} WHERE {where} AND figure IN ({wanted}) "
+        f"  UNION ALL SELECT figure, key, value FROM ({_correction(due)}) c(d, s, figure, key, value)), "
+        "k AS (SELECT CASE WHEN figure = 'issue.overdue' THEN split_part(key, ':', 2) ELSE key END AS contractor, "
+        "  figure, value FROM f), "
+        "r AS (SELECT split_part(key, ':', 1) AS contractor, sum(n - 1) AS repeats FROM ("
+        f"  SELECT key COLLATE \"C\" AS key, sum(value) AS n FROM {FIGURE} WHERE {where} AND figure = 'issue.kind' "
+        "  GROUP BY 1 HAVING sum(value) > 1) x GROUP BY 1), "
+        "t AS (SELECT k.contractor, "
+        + ", ".join(
+            summed(figure, name)
+            for figure, name in (
+                ("card.issues", "issues"),
+                ("card.closed", "closed"),
+                ("card.on_time", "on_time"),
+                ("issue.overdue", "overdue"),
+                ("card.warranty", "warranty"),
+                ("card.warranty_on_time", "warranty_on_time"),
+                ("sched.projects", "projects"),
+                ("project.behind", "behind"),
+                ("sched.slip_days", "slip_days"),
+                ("sched.slip_n", "slip_n"),
+            )
+        )
+        + " FROM k WHERE k.contractor <> '' GROUP BY k.contractor), "
+        "s AS (SELECT t.contractor::bigint AS id, c.name, t.issues, t.closed, t.on_time, t.overdue, t.warranty, "
+        "  t.warranty_on_time, t.projects, t.behind, t.slip_days, t.slip_n, coalesce(r.repeats, 0) AS repeats "
+        "  FROM t LEFT JOIN r ON r.contractor = t.contractor "
+        "  LEFT JOIN communities_company c ON c.id = t.contractor::bigint "
+        "  WHERE (t.issues <> 0 OR t.projects <> 0) "
+        "  AND (%(search)s = '' OR strpos(lower(coalesce(c.name, '')), lower(%(search)s)) > 0)) "
+    )
+    params = {"pk": pk, "today": today, "search": search, "limit": limit, "offset": offset}
+    with _reading().cursor() as cursor:
+        if count:
+            cursor.execute(scores + "SELECT count(*) FROM s", params)
+            return [], cursor.fetchone()[0]
+        cursor.execute(
+            scores + "SELECT s.*, count(*) OVER () FROM s "
+            f"ORDER BY {SCORECARD_ORDERS[order]}coalesce(s.name, '') COLLATE \"C\", s.id "
+            "LIMIT %(limit)s OFFSET %(offset)s",
+            params,
+        )
+        columns = [column.name for column in cursor.description]
+        found = [dict(zip(columns, row)) for row in cursor.fetchall()]
+    total = found[0]["count"] if found else 0
+    return found, total
 
 
 # Figures by key at subdistrict -1: each read by an index range of ``place_figure_unique``, never summed whole.

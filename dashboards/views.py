@@ -8,11 +8,13 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from communities.choices import RoleKind
@@ -88,6 +90,19 @@ def place_for(user, level: str, pk: int):
     return place
 
 
+def nation_for(user):
+    """The national overview's place (全国总览): only for global-scope users (national administrators,
+    superusers); anyone else is refused (403), whatever their roles."""
+    if not get_scope(user).is_global:
+        raise PermissionDenied
+    return figures.NATION_PLACE
+
+
+def board_place(user, level: str, pk: int | None):
+    """``place_for``, or the nation's for level ``nation`` (``nation_for``)."""
+    return nation_for(user) if level == figures.NATION else place_for(user, level, pk)
+
+
 def shows_rounds(user, level: str, place) -> bool:
     """This week's unannounced-round counts: only for district officials and tier-2/3 inspectors of the place's
     district — never for subdistrict officials or community secretaries, the inspected side, nor above the district
@@ -120,6 +135,8 @@ def _crumbs(level: str, place, scope) -> list[tuple[str, str, int, bool]]:
         "subdistrict": scope.subdistrict_ids,
         "community": scope.community_ids,
     }
+    if scope.is_global and level != figures.NATION:  # a national administrator goes up to the national overview
+        chain.append((figures.NATION, figures.NATION_PLACE.name, None))
     crumbs, inside = [], scope.is_global
     for node_level, name, pk in reversed(chain):
         inside = inside or pk in own.get(node_level, ())
@@ -141,11 +158,7 @@ def home(request):
         if ids and scope.has_role(*VIEWERS):
             return redirect("dashboard:place", level, min(ids))
     if scope.is_global:
-        from communities.models import District
-
-        first = District.objects.order_by("code").first()
-        if first:
-            return redirect("dashboard:place", "district", first.pk)
+        return redirect("dashboard:nation")
     raise PermissionDenied
 
 
@@ -175,7 +188,7 @@ def requested_period(request) -> tuple[date | None, date | None]:
 
 
 def _board(request, level, pk):
-    place = place_for(request.user, level, pk)
+    place = board_place(request.user, level, pk)
     scope = get_scope(request.user)
     try:
         since, until = requested_period(request)
@@ -231,6 +244,17 @@ def place(request, level, pk):
             "chart": chart_data(board),
         },
     )
+
+
+@login_required
+def nation(request):
+    """The national overview (全国总览): a province board's sections for the whole country, by province."""
+    return place(request, figures.NATION, None)
+
+
+@login_required
+def nation_weekly(request):
+    return weekly(request, figures.NATION, None)
 
 
 @login_required
@@ -366,38 +390,7 @@ def export_sheets(board) -> list[tuple[str, list[str], list[list]]]:
             [_("Category"), pgettext("dashboard", "Unit"), _("Planned"), _("Completed"), _("Projects")],
             [[str(r["label"]), r["unit"], r["planned"], r["completed"], r["projects"]] for r in board.scope],
         ),
-        (
-            _("Contractors"),
-            [
-                _("Contractor"),
-                _("Projects"),
-                _("Behind schedule"),
-                _("Mean slip (days)"),
-                _("Issues"),
-                _("Closed"),
-                _("On time (%)"),
-                _("Overdue"),
-                _("Repeat findings"),
-                _("Warranty defects"),
-                _("Warranty defects repaired on time"),
-            ],
-            [
-                [
-                    r["name"],
-                    r["projects"],
-                    r["behind"],
-                    r["slip_days"],
-                    r["issues"],
-                    r["closed"],
-                    r["on_time_rate"],
-                    r["overdue"],
-                    r["repeats"],
-                    r["warranty_defects"],
-                    r["warranty_on_time"],
-                ]
-                for r in board.contractors
-            ],
-        ),
+        contractor_sheet(board.contractors),
     ]
     sheets.append(
         (
@@ -465,3 +458,110 @@ def export_sheets(board) -> list[tuple[str, list[str], list[list]]]:
             )
         )
     return sheets
+
+
+def contractor_sheet(rows) -> tuple[str, list[str], list[list]]:
+    """The contractor scorecard as a table (the dashboard's export and the whole scorecard's)."""
+    return (
+        _("Contractors"),
+        [
+            _("Contractor"),
+            _("Projects"),
+            _("Behind schedule"),
+            _("Mean slip (days)"),
+            _("Issues"),
+            _("Closed"),
+            _("On time (%)"),
+            _("Overdue"),
+            _("Repeat findings"),
+            _("Warranty defects"),
+            _("Warranty defects repaired on time"),
+        ],
+        [
+            [
+                r["name"],
+                r["projects"],
+                r["behind"],
+                r["slip_days"],
+                r["issues"],
+                r["closed"],
+                r["on_time_rate"],
+                r["overdue"],
+                r["repeats"],
+                r["warranty_defects"],
+                r["warranty_on_time"],
+            ]
+            for r in rows
+        ],
+    )
+
+
+SCORECARD_ORDER_CHOICES = [
+    ("worst", pgettext_lazy("scorecard order", "Most overdue issues and repeat findings")),
+    ("issues", pgettext_lazy("scorecard order", "Most issues")),
+    ("overdue", pgettext_lazy("scorecard order", "Most overdue issues")),
+    ("behind", pgettext_lazy("scorecard order", "Most projects behind schedule")),
+    ("projects", pgettext_lazy("scorecard order", "Most projects")),
+    ("name", pgettext_lazy("scorecard order", "Name")),
+]
+
+
+class ScorecardForm(forms.Form):
+    """The whole scorecard's filter: a part of the contractor's name, and the order."""
+
+    q = forms.CharField(
+        label=gettext_lazy("Contractor name contains"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"class": "form-control", "type": "search"}),
+    )
+    order = forms.ChoiceField(
+        label=gettext_lazy("Order"),
+        choices=SCORECARD_ORDER_CHOICES,
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+
+
+def scorecard_place(user, level: str, pk: int | None):
+    """The place of a whole contractor scorecard (a city, a province or the nation), for a user who may open its
+    board (``board_place``); no such page below the city (a district's board shows its scorecard whole)."""
+    if level not in figures.SCORECARD_LEVELS:
+        raise Http404
+    return board_place(user, level, pk)
+
+
+@login_required
+def contractors(request, level, pk=None):
+    """The whole contractor scorecard of a city, province or the nation: filtered by name, ordered, paged (50 a
+    page; the board shows the first ``DASHBOARD_SCORECARD_TOP``) and exportable (``?export=csv|xlsx``)."""
+    form = ScorecardForm(request.GET)
+    wanted = form.cleaned_data if form.is_valid() else {}  # a bad filter: the form says so, the list is unfiltered
+    place = scorecard_place(request.user, level, pk)
+    scorecard = figures.Scorecard(level, place, search=wanted.get("q", ""), order=wanted.get("order") or "worst")
+    fmt = requested_format(request)
+    if fmt:
+        return table_response(f"{_('Contractor scorecard')}-{place.name}", fmt, [contractor_sheet(scorecard[0:None])])
+    page = Paginator(scorecard, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "dashboard/contractors.html",
+        {
+            "level": level,
+            "place": place,
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "crumbs": _crumbs(level, place, get_scope(request.user)),
+            "board_url": reverse("dashboard:nation")
+            if level == figures.NATION
+            else reverse("dashboard:place", args=[level, place.pk]),
+        },
+    )
+
+
+@login_required
+def nation_contractors(request):
+    return contractors(request, figures.NATION)

@@ -42,6 +42,7 @@ def places():
         *(("district", d) for d in District.objects.order_by("pk")),
         *(("city", c) for c in City.objects.order_by("pk")),
         *(("province", p) for p in Province.objects.order_by("pk")),
+        ("nation", figures.NATION_PLACE),  # every district summed
     ]
 
 
@@ -92,7 +93,7 @@ def patrol_findings(projects, today, **extra) -> list[RectificationIssue]:
 def test_the_rollups_equal_a_recount_for_every_place(generated):
     assert City.objects.count() and Province.objects.count() and District.objects.count() == 2
     assert PlaceFigure.objects.filter(figure="issue.total").exists()  # kept through generate_data's COPY
-    assert assert_rollups_equal_a_recount(generated) == 4
+    assert assert_rollups_equal_a_recount(generated) == 5  # 2 districts, their city and province, the nation
 
 
 def test_a_rolled_up_dashboard_reads_no_source_table_of_the_rolled_figures(generated):
@@ -185,7 +186,7 @@ def test_writes_of_every_kind_keep_the_rollups_equal_to_a_recount(generated):
     ResidentProblem.objects.filter(status="open").update(status="answered", answered_at=timezone.now())
     Need.objects.filter(pk__in=Need.objects.values("pk")[:10]).delete()
     f.CompoundFactory(community=first.compound.community)
-    assert assert_rollups_equal_a_recount(user) == 4
+    assert assert_rollups_equal_a_recount(user) == 5
 
 
 def test_the_median_rounds_leaders_and_evaluations_equal_a_recount(generated):
@@ -242,7 +243,7 @@ def test_the_median_rounds_leaders_and_evaluations_equal_a_recount(generated):
     Project.objects.filter(pk=waiting[3].pk).update(status="construction")
     PlanVersion.objects.filter(pk=versions[4].pk).delete()  # its confirmations with it
 
-    assert assert_rollups_equal_a_recount(user) == 4
+    assert assert_rollups_equal_a_recount(user) == 5
     top = board("province", province, user, live=False)
     assert top["progress"]["pending_confirmation"] > 0
     assert top["progress"]["liaisons"]["leaders"] == 2
@@ -259,7 +260,7 @@ def test_the_median_rounds_leaders_and_evaluations_equal_a_recount(generated):
         ResidentProblem.objects.filter(pk=extra.pk).update(
             answered_at=F("created_at") + timedelta(hours=3, microseconds=123457)
         )
-        assert assert_rollups_equal_a_recount(user) == 4
+        assert assert_rollups_equal_a_recount(user) == 5
         medians.add(board("province", province, user, live=False)["consultation"]["median_response_hours"])
     assert None not in medians
     # Everything undone: a leader unhooked everywhere, the problems deleted, the evaluations and rounds moved.
@@ -268,7 +269,7 @@ def test_the_median_rounds_leaders_and_evaluations_equal_a_recount(generated):
     ResidentProblem.objects.filter(compound__community__subdistrict__district=second).delete()
     Inspection.objects.filter(week=monday).update(week=monday - timedelta(days=7 * 20))
     Inspection.objects.filter(tier=3).update(tier=2)
-    assert assert_rollups_equal_a_recount(user) == 4
+    assert assert_rollups_equal_a_recount(user) == 5
     top = board("province", province, user, live=False)
     assert top["evaluations"] == [] and top["inspections"]["rounds"] == {"planned": 0, "done": 0, "week": monday}
     assert top["progress"]["liaisons"]["leaders"] == 1
@@ -280,14 +281,25 @@ def test_a_change_shows_on_the_next_dashboard_request(generated, client):
         "district": f.user_with_role(RoleKind.DISTRICT_OFFICIAL, district=district),
         "city": f.user_with_role(RoleKind.CITY_OFFICIAL, city=district.city),
         "province": f.user_with_role(RoleKind.PROVINCE_OFFICIAL, province=district.city.province),
+        "nation": generated,  # a national administrator: the national overview
     }
-    place = {"district": district, "city": district.city, "province": district.city.province}
+    place = {
+        "district": district,
+        "city": district.city,
+        "province": district.city.province,
+        "nation": figures.NATION_PLACE,
+    }
 
     def seen():
         boards = {}
         for level, user in officials.items():
             client.force_login(user)
-            response = client.get(reverse("api:dashboard", args=[level, place[level].pk]))
+            url = (
+                reverse("api:dashboard-nation")
+                if level == "nation"
+                else reverse("api:dashboard", args=[level, place[level].pk])
+            )
+            response = client.get(url)
             assert response.status_code == 200
             boards[level] = response.json()
         return boards
@@ -400,7 +412,7 @@ def test_overdue_and_behind_are_right_on_any_day_before_and_after_the_nightly_ro
         assert rollups.differences() == []
     # Back to the first day with the clock four days ahead (the correction takes the days off).
     assert board("district", district, user, live=False) == board("district", district, user, live=True)
-    assert assert_rollups_equal_a_recount(user) == 4
+    assert assert_rollups_equal_a_recount(user) == 5
 
 
 def test_verify_rollups_reports_a_difference_and_fix_rebuilds(generated):
@@ -423,12 +435,12 @@ def test_verify_rollups_reports_a_difference_and_fix_rebuilds(generated):
     assert rollups.differences() == []
 
 
-@pytest.mark.parametrize("level", ["district", "city", "province"])
+@pytest.mark.parametrize("level", ["district", "city", "province", "nation"])
 def test_a_rolled_up_dashboard_costs_a_fixed_number_of_queries(generated, client, level):
     district = District.objects.order_by("pk").first()
-    place = {"district": district, "city": district.city, "province": district.city.province}[level]
+    place = {"district": district, "city": district.city, "province": district.city.province}.get(level)
     client.force_login(generated)
-    url = reverse("api:dashboard", args=[level, place.pk])
+    url = reverse("api:dashboard-nation") if level == "nation" else reverse("api:dashboard", args=[level, place.pk])
 
     def count():
         with CaptureQueriesContext(connection) as queries:
@@ -452,7 +464,7 @@ def test_a_rolled_up_dashboard_costs_a_fixed_number_of_queries(generated, client
             deadline=timezone.localdate() - timedelta(days=1),
         )
     count()
-    assert count() == before <= {"district": 17, "city": 16, "province": 18}[level]
+    assert count() == before <= {"district": 17, "city": 16, "province": 18, "nation": 15}[level]
 
 
 # --- The governance row by day (dashboards/daily.py) ---
