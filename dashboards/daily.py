@@ -27,6 +27,8 @@ from decimal import Decimal
 
 from django.db import connection
 
+from dashboards.sql import DISTRICTS, _delta, _reading, _upsert
+
 DAY = "dashboards_placeday"
 DAY_KEYS = "district_id, subdistrict_id, figure, key, day"
 NOW = date(1, 1, 1)  # the day of the figures of the state now
@@ -210,8 +212,6 @@ SOURCES = {
 
 
 def trigger_function(table: str) -> str:
-    from dashboards.rollups import _delta, _upsert
-
     emit, columns, by_compound = SOURCES[table]
     changed = " OR ".join(f"n.{c} IS DISTINCT FROM o.{c}" for c in columns)
     new_changed = f"(SELECT n.* FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE {changed})"
@@ -303,8 +303,6 @@ def read(level: str, pk: int, since: date, until: date, days: list[date]) -> dic
     each of ``days`` (all but the last the end of a year): ``{name: value}`` with the names of ``ONCE``, ``PERIOD``
     and ``NOW_FIGURES``, and ``coverage``, a list per day of ``{class: compounds}`` (``COVERAGE_CLASSES``). One
     query."""
-    from dashboards.rollups import DISTRICTS, _reading
-
     where = f"district_id IN ({DISTRICTS[level]}) AND subdistrict_id = 0"
     on = days[-1]
     partial = on != date(on.year, 12, 31)  # then ``on`` reads its year's days, the years before by year

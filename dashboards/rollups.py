@@ -23,7 +23,9 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connection, connections, router, transaction
+from django.db import connection, transaction
+
+from dashboards.sql import DISTRICTS, _delta, _reading, _upsert
 
 FIGURE = "dashboards_placefigure"
 DUE = "dashboards_placedue"
@@ -430,32 +432,8 @@ SCOPE_PROJECTS_ALL = (
 )
 
 
-def _upsert(table: str, delta: str, keys: str) -> str:
-    return (
-        f"INSERT INTO {table} ({keys}, value) SELECT * FROM ({delta}) d "
-        f"ORDER BY {', '.join(str(n + 1) for n in range(keys.count(',') + 1))} "
-        f"ON CONFLICT ({keys}) DO UPDATE SET value = {table}.value + EXCLUDED.value;"
-    )
-
-
 FIGURE_KEYS = "district_id, subdistrict_id, figure, key"
 DUE_KEYS = "district_id, subdistrict_id, figure, key, day"
-
-
-def _delta(emit, keys: str, new: str | None, old: str | None) -> str:
-    parts = []
-    if new:
-        parts.append(f"SELECT * FROM ({emit(new)}) a")
-    if old:
-        parts.append(
-            f"SELECT e.district_id, e.sub, e.figure, e.key, {'e.day, ' if 'day' in keys else ''}-e.value FROM ({emit(old)}) e"
-        )
-    columns = "district_id, sub, figure, key" + (", day" if "day" in keys else "")
-    union = " UNION ALL ".join(parts)
-    return (
-        f"SELECT {columns}, sum(value) AS value FROM ({union}) u(district_id, sub, figure, key"
-        f"{', day' if 'day' in keys else ''}, value) GROUP BY {columns} HAVING sum(value) <> 0"
-    )
 
 
 def trigger_function(table: str) -> str:
@@ -749,15 +727,6 @@ def roll_clock(today: date | None = None) -> int:
 
 # --- Reads -------------------------------------------------------------------------------------------------------
 
-DISTRICTS = {
-    "district": "SELECT %(pk)s",
-    "city": "SELECT id FROM communities_district WHERE city_id = %(pk)s",
-    "province": (
-        "SELECT d.id FROM communities_district d JOIN communities_city ci ON ci.id = d.city_id "
-        "WHERE ci.province_id = %(pk)s"
-    ),
-    "nation": "SELECT id FROM communities_district",  # the national overview: every district
-}
 LEVELS = tuple(DISTRICTS)
 
 
@@ -771,14 +740,6 @@ def _correction(where: str) -> str:
         f"FROM {DUE} u WHERE {where} "
         f"AND u.day >= least({clock}, %(today)s) AND u.day < greatest({clock}, %(today)s)"
     )
-
-
-def _reading():
-    """The connection a dashboard reads the rollups from: the replica when the request reads there
-    (renovation_portal/db_router.py), else the primary."""
-    from dashboards.models import PlaceFigure
-
-    return connections[router.db_for_read(PlaceFigure) or DEFAULT_DB_ALIAS]
 
 
 def read(level: str, pk: int | None, today: date, *, scorecard: bool = True) -> tuple[dict, dict]:

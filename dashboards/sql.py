@@ -1,0 +1,48 @@
+"""SQL building blocks shared by the rollups (``rollups.py``) and the governance rollups by day (``daily.py``): the
+upsert of a delta, the delta of a statement's new and old rows, the districts below a level, and the connection the
+dashboards read from. Kept apart so that neither of those modules imports the other."""
+
+from django.db import DEFAULT_DB_ALIAS, connections, router
+
+
+def _upsert(table: str, delta: str, keys: str) -> str:
+    return (
+        f"INSERT INTO {table} ({keys}, value) SELECT * FROM ({delta}) d "
+        f"ORDER BY {', '.join(str(n + 1) for n in range(keys.count(',') + 1))} "
+        f"ON CONFLICT ({keys}) DO UPDATE SET value = {table}.value + EXCLUDED.value;"
+    )
+
+
+def _delta(emit, keys: str, new: str | None, old: str | None) -> str:
+    parts = []
+    if new:
+        parts.append(f"SELECT * FROM ({emit(new)}) a")
+    if old:
+        parts.append(
+            f"SELECT e.district_id, e.sub, e.figure, e.key, {'e.day, ' if 'day' in keys else ''}-e.value FROM ({emit(old)}) e"
+        )
+    columns = "district_id, sub, figure, key" + (", day" if "day" in keys else "")
+    union = " UNION ALL ".join(parts)
+    return (
+        f"SELECT {columns}, sum(value) AS value FROM ({union}) u(district_id, sub, figure, key"
+        f"{', day' if 'day' in keys else ''}, value) GROUP BY {columns} HAVING sum(value) <> 0"
+    )
+
+
+DISTRICTS = {
+    "district": "SELECT %(pk)s",
+    "city": "SELECT id FROM communities_district WHERE city_id = %(pk)s",
+    "province": (
+        "SELECT d.id FROM communities_district d JOIN communities_city ci ON ci.id = d.city_id "
+        "WHERE ci.province_id = %(pk)s"
+    ),
+    "nation": "SELECT id FROM communities_district",  # the national overview: every district
+}
+
+
+def _reading():
+    """The connection a dashboard reads the rollups from: the replica when the request reads there
+    (renovation_portal/db_router.py), else the primary."""
+    from dashboards.models import PlaceFigure
+
+    return connections[router.db_for_read(PlaceFigure) or DEFAULT_DB_ALIAS]
