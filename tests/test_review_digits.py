@@ -8,11 +8,19 @@ from django.urls import reverse
 from communities.models import User
 from inspections.models import Inspection, InspectionResult
 from renovation_portal import pending_photos
-from tests.aftercare.conftest import record  # noqa: F401
-from tests.aftercare.test_property_staff import environment, other_record, people  # noqa: F401
-from tests.test_forms_never_lose_work import inspection, items, project  # noqa: F401
+from tests import test_forms_never_lose_work as field_forms
+from tests.aftercare import conftest as aftercare_fixtures
+from tests.aftercare import test_property_staff as property_staff_fixtures
 
 pytestmark = pytest.mark.django_db
+
+record = aftercare_fixtures.record
+environment, other_record, people = (
+    property_staff_fixtures.environment,
+    property_staff_fixtures.other_record,
+    property_staff_fixtures.people,
+)
+inspection, items, project = field_forms.inspection, field_forms.items, field_forms.project
 
 NOT_INTS = ["²", "①", "٣²", "1²"]
 
@@ -34,7 +42,7 @@ def test_pending_photo_ids_that_are_no_numbers_are_ignored():
     assert pending_photos.posted_ids(data, "photos") == [7, 8]
 
 
-def test_a_checklist_score_or_photo_that_is_no_number_is_no_500(inspection, actors, client):  # noqa: F811
+def test_a_checklist_score_or_photo_that_is_no_number_is_no_500(inspection, actors, client):
     client.force_login(actors["inspector"])
     by_code = items(inspection)
     url = reverse("inspections:inspection-detail", args=[inspection.pk])
@@ -48,7 +56,7 @@ def test_a_checklist_score_or_photo_that_is_no_number_is_no_500(inspection, acto
     assert Inspection.objects.filter(pk=inspection.pk).exists()
 
 
-def test_a_patrol_photo_id_that_is_no_number_is_no_500(people, record, environment, client):  # noqa: F811
+def test_a_patrol_photo_id_that_is_no_number_is_no_500(people, record, environment, client):
     client.force_login(people["community_secretary"])
     url = reverse("aftercare:patrol-new", args=[record.pk])
     page = client.get(url)
