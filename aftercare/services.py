@@ -52,7 +52,7 @@ from aftercare.models import (
     WarrantyPeriod,
 )
 from communities.choices import PropertyMode
-from communities.models import Compound, User
+from communities.models import Compound, PropertyService, User
 from consultations.choices import VoteResult, VoteStatus
 from consultations.models import Vote
 from inspections.choices import DEFAULT_DEADLINE_DAYS, ChecklistKind, ChecklistStatus
@@ -149,6 +149,17 @@ def _responsible(compound: Compound) -> dict:
         "owners_body": body,
         "responsible_note": (body.director_name if body is not None else "")[:200],
     }
+
+
+def aftercare_follow_property_service(compound: Compound, body) -> None:
+    """A new property service recorded on a handed-over compound (``communities.services.property_service_change``)
+    becomes its aftercare record's, as ``record_update`` would make it: the company serving now reaches and patrols the
+    compound and answers for the patrols' findings for the property service; the one whose contract ended no longer
+    does. Who is responsible (and its contact) stays the keeper's to change."""
+    if isinstance(body, PropertyService):
+        AftercareRecord.objects.filter(compound=compound).exclude(property_service=body).update(
+            property_service=body, updated_at=timezone.now()
+        )
 
 
 def warranty_defaults(starts_on: date) -> list[tuple[str, date, str]]:

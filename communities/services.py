@@ -996,6 +996,15 @@ def task_force_remove_member(*, actor: User, member: TaskForceMember) -> None:
 
 # Governance bodies: every change is a new record; the earlier one is ended, never overwritten.
 
+# The apps that keep a copy of a compound's current body (aftercare: its record's property service) are told of each
+# new one in the writer's transaction, ``listener(compound, record)``, registered in their AppConfig.ready().
+_GOVERNANCE_LISTENERS: list = []
+
+
+def register_governance_listener(listener) -> None:
+    if listener not in _GOVERNANCE_LISTENERS:
+        _GOVERNANCE_LISTENERS.append(listener)
+
 
 def _governance_replace(*, actor: User, compound: Compound, model, starts_on, dated_start: str | None = None, **fields):
     """Record a new body of the compound: end the current record on ``starts_on`` (today if unknown), save the
@@ -1023,6 +1032,8 @@ def _governance_replace(*, actor: User, compound: Compound, model, starts_on, da
     record.save()
     Compound.objects.filter(pk=compound.pk).update(**{model.pointer: record}, updated_at=timezone.now())
     setattr(compound, model.pointer, record)  # a compound held in memory must not undo it on its next save
+    for listener in _GOVERNANCE_LISTENERS:
+        listener(compound, record)
     return record
 
 

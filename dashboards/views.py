@@ -164,7 +164,8 @@ def home(request):
 
 def requested_year(request) -> int | None:
     value = request.GET.get("year", "")
-    return int(value) if value.isdigit() and 2000 <= int(value) <= 2100 else None
+    # ASCII digits only: "²" or "①" is a digit to ``str.isdigit`` but no number to ``int``.
+    return int(value) if value.isascii() and value.isdigit() and 2000 <= int(value) <= 2100 else None
 
 
 def requested_period(request) -> tuple[date | None, date | None]:

@@ -71,7 +71,7 @@ def _results_and_findings(request, inspection, photo_ids: dict[int, list[int]], 
     for item in inspection.template.items.all():
         outcome = request.POST.get(f"outcome_{item.pk}", "")
         score_text = request.POST.get(f"score_{item.pk}", "").strip()
-        score = int(score_text) if score_text.isdigit() and len(score_text) < 6 else None
+        score = int(score_text) if score_text.isascii() and score_text.isdigit() and len(score_text) < 6 else None
         if outcome not in Outcome.values:
             outcome = ""
         results.append(

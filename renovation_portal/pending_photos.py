@@ -57,7 +57,7 @@ def posted_ids(data, name: str) -> list[int]:
     ids = []
     for value in data.getlist(name + SUFFIX):
         value = str(value).strip()
-        if value.isdigit() and len(value) < 12 and int(value) not in ids:
+        if value.isascii() and value.isdigit() and len(value) < 12 and int(value) not in ids:
             ids.append(int(value))
     return ids
 
