@@ -288,7 +288,7 @@ def ledger(request, pk):
         initial = {"entry_date": timezone.localdate()}
         original = (
             LedgerEntry.objects.filter(record=record, pk=corrects, corrects__isnull=True).first()
-            if str(corrects or "").isdigit()
+            if str(corrects or "").isdecimal()
             else None
         )
         if original is not None:

@@ -293,7 +293,7 @@ class BuildingLeadForm(PortalFormMixin, forms.ModelForm):
             if not line:
                 continue
             name, _sep, votes = line.rpartition(" ")
-            if name.strip() and votes.isdigit():
+            if name.strip() and votes.isdecimal():
                 candidates.append({"name": name.strip(), "votes": int(votes)})
             else:
                 candidates.append({"name": line, "votes": None})

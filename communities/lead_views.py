@@ -133,7 +133,7 @@ def board_contact_edit(request, pk):
     initial = {}
     if request.method == "GET":
         entry = BoardContact.objects.filter(
-            compound=compound, pk=request.GET.get("entry") if request.GET.get("entry", "").isdigit() else None
+            compound=compound, pk=request.GET.get("entry") if request.GET.get("entry", "").isdecimal() else None
         ).first()
         if entry is not None:
             initial = {

@@ -121,7 +121,7 @@ def _columns(header: list[str]) -> dict[str, int]:
 def _number(text: str, low: int, high: int, label: str, problems: list) -> int | None:
     if not text:
         return None
-    if text.isdigit() and low <= int(text) <= high:
+    if text.isdecimal() and low <= int(text) <= high:
         return int(text)
     problems.append(
         _("%(field)s “%(value)s” is not a number from %(low)d to %(high)d")

@@ -27,7 +27,7 @@ def _places(user) -> list[tuple[str, str]]:
 
 def _place_from(user, value: str):
     level, _sep, pk = (value or "").partition(":")
-    if level not in PLACE_MODELS or not pk.isdigit():
+    if level not in PLACE_MODELS or not pk.isdecimal():
         return None, None
     return level, PLACE_MODELS[level].objects.visible_to(user).filter(pk=int(pk)).first()
 
@@ -92,12 +92,12 @@ def task_force_detail(request, pk):
         try:
             if request.POST.get("action") == "remove":
                 member_id = request.POST.get("member", "")
-                member = task_force.members.filter(pk=int(member_id)).first() if member_id.isdigit() else None
+                member = task_force.members.filter(pk=int(member_id)).first() if member_id.isdecimal() else None
                 if member is not None:
                     services.task_force_remove_member(actor=request.user, member=member)
             else:
                 user_id = request.POST.get("user", "")
-                user = _member_candidates(task_force).filter(pk=int(user_id)).first() if user_id.isdigit() else None
+                user = _member_candidates(task_force).filter(pk=int(user_id)).first() if user_id.isdecimal() else None
                 if user_id and user is None:
                     raise DomainError(_("Choose a user of this district."), code="invalid_user", field="user")
                 services.task_force_add_member(

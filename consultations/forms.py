@@ -119,7 +119,7 @@ class MeetingForm(PortalFormMixin, CompoundChoiceMixin, forms.Form):
             return self.meeting.compound
         value = self.data.get(self.add_prefix("compound")) if self.is_bound else None
         value = value or self.initial.get("compound")
-        if value is None or not str(getattr(value, "pk", value)).isdigit():
+        if value is None or not str(getattr(value, "pk", value)).isdecimal():
             return None
         return self.fields["compound"].queryset.filter(pk=getattr(value, "pk", value)).first()
 

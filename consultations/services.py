@@ -590,7 +590,7 @@ def meeting_public_sign_in(*, meeting: Meeting, owner_unit_id, name: str = "") -
             code="sign_in_closed",
         )
     unit = None
-    if str(owner_unit_id or "").isdigit():
+    if str(owner_unit_id or "").isdecimal():
         unit = (
             OwnerUnit.objects.filter(pk=int(owner_unit_id), compound_id=locked.compound_id, retired_at__isnull=True)
             .select_related("building")
@@ -1042,7 +1042,7 @@ def _check_roll(compound: Compound, rows: list[list[str]], progress=None) -> tup
                 % {"a": cell(row, "area")}
             )
         stairwell_text = cell(row, "stairwell") or "1"
-        stairwell = int(stairwell_text) if stairwell_text.isdigit() and 0 < int(stairwell_text) < 100 else None
+        stairwell = int(stairwell_text) if stairwell_text.isdecimal() and 0 < int(stairwell_text) < 100 else None
         if stairwell is None:
             problems.append(_("the stairwell “%(s)s” is not a number from 1 to 99") % {"s": stairwell_text[:20]})
         if building is not None and unit:

@@ -142,10 +142,10 @@ def topic_detail(request, pk):
                     plan_id = request.POST.get("plan_version") or None
                     record["plan_version"] = (
                         PlanVersion.objects.visible_to(request.user).filter(pk=plan_id).first()
-                        if plan_id and plan_id.isdigit()
+                        if plan_id and plan_id.isdecimal()
                         else None
                     )
-                    ids = [i for i in request.POST.getlist("scope_items") if i.isdigit()]
+                    ids = [i for i in request.POST.getlist("scope_items") if i.isdecimal()]
                     record["scope_items"] = list(ScopeItem.objects.visible_to(request.user).filter(pk__in=ids))
                 if topic.step == Step.PUBLIC_FEEDBACK:
                     services.topic_publish_feedback(
@@ -158,7 +158,7 @@ def topic_detail(request, pk):
                 services.topic_advance(actor=request.user, topic=topic, note=request.POST.get("note", ""))
                 messages.success(request, _("The topic moved to the next step."))
             elif action == "attach_needs":
-                ids = [i for i in request.POST.getlist("needs") if i.isdigit()]
+                ids = [i for i in request.POST.getlist("needs") if i.isdecimal()]
                 chosen = selectors.needs(request.user).filter(pk__in=ids, compound=topic.compound, topic__isnull=True)
                 chosen.update(topic=topic)
                 messages.success(request, _("Needs attached."))
@@ -304,7 +304,7 @@ def _meeting_action(request, meeting, action):
 
 def _int(value) -> int | None:
     value = str(value or "")
-    return int(value) if value.isdigit() and len(value) < 19 else None
+    return int(value) if value.isdecimal() and len(value) < 19 else None
 
 
 @login_required
@@ -383,7 +383,7 @@ def meeting_sign_in(request, pk):
             messages.error(request, error.message)
         anchor = request.POST.get("invitation") or ""
         return redirect(
-            reverse("consultations:meeting-sign-in", args=[meeting.pk]) + (f"#i{anchor}" if anchor.isdigit() else "")
+            reverse("consultations:meeting-sign-in", args=[meeting.pk]) + (f"#i{anchor}" if anchor.isdecimal() else "")
         )
     invitations = list(
         meeting.invitations.select_related("building").order_by("building__number", "kind", "name", "id")
@@ -1010,7 +1010,7 @@ def public_compound(request, code):
     building = request.GET.get("building", "")
     context = {
         "compound": compound,
-        "building": int(building) if building.isdigit() and len(building) < 12 else None,
+        "building": int(building) if building.isdecimal() and len(building) < 12 else None,
         **selectors.public_compound(compound),
         "sections": community_selectors.public_sections(compound),  # the apps above (aftercare)
     }
@@ -1077,7 +1077,7 @@ def public_problem_report(request, code):
         request.POST or None,
         request.FILES or None,
         compound=compound,
-        initial={"building": building} if building.isdigit() else {},
+        initial={"building": building} if building.isdecimal() else {},
     )
     status = 200  # a refused form is shown again with its messages (a 4xx would be a console error)
     wait = None

@@ -65,12 +65,12 @@ def group_detail(request, pk):
             elif action == "add_member":
                 user = (
                     services.group_member_candidates(group.district_id).filter(pk=int(user_id)).first()
-                    if user_id.isdigit()
+                    if user_id.isdecimal()
                     else None
                 )
                 services.inspection_group_add_member(actor=request.user, group=group, user=user)
             elif action == "remove_member":
-                member = group.members.filter(pk=int(user_id)).first() if user_id.isdigit() else None
+                member = group.members.filter(pk=int(user_id)).first() if user_id.isdecimal() else None
                 if member is not None:
                     services.inspection_group_remove_member(actor=request.user, group=group, user=member)
             elif action in ("deactivate", "activate"):

@@ -189,7 +189,7 @@ def project_liaisons(request, pk):
     error = None
     if request.method == "POST":
         user_id = request.POST.get("user", "")
-        leader = candidates.filter(pk=int(user_id)).first() if user_id.isdigit() else None
+        leader = candidates.filter(pk=int(user_id)).first() if user_id.isdecimal() else None
         try:
             if request.POST.get("action") == "remove":
                 if leader is not None:

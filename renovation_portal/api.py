@@ -69,7 +69,7 @@ class KeysetPagination(CursorPagination):
         if cursor is not None and cursor.position and "|" in cursor.position and self._pair():
             value, _, pk = cursor.position.rpartition("|")
             moment = parse_datetime(value)
-            if moment is None or not pk.isdigit():
+            if moment is None or not pk.isdecimal():
                 raise NotFound(self.invalid_cursor_message)
             first = self.ordering[0]
             order_attr = first.lstrip("-")

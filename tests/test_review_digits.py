@@ -67,3 +67,29 @@ def test_a_patrol_photo_id_that_is_no_number_is_no_500(people, record, environme
         {"standard": environment.pk, f"outcome_{first.pk}": "fail", f"photos_{first.pk}_pending": "²"},
     )
     assert response.status_code in (200, 302)
+
+
+@pytest.mark.parametrize("value", NOT_INTS)
+def test_an_id_to_remove_that_is_no_number_is_a_400_not_a_500(db, value):
+    """The remove actions' ``?user=`` / ``?member=`` (a hooked leader, an inspection group's member, a task force's
+    member): "²" passes ``isdigit`` but not ``int``; ``isdecimal`` is what ``int`` takes."""
+    from rest_framework.test import APIClient
+
+    from communities.models import TaskForce
+    from inspections.models import InspectionGroup
+    from tests import factories as f
+
+    admin = User.objects.create(username="review_admin", is_superuser=True, is_staff=True)
+    api = APIClient()
+    api.force_authenticate(admin)
+    project = f.ProjectFactory()
+    district = project.compound.community.subdistrict.district
+    group = InspectionGroup.objects.create(name="第一检查组", tier=2, district=district)
+    task_force = TaskForce.objects.create(level="district", name="区专班", district=district)
+    for url, param in (
+        (f"/api/v1/projects/{project.pk}/liaisons/", "user"),
+        (f"/api/v1/inspection-groups/{group.pk}/members/", "user"),
+        (f"/api/v1/task-forces/{task_force.pk}/members/", "member"),
+    ):
+        response = api.delete(f"{url}?{param}={value}")
+        assert response.status_code == 400, (url, response.status_code, response.content)

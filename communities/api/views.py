@@ -764,7 +764,7 @@ class TaskForceViewSet(viewsets.ReadOnlyModelViewSet):
         """Remove a member: ``DELETE /task-forces/{id}/members/?member={member id}``."""
         task_force = self._manageable(pk)
         member_id = request.query_params.get("member", "")
-        if not member_id.isdigit():
+        if not member_id.isdecimal():
             raise ValidationError({"member": [_("Give the id of the member to remove.")]}, code="required")
         member = task_force.members.filter(pk=int(member_id)).first()
         if member is not None:

@@ -745,7 +745,7 @@ class LeadElectionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet
     def get_queryset(self):
         queryset = LeadElection.objects.visible_to(self.request.user).select_related("vote").order_by("-id")
         building = self.request.query_params.get("building", "")
-        if building.isdigit():
+        if building.isdecimal():
             queryset = queryset.filter(vote__building_id=int(building))
         return queryset
 

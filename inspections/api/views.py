@@ -181,7 +181,7 @@ class InspectionGroupViewSet(
         """Remove a member: ``DELETE /inspection-groups/{id}/members/?user={user id}``."""
         group = self.get_object()
         user_id = request.query_params.get("user", "")
-        if not user_id.isdigit():
+        if not user_id.isdecimal():
             raise ValidationError({"user": ["Give the id of the member to remove."]}, code="required")
         member = group.members.filter(pk=int(user_id)).first()
         if member is not None:

@@ -153,7 +153,7 @@ class ProjectViewSet(
         """Unhook a leader: ``DELETE /projects/{id}/liaisons/?user={user id}``."""
         project = get_object_for(request.user, self.get_queryset(), pk, action="change", can=perms.is_official_for)
         user_id = request.query_params.get("user", "")
-        if not user_id.isdigit():
+        if not user_id.isdecimal():
             raise ValidationError({"user": ["Give the id of the hooked leader to remove."]}, code="required")
         leader = project.liaisons.filter(pk=int(user_id)).first()
         if leader is not None:
