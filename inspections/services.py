@@ -540,10 +540,12 @@ def open_serious_issue_reasons(project) -> list[str]:
 
 
 def repeat_findings(user=None):
-    """Findings of the same kind on one contractor's projects, counted (more than once = a repeat)."""
+    """Findings of the same kind on one contractor's projects, counted (more than once = a repeat). The inspections'
+    findings only, as the scorecard's repeats: an aftercare patrol's warranty defects are counted apart."""
     issues = RectificationIssue.objects.all() if user is None else RectificationIssue.objects.visible_to(user)
     return (
-        issues.exclude(contractor__isnull=True)
+        issues.filter(origin=IssueOrigin.INSPECTION)
+        .exclude(contractor__isnull=True)
         .values("contractor_id", "contractor__name", "kind")
         .annotate(count=Count("id"))
         .filter(count__gt=1)

@@ -242,6 +242,15 @@ def test_repeat_findings_of_the_same_kind_are_counted(tree, actors, checklists, 
         _file(actors["inspector"], services.inspection_start(actor=actors["inspector"], project=target, tier=2))
     (row,) = services.repeat_findings()
     assert (row["contractor_id"], row["kind"], row["count"]) == (project.contractor_id, "safety", 2)
+    # Warranty defects an aftercare patrol files for the contractor are no inspection findings: not repeats here.
+    issue = RectificationIssue.objects.filter(project=project).first()
+    for _ in range(2):
+        RectificationIssue.objects.create(
+            project=project, contractor=project.contractor, origin="patrol", kind="safety", tier=issue.tier,
+            severity=issue.severity, description="保修缺陷", deadline=issue.deadline, warranty_category="pipes",
+        )  # fmt: skip
+    (row,) = services.repeat_findings()
+    assert row["count"] == 2
     client.force_login(actors["district_official"])
     board = client.get(reverse("inspections:overdue-board"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert f"{project.contractor.name} · 安全 × 2" in board  # the kind in words, not its slug
