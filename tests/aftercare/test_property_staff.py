@@ -21,6 +21,7 @@ from inspections.models import ChecklistTemplate, Inspection, RectificationIssue
 from notifications.models import Notification
 from tests import factories as f
 from tests.aftercare.conftest import hand_over
+from tests.aftercare.test_patrols import _inputs as patrol_inputs
 
 pytestmark = pytest.mark.django_db
 
@@ -55,25 +56,8 @@ def environment(tree, actors):
 
 def _file(record, template, actor, fails):
     """Every item answered; ``fails``: item code → (responsible, warranty category)."""
-    items = list(template.items.all())
-    return services.patrol_file(
-        actor=actor,
-        record=record,
-        template=template,
-        results=[services.ResultInput(item=i, outcome="fail" if i.code in fails else "pass") for i in items],
-        findings=[
-            services.PatrolFindingInput(
-                item=i,
-                description=f"{i.text}：不合格",
-                location="3号楼",
-                severity="minor",
-                responsible=fails[i.code][0],
-                warranty_category=fails[i.code][1],
-            )
-            for i in items
-            if i.code in fails
-        ],
-    )
+    results, findings = patrol_inputs(template, fails)
+    return services.patrol_file(actor=actor, record=record, template=template, results=results, findings=findings)
 
 
 FAILS = {"env-waste": ("property", ""), "env-drains": ("contractor", "pipes")}
