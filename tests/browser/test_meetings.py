@@ -49,7 +49,8 @@ def test_secretary_runs_a_meeting_from_invitation_to_published_minutes(
     building.wait_for()
     page.wait_for_load_state("networkidle")  # htmx has swapped the compound's buildings in
     building.wait_for(state="visible")  # the swapped-in row, settled
-    assert building.bounding_box()["height"] >= 44  # a thumb's tap target, the label included
+    # evaluate() waits for the row to be attached again if htmx settles it once more (bounding_box() returned None)
+    assert building.evaluate("row => row.getBoundingClientRect().height") >= 44  # a thumb's tap target, label included
     page.select_option("#id_kind", "tea_meeting")
     day = timezone.localdate() + timedelta(days=7)
     page.fill("#id_held_at", f"{day.isoformat()}T19:30")
