@@ -49,8 +49,12 @@ def test_secretary_runs_a_meeting_from_invitation_to_published_minutes(
     building.wait_for()
     page.wait_for_load_state("networkidle")  # htmx has swapped the compound's buildings in
     building.wait_for(state="visible")  # the swapped-in row, settled
-    # evaluate() waits for the row to be attached again if htmx settles it once more (bounding_box() returned None)
-    assert building.evaluate("row => row.getBoundingClientRect().height") >= 44  # a thumb's tap target, label included
+    # A thumb's tap target, the label included: waited for, since htmx may settle the row again (it measured None
+    # or 0 in the middle of a swap under load); never reaching 44 px fails the test.
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('#field-buildings .check-row')]
+            .some(row => row.textContent.includes('3号楼') && row.getBoundingClientRect().height >= 44)"""
+    )
     page.select_option("#id_kind", "tea_meeting")
     day = timezone.localdate() + timedelta(days=7)
     page.fill("#id_held_at", f"{day.isoformat()}T19:30")
