@@ -27,7 +27,7 @@ from decimal import Decimal
 
 from django.db import connection
 
-from dashboards.sql import DISTRICTS, _delta, _reading, _upsert
+from dashboards.sql import _delta, _reading, _upsert, rows_of
 
 DAY = "dashboards_placeday"
 DAY_KEYS = "district_id, subdistrict_id, figure, key, day"
@@ -303,7 +303,7 @@ def read(level: str, pk: int, since: date, until: date, days: list[date]) -> dic
     each of ``days`` (all but the last the end of a year): ``{name: value}`` with the names of ``ONCE``, ``PERIOD``
     and ``NOW_FIGURES``, and ``coverage``, a list per day of ``{class: compounds}`` (``COVERAGE_CLASSES``). One
     query."""
-    where = f"district_id IN ({DISTRICTS[level]}) AND subdistrict_id = 0"
+    rows = rows_of(level, "= 0", DAY, "dashboards_areaday")  # a district's rows, or its area's (``areas.py``)
     on = days[-1]
     partial = on != date(on.year, 12, 31)  # then ``on`` reads its year's days, the years before by year
     year_end = date(on.year - 1, 12, 31) if partial else on
@@ -319,17 +319,17 @@ def read(level: str, pk: int, since: date, until: date, days: list[date]) -> dic
     }
     summed = [f"gov.{name}" for name in (*ONCE, *PERIOD)]
     sql = (
-        f"SELECT figure, NULL::date, sum(value) FROM {DAY} WHERE {where} AND ("
+        f"SELECT figure, NULL::date, sum(value) FROM {rows} AND ("
         f"(figure IN {_in(summed)} AND day >= %(since)s AND day <= %(until)s) "
         f"OR (figure IN {_in(f'gov.{name}.pair' for name in ONCE)} AND day >= %(since)s "
         '  AND key COLLATE "C" <= %(until_key)s) '
         f"OR (figure IN {_in(f'gov.{name}' for name in NOW_FIGURES)} AND day = %(now)s)) GROUP BY 1 "
-        f"UNION ALL SELECT figure, day, sum(value) FROM {DAY} WHERE {where} "
+        f"UNION ALL SELECT figure, day, sum(value) FROM {rows} "
         f"AND figure IN {_in(f'cov.{cls}.y' for cls in COVERAGE_CLASSES)} AND day <= %(year_end)s GROUP BY 1, 2"
     )
     if partial:
         sql += (
-            f" UNION ALL SELECT figure, %(on)s, sum(value) FROM {DAY} WHERE {where} "
+            f" UNION ALL SELECT figure, %(on)s, sum(value) FROM {rows} "
             f"AND figure IN {_in(f'cov.{cls}' for cls in COVERAGE_CLASSES)} AND day >= %(year_start)s "
             "AND day <= %(on)s GROUP BY 1"
         )

@@ -243,8 +243,8 @@ def level_targets(level: str, place) -> dict:
 
 
 class Rolled:
-    """A district's, city's or province's rollups (``dashboards.rollups.read``): the place's figures by (figure,
-    key), and the ``child.*`` figures per (district, subdistrict)."""
+    """A district's, city's, province's or the nation's rollups (``dashboards.rollups.read``): the place's figures
+    by (figure, key), and the ``child.*`` figures per child level and child place."""
 
     def __init__(self, level: str, pk: int, today: date):
         self.level, self.pk = level, pk
@@ -1129,33 +1129,13 @@ def _funding(totals, param) -> dict:
     }
 
 
-def _rolled_children(level, place, child, rolled: Rolled) -> dict:
-    """The drill-down table's figures per child place from the rollups' per-subdistrict rows."""
-    if child == "province":  # the nation's provinces: every district's rows, by the district's province
-        province_of = dict(District.objects.values_list("pk", "city__province_id"))
-        node = lambda district_id, subdistrict_id: province_of.get(district_id)  # noqa: E731
-    elif child == "city":  # a province's cities: its districts' rows, by the district's city
-        city_of = dict(District.objects.filter(city__province_id=place.pk).values_list("pk", "city_id"))
-        node = lambda district_id, subdistrict_id: city_of.get(district_id)  # noqa: E731
-    elif child == "district":
-        node = lambda district_id, subdistrict_id: district_id  # noqa: E731
-    else:
-        node = lambda district_id, subdistrict_id: subdistrict_id  # noqa: E731
-    rows: dict = {}
-    for (district_id, subdistrict_id), figures in rolled.children.items():
-        row = rows.setdefault(node(district_id, subdistrict_id), {})
-        for figure, value in figures.items():
-            row[figure] = row.get(figure, 0) + value
-    return rows
-
-
 def _children(level, place, child, today, rolled: Rolled | None = None):
     model = PLACE_MODELS[child]
     places = list(
         model.objects.filter(**{PARENT_LOOKUP[(level, child)]: place.pk}).order_by("code").values("pk", "name", "code")
     )
     if rolled:
-        figures = _rolled_children(level, place, child, rolled)
+        figures = rolled.children.get(child, {})
         rows = []
         for node in places:
             row = figures.get(node["pk"], {})

@@ -94,3 +94,101 @@ class PlaceDay(models.Model):
 
     def __str__(self):
         return f"{self.district_id}/{self.subdistrict_id} {self.figure}[{self.key}] {self.day}: {self.value}"
+
+
+class AreaFigure(models.Model):
+    """A city's or a province's figures: the sums of its districts' ``PlaceFigure`` rows, kept by a trigger on that
+    table (``dashboards/areas.py``) in the same transaction, so that a city, a province and the nation (which sums
+    its provinces) read a few hundred rows instead of ten, sixty or three hundred districts' worth. ``part`` 0 holds
+    the area's totals, -1 the figures by key (rounds by week, evaluations, answer times, projects waiting for the
+    six parties), and a child's id (a city's district, a province's city) the drill-down table's ``child.*``
+    figures of that child."""
+
+    level = models.CharField(max_length=8)
+    area_id = models.IntegerField()
+    part = models.IntegerField(default=0)
+    figure = models.CharField(max_length=40)
+    key = models.CharField(max_length=80, blank=True)
+    value = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["level", "area_id", "part", "figure", "key"], name="area_figure_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.level} {self.area_id}/{self.part} {self.figure}[{self.key}] = {self.value}"
+
+
+class AreaDay(models.Model):
+    """The governance row by day (``PlaceDay``) summed per city and province, kept like ``AreaFigure``."""
+
+    level = models.CharField(max_length=8)
+    area_id = models.IntegerField()
+    part = models.IntegerField(default=0)
+    figure = models.CharField(max_length=40)
+    key = models.CharField(max_length=80, blank=True)
+    day = models.DateField()
+    value = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["level", "area_id", "part", "figure", "key", "day"], name="area_day_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.level} {self.area_id}/{self.part} {self.figure}[{self.key}] {self.day}: {self.value}"
+
+
+class ContractorScore(models.Model):
+    """One contractor's scorecard in a city, a province or the nation (``area_id`` 0): the sums of the
+    per-contractor figures of the area's districts (``rollups.SCORECARD_FIGURES``; overdue issues and projects behind
+    schedule as of ``RollupClock.day``) and the repeat findings (beyond the first of a kind, from
+    ``ContractorKind``), kept by the same trigger as ``AreaFigure``. An area's scorecard is then one row per
+    contractor to filter, order and cut, not ten figures per contractor and district to sum first."""
+
+    level = models.CharField(max_length=8)
+    area_id = models.IntegerField()
+    contractor_id = models.BigIntegerField()
+    issues = models.BigIntegerField(db_default=0)
+    closed = models.BigIntegerField(db_default=0)
+    on_time = models.BigIntegerField(db_default=0)
+    overdue = models.BigIntegerField(db_default=0)
+    warranty = models.BigIntegerField(db_default=0)
+    warranty_on_time = models.BigIntegerField(db_default=0)
+    projects = models.BigIntegerField(db_default=0)
+    behind = models.BigIntegerField(db_default=0)
+    slip_days = models.DecimalField(max_digits=20, decimal_places=2, db_default=0)
+    slip_n = models.BigIntegerField(db_default=0)
+    repeats = models.BigIntegerField(db_default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["level", "area_id", "contractor_id"], name="contractor_score_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.level} {self.area_id}: contractor {self.contractor_id}"
+
+
+class ContractorKind(models.Model):
+    """A contractor's inspection findings of one kind in a city, a province or the nation: what the scorecard's
+    repeat findings (``ContractorScore.repeats``, the findings beyond the first of each kind) are counted from."""
+
+    level = models.CharField(max_length=8)
+    area_id = models.IntegerField()
+    contractor_id = models.BigIntegerField()
+    kind = models.CharField(max_length=40)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["level", "area_id", "contractor_id", "kind"], name="contractor_kind_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.level} {self.area_id}: contractor {self.contractor_id} {self.kind} × {self.n}"

@@ -25,12 +25,14 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import connection, transaction
 
-from dashboards.sql import DISTRICTS, _delta, _reading, _upsert
+from dashboards import areas as area_sql
+from dashboards.sql import AREA_OF, DISTRICTS, _delta, _reading, _upsert, rows_of
 
 FIGURE = "dashboards_placefigure"
 DUE = "dashboards_placedue"
 DAY = "dashboards_placeday"  # the governance row by day (``dashboards/daily.py``)
 CLOCK = "dashboards_rollupclock"
+AREA_TABLES = (area_sql.AREA, area_sql.AREA_DAY, area_sql.SCORE, area_sql.KIND)
 STARTED = "('construction', 'completion_acceptance', 'handed_over')"
 OPEN = "('planning', 'survey_design', 'plan_confirmation', 'construction', 'completion_acceptance', 'suspended')"
 
@@ -571,7 +573,7 @@ def _triggers(table: str) -> list[str]:
     return statements
 
 
-def install_sql(days: bool = True) -> list[str]:
+def install_sql(days: bool = True, areas: bool = True) -> list[str]:
     from dashboards import daily
 
     # The governance row's triggers first: a writer locks their table before these (``rebuild``'s order).
@@ -582,13 +584,15 @@ def install_sql(days: bool = True) -> list[str]:
     for table in SOURCES:
         statements.append(trigger_function(table))
         statements += _triggers(table)
+    if areas:  # the cities', provinces' and contractors' rows, from the districts' (``dashboards/areas.py``)
+        statements += area_sql.install_sql()
     return statements
 
 
 def uninstall_sql() -> list[str]:
     from dashboards import daily
 
-    statements = daily.uninstall_sql()
+    statements = daily.uninstall_sql() + area_sql.uninstall_sql()
     for table in [*SOURCES, *PLAN_TABLES]:
         for event in ("insert", "update", "delete"):
             statements.append(f"DROP TRIGGER IF EXISTS dashboards_rollup_{event} ON {table};")
@@ -607,12 +611,21 @@ def _days_kept(cursor) -> bool:
     return cursor.fetchone()[0]
 
 
+def _areas_kept(cursor) -> bool:
+    """The cities', provinces' and contractors' tables exist (``0008_area_rollups`` and after)."""
+    cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [area_sql.AREA])
+    return cursor.fetchone()[0]
+
+
 def install() -> None:
     with connection.cursor() as cursor:
-        days = _days_kept(cursor)
+        days, areas = _days_kept(cursor), _areas_kept(cursor)
         for table in (FIGURE, DUE, DAY) if days else (FIGURE, DUE):
             cursor.execute(f"ALTER TABLE {table} SET (fillfactor = 50)")
-        for sql in install_sql(days):
+        if areas:
+            for table in AREA_TABLES:
+                cursor.execute(f"ALTER TABLE {table} SET (fillfactor = 50)")
+        for sql in install_sql(days, areas):
             cursor.execute(sql)
 
 
@@ -650,52 +663,96 @@ def rebuild(today: date | None = None) -> None:
 
     today = today or timezone.localdate()
     with transaction.atomic(), connection.cursor() as cursor:
-        days = _days_kept(cursor)
-        cursor.execute(f"LOCK TABLE {DAY + ', ' if days else ''}{FIGURE}, {DUE} IN EXCLUSIVE MODE")
-        cursor.execute(f"DELETE FROM {FIGURE}")
-        cursor.execute(f"DELETE FROM {DUE}")
-        if days:
-            cursor.execute(f"DELETE FROM {DAY}")
+        days, areas = _days_kept(cursor), _areas_kept(cursor)
+        tables = [DAY] if days else []
+        tables += [FIGURE, DUE] + (list(AREA_TABLES) if areas else [])
+        cursor.execute(f"LOCK TABLE {', '.join(tables)} IN EXCLUSIVE MODE")
+        # The districts' rows are counted whole, then the areas' summed from them once (not row by row by the
+        # triggers on the districts' tables).
+        cursor.execute(f"SELECT set_config('{area_sql.REBUILDING}', 'on', true)")
+        for table in tables:
+            cursor.execute(f"DELETE FROM {table}")
         cursor.execute(
             f"INSERT INTO {CLOCK} (id, day) VALUES (1, %s) ON CONFLICT (id) DO UPDATE SET day = EXCLUDED.day",
             [today],
         )
         _recount_into(cursor, FIGURE, DUE, DAY if days else None)
+        if areas:
+            area_sql.fill(cursor, FIGURE, DAY if days else None, *AREA_TABLES)
+        cursor.execute(f"SELECT set_config('{area_sql.REBUILDING}', 'off', true)")
         # A place's rows together on few pages (a province reads sixty districts' rows); the free space that the
         # tables keep (fillfactor) lets the triggers' updates stay on the row's page.
         cursor.execute(f"CLUSTER {FIGURE} USING place_figure_unique")
         cursor.execute(f"CLUSTER {DUE} USING place_due_unique")
         if days:
             cursor.execute(f"CLUSTER {DAY} USING place_day_unique")
-        cursor.execute(f"ANALYZE {FIGURE}, {DUE}{', ' + DAY if days else ''}")
+        if areas:
+            for table, index in zip(AREA_TABLES, AREA_INDEXES):
+                cursor.execute(f"CLUSTER {table} USING {index}")
+        cursor.execute(f"ANALYZE {', '.join(tables)}")
+
+
+AREA_INDEXES = ("area_figure_unique", "area_day_unique", "contractor_score_unique", "contractor_kind_unique")
+AREA_COMPARED = (
+    ("area", area_sql.AREA, "recount_area", area_sql.AREA_KEYS, "value"),
+    ("area day", area_sql.AREA_DAY, "recount_area_day", area_sql.AREA_DAY_KEYS, "value"),
+    ("kind", area_sql.KIND, "recount_kind", area_sql.KIND_KEYS, "n"),
+) + tuple(
+    (f"score {column}", area_sql.SCORE, "recount_score", area_sql.SCORE_KEYS, column)
+    for column in (*area_sql.SCORE_COLUMNS, "repeats")
+)
+
+
+def _compare(cursor, label: str, kept: str, recount: str, keys: str, value: str, limit: int) -> list[tuple]:
+    join = " AND ".join(f"k.{c.strip()} = r.{c.strip()}" for c in keys.split(","))
+    select = ", ".join(f"coalesce(k.{c.strip()}, r.{c.strip()})" for c in keys.split(","))
+    cursor.execute(
+        f"SELECT '{label}', {select}, coalesce(k.{value}, 0), coalesce(r.{value}, 0) FROM {kept} k "
+        f"FULL OUTER JOIN {recount} r ON {join} WHERE coalesce(k.{value}, 0) <> coalesce(r.{value}, 0) "
+        f"ORDER BY 2, 3, 4, 5 LIMIT %s",
+        [limit],
+    )
+    return cursor.fetchall()
 
 
 def differences(limit: int = 100) -> list[tuple]:
     """The rows where the rollups differ from a recount now: (table, district, subdistrict, figure, key[, day],
-    kept, recounted), at most ``limit``; empty when they agree."""
+    kept, recounted), at most ``limit``; empty when they agree. The cities', provinces' and contractors' rows are
+    compared with the same sums of the recount (``area``: level, area, part, figure, key; ``score <column>``:
+    level, area, contractor)."""
     found = []
     with transaction.atomic(), connection.cursor() as cursor:
+        areas = _areas_kept(cursor)
         # A consistent picture: writers wait while the recount runs (SHARE blocks their ROW EXCLUSIVE lock).
-        cursor.execute(f"LOCK TABLE {DAY}, {FIGURE}, {DUE} IN SHARE MODE")
-        cursor.execute("DROP TABLE IF EXISTS recount_fig, recount_due, recount_day")  # an outer transaction's check
-        for name, source in (("fig", FIGURE), ("due", DUE), ("day", DAY)):
+        cursor.execute(f"LOCK TABLE {DAY}, {FIGURE}, {DUE}{''.join(', ' + t for t in AREA_TABLES) if areas else ''} "
+                       "IN SHARE MODE")  # fmt: skip
+        recounts = ["fig", "due", "day"] + (["area", "area_day", "score", "kind"] if areas else [])
+        sources = [FIGURE, DUE, DAY] + (list(AREA_TABLES) if areas else [])
+        cursor.execute("DROP TABLE IF EXISTS " + ", ".join(f"recount_{name}" for name in recounts))
+        for name, source in zip(recounts, sources):
             cursor.execute(f"CREATE TEMPORARY TABLE recount_{name} (LIKE {source} INCLUDING ALL) ON COMMIT DROP")
         _recount_into(cursor, "recount_fig", "recount_due", "recount_day")
-        for label, kept, recount, keys in (
-            ("figure", FIGURE, "recount_fig", FIGURE_KEYS),
-            ("due", DUE, "recount_due", DUE_KEYS),
-            ("day", DAY, "recount_day", DUE_KEYS),
-        ):
-            join = " AND ".join(f"k.{c.strip()} = r.{c.strip()}" for c in keys.split(","))
-            select = ", ".join(f"coalesce(k.{c.strip()}, r.{c.strip()})" for c in keys.split(","))
-            cursor.execute(
-                f"SELECT '{label}', {select}, coalesce(k.value, 0), coalesce(r.value, 0) FROM {kept} k "
-                f"FULL OUTER JOIN {recount} r ON {join} WHERE coalesce(k.value, 0) <> coalesce(r.value, 0) "
-                f"ORDER BY 2, 3, 4, 5 LIMIT %s",
-                [limit - len(found)],
+        compared = [
+            ("figure", FIGURE, "recount_fig", FIGURE_KEYS, "value"),
+            ("due", DUE, "recount_due", DUE_KEYS, "value"),
+            ("day", DAY, "recount_day", DUE_KEYS, "value"),
+        ]
+        if areas:
+            area_sql.fill(
+                cursor,
+                "recount_fig",
+                "recount_day",
+                "recount_area",
+                "recount_area_day",
+                "recount_score",
+                "recount_kind",
             )
-            found += cursor.fetchall()
-        cursor.execute("DROP TABLE recount_fig, recount_due, recount_day")
+            compared += AREA_COMPARED
+        for label, kept, recount, keys, value in compared:
+            if len(found) >= limit:
+                break
+            found += _compare(cursor, label, kept, recount, keys, value, limit - len(found))
+        cursor.execute("DROP TABLE " + ", ".join(f"recount_{name}" for name in recounts))
     return found
 
 
@@ -742,62 +799,101 @@ def _correction(where: str) -> str:
     )
 
 
+# From a district (``c.d`` of a correction row) to the child place whose row it adds to.
+_DISTRICT_TO = {
+    "district": "c.d",
+    "city": "(SELECT dd.city_id FROM communities_district dd WHERE dd.id = c.d)",
+    "province": (
+        "(SELECT ci.province_id FROM communities_district dd JOIN communities_city ci ON ci.id = dd.city_id "
+        "WHERE dd.id = c.d)"
+    ),
+}
+
+
+def _children_sql(level: str, districts: str) -> str:
+    """The drill-down table's ``child.*`` figures per child place (child level, node, figure, value): a district's
+    subdistricts, a city's districts, a province's cities and districts, the nation's provinces; each with the
+    correction of its due rows."""
+
+    def correction(node: str) -> str:
+        due = f"u.district_id IN ({districts}) AND u.subdistrict_id > 0"
+        return f"SELECT {node}, c.figure, c.value FROM ({_correction(due)}) c(d, s, figure, key, value)"
+
+    def summed(child: str, rows: str, node: str) -> str:
+        return (
+            f"SELECT '{child}', n, figure COLLATE \"C\", sum(value) FROM ({rows} UNION ALL {correction(node)}) "
+            "x(n, figure, value) GROUP BY 2, 3"
+        )
+
+    if level == "district":
+        return summed(
+            "subdistrict", f"SELECT subdistrict_id, figure, value FROM {FIGURE} WHERE district_id = %(pk)s "
+            "AND subdistrict_id > 0", "c.s",
+        )  # fmt: skip
+    if level == "city":
+        return summed("district", f"SELECT part, figure, value FROM {rows_of(level, '> 0')}", _DISTRICT_TO["district"])
+    if level == "province":
+        cities = "SELECT id FROM communities_city WHERE province_id = %(pk)s"
+        return (
+            summed("city", f"SELECT part, figure, value FROM {rows_of(level, '> 0')}", _DISTRICT_TO["city"])
+            + " UNION ALL "
+            + summed(
+                "district",
+                f"SELECT part, figure, value FROM {area_sql.AREA} WHERE level = 'city' AND area_id IN ({cities}) "
+                "AND part > 0",
+                _DISTRICT_TO["district"],
+            )
+        )
+    return summed("province", f"SELECT area_id, figure, value FROM {rows_of(level, '> 0')}", _DISTRICT_TO["province"])
+
+
 def read(level: str, pk: int | None, today: date, *, scorecard: bool = True) -> tuple[dict, dict]:
-    """A district's, city's, province's or the nation's figures: ``({(figure, key): value}, {(district_id,
-    subdistrict_id): {figure: value}})`` — the place's totals and the per-subdistrict ``child.*`` figures. Two
-    queries. Without ``scorecard`` the figures per contractor stay in the database (``contractor_scores`` reads
-    them): the scorecard's are left out, and overdue issues and projects behind schedule come summed per tier and
-    in all, not per contractor — a province's ≈ 13,000 rows become a few hundred."""
+    """A district's, city's, province's or the nation's figures: ``({(figure, key): value}, {child level: {child id:
+    {figure: value}}})`` — the place's totals and the drill-down table's ``child.*`` figures per child place (a
+    province's per city and per district). Two queries. Without ``scorecard`` the figures per contractor stay in
+    the database (``contractor_scores`` reads them): the scorecard's are left out, and overdue issues and projects
+    behind schedule come summed per tier and in all, not per contractor."""
     districts = DISTRICTS[level]
     params = {"pk": pk, "today": today}
     totals: dict = defaultdict(Decimal)
-    children: dict = defaultdict(lambda: defaultdict(Decimal))
+    children: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(Decimal)))
     key = "key"
     skipped = "'issue.kind', 'liaison.leader'"
     if not scorecard:
         key = "CASE figure WHEN 'issue.overdue' THEN split_part(key, ':', 1) WHEN 'project.behind' THEN '' ELSE key END"
         skipped += ", " + ", ".join(f"'{name}'" for name in SCORECARD_FIGURES if name.startswith(("card.", "sched.")))
+    own = rows_of(level, "= 0")
     with _reading().cursor() as cursor:
-        where = f"district_id IN ({districts}) AND subdistrict_id = 0"
         due = f"u.district_id IN ({districts}) AND u.subdistrict_id = 0"
         # Repeat findings per contractor (findings beyond the first of a kind) are summed here, from the counts per
-        # contractor and kind, so the many (contractor, kind) rows of a province never leave the database.
+        # contractor and kind, so the many (contractor, kind) rows never leave the database.
         repeats = (
             ""
             if not scorecard
             else (
                 "UNION ALL SELECT 'issue.repeats', split_part(key, ':', 1) COLLATE \"C\", sum(n - 1) FROM ("
-                f'  SELECT key COLLATE "C" AS key, sum(value) AS n FROM {FIGURE} WHERE {where} '
+                f'  SELECT key COLLATE "C" AS key, sum(value) AS n FROM {own} '
                 "  AND figure = 'issue.kind' GROUP BY 1 HAVING sum(value) > 1) k GROUP BY 2 "
             )
         )
         cursor.execute(
-            f'SELECT figure COLLATE "C", {key} COLLATE "C", sum(value) FROM (SELECT figure, key, value FROM {FIGURE} '
-            f"WHERE {where} AND figure NOT IN ({skipped}) "
+            f'SELECT figure COLLATE "C", {key} COLLATE "C", sum(value) FROM (SELECT figure, key, value FROM {own} '
+            f"AND figure NOT IN ({skipped}) "
             f"UNION ALL SELECT figure, key, value FROM ({_correction(due)}) c(d, s, figure, key, value)) u "
             f"GROUP BY 1, 2 {repeats}"
             # Hooked leaders: the leaders linked to any of the place's projects, each once however many districts.
             "UNION ALL SELECT 'liaison.leaders', '', count(*) FROM ("
-            f"  SELECT key FROM {FIGURE} WHERE {where} AND figure = 'liaison.leader' GROUP BY key "
-            "  HAVING sum(value) <> 0) l "
-            # Projects waiting for the six parties: one row each (subdistrict -1).
-            f"UNION ALL SELECT 'project.pending', '', count(*) FROM {FIGURE} WHERE district_id IN ({districts}) "
-            "AND subdistrict_id = -1 AND figure = 'project.pending' AND value > 0",
+            f"  SELECT key FROM {own} AND figure = 'liaison.leader' GROUP BY key HAVING sum(value) <> 0) l "
+            # Projects waiting for the six parties: one row each (figures by key).
+            f"UNION ALL SELECT 'project.pending', '', count(*) FROM {rows_of(level, '= -1')} "
+            "AND figure = 'project.pending' AND value > 0",
             params,
         )
         for figure, key, value in cursor.fetchall():
             totals[figure, key] = value
-        where = f"district_id IN ({districts}) AND subdistrict_id > 0"
-        due = f"u.district_id IN ({districts}) AND u.subdistrict_id > 0"
-        cursor.execute(
-            'SELECT district_id, subdistrict_id, figure COLLATE "C", sum(value) FROM (SELECT district_id, subdistrict_id, '
-            f"figure, value FROM {FIGURE} WHERE {where} UNION ALL SELECT d, s, figure, value FROM "
-            f"({_correction(due)}) c(d, s, figure, key, value)) u "
-            "GROUP BY 1, 2, 3",
-            params,
-        )
-        for district_id, subdistrict_id, figure, value in cursor.fetchall():
-            children[district_id, subdistrict_id][figure] = value
+        cursor.execute(_children_sql(level, districts), params)
+        for child, node, figure, value in cursor.fetchall():
+            children[child][node][figure] = value
     return totals, children
 
 
@@ -843,45 +939,8 @@ def contractor_scores(
     aggregated, ordered and cut in the database: a province's ≈ 1,250 contractors, the nation's ≈ 7,000, never
     leave it. ``count``: the total only (no rows). One query."""
     districts = DISTRICTS[level]
-    where = f"district_id IN ({districts}) AND subdistrict_id = 0"
     due = f"u.district_id IN ({districts}) AND u.subdistrict_id = 0 AND u.figure IN ('issue.overdue', 'project.behind')"
-    wanted = ", ".join(f"'{name}'" for name in SCORECARD_FIGURES)
-
-    def summed(figure: str, name: str) -> str:
-        return f"coalesce(sum(k.value) FILTER (WHERE k.figure = '{figure}'), 0) AS {name}"
-
-    scores = (
-        f"WITH f AS (SELECT figure, key, value FROM {FIGURE} WHERE {where} AND figure IN ({wanted}) "
-        f"  UNION ALL SELECT figure, key, value FROM ({_correction(due)}) c(d, s, figure, key, value)), "
-        "k AS (SELECT CASE WHEN figure = 'issue.overdue' THEN split_part(key, ':', 2) ELSE key END AS contractor, "
-        "  figure, value FROM f), "
-        "r AS (SELECT split_part(key, ':', 1) AS contractor, sum(n - 1) AS repeats FROM ("
-        f"  SELECT key COLLATE \"C\" AS key, sum(value) AS n FROM {FIGURE} WHERE {where} AND figure = 'issue.kind' "
-        "  GROUP BY 1 HAVING sum(value) > 1) x GROUP BY 1), "
-        "t AS (SELECT k.contractor, "
-        + ", ".join(
-            summed(figure, name)
-            for figure, name in (
-                ("card.issues", "issues"),
-                ("card.closed", "closed"),
-                ("card.on_time", "on_time"),
-                ("issue.overdue", "overdue"),
-                ("card.warranty", "warranty"),
-                ("card.warranty_on_time", "warranty_on_time"),
-                ("sched.projects", "projects"),
-                ("project.behind", "behind"),
-                ("sched.slip_days", "slip_days"),
-                ("sched.slip_n", "slip_n"),
-            )
-        )
-        + " FROM k WHERE k.contractor <> '' GROUP BY k.contractor), "
-        "s AS (SELECT t.contractor::bigint AS id, c.name, t.issues, t.closed, t.on_time, t.overdue, t.warranty, "
-        "  t.warranty_on_time, t.projects, t.behind, t.slip_days, t.slip_n, coalesce(r.repeats, 0) AS repeats "
-        "  FROM t LEFT JOIN r ON r.contractor = t.contractor "
-        "  LEFT JOIN communities_company c ON c.id = t.contractor::bigint "
-        "  WHERE (t.issues <> 0 OR t.projects <> 0) "
-        "  AND (%(search)s = '' OR strpos(lower(coalesce(c.name, '')), lower(%(search)s)) > 0)) "
-    )
+    scores = _district_scores(due) if level == "district" else _area_scores(level, due)
     params = {"pk": pk, "today": today, "search": search, "limit": limit, "offset": offset}
     with _reading().cursor() as cursor:
         if count:
@@ -899,6 +958,54 @@ def contractor_scores(
     return found, total
 
 
+_SEARCHED = "AND (%(search)s = '' OR strpos(lower(coalesce(c.name, '')), lower(%(search)s)) > 0)"
+
+
+def _district_scores(due: str) -> str:
+    """A district's scorecard (``WITH … s AS (…)``, one row per contractor): its per-contractor rows summed."""
+    where = "district_id = %(pk)s AND subdistrict_id = 0"
+    wanted = ", ".join(f"'{name}'" for name in SCORECARD_FIGURES)
+
+    def summed(figure: str, name: str) -> str:
+        return f"coalesce(sum(k.value) FILTER (WHERE k.figure = '{figure}'), 0) AS {name}"
+
+    return (
+        f"WITH f AS (SELECT figure, key, value FROM {FIGURE} WHERE {where} AND figure IN ({wanted}) "
+        f"  UNION ALL SELECT figure, key, value FROM ({_correction(due)}) c(d, s, figure, key, value)), "
+        "k AS (SELECT CASE WHEN figure = 'issue.overdue' THEN split_part(key, ':', 2) ELSE key END AS contractor, "
+        "  figure, value FROM f), "
+        "r AS (SELECT split_part(key, ':', 1) AS contractor, sum(n - 1) AS repeats FROM ("
+        f"  SELECT key COLLATE \"C\" AS key, sum(value) AS n FROM {FIGURE} WHERE {where} AND figure = 'issue.kind' "
+        "  GROUP BY 1 HAVING sum(value) > 1) x GROUP BY 1), "
+        "t AS (SELECT k.contractor, "
+        + ", ".join(summed(figure, name) for name, figure in area_sql.SCORE_COLUMNS.items())
+        + " FROM k WHERE k.contractor <> '' GROUP BY k.contractor), "
+        "s AS (SELECT t.contractor::bigint AS id, c.name, t.issues, t.closed, t.on_time, t.overdue, t.warranty, "
+        "  t.warranty_on_time, t.projects, t.behind, t.slip_days, t.slip_n, coalesce(r.repeats, 0) AS repeats "
+        "  FROM t LEFT JOIN r ON r.contractor = t.contractor "
+        "  LEFT JOIN communities_company c ON c.id = t.contractor::bigint "
+        f"  WHERE (t.issues <> 0 OR t.projects <> 0) {_SEARCHED}) "
+    )
+
+
+def _area_scores(level: str, due: str) -> str:
+    """A city's, province's or the nation's scorecard (``WITH … s AS (…)``): its ``ContractorScore`` rows, overdue
+    issues and projects behind schedule corrected to today by the due rows (none once the clock is rolled)."""
+    area = "%(pk)s" if level != "nation" else "0"
+    return (
+        "WITH k AS (SELECT CASE WHEN figure = 'issue.overdue' THEN split_part(key, ':', 2) ELSE key END AS contractor, "
+        "  coalesce(sum(value) FILTER (WHERE figure = 'issue.overdue'), 0) AS overdue, "
+        "  coalesce(sum(value) FILTER (WHERE figure = 'project.behind'), 0) AS behind "
+        f"  FROM ({_correction(due)}) c(d, s, figure, key, value) GROUP BY 1), "
+        "s AS (SELECT t.contractor_id AS id, c.name, t.issues, t.closed, t.on_time, "
+        "  t.overdue + coalesce(k.overdue, 0) AS overdue, t.warranty, t.warranty_on_time, t.projects, "
+        "  t.behind + coalesce(k.behind, 0) AS behind, t.slip_days, t.slip_n, t.repeats "
+        f"  FROM {area_sql.SCORE} t LEFT JOIN k ON k.contractor = t.contractor_id::text "
+        "  LEFT JOIN communities_company c ON c.id = t.contractor_id "
+        f"  WHERE t.level = '{level}' AND t.area_id = {area} AND (t.issues <> 0 OR t.projects <> 0) {_SEARCHED}) "
+    )
+
+
 # Figures by key at subdistrict -1: each read by an index range of ``place_figure_unique``, never summed whole.
 
 
@@ -906,8 +1013,8 @@ def week_rounds(level: str, pk: int, monday: date) -> dict:
     """The unannounced rounds of the week starting ``monday``: ``{"planned": n, "done": n}``. One query."""
     with _reading().cursor() as cursor:
         cursor.execute(
-            f"SELECT figure, sum(value) FROM {FIGURE} WHERE district_id IN ({DISTRICTS[level]}) "
-            "AND subdistrict_id = -1 AND figure IN ('round.planned', 'round.done') AND key = %(week)s GROUP BY 1",
+            f"SELECT figure, sum(value) FROM {rows_of(level, '= -1')} "
+            "AND figure IN ('round.planned', 'round.done') AND key = %(week)s GROUP BY 1",
             {"pk": pk, "week": monday.isoformat()},
         )
         found = dict(cursor.fetchall())
@@ -917,12 +1024,18 @@ def week_rounds(level: str, pk: int, monday: date) -> dict:
 def latest_evaluations(level: str, pk: int, limit: int = 20) -> list[dict]:
     """The ``limit`` latest mid-term evaluations of the place, newest first (``filed_at`` then id, descending),
     shaped as ``Inspection.objects.values("pk", "project__compound__name", "score", "filed_at")``: each district's
-    ``limit`` newest keys by the index, then the newest of those. One query, whatever the number of evaluations."""
+    ``limit`` newest keys by the index (the nation: each province's), then the newest of those. One query, whatever
+    the number of evaluations."""
+    if level == "district":
+        ids, rows = "SELECT %(pk)s", f"{FIGURE} WHERE district_id = d.id AND subdistrict_id = -1"
+    else:  # each area's (the nation's: each province's)
+        area, ids = AREA_OF[level]
+        rows = f"{area_sql.AREA} WHERE level = '{area}' AND area_id = d.id AND part = -1"
     with _reading().cursor() as cursor:
         cursor.execute(
             "SELECT i.id, c.name, i.score, i.filed_at FROM ("
-            "  SELECT e.key FROM (" + DISTRICTS[level] + ") d(id) CROSS JOIN LATERAL ("
-            f"   SELECT key FROM {FIGURE} WHERE district_id = d.id AND subdistrict_id = -1 AND figure = 'evaluation' "
+            f"  SELECT e.key FROM ({ids}) d(id) CROSS JOIN LATERAL ("
+            f"   SELECT key FROM {rows} AND figure = 'evaluation' "
             "    AND value > 0 ORDER BY key DESC LIMIT %(limit)s) e ORDER BY e.key DESC LIMIT %(limit)s) k "
             "JOIN inspections_inspection i ON i.id = right(k.key, 12)::bigint "
             "JOIN projects_project p ON p.id = i.project_id JOIN communities_compound c ON c.id = p.compound_id "
@@ -957,8 +1070,8 @@ def median_response_seconds(level: str, pk: int, hours: dict) -> float | None:
         seen += n
     with _reading().cursor() as cursor:
         cursor.execute(
-            f"SELECT key, sum(value) FROM {FIGURE} WHERE district_id IN ({DISTRICTS[level]}) "
-            "AND subdistrict_id = -1 AND figure = 'problem.response' AND key >= %(low)s AND key < %(high)s "
+            f"SELECT key, sum(value) FROM {rows_of(level, '= -1')} "
+            "AND figure = 'problem.response' AND key >= %(low)s AND key < %(high)s "
             "GROUP BY 1 HAVING sum(value) <> 0 ORDER BY 1",
             {
                 "pk": pk,

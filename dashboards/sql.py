@@ -1,6 +1,6 @@
 """SQL building blocks shared by the rollups (``rollups.py``) and the governance rollups by day (``daily.py``): the
-upsert of a delta, the delta of a statement's new and old rows, the districts below a level, and the connection the
-dashboards read from. Kept apart so that neither of those modules imports the other."""
+upsert of a delta, the delta of a statement's new and old rows, the districts below a level, where a place's rows are,
+and the connection the dashboards read from. Kept apart so that neither of those modules imports the other."""
 
 from django.db import DEFAULT_DB_ALIAS, connections, router
 
@@ -38,6 +38,27 @@ DISTRICTS = {
     ),
     "nation": "SELECT id FROM communities_district",  # the national overview: every district
 }
+
+
+# Where a place's rows are (``dashboards/areas.py``): a district's in the districts' table, a city's and a province's
+# in the areas' table under their own level and id, the nation's in every province's.
+AREA_OF = {
+    "city": ("city", "SELECT %(pk)s"),
+    "province": ("province", "SELECT %(pk)s"),
+    "nation": ("province", "SELECT id FROM communities_province"),
+}
+
+
+def rows_of(
+    level: str, part: str, table: str = "dashboards_placefigure", area_table: str = "dashboards_areafigure"
+) -> str:
+    """``FROM``-clause text: the rows of the place's figures (``figure``, ``key``, ``value``) in ``part`` — "= 0" its
+    totals, "= -1" its figures by key: a district's own rows, or the area rows of a city, a province or (summed
+    over its provinces) the nation. The query's parameters carry the place's id as ``pk``."""
+    if level == "district":
+        return f"{table} WHERE district_id = %(pk)s AND subdistrict_id {part}"
+    area, ids = AREA_OF[level]
+    return f"{area_table} WHERE level = '{area}' AND area_id IN ({ids}) AND part {part}"
 
 
 def _reading():

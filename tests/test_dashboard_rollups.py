@@ -22,7 +22,7 @@ from communities.models import City, Compound, District, OwnersBody, PartyBranch
 from consultations.models import Need, ResidentProblem, Vote
 from dashboards import figures, rollups
 from dashboards.api import DashboardView
-from dashboards.models import PlaceDay, PlaceFigure
+from dashboards.models import AreaFigure, ContractorScore, PlaceDay, PlaceFigure
 from inspections import services as inspections
 from inspections.models import Inspection, RectificationIssue
 from projects import services as projects
@@ -100,10 +100,14 @@ def test_a_rolled_up_dashboard_reads_no_source_table_of_the_rolled_figures(gener
     district = District.objects.order_by("pk").first()
     with CaptureQueriesContext(connection) as queries:
         board("province", district.city.province, generated, live=False)
-    # The governance row by any period too: its rows by day (``dashboards.daily``).
+    # A province reads its own area rows (``dashboards/areas.py``), never its districts' rows; the governance row by
+    # any period too, from its rows by day (``dashboards.daily``), and the scorecard from its contractors' rows.
     sql = " ".join(q["sql"] for q in queries.captured_queries)
-    assert "dashboards_placeday" in sql
+    for table in ("dashboards_areafigure", "dashboards_areaday", "dashboards_contractorscore"):
+        assert table in sql
     for table in (
+        "dashboards_placefigure",
+        "dashboards_placeday",
         "communities_partybranch",
         "communities_ownersbody",
         "communities_propertyservice",
@@ -433,6 +437,40 @@ def test_verify_rollups_reports_a_difference_and_fix_rebuilds(generated):
     PlaceFigure.objects.all().delete()  # an empty table (a restore without it): the command counts it all again
     call_command("rebuild_rollups", stdout=io.StringIO())
     assert rollups.differences() == []
+
+
+def test_area_and_scorecard_rows_out_of_step_are_found_and_fixed(generated):
+    """The cities', provinces' and contractors' rows (``dashboards/areas.py``) are checked against the same sums of
+    a recount, and rebuilt by ``--fix``."""
+    area = AreaFigure.objects.filter(level="province", part=0, figure="issue.total").order_by("pk").first()
+    AreaFigure.objects.filter(pk=area.pk).update(value=F("value") + 2)  # no trigger on the area rows
+    score = ContractorScore.objects.filter(level="nation", repeats__gt=0).order_by("pk").first()
+    ContractorScore.objects.filter(pk=score.pk).update(repeats=F("repeats") + 1)
+    out = io.StringIO()
+    with pytest.raises(SystemExit):
+        call_command("verify_rollups", stdout=out)
+    assert f"area province {area.area_id} 0 issue.total {area.key}: kept {area.value + 2}" in out.getvalue()
+    assert f"score repeats nation 0 {score.contractor_id}: kept {score.repeats + 1}" in out.getvalue()
+    call_command("verify_rollups", fix=True, stdout=io.StringIO())
+    assert rollups.differences() == []
+
+
+def test_moving_a_district_or_a_city_takes_its_rows_to_the_new_area(generated):
+    """A district moved to another city (of another province), then that city moved to the first province: the
+    area rows follow each move in its own transaction, and every board still equals a recount."""
+    first, second = District.objects.order_by("pk")
+    old_city = second.city
+    second.city = f.CityFactory(name="新设市", province=f.ProvinceFactory(name="新设省"))
+    second.save(update_fields=["city"])
+    assert assert_rollups_equal_a_recount(generated) == 7  # 2 districts, 2 cities, 2 provinces, the nation
+    new_province = second.city.province
+    assert AreaFigure.objects.filter(level="province", area_id=new_province.pk, figure="issue.total").exists()
+    second.city.province = old_city.province
+    second.city.save(update_fields=["province"])
+    assert not AreaFigure.objects.filter(level="province", area_id=new_province.pk).exclude(value=0).exists()
+    assert assert_rollups_equal_a_recount(generated) == 7
+    # The moved district's contractors count in its city's scorecard.
+    assert ContractorScore.objects.filter(level="city", area_id=second.city_id).exclude(issues=0).exists()
 
 
 @pytest.mark.parametrize("level", ["district", "city", "province", "nation"])
