@@ -536,7 +536,7 @@ def build(
         if rolled
         else _median_hours(problems, "created_at", "answered_at"),
         "problems_url": _link("consultations:problem-list", **param),
-        "satisfaction": satisfaction(level, place),
+        "satisfaction": satisfaction(level, place, rolled),
     }
 
     # --- Contractor scorecard and the mid-term evaluation. ---
@@ -896,19 +896,27 @@ def _rolled_contractors(rolled: Rolled) -> tuple[dict, dict, dict]:
     return cards, repeats, schedule
 
 
-def satisfaction(level: str, place) -> dict:
-    """Residents' satisfaction after handover over the place's subtree, from every survey's codes (one query):
-    ``average`` of the households' overall 1–5 answers, ``responses`` of ``codes`` printed, and the
-    ``response_rate`` in percent (None without any code)."""
-    row = (
-        SurveyCode.objects.filter(**{path("survey__compound__", level): place.pk})
-        .order_by()
-        .aggregate(
-            codes=Count("id"),
-            responses=Count("response"),
-            average=Avg("response__overall"),
+def satisfaction(level: str, place, rolled: Rolled | None = None) -> dict:
+    """Residents' satisfaction after handover over the place's subtree, from every survey's codes (one query, or
+    the ``rolled`` figures): ``average`` of the households' overall 1–5 answers, ``responses`` of ``codes``
+    printed, and the ``response_rate`` in percent (None without any code)."""
+    if rolled:
+        responses, overall = rolled.count("survey.responses"), rolled.totals.get(("survey.overall", ""), 0)
+        row = {
+            "codes": rolled.count("survey.codes"),
+            "responses": responses,
+            "average": Decimal(overall) / responses if responses else None,
+        }
+    else:
+        row = (
+            SurveyCode.objects.filter(**{path("survey__compound__", level): place.pk})
+            .order_by()
+            .aggregate(
+                codes=Count("id"),
+                responses=Count("response"),
+                average=Avg("response__overall"),
+            )
         )
-    )
     return {
         "codes": row["codes"],
         "responses": row["responses"],
@@ -940,7 +948,6 @@ def governance(level: str, place, since: date, until: date, *, live: bool = Fals
     A record without its date counts in no period. A district's, city's or province's row is read from the
     rollups by day (``dashboards.daily``, one query) unless ``live``."""
     param = {level: place.pk}
-    conditions = community_selectors.governance_conditions(since, until)
     days = daily.coverage_days(until, COVERAGE_YEARS)
     if not live and uses_rollups(level):
         rolled = daily.read(level, place.pk, since, until, days)
@@ -952,6 +959,7 @@ def governance(level: str, place, since: date, until: date, *, live: bool = Fals
             for cls, n in counts.items():
                 coverage_rows[f"{index}:{cls}"] = n
     else:
+        conditions = community_selectors.governance_conditions(since, until)
         figures = (
             Compound.objects.filter(**{COMPOUND_TO[level]: place.pk})
             .order_by()
@@ -982,7 +990,7 @@ def governance(level: str, place, since: date, until: date, *, live: bool = Fals
         coverage_rows = _coverage_counts(level, place, days)
     urls = {
         f"{name}_url": _link("communities:compound-list", governance=name, since=since, until=until, **param)
-        for name in conditions
+        for name in community_selectors.GOVERNANCE_FIGURES
     }
     space_link = {"opened_since": since, "opened_until": until, **param}
     (service_kind,) = SERVICE_SPACE_KINDS  # one kind each: the space list filters by one kind

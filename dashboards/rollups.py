@@ -260,6 +260,21 @@ def _compound_place(compound_id: str) -> str:
     )
 
 
+def survey_code_figures(rows: str) -> str:
+    # Residents' satisfaction after handover: the codes printed (one per household) …
+    join = "JOIN consultations_survey sv ON sv.id = r.survey_id " + _compound_place("sv.compound_id")
+    return _emit(rows, join, [("0", "survey.codes", "''", "1")])
+
+
+def survey_response_figures(rows: str) -> str:
+    # … and the answers, by their code's survey: how many, and the sum of their overall 1–5 marks (the average).
+    join = (
+        "JOIN consultations_surveycode sc ON sc.id = r.code_id JOIN consultations_survey sv ON sv.id = sc.survey_id "
+        + _compound_place("sv.compound_id")
+    )
+    return _emit(rows, join, [("0", "survey.responses", "''", "1"), ("0", "survey.overall", "''", "r.overall")])
+
+
 def need_figures(rows: str) -> str:
     return _emit(rows, _compound_place("r.compound_id"), [("0", "need.count", "''", "1")])
 
@@ -402,6 +417,8 @@ SOURCES = {
     "projects_fundingentry": (funding_entry_figures, None, ["project_id", "source", "stage", "amount", "voided_at"]),
     "communities_compound": (compound_figures, None, ["community_id"]),
     "consultations_need": (need_figures, None, ["compound_id"]),
+    "consultations_surveycode": (survey_code_figures, None, ["survey_id"]),
+    "consultations_surveyresponse": (survey_response_figures, None, ["code_id", "overall"]),
     "consultations_topic": (topic_figures, None, ["compound_id", "step"]),
     "consultations_vote": (vote_figures, None, ["topic_id", "status", "result"]),
     "consultations_meeting": (meeting_figures, None, ["compound_id", "status", "minutes_published_at"]),

@@ -19,7 +19,7 @@ from aftercare.models import AftercareRecord, Space
 from communities import services as communities
 from communities.choices import RoleKind
 from communities.models import City, Compound, District, OwnersBody, PartyBranch, PropertyService, Province, User
-from consultations.models import Need, ResidentProblem, Vote
+from consultations.models import Need, OwnerUnit, ResidentProblem, Survey, SurveyCode, SurveyResponse, Vote
 from dashboards import figures, rollups
 from dashboards.api import DashboardView
 from dashboards.models import AreaFigure, ContractorScore, PlaceDay, PlaceFigure
@@ -190,6 +190,30 @@ def test_writes_of_every_kind_keep_the_rollups_equal_to_a_recount(generated):
     ResidentProblem.objects.filter(status="open").update(status="answered", answered_at=timezone.now())
     Need.objects.filter(pk__in=Need.objects.values("pk")[:10]).delete()
     f.CompoundFactory(community=first.compound.community)
+    # Satisfaction surveys: codes printed in one statement, answers, a mark changed, an answer and a survey deleted.
+    surveys = []
+    for project in Project.objects.select_related("compound").order_by("pk")[:3]:
+        building = f.BuildingFactory(compound=project.compound, number=f"问卷{project.pk}号楼")
+        units = OwnerUnit.objects.bulk_create(
+            OwnerUnit(
+                compound=project.compound, building=building, unit=f"{n}01", owner_name="业主", area=Decimal("80")
+            )
+            for n in range(4)
+        )
+        survey = Survey.objects.create(compound=project.compound, opened_by=user)
+        codes = SurveyCode.objects.bulk_create(
+            SurveyCode(survey=survey, owner_unit=unit, unit_label=unit.unit, code=f"R{survey.pk:03d}{n}")
+            for n, unit in enumerate(units)
+        )
+        SurveyResponse.objects.bulk_create(
+            SurveyResponse(survey=survey, code=code, overall=n + 2) for n, code in enumerate(codes[:3])
+        )
+        surveys.append(survey)
+    SurveyResponse.objects.filter(survey=surveys[0], overall=2).update(overall=5)
+    SurveyResponse.objects.filter(survey=surveys[1], overall=3).delete()
+    surveys[2].delete()
+    shown = board("district", district, user, live=False)["consultation"]["satisfaction"]
+    assert shown["codes"] and shown["responses"] and shown["average"]
     assert assert_rollups_equal_a_recount(user) == 5
 
 
