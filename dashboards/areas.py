@@ -59,17 +59,29 @@ def _part(child: str) -> str:
     return f"CASE WHEN r.subdistrict_id > 0 THEN {child} ELSE r.subdistrict_id END"
 
 
+# The figures per contractor stay out of the area rows (the scorecard has its own rows); overdue issues come per tier
+# and projects behind schedule in all, as the boards above the district show them.
+PER_CONTRACTOR = tuple(figure for figure in SCORE_COLUMNS.values() if figure.startswith(("card.", "sched."))) + (
+    "issue.kind",
+)
+_AREA_KEY = (
+    "CASE WHEN r.subdistrict_id > 0 THEN '' WHEN r.figure = 'issue.overdue' THEN split_part(r.key, ':', 1) "
+    "WHEN r.figure = 'project.behind' THEN '' ELSE r.key END"
+)
+
+
 def area_rows(sources: list[tuple[str, str]], day: bool = False) -> str:
     """The area rows (``AREA_KEYS``[, day], value) that the district rows of each source (``rows``: district_id,
     subdistrict_id, figure, key[, day], value; ``places``: the mapping, ``PLACES``) add to: each to its city's and
-    its province's."""
-    key = "CASE WHEN r.subdistrict_id > 0 THEN '' ELSE r.key END"
+    its province's, but for the figures per contractor (``PER_CONTRACTOR``)."""
+    key = "CASE WHEN r.subdistrict_id > 0 THEN '' ELSE r.key END" if day else _AREA_KEY
     extra = ", r.day" if day else ""
+    kept = "TRUE" if day else "r.figure NOT IN (" + ", ".join(f"'{figure}'" for figure in PER_CONTRACTOR) + ")"
     return " UNION ALL ".join(
         f"SELECT 'city' AS level, m.city_id AS area_id, {_part('r.district_id')} AS part, r.figure, {key} AS key"
-        f"{extra}, r.value FROM {rows} r JOIN {places} m ON m.district_id = r.district_id "
+        f"{extra}, r.value FROM {rows} r JOIN {places} m ON m.district_id = r.district_id WHERE {kept} "
         f"UNION ALL SELECT 'province', m.province_id, {_part('m.city_id')}, r.figure, {key}{extra}, r.value "
-        f"FROM {rows} r JOIN {places} m ON m.district_id = r.district_id"
+        f"FROM {rows} r JOIN {places} m ON m.district_id = r.district_id WHERE {kept}"
         for rows, places in sources
     )
 

@@ -512,11 +512,7 @@ def build(
         topic_steps = {step: int(n) for step, n in rolled.keys("topic.step").items()}
         votes = {name: rolled.count(f"vote.{name}") for name in ("passed", "failed", "open")}
         # Held: every meeting but those still to come (few, found by the index on the meeting's time).
-        upcoming = (
-            Meeting.objects.filter(**compound_where, held_at__gt=timezone.now())
-            .exclude(status=MeetingStatus.CANCELLED)
-            .count()
-        )
+        upcoming = rollups.upcoming_meetings(level, place.pk, timezone.now())
         meetings = {
             "held": rolled.count("meeting.total") - upcoming,
             "minutes_published": rolled.count("meeting.minutes"),

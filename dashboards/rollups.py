@@ -869,7 +869,9 @@ def read(level: str, pk: int | None, today: date, *, scorecard: bool = True) -> 
     {figure: value}}})`` — the place's totals and the drill-down table's ``child.*`` figures per child place (a
     province's per city and per district). Two queries. Without ``scorecard`` the figures per contractor stay in
     the database (``contractor_scores`` reads them): the scorecard's are left out, and overdue issues and projects
-    behind schedule come summed per tier and in all, not per contractor."""
+    behind schedule come summed per tier and in all, not per contractor — as above the district always (the area
+    rows hold no figure per contractor: ``areas.PER_CONTRACTOR``)."""
+    scorecard = scorecard and level == "district"
     districts = DISTRICTS[level]
     params = {"pk": pk, "today": today}
     totals: dict = defaultdict(Decimal)
@@ -1036,6 +1038,20 @@ def week_rounds(level: str, pk: int, monday: date) -> dict:
         )
         found = dict(cursor.fetchall())
     return {"planned": int(found.get("round.planned", 0)), "done": int(found.get("round.done", 0))}
+
+
+def upcoming_meetings(level: str, pk: int | None, now) -> int:
+    """The place's meetings still to come (held after ``now``, not cancelled): few, found by the index on the
+    meeting's time, then kept by their district. One query."""
+    with _reading().cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM consultations_meeting m JOIN communities_compound c ON c.id = m.compound_id "
+            "JOIN communities_community cm ON cm.id = c.community_id "
+            "JOIN communities_subdistrict sd ON sd.id = cm.subdistrict_id "
+            f"WHERE m.held_at > %(now)s AND m.status <> 'cancelled' AND sd.district_id IN ({DISTRICTS[level]})",
+            {"pk": pk, "now": now},
+        )
+        return cursor.fetchone()[0]
 
 
 def latest_evaluations(level: str, pk: int, limit: int = 20) -> list[dict]:
