@@ -169,11 +169,20 @@ def _signed(columns: str, new: str | None, old: str | None) -> str:
     return "(" + " UNION ALL ".join(parts) + ")"
 
 
-def _add(sources: list[tuple[str, str]], day: bool) -> str:
-    """The statements adding the district rows of ``sources`` to the area tables."""
+def _add(sources: list[tuple[str, str]], day: bool, changed: list[str] | None = None) -> str:
+    """The statements adding the district rows of ``sources`` to the area tables; with ``changed`` (the statement's
+    transition tables), the scorecard's only when one of their rows is a figure per contractor."""
     if day:
         return _sum_upsert(AREA_DAY, AREA_KEYS, area_rows(sources, day=True), day=True)
-    return _sum_upsert(AREA, AREA_KEYS, area_rows(sources)) + "\n    " + _score_upsert(sources)
+    scores = _score_upsert(sources)
+    if changed:
+        wanted = ", ".join(f"'{figure}'" for figure in (*SCORE_COLUMNS.values(), "issue.kind"))
+        found = " OR ".join(
+            f"EXISTS (SELECT 1 FROM {table} x WHERE x.subdistrict_id = 0 AND x.figure IN ({wanted}))"
+            for table in changed
+        )
+        scores = f"IF {found} THEN\n    {scores}\n    END IF;"
+    return _sum_upsert(AREA, AREA_KEYS, area_rows(sources)) + "\n    " + scores
 
 
 _SKIP = f"""IF coalesce(current_setting('{REBUILDING}', true), '') = 'on' THEN
@@ -186,7 +195,7 @@ def trigger_function(table: str) -> str:
     columns = "district_id, subdistrict_id, figure, key" + (", day" if day else "")
 
     def apply(new: str | None, old: str | None) -> str:
-        return _add([(_signed(columns, new, old), PLACES)], day)
+        return _add([(_signed(columns, new, old), PLACES)], day, [table for table in (new, old) if table])
 
     return f"""
 CREATE OR REPLACE FUNCTION dashboards_area_{table}() RETURNS trigger LANGUAGE plpgsql AS $body$
