@@ -9,7 +9,7 @@ write in the country would update; the contractors' national scorecard rows are 
 contractor's changes meet on them.
 
 ``part``: a district row of subdistrict 0 (the district's figure) adds to the area's part 0, one of subdistrict -1
-(figures by key) to part -1, and one of a subdistrict (the drill-down table's ``child.*``) to the part of the child
+(figures by key) to part -1 (but the projects waiting for the six parties, a count in part 0), and one of a subdistrict (the drill-down table's ``child.*``) to the part of the child
 of the area it lies in: the district, in its city's rows; the city, in its province's.
 
 The rebuild (``rollups.rebuild``) fills these tables from the districts' rows at the end (the triggers stand aside
@@ -55,8 +55,10 @@ PLACES = (
 )
 
 
-def _part(child: str) -> str:
-    return f"CASE WHEN r.subdistrict_id > 0 THEN {child} ELSE r.subdistrict_id END"
+def _part(child: str, day: bool = False) -> str:
+    # The projects waiting for the six parties (a row each, 0 or 1, in a district) are one count in an area.
+    pending = "" if day else "WHEN r.figure = 'project.pending' THEN 0 "
+    return f"CASE WHEN r.subdistrict_id > 0 THEN {child} {pending}ELSE r.subdistrict_id END"
 
 
 # The figures per contractor stay out of the area rows (the scorecard has its own rows); overdue issues come per tier
@@ -66,7 +68,7 @@ PER_CONTRACTOR = tuple(figure for figure in SCORE_COLUMNS.values() if figure.sta
 )
 _AREA_KEY = (
     "CASE WHEN r.subdistrict_id > 0 THEN '' WHEN r.figure = 'issue.overdue' THEN split_part(r.key, ':', 1) "
-    "WHEN r.figure = 'project.behind' THEN '' ELSE r.key END"
+    "WHEN r.figure IN ('project.behind', 'project.pending') THEN '' ELSE r.key END"
 )
 
 
@@ -78,9 +80,9 @@ def area_rows(sources: list[tuple[str, str]], day: bool = False) -> str:
     extra = ", r.day" if day else ""
     kept = "TRUE" if day else "r.figure NOT IN (" + ", ".join(f"'{figure}'" for figure in PER_CONTRACTOR) + ")"
     return " UNION ALL ".join(
-        f"SELECT 'city' AS level, m.city_id AS area_id, {_part('r.district_id')} AS part, r.figure, {key} AS key"
+        f"SELECT 'city' AS level, m.city_id AS area_id, {_part('r.district_id', day)} AS part, r.figure, {key} AS key"
         f"{extra}, r.value FROM {rows} r JOIN {places} m ON m.district_id = r.district_id WHERE {kept} "
-        f"UNION ALL SELECT 'province', m.province_id, {_part('m.city_id')}, r.figure, {key}{extra}, r.value "
+        f"UNION ALL SELECT 'province', m.province_id, {_part('m.city_id', day)}, r.figure, {key}{extra}, r.value "
         f"FROM {rows} r JOIN {places} m ON m.district_id = r.district_id WHERE {kept}"
         for rows, places in sources
     )

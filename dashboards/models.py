@@ -9,6 +9,7 @@ a rollup row is derived data and must not stop a place from being deleted or ren
 """
 
 from django.db import models
+from django.db.models import F
 
 
 class PlaceFigure(models.Model):
@@ -167,6 +168,10 @@ class ContractorScore(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["level", "area_id", "contractor_id"], name="contractor_score_unique"),
+        ]
+        indexes = [
+            # The board's first rows, worst first (most overdue issues and repeat findings): an index range.
+            models.Index("level", "area_id", (F("overdue") + F("repeats")).desc(), name="contractor_score_worst"),
         ]
 
     def __str__(self):

@@ -806,13 +806,15 @@ LEVELS = tuple(DISTRICTS)
 
 def _correction(where: str) -> str:
     """The due rows between the clock's day and today, signed (added when the clock is behind, else taken off).
-    The clock's day is a scalar subquery so that the day range is a range of the ``place_due_day`` index."""
+    The clock's day is a scalar subquery so that the day range is a range of the ``place_due_day`` index, and the
+    rows of the range are found first (``OFFSET 0`` keeps the planner from merging the place's condition in and
+    scanning each district's due rows instead): none once the clock is rolled, a day's worth before."""
     clock = f"(SELECT day FROM {CLOCK} WHERE id = 1)"
     return (
         "SELECT u.district_id, u.subdistrict_id, u.figure, u.key, "
         f"CASE WHEN u.day >= {clock} THEN u.value ELSE -u.value END "
-        f"FROM {DUE} u WHERE {where} "
-        f"AND u.day >= least({clock}, %(today)s) AND u.day < greatest({clock}, %(today)s)"
+        f"FROM (SELECT * FROM {DUE} WHERE day >= least({clock}, %(today)s) AND day < greatest({clock}, %(today)s) "
+        f"OFFSET 0) u WHERE {where}"
     )
 
 
@@ -903,9 +905,13 @@ def read(level: str, pk: int | None, today: date, *, scorecard: bool = True) -> 
             # Hooked leaders: the leaders linked to any of the place's projects, each once however many districts.
             "UNION ALL SELECT 'liaison.leaders', '', count(*) FROM ("
             f"  SELECT key FROM {own} AND figure = 'liaison.leader' GROUP BY key HAVING sum(value) <> 0) l "
-            # Projects waiting for the six parties: one row each (figures by key).
-            f"UNION ALL SELECT 'project.pending', '', count(*) FROM {rows_of(level, '= -1')} "
-            "AND figure = 'project.pending' AND value > 0",
+            # Projects waiting for the six parties: one row each in a district (figures by key), a count in an area.
+            + (
+                f"UNION ALL SELECT 'project.pending', '', count(*) FROM {rows_of(level, '= -1')} "
+                "AND figure = 'project.pending' AND value > 0"
+                if level == "district"
+                else ""
+            ),
             params,
         )
         for figure, key, value in cursor.fetchall():
@@ -938,6 +944,14 @@ SCORECARD_ORDERS = {
     "projects": "s.projects DESC, ",
     "name": "",
 }
+# The numeric key of each order but the name's (the page's rows are cut by it before they are named).
+SCORE_KEYS = {
+    "worst": "s.overdue + s.repeats",
+    "issues": "s.issues",
+    "overdue": "s.overdue",
+    "behind": "s.behind",
+    "projects": "s.projects",
+}
 
 
 def contractor_scores(
@@ -959,21 +973,37 @@ def contractor_scores(
     leave it. ``count``: the total only (no rows). One query."""
     districts = DISTRICTS[level]
     due = f"u.district_id IN ({districts}) AND u.subdistrict_id = 0 AND u.figure IN ('issue.overdue', 'project.behind')"
-    scores = _district_scores(due) if level == "district" else _area_scores(level, due)
+    if level == "district":
+        scores = _district_scores(due)
+    else:
+        scores = _area_scores(level, due, rolled=_clock_day() == today)
     params = {"pk": pk, "today": today, "search": search, "limit": limit, "offset": offset}
+    named = f"n AS (SELECT s.*, c.name FROM s LEFT JOIN communities_company c ON c.id = s.id WHERE TRUE {_SEARCHED}) "
+    by = f"ORDER BY {SCORECARD_ORDERS[order]}coalesce({{}}, '') COLLATE \"C\", s.id LIMIT %(limit)s OFFSET %(offset)s"
     with _reading().cursor() as cursor:
         if count:
-            cursor.execute(scores + "SELECT count(*) FROM s", params)
+            cursor.execute(
+                scores + (f", {named}SELECT count(*) FROM n" if search else "SELECT count(*) FROM s"), params
+            )
             return [], cursor.fetchone()[0]
-        cursor.execute(
-            scores + "SELECT s.*, count(*) OVER () FROM s "
-            f"ORDER BY {SCORECARD_ORDERS[order]}coalesce(s.name, '') COLLATE \"C\", s.id "
-            "LIMIT %(limit)s OFFSET %(offset)s",
-            params,
-        )
+        if search or order not in SCORE_KEYS or limit is None:
+            cursor.execute(scores + f", {named}SELECT s.*, count(*) OVER () FROM n s {by.format('s.name')}", params)
+        elif limit <= 0:
+            return [], contractor_scores(level, pk, today, count=True)[1]
+        else:
+            # The rows of the page and those tied with its last row's sort key, found by the key alone; only they
+            # are named (the names break the ties): not every contractor of the country joined and ordered.
+            key = SCORE_KEYS[order]
+            cursor.execute(
+                scores + "SELECT s.*, c.name, (SELECT count(*) FROM s) AS count FROM s "
+                "LEFT JOIN communities_company c ON c.id = s.id "
+                f"WHERE {key} >= coalesce((SELECT {key} FROM s ORDER BY 1 DESC LIMIT 1 OFFSET %(last)s), {key}) "
+                + by.format("c.name"),
+                {**params, "last": offset + limit - 1},
+            )
         columns = [column.name for column in cursor.description]
         found = [dict(zip(columns, row)) for row in cursor.fetchall()]
-    total = found[0]["count"] if found else 0
+    total = found[0]["count"] if found else (contractor_scores(level, pk, today, count=True)[1] if offset else 0)
     return found, total
 
 
@@ -999,29 +1029,42 @@ def _district_scores(due: str) -> str:
         "t AS (SELECT k.contractor, "
         + ", ".join(summed(figure, name) for name, figure in area_sql.SCORE_COLUMNS.items())
         + " FROM k WHERE k.contractor <> '' GROUP BY k.contractor), "
-        "s AS (SELECT t.contractor::bigint AS id, c.name, t.issues, t.closed, t.on_time, t.overdue, t.warranty, "
+        "s AS (SELECT t.contractor::bigint AS id, t.issues, t.closed, t.on_time, t.overdue, t.warranty, "
         "  t.warranty_on_time, t.projects, t.behind, t.slip_days, t.slip_n, coalesce(r.repeats, 0) AS repeats "
-        "  FROM t LEFT JOIN r ON r.contractor = t.contractor "
-        "  LEFT JOIN communities_company c ON c.id = t.contractor::bigint "
-        f"  WHERE (t.issues <> 0 OR t.projects <> 0) {_SEARCHED}) "
+        "  FROM t LEFT JOIN r ON r.contractor = t.contractor WHERE t.issues <> 0 OR t.projects <> 0) "
     )
 
 
-def _area_scores(level: str, due: str) -> str:
+def _clock_day() -> date | None:
+    with _reading().cursor() as cursor:
+        cursor.execute(f"SELECT day FROM {CLOCK} WHERE id = 1")
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _area_scores(level: str, due: str, rolled: bool) -> str:
     """A city's, province's or the nation's scorecard (``WITH … s AS (…)``): its ``ContractorScore`` rows, overdue
-    issues and projects behind schedule corrected to today by the due rows (none once the clock is rolled)."""
+    issues and projects behind schedule corrected to today by the due rows. When the clock is ``rolled`` to today
+    there is nothing to correct: the rows are read as they are, and the page's rows by the index on the board's
+    order (``contractor_score_worst``)."""
     area = "%(pk)s" if level != "nation" else "0"
+    if rolled:
+        return (
+            "WITH s AS NOT MATERIALIZED (SELECT t.contractor_id AS id, t.issues, t.closed, t.on_time, t.overdue, "
+            "  t.warranty, t.warranty_on_time, t.projects, t.behind, t.slip_days, t.slip_n, t.repeats "
+            f"  FROM {area_sql.SCORE} t WHERE t.level = '{level}' AND t.area_id = {area} "
+            "  AND (t.issues <> 0 OR t.projects <> 0)) "
+        )
     return (
         "WITH k AS (SELECT CASE WHEN figure = 'issue.overdue' THEN split_part(key, ':', 2) ELSE key END AS contractor, "
         "  coalesce(sum(value) FILTER (WHERE figure = 'issue.overdue'), 0) AS overdue, "
         "  coalesce(sum(value) FILTER (WHERE figure = 'project.behind'), 0) AS behind "
         f"  FROM ({_correction(due)}) c(d, s, figure, key, value) GROUP BY 1), "
-        "s AS (SELECT t.contractor_id AS id, c.name, t.issues, t.closed, t.on_time, "
+        "s AS (SELECT t.contractor_id AS id, t.issues, t.closed, t.on_time, "
         "  t.overdue + coalesce(k.overdue, 0) AS overdue, t.warranty, t.warranty_on_time, t.projects, "
         "  t.behind + coalesce(k.behind, 0) AS behind, t.slip_days, t.slip_n, t.repeats "
         f"  FROM {area_sql.SCORE} t LEFT JOIN k ON k.contractor = t.contractor_id::text "
-        "  LEFT JOIN communities_company c ON c.id = t.contractor_id "
-        f"  WHERE t.level = '{level}' AND t.area_id = {area} AND (t.issues <> 0 OR t.projects <> 0) {_SEARCHED}) "
+        f"  WHERE t.level = '{level}' AND t.area_id = {area} AND (t.issues <> 0 OR t.projects <> 0)) "
     )
 
 
