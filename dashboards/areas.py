@@ -55,12 +55,6 @@ PLACES = (
 )
 
 
-def _part(child: str, day: bool = False) -> str:
-    # The projects waiting for the six parties (a row each, 0 or 1, in a district) are one count in an area.
-    pending = "" if day else "WHEN r.figure = 'project.pending' THEN 0 "
-    return f"CASE WHEN r.subdistrict_id > 0 THEN {child} {pending}ELSE r.subdistrict_id END"
-
-
 # The figures per contractor stay out of the area rows (the scorecard has its own rows); overdue issues come per tier
 # and projects behind schedule in all, as the boards above the district show them.
 PER_CONTRACTOR = tuple(figure for figure in SCORE_COLUMNS.values() if figure.startswith(("card.", "sched."))) + (
@@ -79,11 +73,14 @@ def area_rows(sources: list[tuple[str, str]], day: bool = False) -> str:
     key = "CASE WHEN r.subdistrict_id > 0 THEN '' ELSE r.key END" if day else _AREA_KEY
     extra = ", r.day" if day else ""
     kept = "TRUE" if day else "r.figure NOT IN (" + ", ".join(f"'{figure}'" for figure in PER_CONTRACTOR) + ")"
+    # The projects waiting for the six parties (a row each, 0 or 1, in a district) are one count in an area.
+    pending = "" if day else "WHEN r.figure = 'project.pending' THEN 0 "
     return " UNION ALL ".join(
-        f"SELECT 'city' AS level, m.city_id AS area_id, {_part('r.district_id', day)} AS part, r.figure, {key} AS key"
-        f"{extra}, r.value FROM {rows} r JOIN {places} m ON m.district_id = r.district_id WHERE {kept} "
-        f"UNION ALL SELECT 'province', m.province_id, {_part('m.city_id', day)}, r.figure, {key}{extra}, r.value "
-        f"FROM {rows} r JOIN {places} m ON m.district_id = r.district_id WHERE {kept}"
+        f"SELECT l.level, l.area_id, CASE WHEN r.subdistrict_id > 0 THEN l.child {pending}ELSE r.subdistrict_id END "
+        f"AS part, r.figure, {key} AS key{extra}, r.value FROM {rows} r "
+        f"JOIN {places} m ON m.district_id = r.district_id "
+        "CROSS JOIN LATERAL (VALUES ('city', m.city_id, r.district_id), ('province', m.province_id, m.city_id)) "
+        f"l(level, area_id, child) WHERE {kept}"
         for rows, places in sources
     )
 
@@ -91,18 +88,12 @@ def area_rows(sources: list[tuple[str, str]], day: bool = False) -> str:
 def _levels(sources: list[tuple[str, str]], where: str) -> str:
     """The district rows of each source that ``where`` keeps (``x.``), at their city, their province and the
     nation (level, area_id, figure, key, value)."""
-    parts = []
-    for rows, places in sources:
-        kept = f"(SELECT * FROM {rows} x WHERE {where})"
-        parts.append(
-            f"SELECT 'city' AS level, m.city_id AS area_id, r.figure, r.key, r.value FROM {kept} r "
-            f"JOIN {places} m ON m.district_id = r.district_id "
-            f"UNION ALL SELECT 'province', m.province_id, r.figure, r.key, r.value FROM {kept} r "
-            f"JOIN {places} m ON m.district_id = r.district_id "
-            f"UNION ALL SELECT 'nation', 0, r.figure, r.key, r.value FROM {kept} r "
-            f"JOIN {places} m ON m.district_id = r.district_id"
-        )
-    return " UNION ALL ".join(parts)
+    return " UNION ALL ".join(
+        f"SELECT l.level, l.area_id, r.figure, r.key, r.value FROM (SELECT * FROM {rows} x WHERE {where}) r "
+        f"JOIN {places} m ON m.district_id = r.district_id "
+        "CROSS JOIN LATERAL (VALUES ('city', m.city_id), ('province', m.province_id), ('nation', 0)) l(level, area_id)"
+        for rows, places in sources
+    )
 
 
 def score_rows(sources: list[tuple[str, str]]) -> str:
@@ -143,9 +134,9 @@ def _sum_upsert(table: str, keys: str, rows: str, day: bool = False) -> str:
     )
 
 
-def _score_upsert(sources: list[tuple[str, str]]) -> str:
-    """Add the district rows of ``sources`` to the scorecards: the columns, then the findings per kind and, from the
-    counts before and after, the repeat findings (a kind's count n has n - 1 repeats)."""
+def _score_upsert(sources: list[tuple[str, str]]) -> tuple[str, str]:
+    """The statements adding the district rows of ``sources`` to the scorecards: the columns; and the findings per
+    kind and, from the counts before and after, the repeat findings (a kind's count n has n - 1 repeats)."""
     columns = ", ".join(SCORE_COLUMNS)
     changes = " OR ".join(f"s.{column} <> 0" for column in SCORE_COLUMNS)
     return (
@@ -153,7 +144,7 @@ def _score_upsert(sources: list[tuple[str, str]]) -> str:
         f"WHERE {changes} ORDER BY 1, 2, 3 "
         f"ON CONFLICT ({SCORE_KEYS}) DO UPDATE SET "
         + ", ".join(f"{column} = {SCORE}.{column} + EXCLUDED.{column}" for column in SCORE_COLUMNS)
-        + ";\n    "
+        + ";",
         f"WITH k AS (SELECT * FROM ({kind_rows(sources)}) k WHERE k.n <> 0), "
         f"up AS (INSERT INTO {KIND} ({KIND_KEYS}, n) SELECT * FROM k ORDER BY 1, 2, 3, 4 "
         f"ON CONFLICT ({KIND_KEYS}) DO UPDATE SET n = {KIND}.n + EXCLUDED.n RETURNING {KIND_KEYS}, n) "
@@ -161,7 +152,7 @@ def _score_upsert(sources: list[tuple[str, str]]) -> str:
         "sum(greatest(up.n - 1, 0) - greatest(up.n - k.n - 1, 0)) FROM up "
         "JOIN k ON k.level = up.level AND k.area_id = up.area_id AND k.contractor_id = up.contractor_id "
         "AND k.kind = up.kind GROUP BY 1, 2, 3 HAVING sum(greatest(up.n - 1, 0) - greatest(up.n - k.n - 1, 0)) <> 0 "
-        f"ORDER BY 1, 2, 3 ON CONFLICT ({SCORE_KEYS}) DO UPDATE SET repeats = {SCORE}.repeats + EXCLUDED.repeats;"
+        f"ORDER BY 1, 2, 3 ON CONFLICT ({SCORE_KEYS}) DO UPDATE SET repeats = {SCORE}.repeats + EXCLUDED.repeats;",
     )
 
 
@@ -173,18 +164,21 @@ def _signed(columns: str, new: str | None, old: str | None) -> str:
 
 def _add(sources: list[tuple[str, str]], day: bool, changed: list[str] | None = None) -> str:
     """The statements adding the district rows of ``sources`` to the area tables; with ``changed`` (the statement's
-    transition tables), the scorecard's only when one of their rows is a figure per contractor."""
+    transition tables), the scorecard's columns only when one of their rows is a scorecard figure, and the findings
+    per kind only when one is a count of findings by kind (closing an issue changes none)."""
     if day:
         return _sum_upsert(AREA_DAY, AREA_KEYS, area_rows(sources, day=True), day=True)
-    scores = _score_upsert(sources)
-    if changed:
-        wanted = ", ".join(f"'{figure}'" for figure in (*SCORE_COLUMNS.values(), "issue.kind"))
-        found = " OR ".join(
-            f"EXISTS (SELECT 1 FROM {table} x WHERE x.subdistrict_id = 0 AND x.figure IN ({wanted}))"
-            for table in changed
-        )
-        scores = f"IF {found} THEN\n    {scores}\n    END IF;"
-    return _sum_upsert(AREA, AREA_KEYS, area_rows(sources)) + "\n    " + scores
+    statements = [_sum_upsert(AREA, AREA_KEYS, area_rows(sources))]
+    for statement, figures in zip(_score_upsert(sources), (tuple(SCORE_COLUMNS.values()), ("issue.kind",))):
+        if changed:
+            wanted = ", ".join(f"'{figure}'" for figure in figures)
+            found = " OR ".join(
+                f"EXISTS (SELECT 1 FROM {table} x WHERE x.subdistrict_id = 0 AND x.figure IN ({wanted}))"
+                for table in changed
+            )
+            statement = f"IF {found} THEN\n    {statement}\n    END IF;"
+        statements.append(statement)
+    return "\n    ".join(statements)
 
 
 _SKIP = f"""IF coalesce(current_setting('{REBUILDING}', true), '') = 'on' THEN
@@ -203,6 +197,12 @@ def trigger_function(table: str) -> str:
 CREATE OR REPLACE FUNCTION dashboards_area_{table}() RETURNS trigger LANGUAGE plpgsql AS $body$
 BEGIN
     {_SKIP}
+    -- An upsert fires both the INSERT and the UPDATE trigger: the one with no row does nothing.
+    IF TG_OP = 'INSERT' THEN
+        IF NOT EXISTS (SELECT 1 FROM new_rows) THEN RETURN NULL; END IF;
+    ELSIF NOT EXISTS (SELECT 1 FROM old_rows) THEN
+        RETURN NULL;
+    END IF;
     IF TG_OP = 'INSERT' THEN
     {apply("new_rows", None)}
     ELSIF TG_OP = 'UPDATE' THEN
