@@ -20,6 +20,8 @@ on those tables subtracts them from the old area rows and adds them to the new).
 
 from __future__ import annotations
 
+from dashboards.sql import drop_statement_triggers, statement_triggers
+
 FIGURE = "dashboards_placefigure"
 DAY = "dashboards_placeday"
 AREA = "dashboards_areafigure"
@@ -260,43 +262,23 @@ $body$;
 """
 
 
-_EVENTS = (
-    ("INSERT", "NEW TABLE AS new_rows"),
-    ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
-    ("DELETE", "OLD TABLE AS old_rows"),
-)
-
-
 def install_sql() -> list[str]:
     statements = []
     for table in (FIGURE, DAY):
         statements.append(trigger_function(table))
-        for event, referencing in _EVENTS:
-            name = f"dashboards_area_{event.lower()}"
-            statements.append(f"DROP TRIGGER IF EXISTS {name} ON {table};")
-            statements.append(
-                f"CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {referencing} "
-                f"FOR EACH STATEMENT EXECUTE FUNCTION dashboards_area_{table}();"
-            )
+        statements += statement_triggers("dashboards_area", table)
     for table in MOVES:
         statements.append(move_function(table))
-        statements.append(f"DROP TRIGGER IF EXISTS dashboards_area_move ON {table};")
-        statements.append(
-            f"CREATE TRIGGER dashboards_area_move AFTER UPDATE ON {table} REFERENCING OLD TABLE AS old_rows "
-            f"NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION dashboards_area_move_{table}();"
-        )
+        statements += statement_triggers("dashboards_area_move", table, ("UPDATE",))
     return statements
 
 
 def uninstall_sql() -> list[str]:
     statements = []
     for table in (FIGURE, DAY):
-        for event in ("insert", "update", "delete"):
-            statements.append(f"DROP TRIGGER IF EXISTS dashboards_area_{event} ON {table};")
-        statements.append(f"DROP FUNCTION IF EXISTS dashboards_area_{table}();")
+        statements += drop_statement_triggers("dashboards_area", table)
     for table in MOVES:
-        statements.append(f"DROP TRIGGER IF EXISTS dashboards_area_move ON {table};")
-        statements.append(f"DROP FUNCTION IF EXISTS dashboards_area_move_{table}();")
+        statements += drop_statement_triggers("dashboards_area_move", table, ("UPDATE",))
     return statements
 
 

@@ -27,7 +27,7 @@ from decimal import Decimal
 
 from django.db import connection
 
-from dashboards.sql import _delta, _reading, _upsert, rows_of
+from dashboards.sql import _delta, _reading, _upsert, drop_statement_triggers, rows_of, statement_triggers
 
 DAY = "dashboards_placeday"
 DAY_KEYS = "district_id, subdistrict_id, figure, key, day"
@@ -258,28 +258,16 @@ def install_sql() -> list[str]:
     statements = []
     for table in SOURCES:
         statements.append(trigger_function(table))
-        for event, referencing in (
-            ("INSERT", "NEW TABLE AS new_rows"),
-            ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
-            ("DELETE", "OLD TABLE AS old_rows"),
-        ):
-            # Named to fire before the other rollups' triggers on the same table: each writer locks this table
-            # first, as ``rollups.rebuild`` does.
-            name = f"dashboards_days_{event.lower()}"
-            statements.append(f"DROP TRIGGER IF EXISTS {name} ON {table};")
-            statements.append(
-                f"CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {referencing} "
-                f"FOR EACH STATEMENT EXECUTE FUNCTION dashboards_days_{table}();"
-            )
+        # Named to fire before the other rollups' triggers on the same table: each writer locks this table first,
+        # as ``rollups.rebuild`` does.
+        statements += statement_triggers("dashboards_days", table)
     return statements
 
 
 def uninstall_sql() -> list[str]:
     statements = []
     for table in SOURCES:
-        for event in ("insert", "update", "delete"):
-            statements.append(f"DROP TRIGGER IF EXISTS dashboards_days_{event} ON {table};")
-        statements.append(f"DROP FUNCTION IF EXISTS dashboards_days_{table}();")
+        statements += drop_statement_triggers("dashboards_days", table)
     return statements
 
 

@@ -26,7 +26,16 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from dashboards import areas as area_sql
-from dashboards.sql import AREA_OF, DISTRICTS, _delta, _reading, _upsert, rows_of
+from dashboards.sql import (
+    AREA_OF,
+    DISTRICTS,
+    _delta,
+    _reading,
+    _upsert,
+    drop_statement_triggers,
+    rows_of,
+    statement_triggers,
+)
 
 FIGURE = "dashboards_placefigure"
 DUE = "dashboards_placedue"
@@ -574,22 +583,6 @@ $body$;
 """
 
 
-def _triggers(table: str) -> list[str]:
-    statements = []
-    for event, referencing in (
-        ("INSERT", "NEW TABLE AS new_rows"),
-        ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
-        ("DELETE", "OLD TABLE AS old_rows"),
-    ):
-        name = f"dashboards_rollup_{event.lower()}"
-        statements.append(f"DROP TRIGGER IF EXISTS {name} ON {table};")
-        statements.append(
-            f"CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {referencing} "
-            f"FOR EACH STATEMENT EXECUTE FUNCTION dashboards_rollup_{table}();"
-        )
-    return statements
-
-
 def install_sql(days: bool = True, areas: bool = True) -> list[str]:
     from dashboards import daily
 
@@ -597,10 +590,10 @@ def install_sql(days: bool = True, areas: bool = True) -> list[str]:
     statements = daily.install_sql() if days else []
     for table in PLAN_TABLES:
         statements.append(plan_trigger_function(table))
-        statements += _triggers(table)
+        statements += statement_triggers("dashboards_rollup", table)
     for table in SOURCES:
         statements.append(trigger_function(table))
-        statements += _triggers(table)
+        statements += statement_triggers("dashboards_rollup", table)
     if areas:  # the cities', provinces' and contractors' rows, from the districts' (``dashboards/areas.py``)
         statements += area_sql.install_sql()
     return statements
@@ -611,9 +604,7 @@ def uninstall_sql() -> list[str]:
 
     statements = daily.uninstall_sql() + area_sql.uninstall_sql()
     for table in [*SOURCES, *PLAN_TABLES]:
-        for event in ("insert", "update", "delete"):
-            statements.append(f"DROP TRIGGER IF EXISTS dashboards_rollup_{event} ON {table};")
-        statements.append(f"DROP FUNCTION IF EXISTS dashboards_rollup_{table}();")
+        statements += drop_statement_triggers("dashboards_rollup", table)
     return statements
 
 

@@ -29,6 +29,34 @@ def _delta(emit, keys: str, new: str | None, old: str | None) -> str:
     )
 
 
+_REFERENCING = {
+    "INSERT": "NEW TABLE AS new_rows",
+    "UPDATE": "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+    "DELETE": "OLD TABLE AS old_rows",
+}
+
+
+def statement_triggers(prefix: str, table: str, events: tuple = ("INSERT", "UPDATE", "DELETE")) -> list[str]:
+    """(Re)create the statement triggers ``<prefix>_<event>`` on ``table``, with their transition tables
+    (``new_rows``, ``old_rows``), each calling ``<prefix>_<table>()``."""
+    statements = []
+    for event in events:
+        name = f"{prefix}_{event.lower()}"
+        statements.append(f"DROP TRIGGER IF EXISTS {name} ON {table};")
+        statements.append(
+            f"CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {_REFERENCING[event]} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {prefix}_{table}();"
+        )
+    return statements
+
+
+def drop_statement_triggers(prefix: str, table: str, events: tuple = ("INSERT", "UPDATE", "DELETE")) -> list[str]:
+    """Drop what ``statement_triggers`` created."""
+    return [f"DROP TRIGGER IF EXISTS {prefix}_{event.lower()} ON {table};" for event in events] + [
+        f"DROP FUNCTION IF EXISTS {prefix}_{table}();"
+    ]
+
+
 DISTRICTS = {
     "district": "SELECT %(pk)s",
     "city": "SELECT id FROM communities_district WHERE city_id = %(pk)s",
