@@ -82,7 +82,7 @@ OPEN_ISSUES ?=
 bench-data: venv
 	-createdb -h 127.0.0.1 -U postgres $(notdir $(BENCH_DATABASE_URL)) 2>/dev/null
 	DEBUG=1 DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py migrate --no-input -v 0
-	DEBUG=1 DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py generate_data --scale $(SCALE) \
+	DEBUG=1 DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py generate_data --scale $(SCALE) --rollups-after \
 		$(if $(OPEN_ISSUES),--open-issues $(OPEN_ISSUES))
 bench: venv
 	$(PY) bench/run.py --database-url $(BENCH_DATABASE_URL) $(BENCH_ARGS)

@@ -19,6 +19,9 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # The API first: the mobile client's and the dashboards' requests are resolved without trying every page's
+    # pattern before them (no page's path starts with api/).
+    path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("", include("communities.site_urls")),  # home, login/, logout/, account/..., audit/
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", views.healthz, name="healthz"),
@@ -37,7 +40,6 @@ urlpatterns = [
     path("dashboard/", include("dashboards.urls")),
     path("reports/", include("reports.urls")),
     path("admin/", admin.site.urls),
-    path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     # Anything else under /api/ is a JSON 404, with DEBUG on or off.
