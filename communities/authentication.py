@@ -1,6 +1,5 @@
 """API authentication by a device's revocable token: ``Authorization: Token <key>`` (or ``Bearer <key>``)."""
 
-from django.db.models import OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
@@ -25,15 +24,9 @@ class DeviceTokenAuthentication(authentication.BaseAuthentication):
             key = header[1].decode()
         except UnicodeError:
             raise exceptions.AuthenticationFailed(_("Invalid token header: the key has invalid characters.")) from None
-        # The second factor's device is read with the token (one query where there were two on every request).
-        from communities.security import confirmed_device_exists, two_factor_required
+        from communities.security import two_factor_required
 
-        token = (
-            ApiToken.objects.select_related("user")
-            .annotate(has_device=confirmed_device_exists(OuterRef("user_id")))
-            .filter(key_digest=ApiToken.digest(key))
-            .first()
-        )
+        token = ApiToken.find(key)
         if token is None:
             raise exceptions.AuthenticationFailed(_("Invalid or revoked token. Log in again."))
         if not token.user.is_active:
@@ -47,7 +40,7 @@ class DeviceTokenAuthentication(authentication.BaseAuthentication):
                 code="token_revoked",
             )
         if not token.otp_verified:
-            if two_factor_required(token.user, has_device=token.has_device):
+            if two_factor_required(token.user, has_device=token.has_device, policy=token.officials_must_use_2fa):
                 raise exceptions.AuthenticationFailed(
                     _(
                         "Your account now requires two-factor login: log in again with the code of your "

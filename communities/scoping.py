@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DEFAULT_DB_ALIAS, connections, router
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
@@ -188,58 +189,78 @@ def get_scope(user) -> Scope:
     if user.is_superuser:
         scope = Scope(is_global=True)
     else:
-        kinds, districts, subdistricts, communities, companies, tiers = set(), set(), set(), set(), set(), set()
-        property_companies = set()
-        provinces, cities = set(), set()
-        for (
-            kind,
-            province_id,
-            city_id,
-            district_id,
-            subdistrict_id,
-            community_id,
-            company_id,
-            tier,
-        ) in user.roles.values_list(
-            "kind", "province_id", "city_id", "district_id", "subdistrict_id", "community_id", "company_id", "tier"
-        ):
-            kinds.add(kind)
-            if province_id:
-                provinces.add(province_id)
-            if city_id:
-                cities.add(city_id)
-            if district_id:
-                districts.add(district_id)
-            if subdistrict_id:
-                subdistricts.add(subdistrict_id)
-            if community_id:
-                communities.add(community_id)
-            if company_id:
-                companies.add(company_id)
-                if kind == RoleKind.PROPERTY_STAFF:
-                    property_companies.add(company_id)
-            if tier:
-                tiers.add(tier)
-        bound_districts = frozenset(districts)
-        if provinces or cities:
-            # By name, not by import: the models import this module's callers (querysets), never the other way.
-            City, District = apps.get_model("communities", "City"), apps.get_model("communities", "District")
-            cities |= set(City.objects.filter(province_id__in=sorted(provinces)).values_list("pk", flat=True))
-            districts |= set(District.objects.filter(city_id__in=sorted(cities)).values_list("pk", flat=True))
-        scope = Scope(
-            role_kinds=frozenset(kinds),
-            province_ids=frozenset(provinces),
-            city_ids=frozenset(cities),
-            district_ids=frozenset(districts),
-            subdistrict_ids=frozenset(subdistricts),
-            community_ids=frozenset(communities),
-            company_ids=frozenset(companies),
-            property_company_ids=frozenset(property_companies),
-            inspector_tiers=frozenset(tiers),
-            bound_district_ids=bound_districts,
-        )
+        roles = getattr(user, "_portal_roles", None)  # read with the API token (``ApiToken.find``)
+        if roles is None:
+            roles = user.roles.values_list(*ROLE_COLUMNS)
+        scope = _scope_of(roles)
     user._portal_scope = scope
     return scope
+
+
+# A role's columns that make a scope, in the order ``_scope_of`` takes them.
+ROLE_COLUMNS = ("kind", "province_id", "city_id", "district_id", "subdistrict_id", "community_id", "company_id", "tier")
+
+
+def _scope_of(roles) -> Scope:
+    """The scope of a user's roles (rows of ``ROLE_COLUMNS``)."""
+    kinds, districts, subdistricts, communities, companies, tiers = set(), set(), set(), set(), set(), set()
+    property_companies = set()
+    provinces, cities = set(), set()
+    for (
+        kind,
+        province_id,
+        city_id,
+        district_id,
+        subdistrict_id,
+        community_id,
+        company_id,
+        tier,
+    ) in roles:
+        kinds.add(kind)
+        if province_id:
+            provinces.add(province_id)
+        if city_id:
+            cities.add(city_id)
+        if district_id:
+            districts.add(district_id)
+        if subdistrict_id:
+            subdistricts.add(subdistrict_id)
+        if community_id:
+            communities.add(community_id)
+        if company_id:
+            companies.add(company_id)
+            if kind == RoleKind.PROPERTY_STAFF:
+                property_companies.add(company_id)
+        if tier:
+            tiers.add(tier)
+    bound_districts = frozenset(districts)
+    if provinces or cities:
+        # The cities of the provinces, and the districts of every city, in one plain statement (the ORM's two
+        # queries cost ≈ 1.5 ms of Python on every request of a city or province official). By name, not by
+        # import: the models import this module's callers (querysets), never the other way.
+        City, District = apps.get_model("communities", "City"), apps.get_model("communities", "District")
+        with connections[router.db_for_read(City) or DEFAULT_DB_ALIAS].cursor() as cursor:
+            cursor.execute(
+                f"SELECT c.id, d.id FROM {City._meta.db_table} c LEFT JOIN {District._meta.db_table} d "
+                "ON d.city_id = c.id WHERE c.province_id = ANY(%s) OR c.id = ANY(%s)",
+                [sorted(provinces), sorted(cities)],
+            )
+            for city_id, district_id in cursor.fetchall():
+                cities.add(city_id)
+                if district_id is not None:
+                    districts.add(district_id)
+    return Scope(
+        role_kinds=frozenset(kinds),
+        province_ids=frozenset(provinces),
+        city_ids=frozenset(cities),
+        district_ids=frozenset(districts),
+        subdistrict_ids=frozenset(subdistricts),
+        community_ids=frozenset(communities),
+        company_ids=frozenset(companies),
+        property_company_ids=frozenset(property_companies),
+        inspector_tiers=frozenset(tiers),
+        bound_district_ids=bound_districts,
+    )
 
 
 def get_object_for(user, queryset: QuerySet, pk, action: str = "view", can: callable | None = None) -> Model:

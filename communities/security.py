@@ -3,7 +3,7 @@
 import logging
 
 from django.core.cache import cache
-from django.db.models import Exists, Q
+from django.db.models import Q
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from communities.choices import RoleKind
@@ -102,18 +102,13 @@ def forget_cached_policy() -> None:
         logger.warning("Cache unavailable: could not drop the cached two-factor policy.", exc_info=True)
 
 
-def confirmed_device_exists(user_id):
-    """An ``Exists`` for a query's rows of this user (``OuterRef``): they set up a second factor."""
-    return Exists(TOTPDevice.objects.filter(user_id=user_id, confirmed=True))
-
-
-def two_factor_required(user, has_device: bool | None = None) -> bool:
+def two_factor_required(user, has_device: bool | None = None, policy: bool | None = None) -> bool:
     """Whether this user must pass a second factor: they set one up, or the policy makes officials use it.
-    ``has_device``: already read with the user (the API's token query), so not asked again."""
+    ``has_device`` and ``policy``: already read with the user (``ApiToken.find``), so not asked again."""
     cached = getattr(user, "_portal_2fa_required", None)
     if cached is None:
         if has_device is None:
             has_device = confirmed_device(user) is not None
-        cached = has_device or (is_official_or_admin(user) and officials_must_use_2fa())
+        cached = has_device or (is_official_or_admin(user) and (officials_must_use_2fa() if policy is None else policy))
         user._portal_2fa_required = cached
     return cached

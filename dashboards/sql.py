@@ -95,3 +95,28 @@ def _reading():
     from dashboards.models import PlaceFigure
 
     return connections[router.db_for_read(PlaceFigure) or DEFAULT_DB_ALIAS]
+
+
+def fetch(sql: str, params) -> list[tuple]:
+    """Rows of a plain statement on the connection the request reads from. The boards' small lookups (the place,
+    its children, the targets, the contractors' names) are plain SQL: the ORM's query for each cost ≈ 0.6–1 ms of
+    Python, ten times the statement, on every request."""
+    with _reading().cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def instances(model, sql: str, params) -> list:
+    """``model`` instances of a plain statement that selects the model's columns (``columns(model, …)``) first."""
+    alias = reading_alias()
+    names = [field.attname for field in model._meta.concrete_fields]
+    return [model.from_db(alias, names, row[: len(names)]) for row in fetch(sql, params)]
+
+
+def columns(model, alias: str) -> str:
+    """The model's columns as ``alias."column", …`` in the order ``instances`` takes them."""
+    return ", ".join(f'{alias}."{field.column}"' for field in model._meta.concrete_fields)
+
+
+def reading_alias() -> str:
+    return _reading().alias

@@ -18,8 +18,10 @@ from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from communities.choices import RoleKind
+from communities.models import City, District
 from communities.scoping import get_scope
 from dashboards import figures
+from dashboards import sql as dashboard_sql
 from projects import services as project_services
 from projects.models import ProgrammeTarget
 from renovation_portal.errors import DomainError
@@ -65,15 +67,7 @@ def place_for(user, level: str, pk: int):
     if not scope.has_role(*VIEWERS):
         raise PermissionDenied
     model = figures.PLACE_MODELS[level]
-    related = {
-        "compound": ["community__subdistrict__district__city"],
-        "community": ["subdistrict__district__city"],
-        "subdistrict": ["district__city"],
-        "district": ["city"],
-        "city": [],
-        "province": [],
-    }[level]
-    place = model.objects.select_related(*related).filter(pk=pk).first()
+    place = _place(level, model, pk)
     if place is None:
         raise Http404
     ids = _ancestry(level, place)
@@ -88,6 +82,37 @@ def place_for(user, level: str, pk: int):
     if not inside:
         raise Http404
     return place
+
+
+def _place(level: str, model, pk: int):
+    """The place with its ancestors up to the province's id loaded (``_ancestry``), or None. A district, city or
+    province (the boards read on every request) by a plain statement; a place below by the ORM."""
+    if level == "district":
+        rows = dashboard_sql.fetch(
+            f"SELECT {dashboard_sql.columns(District, 'd')}, {dashboard_sql.columns(City, 'c')} "
+            "FROM communities_district d LEFT JOIN communities_city c ON c.id = d.city_id WHERE d.id = %s",
+            [pk],
+        )
+        if not rows:
+            return None
+        width = len(District._meta.concrete_fields)
+        alias = dashboard_sql.reading_alias()
+        place = District.from_db(alias, [f.attname for f in District._meta.concrete_fields], rows[0][:width])
+        if place.city_id is not None:
+            place.city = City.from_db(alias, [f.attname for f in City._meta.concrete_fields], rows[0][width:])
+        return place
+    if level in ("city", "province"):
+        found = dashboard_sql.instances(
+            model, f"SELECT {dashboard_sql.columns(model, 'p')} FROM {model._meta.db_table} p WHERE p.id = %s", [pk]
+        )
+        return found[0] if found else None
+    related = {
+        "compound": ["community__subdistrict__district__city"],
+        "community": ["subdistrict__district__city"],
+        "subdistrict": ["district__city"],
+        "district": ["city"],
+    }[level]
+    return model.objects.select_related(*related).filter(pk=pk).first()
 
 
 def nation_for(user):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.db import connection
 from django.utils import timezone
 
 from communities.choices import RoleKind
@@ -27,6 +28,11 @@ def generate(ctx) -> None:
         [Role(user=submitter, kind=RoleKind.DISTRICT_OFFICIAL, district_id=pk) for pk in district_ids],
         batch_size=2000,
     )
+    if connection.vendor == "postgresql":
+        # The ledger and the projects were just copied in, with no statistics yet: without them the funding sums
+        # are planned as scans (nation scale: ≈ 4 s a district, 24 min in all, against seconds).
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE projects_fundingentry, projects_project, communities_compound")
     now = timezone.now()
     report = ctx.progress("monthly reports", len(district_ids))
     rows = []

@@ -348,3 +348,25 @@ def test_with_redis_down_the_policy_still_applies(tree, actors, client, api, red
     assert response.status_code == 302 and response["Location"].startswith(reverse("account-2fa-setup"))
     assert client.get("/api/v1/compounds/").status_code in (401, 403)
     assert _get(api, key).json()["errors"][0]["code"] == "two_factor_required"
+
+
+def test_a_token_request_reads_token_user_roles_factor_and_policy_in_one_statement(tree, actors, api):
+    """``ApiToken.find``: the token, its user, the user's roles (the scope), whether they confirmed an authenticator
+    and the policy switch come in one statement, fresh on every request: a role granted, a device confirmed or the
+    policy switched on shows on the next request."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    user = actors["outsider"]
+    _, key = ApiToken.issue(user=user, device_name="平板")
+    url = f"/api/v1/dashboard/district/{tree['district'].pk}/"
+    assert _get(api, key, url).status_code == 403  # no role yet
+    f.RoleFactory(user=user, kind=RoleKind.DISTRICT_OFFICIAL, district=tree["district"])
+    with CaptureQueriesContext(connection) as queries:
+        assert _get(api, key, url).status_code == 200  # the role counts at once
+    first = queries.captured_queries[0]["sql"]
+    assert all(table in first for table in ("communities_role", "otp_totp_totpdevice", "communities_securitypolicy"))
+    later = " ".join(q["sql"] for q in queries.captured_queries[1:])
+    assert "communities_role" not in later and "otp_totp_totpdevice" not in later and "securitypolicy" not in later
+    services.security_policy_update(actor=actors["district_official"], require_2fa_for_officials=True)
+    assert _get(api, key, url).json()["errors"][0]["code"] == "two_factor_required"

@@ -94,7 +94,9 @@ class Command(BaseCommand):
         scale = scale or "district"
         per = (compounds_per_community, compounds_per_community) if compounds_per_community else None
         ctx = Context(self, scale, seed, districts=districts, compounds_per_community=per)
-        paused = [module for _app, module in generators() if hasattr(module, "pause")] if options["rollups_after"] else []
+        paused = (
+            [module for _app, module in generators() if hasattr(module, "pause")] if options["rollups_after"] else []
+        )
         for module in paused:
             module.pause(ctx)
         try:
