@@ -13,6 +13,7 @@ from drf_standardized_errors.openapi_validation_errors import extend_validation_
 from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
+from rest_framework.utils import encoders
 from rest_framework.views import APIView
 
 from communities.choices import PropertyMode
@@ -55,6 +56,28 @@ def _plain(value, exact: bool = False):
     if isinstance(value, list):
         return [_plain(v, exact) for v in value]
     return value
+
+
+class _BoardEncoder(encoders.JSONEncoder):
+    """DRF's encoder with the board's common values first: ≈ 500 decimals and dates a board, each one call here
+    instead of a walk down DRF's chain of ``isinstance`` checks. Writes exactly what DRF's does."""
+
+    def default(self, obj):
+        kind = type(obj)
+        if kind is Decimal:
+            return float(obj)
+        if kind is date:
+            return obj.isoformat()
+        return super().default(obj)
+
+
+class _BoardRenderer(JSONRenderer):
+    encoder_class = _BoardEncoder
+
+
+def _exact_funding(row: dict) -> dict:
+    """A drill-down row with its money as decimal strings (``_plain``'s "funding" rule)."""
+    return {**row, "funding": _plain(row["funding"], exact=True)} if "funding" in row else row
 
 
 class _ModeCountSerializer(serializers.Serializer):
@@ -215,7 +238,7 @@ class DashboardView(APIView):
             board = figures.build(
                 level, place, user=request.user, show_rounds=show_rounds, year=year, since=since, until=until
             )
-            return JSONRenderer().render(self.figures(level, place, board))
+            return _BoardRenderer().render(self.figures(level, place, board))
 
         # The finished body, not the figures: a cached request costs one cache read and no JSON rendering.
         parts = ("api", level, place.pk, year or "latest", since or "", until or "", int(show_rounds), get_language())
@@ -239,18 +262,21 @@ class DashboardView(APIView):
                 **_plain(board.progress),
                 "target": target,
             },
-            "scope": _plain(board.scope),
-            "inspections": _plain(board.inspections),
-            "patrols": _plain(board.patrols),
-            "consultation": _plain(board.consultation),
-            "contractors": _plain(board.contractors),
+            # The sections as built: the renderer's encoder writes lazy labels, decimals (as numbers) and dates as
+            # ``_plain`` would, in C, where walking ≈ 1,300 values in Python cost a tenth of a district board's CPU.
+            # Only money is walked, to go out as decimal strings.
+            "scope": board.scope,
+            "inspections": board.inspections,
+            "patrols": board.patrols,
+            "consultation": board.consultation,
+            "contractors": board.contractors,
             "contractors_total": board.contractors_total,
             "contractors_url": board.contractors_url,
-            "evaluations": _plain(board.evaluations),
+            "evaluations": board.evaluations,
             "funding": _plain(board.funding, exact=True),
-            "governance": _plain(board.governance),
-            "children": _plain(board.children),
-            "districts": _plain(board.districts),
+            "governance": board.governance,
+            "children": [_exact_funding(row) for row in board.children],
+            "districts": [_exact_funding(row) for row in board.districts],
         }
 
 

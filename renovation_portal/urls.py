@@ -7,6 +7,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from renovation_portal import views
 
 api_v1 = [
+    # The dashboards first: their paths start with dashboard/ or programme-targets/, which no other app's API
+    # has, and a board is resolved without trying every router's patterns before it.
+    path("", include("dashboards.api_urls")),
     path("", include("communities.api.urls")),
     path("", include("projects.api.urls")),
     path("", include("consultations.api.urls")),
@@ -14,7 +17,6 @@ api_v1 = [
     path("", include("notifications.api.urls")),
     path("", include("planning.api.urls")),
     path("", include("aftercare.api.urls")),
-    path("", include("dashboards.api_urls")),
     path("", include("reports.api.urls")),
 ]
 
