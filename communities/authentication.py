@@ -24,8 +24,6 @@ class DeviceTokenAuthentication(authentication.BaseAuthentication):
             key = header[1].decode()
         except UnicodeError:
             raise exceptions.AuthenticationFailed(_("Invalid token header: the key has invalid characters.")) from None
-        from communities.security import two_factor_required
-
         token = ApiToken.find(key)
         if token is None:
             raise exceptions.AuthenticationFailed(_("Invalid or revoked token. Log in again."))
@@ -40,6 +38,8 @@ class DeviceTokenAuthentication(authentication.BaseAuthentication):
                 code="token_revoked",
             )
         if not token.otp_verified:
+            from communities.security import two_factor_required  # imported late, as before this change
+
             if two_factor_required(token.user, has_device=token.has_device, policy=token.officials_must_use_2fa):
                 raise exceptions.AuthenticationFailed(
                     _(

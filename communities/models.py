@@ -1,6 +1,7 @@
 """The place tree (province → city → district → subdistrict → community → compound → building), the governance bodies of a
 compound, companies, and the portal's users with their scoped roles."""
 
+import functools
 import hashlib
 import secrets
 
@@ -533,25 +534,10 @@ class ApiToken(models.Model):
         policy switch) and the user's roles (``communities.scoping.get_scope`` builds the scope from them). Every API
         request starts here, so it is plain SQL: the ORM's three queries for the same rows cost ≈ 3.5 ms of Python a
         request, ten times the statement. On the primary, like every read of credentials."""
-        from django_otp.plugins.otp_totp.models import TOTPDevice
-
-        from communities.scoping import ROLE_COLUMNS
-
-        token_fields = [field.attname for field in cls._meta.concrete_fields]
-        user_fields = [field.attname for field in User._meta.concrete_fields]
-        columns = ", ".join([*(f't."{name}"' for name in token_fields), *(f'u."{name}"' for name in user_fields)])
+        token_fields, user_fields, sql = cls._find_statement()
         alias = router.db_for_read(cls)
         with connections[alias].cursor() as cursor:
-            cursor.execute(
-                f"SELECT {columns}, "
-                f"EXISTS (SELECT 1 FROM {TOTPDevice._meta.db_table} d WHERE d.user_id = t.user_id AND d.confirmed), "
-                f"(SELECT require_2fa_for_officials FROM {SecurityPolicy._meta.db_table} WHERE id = 1), "
-                f"(SELECT json_agg(json_build_array({', '.join(f'r.{c}' for c in ROLE_COLUMNS)})) "
-                f"FROM {Role._meta.db_table} r WHERE r.user_id = t.user_id) "
-                f"FROM {cls._meta.db_table} t JOIN {User._meta.db_table} u ON u.id = t.user_id "
-                "WHERE t.key_digest = %s",
-                [cls.digest(key)],
-            )
+            cursor.execute(sql, [cls.digest(key)])
             row = cursor.fetchone()
         if row is None:
             return None
@@ -562,6 +548,27 @@ class ApiToken(models.Model):
         token.officials_must_use_2fa = bool(policy)  # no policy row yet: the default, off
         token.user._portal_roles = [tuple(role) for role in roles or ()]
         return token
+
+    @classmethod
+    @functools.cache
+    def _find_statement(cls) -> tuple[tuple[str, ...], tuple[str, ...], str]:
+        """``find``'s field names and statement, built once per process (it runs on every API request)."""
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from communities.scoping import ROLE_COLUMNS
+
+        token_fields = tuple(field.attname for field in cls._meta.concrete_fields)
+        user_fields = tuple(field.attname for field in User._meta.concrete_fields)
+        columns = ", ".join([*(f't."{name}"' for name in token_fields), *(f'u."{name}"' for name in user_fields)])
+        roles = ", ".join(f"r.{column}" for column in ROLE_COLUMNS)
+        sql = (
+            f"SELECT {columns}, "
+            f"EXISTS (SELECT 1 FROM {TOTPDevice._meta.db_table} d WHERE d.user_id = t.user_id AND d.confirmed), "
+            f"(SELECT require_2fa_for_officials FROM {SecurityPolicy._meta.db_table} WHERE id = 1), "
+            f"(SELECT json_agg(json_build_array({roles})) FROM {Role._meta.db_table} r WHERE r.user_id = t.user_id) "
+            f"FROM {cls._meta.db_table} t JOIN {User._meta.db_table} u ON u.id = t.user_id WHERE t.key_digest = %s"
+        )
+        return token_fields, user_fields, sql
 
     def credentials_unchanged(self) -> bool:
         """Whether the user's password is still the one the token was issued under (old secret keys count

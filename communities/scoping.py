@@ -203,30 +203,13 @@ ROLE_COLUMNS = ("kind", "province_id", "city_id", "district_id", "subdistrict_id
 
 def _scope_of(roles) -> Scope:
     """The scope of a user's roles (rows of ``ROLE_COLUMNS``)."""
-    kinds, districts, subdistricts, communities, companies, tiers = set(), set(), set(), set(), set(), set()
-    property_companies = set()
-    provinces, cities = set(), set()
-    for (
-        kind,
-        province_id,
-        city_id,
-        district_id,
-        subdistrict_id,
-        community_id,
-        company_id,
-        tier,
-    ) in roles:
+    kinds, companies, property_companies, tiers = set(), set(), set(), set()
+    provinces, cities, districts, subdistricts, communities = set(), set(), set(), set(), set()
+    for kind, *places, company_id, tier in roles:
         kinds.add(kind)
-        if province_id:
-            provinces.add(province_id)
-        if city_id:
-            cities.add(city_id)
-        if district_id:
-            districts.add(district_id)
-        if subdistrict_id:
-            subdistricts.add(subdistrict_id)
-        if community_id:
-            communities.add(community_id)
+        for ids, pk in zip((provinces, cities, districts, subdistricts, communities), places, strict=True):
+            if pk:
+                ids.add(pk)
         if company_id:
             companies.add(company_id)
             if kind == RoleKind.PROPERTY_STAFF:

@@ -2,6 +2,8 @@
 upsert of a delta, the delta of a statement's new and old rows, the districts below a level, where a place's rows are,
 and the connection the dashboards read from. Kept apart so that neither of those modules imports the other."""
 
+from functools import lru_cache
+
 from django.db import DEFAULT_DB_ALIAS, connections, router
 
 
@@ -106,17 +108,27 @@ def fetch(sql: str, params) -> list[tuple]:
         return cursor.fetchall()
 
 
+def rows_as(sql: str, params, *models) -> list[tuple]:
+    """Each row of a plain statement as instances of ``models``, one after the other: the statement selects each
+    model's columns (``columns(model, …)``) in that order."""
+    alias = _reading().alias
+    fields = [[field.attname for field in model._meta.concrete_fields] for model in models]
+    found = []
+    for row in fetch(sql, params):
+        start, objects = 0, []
+        for model, names in zip(models, fields, strict=True):
+            objects.append(model.from_db(alias, names, row[start : start + len(names)]))
+            start += len(names)
+        found.append(tuple(objects))
+    return found
+
+
 def instances(model, sql: str, params) -> list:
-    """``model`` instances of a plain statement that selects the model's columns (``columns(model, …)``) first."""
-    alias = reading_alias()
-    names = [field.attname for field in model._meta.concrete_fields]
-    return [model.from_db(alias, names, row[: len(names)]) for row in fetch(sql, params)]
+    """``model`` instances of a plain statement that selects the model's columns (``columns(model, …)``)."""
+    return [found for (found,) in rows_as(sql, params, model)]
 
 
+@lru_cache(maxsize=64)
 def columns(model, alias: str) -> str:
-    """The model's columns as ``alias."column", …`` in the order ``instances`` takes them."""
+    """The model's columns as ``alias."column", …`` in the order ``rows_as`` takes them."""
     return ", ".join(f'{alias}."{field.column}"' for field in model._meta.concrete_fields)
-
-
-def reading_alias() -> str:
-    return _reading().alias

@@ -88,18 +88,18 @@ def _place(level: str, model, pk: int):
     """The place with its ancestors up to the province's id loaded (``_ancestry``), or None. A district, city or
     province (the boards read on every request) by a plain statement; a place below by the ORM."""
     if level == "district":
-        rows = dashboard_sql.fetch(
+        found = dashboard_sql.rows_as(
             f"SELECT {dashboard_sql.columns(District, 'd')}, {dashboard_sql.columns(City, 'c')} "
             "FROM communities_district d LEFT JOIN communities_city c ON c.id = d.city_id WHERE d.id = %s",
             [pk],
+            District,
+            City,
         )
-        if not rows:
+        if not found:
             return None
-        width = len(District._meta.concrete_fields)
-        alias = dashboard_sql.reading_alias()
-        place = District.from_db(alias, [f.attname for f in District._meta.concrete_fields], rows[0][:width])
+        place, city = found[0]
         if place.city_id is not None:
-            place.city = City.from_db(alias, [f.attname for f in City._meta.concrete_fields], rows[0][width:])
+            place.city = city
         return place
     if level in ("city", "province"):
         found = dashboard_sql.instances(
