@@ -124,8 +124,11 @@ def test_patrol_finding_for_property_and_warranty_defect_for_contractor_rectifie
         _clean(page, problems)
         page.fill("#note", f"已整改：{issue.description}")
         page.set_input_files("#photos", photo)
+        # The photo is uploaded as soon as it is chosen; send the form once it is (as test_aftercare_journey does),
+        # and wait for the answer: the status line is on the page before the submit too.
+        page.locator("[data-testid=rectify-form] input[name=photos_pending]").last.wait_for(state="attached")
         page.click("[data-testid=rectify-form] button[type=submit]")
-        page.wait_for_selector("[data-testid=issue-status]")
+        page.wait_for_selector(".alert-success")
         _clean(page, problems)
         assert page.locator("[data-testid=verify-form]").count() == 0  # never its own verifier
         issue.refresh_from_db()
