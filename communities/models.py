@@ -32,6 +32,7 @@ from communities.querysets import (
     PortalUserManager,
 )
 from communities.validators import validate_credit_code
+from renovation_portal import prepared
 
 
 class Province(models.Model):
@@ -537,7 +538,7 @@ class ApiToken(models.Model):
         token_fields, user_fields, sql = cls._find_statement()
         alias = router.db_for_read(cls)
         with connections[alias].cursor() as cursor:
-            cursor.execute(sql, [cls.digest(key)])
+            prepared.execute(cursor, sql, [cls.digest(key)])
             row = cursor.fetchone()
         if row is None:
             return None

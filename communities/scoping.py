@@ -25,6 +25,7 @@ from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 
 from communities.choices import InspectionTier, RoleKind
+from renovation_portal import prepared
 
 # For each place model: the lookup from that model to the district, subdistrict and community ids above it.
 # Compound-owned models (buildings, meetings, ...) use ``Scope.compound_q`` with their path to the compound;
@@ -223,7 +224,8 @@ def _scope_of(roles) -> Scope:
         # import: the models import this module's callers (querysets), never the other way.
         City, District = apps.get_model("communities", "City"), apps.get_model("communities", "District")
         with connections[router.db_for_read(City) or DEFAULT_DB_ALIAS].cursor() as cursor:
-            cursor.execute(
+            prepared.execute(
+                cursor,
                 f"SELECT c.id, d.id FROM {City._meta.db_table} c LEFT JOIN {District._meta.db_table} d "
                 "ON d.city_id = c.id WHERE c.province_id = ANY(%s) OR c.id = ANY(%s)",
                 [sorted(provinces), sorted(cities)],

@@ -28,6 +28,7 @@ from decimal import Decimal
 from django.db import connection
 
 from dashboards.sql import _delta, _reading, _upsert, drop_statement_triggers, rows_of, statement_triggers
+from renovation_portal import prepared
 
 DAY = "dashboards_placeday"
 DAY_KEYS = "district_id, subdistrict_id, figure, key, day"
@@ -324,7 +325,7 @@ def read(level: str, pk: int, since: date, until: date, days: list[date]) -> dic
     totals: dict = {}
     by_year: list = []
     with _reading().cursor() as cursor:
-        cursor.execute(sql, params)
+        prepared.execute(cursor, sql, params)
         for figure, day, value in cursor.fetchall():
             if day is None:
                 totals[figure] = value

@@ -36,6 +36,7 @@ from dashboards.sql import (
     rows_of,
     statement_triggers,
 )
+from renovation_portal import prepared
 
 FIGURE = "dashboards_placefigure"
 DUE = "dashboards_placedue"
@@ -888,7 +889,8 @@ def read(level: str, pk: int | None, today: date, *, scorecard: bool = True) -> 
                 "  AND figure = 'issue.kind' GROUP BY 1 HAVING sum(value) > 1) k GROUP BY 2 "
             )
         )
-        cursor.execute(
+        prepared.execute(
+            cursor,
             f'SELECT figure COLLATE "C", {key} COLLATE "C", sum(value) FROM (SELECT figure, key, value FROM {own} '
             f"AND figure NOT IN ({skipped}) "
             f"UNION ALL SELECT figure, key, value FROM ({_correction(due)}) c(d, s, figure, key, value)) u "
@@ -907,7 +909,7 @@ def read(level: str, pk: int | None, today: date, *, scorecard: bool = True) -> 
         )
         for figure, key, value in cursor.fetchall():
             totals[figure, key] = value
-        cursor.execute(_children_sql(level, districts), params)
+        prepared.execute(cursor, _children_sql(level, districts), params)
         for child, node, figure, value in cursor.fetchall():
             children[child][node][figure] = value
     return totals, children
@@ -973,19 +975,22 @@ def contractor_scores(
     by = f"ORDER BY {SCORECARD_ORDERS[order]}coalesce({{}}, '') COLLATE \"C\", s.id LIMIT %(limit)s OFFSET %(offset)s"
     with _reading().cursor() as cursor:
         if count:
-            cursor.execute(
-                scores + (f", {named}SELECT count(*) FROM n" if search else "SELECT count(*) FROM s"), params
+            prepared.execute(
+                cursor, scores + (f", {named}SELECT count(*) FROM n" if search else "SELECT count(*) FROM s"), params
             )
             return [], cursor.fetchone()[0]
         if search or order not in SCORE_KEYS or limit is None:
-            cursor.execute(scores + f", {named}SELECT s.*, count(*) OVER () FROM n s {by.format('s.name')}", params)
+            prepared.execute(
+                cursor, scores + f", {named}SELECT s.*, count(*) OVER () FROM n s {by.format('s.name')}", params
+            )
         elif limit <= 0:
             return [], contractor_scores(level, pk, today, count=True)[1]
         else:
             # The rows of the page and those tied with its last row's sort key, found by the key alone; only they
             # are named (the names break the ties): not every contractor of the country joined and ordered.
             key = SCORE_KEYS[order]
-            cursor.execute(
+            prepared.execute(
+                cursor,
                 scores + "SELECT s.*, c.name, (SELECT count(*) FROM s) AS count FROM s "
                 "LEFT JOIN communities_company c ON c.id = s.id "
                 f"WHERE {key} >= coalesce((SELECT {key} FROM s ORDER BY 1 DESC LIMIT 1 OFFSET %(last)s), {key}) "
@@ -1028,7 +1033,7 @@ def _district_scores(due: str) -> str:
 
 def _clock_day() -> date | None:
     with _reading().cursor() as cursor:
-        cursor.execute(f"SELECT day FROM {CLOCK} WHERE id = 1")
+        prepared.execute(cursor, f"SELECT day FROM {CLOCK} WHERE id = 1")
         row = cursor.fetchone()
     return row[0] if row else None
 
@@ -1065,7 +1070,8 @@ def _area_scores(level: str, due: str, rolled: bool) -> str:
 def week_rounds(level: str, pk: int, monday: date) -> dict:
     """The unannounced rounds of the week starting ``monday``: ``{"planned": n, "done": n}``. One query."""
     with _reading().cursor() as cursor:
-        cursor.execute(
+        prepared.execute(
+            cursor,
             f"SELECT figure, sum(value) FROM {rows_of(level, '= -1')} "
             "AND figure IN ('round.planned', 'round.done') AND key = %(week)s GROUP BY 1",
             {"pk": pk, "week": monday.isoformat()},
@@ -1078,7 +1084,8 @@ def upcoming_meetings(level: str, pk: int | None, now) -> int:
     """The place's meetings still to come (held after ``now``, not cancelled): few, found by the index on the
     meeting's time, then kept by their district. One query."""
     with _reading().cursor() as cursor:
-        cursor.execute(
+        prepared.execute(
+            cursor,
             "SELECT count(*) FROM consultations_meeting m JOIN communities_compound c ON c.id = m.compound_id "
             "JOIN communities_community cm ON cm.id = c.community_id "
             "JOIN communities_subdistrict sd ON sd.id = cm.subdistrict_id "
@@ -1099,7 +1106,8 @@ def latest_evaluations(level: str, pk: int, limit: int = 20) -> list[dict]:
         area, ids = AREA_OF[level]
         rows = f"{area_sql.AREA} WHERE level = '{area}' AND area_id = d.id AND part = -1"
     with _reading().cursor() as cursor:
-        cursor.execute(
+        prepared.execute(
+            cursor,
             "SELECT i.id, c.name, i.score, i.filed_at FROM ("
             f"  SELECT e.key FROM ({ids}) d(id) CROSS JOIN LATERAL ("
             f"   SELECT key FROM {rows} AND figure = 'evaluation' "
@@ -1136,7 +1144,8 @@ def median_response_seconds(level: str, pk: int, hours: dict) -> float | None:
             break
         seen += n
     with _reading().cursor() as cursor:
-        cursor.execute(
+        prepared.execute(
+            cursor,
             f"SELECT key, sum(value) FROM {rows_of(level, '= -1')} "
             "AND figure = 'problem.response' AND key >= %(low)s AND key < %(high)s "
             "GROUP BY 1 HAVING sum(value) <> 0 ORDER BY 1",

@@ -164,6 +164,9 @@ else:
     # The embedded demo database cannot make NULL building count once in the board contacts' unique constraint; the
     # board service checks it before writing, so the demo loses nothing but the database's second guard.
     SILENCED_SYSTEM_CHECKS = ["models.W047"]
+# The reads every request makes in plain SQL (the token's sign-in, the dashboards' figures) go as statements prepared
+# once per connection (renovation_portal/prepared.py). Off behind a pooler in transaction mode (docs/deployment.md).
+DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
 # A read-only streaming replica (optional). Safe requests (GET, HEAD, OPTIONS) read from it, unless their user
 # wrote something within READ_YOUR_WRITES_SECONDS (then the primary, so nobody misses what they just saved);
 # writes, atomic blocks and everything outside a request (Celery, commands) use the primary

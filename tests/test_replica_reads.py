@@ -22,6 +22,7 @@ from dashboards.models import PlaceFigure
 from projects.models import Project
 from renovation_portal.cache import redis_failed, redis_recovered
 from renovation_portal.db_router import current_read_alias, reading_from_replica
+from renovation_portal.prepared import statement_text
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "replica"])
@@ -52,7 +53,8 @@ class Recorder:
     @staticmethod
     def _reads(captured, table):
         # A streamed export reads through a server-side cursor: DECLARE … CURSOR FOR SELECT.
-        reads = [q["sql"] for q in captured.captured_queries if q["sql"].startswith(("SELECT", "DECLARE"))]
+        statements = [statement_text(q["sql"]) for q in captured.captured_queries]
+        reads = [sql for sql in statements if sql.startswith(("SELECT", "DECLARE", "WITH"))]
         return [sql for sql in reads if table in sql]
 
     def primary_reads(self, table=PROJECTS):

@@ -21,6 +21,7 @@ from communities import services
 from communities.choices import RoleKind
 from communities.models import ApiToken
 from renovation_portal.errors import DomainError
+from renovation_portal.prepared import statement_text
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -364,9 +365,9 @@ def test_a_token_request_reads_token_user_roles_factor_and_policy_in_one_stateme
     f.RoleFactory(user=user, kind=RoleKind.DISTRICT_OFFICIAL, district=tree["district"])
     with CaptureQueriesContext(connection) as queries:
         assert _get(api, key, url).status_code == 200  # the role counts at once
-    first = queries.captured_queries[0]["sql"]
+    first = statement_text(queries.captured_queries[0]["sql"])
     assert all(table in first for table in ("communities_role", "otp_totp_totpdevice", "communities_securitypolicy"))
-    later = " ".join(q["sql"] for q in queries.captured_queries[1:])
+    later = " ".join(statement_text(q["sql"]) for q in queries.captured_queries[1:])
     assert "communities_role" not in later and "otp_totp_totpdevice" not in later and "securitypolicy" not in later
     services.security_policy_update(actor=actors["district_official"], require_2fa_for_officials=True)
     assert _get(api, key, url).json()["errors"][0]["code"] == "two_factor_required"
