@@ -79,7 +79,11 @@ def test_inspection_two_findings_evidence_verify_and_send_back(demo_data, login,
         assert page.locator("[data-testid=issue-status]").inner_text() == "待整改"
         page.fill("#note", f"已整改：{description}")
         page.set_input_files("#photos", photo)
+        # The photo is uploaded as soon as it is chosen: send once it is, and read the status from the answer (the
+        # status line is on the page before the submit too).
+        page.locator("[data-testid=rectify-form] input[name=photos_pending]").last.wait_for(state="attached")
         page.click("[data-testid=rectify-form] button[type=submit]")
+        page.wait_for_selector(".alert-success")
         assert page.locator("[data-testid=issue-status]").inner_text() == "已提交整改"
         assert page.locator("[data-testid=verify-form]").count() == 0  # never its own verifier
 

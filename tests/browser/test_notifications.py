@@ -76,15 +76,16 @@ def test_contractor_and_inspector_are_told_of_each_step(demo_data, login, page, 
     assert page.url.endswith(f"/inspections/issues/{issue.pk}/")
     page.fill("#note", "已清理通道")
     page.set_input_files("#photos", photo)
+    page.locator("[data-testid=rectify-form] input[name=photos_pending]").last.wait_for(state="attached")
     page.click("[data-testid=rectify-form] button[type=submit]")
-    page.wait_for_selector("[data-testid=issue-status]")
+    page.wait_for_selector(".alert-success")  # the answer (the status line is on the page before the submit too)
 
     page.context.clear_cookies()
     login("inspector", DEMO_PASSWORD)
     _open_from_inbox(page, NotificationKind.EVIDENCE_SUBMITTED)
     page.fill("[data-testid=verify-form] textarea[name=note]", "通道内仍有杂物")
     page.locator("[data-testid=verify-form] button[value=send_back]").click()
-    page.wait_for_selector("[data-testid=issue-status]")
+    page.wait_for_selector(".alert-success")
 
     page.context.clear_cookies()
     login("contractor", DEMO_PASSWORD)
