@@ -601,7 +601,10 @@ class SecurityPolicy(models.Model):
 
     @classmethod
     def current(cls) -> "SecurityPolicy":
-        return cls.objects.get_or_create(pk=1)[0]
+        """The policy in force: its row, or the defaults (an unsaved row) until an administrator first saves it. A
+        read writes nothing: a page that created the row made its user's next reads skip the replica (a request
+        that wrote is pinned to the primary, renovation_portal/db_router.py)."""
+        return cls.objects.filter(pk=1).first() or cls(pk=1)
 
 
 def _exactly_one_place() -> Q:

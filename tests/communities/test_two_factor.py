@@ -371,3 +371,22 @@ def test_a_token_request_reads_token_user_roles_factor_and_policy_in_one_stateme
     assert "communities_role" not in later and "otp_totp_totpdevice" not in later and "securitypolicy" not in later
     services.security_policy_update(actor=actors["district_official"], require_2fa_for_officials=True)
     assert _get(api, key, url).json()["errors"][0]["code"] == "two_factor_required"
+
+
+def test_reading_the_policy_before_anyone_saved_it_writes_nothing(tree, actors, client):
+    """Until an administrator saves the policy it has no row, and reading it (every official's page) never creates
+    one: a GET that wrote pinned its user's next reads to the primary (renovation_portal/db_router.py)."""
+    from django.core.cache import cache
+
+    from communities.models import SecurityPolicy
+    from communities.security import POLICY_CACHE_KEY
+
+    SecurityPolicy.objects.all().delete()
+    cache.delete(POLICY_CACHE_KEY)
+    client.force_login(actors["district_official"])
+    for url in (reverse("home"), reverse("account-security-policy")):
+        assert client.get(url).status_code == 200, url
+    assert not SecurityPolicy.objects.exists()
+    assert SecurityPolicy.current().require_2fa_for_officials is False
+    assert client.post(reverse("account-security-policy"), {"require_2fa": "on"}).status_code == 302
+    assert SecurityPolicy.objects.get().require_2fa_for_officials is True
