@@ -14,8 +14,8 @@ call where the parameters' values matter, e.g. the meetings still to come after 
   sees one statement per read, prepared or not, and the read itself (``EXECUTE name (…)``) is logged as usual;
   ``statement_text`` gives back its text.
 - Which statements a connection holds is kept per raw connection: a new connection (``DB_CONN_MAX_AGE``, a
-  dropped one) prepares again. If the server lost them (a pooler's ``DISCARD ALL``), the read prepares again and
-  is retried, outside a transaction.
+  dropped one) prepares again. If the server lost them (a pooler's ``DISCARD ALL``) or a migration changed what
+  one returns, the read prepares again and is retried, outside a transaction.
 - Off with ``DB_PREPARED_STATEMENTS=0``: behind a pooler in transaction mode, where consecutive statements may reach
   different server sessions (docs/deployment.md). On SQLite (the demo) statements always go as they are.
 """
@@ -129,11 +129,16 @@ def execute(cursor, sql: str, params=None) -> None:
     try:
         cursor.execute(call, values)
     except DatabaseError as error:
-        # The server no longer holds it (a pooler reset the session): prepare again and retry, where a failed
+        # The server no longer holds it (26000: a pooler reset the session), or a migration changed the columns it
+        # returns (0A000, "cached plan must not change result type"): prepare again and retry, where the failed
         # statement has not aborted a transaction.
-        if getattr(error.__cause__, "pgcode", None) != "26000" or db.in_atomic_block:
+        code = getattr(error.__cause__, "pgcode", None)
+        if code not in ("26000", "0A000") or db.in_atomic_block:
             raise
-        held.clear()
+        if code == "26000":
+            held.clear()
+        else:
+            _prepare(raw, f"DEALLOCATE {name}")
         _prepare(raw, prepare)
         held.add(name)
         cursor.execute(call, values)

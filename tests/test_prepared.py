@@ -80,6 +80,21 @@ def test_a_server_that_lost_its_statements_gets_them_again():
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_statement_whose_table_a_migration_changed_is_prepared_again():
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE prepared_probe (a int)")
+        cursor.execute("INSERT INTO prepared_probe VALUES (1)")
+    try:
+        assert run("SELECT * FROM prepared_probe WHERE a = %s", [1]) == [(1,)]
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE prepared_probe ADD COLUMN b int DEFAULT 2")
+        assert run("SELECT * FROM prepared_probe WHERE a = %s", [1]) == [(1, 2)]
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE prepared_probe")
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_new_connection_prepares_again():
     params = {"n": 1, "day": date(2026, 1, 1), "word": "a", "ids": [1]}
     run(SQL, params)
