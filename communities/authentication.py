@@ -38,7 +38,7 @@ class DeviceTokenAuthentication(authentication.BaseAuthentication):
                 code="token_revoked",
             )
         if not token.otp_verified:
-            from communities.security import two_factor_required  # imported late, as before this change
+            from communities.security import two_factor_required  # only a token without a second factor needs it
 
             if two_factor_required(token.user, has_device=token.has_device, policy=token.officials_must_use_2fa):
                 raise exceptions.AuthenticationFailed(

@@ -88,43 +88,43 @@ def _statement(text: str, types: tuple[str, ...]) -> tuple[str, str, str]:
     (``%s`` for each value)."""
     name = "p_" + hashlib.md5(f"{text}|{','.join(types)}".encode()).hexdigest()[:24]
     _TEXTS[name] = text
-    prepare = (
-        f"PREPARE {name} ({', '.join(types)}) AS {text.replace('%%', '%')}"
-        if types
-        else f"PREPARE {name} AS {text.replace('%%', '%')}"
-    )
+    typed = f" ({', '.join(types)})" if types else ""
+    prepare = f"PREPARE {name}{typed} AS {text.replace('%%', '%')}"
     call = f"EXECUTE {name} ({', '.join(['%s'] * len(types))})" if types else f"EXECUTE {name}"
     return name, prepare, call
 
 
-def execute(cursor, sql: str, params=None) -> None:
-    """``cursor.execute(sql, params)`` for a Django cursor, as a statement prepared on its connection."""
-    db = cursor.db
-    if db.vendor != "postgresql" or not settings.DB_PREPARED_STATEMENTS:
-        cursor.execute(sql, params)
-        return
+def _prepared_call(sql: str, params) -> tuple[str, str, str, list] | None:
+    """``sql`` as (name, PREPARE, EXECUTE, values), or None where it goes as it is: named and positional
+    placeholders mixed, a value missing, or a value without a type."""
     numbered = _numbered(sql)
     if numbered is None:
-        cursor.execute(sql, params)
-        return
+        return None
     text, order = numbered
     if isinstance(params, dict):
         values = [params[name] for name in order]
     else:
         values = list(params or ())
         if len(values) != len(order):
-            cursor.execute(sql, params)  # let the driver say what is wrong
-            return
+            return None  # the driver says what is wrong
     types = tuple(_type(value) for value in values)
     if None in types:
+        return None
+    return (*_statement(text, types), values)
+
+
+def execute(cursor, sql: str, params=None) -> None:
+    """``cursor.execute(sql, params)`` for a Django cursor, as a statement prepared on its connection."""
+    db = cursor.db
+    found = _prepared_call(sql, params) if db.vendor == "postgresql" and settings.DB_PREPARED_STATEMENTS else None
+    if found is None:
         cursor.execute(sql, params)
         return
-    name, prepare, call = _statement(text, types)
-    db.ensure_connection()
-    raw = db.connection
+    name, prepare, call, values = found
+    raw = db.connection  # open: the cursor is
     held = _PREPARED.setdefault(raw, set())
     if name not in held:
-        _prepare(raw, prepare)
+        _run_raw(raw, prepare)
         held.add(name)
     try:
         cursor.execute(call, values)
@@ -138,15 +138,16 @@ def execute(cursor, sql: str, params=None) -> None:
         if code == "26000":
             held.clear()
         else:
-            _prepare(raw, f"DEALLOCATE {name}")
-        _prepare(raw, prepare)
+            _run_raw(raw, f"DEALLOCATE {name}")
+        _run_raw(raw, prepare)
         held.add(name)
         cursor.execute(call, values)
 
 
-def _prepare(raw, prepare: str) -> None:
+def _run_raw(raw, sql: str) -> None:
+    """Connection set-up on the driver's connection: not logged, not counted as a request's query."""
     with raw.cursor() as cursor:
-        cursor.execute(prepare)
+        cursor.execute(sql)
 
 
 def statement_text(sql: str) -> str:
